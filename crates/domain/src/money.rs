@@ -1,0 +1,247 @@
+//! Money: integer minor units of an ISO 4217 currency, parsed exactly from text.
+//!
+//! JSON numbers reach us as their literal text (serde_json `arbitrary_precision`),
+//! so `125.50` is read digit by digit and never passes through a binary float.
+
+use std::fmt;
+use thiserror::Error;
+
+/// Largest amount the wire accepts (spec README, Wire conventions).
+pub const MAX_AMOUNT_MINOR: i64 = 999_999_999_999;
+
+/// An ISO 4217 currency known to the host, by its numeric code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency {
+    numeric: u16,
+    exponent: u8,
+}
+
+impl Currency {
+    pub const TRY: Currency = Currency {
+        numeric: 949,
+        exponent: 2,
+    };
+    pub const EUR: Currency = Currency {
+        numeric: 978,
+        exponent: 2,
+    };
+    pub const USD: Currency = Currency {
+        numeric: 840,
+        exponent: 2,
+    };
+
+    /// The currency with this ISO 4217 numeric code, if it is an active one with
+    /// minor units (funds codes and metals have no exponent and are refused).
+    pub fn from_numeric(numeric: u16) -> Option<Currency> {
+        let iso = iso_currency::Currency::from_numeric(numeric)?;
+        let exponent = u8::try_from(iso.exponent()?).ok()?;
+        Some(Currency { numeric, exponent })
+    }
+
+    pub fn numeric(self) -> u16 {
+        self.numeric
+    }
+
+    /// Digits after the decimal point (2 for TRY, 0 for JPY, 3 for KWD).
+    pub fn exponent(self) -> u8 {
+        self.exponent
+    }
+
+    pub fn alpha(self) -> &'static str {
+        iso_currency::Currency::from_numeric(self.numeric)
+            .map(|c| c.code())
+            .unwrap_or("")
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.numeric)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MoneyError {
+    #[error("must be a number")]
+    NotANumber,
+    #[error("must not be negative")]
+    Negative,
+    #[error("has more than {0} decimal digits for this currency")]
+    TooManyDigits(u8),
+    #[error("exceeds the maximum amount")]
+    TooLarge,
+    #[error("is not a known ISO 4217 currency")]
+    UnknownCurrency,
+}
+
+/// A non-negative amount in minor units, never above [`MAX_AMOUNT_MINOR`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct AmountMinor(i64);
+
+impl AmountMinor {
+    pub const ZERO: AmountMinor = AmountMinor(0);
+
+    pub fn new(minor: i64) -> Result<Self, MoneyError> {
+        if minor < 0 {
+            return Err(MoneyError::Negative);
+        }
+        if minor > MAX_AMOUNT_MINOR {
+            return Err(MoneyError::TooLarge);
+        }
+        Ok(AmountMinor(minor))
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    /// Parses a JSON number's literal text in major units for `currency`.
+    pub fn parse_major(text: &str, currency: Currency) -> Result<Self, MoneyError> {
+        let minor = parse_decimal(text, currency.exponent())?;
+        AmountMinor::new(minor)
+    }
+}
+
+/// Exact decimal text (`125.5`, `1.25e2`, `-0`) to an integer scaled by `exponent`.
+fn parse_decimal(text: &str, exponent: u8) -> Result<i64, MoneyError> {
+    let text = text.trim();
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exp10) = match body.find(['e', 'E']) {
+        Some(pos) => {
+            let exp: i32 = body[pos + 1..]
+                .parse()
+                .map_err(|_| MoneyError::NotANumber)?;
+            (&body[..pos], exp)
+        }
+        None => (body, 0),
+    };
+    let (int_part, frac_part) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (mantissa, ""),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int_part.is_empty() || !all_digits(int_part) || !all_digits(frac_part) {
+        return Err(MoneyError::NotANumber);
+    }
+    // Digits of the number without its point, and where the point stands after
+    // applying the exponent: value = digits × 10^-(scale).
+    let digits: String = format!("{int_part}{frac_part}");
+    let scale =
+        i64::try_from(frac_part.len()).map_err(|_| MoneyError::TooLarge)? - i64::from(exp10);
+    let shift = i64::from(exponent) - scale;
+    let digits = digits.trim_start_matches('0');
+    let mut value: i128 = 0;
+    if shift >= 0 {
+        for b in digits.bytes() {
+            value = value * 10 + i128::from(b - b'0');
+            if value > i128::from(MAX_AMOUNT_MINOR) * 10 {
+                return Err(MoneyError::TooLarge);
+            }
+        }
+        // A zero stays zero however far it shifts; skipping avoids a 2^31-step loop.
+        for _ in 0..if value == 0 { 0 } else { shift } {
+            value *= 10;
+            if value > i128::from(MAX_AMOUNT_MINOR) {
+                return Err(MoneyError::TooLarge);
+            }
+        }
+    } else {
+        // More decimals than the currency has: allowed only when they are zeros.
+        let cut = usize::try_from(-shift).map_err(|_| MoneyError::TooLarge)?;
+        let keep = digits.len().saturating_sub(cut);
+        if digits[keep..].bytes().any(|b| b != b'0') {
+            return Err(MoneyError::TooManyDigits(exponent));
+        }
+        for b in digits[..keep].bytes() {
+            value = value * 10 + i128::from(b - b'0');
+            if value > i128::from(MAX_AMOUNT_MINOR) * 10 {
+                return Err(MoneyError::TooLarge);
+            }
+        }
+    }
+    if value > i128::from(MAX_AMOUNT_MINOR) {
+        return Err(MoneyError::TooLarge);
+    }
+    let value = i64::try_from(value).map_err(|_| MoneyError::TooLarge)?;
+    if negative && value != 0 {
+        return Err(MoneyError::Negative);
+    }
+    Ok(value)
+}
+
+/// Minor units as major-unit text with exactly the currency's decimals
+/// (`12550`, 2 → `"125.50"`; negative values keep their sign).
+pub fn format_major(minor: i64, exponent: u8) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    if exponent == 0 {
+        return format!("{sign}{abs}");
+    }
+    let scale = 10u64.pow(u32::from(exponent));
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / scale,
+        abs % scale,
+        width = usize::from(exponent)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, exp: u8) -> Result<i64, MoneyError> {
+        parse_decimal(text, exp)
+    }
+
+    #[test]
+    fn parses_exact_decimals() {
+        assert_eq!(parse("125.50", 2), Ok(12550));
+        assert_eq!(parse("125.5", 2), Ok(12550));
+        assert_eq!(parse("125", 2), Ok(12500));
+        assert_eq!(parse("0", 2), Ok(0));
+        assert_eq!(parse("-0", 2), Ok(0));
+        assert_eq!(parse("0.1", 2), Ok(10));
+        assert_eq!(parse("1.2e2", 2), Ok(12000));
+        assert_eq!(parse("12550e-2", 2), Ok(12550));
+        assert_eq!(parse("1.230", 2), Ok(123));
+        assert_eq!(parse("5", 0), Ok(5));
+        assert_eq!(parse("1.234", 3), Ok(1234));
+        assert_eq!(parse("9999999999.99", 2), Ok(MAX_AMOUNT_MINOR));
+    }
+
+    #[test]
+    fn refuses_what_is_not_exact() {
+        assert_eq!(parse("1.005", 2), Err(MoneyError::TooManyDigits(2)));
+        assert_eq!(parse("0.5", 0), Err(MoneyError::TooManyDigits(0)));
+        assert_eq!(parse("-1", 2), Err(MoneyError::Negative));
+        assert_eq!(parse("10000000000.00", 2), Err(MoneyError::TooLarge));
+        assert_eq!(parse("1e400", 2), Err(MoneyError::TooLarge));
+        assert_eq!(parse("abc", 2), Err(MoneyError::NotANumber));
+        assert_eq!(parse(".5", 2), Err(MoneyError::NotANumber));
+        assert_eq!(parse("", 2), Err(MoneyError::NotANumber));
+    }
+
+    #[test]
+    fn formats_with_the_currency_decimals() {
+        assert_eq!(format_major(12550, 2), "125.50");
+        assert_eq!(format_major(5, 2), "0.05");
+        assert_eq!(format_major(0, 2), "0.00");
+        assert_eq!(format_major(-150, 2), "-1.50");
+        assert_eq!(format_major(7, 0), "7");
+        assert_eq!(format_major(1234, 3), "1.234");
+    }
+
+    #[test]
+    fn knows_iso_currencies() {
+        assert_eq!(Currency::from_numeric(949), Some(Currency::TRY));
+        assert_eq!(Currency::from_numeric(392).map(Currency::exponent), Some(0));
+        assert_eq!(Currency::from_numeric(414).map(Currency::exponent), Some(3));
+        assert_eq!(Currency::from_numeric(999), None);
+        assert_eq!(Currency::from_numeric(1), None);
+        assert_eq!(Currency::EUR.alpha(), "EUR");
+    }
+}
