@@ -1,3 +1,283 @@
-fn main() {
-    println!("Hello, world!");
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use cardhost::config::{Config, LogFormat, Overrides};
+use cardhost::{keys, server};
+use cardhost_service::clients::{self, NewClient};
+use cardhost_service::{Scopes, SystemClock};
+use cardhost_store::Db;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cardhost",
+    version,
+    about = "Card issuing, acquiring and virtual POS host"
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Configuration file (default: cardhost.toml when present)
+    #[arg(long, global = true, env = "CARDHOST_CONFIG")]
+    config: Option<PathBuf>,
+    /// sqlite://PATH (default sqlite://cardhost.db) or postgres://...
+    #[arg(long, global = true, env = "CARDHOST_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Key store file (default cardhost-keys.json)
+    #[arg(long, global = true, env = "CARDHOST_KEYS_FILE")]
+    keys_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API and the background workers.
+    Serve {
+        /// ADDR:PORT to listen on (default 127.0.0.1:8080)
+        #[arg(long, env = "CARDHOST_LISTEN")]
+        listen: Option<String>,
+        /// Base URL of this host as browsers reach it
+        #[arg(long, env = "CARDHOST_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// text or json
+        #[arg(long, env = "CARDHOST_LOG_FORMAT")]
+        log_format: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage the key store.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Manage API clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create the key store with every default key (needs the master key).
+    Init,
+    /// Names, versions and check values; never key material.
+    List,
+    /// Add a new version of a key; older versions stay readable.
+    Rotate { name: String },
+    /// Import a clear key (a key ceremony's result, or a test's known key).
+    Import {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        hex: String,
+        /// des, aes or hmac (default: implied by a default key name)
+        #[arg(long)]
+        kind: Option<String>,
+        /// Add the key as a new version of an existing name
+        #[arg(long)]
+        new_version: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Create a client and print its id and secret once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: issuer, acquirer, vpos, pan, admin
+        #[arg(long)]
+        scopes: String,
+        /// The merchant a vpos client acts for
+        #[arg(long)]
+        merchant: Option<String>,
+    },
+    List,
+    Revoke {
+        client_id: String,
+    },
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CARDHOST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+/// Panics print where they happened, never their message: a message could
+/// carry card data from whatever was being formatted.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(location = %at, "panic");
+    }));
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    init_tracing(config.log_format);
+    install_panic_hook();
+    let keys = keys::open_for_serve(&config.keys_file)?;
+    let db = Db::connect(&config.database_url)
+        .await
+        .context("opening the database")?;
+    let host = server::build_host(db, keys, Arc::new(SystemClock), &config).await;
+    if let Some(created) = server::bootstrap(&host).await? {
+        server::print_admin_credentials(&created, &config.listen);
+    }
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    tracing::info!("listening on {}", listener.local_addr()?);
+    server::serve(listener, host.clone(), shutdown_signal()).await?;
+    host.db.close().await;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut overrides = Overrides {
+        config: cli.common.config.clone(),
+        database_url: cli.common.database_url.clone(),
+        keys_file: cli.common.keys_file.clone(),
+        ..Default::default()
+    };
+    if let Command::Serve {
+        listen,
+        public_url,
+        log_format,
+    } = &cli.command
+    {
+        overrides.listen = listen.clone();
+        overrides.public_url = public_url.clone();
+        overrides.log_format = log_format.clone();
+    }
+    let config = Config::load(&overrides)?;
+    match cli.command {
+        Command::Serve { .. } => serve(config).await,
+        Command::Migrate => {
+            Db::connect(&config.database_url).await?.close().await;
+            println!("migrations applied to {}", config.database_url);
+            Ok(())
+        }
+        Command::Keys(cmd) => keys_command(&config, cmd),
+        Command::Client(cmd) => client_command(&config, cmd).await,
+    }
+}
+
+fn keys_command(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
+    let path = &config.keys_file;
+    match cmd {
+        KeysCommand::Init => {
+            let infos = keys::init(path)?;
+            println!("created {} (mode 0600)", path.display());
+            keys::print_list(&infos);
+        }
+        KeysCommand::List => keys::print_list(&keys::open_existing(path)?.list()),
+        KeysCommand::Rotate { name } => {
+            let info = keys::open_existing(path)?.rotate(&name)?;
+            println!("{} version {} KCV: {}", info.name, info.version, info.kcv);
+        }
+        KeysCommand::Import {
+            name,
+            hex,
+            kind,
+            new_version,
+        } => {
+            let info =
+                keys::open_existing(path)?.import(&name, &hex, kind.as_deref(), new_version)?;
+            println!("{} version {}", info.name, info.version);
+            println!("KCV: {}", info.kcv);
+        }
+    }
+    Ok(())
+}
+
+async fn client_command(config: &Config, cmd: ClientCommand) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url)
+        .await
+        .context("opening the database")?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let result = match cmd {
+        ClientCommand::Create {
+            name,
+            scopes,
+            merchant,
+        } => {
+            let scopes = Scopes::parse_list(&scopes).map_err(anyhow::Error::msg)?;
+            let created = clients::create(
+                &db,
+                &NewClient {
+                    name,
+                    scopes,
+                    merchant_no: merchant,
+                },
+                now,
+            )
+            .await?;
+            println!("ClientId: {}", created.client_id);
+            println!("ClientSecret: {}", created.client_secret);
+            Ok(())
+        }
+        ClientCommand::List => {
+            println!(
+                "{:<38} {:<20} {:<28} {:<10} MERCHANT",
+                "CLIENT ID", "NAME", "SCOPES", "STATUS"
+            );
+            for c in clients::list(&db).await? {
+                println!(
+                    "{:<38} {:<20} {:<28} {:<10} {}",
+                    c.client_id,
+                    c.name,
+                    c.scopes,
+                    c.status,
+                    c.merchant_no.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        ClientCommand::Revoke { client_id } => {
+            clients::revoke(&db, &client_id).await?;
+            println!("revoked {client_id}");
+            Ok(())
+        }
+    };
+    db.close().await;
+    result
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(err) = run(cli).await {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
 }

@@ -20,5 +20,5 @@ pub mod secret;
 
 pub use error::CryptoError;
 pub use keystore::{KeyInfo, KeyKind, KeyStore, MasterKey};
-pub use module::{SecurityModule, SoftwareModule};
+pub use module::{KeyRef, PvvKey, SecurityModule, SoftwareModule};
 pub use pinblock::{Pin, PinBlockFormat};

@@ -38,6 +38,13 @@ impl<'a> KeyRef<'a> {
     }
 }
 
+/// The PIN verification key pair and its index (PVKI) a card's PVV is made under.
+#[derive(Debug, Clone, Copy)]
+pub struct PvvKey<'a> {
+    pub pvk: KeyRef<'a>,
+    pub pvki: u8,
+}
+
 /// Every card-security computation the host needs, by key name, with key
 /// material staying behind this interface (an HSM can implement it).
 pub trait SecurityModule: Send + Sync {
@@ -61,8 +68,7 @@ pub trait SecurityModule: Send + Sync {
     /// A new random PIN of `len` digits: its PVV and its `pin-storage` ciphertext.
     fn generate_pin(
         &self,
-        pvk: KeyRef<'_>,
-        pvki: u8,
+        key: PvvKey<'_>,
         pan: &Pan,
         len: usize,
     ) -> Result<(String, String), CryptoError>;
@@ -73,8 +79,7 @@ pub trait SecurityModule: Send + Sync {
         format: PinBlockFormat,
         block: &str,
         pan: &Pan,
-        pvk: KeyRef<'_>,
-        pvki: u8,
+        key: PvvKey<'_>,
         pvv: &str,
     ) -> Result<bool, CryptoError>;
     /// Takes a new PIN from a block: its PVV and its `pin-storage` ciphertext.
@@ -84,8 +89,7 @@ pub trait SecurityModule: Send + Sync {
         format: PinBlockFormat,
         block: &str,
         pan: &Pan,
-        pvk: KeyRef<'_>,
-        pvki: u8,
+        key: PvvKey<'_>,
     ) -> Result<(String, String), CryptoError>;
     /// The stored PIN as a block of `format` under the zone PIN key `zpk`.
     fn pin_block_from_storage(
@@ -260,13 +264,12 @@ impl SecurityModule for SoftwareModule {
 
     fn generate_pin(
         &self,
-        pvk: KeyRef<'_>,
-        pvki: u8,
+        key: PvvKey<'_>,
         pan: &Pan,
         len: usize,
     ) -> Result<(String, String), CryptoError> {
         let pin = Pin::random(len);
-        let pvv = pvv::visa_pvv(&self.tdes(pvk)?, pan.expose(), pvki, &pin)?;
+        let pvv = pvv::visa_pvv(&self.tdes(key.pvk)?, pan.expose(), key.pvki, &pin)?;
         Ok((pvv, self.store_pin(&pin)?))
     }
 
@@ -276,12 +279,17 @@ impl SecurityModule for SoftwareModule {
         format: PinBlockFormat,
         block: &str,
         pan: &Pan,
-        pvk: KeyRef<'_>,
-        pvki: u8,
+        key: PvvKey<'_>,
         stored_pvv: &str,
     ) -> Result<bool, CryptoError> {
         let pin = self.decode_block(zpk, format, block, pan)?;
-        pvv::verify_pvv(&self.tdes(pvk)?, pan.expose(), pvki, &pin, stored_pvv)
+        pvv::verify_pvv(
+            &self.tdes(key.pvk)?,
+            pan.expose(),
+            key.pvki,
+            &pin,
+            stored_pvv,
+        )
     }
 
     fn set_pin_from_block(
@@ -290,11 +298,10 @@ impl SecurityModule for SoftwareModule {
         format: PinBlockFormat,
         block: &str,
         pan: &Pan,
-        pvk: KeyRef<'_>,
-        pvki: u8,
+        key: PvvKey<'_>,
     ) -> Result<(String, String), CryptoError> {
         let pin = self.decode_block(zpk, format, block, pan)?;
-        let pvv = pvv::visa_pvv(&self.tdes(pvk)?, pan.expose(), pvki, &pin)?;
+        let pvv = pvv::visa_pvv(&self.tdes(key.pvk)?, pan.expose(), key.pvki, &pin)?;
         Ok((pvv, self.store_pin(&pin)?))
     }
 
@@ -432,8 +439,11 @@ mod tests {
     fn pin_lifecycle() {
         let m = module();
         let p = pan("4111111111111111");
-        let pvk = KeyRef::newest("pvk");
-        let (pvv, stored) = m.generate_pin(pvk, 1, &p, 4).unwrap();
+        let pvk = PvvKey {
+            pvk: KeyRef::newest("pvk"),
+            pvki: 1,
+        };
+        let (pvv, stored) = m.generate_pin(pvk, &p, 4).unwrap();
         assert_eq!(pvv.len(), 4);
         for format in [
             PinBlockFormat::Iso0,
@@ -444,14 +454,14 @@ mod tests {
                 .pin_block_from_storage(&stored, "zpk", format, &p)
                 .unwrap();
             assert!(m
-                .verify_pin_block("zpk", format, &block, &p, pvk, 1, &pvv)
+                .verify_pin_block("zpk", format, &block, &p, pvk, &pvv)
                 .unwrap());
         }
         let block4 = m
             .pin_block_from_storage(&stored, "zpk-aes", PinBlockFormat::Iso4, &p)
             .unwrap();
         assert!(m
-            .verify_pin_block("zpk-aes", PinBlockFormat::Iso4, &block4, &p, pvk, 1, &pvv)
+            .verify_pin_block("zpk-aes", PinBlockFormat::Iso4, &block4, &p, pvk, &pvv)
             .unwrap());
         let block0 = m
             .translate_pin_block(
@@ -462,7 +472,7 @@ mod tests {
             )
             .unwrap();
         assert!(m
-            .verify_pin_block("zpk", PinBlockFormat::Iso0, &block0, &p, pvk, 1, &pvv)
+            .verify_pin_block("zpk", PinBlockFormat::Iso0, &block0, &p, pvk, &pvv)
             .unwrap());
         // A format-4 block under a 3DES key is refused by kind, not misread.
         assert!(m
@@ -483,7 +493,7 @@ mod tests {
             "4321"
         );
         assert!(m
-            .verify_pin_block("zpk", PinBlockFormat::Iso0, &new_block, &p, pvk, 1, &pvv2)
+            .verify_pin_block("zpk", PinBlockFormat::Iso0, &new_block, &p, pvk, &pvv2)
             .unwrap());
         assert!(!stored2.contains("4321"));
     }

@@ -245,3 +245,23 @@ mod tests {
         assert_eq!(Currency::EUR.alpha(), "EUR");
     }
 }
+
+/// An amount as the caller wrote it (exact decimal text in major units), held
+/// until the currency that fixes its minor digits is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MajorAmount(String);
+
+impl MajorAmount {
+    /// Accepts the literal text of a JSON number.
+    pub fn from_json_number_text(text: &str) -> MajorAmount {
+        MajorAmount(text.to_owned())
+    }
+
+    pub fn to_minor(&self, currency: Currency) -> Result<AmountMinor, MoneyError> {
+        AmountMinor::parse_major(&self.0, currency)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

@@ -1,14 +1,18 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! The HTTP face of the host: routes, wire types (PascalCase JSON), the
+//! envelope, token authentication, metrics, the OpenAPI document and docs page.
+//!
+//! **Invariant:** only this crate knows JSON and HTTP. Handlers parse the wire
+//! type, call one service function, and map its result or error to the envelope.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod auth;
+pub mod docs;
+pub mod envelope;
+pub mod extract;
+pub mod issuer;
+pub mod metrics;
+pub mod openapi;
+pub mod ops;
+pub mod router;
+pub mod wire;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use router::{app, AppState};

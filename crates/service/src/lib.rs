@@ -1,14 +1,19 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! One function per API operation: validate the command, run it in one database
+//! transaction, write the audit record, return a domain result or a typed error.
+//!
+//! **Invariant:** nothing here knows HTTP or JSON; `http` maps wire types in and
+//! [`ServiceError`] out.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod audit;
+pub mod auth;
+pub mod caller;
+pub mod clients;
+pub mod clock;
+pub mod error;
+pub mod host;
+pub mod issuer;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use caller::{Caller, Scope, Scopes};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::ServiceError;
+pub use host::{Call, Host, Settings};

@@ -1,14 +1,16 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Storage: schema, migrations and plain query functions over SQLite (the
+//! embedded default) or PostgreSQL.
+//!
+//! One set of portable SQL through sqlx's `Any` driver (`$1` placeholders work on
+//! both engines); only the migrations differ per engine. Callers open one
+//! transaction per operation with [`Db::begin`] and pass `&mut Tx` down.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod audit;
+pub mod clients;
+pub mod customers;
+pub mod db;
+pub mod error;
+pub mod meta;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use db::{Db, Engine, Tx};
+pub use error::StoreError;

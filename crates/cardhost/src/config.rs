@@ -1,0 +1,133 @@
+//! Configuration: `cardhost.toml` (all optional), overridden by `CARDHOST_*`
+//! environment variables, overridden by command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://cardhost.db";
+pub const DEFAULT_KEYS_FILE: &str = "cardhost-keys.json";
+pub const DEFAULT_CONFIG_FILE: &str = "cardhost.toml";
+/// Token lifetime bounds: at least a minute, at most a day.
+const TOKEN_TTL_RANGE: std::ops::RangeInclusive<i64> = 1..=1440;
+
+/// What `cardhost.toml` may hold.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub keys_file: Option<PathBuf>,
+    pub public_url: Option<String>,
+    pub token_ttl_minutes: Option<i64>,
+    pub business_timezone: Option<String>,
+    pub sms_log_file: Option<PathBuf>,
+    pub log_format: Option<String>,
+}
+
+/// Values given on the command line (already merged with the environment by clap).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub keys_file: Option<PathBuf>,
+    pub public_url: Option<String>,
+    pub log_format: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: String,
+    pub database_url: String,
+    pub keys_file: PathBuf,
+    pub public_url: String,
+    pub token_ttl_minutes: i64,
+    pub business_timezone: String,
+    pub sms_log_file: PathBuf,
+    pub log_format: LogFormat,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn read_file(path: &Path, required: bool) -> anyhow::Result<FileConfig> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            toml::from_str(&text).with_context(|| format!("configuration file {}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            Ok(FileConfig::default())
+        }
+        Err(e) => Err(e).with_context(|| format!("configuration file {}", path.display())),
+    }
+}
+
+impl Config {
+    pub fn load(cli: &Overrides) -> anyhow::Result<Config> {
+        let explicit = cli
+            .config
+            .clone()
+            .or_else(|| env("CARDHOST_CONFIG").map(PathBuf::from));
+        let file = match &explicit {
+            Some(path) => read_file(path, true)?,
+            None => read_file(Path::new(DEFAULT_CONFIG_FILE), false)?,
+        };
+        let listen = cli
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let token_ttl_minutes = match env("CARDHOST_TOKEN_TTL_MINUTES") {
+            Some(v) => v
+                .parse()
+                .context("CARDHOST_TOKEN_TTL_MINUTES must be a whole number of minutes")?,
+            None => file.token_ttl_minutes.unwrap_or(60),
+        };
+        if !TOKEN_TTL_RANGE.contains(&token_ttl_minutes) {
+            bail!("token lifetime must be 1 to 1440 minutes, not {token_ttl_minutes}");
+        }
+        let log_format = match cli.log_format.clone().or(file.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("log format must be text or json, not '{other}'"),
+        };
+        Ok(Config {
+            public_url: cli
+                .public_url
+                .clone()
+                .or(file.public_url)
+                .unwrap_or_else(|| format!("http://{listen}")),
+            listen,
+            database_url: cli
+                .database_url
+                .clone()
+                .or(file.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            keys_file: cli
+                .keys_file
+                .clone()
+                .or(file.keys_file)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_KEYS_FILE)),
+            token_ttl_minutes,
+            business_timezone: env("CARDHOST_BUSINESS_TIMEZONE")
+                .or(file.business_timezone)
+                .unwrap_or_else(|| "Europe/Istanbul".to_owned()),
+            sms_log_file: env("CARDHOST_SMS_LOG_FILE")
+                .map(PathBuf::from)
+                .or(file.sms_log_file)
+                .unwrap_or_else(|| PathBuf::from("sms.log")),
+            log_format,
+        })
+    }
+}

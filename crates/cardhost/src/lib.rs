@@ -1,0 +1,7 @@
+//! The `cardhost` program: configuration, start-up wiring and the CLI's
+//! commands. `main.rs` only parses arguments and calls in here, so the tests
+//! start the same server the binary does.
+
+pub mod config;
+pub mod keys;
+pub mod server;

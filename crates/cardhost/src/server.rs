@@ -1,0 +1,78 @@
+//! Start-up: database, key store, bootstrap admin, then the HTTP server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use cardhost_crypto::{KeyStore, SoftwareModule};
+use cardhost_service::clients::{self, CreatedClient};
+use cardhost_service::{Clock, Host, Settings};
+use cardhost_store::Db;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+
+/// Admin credentials from `CARDHOST_ADMIN_CLIENT_ID` / `_SECRET`, when both are set.
+pub fn admin_credentials_from_env() -> Option<(String, String)> {
+    let id = std::env::var("CARDHOST_ADMIN_CLIENT_ID")
+        .ok()
+        .filter(|v| !v.is_empty())?;
+    let secret = std::env::var("CARDHOST_ADMIN_CLIENT_SECRET")
+        .ok()
+        .filter(|v| !v.is_empty())?;
+    Some((id, secret))
+}
+
+/// The running host over an opened database and key store.
+pub async fn build_host(
+    db: Db,
+    keys: KeyStore,
+    clock: Arc<dyn Clock>,
+    config: &Config,
+) -> Arc<Host> {
+    let settings = Settings {
+        token_ttl_minutes: config.token_ttl_minutes,
+    };
+    Host::new(db, Arc::new(SoftwareModule::new(keys)), clock, settings)
+}
+
+/// Creates the bootstrap admin on a fresh database; returns generated
+/// credentials to print once (none when they came from the environment or the
+/// admin already exists).
+pub async fn bootstrap(host: &Host) -> anyhow::Result<Option<CreatedClient>> {
+    let now = host.clock.now_ms();
+    clients::bootstrap_admin(&host.db, admin_credentials_from_env(), now)
+        .await
+        .context("creating the bootstrap admin client")
+}
+
+pub fn print_admin_credentials(created: &CreatedClient, listen: &str) {
+    println!();
+    println!("Created the bootstrap admin client. Its secret is shown only this once:");
+    println!("ClientId: {}", created.client_id);
+    println!("ClientSecret: {}", created.client_secret);
+    println!();
+    println!("Get a token:");
+    println!(
+        "  curl -s -X POST http://{listen}/api/Auth/Token -H 'Content-Type: application/json' \\\n    -d '{{\"ClientId\": \"{}\", \"ClientSecret\": \"{}\"}}'",
+        created.client_id, created.client_secret
+    );
+    println!("then send it as the 'token' header. API reference: http://{listen}/docs");
+    println!();
+}
+
+/// Serves `host` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    host: Arc<Host>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = cardhost_http::app(host);
+    axum::serve(
+        listener,
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(app),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP")
+}

@@ -1,0 +1,10 @@
+//! Black-box API tests: the real router on a real database, spoken to over HTTP.
+//! One test binary (modules below) keeps link time down.
+
+mod support;
+
+mod audit;
+mod auth;
+mod customers;
+mod envelope;
+mod ops;

@@ -1,0 +1,167 @@
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+#[tokio::test]
+async fn health_reports_the_database() {
+    let app = TestApp::spawn().await;
+    let res = app.raw_get("/health").await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["Status"], "Ok");
+    assert_eq!(body["Database"], "Ok");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_per_operation_and_result() {
+    let app = TestApp::spawn().await;
+    let token = app.token("issuer").await;
+    app.post(
+        "/api/Integration/CreateCustomer",
+        &token,
+        json!({"CustomerNo": "M1", "Name": "A", "Surname": "B"}),
+    )
+    .await;
+    app.post(
+        "/api/Integration/CreateCustomer",
+        &token,
+        json!({"CustomerNo": "M1", "Name": "A", "Surname": "B"}),
+    )
+    .await;
+    app.get("/api/Integration/GetCustomerInfo?CustomerNo=M1", &token)
+        .await;
+    let text = app.raw_get("/metrics").await.text().await.unwrap();
+    assert!(
+        text.contains("cardhost_http_requests_total{operation=\"CreateCustomer\",result=\"0\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cardhost_http_requests_total{operation=\"CreateCustomer\",result=\"3\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cardhost_http_requests_total{operation=\"GetCustomerInfo\",result=\"0\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "cardhost_http_request_duration_seconds_count{operation=\"CreateCustomer\"} 2"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("cardhost_http_request_duration_seconds_bucket{le=\"0.0001\",operation=\"GetCustomerInfo\"}"), "{text}");
+}
+
+const OPERATIONS: [(&str, &str, &str); 5] = [
+    ("/api/Auth/Token", "post", "Token"),
+    ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
+    ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),
+    ("/api/Integration/UpdateCustomer", "put", "UpdateCustomer"),
+    (
+        "/api/Integration/UpdateCustomerLimit",
+        "post",
+        "UpdateCustomerLimit",
+    ),
+];
+
+#[tokio::test]
+async fn openapi_describes_every_operation() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.raw_get("/openapi.json").await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["token"]["in"],
+        "header"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["token"]["name"],
+        "token"
+    );
+    for (path, method, id) in OPERATIONS {
+        let op = &doc["paths"][path][method];
+        assert_eq!(op["operationId"], id, "{path}");
+        assert!(
+            op["responses"]["200"]["content"]["application/json"]["schema"].is_object(),
+            "{id} response schema"
+        );
+        if id != "Token" {
+            assert!(op["security"].is_array(), "{id} needs the token");
+        }
+        if method != "get" {
+            let content = &op["requestBody"]["content"]["application/json"];
+            assert!(content["schema"].is_object(), "{id} request schema");
+            assert!(content["example"].is_object(), "{id} example");
+        }
+    }
+    let update = &doc["paths"]["/api/Integration/UpdateCustomer"]["put"]["requestBody"]["content"]
+        ["application/json"]["example"];
+    assert_eq!(update["CustomerNo"], "stringstri");
+}
+
+#[tokio::test]
+async fn docs_page_is_self_contained() {
+    let app = TestApp::spawn().await;
+    let res = app.raw_get("/docs").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'none'"));
+    let html = res.text().await.unwrap();
+    for (path, _, id) in OPERATIONS {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+        assert!(html.contains(path), "{path}");
+    }
+    assert!(!html.contains("<script"), "no scripts");
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "no external resources"
+    );
+}
+
+/// The request examples the OpenAPI document publishes all work as sent.
+#[tokio::test]
+async fn published_examples_succeed() {
+    let app = TestApp::spawn().await;
+    let token = app.token("issuer").await;
+    let doc: Value = app.raw_get("/openapi.json").await.json().await.unwrap();
+    let example = |path: &str, method: &str| {
+        doc["paths"][path][method]["requestBody"]["content"]["application/json"]["example"].clone()
+    };
+    let (status, body) = app
+        .post(
+            "/api/Integration/CreateCustomer",
+            &token,
+            example("/api/Integration/CreateCustomer", "post"),
+        )
+        .await;
+    assert_result(status, &body, 200, 0);
+    let (status, body) = app
+        .post(
+            "/api/Integration/UpdateCustomerLimit",
+            &token,
+            example("/api/Integration/UpdateCustomerLimit", "post"),
+        )
+        .await;
+    assert_result(status, &body, 200, 0);
+    app.post(
+        "/api/Integration/CreateCustomer",
+        &token,
+        json!({"CustomerNo": "stringstri", "Name": "A", "Surname": "B"}),
+    )
+    .await;
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            "/api/Integration/UpdateCustomer",
+            Some(&token),
+            Some(example("/api/Integration/UpdateCustomer", "put")),
+        )
+        .await;
+    assert_result(status, &body, 200, 0);
+}

@@ -1,0 +1,252 @@
+//! Starts the real application on port 0 over a fresh database and speaks JSON to it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use cardhost::config::{Config, LogFormat};
+use cardhost::server;
+use cardhost_crypto::{KeyStore, MasterKey};
+use cardhost_service::clients::{self, NewClient};
+use cardhost_service::{Host, ManualClock, Scopes};
+use cardhost_store::Db;
+use chrono::{TimeZone, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+pub const ADMIN_ID: &str = "test-admin";
+pub const ADMIN_SECRET: &str = "test-admin-secret-0123456789";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub host: Arc<Host>,
+    /// The SQLite file, for tests that inspect or damage the database directly.
+    pub db_url: String,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh PostgreSQL database on the server of `CARDHOST_TEST_POSTGRES_URL`,
+/// or a fresh SQLite file in `dir`.
+async fn fresh_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("CARDHOST_TEST_POSTGRES_URL") {
+        Ok(base) if !base.is_empty() => {
+            use sqlx::Connection;
+            sqlx::any::install_default_drivers();
+            let name = format!("cardhost_test_{}", uuid_simple());
+            let mut conn = sqlx::AnyConnection::connect(&base)
+                .await
+                .expect("connect to PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let (prefix, _) = base
+                .rsplit_once('/')
+                .expect("postgres URL with a database name");
+            format!("{prefix}/{name}")
+        }
+        _ => format!("sqlite://{}", dir.join("cardhost.db").display()),
+    }
+}
+
+fn uuid_simple() -> String {
+    let bytes = cardhost_crypto::secret::random_bytes(8);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn test_config(db_url: &str) -> Config {
+    Config {
+        listen: "127.0.0.1:0".into(),
+        database_url: db_url.into(),
+        keys_file: "unused".into(),
+        public_url: "http://127.0.0.1".into(),
+        token_ttl_minutes: 60,
+        business_timezone: "Europe/Istanbul".into(),
+        sms_log_file: "sms.log".into(),
+        log_format: LogFormat::Text,
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_url = fresh_database_url(dir.path()).await;
+        let keys = KeyStore::create(&dir.path().join("keys.json"), MasterKey::generate())
+            .expect("key store");
+        let db = Db::connect(&db_url).await.expect("database");
+        // A fixed start time: tests move it explicitly, never by sleeping.
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 3, 2, 9, 30, 0).unwrap(),
+        ));
+        let host = server::build_host(db, keys, clock.clone(), &test_config(&db_url)).await;
+        clients::bootstrap_admin(&host.db, Some((ADMIN_ID.into(), ADMIN_SECRET.into())), 0)
+            .await
+            .expect("bootstrap admin");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr: SocketAddr = listener.local_addr().expect("addr");
+        let serving = host.clone();
+        tokio::spawn(async move {
+            let _ = server::serve(listener, serving, std::future::pending()).await;
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+            clock,
+            host,
+            db_url,
+            _dir: dir,
+        }
+    }
+
+    /// A client with `scopes`; returns its id and secret.
+    pub async fn client(&self, scopes: &str) -> (String, String) {
+        let new = NewClient {
+            name: format!("test {scopes}"),
+            scopes: Scopes::parse_list(scopes).unwrap(),
+            merchant_no: None,
+        };
+        let created = clients::create(&self.host.db, &new, 0).await.unwrap();
+        (created.client_id, created.client_secret)
+    }
+
+    pub async fn token_for(&self, id: &str, secret: &str) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            "/api/Auth/Token",
+            None,
+            Some(serde_json::json!({"ClientId": id, "ClientSecret": secret})),
+        )
+        .await
+    }
+
+    /// A token for a fresh client with `scopes`.
+    pub async fn token(&self, scopes: &str) -> String {
+        let (id, secret) = self.client(scopes).await;
+        let (status, body) = self.token_for(&id, &secret).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["ResultObject"]["Token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        let (_, body) = self.token_for(ADMIN_ID, ADMIN_SECRET).await;
+        body["ResultObject"]["Token"]
+            .as_str()
+            .expect("admin token")
+            .to_owned()
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.header("token", t);
+        }
+        if let Some(b) = body {
+            req = req
+                .header("Content-Type", "application/json")
+                .body(b.to_string());
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, json)
+    }
+
+    /// Sends `raw` as the body text exactly (for malformed JSON and verbatim examples).
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        raw: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .header("Content-Type", "application/json")
+            .body(raw);
+        if let Some(t) = token {
+            req = req.header("token", t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn raw_get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub fn clock_ms(&self) -> i64 {
+        cardhost_service::Clock::now_ms(self.clock.as_ref())
+    }
+
+    /// A separate connection to the same database, for inspecting or damaging it.
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.db_url)
+            .await
+            .expect("direct connection")
+    }
+}
+
+/// The `Field` names of an envelope's `Errors`.
+pub fn error_fields(body: &Value) -> Vec<String> {
+    body["Errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["Field"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts the envelope's `Result` and returns the body for further checks.
+#[track_caller]
+pub fn assert_result(status: StatusCode, body: &Value, http: u16, result: i64) {
+    assert_eq!(body["Result"], result, "Result in {body}");
+    assert_eq!(status.as_u16(), http, "HTTP status for {body}");
+    assert!(
+        body["ReturnDescription"].is_string(),
+        "ReturnDescription in {body}"
+    );
+    assert_eq!(body["ApprovalRefNumber"], 0, "ApprovalRefNumber in {body}");
+    if result == 0 {
+        assert_eq!(body["ReturnDescription"], "Successfully completed.");
+    } else {
+        assert!(
+            body["ResultObject"].is_null(),
+            "ResultObject on failure in {body}"
+        );
+    }
+}

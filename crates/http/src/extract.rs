@@ -1,0 +1,191 @@
+//! Request extractors that answer every failure with the envelope.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use bytes::Bytes;
+use cardhost_service::{auth, Call, Caller};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::envelope::ApiError;
+use crate::router::AppState;
+
+/// Largest request body (spec README: over 1 MiB is refused with 413).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A JSON request body, read whole (up to [`MAX_BODY_BYTES`]) and parsed only
+/// when the handler asks, so that parse errors fall inside its audited section.
+pub struct JsonBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let body = req.into_body();
+        match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+            Ok(bytes) => Ok(JsonBody(bytes)),
+            Err(_) => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                1,
+                format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
+            )),
+        }
+    }
+}
+
+impl JsonBody {
+    /// Parses the body into `T`: unparseable JSON is HTTP 400 `Result` 1; a
+    /// non-object, or a field of the wrong JSON type, is `Result` 1 naming it.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let value: Value = serde_json::from_slice(&self.0).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                1,
+                format!(
+                    "The request body is not valid JSON (line {}, column {}).",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+        if !value.is_object() {
+            return Err(ApiError::field(
+                "$",
+                "the request body must be a JSON object",
+            ));
+        }
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let field = e.path().to_string();
+            ApiError::field(field, type_message(&e.into_inner().to_string()))
+        })
+    }
+}
+
+/// serde's "invalid type: string \"x\", expected i64" made plainer, without
+/// echoing the value (it may be a card number).
+fn type_message(serde_message: &str) -> String {
+    match serde_message.split_once(", expected ") {
+        Some((_, expected)) => {
+            let expected = expected.trim_end_matches(|c: char| c == '.' || c.is_whitespace());
+            let plain = match expected {
+                e if e.starts_with('i') || e.starts_with('u') || e.contains("number") => "a number",
+                e if e.contains("bool") => "true or false",
+                e if e.contains("string") || e.contains("char") => "a string",
+                e if e.contains("sequence") => "an array",
+                e if e.contains("map") || e.contains("struct") => "an object",
+                e => e,
+            };
+            format!("must be {plain}")
+        }
+        None if serde_message.contains("invalid value") => "has an invalid value".into(),
+        None => "is malformed".into(),
+    }
+}
+
+/// Query parameters, looked up by name regardless of case.
+pub struct Params(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+            .map(Params)
+            .map_err(|_| ApiError::field("$query", "the query string is malformed"))
+    }
+}
+
+impl Params {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The authenticated caller of a request (`Result` 5 / HTTP 401 otherwise).
+pub struct Authed {
+    pub caller: Caller,
+    pub request_id: String,
+}
+
+impl Authed {
+    pub fn call(&self, operation: &'static str) -> Call {
+        Call {
+            caller: self.caller.clone(),
+            operation,
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+pub fn request_id(parts: &Parts) -> String {
+    parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts.headers.get("token").and_then(|v| v.to_str().ok());
+        let caller = auth::authenticate(&state.host, token).await?;
+        Ok(Authed {
+            caller,
+            request_id: request_id(parts),
+        })
+    }
+}
+
+/// The client's address (for rate limits); unspecified when not served over TCP.
+pub struct RemoteAddr(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for RemoteAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        Ok(RemoteAddr(ip))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_type_messages() {
+        assert_eq!(
+            type_message("invalid type: string \"4111\", expected i64"),
+            "must be a number"
+        );
+        assert_eq!(
+            type_message("invalid type: integer `5`, expected a string"),
+            "must be a string"
+        );
+        assert_eq!(
+            type_message("invalid type: string \"x\", expected a boolean"),
+            "true or false".replace("true", "must be true")
+        );
+        assert!(
+            !type_message("invalid type: string \"4111111111111111\", expected i64")
+                .contains("4111")
+        );
+    }
+}

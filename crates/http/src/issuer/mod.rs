@@ -1,0 +1,3 @@
+//! Issuer operations (spec issuer.md).
+
+pub mod customers;

@@ -1,0 +1,120 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, with a
+//! request example for each operation from `api-examples/`.
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::OpenApi as Document;
+use utoipa::{Modify, OpenApi};
+
+use crate::envelope::WireFieldError;
+
+/// Request examples by operation id; the tests send them verbatim, so every
+/// published example is known to work.
+pub const EXAMPLES: [(&str, &str); 4] = [
+    ("Token", include_str!("../api-examples/Token.json")),
+    (
+        "CreateCustomer",
+        include_str!("../api-examples/CreateCustomer.json"),
+    ),
+    (
+        "UpdateCustomer",
+        include_str!("../api-examples/UpdateCustomer.json"),
+    ),
+    (
+        "UpdateCustomerLimit",
+        include_str!("../api-examples/UpdateCustomerLimit.json"),
+    ),
+];
+
+const DESCRIPTION: &str = "\
+The Integration API of cardhost, a card issuing, acquiring and virtual POS host. \
+It is wire-compatible with the Integration API of the commercial processor it replaces.\n\n\
+Every `/api/` response is the envelope `{ResultObject, Result, ReturnDescription, ApprovalRefNumber}`; \
+validation errors add `Errors: [{Field, Message}]`. `Result`: 0 success, 1 validation error, \
+2 not found, 3 already exists, 4 not allowed in the current state, 5 authentication failed (HTTP 401), \
+6 not permitted (HTTP 403), 7 idempotency conflict, 8 declined (see `ResultObject.ResponseCode`), \
+9 rate limited (HTTP 429), 99 system error (HTTP 500; nothing changed, safe to retry). \
+An unparseable body is HTTP 400, a body over 1 MiB HTTP 413, an unknown path HTTP 404 \
+(`Result` 2), a wrong method HTTP 405 (`Result` 1).\n\n\
+Get a token from `POST /api/Auth/Token` and send it as the `token` header. Paths are \
+case-insensitive. Money is a JSON number in major units with at most the currency's minor \
+digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyyyMMddHHmmss` UTC.";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "cardhost Integration API", description = DESCRIPTION),
+    paths(
+        crate::auth::token,
+        crate::issuer::customers::create_customer,
+        crate::issuer::customers::get_customer_info,
+        crate::issuer::customers::update_customer,
+        crate::issuer::customers::update_customer_limit,
+        crate::ops::health,
+    ),
+    components(schemas(WireFieldError)),
+    modifiers(&TokenScheme, &Examples),
+    tags(
+        (name = "Authentication", description = "Client credentials to tokens."),
+        (name = "Issuer: customers", description = "Cardholders: scope `issuer`."),
+        (name = "Operations", description = "Health, metrics and this document; no token."),
+    )
+)]
+pub struct ApiDoc;
+
+struct TokenScheme;
+
+impl Modify for TokenScheme {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "token",
+                "The Token from POST /api/Auth/Token: a UUID, '+', and its UTC expiry yyyyMMddHHmm",
+            ))),
+        );
+    }
+}
+
+struct Examples;
+
+fn operations_mut(doc: &mut Document) -> impl Iterator<Item = &mut Operation> {
+    doc.paths.paths.values_mut().flat_map(|item| {
+        [
+            item.get.as_mut(),
+            item.put.as_mut(),
+            item.post.as_mut(),
+            item.delete.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+    })
+}
+
+impl Modify for Examples {
+    fn modify(&self, doc: &mut Document) {
+        for op in operations_mut(doc) {
+            let Some(id) = op.operation_id.clone() else {
+                continue;
+            };
+            let Some((_, text)) = EXAMPLES.iter().find(|(name, _)| *name == id) else {
+                continue;
+            };
+            let Ok(example) = serde_json::from_str::<serde_json::Value>(text) else {
+                continue;
+            };
+            if let Some(body) = op.request_body.as_mut() {
+                for content in body.content.values_mut() {
+                    content.example = Some(example.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The document as JSON text, with the version of this build.
+pub fn document_json() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc.to_pretty_json().unwrap_or_else(|_| "{}".into())
+}

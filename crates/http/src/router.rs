@@ -1,0 +1,210 @@
+//! The route table and the middleware around it.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put, MethodRouter};
+use axum::Router;
+use cardhost_service::{audit, Call, Host};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::envelope::{ApiError, ApiResult, Outcome};
+use crate::metrics::Metrics;
+use crate::{auth, issuer, ops};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub host: Arc<Host>,
+    pub metrics: Arc<Metrics>,
+    /// Registered (lower-case) path → the operation's API name, for metrics.
+    operations: Arc<HashMap<String, &'static str>>,
+}
+
+/// Runs a state-changing operation; a refusal or failure is written to the
+/// audit log too (a success writes its own record inside its transaction).
+pub async fn audited(
+    state: &AppState,
+    call: &Call,
+    f: impl Future<Output = ApiResult>,
+) -> ApiResult {
+    let out = f.await;
+    if let Err(err) = &out {
+        audit::outcome(&state.host, call, None, err.result, &err.description).await;
+    }
+    out
+}
+
+struct Routes {
+    router: Router<AppState>,
+    names: HashMap<String, &'static str>,
+}
+
+impl Routes {
+    /// Registers `path` lower-cased (requests are lower-cased before routing,
+    /// which makes `/api/` paths case-insensitive) under its API name.
+    fn op(mut self, name: &'static str, path: &str, handler: MethodRouter<AppState>) -> Self {
+        let lower = path.to_ascii_lowercase();
+        self.names.insert(lower.clone(), name);
+        self.router = self.router.route(&lower, handler);
+        self
+    }
+}
+
+fn routes() -> Routes {
+    Routes {
+        router: Router::new(),
+        names: HashMap::new(),
+    }
+    .op("Token", "/api/Auth/Token", post(auth::token))
+    .op(
+        "CreateCustomer",
+        "/api/Integration/CreateCustomer",
+        post(issuer::customers::create_customer),
+    )
+    .op(
+        "GetCustomerInfo",
+        "/api/Integration/GetCustomerInfo",
+        get(issuer::customers::get_customer_info),
+    )
+    .op(
+        "UpdateCustomer",
+        "/api/Integration/UpdateCustomer",
+        put(issuer::customers::update_customer),
+    )
+    .op(
+        "UpdateCustomerLimit",
+        "/api/Integration/UpdateCustomerLimit",
+        post(issuer::customers::update_customer_limit),
+    )
+    .op("Health", "/health", get(ops::health))
+    .op("Metrics", "/metrics", get(ops::metrics))
+    .op("OpenApi", "/openapi.json", get(ops::openapi_json))
+    .op("Docs", "/docs", get(ops::docs))
+}
+
+/// Collapses repeated slashes (`//api/...` as in the reference curl sample),
+/// drops a trailing slash, and lower-cases `/api/` paths; the query is kept as is.
+fn normalize_path(mut req: Request) -> Request {
+    let path = req.uri().path();
+    let mut clean = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && clean.ends_with('/')) {
+            clean.push(c);
+        }
+    }
+    if clean.len() > 1 && clean.ends_with('/') {
+        clean.pop();
+    }
+    if clean.len() >= 5 && clean[..5].eq_ignore_ascii_case("/api/") {
+        clean.make_ascii_lowercase();
+    }
+    if clean != path {
+        let target = match req.uri().query() {
+            Some(q) => format!("{clean}?{q}"),
+            None => clean,
+        };
+        if let Ok(uri) = target.parse::<Uri>() {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}
+
+async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let operation = req
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|p| state.operations.get(p.as_str()).copied())
+        .unwrap_or("unmatched");
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let result = response.extensions().get::<Outcome>().map(|o| o.0);
+    state.metrics.observe(operation, result, started.elapsed());
+    response
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found_path()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    // The panic's message is not echoed or logged here: it could hold card data.
+    tracing::error!("a request handler panicked");
+    ApiError::internal().into_response()
+}
+
+pub type App = tower::util::MapRequest<Router, fn(Request) -> Request>;
+
+/// The whole HTTP application over `host`.
+pub fn app(host: Arc<Host>) -> App {
+    let Routes { router, names } = routes();
+    let state = AppState {
+        host,
+        metrics: Arc::new(Metrics::new()),
+        operations: Arc::new(names),
+    };
+    let request_id = HeaderName::from_static("x-request-id");
+    let router = router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                    // The path only: query strings may carry card numbers.
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                }))
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(CatchPanicLayer::custom(panic_response)),
+        )
+        .with_state(state);
+    ServiceBuilder::new()
+        .map_request(normalize_path as fn(Request) -> Request)
+        .service(router)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(uri: &str) -> String {
+        let req = Request::builder()
+            .uri(uri)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        normalize_path(req).uri().to_string()
+    }
+
+    #[test]
+    fn paths_are_normalized() {
+        assert_eq!(
+            norm("//api/Integration/UpdateCustomer"),
+            "/api/integration/updatecustomer"
+        );
+        assert_eq!(
+            norm("/API/Integration/GetCustomerInfo?CustomerNo=AbC"),
+            "/api/integration/getcustomerinfo?CustomerNo=AbC"
+        );
+        assert_eq!(norm("/api/Auth/Token/"), "/api/auth/token");
+        assert_eq!(norm("/docs"), "/docs");
+    }
+}

@@ -1,0 +1,85 @@
+//! Wire types shared by many operations: exact money, currencies.
+
+use std::borrow::Cow;
+
+use cardhost_domain::money::{format_major, MajorAmount};
+use cardhost_domain::{AmountMinor, Currency};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
+
+/// Money in major units as a JSON number (`125.50`), read from its literal
+/// text so no binary float ever holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amount(pub MajorAmount);
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Through `Value`, so an object or array here is refused as a whole rather
+        // than read as serde_json's internal number map.
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Number(n) => {
+                Ok(Amount(MajorAmount::from_json_number_text(&n.to_string())))
+            }
+            _ => Err(serde::de::Error::invalid_type(
+                serde::de::Unexpected::Other("a non-number"),
+                &"a JSON number",
+            )),
+        }
+    }
+}
+
+impl PartialSchema for Amount {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .description(Some(
+                "Money in major units with at most the currency's minor digits (ISO 4217 exponent), e.g. 125.50",
+            ))
+            .examples([serde_json::json!(125.50)])
+            .into()
+    }
+}
+
+impl ToSchema for Amount {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Amount")
+    }
+}
+
+/// Money going out: minor units printed with exactly the currency's decimals.
+#[derive(Debug, Clone, Copy)]
+pub struct MoneyOut {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl MoneyOut {
+    pub fn new(amount: AmountMinor, currency: Currency) -> Self {
+        MoneyOut {
+            minor: amount.get(),
+            currency,
+        }
+    }
+}
+
+impl Serialize for MoneyOut {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let text = format_major(self.minor, self.currency.exponent());
+        // With `arbitrary_precision` a Number keeps its text, so `0.50` stays `0.50`.
+        serde_json::Number::from_string_unchecked(text).serialize(s)
+    }
+}
+
+impl PartialSchema for MoneyOut {
+    fn schema() -> RefOr<Schema> {
+        Amount::schema()
+    }
+}
+
+impl ToSchema for MoneyOut {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Amount")
+    }
+}

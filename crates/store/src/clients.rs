@@ -1,0 +1,170 @@
+//! API clients and their bearer tokens.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::{StoreError, Tx};
+
+#[derive(Debug, Clone)]
+pub struct ClientRow {
+    pub client_id: String,
+    pub name: String,
+    pub secret_hash: String,
+    /// Comma-separated scope names.
+    pub scopes: String,
+    pub merchant_no: Option<String>,
+    /// `Active` or `Revoked`.
+    pub status: String,
+    pub failed_attempts: i64,
+    /// Unix ms until which token requests are refused; 0 when not locked.
+    pub locked_until_ms: i64,
+    pub created_at_ms: i64,
+}
+
+const CLIENT_COLUMNS: &str =
+    "client_id, name, secret_hash, scopes, merchant_no, status, failed_attempts, locked_until, created_at";
+
+fn client_from(r: &AnyRow) -> ClientRow {
+    ClientRow {
+        client_id: r.get(0),
+        name: r.get(1),
+        secret_hash: r.get(2),
+        scopes: r.get(3),
+        merchant_no: r.get(4),
+        status: r.get(5),
+        failed_attempts: r.get(6),
+        locked_until_ms: r.get(7),
+        created_at_ms: r.get(8),
+    }
+}
+
+pub async fn insert(tx: &mut Tx, c: &ClientRow) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO api_clients ({CLIENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(&c.client_id)
+    .bind(&c.name)
+    .bind(&c.secret_hash)
+    .bind(&c.scopes)
+    .bind(c.merchant_no.as_deref())
+    .bind(&c.status)
+    .bind(c.failed_attempts)
+    .bind(c.locked_until_ms)
+    .bind(c.created_at_ms)
+    .execute(&mut **tx)
+    .await
+    .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+pub async fn get(pool: &AnyPool, client_id: &str) -> Result<Option<ClientRow>, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {CLIENT_COLUMNS} FROM api_clients WHERE client_id = $1"
+    ))
+    .bind(client_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.as_ref().map(client_from))
+}
+
+pub async fn list(pool: &AnyPool) -> Result<Vec<ClientRow>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CLIENT_COLUMNS} FROM api_clients ORDER BY created_at, client_id"
+    ))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(client_from).collect())
+}
+
+/// Marks a client revoked and drops its tokens; false when there is no such client.
+pub async fn revoke(tx: &mut Tx, client_id: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE api_clients SET status = 'Revoked' WHERE client_id = $1")
+        .bind(client_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM api_tokens WHERE client_id = $1")
+        .bind(client_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a wrong secret; at `lock_after` failures in a row the client is
+/// locked until `lock_until_ms` and the count starts again.
+pub async fn record_failure(
+    tx: &mut Tx,
+    client_id: &str,
+    lock_after: i64,
+    lock_until_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE api_clients SET \
+           locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until END, \
+           failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END \
+         WHERE client_id = $1",
+    )
+    .bind(client_id)
+    .bind(lock_after)
+    .bind(lock_until_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn reset_failures(tx: &mut Tx, client_id: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE api_clients SET failed_attempts = 0 WHERE client_id = $1 AND failed_attempts <> 0",
+    )
+    .bind(client_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_token(
+    tx: &mut Tx,
+    token_hash: &str,
+    client_id: &str,
+    expires_at_ms: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO api_tokens (token_hash, client_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash)
+        .bind(client_id)
+        .bind(expires_at_ms)
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The active client holding an unexpired token with this hash.
+pub async fn client_for_token(
+    pool: &AnyPool,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<Option<(ClientRow, i64)>, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {}, t.expires_at FROM api_tokens t JOIN api_clients c ON c.client_id = t.client_id \
+         WHERE t.token_hash = $1 AND t.expires_at > $2 AND c.status = 'Active'",
+        CLIENT_COLUMNS
+            .split(", ")
+            .map(|c| format!("c.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .bind(token_hash)
+    .bind(now_ms)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (client_from(&r), r.get(9))))
+}
+
+/// Deletes tokens that expired before `now_ms`; returns how many.
+pub async fn purge_expired_tokens(tx: &mut Tx, now_ms: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM api_tokens WHERE expires_at <= $1")
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
+}
