@@ -486,7 +486,7 @@ mod tests {
         )
         .unwrap();
         let (pvv2, stored2) = m
-            .set_pin_from_block("zpk", PinBlockFormat::Iso0, &new_block, &p, pvk, 1)
+            .set_pin_from_block("zpk", PinBlockFormat::Iso0, &new_block, &p, pvk)
             .unwrap();
         assert_eq!(
             m.reveal_pin_for_delivery(&stored2).unwrap().digits(),

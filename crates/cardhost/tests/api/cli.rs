@@ -1,0 +1,323 @@
+//! The real `cardhost` binary as an operator runs it.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStderr, ChildStdout, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cardhost");
+const MASTER: &str = "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F";
+
+fn cardhost(dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir).env("CARDHOST_LOG", "info");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CARDHOST_") && key != "CARDHOST_LOG" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+async fn run(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().await.expect("run cardhost");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+struct Server {
+    child: Child,
+    stdout: Lines<BufReader<ChildStdout>>,
+    stderr: Lines<BufReader<ChildStderr>>,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        let mut child = cardhost(dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start cardhost serve");
+        let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+        Server {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Reads stderr up to the `listening on ADDR` line; returns ADDR and what came before.
+    async fn wait_listening(&mut self) -> (String, String) {
+        let mut seen = String::new();
+        while let Some(line) = self.stderr.next_line().await.expect("stderr") {
+            if let Some(addr) = line.split("listening on ").nth(1) {
+                return (addr.trim().to_owned(), seen);
+            }
+            seen.push_str(&line);
+            seen.push('\n');
+        }
+        panic!("server ended before listening:\n{seen}");
+    }
+
+    /// Sends SIGTERM and waits for the process; true when it exited cleanly.
+    async fn terminate(&mut self) -> bool {
+        let pid = self.child.id().expect("pid").to_string();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .expect("kill");
+        assert!(killed.success());
+        self.child.wait().await.expect("wait").success()
+    }
+
+    /// Everything left on stdout (after the process has exited).
+    async fn rest_of_stdout(&mut self) -> String {
+        let mut rest = String::new();
+        while let Some(line) = self.stdout.next_line().await.expect("stdout") {
+            rest.push_str(&line);
+            rest.push('\n');
+        }
+        rest
+    }
+}
+
+fn line_value(text: &str, key: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key))
+        .map(|v| v.trim().to_owned())
+}
+
+#[tokio::test]
+async fn fresh_start_creates_dev_keys_and_prints_admin_credentials_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path());
+    let (addr, stderr) = server.wait_listening().await;
+    assert!(stderr.contains("DEVELOPMENT KEYS CREATED"), "{stderr}");
+    let mut printed = String::new();
+    while let Some(line) = server.stdout.next_line().await.unwrap() {
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.starts_with("then send it") {
+            break;
+        }
+    }
+    let id = line_value(&printed, "ClientId:").expect("ClientId line");
+    let secret = line_value(&printed, "ClientSecret:").expect("ClientSecret line");
+    assert!(printed.contains("curl -s -X POST"), "{printed}");
+    for file in ["cardhost-keys.json", "cardhost-master.key", "cardhost.db"] {
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(dir.path().join(file))
+                .unwrap()
+                .permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+    let res = reqwest::Client::new()
+        .post(format!("http://{addr}/api/Auth/Token"))
+        .json(&serde_json::json!({"ClientId": id, "ClientSecret": secret}))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["Result"], 0, "{body}");
+    assert!(server.terminate().await, "clean exit on SIGTERM");
+    assert!(
+        !server.rest_of_stdout().await.contains("ClientSecret"),
+        "the secret is printed once"
+    );
+
+    let mut again = Server::start(dir.path());
+    let (_, stderr) = again.wait_listening().await;
+    assert!(!stderr.contains("DEVELOPMENT KEYS CREATED"));
+    assert!(
+        stderr.contains("DEVELOPMENT master key"),
+        "warns on every start: {stderr}"
+    );
+    assert!(again.terminate().await);
+    let rest = again.rest_of_stdout().await;
+    assert!(
+        !rest.contains("ClientSecret"),
+        "a second start prints no secret: {rest}"
+    );
+}
+
+#[tokio::test]
+async fn admin_credentials_from_the_environment_are_used_and_not_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = cardhost(dir.path());
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CARDHOST_ADMIN_CLIENT_ID", "ops-admin")
+        .env(
+            "CARDHOST_ADMIN_CLIENT_SECRET",
+            "a-long-operator-chosen-secret",
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().unwrap();
+    let mut server = Server {
+        stdout: BufReader::new(child.stdout.take().unwrap()).lines(),
+        stderr: BufReader::new(child.stderr.take().unwrap()).lines(),
+        child,
+    };
+    let (addr, _) = server.wait_listening().await;
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{addr}/api/Auth/Token"))
+        .json(&serde_json::json!({"ClientId": "ops-admin", "ClientSecret": "a-long-operator-chosen-secret"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["Result"], 0, "{body}");
+    assert!(server.terminate().await);
+    let out = server.rest_of_stdout().await;
+    assert!(
+        !out.contains("ClientSecret") && !out.contains("a-long-operator-chosen-secret"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn client_commands_create_list_and_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = run(cardhost(dir.path()).args([
+        "client",
+        "create",
+        "--name",
+        "core banking",
+        "--scopes",
+        "issuer,pan",
+    ]))
+    .await;
+    assert!(ok, "{err}");
+    let id = line_value(&out, "ClientId:").unwrap();
+    assert!(line_value(&out, "ClientSecret:").is_some_and(|s| s.len() >= 32));
+    let (ok, out, _) = run(cardhost(dir.path()).args(["client", "list"])).await;
+    assert!(ok);
+    let row = out.lines().find(|l| l.contains(&id)).expect("listed");
+    assert!(
+        row.contains("core banking") && row.contains("issuer,pan") && row.contains("Active"),
+        "{row}"
+    );
+    assert!(!out.contains("argon2"), "no secret hashes in the listing");
+    let (ok, _, _) = run(cardhost(dir.path()).args(["client", "revoke", &id])).await;
+    assert!(ok);
+    let (_, out, _) = run(cardhost(dir.path()).args(["client", "list"])).await;
+    assert!(out
+        .lines()
+        .any(|l| l.contains(&id) && l.contains("Revoked")));
+    let (ok, _, err) = run(cardhost(dir.path()).args([
+        "client",
+        "create",
+        "--name",
+        "x",
+        "--scopes",
+        "issuer,root",
+    ]))
+    .await;
+    assert!(!ok && err.contains("unknown scope 'root'"), "{err}");
+    let (ok, _, err) =
+        run(cardhost(dir.path()).args(["client", "create", "--name", "shop", "--scopes", "vpos"]))
+            .await;
+    assert!(!ok && err.contains("merchant"), "{err}");
+    let (ok, _, err) = run(cardhost(dir.path()).args(["client", "revoke", "no-such-client"])).await;
+    assert!(!ok && err.contains("no client"), "{err}");
+}
+
+#[tokio::test]
+async fn key_commands_init_list_import_rotate() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = |args: &[&str]| {
+        let mut cmd = cardhost(dir.path());
+        cmd.arg("keys")
+            .args(args)
+            .env("CARDHOST_MASTER_KEY", MASTER);
+        cmd
+    };
+    let (ok, out, err) = run(&mut keys(&["init"])).await;
+    assert!(ok, "{err}");
+    for name in [
+        "pan",
+        "pan-fingerprint",
+        "token",
+        "pin-storage",
+        "cvk",
+        "pvk",
+        "zpk",
+        "zpk-aes",
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.split_whitespace().next() == Some(name)),
+            "{name} in {out}"
+        );
+    }
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(dir.path().join("cardhost-keys.json"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    let (ok, _, err) = run(&mut keys(&["init"])).await;
+    assert!(!ok && err.contains("already exists"), "{err}");
+
+    let cvk = "0123456789ABCDEFFEDCBA9876543210";
+    let (ok, _, err) = run(&mut keys(&["import", "--name", "cvk", "--hex", cvk])).await;
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, out, err) = run(&mut keys(&[
+        "import",
+        "--name",
+        "cvk",
+        "--hex",
+        cvk,
+        "--new-version",
+    ]))
+    .await;
+    assert!(ok, "{err}");
+    assert!(out.contains("KCV: 08D7B4"), "{out}");
+    let (ok, _, err) = run(&mut keys(&[
+        "import",
+        "--name",
+        "zpk",
+        "--hex",
+        "0023456789ABCDEFFEDCBA9876543210",
+        "--new-version",
+    ]))
+    .await;
+    assert!(!ok && err.contains("odd parity"), "{err}");
+    let (ok, out, _) = run(&mut keys(&["rotate", "pan"])).await;
+    assert!(ok && out.contains("pan version 2"), "{out}");
+
+    let (ok, out, _) = run(&mut keys(&["list"])).await;
+    assert!(ok);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("cvk") && l.contains(" 2 ") && l.ends_with("08D7B4")),
+        "{out}"
+    );
+    assert!(!out.contains(cvk), "no key material in the listing");
+    let file = std::fs::read_to_string(dir.path().join("cardhost-keys.json")).unwrap();
+    assert!(
+        !file.to_uppercase().contains(cvk),
+        "no clear key in the file"
+    );
+
+    let wrong = MASTER.replace("00", "FF");
+    let (ok, _, err) = run(cardhost(dir.path())
+        .args(["keys", "list"])
+        .env("CARDHOST_MASTER_KEY", wrong))
+    .await;
+    assert!(!ok && err.contains("master key does not open"), "{err}");
+    let (ok, _, err) = run(cardhost(dir.path()).args(["serve", "--listen", "127.0.0.1:0"])).await;
+    assert!(!ok && err.contains("no master key is set"), "{err}");
+}
