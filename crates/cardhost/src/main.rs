@@ -80,6 +80,8 @@ enum KeysCommand {
         #[arg(long)]
         new_version: bool,
     },
+    /// Re-encrypt every stored PAN under the newest `pan` key version.
+    Reencrypt,
 }
 
 #[derive(Subcommand)]
@@ -126,20 +128,17 @@ fn install_panic_hook() {
     }));
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down");
+/// Resolves on SIGTERM or SIGINT. The handlers are registered here, before the
+/// server says it is listening, so a signal sent right after that line is
+/// always a clean shutdown rather than the default kill.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    Ok(async move {
+        tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+        tracing::info!("shutting down");
+    })
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -153,11 +152,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(created) = server::bootstrap(&host).await? {
         server::print_admin_credentials(&created, &config.listen);
     }
+    let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!("listening on {}", listener.local_addr()?);
-    server::serve(listener, host.clone(), shutdown_signal()).await?;
+    server::serve(listener, host.clone(), shutdown).await?;
     host.db.close().await;
     Ok(())
 }
@@ -187,12 +187,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied to {}", config.database_url);
             Ok(())
         }
-        Command::Keys(cmd) => keys_command(&config, cmd),
+        Command::Keys(cmd) => keys_command(&config, cmd).await,
         Command::Client(cmd) => client_command(&config, cmd).await,
     }
 }
 
-fn keys_command(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
+async fn keys_command(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
     let path = &config.keys_file;
     match cmd {
         KeysCommand::Init => {
@@ -216,7 +216,25 @@ fn keys_command(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
             println!("{} version {}", info.name, info.version);
             println!("KCV: {}", info.kcv);
         }
+        KeysCommand::Reencrypt => reencrypt(config).await?,
     }
+    Ok(())
+}
+
+async fn reencrypt(config: &Config) -> anyhow::Result<()> {
+    let module = cardhost_crypto::SoftwareModule::new(keys::open_existing(&config.keys_file)?);
+    let db = Db::connect(&config.database_url)
+        .await
+        .context("opening the database")?;
+    let moved = cardhost_service::vault::reencrypt(&db, &module).await?;
+    println!(
+        "re-encrypted {moved} stored PANs under pan key version {}",
+        cardhost_crypto::SecurityModule::pan_key_version(&module)?
+    );
+    for (version, count) in cardhost_service::vault::versions(&db).await? {
+        println!("  version {version}: {count} PANs");
+    }
+    db.close().await;
     Ok(())
 }
 

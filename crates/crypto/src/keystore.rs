@@ -93,6 +93,7 @@ pub const DEFAULT_KEYS: [(&str, KeyKind); 8] = [
 ];
 
 /// The 256-bit key that wraps every data key.
+#[derive(Clone)]
 pub struct MasterKey(Zeroizing<[u8; 32]>);
 
 impl MasterKey {
@@ -517,6 +518,12 @@ impl KeyStore {
             });
         }
         Ok(key)
+    }
+
+    /// Re-reads the file (another process may have rotated or imported a key).
+    pub fn reload(&mut self) -> Result<(), CryptoError> {
+        *self = KeyStore::open(&self.path, self.master.clone())?;
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {

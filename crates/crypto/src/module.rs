@@ -134,6 +134,25 @@ impl SoftwareModule {
         f(&guard)
     }
 
+    /// Like [`Self::with_keys`], but a key or version this process has not seen
+    /// yet (rotated or imported by `cardhost keys` since start) makes it re-read
+    /// the key store once and try again.
+    fn with_fresh_keys<T>(
+        &self,
+        f: impl Fn(&KeyStore) -> Result<T, CryptoError>,
+    ) -> Result<T, CryptoError> {
+        match self.with_keys(&f) {
+            Err(CryptoError::UnknownKey(_) | CryptoError::UnknownKeyVersion { .. }) => {
+                self.keys
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .reload()?;
+                self.with_keys(f)
+            }
+            other => other,
+        }
+    }
+
     fn hmac_hex(&self, key_name: &str, domain: &[u8], data: &[u8]) -> Result<String, CryptoError> {
         self.with_keys(|ks| {
             // Fingerprints and tokens must never change, so they use version 1.
@@ -174,7 +193,7 @@ impl SoftwareModule {
         if raw.len() <= GCM_NONCE_LEN {
             return Err(CryptoError::Decrypt);
         }
-        self.with_keys(|ks| {
+        self.with_fresh_keys(|ks| {
             let key = ks.key(key_name, Some(version), &[KeyKind::Aes256])?;
             let cipher = Aes256Gcm::new(GenericArray::from_slice(key.material()));
             let (nonce, ct) = raw.split_at(GCM_NONCE_LEN);
@@ -382,6 +401,24 @@ mod tests {
         assert_eq!(m.reencrypt_pan(&old).unwrap().split(':').next(), Some("2"));
         assert!(m.decrypt_pan("1:AAAA").is_err());
         assert!(m.decrypt_pan("garbage").is_err());
+    }
+
+    #[test]
+    fn a_version_rotated_elsewhere_is_picked_up() {
+        let dir =
+            std::env::temp_dir().join(format!("cardhost-mod-{}", hex::encode(random_bytes(6))));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("k.json");
+        let master = MasterKey::generate();
+        let running = SoftwareModule::new(KeyStore::create(&path, master.clone()).unwrap());
+        // Another process (the `keys rotate` command) adds version 2 to the file.
+        let other = SoftwareModule::new(KeyStore::open(&path, master).unwrap());
+        other.rotate("pan").unwrap();
+        let p = pan("4111111111111111");
+        let written_elsewhere = other.encrypt_pan(&p).unwrap();
+        assert!(written_elsewhere.starts_with("2:"));
+        assert_eq!(running.decrypt_pan(&written_elsewhere).unwrap(), p);
+        assert_eq!(running.pan_key_version().unwrap(), 2, "reloaded");
     }
 
     #[test]

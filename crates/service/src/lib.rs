@@ -12,6 +12,7 @@ pub mod clock;
 pub mod error;
 pub mod host;
 pub mod issuer;
+pub mod vault;
 
 pub use caller::{Caller, Scope, Scopes};
 pub use clock::{Clock, ManualClock, SystemClock};

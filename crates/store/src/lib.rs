@@ -11,6 +11,7 @@ pub mod customers;
 pub mod db;
 pub mod error;
 pub mod meta;
+pub mod pans;
 
 pub use db::{Db, Engine, Tx};
 pub use error::StoreError;

@@ -321,3 +321,90 @@ async fn key_commands_init_list_import_rotate() {
     let (ok, _, err) = run(cardhost(dir.path()).args(["serve", "--listen", "127.0.0.1:0"])).await;
     assert!(!ok && err.contains("no master key is set"), "{err}");
 }
+
+#[tokio::test]
+async fn rotate_then_reencrypt_moves_every_stored_pan_and_keeps_it_readable() {
+    use cardhost_crypto::{KeyStore, MasterKey, SecurityModule, SoftwareModule};
+    use cardhost_domain::card::Pan;
+    use cardhost_service::vault;
+
+    let dir = tempfile::tempdir().unwrap();
+    let keys_cmd = |args: &[&str]| {
+        let mut cmd = cardhost(dir.path());
+        cmd.arg("keys")
+            .args(args)
+            .env("CARDHOST_MASTER_KEY", MASTER);
+        cmd
+    };
+    assert!(run(&mut keys_cmd(&["init"])).await.0);
+    // A "running server": its module was loaded before the rotation below.
+    let running = SoftwareModule::new(
+        KeyStore::open(
+            &dir.path().join("cardhost-keys.json"),
+            MasterKey::from_hex(MASTER).unwrap(),
+        )
+        .unwrap(),
+    );
+    let db_url = format!("sqlite://{}", dir.path().join("cardhost.db").display());
+    let db = cardhost_store::Db::connect(&db_url).await.unwrap();
+    let pans = [
+        "4111111111111111",
+        "5555555555554444",
+        "4000001234562",
+        "378282246310005",
+    ];
+    let mut ids = Vec::new();
+    let mut tx = db.begin().await.unwrap();
+    for p in &pans[..3] {
+        ids.push(
+            vault::store(&mut tx, &running, &Pan::parse(p).unwrap(), 0)
+                .await
+                .unwrap(),
+        );
+    }
+    tx.commit().await.unwrap();
+
+    let (ok, out, _) = run(&mut keys_cmd(&["rotate", "pan"])).await;
+    assert!(ok && out.contains("pan version 2"), "{out}");
+    // The running module still writes under version 1 until it meets version 2.
+    let mut tx = db.begin().await.unwrap();
+    ids.push(
+        vault::store(&mut tx, &running, &Pan::parse(pans[3]).unwrap(), 0)
+            .await
+            .unwrap(),
+    );
+    tx.commit().await.unwrap();
+
+    let (ok, out, err) = run(&mut keys_cmd(&["reencrypt"])).await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("re-encrypted 4 stored PANs under pan key version 2"),
+        "{out}"
+    );
+    assert!(out.contains("version 2: 4 PANs"), "{out}");
+    let (_, out, _) = run(&mut keys_cmd(&["reencrypt"])).await;
+    assert!(out.contains("re-encrypted 0 stored PANs"), "{out}");
+
+    for (id, p) in ids.iter().zip(pans) {
+        assert_eq!(vault::reveal(&db, &running, *id).await.unwrap().expose(), p);
+    }
+    assert_eq!(
+        running.pan_key_version().unwrap(),
+        2,
+        "the running module picked up version 2"
+    );
+    db.close().await;
+    let bytes = std::fs::read(dir.path().join("cardhost.db")).unwrap();
+    let wal = std::fs::read(dir.path().join("cardhost.db-wal")).unwrap_or_default();
+    for p in pans {
+        let needle = p.as_bytes();
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "{p} in clear in the database"
+        );
+        assert!(
+            !wal.windows(needle.len()).any(|w| w == needle),
+            "{p} in clear in the WAL"
+        );
+    }
+}

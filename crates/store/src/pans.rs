@@ -1,0 +1,112 @@
+//! The PAN vault table.
+
+use sqlx::{AnyPool, Row};
+
+use crate::{StoreError, Tx};
+
+#[derive(Debug, Clone)]
+pub struct PanRow {
+    pub pan_id: i64,
+    pub fingerprint: String,
+    pub ciphertext: String,
+    pub key_version: i64,
+    pub masked_pan: String,
+}
+
+/// The vault id of the PAN with this fingerprint, inserting it when new.
+pub async fn upsert(
+    tx: &mut Tx,
+    fingerprint: &str,
+    ciphertext: &str,
+    key_version: i64,
+    masked_pan: &str,
+    now_ms: i64,
+) -> Result<i64, StoreError> {
+    sqlx::query(
+        "INSERT INTO card_pans (fingerprint, ciphertext, key_version, masked_pan, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (fingerprint) DO NOTHING",
+    )
+    .bind(fingerprint)
+    .bind(ciphertext)
+    .bind(key_version)
+    .bind(masked_pan)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    let row = sqlx::query("SELECT pan_id FROM card_pans WHERE fingerprint = $1")
+        .bind(fingerprint)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(row.get(0))
+}
+
+pub async fn by_id(pool: &AnyPool, pan_id: i64) -> Result<Option<PanRow>, StoreError> {
+    let row = sqlx::query("SELECT pan_id, fingerprint, ciphertext, key_version, masked_pan FROM card_pans WHERE pan_id = $1")
+        .bind(pan_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| PanRow {
+        pan_id: r.get(0),
+        fingerprint: r.get(1),
+        ciphertext: r.get(2),
+        key_version: r.get(3),
+        masked_pan: r.get(4),
+    }))
+}
+
+pub async fn id_by_fingerprint(
+    pool: &AnyPool,
+    fingerprint: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row = sqlx::query("SELECT pan_id FROM card_pans WHERE fingerprint = $1")
+        .bind(fingerprint)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Up to `limit` PANs stored under a key version older than `newest`, after `after_id`.
+pub async fn older_than(
+    pool: &AnyPool,
+    newest: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT pan_id, ciphertext FROM card_pans WHERE key_version < $1 AND pan_id > $2 ORDER BY pan_id LIMIT $3",
+    )
+    .bind(newest)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Replaces a ciphertext, only if it is still the one that was read.
+pub async fn replace_ciphertext(
+    tx: &mut Tx,
+    pan_id: i64,
+    old: &str,
+    new: &str,
+    key_version: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE card_pans SET ciphertext = $3, key_version = $4 WHERE pan_id = $1 AND ciphertext = $2")
+        .bind(pan_id)
+        .bind(old)
+        .bind(new)
+        .bind(key_version)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many PANs each key version protects.
+pub async fn count_by_version(pool: &AnyPool) -> Result<Vec<(i64, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT key_version, COUNT(*) FROM card_pans GROUP BY key_version ORDER BY key_version",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+}
