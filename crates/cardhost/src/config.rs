@@ -25,6 +25,8 @@ pub struct FileConfig {
     pub business_timezone: Option<String>,
     pub sms_log_file: Option<PathBuf>,
     pub log_format: Option<String>,
+    #[serde(default)]
+    pub card_product: Vec<crate::products::ProductConfig>,
 }
 
 /// Values given on the command line (already merged with the environment by clap).
@@ -54,7 +56,9 @@ pub struct Config {
     pub token_ttl_minutes: i64,
     pub business_timezone: String,
     pub sms_log_file: PathBuf,
+    pub sms_log_secrets: bool,
     pub log_format: LogFormat,
+    pub products: Vec<cardhost_domain::product::CardProduct>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -102,7 +106,11 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(other) => bail!("log format must be text or json, not '{other}'"),
         };
+        let products = crate::products::all_products(file.card_product)?;
         Ok(Config {
+            products,
+            sms_log_secrets: env("CARDHOST_SMS_LOG_SECRETS")
+                .is_some_and(|v| v == "1" || v == "true"),
             public_url: cli
                 .public_url
                 .clone()

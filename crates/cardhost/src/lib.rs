@@ -4,4 +4,5 @@
 
 pub mod config;
 pub mod keys;
+pub mod products;
 pub mod server;

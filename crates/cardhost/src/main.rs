@@ -57,6 +57,18 @@ enum Command {
     /// Manage API clients.
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Card bureau files.
+    #[command(subcommand)]
+    Emboss(EmbossCommand),
+}
+
+#[derive(Subcommand)]
+enum EmbossCommand {
+    /// Write every queued emboss directive to FILE (mode 0600) and mark them exported.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -152,6 +164,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(created) = server::bootstrap(&host).await? {
         server::print_admin_credentials(&created, &config.listen);
     }
+    if config.sms_log_secrets {
+        tracing::warn!(file = %config.sms_log_file.display(), "CARDHOST_SMS_LOG_SECRETS is on: PINs and one-time codes are written in clear (development only)");
+    }
+    tokio::spawn(cardhost_service::notify::run_sender(host.clone()));
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
@@ -189,6 +205,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys(cmd) => keys_command(&config, cmd).await,
         Command::Client(cmd) => client_command(&config, cmd).await,
+        Command::Emboss(EmbossCommand::Export { out }) => emboss_export(&config, &out).await,
     }
 }
 
@@ -235,6 +252,25 @@ async fn reencrypt(config: &Config) -> anyhow::Result<()> {
         println!("  version {version}: {count} PANs");
     }
     db.close().await;
+    Ok(())
+}
+
+async fn emboss_export(config: &Config, out: &std::path::Path) -> anyhow::Result<()> {
+    let keys = keys::open_existing(&config.keys_file)?;
+    let db = Db::connect(&config.database_url)
+        .await
+        .context("opening the database")?;
+    let host = server::build_host(db, keys, Arc::new(SystemClock), config).await;
+    let operator = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "operator".into())
+    );
+    let written = cardhost_service::issuer::emboss::export(&host, &operator, out).await?;
+    println!(
+        "wrote {written} emboss records to {} (mode 0600)",
+        out.display()
+    );
+    host.db.close().await;
     Ok(())
 }
 

@@ -32,6 +32,9 @@ pub async fn build_host(
 ) -> Arc<Host> {
     let settings = Settings {
         token_ttl_minutes: config.token_ttl_minutes,
+        products: config.products.clone(),
+        sms_log_file: config.sms_log_file.clone(),
+        sms_log_secrets: config.sms_log_secrets,
     };
     Host::new(db, Arc::new(SoftwareModule::new(keys)), clock, settings)
 }

@@ -57,6 +57,10 @@ pub trait SecurityModule: Send + Sync {
     fn card_token(&self, pan: &Pan) -> Result<String, CryptoError>;
     /// The version new PAN ciphertexts are written under.
     fn pan_key_version(&self) -> Result<u32, CryptoError>;
+    /// The newest version of a named key (cards record their CVK/PVK versions).
+    fn key_version(&self, name: &str) -> Result<u32, CryptoError>;
+    /// Whether `name` is a zone PIN key usable for `format` (3DES for 0/1/3, AES for 4).
+    fn is_zone_pin_key(&self, name: &str, format: PinBlockFormat) -> bool;
     /// Visa CVV for a service code (`000` CVV2, `999` iCVV), under a CVK pair.
     fn card_verification_value(
         &self,
@@ -269,6 +273,16 @@ impl SecurityModule for SoftwareModule {
 
     fn pan_key_version(&self) -> Result<u32, CryptoError> {
         self.with_keys(|ks| Ok(ks.current("pan")?.version))
+    }
+
+    fn key_version(&self, name: &str) -> Result<u32, CryptoError> {
+        self.with_fresh_keys(|ks| Ok(ks.current(name)?.version))
+    }
+
+    fn is_zone_pin_key(&self, name: &str, format: PinBlockFormat) -> bool {
+        // Only keys named as zone PIN keys, so a caller cannot have a PIN
+        // enciphered under, say, a CVK.
+        name.starts_with("zpk") && self.zpk(name, format).is_ok()
     }
 
     fn card_verification_value(

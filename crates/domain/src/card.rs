@@ -115,3 +115,145 @@ impl Drop for Pan {
         self.0.replace_range(.., &zeros);
     }
 }
+
+/// A card's status (issuer.md, Cards): one letter on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CardStatus {
+    NotActivated,
+    Active,
+    TemporaryBlocked,
+    Lost,
+    Stolen,
+    Fraud,
+    Closed,
+    Expired,
+}
+
+impl CardStatus {
+    pub const ALL: [CardStatus; 8] = [
+        CardStatus::NotActivated,
+        CardStatus::Active,
+        CardStatus::TemporaryBlocked,
+        CardStatus::Lost,
+        CardStatus::Stolen,
+        CardStatus::Fraud,
+        CardStatus::Closed,
+        CardStatus::Expired,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CardStatus::NotActivated => "N",
+            CardStatus::Active => "A",
+            CardStatus::TemporaryBlocked => "T",
+            CardStatus::Lost => "L",
+            CardStatus::Stolen => "S",
+            CardStatus::Fraud => "F",
+            CardStatus::Closed => "C",
+            CardStatus::Expired => "E",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CardStatus::NotActivated => "NotActivated",
+            CardStatus::Active => "Active",
+            CardStatus::TemporaryBlocked => "TemporaryBlocked",
+            CardStatus::Lost => "Lost",
+            CardStatus::Stolen => "Stolen",
+            CardStatus::Fraud => "Fraud",
+            CardStatus::Closed => "Closed",
+            CardStatus::Expired => "Expired",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<CardStatus> {
+        CardStatus::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The only legal moves (issuer.md, card status table); `E` is set by the
+    /// host alone when the expiry month has passed.
+    pub fn may_move_to(self, to: CardStatus) -> bool {
+        use CardStatus::*;
+        matches!(
+            (self, to),
+            (NotActivated, Active | Closed)
+                | (Active, TemporaryBlocked | Lost | Stolen | Fraud | Closed)
+                | (TemporaryBlocked, Active | Lost | Stolen | Fraud | Closed)
+        )
+    }
+
+    /// The move, or why it is refused.
+    pub fn move_to(self, to: CardStatus) -> Result<CardStatus, String> {
+        if self.may_move_to(to) {
+            Ok(to)
+        } else {
+            Err(format!(
+                "a card in status {} ({}) cannot move to {} ({})",
+                self.code(),
+                self.name(),
+                to.code(),
+                to.name()
+            ))
+        }
+    }
+}
+
+/// Expiry `yyMM` of a card issued in `year`/`month` and valid `years`: the same
+/// month `years` later.
+pub fn expiry_after(year: i32, month: u32, years: u8) -> String {
+    format!("{:02}{:02}", (year + i32::from(years)) % 100, month)
+}
+
+/// True once the expiry month (`yyMM`) lies before `year`/`month`.
+pub fn expiry_passed(expiry_yymm: &str, year: i32, month: u32) -> bool {
+    let (Ok(yy), Ok(mm)) = (
+        expiry_yymm[..2].parse::<i32>(),
+        expiry_yymm[2..].parse::<u32>(),
+    ) else {
+        return true;
+    };
+    let expiry_year = 2000 + yy;
+    (expiry_year, mm) < (year, month)
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+
+    #[test]
+    fn legal_moves_are_exactly_the_table() {
+        use CardStatus::*;
+        let legal = [
+            (NotActivated, Active),
+            (NotActivated, Closed),
+            (Active, TemporaryBlocked),
+            (Active, Lost),
+            (Active, Stolen),
+            (Active, Fraud),
+            (Active, Closed),
+            (TemporaryBlocked, Active),
+            (TemporaryBlocked, Lost),
+            (TemporaryBlocked, Stolen),
+            (TemporaryBlocked, Fraud),
+            (TemporaryBlocked, Closed),
+        ];
+        for from in CardStatus::ALL {
+            for to in CardStatus::ALL {
+                assert_eq!(
+                    from.may_move_to(to),
+                    legal.contains(&(from, to)),
+                    "{from:?} -> {to:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn expiry() {
+        assert_eq!(expiry_after(2026, 3, 4), "3003");
+        assert!(!expiry_passed("3003", 2030, 3));
+        assert!(expiry_passed("3003", 2030, 4));
+        assert!(expiry_passed("2612", 2027, 1));
+    }
+}

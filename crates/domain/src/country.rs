@@ -7,6 +7,9 @@ use std::str::FromStr;
 pub struct Country([u8; 2]);
 
 impl Country {
+    /// The default products' country.
+    pub const TR: Country = Country(*b"TR");
+
     /// Accepts exactly two upper-case letters naming an assigned ISO 3166-1 country.
     pub fn parse(text: &str) -> Result<Country, &'static str> {
         let bytes = text.as_bytes();

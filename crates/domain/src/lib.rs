@@ -10,6 +10,8 @@ pub mod customer;
 pub mod date;
 pub mod field;
 pub mod money;
+pub mod product;
+pub mod response;
 
 pub use country::Country;
 pub use field::{FieldError, FieldErrors};

@@ -76,6 +76,24 @@ pub fn ok<T: Serialize>(value: T) -> Response {
     )
 }
 
+/// `Result` 8: a check or financial operation was processed and refused;
+/// `value` (with its `ResponseCode`) is still the `ResultObject`.
+pub fn declined<T: Serialize>(value: T, response_code: &str) -> Response {
+    respond(
+        StatusCode::OK,
+        Envelope {
+            result_object: Some(value),
+            result: 8,
+            return_description: format!(
+                "Declined: {}.",
+                cardhost_domain::response::message(response_code)
+            ),
+            approval_ref_number: 0,
+            errors: Vec::new(),
+        },
+    )
+}
+
 /// Any refusal or failure, already mapped to its code and HTTP status.
 #[derive(Debug)]
 pub struct ApiError {

@@ -49,13 +49,39 @@ digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyy
         crate::issuer::customers::get_customer_info,
         crate::issuer::customers::update_customer,
         crate::issuer::customers::update_customer_limit,
+        crate::issuer::customers::get_card_customer_info,
+        crate::issuer::cards::create_credit_card,
+        crate::issuer::cards::create_debit_card,
+        crate::issuer::cards::create_prepaid_card,
+        crate::issuer::cards::register_card,
+        crate::issuer::cards::create_emboss_directive,
+        crate::issuer::cards::get_card_info,
+        crate::issuer::cards::get_card_status,
+        crate::issuer::cards::update_card_status,
+        crate::issuer::cards::update_card_limit,
+        crate::issuer::cards::update_card_fee_status,
+        crate::issuer::cards::get_card_restriction,
+        crate::issuer::cards::card_restriction,
+        crate::issuer::cards::card_renewal,
+        crate::issuer::cards::tokenize_card_no,
+        crate::issuer::cards::get_card_no,
+        crate::issuer::cards::get_card_private_info,
+        crate::issuer::card_security::verify_card,
+        crate::issuer::card_security::reset_cvv2_retry_count,
+        crate::issuer::card_security::get_card_pin,
+        crate::issuer::card_security::send_pin_by_sms,
+        crate::issuer::card_security::check_pin,
+        crate::issuer::card_security::change_card_pin,
+        crate::issuer::card_security::change_3ds_password,
         crate::ops::health,
     ),
     components(schemas(WireFieldError)),
-    modifiers(&TokenScheme, &Examples),
+    modifiers(&TokenScheme, &Examples, &Deprecations),
     tags(
         (name = "Authentication", description = "Client credentials to tokens."),
         (name = "Issuer: customers", description = "Cardholders: scope `issuer`."),
+        (name = "Issuer: cards", description = "Issuing and managing cards: scope `issuer`. Every operation takes `CardNo` or `CardToken` and answers with the PAN masked; a full PAN only for the `pan` scope."),
+        (name = "Issuer: card security", description = "CVV2 and PIN checks, PIN retrieval and change, the 3-D Secure password."),
         (name = "Operations", description = "Health, metrics and this document; no token."),
     )
 )]
@@ -73,6 +99,25 @@ impl Modify for TokenScheme {
                 "The Token from POST /api/Auth/Token: a UUID, '+', and its UTC expiry yyyyMMddHHmm",
             ))),
         );
+    }
+}
+
+/// Operations still served for old integrations but marked deprecated.
+pub const DEPRECATED: [&str; 2] = ["GetCardNo", "GetCardPrivateInfo"];
+
+struct Deprecations;
+
+impl Modify for Deprecations {
+    fn modify(&self, doc: &mut Document) {
+        for op in operations_mut(doc) {
+            if op
+                .operation_id
+                .as_deref()
+                .is_some_and(|id| DEPRECATED.contains(&id))
+            {
+                op.deprecated = Some(utoipa::openapi::Deprecated::True);
+            }
+        }
     }
 }
 

@@ -11,7 +11,9 @@ pub mod clients;
 pub mod clock;
 pub mod error;
 pub mod host;
+pub mod idempotency;
 pub mod issuer;
+pub mod notify;
 pub mod vault;
 
 pub use caller::{Caller, Scope, Scopes};

@@ -6,11 +6,15 @@
 //! transaction per operation with [`Db::begin`] and pass `&mut Tx` down.
 
 pub mod audit;
+pub mod cards;
 pub mod clients;
 pub mod customers;
 pub mod db;
+pub mod emboss;
 pub mod error;
+pub mod idempotency;
 pub mod meta;
+pub mod outbox;
 pub mod pans;
 
 pub use db::{Db, Engine, Tx};

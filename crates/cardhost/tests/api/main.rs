@@ -5,7 +5,9 @@ mod support;
 
 mod audit;
 mod auth;
+mod cards;
 mod cli;
 mod customers;
 mod envelope;
+mod independent;
 mod ops;

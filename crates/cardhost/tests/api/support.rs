@@ -55,7 +55,13 @@ fn uuid_simple() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn test_config(db_url: &str) -> Config {
+/// Keys the tests know, imported over the generated ones so that tests can compute
+/// CVV2s and PIN blocks on their own and compare.
+pub const TEST_CVK: &str = "0123456789ABCDEFFEDCBA9876543210";
+pub const TEST_ZPK: &str = "89ABCDEF01234567FEDCBA9876543210";
+pub const TEST_ZPK_AES: &str = "AF8CB133A78F8DC2D1359F18527593FB";
+
+fn test_config(db_url: &str, dir: &std::path::Path) -> Config {
     Config {
         listen: "127.0.0.1:0".into(),
         database_url: db_url.into(),
@@ -63,8 +69,10 @@ fn test_config(db_url: &str) -> Config {
         public_url: "http://127.0.0.1".into(),
         token_ttl_minutes: 60,
         business_timezone: "Europe/Istanbul".into(),
-        sms_log_file: "sms.log".into(),
+        sms_log_file: dir.join("sms.log"),
+        sms_log_secrets: true,
         log_format: LogFormat::Text,
+        products: cardhost_domain::product::default_products(),
     }
 }
 
@@ -72,14 +80,19 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = fresh_database_url(dir.path()).await;
-        let keys = KeyStore::create(&dir.path().join("keys.json"), MasterKey::generate())
+        let mut keys = KeyStore::create(&dir.path().join("keys.json"), MasterKey::generate())
             .expect("key store");
+        keys.import("cvk", TEST_CVK, None, true).expect("cvk");
+        keys.import("zpk", TEST_ZPK, None, true).expect("zpk");
+        keys.import("zpk-aes", TEST_ZPK_AES, None, true)
+            .expect("zpk-aes");
         let db = Db::connect(&db_url).await.expect("database");
         // A fixed start time: tests move it explicitly, never by sleeping.
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 3, 2, 9, 30, 0).unwrap(),
         ));
-        let host = server::build_host(db, keys, clock.clone(), &test_config(&db_url)).await;
+        let host =
+            server::build_host(db, keys, clock.clone(), &test_config(&db_url, dir.path())).await;
         clients::bootstrap_admin(&host.db, Some((ADMIN_ID.into(), ADMIN_SECRET.into())), 0)
             .await
             .expect("bootstrap admin");
@@ -204,6 +217,18 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Delivers queued SMS now (what the background sender does) and returns
+    /// every line of the `log` provider's file.
+    pub async fn sms_lines(&self) -> Vec<Value> {
+        cardhost_service::notify::deliver_due(&self.host)
+            .await
+            .expect("deliver");
+        let text = std::fs::read_to_string(&self.host.settings.sms_log_file).unwrap_or_default();
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect()
     }
 
     pub fn clock_ms(&self) -> i64 {

@@ -98,13 +98,25 @@ pub struct CustomerInfoResult {
 impl From<CustomerInfo> for CustomerInfoResult {
     fn from(c: CustomerInfo) -> Self {
         let money = |a| MoneyOut::new(a, c.limit_currency);
+        let cards = c
+            .cards
+            .into_iter()
+            .map(|v| CustomerCard {
+                masked_card_no: v.card.masked_pan,
+                card_token: v.card.card_token,
+                card_type: v.card.card_type,
+                product_code: v.card.product_code,
+                card_status: v.status.code().to_owned(),
+                expiry_date: v.card.expiry,
+            })
+            .collect();
         CustomerInfoResult {
             customer_no: c.customer_no.clone(),
             limit: money(c.limit),
             limit_currency: c.limit_currency.numeric(),
             used_limit: money(c.used_limit),
             available_limit: money(c.available_limit),
-            cards: Vec::new(),
+            cards,
             create_date: format_timestamp(c.created_at),
             profile: c.profile,
         }
@@ -181,6 +193,22 @@ pub async fn get_customer_info(
     let call = authed.call("GetCustomerInfo");
     let customer_no = params.get("CustomerNo").unwrap_or("");
     let info = customers::get_customer_info(&state.host, &call, customer_no).await?;
+    Ok(ok(CustomerInfoResult::from(info)))
+}
+
+/// The customer holding a card, with limits and cards.
+#[utoipa::path(get, path = "/api/Integration/GetCardCustomerInfo", tag = "Issuer: customers",
+    operation_id = "GetCardCustomerInfo", security(("token" = [])),
+    params(("CardNo" = Option<String>, Query, description = "The PAN; or CardToken"), ("CardToken" = Option<String>, Query, description = "The card's token")),
+    responses((status = 200, description = "Result 0; 1 neither CardNo nor CardToken; 2 no such card", body = Envelope<CustomerInfoResult>)))]
+pub async fn get_card_customer_info(
+    State(state): State<AppState>,
+    authed: Authed,
+    params: Params,
+) -> ApiResult {
+    let call = authed.call("GetCardCustomerInfo");
+    let key = super::cards::query_card_key(&params);
+    let info = customers::get_card_customer_info(&state.host, &call, &key).await?;
     Ok(ok(CustomerInfoResult::from(info)))
 }
 

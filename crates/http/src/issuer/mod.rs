@@ -1,3 +1,5 @@
 //! Issuer operations (spec issuer.md).
 
+pub mod card_security;
+pub mod cards;
 pub mod customers;

@@ -40,6 +40,7 @@ pub struct CustomerInfo {
     pub used_limit: AmountMinor,
     pub available_limit: AmountMinor,
     pub created_at: DateTime<Utc>,
+    pub cards: Vec<super::cards::CardView>,
 }
 
 /// What `UpdateCustomerLimit` answers.
@@ -186,7 +187,13 @@ pub async fn get_customer_info(
     let limit =
         AmountMinor::new(row.credit_limit).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let used = used_limit(&row);
+    let cards = cardhost_store::cards::of_customer(host.db.reader(), customer_no)
+        .await?
+        .into_iter()
+        .map(|c| super::cards::view(host, c, None))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(CustomerInfo {
+        cards,
         customer_no: row.customer_no.clone(),
         profile: parse_profile(&row)?,
         limit,
@@ -335,4 +342,15 @@ pub async fn update_customer_limit(
         used_limit: used,
         available_limit: available(limit, used),
     })
+}
+
+/// `GetCardCustomerInfo`: the customer holding a card.
+pub async fn get_card_customer_info(
+    host: &Host,
+    call: &Call,
+    key: &super::card_ref::CardKey,
+) -> Result<CustomerInfo, ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let card = super::card_ref::find(host, key).await?;
+    get_customer_info(host, call, &card.customer_no).await
 }

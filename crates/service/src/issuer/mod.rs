@@ -1,3 +1,7 @@
 //! Issuer operations (spec issuer.md).
 
+pub mod card_ref;
+pub mod card_security;
+pub mod cards;
 pub mod customers;
+pub mod emboss;

@@ -1,0 +1,68 @@
+//! Finding the card a request names by `CardNo` or `CardToken`.
+
+use cardhost_domain::card::{expiry_passed, CardStatus, Pan};
+use cardhost_store::cards::{self, CardRow};
+use chrono::Datelike;
+
+use crate::host::Host;
+use crate::{vault, ServiceError};
+
+/// The card fields of a request: either may be given (spec README, card numbers).
+#[derive(Debug, Clone, Default)]
+pub struct CardKey {
+    pub card_no: Option<String>,
+    pub card_token: Option<String>,
+}
+
+/// Parses a `CardNo` field without echoing it in the error.
+pub fn parse_pan(field: &str, text: &str) -> Result<Pan, ServiceError> {
+    Pan::parse(text).map_err(|m| ServiceError::field(field, m))
+}
+
+/// The card, or `Result` 2; a malformed `CardNo` is `Result` 1.
+pub async fn find(host: &Host, key: &CardKey) -> Result<CardRow, ServiceError> {
+    let card = match (&key.card_no, &key.card_token) {
+        (Some(no), _) if !no.is_empty() => {
+            let pan = parse_pan("CardNo", no)?;
+            match vault::find(&host.db, host.security.as_ref(), &pan).await? {
+                Some(pan_id) => cards::by_pan(host.db.reader(), pan_id).await?,
+                None => None,
+            }
+        }
+        (_, Some(token)) if !token.is_empty() => cards::by_token(host.db.reader(), token).await?,
+        _ => {
+            return Err(ServiceError::field(
+                "CardNo",
+                "CardNo or CardToken is required",
+            ))
+        }
+    };
+    card.ok_or_else(|| ServiceError::NotFound("Card not found.".into()))
+}
+
+/// The card row again inside a write transaction, locked where the engine needs it.
+pub async fn lock(
+    host: &Host,
+    tx: &mut cardhost_store::Tx,
+    card_id: i64,
+) -> Result<CardRow, ServiceError> {
+    cards::by_id_for_update(tx, host.db.engine(), card_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("Card not found.".into()))
+}
+
+/// The stored status, or `E` once the expiry month has passed (the host sets
+/// `E` itself; it is never a move a caller makes).
+pub fn effective_status(host: &Host, card: &CardRow) -> CardStatus {
+    let stored = CardStatus::from_code(&card.status).unwrap_or(CardStatus::Closed);
+    let now = host.clock.now();
+    let live = matches!(
+        stored,
+        CardStatus::NotActivated | CardStatus::Active | CardStatus::TemporaryBlocked
+    );
+    if live && expiry_passed(&card.expiry, now.year(), now.month()) {
+        CardStatus::Expired
+    } else {
+        stored
+    }
+}

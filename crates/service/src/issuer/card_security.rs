@@ -1,0 +1,407 @@
+//! Card security operations: CVV2 and PIN checks with their retry locks, PIN
+//! retrieval and change, PIN by SMS, the 3-D Secure password.
+
+use cardhost_crypto::{secret, KeyRef, PinBlockFormat, PvvKey};
+use cardhost_domain::card::CardStatus;
+use cardhost_domain::response as rc;
+use cardhost_store::cards::{self, CardRow};
+use cardhost_store::{customers, StoreError};
+
+use super::card_ref::{self, effective_status, CardKey};
+use super::cards::CardView;
+use crate::caller::Scope;
+use crate::host::{Call, Host};
+use crate::{audit, notify, vault, ServiceError};
+
+/// Wrong CVV2s or PINs in a row that lock the check (issuer.md).
+pub const MAX_TRIES: i64 = 3;
+
+/// The verdict of a check: `00` passed, else the decline code.
+#[derive(Debug, Clone)]
+pub struct CheckOutcome {
+    pub response_code: &'static str,
+    pub retry_count: i64,
+    pub card: CardRow,
+}
+
+impl CheckOutcome {
+    pub fn passed(&self) -> bool {
+        self.response_code == rc::APPROVED
+    }
+}
+
+fn cvk(card: &CardRow) -> KeyRef<'_> {
+    KeyRef {
+        name: &card.cvk_name,
+        version: u32::try_from(card.cvk_version).ok(),
+    }
+}
+
+fn pvv_key(card: &CardRow) -> PvvKey<'_> {
+    PvvKey {
+        pvk: KeyRef {
+            name: &card.pvk_name,
+            version: u32::try_from(card.pvk_version).ok(),
+        },
+        pvki: u8::try_from(card.pvki).unwrap_or(1),
+    }
+}
+
+/// Checks `Cvv2` against the card (issuer decision step 4); updates the retry
+/// count in `card`. Returns the decline code, or `00`.
+pub(crate) fn check_cvv2(
+    host: &Host,
+    card: &mut CardRow,
+    pan: &cardhost_domain::card::Pan,
+    cvv2: &str,
+) -> Result<&'static str, ServiceError> {
+    if card.cvv2_retry_count >= MAX_TRIES {
+        return Ok(rc::RESTRICTED_CARD);
+    }
+    let expected = host.security.card_verification_value(
+        cvk(card),
+        pan,
+        &card.expiry,
+        cardhost_crypto::cvv::SERVICE_CODE_CVV2,
+    )?;
+    if secret::constant_time_eq(expected.as_bytes(), cvv2.as_bytes()) {
+        card.cvv2_retry_count = 0;
+        Ok(rc::APPROVED)
+    } else {
+        card.cvv2_retry_count += 1;
+        Ok(rc::CVV2_MISMATCH)
+    }
+}
+
+fn check_cvv2_shape(cvv2: Option<&str>) -> Result<&str, ServiceError> {
+    match cvv2 {
+        Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_digit()) => Ok(c),
+        Some(_) => Err(ServiceError::field("Cvv2", "must be 3 digits")),
+        None => Err(ServiceError::field("Cvv2", "is required")),
+    }
+}
+
+/// `VerifyCard`: expiry and CVV2, with the CVV2 retry lock.
+pub async fn verify_card(
+    host: &Host,
+    call: &Call,
+    key: &CardKey,
+    expiry: Option<&str>,
+    cvv2: Option<&str>,
+) -> Result<CheckOutcome, ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let cvv2 = check_cvv2_shape(cvv2)?;
+    let expiry = expiry
+        .filter(|e| !e.is_empty())
+        .ok_or_else(|| ServiceError::field("ExpiryDate", "is required"))?;
+    let found = card_ref::find(host, key).await?;
+    let pan = vault::reveal(&host.db, host.security.as_ref(), found.pan_id).await?;
+    let mut tx = host.db.begin().await?;
+    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
+    let usable = matches!(
+        effective_status(host, &card),
+        CardStatus::Active | CardStatus::NotActivated
+    );
+    let code = if !usable || card.cvv2_retry_count >= MAX_TRIES {
+        rc::RESTRICTED_CARD
+    } else if expiry != card.expiry {
+        rc::EXPIRED_CARD
+    } else {
+        check_cvv2(host, &mut card, &pan, cvv2)?
+    };
+    cards::update(&mut tx, &card).await?;
+    audit::success(&mut tx, host, call, &card.masked_pan).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(CheckOutcome {
+        response_code: code,
+        retry_count: card.cvv2_retry_count,
+        card,
+    })
+}
+
+pub async fn reset_cvv2_retry_count(
+    host: &Host,
+    call: &Call,
+    key: &CardKey,
+) -> Result<(), ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let found = card_ref::find(host, key).await?;
+    let mut tx = host.db.begin().await?;
+    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
+    card.cvv2_retry_count = 0;
+    cards::update(&mut tx, &card).await?;
+    audit::success(&mut tx, host, call, &card.masked_pan).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// The PIN block format and zone key of a request (defaults: format 0 with
+/// `zpk`, format 4 with `zpk-aes`).
+pub fn pin_format(
+    host: &Host,
+    format: Option<i64>,
+    key_name: Option<&str>,
+) -> Result<(PinBlockFormat, String), ServiceError> {
+    let format = match format {
+        None => PinBlockFormat::Iso0,
+        Some(n) => PinBlockFormat::from_number(n)
+            .ok_or_else(|| ServiceError::field("PinBlockFormat", "must be 0, 1, 3 or 4"))?,
+    };
+    let key = key_name
+        .filter(|k| !k.is_empty())
+        .unwrap_or(if format.is_aes() { "zpk-aes" } else { "zpk" })
+        .to_owned();
+    if !host.security.is_zone_pin_key(&key, format) {
+        return Err(ServiceError::field(
+            "KeyName",
+            "is not a zone PIN key for this PIN block format",
+        ));
+    }
+    Ok((format, key))
+}
+
+fn check_block_shape(
+    field: &str,
+    block: Option<&str>,
+    format: PinBlockFormat,
+) -> Result<String, ServiceError> {
+    let want = if format.is_aes() { 32 } else { 16 };
+    match block {
+        Some(b) if b.len() == want && b.bytes().all(|c| c.is_ascii_hexdigit()) => Ok(b.to_owned()),
+        Some(_) => Err(ServiceError::field(
+            field,
+            format!("must be {want} hexadecimal digits for this format"),
+        )),
+        None => Err(ServiceError::field(field, "is required")),
+    }
+}
+
+/// Checks a PIN block against the card (issuer decision step 5); updates the
+/// retry count (and activates an `N` card on success) in `card`. A block that
+/// does not decode under the key counts as a wrong PIN, so it cannot be used to
+/// probe without spending a try.
+pub(crate) fn check_pin_block(
+    host: &Host,
+    card: &mut CardRow,
+    pan: &cardhost_domain::card::Pan,
+    zpk: &str,
+    format: PinBlockFormat,
+    block: &str,
+) -> Result<&'static str, ServiceError> {
+    if card.pin_retry_count >= MAX_TRIES {
+        return Ok(rc::PIN_TRIES_EXCEEDED);
+    }
+    let ok = match host
+        .security
+        .verify_pin_block(zpk, format, block, pan, pvv_key(card), &card.pvv)
+    {
+        Ok(matches) => matches,
+        Err(
+            cardhost_crypto::CryptoError::MalformedPinBlock(_)
+            | cardhost_crypto::CryptoError::MalformedPin(_),
+        ) => false,
+        Err(other) => return Err(other.into()),
+    };
+    if ok {
+        card.pin_retry_count = 0;
+        if card.status == CardStatus::NotActivated.code() {
+            let now = host.clock.now_ms();
+            card.status = CardStatus::Active.code().to_owned();
+            card.status_reason = Some("Activated by first correct PIN".into());
+            card.status_at = now;
+            card.activated_at = Some(now);
+        }
+        return Ok(rc::APPROVED);
+    }
+    card.pin_retry_count += 1;
+    Ok(if card.pin_retry_count >= MAX_TRIES {
+        rc::PIN_TRIES_EXCEEDED
+    } else {
+        rc::INCORRECT_PIN
+    })
+}
+
+fn usable_for_pin(host: &Host, card: &CardRow) -> Result<(), ServiceError> {
+    match effective_status(host, card) {
+        CardStatus::Active | CardStatus::NotActivated | CardStatus::TemporaryBlocked => Ok(()),
+        s => Err(ServiceError::NotAllowed(format!(
+            "the card is {} ({})",
+            s.name(),
+            s.code()
+        ))),
+    }
+}
+
+pub async fn check_pin(
+    host: &Host,
+    call: &Call,
+    key: &CardKey,
+    block: Option<&str>,
+    format: Option<i64>,
+    key_name: Option<&str>,
+) -> Result<CheckOutcome, ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let (format, zpk) = pin_format(host, format, key_name)?;
+    let block = check_block_shape("PinBlock", block, format)?;
+    let found = card_ref::find(host, key).await?;
+    usable_for_pin(host, &found)?;
+    let pan = vault::reveal(&host.db, host.security.as_ref(), found.pan_id).await?;
+    let mut tx = host.db.begin().await?;
+    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
+    let code = check_pin_block(host, &mut card, &pan, &zpk, format, &block)?;
+    cards::update(&mut tx, &card).await?;
+    audit::success(&mut tx, host, call, &card.masked_pan).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(CheckOutcome {
+        response_code: code,
+        retry_count: card.pin_retry_count,
+        card,
+    })
+}
+
+/// `ChangeCardPin`: the current PIN (when given) must check; the new PIN
+/// replaces it and the retry count starts again.
+pub async fn change_pin(
+    host: &Host,
+    call: &Call,
+    key: &CardKey,
+    new_block: Option<&str>,
+    current: Option<&str>,
+    format: Option<i64>,
+    key_name: Option<&str>,
+) -> Result<CheckOutcome, ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let (format, zpk) = pin_format(host, format, key_name)?;
+    let new_block = check_block_shape("NewPinBlock", new_block, format)?;
+    let current = match current {
+        Some(c) => Some(check_block_shape("PinBlock", Some(c), format)?),
+        None => None,
+    };
+    let found = card_ref::find(host, key).await?;
+    usable_for_pin(host, &found)?;
+    let pan = vault::reveal(&host.db, host.security.as_ref(), found.pan_id).await?;
+    let (new_pvv, new_ciphertext) = host
+        .security
+        .set_pin_from_block(&zpk, format, &new_block, &pan, pvv_key(&found))
+        .map_err(|_| {
+            ServiceError::field(
+                "NewPinBlock",
+                "does not hold a valid PIN under this key and format",
+            )
+        })?;
+    let mut tx = host.db.begin().await?;
+    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
+    let code = match &current {
+        Some(block) => check_pin_block(host, &mut card, &pan, &zpk, format, block)?,
+        None => rc::APPROVED,
+    };
+    if code == rc::APPROVED {
+        card.pvv = new_pvv;
+        card.pin_ciphertext = new_ciphertext;
+        card.pin_retry_count = 0;
+    }
+    cards::update(&mut tx, &card).await?;
+    audit::success(&mut tx, host, call, &card.masked_pan).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(CheckOutcome {
+        response_code: code,
+        retry_count: card.pin_retry_count,
+        card,
+    })
+}
+
+/// `GetCardPin` (scope `pan`): the PIN as a block under the caller's zone key.
+pub async fn get_card_pin(
+    host: &Host,
+    call: &Call,
+    key: &CardKey,
+    format: Option<i64>,
+    key_name: Option<&str>,
+) -> Result<(String, CardRow), ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    call.caller.require(Scope::Pan)?;
+    let (format, zpk) = pin_format(host, format, key_name)?;
+    let card = card_ref::find(host, key).await?;
+    let pan = vault::reveal(&host.db, host.security.as_ref(), card.pan_id).await?;
+    let block = host
+        .security
+        .pin_block_from_storage(&card.pin_ciphertext, &zpk, format, &pan)?;
+    let mut tx = host.db.begin().await?;
+    audit::success(&mut tx, host, call, &card.masked_pan).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok((block, card))
+}
+
+/// `SendPinBySms`: queues the PIN to the customer's mobile; the API never sees it.
+pub async fn send_pin_by_sms(
+    host: &Host,
+    call: &Call,
+    key: &CardKey,
+) -> Result<(String, String), ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let card = card_ref::find(host, key).await?;
+    usable_for_pin(host, &card)?;
+    let customer = customers::get(host.db.reader(), &card.customer_no)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("card without customer".into()))?;
+    let profile: serde_json::Value = serde_json::from_str(&customer.profile).unwrap_or_default();
+    let mobile = profile["MobileNo"]
+        .as_str()
+        .filter(|m| m.chars().filter(char::is_ascii_digit).count() >= 7)
+        .ok_or_else(|| {
+            ServiceError::NotAllowed("the customer has no mobile number to send the PIN to".into())
+        })?
+        .to_owned();
+    let text = format!(
+        "Your PIN for card {} is {{secret}}. Never share it.",
+        card.masked_pan
+    );
+    let mut tx = host.db.begin().await?;
+    let message_id =
+        notify::queue_sms(&mut tx, host, &mobile, &text, Some(&card.pin_ciphertext)).await?;
+    audit::success(&mut tx, host, call, &card.masked_pan).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    host.outbox_wakeup.notify_one();
+    Ok((mask_mobile(&mobile), message_id))
+}
+
+/// All but the last 4 digits hidden.
+pub fn mask_mobile(mobile: &str) -> String {
+    let n = mobile.chars().count();
+    mobile
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i + 4 < n { '*' } else { c })
+        .collect()
+}
+
+/// Shortest and longest 3-D Secure static password (issuer.md).
+const PASSWORD_LEN: std::ops::RangeInclusive<usize> = 8..=64;
+
+pub async fn change_3ds_password(
+    host: &Host,
+    call: &Call,
+    key: &CardKey,
+    password: Option<&str>,
+) -> Result<CardView, ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let password = password.ok_or_else(|| ServiceError::field("Password", "is required"))?;
+    if !PASSWORD_LEN.contains(&password.chars().count()) {
+        return Err(ServiceError::field(
+            "Password",
+            "must be 8 to 64 characters",
+        ));
+    }
+    let found = card_ref::find(host, key).await?;
+    let owned = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || secret::hash_secret(&owned))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+    let mut tx = host.db.begin().await?;
+    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
+    card.three_ds_password = Some(hash);
+    cards::update(&mut tx, &card).await?;
+    audit::success(&mut tx, host, call, &card.masked_pan).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    super::cards::view(host, card, None)
+}

@@ -1,0 +1,123 @@
+//! The notification outbox: SMS and e-mail are queued in the operation's
+//! transaction and delivered afterwards by a sender, so a crash never loses a
+//! message's intent, and each message's id lets the provider drop a repeat.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::time::Duration;
+
+use cardhost_domain::date::format_timestamp;
+use cardhost_store::outbox::{self, OutboxRow};
+use cardhost_store::{StoreError, Tx};
+use serde_json::json;
+
+use crate::host::Host;
+use crate::ServiceError;
+
+/// Messages delivered per pass of the sender.
+const BATCH: i64 = 100;
+/// Wait between retries of a failed delivery (doubling from this, capped at an hour).
+const RETRY_BASE_MS: i64 = 5_000;
+const RETRY_MAX_MS: i64 = 3_600_000;
+/// How often the sender looks even when nothing woke it (retries come due).
+const IDLE_POLL: Duration = Duration::from_secs(5);
+/// What stands for a secret in the log file unless the operator shows secrets.
+pub const MASKED_SECRET: &str = "****";
+
+/// Queues an SMS in `tx`; `{secret}` in `template` is filled at delivery from
+/// the `secret` ciphertext (a pin-storage value), never stored in clear.
+pub async fn queue_sms(
+    tx: &mut Tx,
+    host: &Host,
+    to: &str,
+    template: &str,
+    secret: Option<&str>,
+) -> Result<String, ServiceError> {
+    let now = host.clock.now_ms();
+    let message_id = uuid::Uuid::new_v4().to_string();
+    outbox::insert(
+        tx,
+        &OutboxRow {
+            message_id: message_id.clone(),
+            channel: "Sms".into(),
+            recipient: to.to_owned(),
+            template: template.to_owned(),
+            secret: secret.map(str::to_owned),
+            status: "Pending".into(),
+            attempts: 0,
+            next_attempt: now,
+            created_at: now,
+            sent_at: None,
+        },
+    )
+    .await?;
+    Ok(message_id)
+}
+
+/// Writes one message to the `log` provider's file (mode 0600).
+fn write_log_line(host: &Host, msg: &OutboxRow, text: &str) -> std::io::Result<()> {
+    let line = json!({
+        "MessageId": msg.message_id,
+        "Channel": msg.channel,
+        "To": msg.recipient,
+        "Text": text,
+        "CreateDate": format_timestamp(chrono::DateTime::from_timestamp_millis(msg.created_at).unwrap_or_default()),
+    });
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(&host.settings.sms_log_file)?;
+    writeln!(file, "{line}")
+}
+
+fn render(host: &Host, msg: &OutboxRow) -> Result<String, ServiceError> {
+    let secret = match (&msg.secret, host.settings.sms_log_secrets) {
+        (Some(ciphertext), true) => host
+            .security
+            .reveal_pin_for_delivery(ciphertext)?
+            .digits()
+            .to_owned(),
+        _ => MASKED_SECRET.to_owned(),
+    };
+    Ok(msg.template.replace("{secret}", &secret))
+}
+
+/// Delivers every due message once; returns how many were sent. The sender
+/// worker calls it in a loop, and tests call it to deliver deterministically.
+pub async fn deliver_due(host: &Host) -> Result<usize, ServiceError> {
+    let now = host.clock.now_ms();
+    let due = outbox::due(host.db.reader(), now, BATCH).await?;
+    let mut sent = 0;
+    for msg in due {
+        let delivered = render(host, &msg).and_then(|text| {
+            write_log_line(host, &msg, &text)
+                .map_err(|e| ServiceError::Internal(format!("SMS log: {e}")))
+        });
+        let mut tx = host.db.begin().await?;
+        match delivered {
+            Ok(()) => {
+                outbox::mark_sent(&mut tx, &msg.message_id, now).await?;
+                sent += 1;
+            }
+            Err(err) => {
+                tracing::warn!(message_id = %msg.message_id, error = %err, "delivery failed; will retry");
+                let backoff = (RETRY_BASE_MS << msg.attempts.clamp(0, 20)).min(RETRY_MAX_MS);
+                outbox::mark_retry(&mut tx, &msg.message_id, now + backoff).await?;
+            }
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+    }
+    Ok(sent)
+}
+
+/// The background sender: delivers when woken by a queued message, and every
+/// few seconds for retries. Runs until the process ends.
+pub async fn run_sender(host: std::sync::Arc<Host>) {
+    loop {
+        if let Err(err) = deliver_due(&host).await {
+            tracing::error!(error = %err, "outbox pass failed");
+        }
+        let _ = tokio::time::timeout(IDLE_POLL, host.outbox_wakeup.notified()).await;
+    }
+}

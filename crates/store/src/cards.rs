@@ -1,0 +1,268 @@
+//! Cards and card accounts.
+
+use sqlx::{AnyPool, FromRow};
+
+use crate::{Engine, StoreError, Tx};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CardRow {
+    pub card_id: i64,
+    pub pan_id: i64,
+    pub card_token: String,
+    pub masked_pan: String,
+    pub customer_no: String,
+    pub account_no: String,
+    pub product_code: String,
+    pub card_type: String,
+    pub brand: String,
+    pub emboss_name: String,
+    pub expiry: String,
+    pub service_code: String,
+    pub is_virtual: i64,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub status_at: i64,
+    pub card_limit: i64,
+    pub daily_purchase_limit: Option<i64>,
+    pub daily_cash_limit: Option<i64>,
+    pub daily_ecom_limit: Option<i64>,
+    pub transaction_limit: Option<i64>,
+    pub daily_count_limit: Option<i64>,
+    pub annual_fee_status: String,
+    pub cvk_name: String,
+    pub cvk_version: i64,
+    pub pvk_name: String,
+    pub pvk_version: i64,
+    pub pvki: i64,
+    pub pvv: String,
+    pub pin_ciphertext: String,
+    pub pin_retry_count: i64,
+    pub cvv2_retry_count: i64,
+    pub three_ds_password: Option<String>,
+    pub ecommerce_allowed: i64,
+    pub international_allowed: i64,
+    pub atm_allowed: i64,
+    pub contactless_allowed: i64,
+    pub moto_allowed: i64,
+    pub blocked_mccs: String,
+    pub blocked_countries: String,
+    pub renewed_from: Option<i64>,
+    pub created_at: i64,
+    pub activated_at: Option<i64>,
+}
+
+/// Every column but `card_id`, in insert order.
+const COLUMNS: [&str; 42] = [
+    "pan_id",
+    "card_token",
+    "masked_pan",
+    "customer_no",
+    "account_no",
+    "product_code",
+    "card_type",
+    "brand",
+    "emboss_name",
+    "expiry",
+    "service_code",
+    "is_virtual",
+    "status",
+    "status_reason",
+    "status_at",
+    "card_limit",
+    "daily_purchase_limit",
+    "daily_cash_limit",
+    "daily_ecom_limit",
+    "transaction_limit",
+    "daily_count_limit",
+    "annual_fee_status",
+    "cvk_name",
+    "cvk_version",
+    "pvk_name",
+    "pvk_version",
+    "pvki",
+    "pvv",
+    "pin_ciphertext",
+    "pin_retry_count",
+    "cvv2_retry_count",
+    "three_ds_password",
+    "ecommerce_allowed",
+    "international_allowed",
+    "atm_allowed",
+    "contactless_allowed",
+    "moto_allowed",
+    "blocked_mccs",
+    "blocked_countries",
+    "renewed_from",
+    "created_at",
+    "activated_at",
+];
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_all<'q>(q: AnyQuery<'q>, c: &'q CardRow) -> AnyQuery<'q> {
+    q.bind(c.pan_id)
+        .bind(&c.card_token)
+        .bind(&c.masked_pan)
+        .bind(&c.customer_no)
+        .bind(&c.account_no)
+        .bind(&c.product_code)
+        .bind(&c.card_type)
+        .bind(&c.brand)
+        .bind(&c.emboss_name)
+        .bind(&c.expiry)
+        .bind(&c.service_code)
+        .bind(c.is_virtual)
+        .bind(&c.status)
+        .bind(c.status_reason.as_deref())
+        .bind(c.status_at)
+        .bind(c.card_limit)
+        .bind(c.daily_purchase_limit)
+        .bind(c.daily_cash_limit)
+        .bind(c.daily_ecom_limit)
+        .bind(c.transaction_limit)
+        .bind(c.daily_count_limit)
+        .bind(&c.annual_fee_status)
+        .bind(&c.cvk_name)
+        .bind(c.cvk_version)
+        .bind(&c.pvk_name)
+        .bind(c.pvk_version)
+        .bind(c.pvki)
+        .bind(&c.pvv)
+        .bind(&c.pin_ciphertext)
+        .bind(c.pin_retry_count)
+        .bind(c.cvv2_retry_count)
+        .bind(c.three_ds_password.as_deref())
+        .bind(c.ecommerce_allowed)
+        .bind(c.international_allowed)
+        .bind(c.atm_allowed)
+        .bind(c.contactless_allowed)
+        .bind(c.moto_allowed)
+        .bind(&c.blocked_mccs)
+        .bind(&c.blocked_countries)
+        .bind(c.renewed_from)
+        .bind(c.created_at)
+        .bind(c.activated_at)
+}
+
+/// Inserts a card and returns its id.
+pub async fn insert(tx: &mut Tx, c: &CardRow) -> Result<i64, StoreError> {
+    let placeholders: Vec<String> = (1..=COLUMNS.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO cards ({}) VALUES ({}) RETURNING card_id",
+        COLUMNS.join(", "),
+        placeholders.join(", ")
+    );
+    let (id,): (i64,) = bind_all(sqlx::query(&sql), c)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(StoreError::from_insert)
+        .and_then(|row| sqlx::FromRow::from_row(&row).map_err(StoreError::from))?;
+    Ok(id)
+}
+
+/// Writes every column of `c` back to its row.
+pub async fn update(tx: &mut Tx, c: &CardRow) -> Result<(), StoreError> {
+    let sets: Vec<String> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, col)| format!("{col} = ${}", i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE cards SET {} WHERE card_id = ${}",
+        sets.join(", "),
+        COLUMNS.len() + 1
+    );
+    bind_all(sqlx::query(&sql), c)
+        .bind(c.card_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn select(filter: &str) -> String {
+    format!(
+        "SELECT card_id, {} FROM cards WHERE {filter}",
+        COLUMNS.join(", ")
+    )
+}
+
+pub async fn by_id(pool: &AnyPool, card_id: i64) -> Result<Option<CardRow>, StoreError> {
+    Ok(sqlx::query_as(&select("card_id = $1"))
+        .bind(card_id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub async fn by_id_for_update(
+    tx: &mut Tx,
+    engine: Engine,
+    card_id: i64,
+) -> Result<Option<CardRow>, StoreError> {
+    let sql = format!("{}{}", select("card_id = $1"), engine.row_lock_clause());
+    Ok(sqlx::query_as(&sql)
+        .bind(card_id)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<CardRow>, StoreError> {
+    Ok(sqlx::query_as(&select("card_token = $1"))
+        .bind(token)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// The newest card holding this PAN (a renewal with the same PAN keeps one row).
+pub async fn by_pan(pool: &AnyPool, pan_id: i64) -> Result<Option<CardRow>, StoreError> {
+    let sql = format!("{} ORDER BY card_id DESC LIMIT 1", select("pan_id = $1"));
+    Ok(sqlx::query_as(&sql)
+        .bind(pan_id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// How many cards hold this PAN, inside the caller's transaction.
+pub async fn count_for_pan(tx: &mut Tx, pan_id: i64) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cards WHERE pan_id = $1")
+        .bind(pan_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(n)
+}
+
+pub async fn of_customer(pool: &AnyPool, customer_no: &str) -> Result<Vec<CardRow>, StoreError> {
+    let sql = format!("{} ORDER BY card_id", select("customer_no = $1"));
+    Ok(sqlx::query_as(&sql)
+        .bind(customer_no)
+        .fetch_all(pool)
+        .await?)
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AccountRow {
+    pub account_no: String,
+    pub customer_no: String,
+    pub card_type: String,
+    pub currency: i64,
+    pub created_at: i64,
+}
+
+pub async fn insert_account(tx: &mut Tx, a: &AccountRow) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO card_accounts (account_no, customer_no, card_type, currency, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&a.account_no)
+        .bind(&a.customer_no)
+        .bind(&a.card_type)
+        .bind(a.currency)
+        .bind(a.created_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+pub async fn account(tx: &mut Tx, account_no: &str) -> Result<Option<AccountRow>, StoreError> {
+    Ok(sqlx::query_as("SELECT account_no, customer_no, card_type, currency, created_at FROM card_accounts WHERE account_no = $1")
+        .bind(account_no)
+        .fetch_optional(&mut **tx)
+        .await?)
+}

@@ -1,0 +1,85 @@
+//! Messages waiting for the SMS/e-mail provider.
+
+use sqlx::{AnyPool, FromRow};
+
+use crate::{StoreError, Tx};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OutboxRow {
+    pub message_id: String,
+    pub channel: String,
+    pub recipient: String,
+    /// The message text, with `{secret}` where the secret goes.
+    pub template: String,
+    /// A pin-storage ciphertext the sender opens at delivery, if any.
+    pub secret: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt: i64,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+const COLUMNS: &str = "message_id, channel, recipient, template, secret, status, attempts, next_attempt, created_at, sent_at";
+
+pub async fn insert(tx: &mut Tx, m: &OutboxRow) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO outbox ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    ))
+    .bind(&m.message_id)
+    .bind(&m.channel)
+    .bind(&m.recipient)
+    .bind(&m.template)
+    .bind(m.secret.as_deref())
+    .bind(&m.status)
+    .bind(m.attempts)
+    .bind(m.next_attempt)
+    .bind(m.created_at)
+    .bind(m.sent_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Pending messages whose next attempt is due, oldest first.
+pub async fn due(pool: &AnyPool, now_ms: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM outbox WHERE status = 'Pending' AND next_attempt <= $1 ORDER BY created_at, message_id LIMIT $2"
+    ))
+    .bind(now_ms)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn mark_sent(tx: &mut Tx, message_id: &str, now_ms: i64) -> Result<(), StoreError> {
+    // The ciphertext is dropped once delivered: nothing keeps a PIN it no longer needs.
+    sqlx::query("UPDATE outbox SET status = 'Sent', secret = NULL, sent_at = $2, attempts = attempts + 1 WHERE message_id = $1")
+        .bind(message_id)
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_retry(
+    tx: &mut Tx,
+    message_id: &str,
+    next_attempt_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt = $2 WHERE message_id = $1",
+    )
+    .bind(message_id)
+    .bind(next_attempt_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn pending_count(pool: &AnyPool) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'Pending'")
+        .fetch_one(pool)
+        .await?;
+    Ok(n)
+}
