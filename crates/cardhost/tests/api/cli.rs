@@ -32,20 +32,26 @@ async fn run(cmd: &mut Command) -> (bool, String, String) {
 struct Server {
     child: Child,
     stdout: Lines<BufReader<ChildStdout>>,
-    stderr: Lines<BufReader<ChildStderr>>,
+    /// Taken by a test that must read the logs while the server runs.
+    stderr: Option<Lines<BufReader<ChildStderr>>>,
 }
 
 impl Server {
     fn start(dir: &Path) -> Server {
+        Server::start_with(dir, &[])
+    }
+
+    fn start_with(dir: &Path, envs: &[(&str, &str)]) -> Server {
         let mut child = cardhost(dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("start cardhost serve");
         let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-        let stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+        let stderr = Some(BufReader::new(child.stderr.take().unwrap()).lines());
         Server {
             child,
             stdout,
@@ -56,9 +62,16 @@ impl Server {
     /// Reads stderr up to the `listening on ADDR` line; returns ADDR and what came before.
     async fn wait_listening(&mut self) -> (String, String) {
         let mut seen = String::new();
-        while let Some(line) = self.stderr.next_line().await.expect("stderr") {
-            if let Some(addr) = line.split("listening on ").nth(1) {
-                return (addr.trim().to_owned(), seen);
+        let stderr = self.stderr.as_mut().expect("stderr not taken");
+        while let Some(line) = stderr.next_line().await.expect("stderr") {
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                // Text or JSON log line: the address ends at the first character
+                // an IPv4 address and port cannot hold.
+                let addr: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                    .collect();
+                return (addr, seen);
             }
             seen.push_str(&line);
             seen.push('\n');
@@ -165,7 +178,7 @@ async fn admin_credentials_from_the_environment_are_used_and_not_printed() {
     let mut child = cmd.spawn().unwrap();
     let mut server = Server {
         stdout: BufReader::new(child.stdout.take().unwrap()).lines(),
-        stderr: BufReader::new(child.stderr.take().unwrap()).lines(),
+        stderr: Some(BufReader::new(child.stderr.take().unwrap()).lines()),
         child,
     };
     let (addr, _) = server.wait_listening().await;
@@ -406,5 +419,144 @@ async fn rotate_then_reencrypt_moves_every_stored_pan_and_keeps_it_readable() {
             !wal.windows(needle.len()).any(|w| w == needle),
             "{p} in clear in the WAL"
         );
+    }
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// The canary: PANs pushed through every kind of request must not appear in
+/// clear in the server's logs (at debug level), its database or its WAL.
+#[tokio::test]
+async fn no_clear_pan_in_logs_or_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let envs = [
+        ("CARDHOST_ADMIN_CLIENT_ID", "canary-admin"),
+        (
+            "CARDHOST_ADMIN_CLIENT_SECRET",
+            "canary-admin-secret-0123456789",
+        ),
+        ("CARDHOST_LOG", "debug"),
+        ("CARDHOST_LOG_FORMAT", "json"),
+    ];
+    let mut server = Server::start_with(dir.path(), &envs);
+    let (addr, mut logs) = server.wait_listening().await;
+    // Debug logs outgrow a pipe's buffer: read them as they come, or the server blocks.
+    let mut stderr = server.stderr.take().expect("stderr");
+    let collector = tokio::spawn(async move {
+        let mut all = String::new();
+        while let Ok(Some(line)) = stderr.next_line().await {
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let http = reqwest::Client::new();
+    let base = format!("http://{addr}/api/Integration");
+    let body: serde_json::Value = http
+        .post(format!("http://{addr}/api/Auth/Token"))
+        .json(&serde_json::json!({"ClientId": "canary-admin", "ClientSecret": "canary-admin-secret-0123456789"}))
+        .send().await.unwrap().json().await.unwrap();
+    let token = body["ResultObject"]["Token"].as_str().unwrap().to_owned();
+    let post = |op: &str, body: serde_json::Value| {
+        http.post(format!("{base}/{op}"))
+            .header("token", &token)
+            .json(&body)
+            .send()
+    };
+    post("CreateCustomer", serde_json::json!({"CustomerNo": "CAN1", "Name": "Canary", "Surname": "Bird", "MobileNo": "905320000000"})).await.unwrap();
+    let card: serde_json::Value = post(
+        "CreateCreditCard",
+        serde_json::json!({"CustomerNo": "CAN1"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let pan = card["ResultObject"]["CardNo"]
+        .as_str()
+        .expect("admin sees the PAN")
+        .to_owned();
+    let registered = "5200000000000007";
+    let unknown = "4111111111111111";
+    let requests = [
+        (
+            "RegisterCard",
+            serde_json::json!({"CustomerNo": "CAN1", "CardNo": registered, "ExpiryDate": "3012", "ProductCode": "STANDARD-DEBIT"}),
+        ),
+        (
+            "VerifyCard",
+            serde_json::json!({"CardNo": pan, "ExpiryDate": "0101", "Cvv2": "000"}),
+        ),
+        ("TokenizeCardNo", serde_json::json!({"CardNo": pan})),
+        ("TokenizeCardNo", serde_json::json!({"CardNo": unknown})),
+        (
+            "CheckPin",
+            serde_json::json!({"CardNo": pan, "PinBlock": "0000000000000000"}),
+        ),
+        ("SendPinBySms", serde_json::json!({"CardNo": pan})),
+        (
+            "UpdateCardStatus",
+            serde_json::json!({"CardNo": pan, "CardStatus": "Q"}),
+        ),
+        (
+            "CardRestriction",
+            serde_json::json!({"CardNo": pan, "BlockedMccs": [pan]}),
+        ),
+        (
+            "CreateEmbossDirective",
+            serde_json::json!({"CardNo": registered, "DeliveryAddressType": "Home"}),
+        ),
+        (
+            "TokenizeCardNo",
+            serde_json::json!({"CardNo": pan.parse::<u64>().unwrap()}),
+        ),
+    ];
+    for (op, body) in requests {
+        let text = post(op, body).await.unwrap().text().await.unwrap();
+        assert!(
+            !text.contains(unknown) && (op == "RegisterCard" || !text.contains(registered)),
+            "{op} echoed a PAN: {text}"
+        );
+    }
+    for path in [
+        "GetCardInfo",
+        "GetCardStatus",
+        "GetCardRestriction",
+        "GetCardCustomerInfo",
+        "GetCardInfo",
+    ] {
+        for number in [pan.as_str(), unknown, "4111111111111112"] {
+            http.get(format!("{base}/{path}?CardNo={number}"))
+                .header("token", &token)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    // A PAN where a customer number goes, and in a wrong-typed field.
+    post(
+        "CreateCustomer",
+        serde_json::json!({"CustomerNo": pan, "Name": 5, "Surname": unknown}),
+    )
+    .await
+    .unwrap();
+    assert!(server.terminate().await);
+    logs.push_str(&server.rest_of_stdout().await);
+    logs.push_str(&collector.await.unwrap());
+    assert!(
+        logs.contains("CreateCreditCard") || logs.contains("createcreditcard"),
+        "debug logs were captured"
+    );
+    let db = std::fs::read(dir.path().join("cardhost.db")).unwrap();
+    let wal = std::fs::read(dir.path().join("cardhost.db-wal")).unwrap_or_default();
+    for p in [pan.as_str(), registered, unknown] {
+        assert!(!logs.contains(p), "{p} in the server's output");
+        assert!(!contains(&db, p), "{p} in the database file");
+        assert!(!contains(&wal, p), "{p} in the WAL");
     }
 }
