@@ -16,6 +16,7 @@ use crate::router::{audited, AppState};
 #[serde(rename_all = "PascalCase")]
 pub struct VerifyCardRequest {
     pub card_no: Option<String>,
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     /// `yyMM`.
     #[schema(example = "3003")]
@@ -75,6 +76,7 @@ pub async fn verify_card(
 #[serde(rename_all = "PascalCase")]
 pub struct CardOnlyRequest {
     pub card_no: Option<String>,
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
 }
 
@@ -108,6 +110,7 @@ pub async fn reset_cvv2_retry_count(
 #[serde(rename_all = "PascalCase")]
 pub struct GetCardPinRequest {
     pub card_no: Option<String>,
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     /// ISO 9564 format: 0 (default), 1, 3 (3DES zone key) or 4 (AES zone key).
     #[schema(example = 0)]
@@ -185,6 +188,7 @@ pub async fn send_pin_by_sms(
 #[serde(rename_all = "PascalCase")]
 pub struct CheckPinRequest {
     pub card_no: Option<String>,
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     #[schema(example = "4C0906D10308871A")]
     pub pin_block: Option<String>,
@@ -241,6 +245,7 @@ pub async fn check_pin(State(state): State<AppState>, authed: Authed, body: Json
 #[serde(rename_all = "PascalCase")]
 pub struct ChangePinRequest {
     pub card_no: Option<String>,
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     pub new_pin_block: Option<String>,
     #[schema(example = 0)]
@@ -299,6 +304,7 @@ pub async fn change_card_pin(
 #[serde(rename_all = "PascalCase")]
 pub struct ThreeDsPasswordRequest {
     pub card_no: Option<String>,
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     /// 8–64 characters; stored only as an Argon2id hash.
     pub password: Option<String>,

@@ -37,7 +37,7 @@ pub fn query_card_key(params: &Params) -> CardKey {
 #[serde(rename_all = "PascalCase")]
 pub struct CardFields {
     /// The PAN (12–19 digits, Luhn-valid); or give `CardToken`.
-    #[schema(example = "4100001234567893")]
+    #[schema(example = "4100001234567898")]
     pub card_no: Option<String>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
@@ -142,6 +142,7 @@ pub struct RegisterCardRequest {
     #[schema(example = "1308590")]
     pub customer_no: Option<String>,
     /// The PAN to take: Luhn-valid and inside the product's BIN.
+    #[schema(example = "5200001234567894")]
     pub card_no: Option<String>,
     /// `yyMM`, not passed.
     #[schema(example = "2912")]
@@ -375,6 +376,7 @@ pub async fn get_card_status(
 #[serde(rename_all = "PascalCase")]
 pub struct UpdateCardStatusRequest {
     pub card_no: Option<String>,
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     /// The new status: N→A,C; A→T,L,S,F,C; T→A,L,S,F,C; nothing leaves L, S, F, C, E.
     #[schema(example = "T")]
@@ -423,6 +425,7 @@ pub async fn update_card_status(
 #[serde(rename_all = "PascalCase")]
 pub struct UpdateCardLimitRequest {
     pub card_no: Option<String>,
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     /// Credit cards only.
     pub card_limit: Option<Amount>,
@@ -500,6 +503,7 @@ pub async fn update_card_limit(
 #[serde(rename_all = "PascalCase")]
 pub struct FeeStatusRequest {
     pub card_no: Option<String>,
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     #[schema(example = "AnnualFee")]
     pub fee_type: Option<String>,
@@ -590,6 +594,7 @@ pub async fn get_card_restriction(
 #[serde(rename_all = "PascalCase")]
 pub struct CardRestrictionRequest {
     pub card_no: Option<String>,
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     pub ecommerce_allowed: Option<bool>,
     pub international_allowed: Option<bool>,
@@ -639,6 +644,7 @@ pub async fn card_restriction(
 #[serde(rename_all = "PascalCase")]
 pub struct CardRenewalRequest {
     pub card_no: Option<String>,
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     pub reference: Option<String>,
     /// false (default): same PAN, new expiry. true: a new PAN on the same
@@ -678,6 +684,7 @@ pub async fn card_renewal(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct TokenizeRequest {
+    #[schema(example = "4100001234567898")]
     pub card_no: Option<String>,
 }
 
@@ -758,6 +765,7 @@ pub async fn get_card_private_info(
 #[serde(rename_all = "PascalCase")]
 pub struct EmbossDirectiveRequest {
     pub card_no: Option<String>,
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     /// `Home`, `Work` or `Branch`.
     #[schema(example = "Home")]
