@@ -138,13 +138,18 @@ fn operations_mut(doc: &mut Document) -> impl Iterator<Item = &mut Operation> {
 
 /// A request example assembled from the per-field examples of the request
 /// schema (for operations without a hand-written example file).
-fn example_from_schema(schemas: &serde_json::Value, schema: &serde_json::Value) -> Option<serde_json::Value> {
+fn example_from_schema(
+    schemas: &serde_json::Value,
+    schema: &serde_json::Value,
+) -> Option<serde_json::Value> {
     let name = schema.get("$ref")?.as_str()?.rsplit('/').next()?;
     let properties = schemas.get(name)?.get("properties")?.as_object()?;
     let fields: serde_json::Map<String, serde_json::Value> = properties
         .iter()
         .filter_map(|(field, prop)| {
-            let example = prop.get("example").or_else(|| prop.get("examples").and_then(|e| e.get(0)))?;
+            let example = prop
+                .get("example")
+                .or_else(|| prop.get("examples").and_then(|e| e.get(0)))?;
             Some((field.clone(), example.clone()))
         })
         .collect();
@@ -153,9 +158,12 @@ fn example_from_schema(schemas: &serde_json::Value, schema: &serde_json::Value) 
 
 impl Modify for Examples {
     fn modify(&self, doc: &mut Document) {
-        let schemas = serde_json::to_value(doc.components.as_ref().map(|c| &c.schemas)).unwrap_or_default();
+        let schemas =
+            serde_json::to_value(doc.components.as_ref().map(|c| &c.schemas)).unwrap_or_default();
         for op in operations_mut(doc) {
-            let Some(id) = op.operation_id.clone() else { continue };
+            let Some(id) = op.operation_id.clone() else {
+                continue;
+            };
             let from_file = EXAMPLES
                 .iter()
                 .find(|(name, _)| *name == id)

@@ -59,31 +59,87 @@ const OPERATIONS: [(&str, &str, &str); 29] = [
     ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
     ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),
     ("/api/Integration/UpdateCustomer", "put", "UpdateCustomer"),
-    ("/api/Integration/UpdateCustomerLimit", "post", "UpdateCustomerLimit"),
-    ("/api/Integration/GetCardCustomerInfo", "get", "GetCardCustomerInfo"),
-    ("/api/Integration/CreateCreditCard", "post", "CreateCreditCard"),
-    ("/api/Integration/CreateDebitCard", "post", "CreateDebitCard"),
-    ("/api/Integration/CreatePrepaidCard", "post", "CreatePrepaidCard"),
+    (
+        "/api/Integration/UpdateCustomerLimit",
+        "post",
+        "UpdateCustomerLimit",
+    ),
+    (
+        "/api/Integration/GetCardCustomerInfo",
+        "get",
+        "GetCardCustomerInfo",
+    ),
+    (
+        "/api/Integration/CreateCreditCard",
+        "post",
+        "CreateCreditCard",
+    ),
+    (
+        "/api/Integration/CreateDebitCard",
+        "post",
+        "CreateDebitCard",
+    ),
+    (
+        "/api/Integration/CreatePrepaidCard",
+        "post",
+        "CreatePrepaidCard",
+    ),
     ("/api/Integration/RegisterCard", "post", "RegisterCard"),
-    ("/api/Integration/CreateEmbossDirective", "post", "CreateEmbossDirective"),
+    (
+        "/api/Integration/CreateEmbossDirective",
+        "post",
+        "CreateEmbossDirective",
+    ),
     ("/api/Integration/GetCardInfo", "get", "GetCardInfo"),
     ("/api/Integration/GetCardStatus", "get", "GetCardStatus"),
-    ("/api/Integration/UpdateCardStatus", "post", "UpdateCardStatus"),
-    ("/api/Integration/UpdateCardLimit", "post", "UpdateCardLimit"),
-    ("/api/Integration/UpdateCardFeeStatus", "post", "UpdateCardFeeStatus"),
-    ("/api/Integration/GetCardRestriction", "get", "GetCardRestriction"),
-    ("/api/Integration/CardRestriction", "post", "CardRestriction"),
+    (
+        "/api/Integration/UpdateCardStatus",
+        "post",
+        "UpdateCardStatus",
+    ),
+    (
+        "/api/Integration/UpdateCardLimit",
+        "post",
+        "UpdateCardLimit",
+    ),
+    (
+        "/api/Integration/UpdateCardFeeStatus",
+        "post",
+        "UpdateCardFeeStatus",
+    ),
+    (
+        "/api/Integration/GetCardRestriction",
+        "get",
+        "GetCardRestriction",
+    ),
+    (
+        "/api/Integration/CardRestriction",
+        "post",
+        "CardRestriction",
+    ),
     ("/api/Integration/CardRenewal", "post", "CardRenewal"),
     ("/api/Integration/TokenizeCardNo", "post", "TokenizeCardNo"),
     ("/api/Integration/GetCardNo", "get", "GetCardNo"),
-    ("/api/Integration/GetCardPrivateInfo", "get", "GetCardPrivateInfo"),
+    (
+        "/api/Integration/GetCardPrivateInfo",
+        "get",
+        "GetCardPrivateInfo",
+    ),
     ("/api/Integration/VerifyCard", "post", "VerifyCard"),
-    ("/api/Integration/ResetCvv2RetryCount", "post", "ResetCvv2RetryCount"),
+    (
+        "/api/Integration/ResetCvv2RetryCount",
+        "post",
+        "ResetCvv2RetryCount",
+    ),
     ("/api/Integration/GetCardPin", "post", "GetCardPin"),
     ("/api/Integration/SendPinBySms", "post", "SendPinBySms"),
     ("/api/Integration/CheckPin", "post", "CheckPin"),
     ("/api/Integration/ChangeCardPin", "post", "ChangeCardPin"),
-    ("/api/Integration/Change3DSPassword", "post", "Change3DSPassword"),
+    (
+        "/api/Integration/Change3DSPassword",
+        "post",
+        "Change3DSPassword",
+    ),
 ];
 
 #[tokio::test]
@@ -112,14 +168,25 @@ async fn openapi_describes_every_operation() {
         if method != "get" {
             let content = &op["requestBody"]["content"]["application/json"];
             assert!(content["schema"].is_object(), "{id} request schema");
-            let example = content["example"].as_object().unwrap_or_else(|| panic!("{id} has no request example"));
+            let example = content["example"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{id} has no request example"));
             assert!(!example.is_empty(), "{id} example is empty");
         } else {
             assert!(op["parameters"].is_array(), "{id} query parameters");
         }
     }
-    let served = doc["paths"].as_object().unwrap().keys().filter(|p| p.starts_with("/api/")).count();
-    assert_eq!(served, OPERATIONS.len(), "every documented /api/ path is tested here");
+    let served = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|p| p.starts_with("/api/"))
+        .count();
+    assert_eq!(
+        served,
+        OPERATIONS.len(),
+        "every documented /api/ path is tested here"
+    );
     let update = &doc["paths"]["/api/Integration/UpdateCustomer"]["put"]["requestBody"]["content"]
         ["application/json"]["example"];
     assert_eq!(update["CustomerNo"], "stringstri");

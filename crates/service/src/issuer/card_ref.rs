@@ -66,3 +66,23 @@ pub fn effective_status(host: &Host, card: &CardRow) -> CardStatus {
         stored
     }
 }
+
+/// Runs `change` on the card's row under lock, then writes the row back with
+/// the call's audit record, all in one transaction. A refusal from `change`
+/// rolls everything back.
+pub async fn change_card<T>(
+    host: &Host,
+    call: &crate::host::Call,
+    card_id: i64,
+    change: impl FnOnce(&mut CardRow) -> Result<T, ServiceError>,
+) -> Result<(T, CardRow), ServiceError> {
+    let mut tx = host.db.begin().await?;
+    let mut card = lock(host, &mut tx, card_id).await?;
+    let out = change(&mut card)?;
+    cards::update(&mut tx, &card).await?;
+    crate::audit::success(&mut tx, host, call, &card.masked_pan).await?;
+    tx.commit()
+        .await
+        .map_err(cardhost_store::StoreError::from)?;
+    Ok((out, card))
+}

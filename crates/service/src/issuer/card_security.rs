@@ -4,7 +4,7 @@
 use cardhost_crypto::{secret, KeyRef, PinBlockFormat, PvvKey};
 use cardhost_domain::card::CardStatus;
 use cardhost_domain::response as rc;
-use cardhost_store::cards::{self, CardRow};
+use cardhost_store::cards::CardRow;
 use cardhost_store::{customers, StoreError};
 
 use super::card_ref::{self, effective_status, CardKey};
@@ -96,22 +96,20 @@ pub async fn verify_card(
         .ok_or_else(|| ServiceError::field("ExpiryDate", "is required"))?;
     let found = card_ref::find(host, key).await?;
     let pan = vault::reveal(&host.db, host.security.as_ref(), found.pan_id).await?;
-    let mut tx = host.db.begin().await?;
-    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
-    let usable = matches!(
-        effective_status(host, &card),
-        CardStatus::Active | CardStatus::NotActivated
-    );
-    let code = if !usable || card.cvv2_retry_count >= MAX_TRIES {
-        rc::RESTRICTED_CARD
-    } else if expiry != card.expiry {
-        rc::EXPIRED_CARD
-    } else {
-        check_cvv2(host, &mut card, &pan, cvv2)?
-    };
-    cards::update(&mut tx, &card).await?;
-    audit::success(&mut tx, host, call, &card.masked_pan).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let (code, card) = card_ref::change_card(host, call, found.card_id, |card| {
+        let usable = matches!(
+            effective_status(host, card),
+            CardStatus::Active | CardStatus::NotActivated
+        );
+        Ok(if !usable || card.cvv2_retry_count >= MAX_TRIES {
+            rc::RESTRICTED_CARD
+        } else if expiry != card.expiry {
+            rc::EXPIRED_CARD
+        } else {
+            check_cvv2(host, card, &pan, cvv2)?
+        })
+    })
+    .await?;
     Ok(CheckOutcome {
         response_code: code,
         retry_count: card.cvv2_retry_count,
@@ -126,12 +124,11 @@ pub async fn reset_cvv2_retry_count(
 ) -> Result<(), ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let found = card_ref::find(host, key).await?;
-    let mut tx = host.db.begin().await?;
-    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
-    card.cvv2_retry_count = 0;
-    cards::update(&mut tx, &card).await?;
-    audit::success(&mut tx, host, call, &card.masked_pan).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    card_ref::change_card(host, call, found.card_id, |card| {
+        card.cvv2_retry_count = 0;
+        Ok(())
+    })
+    .await?;
     Ok(())
 }
 
@@ -246,12 +243,10 @@ pub async fn check_pin(
     let found = card_ref::find(host, key).await?;
     usable_for_pin(host, &found)?;
     let pan = vault::reveal(&host.db, host.security.as_ref(), found.pan_id).await?;
-    let mut tx = host.db.begin().await?;
-    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
-    let code = check_pin_block(host, &mut card, &pan, &zpk, format, &block)?;
-    cards::update(&mut tx, &card).await?;
-    audit::success(&mut tx, host, call, &card.masked_pan).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let (code, card) = card_ref::change_card(host, call, found.card_id, |card| {
+        check_pin_block(host, card, &pan, &zpk, format, &block)
+    })
+    .await?;
     Ok(CheckOutcome {
         response_code: code,
         retry_count: card.pin_retry_count,
@@ -289,20 +284,19 @@ pub async fn change_pin(
                 "does not hold a valid PIN under this key and format",
             )
         })?;
-    let mut tx = host.db.begin().await?;
-    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
-    let code = match &current {
-        Some(block) => check_pin_block(host, &mut card, &pan, &zpk, format, block)?,
-        None => rc::APPROVED,
-    };
-    if code == rc::APPROVED {
-        card.pvv = new_pvv;
-        card.pin_ciphertext = new_ciphertext;
-        card.pin_retry_count = 0;
-    }
-    cards::update(&mut tx, &card).await?;
-    audit::success(&mut tx, host, call, &card.masked_pan).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let (code, card) = card_ref::change_card(host, call, found.card_id, |card| {
+        let code = match &current {
+            Some(block) => check_pin_block(host, card, &pan, &zpk, format, block)?,
+            None => rc::APPROVED,
+        };
+        if code == rc::APPROVED {
+            card.pvv = new_pvv;
+            card.pin_ciphertext = new_ciphertext;
+            card.pin_retry_count = 0;
+        }
+        Ok(code)
+    })
+    .await?;
     Ok(CheckOutcome {
         response_code: code,
         retry_count: card.pin_retry_count,
@@ -397,11 +391,10 @@ pub async fn change_3ds_password(
     let hash = tokio::task::spawn_blocking(move || secret::hash_secret(&owned))
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))??;
-    let mut tx = host.db.begin().await?;
-    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
-    card.three_ds_password = Some(hash);
-    cards::update(&mut tx, &card).await?;
-    audit::success(&mut tx, host, call, &card.masked_pan).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let ((), card) = card_ref::change_card(host, call, found.card_id, |card| {
+        card.three_ds_password = Some(hash);
+        Ok(())
+    })
+    .await?;
     super::cards::view(host, card, None)
 }

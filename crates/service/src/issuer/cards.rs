@@ -536,20 +536,19 @@ pub async fn update_card_status(
         ));
     }
     let found = card_ref::find(host, key).await?;
-    let mut tx = host.db.begin().await?;
-    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
-    let current = effective_status(host, &card);
-    current.move_to(target).map_err(ServiceError::NotAllowed)?;
-    let now = host.clock.now_ms();
-    card.status = target.code().to_owned();
-    card.status_reason = reason;
-    card.status_at = now;
-    if target == CardStatus::Active && card.activated_at.is_none() {
-        card.activated_at = Some(now);
-    }
-    cards::update(&mut tx, &card).await?;
-    audit::success(&mut tx, host, call, &card.masked_pan).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let ((), card) = card_ref::change_card(host, call, found.card_id, |card| {
+        let current = effective_status(host, &card);
+        current.move_to(target).map_err(ServiceError::NotAllowed)?;
+        let now = host.clock.now_ms();
+        card.status = target.code().to_owned();
+        card.status_reason = reason;
+        card.status_at = now;
+        if target == CardStatus::Active && card.activated_at.is_none() {
+            card.activated_at = Some(now);
+        }
+        Ok(())
+    })
+    .await?;
     view(host, card, None)
 }
 
@@ -614,26 +613,25 @@ pub async fn update_card_limit(
         errors.push("DailyTransactionCount", "must be between 0 and 100000");
     }
     errors.finish(())?;
-    let mut tx = host.db.begin().await?;
-    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
-    if let Some(l) = card_limit {
-        card.card_limit = l.get();
-    }
-    let set = |slot: &mut Option<i64>, v: Option<AmountMinor>| {
-        if let Some(v) = v {
-            *slot = Some(v.get());
+    let ((), card) = card_ref::change_card(host, call, found.card_id, |card| {
+        if let Some(l) = card_limit {
+            card.card_limit = l.get();
         }
-    };
-    set(&mut card.daily_purchase_limit, daily_purchase);
-    set(&mut card.daily_cash_limit, daily_cash);
-    set(&mut card.daily_ecom_limit, daily_ecom);
-    set(&mut card.transaction_limit, per_transaction);
-    if let Some(n) = change.daily_count {
-        card.daily_count_limit = Some(n);
-    }
-    cards::update(&mut tx, &card).await?;
-    audit::success(&mut tx, host, call, &card.masked_pan).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+        let set = |slot: &mut Option<i64>, v: Option<AmountMinor>| {
+            if let Some(v) = v {
+                *slot = Some(v.get());
+            }
+        };
+        set(&mut card.daily_purchase_limit, daily_purchase);
+        set(&mut card.daily_cash_limit, daily_cash);
+        set(&mut card.daily_ecom_limit, daily_ecom);
+        set(&mut card.transaction_limit, per_transaction);
+        if let Some(n) = change.daily_count {
+            card.daily_count_limit = Some(n);
+        }
+        Ok(())
+    })
+    .await?;
     view(host, card, None)
 }
 
@@ -658,12 +656,11 @@ pub async fn update_card_fee_status(
     };
     errors.finish(())?;
     let found = card_ref::find(host, key).await?;
-    let mut tx = host.db.begin().await?;
-    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
-    card.annual_fee_status = status.clone();
-    cards::update(&mut tx, &card).await?;
-    audit::success(&mut tx, host, call, &card.masked_pan).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    card_ref::change_card(host, call, found.card_id, |card| {
+        card.annual_fee_status = status.clone();
+        Ok(())
+    })
+    .await?;
     Ok(status)
 }
 
@@ -758,30 +755,29 @@ pub async fn set_restrictions(
     }
     errors.finish(())?;
     let found = card_ref::find(host, key).await?;
-    let mut tx = host.db.begin().await?;
-    let mut card = card_ref::lock(host, &mut tx, found.card_id).await?;
-    let flag = |slot: &mut i64, v: Option<bool>| {
-        if let Some(v) = v {
-            *slot = i64::from(v);
+    let ((), card) = card_ref::change_card(host, call, found.card_id, |card| {
+        let flag = |slot: &mut i64, v: Option<bool>| {
+            if let Some(v) = v {
+                *slot = i64::from(v);
+            }
+        };
+        flag(&mut card.ecommerce_allowed, change.ecommerce_allowed);
+        flag(
+            &mut card.international_allowed,
+            change.international_allowed,
+        );
+        flag(&mut card.atm_allowed, change.atm_allowed);
+        flag(&mut card.contactless_allowed, change.contactless_allowed);
+        flag(&mut card.moto_allowed, change.moto_allowed);
+        if let Some(m) = mccs {
+            card.blocked_mccs = m;
         }
-    };
-    flag(&mut card.ecommerce_allowed, change.ecommerce_allowed);
-    flag(
-        &mut card.international_allowed,
-        change.international_allowed,
-    );
-    flag(&mut card.atm_allowed, change.atm_allowed);
-    flag(&mut card.contactless_allowed, change.contactless_allowed);
-    flag(&mut card.moto_allowed, change.moto_allowed);
-    if let Some(m) = mccs {
-        card.blocked_mccs = m;
-    }
-    if let Some(c) = countries {
-        card.blocked_countries = c;
-    }
-    cards::update(&mut tx, &card).await?;
-    audit::success(&mut tx, host, call, &card.masked_pan).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+        if let Some(c) = countries {
+            card.blocked_countries = c;
+        }
+        Ok(())
+    })
+    .await?;
     Ok(restrictions_of(&card))
 }
 
