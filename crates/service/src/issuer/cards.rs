@@ -537,7 +537,7 @@ pub async fn update_card_status(
     }
     let found = card_ref::find(host, key).await?;
     let ((), card) = card_ref::change_card(host, call, found.card_id, |card| {
-        let current = effective_status(host, &card);
+        let current = effective_status(host, card);
         current.move_to(target).map_err(ServiceError::NotAllowed)?;
         let now = host.clock.now_ms();
         card.status = target.code().to_owned();
