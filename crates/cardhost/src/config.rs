@@ -59,6 +59,8 @@ pub struct Config {
     pub sms_log_secrets: bool,
     pub log_format: LogFormat,
     pub products: Vec<cardhost_domain::product::CardProduct>,
+    /// `business_timezone`, resolved against the system's zoneinfo at start.
+    pub calendar: cardhost_service::calendar::Calendar,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -107,6 +109,11 @@ impl Config {
             Some(other) => bail!("log format must be text or json, not '{other}'"),
         };
         let products = crate::products::all_products(file.card_product)?;
+        let business_timezone = env("CARDHOST_BUSINESS_TIMEZONE")
+            .or(file.business_timezone)
+            .unwrap_or_else(|| "Europe/Istanbul".to_owned());
+        let calendar = cardhost_service::calendar::Calendar::new(&business_timezone)
+            .map_err(anyhow::Error::msg)?;
         Ok(Config {
             products,
             sms_log_secrets: env("CARDHOST_SMS_LOG_SECRETS")
@@ -128,9 +135,8 @@ impl Config {
                 .or(file.keys_file)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_KEYS_FILE)),
             token_ttl_minutes,
-            business_timezone: env("CARDHOST_BUSINESS_TIMEZONE")
-                .or(file.business_timezone)
-                .unwrap_or_else(|| "Europe/Istanbul".to_owned()),
+            business_timezone,
+            calendar,
             sms_log_file: env("CARDHOST_SMS_LOG_FILE")
                 .map(PathBuf::from)
                 .or(file.sms_log_file)

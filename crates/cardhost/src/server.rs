@@ -35,6 +35,7 @@ pub async fn build_host(
         products: config.products.clone(),
         sms_log_file: config.sms_log_file.clone(),
         sms_log_secrets: config.sms_log_secrets,
+        calendar: config.calendar.clone(),
     };
     Host::new(db, Arc::new(SoftwareModule::new(keys)), clock, settings)
 }

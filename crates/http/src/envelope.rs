@@ -76,6 +76,20 @@ pub fn ok<T: Serialize>(value: T) -> Response {
     )
 }
 
+/// `Result` 0 for an approved financial operation: `ApprovalRefNumber` carries its RRN.
+pub fn approved<T: Serialize>(value: T, rrn: i64) -> Response {
+    respond(
+        StatusCode::OK,
+        Envelope {
+            result_object: Some(value),
+            result: 0,
+            return_description: SUCCESS_DESCRIPTION.into(),
+            approval_ref_number: rrn,
+            errors: Vec::new(),
+        },
+    )
+}
+
 /// `Result` 8: a check or financial operation was processed and refused;
 /// `value` (with its `ResponseCode`) is still the `ResultObject`.
 pub fn declined<T: Serialize>(value: T, response_code: &str) -> Response {

@@ -77,6 +77,42 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
+    /// The Prometheus text exposition of every metric, plus the authorizer's
+    /// batch counters (kept by the service layer as plain atomics).
+    pub fn render_with(&self, stats: &cardhost_service::host::AuthorizerStats) -> String {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut out = self.render();
+        let counters = [
+            (
+                "cardhost_authorizer_batches_total",
+                "counter",
+                "Batches the authorizer committed",
+                stats.batches.load(Relaxed),
+            ),
+            (
+                "cardhost_authorizer_requests_total",
+                "counter",
+                "Financial requests decided in those batches",
+                stats.requests.load(Relaxed),
+            ),
+            (
+                "cardhost_authorizer_largest_batch",
+                "gauge",
+                "Most requests one batch has held",
+                stats.largest_batch.load(Relaxed),
+            ),
+        ];
+        let eof = out.rfind("# EOF").unwrap_or(out.len());
+        let mut extra = String::new();
+        for (name, kind, help, value) in counters {
+            extra.push_str(&format!(
+                "# HELP {name} {help}.\n# TYPE {name} {kind}\n{name} {value}\n"
+            ));
+        }
+        out.insert_str(eof, &extra);
+        out
+    }
+
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = String::new();

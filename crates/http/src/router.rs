@@ -205,6 +205,31 @@ fn routes() -> Routes {
         "/api/Integration/Change3DSPassword",
         post(issuer::card_security::change_3ds_password),
     )
+    .op(
+        "SendTransaction",
+        "/api/Integration/SendTransaction",
+        post(issuer::money::send_transaction),
+    )
+    .op(
+        "LoadCardBalance",
+        "/api/Integration/LoadCardBalance",
+        post(issuer::money::load_card_balance),
+    )
+    .op(
+        "GetHostBalance",
+        "/api/Integration/GetHostBalance",
+        get(issuer::money::get_host_balance),
+    )
+    .op(
+        "GetCardTransactions",
+        "/api/Integration/GetCardTransactions",
+        get(issuer::money::get_card_transactions),
+    )
+    .op(
+        "CheckLedger",
+        "/api/Admin/CheckLedger",
+        get(crate::admin::check_ledger),
+    )
     .op("Health", "/health", get(ops::health))
     .op("Metrics", "/metrics", get(ops::metrics))
     .op("OpenApi", "/openapi.json", get(ops::openapi_json))

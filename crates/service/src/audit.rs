@@ -36,6 +36,24 @@ pub async fn success(
     Ok(())
 }
 
+/// A record with its outcome, in the caller's transaction (a financial
+/// decision, approved or declined, commits with its audit record).
+pub async fn record_in(
+    tx: &mut Tx,
+    host: &Host,
+    call: &Call,
+    object_key: &str,
+    result: i64,
+    detail: &str,
+) -> Result<(), ServiceError> {
+    audit::append(
+        tx,
+        &record(host, call, Some(object_key), result, Some(detail)),
+    )
+    .await?;
+    Ok(())
+}
+
 /// The record of a refused or failed state-changing call. Best effort: a
 /// failure to write it is logged, since the call's own answer must still go out.
 pub async fn outcome(

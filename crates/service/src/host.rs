@@ -2,6 +2,7 @@
 //! every request.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use cardhost_crypto::SecurityModule;
@@ -9,8 +10,10 @@ use cardhost_domain::product::{default_products, CardProduct, CardType};
 use cardhost_store::Db;
 
 use crate::auth::AuthState;
+use crate::calendar::Calendar;
 use crate::caller::Caller;
 use crate::clock::Clock;
+use crate::money::authorizer::Authorizer;
 
 /// Settings the service layer reads (the rest of the configuration stays in `main`).
 #[derive(Debug, Clone)]
@@ -22,6 +25,8 @@ pub struct Settings {
     pub sms_log_file: PathBuf,
     /// Write one-time codes and PINs into that file in clear (development only).
     pub sms_log_secrets: bool,
+    /// Business days for daily limits and monthly load limits.
+    pub calendar: Calendar,
 }
 
 impl Default for Settings {
@@ -31,6 +36,7 @@ impl Default for Settings {
             products: default_products(),
             sms_log_file: PathBuf::from("sms.log"),
             sms_log_secrets: false,
+            calendar: Calendar::new("Europe/Istanbul").unwrap_or_else(|_| Calendar::utc()),
         }
     }
 }
@@ -54,23 +60,51 @@ pub struct Host {
     pub(crate) auth: AuthState,
     /// Wakes the outbox sender when a message is queued.
     pub outbox_wakeup: tokio::sync::Notify,
+    /// Every financial request goes through it.
+    pub authorizer: Authorizer,
+    pub authorizer_stats: AuthorizerStats,
+}
+
+/// Counters of the authorizer's batches, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct AuthorizerStats {
+    pub batches: AtomicU64,
+    pub requests: AtomicU64,
+    pub largest_batch: AtomicU64,
 }
 
 impl Host {
+    /// The host, with its authorizer worker started (it holds only a weak
+    /// reference, so dropping the host stops it).
     pub fn new(
         db: Db,
         security: Arc<dyn SecurityModule>,
         clock: Arc<dyn Clock>,
         settings: Settings,
     ) -> Arc<Host> {
-        Arc::new(Host {
+        Arc::new_cyclic(|weak| Host {
             db,
             security,
             clock,
             settings,
             auth: AuthState::default(),
             outbox_wakeup: tokio::sync::Notify::new(),
+            authorizer: Authorizer::spawn(weak.clone()),
+            authorizer_stats: AuthorizerStats::default(),
         })
+    }
+
+    pub(crate) fn metrics_batch(&self, size: usize) {
+        let size = u64::try_from(size).unwrap_or(u64::MAX);
+        self.authorizer_stats
+            .batches
+            .fetch_add(1, Ordering::Relaxed);
+        self.authorizer_stats
+            .requests
+            .fetch_add(size, Ordering::Relaxed);
+        self.authorizer_stats
+            .largest_batch
+            .fetch_max(size, Ordering::Relaxed);
     }
 }
 

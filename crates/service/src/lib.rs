@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod caller;
 pub mod clients;
 pub mod clock;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod host;
 pub mod idempotency;
 pub mod issuer;
+pub mod money;
 pub mod notify;
 pub mod vault;
 

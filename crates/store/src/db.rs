@@ -104,6 +104,11 @@ impl Db {
         Ok(self.writer.begin().await?)
     }
 
+    /// The writer pool, for the few writes that run outside `begin` (id blocks).
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
     /// The pool for reads that need no transaction.
     pub fn reader(&self) -> &AnyPool {
         &self.reader

@@ -13,6 +13,7 @@ pub mod db;
 pub mod emboss;
 pub mod error;
 pub mod idempotency;
+pub mod ledger;
 pub mod meta;
 pub mod outbox;
 pub mod pans;

@@ -11,4 +11,5 @@ mod cli;
 mod customers;
 mod envelope;
 mod independent;
+mod money;
 mod ops;

@@ -73,6 +73,8 @@ fn test_config(db_url: &str, dir: &std::path::Path) -> Config {
         sms_log_secrets: true,
         log_format: LogFormat::Text,
         products: cardhost_domain::product::default_products(),
+        calendar: cardhost_service::calendar::Calendar::new("Europe/Istanbul")
+            .expect("Europe/Istanbul in zoneinfo"),
     }
 }
 

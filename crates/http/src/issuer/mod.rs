@@ -3,3 +3,4 @@
 pub mod card_security;
 pub mod cards;
 pub mod customers;
+pub mod money;

@@ -162,10 +162,14 @@ pub async fn create_customer(
     ))
 }
 
-/// The credit the customer's cards use now. Cards arrive with issue #4; until
-/// then nothing is used.
-fn used_limit(_row: &CustomerRow) -> AmountMinor {
-    AmountMinor::ZERO
+/// The credit the customer's credit cards use now: Σ (held − balance).
+async fn used_limit(
+    db: &cardhost_store::Db,
+    row: &CustomerRow,
+) -> Result<AmountMinor, ServiceError> {
+    let used =
+        cardhost_store::ledger::customer_credit_used_read(db.reader(), &row.customer_no).await?;
+    Ok(AmountMinor::new(used.max(0)).unwrap_or_default())
 }
 
 fn available(limit: AmountMinor, used: AmountMinor) -> AmountMinor {
@@ -186,7 +190,7 @@ pub async fn get_customer_info(
         .ok_or_else(|| ServiceError::NotFound(format!("customer {customer_no} not found")))?;
     let limit =
         AmountMinor::new(row.credit_limit).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let used = used_limit(&row);
+    let used = used_limit(&host.db, &row).await?;
     let cards = cardhost_store::cards::of_customer(host.db.reader(), customer_no)
         .await?
         .into_iter()
@@ -204,12 +208,22 @@ pub async fn get_customer_info(
     })
 }
 
+/// The used credit, read inside the write transaction that may change the limit.
+async fn used_in_tx(
+    tx: &mut cardhost_store::Tx,
+    row: &CustomerRow,
+) -> Result<AmountMinor, ServiceError> {
+    let used = cardhost_store::ledger::customer_credit_used(tx, &row.customer_no).await?;
+    Ok(AmountMinor::new(used.max(0)).unwrap_or_default())
+}
+
 /// Validates a new limit against what the customer's cards already use.
 fn apply_limit(
     errors: &mut FieldErrors,
     row: &mut CustomerRow,
     limit: Option<&MajorAmount>,
     currency: Option<i64>,
+    used: AmountMinor,
 ) -> Result<(), ServiceError> {
     let new_currency = currency_field(errors, currency);
     let currency = new_currency.unwrap_or(stored_currency(row)?);
@@ -217,7 +231,6 @@ fn apply_limit(
     if !errors.is_empty() {
         return Ok(());
     }
-    let used = used_limit(row);
     if let Some(limit) = new_limit {
         if limit < used {
             return Err(ServiceError::NotAllowed(format!(
@@ -275,11 +288,13 @@ pub async fn update_customer(
     }
     let mut tx = host.db.begin().await?;
     let mut row = load_for_update(host, &mut tx, &customer_no).await?;
+    let used = used_in_tx(&mut tx, &row).await?;
     apply_limit(
         &mut errors,
         &mut row,
         cmd.limit.as_ref(),
         cmd.limit_currency,
+        used,
     )?;
     errors.finish(())?;
     let mut profile = parse_profile(&row)?;
@@ -326,7 +341,8 @@ pub async fn update_customer_limit(
     };
     let mut tx = host.db.begin().await?;
     let mut row = load_for_update(host, &mut tx, &customer_no).await?;
-    apply_limit(&mut errors, &mut row, limit.as_ref(), currency)?;
+    let used = used_in_tx(&mut tx, &row).await?;
+    apply_limit(&mut errors, &mut row, limit.as_ref(), currency, used)?;
     errors.finish(())?;
     row.updated_at_ms = host.clock.now_ms();
     customers::update(&mut tx, &row).await?;
@@ -334,7 +350,7 @@ pub async fn update_customer_limit(
     tx.commit().await.map_err(StoreError::from)?;
     let limit =
         AmountMinor::new(row.credit_limit).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let used = used_limit(&row);
+    let used = used_limit(&host.db, &row).await?;
     Ok(CustomerLimit {
         customer_no,
         limit,

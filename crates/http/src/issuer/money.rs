@@ -1,0 +1,374 @@
+//! Money on cards: `SendTransaction`, `LoadCardBalance`, `GetHostBalance`,
+//! `GetCardTransactions`.
+
+use axum::extract::State;
+use axum::response::Response;
+use cardhost_domain::date::format_timestamp;
+use cardhost_domain::response;
+use cardhost_domain::Currency;
+use cardhost_service::money::decide::TxOutcome;
+use cardhost_service::money::operations::{self, Financial, FinancialRequest};
+use cardhost_service::money::CardTxRow;
+use cardhost_service::money::{reports, TxKind};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::cards::{card_key, query_card_key};
+use crate::envelope::{approved, declined, ok, ApiResult, Envelope};
+use crate::extract::{Authed, JsonBody, Params};
+use crate::router::{audited, AppState};
+use crate::wire::{Amount, MoneyOut};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct SendTransactionRequest {
+    #[schema(example = "4100001234567898")]
+    pub card_no: Option<String>,
+    pub card_token: Option<String>,
+    /// 1–64 characters, unique per client: a repeat returns the first outcome.
+    #[schema(example = "pos-20260302-000123")]
+    pub reference: Option<String>,
+    /// Purchase, CashWithdrawal, Refund, Reversal, PreAuthorization or Completion.
+    #[schema(example = "Purchase")]
+    pub transaction_type: Option<String>,
+    /// Required but for Reversal (whole original), Refund (default: what is left)
+    /// and Completion (default: the whole hold).
+    pub amount: Option<Amount>,
+    #[schema(example = 949)]
+    pub currency: Option<i64>,
+    /// Pos (default), Ecom, Atm or Moto.
+    #[schema(example = "Pos")]
+    pub channel: Option<String>,
+    #[schema(example = "5411")]
+    pub mcc: Option<String>,
+    #[schema(example = "CORNER GROCERY")]
+    pub merchant_name: Option<String>,
+    #[schema(example = "TR")]
+    pub merchant_country: Option<String>,
+    /// `yyMM`; checked when present.
+    pub expiry_date: Option<String>,
+    /// Checked when present.
+    pub cvv2: Option<String>,
+    /// Checked when present, under `KeyName` in `PinBlockFormat`.
+    pub pin_block: Option<String>,
+    pub pin_block_format: Option<i64>,
+    pub key_name: Option<String>,
+    /// For Refund, Reversal and Completion: the ProcessId acted on.
+    pub original_process_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct FinancialResult {
+    /// The host's id of this transaction (digits).
+    #[schema(example = "100000000001")]
+    pub process_id: String,
+    pub reference: String,
+    #[schema(example = "Purchase")]
+    pub transaction_type: String,
+    /// `00` approved, else the decline reason (ISO 8583).
+    #[schema(example = "00")]
+    pub response_code: String,
+    #[schema(example = "Approved")]
+    pub response_message: String,
+    /// 6 characters when approved, else empty.
+    #[schema(example = "A1B2C3")]
+    pub auth_code: String,
+    /// 12 digits when approved (the envelope's ApprovalRefNumber), else empty.
+    #[schema(example = "100000000001")]
+    pub rrn: String,
+    pub amount: MoneyOut,
+    #[schema(example = 949)]
+    pub currency: u16,
+    pub masked_card_no: String,
+    /// `yyyyMMddHHmmss` UTC.
+    pub transaction_date: String,
+    /// What the card can spend after this transaction.
+    pub available_amount: Option<MoneyOut>,
+}
+
+fn currency_of(row: &CardTxRow) -> Currency {
+    u16::try_from(row.currency)
+        .ok()
+        .and_then(Currency::from_numeric)
+        .unwrap_or(Currency::TRY)
+}
+
+fn timestamp(ms: i64) -> String {
+    format_timestamp(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default())
+}
+
+fn financial_response(answer: Financial) -> Response {
+    match answer {
+        Financial::Decided(outcome) => {
+            let TxOutcome {
+                row,
+                masked_pan,
+                currency,
+                ..
+            } = *outcome;
+            let result = FinancialResult {
+                process_id: row.process_id.to_string(),
+                reference: row.reference.clone(),
+                transaction_type: row.transaction_type.clone(),
+                response_code: row.response_code.clone(),
+                response_message: response::message(&row.response_code).to_owned(),
+                auth_code: row.auth_code.clone(),
+                rrn: row.rrn.clone(),
+                amount: MoneyOut {
+                    minor: row.amount,
+                    currency,
+                },
+                currency: currency.numeric(),
+                masked_card_no: masked_pan,
+                transaction_date: timestamp(row.created_at),
+                available_amount: Some(MoneyOut {
+                    minor: row.available_after,
+                    currency,
+                }),
+            };
+            if row.response_code == response::APPROVED {
+                approved(result, row.rrn.parse().unwrap_or(0))
+            } else {
+                declined(result, &row.response_code)
+            }
+        }
+        Financial::UnknownCard {
+            reference,
+            amount,
+            currency,
+        } => {
+            let currency = currency.unwrap_or(Currency::TRY);
+            let result = FinancialResult {
+                process_id: String::new(),
+                reference,
+                transaction_type: String::new(),
+                response_code: response::INVALID_CARD.into(),
+                response_message: response::message(response::INVALID_CARD).into(),
+                auth_code: String::new(),
+                rrn: String::new(),
+                amount: MoneyOut {
+                    minor: amount,
+                    currency,
+                },
+                currency: currency.numeric(),
+                masked_card_no: String::new(),
+                transaction_date: String::new(),
+                available_amount: None,
+            };
+            declined(result, response::INVALID_CARD)
+        }
+    }
+}
+
+/// Ask the issuer to authorize and post a transaction (what an ISO 8583
+/// 0100/0200 carries). Runs the whole issuer decision; a decline is `Result` 8
+/// with the code in `ResponseCode` and is recorded too. Idempotent on `Reference`.
+#[utoipa::path(post, path = "/api/Integration/SendTransaction", tag = "Issuer: money", operation_id = "SendTransaction",
+    request_body = SendTransactionRequest, security(("token" = [])),
+    responses((status = 200, description = "Result 0 approved; 8 declined (ResponseCode); 1 validation; 7 Reference reused with other content", body = Envelope<FinancialResult>)))]
+pub async fn send_transaction(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
+    let call = authed.call("SendTransaction");
+    audited(&state, &call, async {
+        let r: SendTransactionRequest = body.parse()?;
+        let request = FinancialRequest {
+            card: card_key(r.card_no, r.card_token),
+            reference: r.reference,
+            transaction_type: r.transaction_type,
+            amount: r.amount.map(|a| a.0),
+            currency: r.currency,
+            channel: r.channel,
+            mcc: r.mcc,
+            merchant_name: r.merchant_name,
+            merchant_country: r.merchant_country,
+            expiry_date: r.expiry_date,
+            cvv2: r.cvv2,
+            pin_block: r.pin_block,
+            pin_block_format: r.pin_block_format,
+            key_name: r.key_name,
+            original_process_id: r.original_process_id,
+        };
+        Ok(financial_response(
+            operations::financial(&state.host, &call, None, request).await?,
+        ))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoadRequest {
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
+    pub card_token: Option<String>,
+    pub card_no: Option<String>,
+    #[schema(example = "load-0001")]
+    pub reference: Option<String>,
+    pub amount: Option<Amount>,
+    #[schema(example = 949)]
+    pub currency: Option<i64>,
+    #[schema(example = "Salary advance")]
+    pub description: Option<String>,
+}
+
+/// Load money onto a card (a repayment on a credit card). Prepaid cards keep
+/// their maximum balance and monthly load limit (`61` beyond them).
+#[utoipa::path(post, path = "/api/Integration/LoadCardBalance", tag = "Issuer: money", operation_id = "LoadCardBalance",
+    request_body = LoadRequest, security(("token" = [])),
+    responses((status = 200, description = "Result 0 loaded; 8 declined; 1 validation", body = Envelope<FinancialResult>)))]
+pub async fn load_card_balance(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
+    let call = authed.call("LoadCardBalance");
+    audited(&state, &call, async {
+        let r: LoadRequest = body.parse()?;
+        let request = FinancialRequest {
+            card: card_key(r.card_no, r.card_token),
+            reference: r.reference,
+            amount: r.amount.map(|a| a.0),
+            currency: r.currency,
+            merchant_name: r.description,
+            ..Default::default()
+        };
+        Ok(financial_response(
+            operations::financial(&state.host, &call, Some(TxKind::Load), request).await?,
+        ))
+    })
+    .await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct HostBalanceResult {
+    #[schema(example = 949)]
+    pub currency: u16,
+    pub available_amount: MoneyOut,
+    /// The cardholder's money; negative on a credit card in debt.
+    pub ledger_balance: MoneyOut,
+    /// Held by open pre-authorizations.
+    pub blocked_amount: MoneyOut,
+    /// The card limit (credit cards; 0 otherwise).
+    pub credit_limit: MoneyOut,
+    pub debt: MoneyOut,
+    /// Loyalty points (1 point = 0.01).
+    pub point_balance: i64,
+}
+
+/// The card account's balances.
+#[utoipa::path(get, path = "/api/Integration/GetHostBalance", tag = "Issuer: money", operation_id = "GetHostBalance", security(("token" = [])),
+    params(("CardNo" = Option<String>, Query, description = "The PAN; or CardToken"), ("CardToken" = Option<String>, Query, description = "The card's token")),
+    responses((status = 200, description = "Result 0; 2 no such card", body = Envelope<HostBalanceResult>)))]
+pub async fn get_host_balance(
+    State(state): State<AppState>,
+    authed: Authed,
+    params: Params,
+) -> ApiResult {
+    let call = authed.call("GetHostBalance");
+    let b = reports::host_balance(&state.host, &call, &query_card_key(&params)).await?;
+    let m = |minor| MoneyOut {
+        minor,
+        currency: b.currency,
+    };
+    Ok(ok(HostBalanceResult {
+        currency: b.currency.numeric(),
+        available_amount: m(b.available),
+        ledger_balance: m(b.ledger_balance),
+        blocked_amount: m(b.blocked),
+        credit_limit: m(b.credit_limit),
+        debt: m(b.debt),
+        point_balance: b.points,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct CardTransactionItem {
+    pub process_id: String,
+    pub transaction_type: String,
+    pub amount: MoneyOut,
+    pub currency: u16,
+    pub response_code: String,
+    pub auth_code: String,
+    pub rrn: String,
+    pub merchant_name: Option<String>,
+    pub mcc: Option<String>,
+    pub channel: String,
+    /// Approved, Declined, Reversed, Refunded, Captured or Held.
+    pub status: String,
+    pub transaction_date: String,
+    pub installment_count: i64,
+    pub point_amount: MoneyOut,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct CardTransactionsPage {
+    pub items: Vec<CardTransactionItem>,
+    pub page: i64,
+    pub page_size: i64,
+    pub total_count: i64,
+}
+
+/// The card account's transactions, declines included, newest first.
+#[utoipa::path(get, path = "/api/Integration/GetCardTransactions", tag = "Issuer: money", operation_id = "GetCardTransactions", security(("token" = [])),
+    params(("CardNo" = Option<String>, Query, description = "The PAN; or CardToken"), ("CardToken" = Option<String>, Query, description = "The card's token"),
+        ("StartDate" = Option<String>, Query, description = "First business day, yyyyMMdd"), ("EndDate" = Option<String>, Query, description = "Last business day, yyyyMMdd"),
+        ("Page" = Option<i64>, Query, description = "From 1"), ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
+    responses((status = 200, description = "Result 0; 1 bad dates or paging; 2 no such card", body = Envelope<CardTransactionsPage>)))]
+pub async fn get_card_transactions(
+    State(state): State<AppState>,
+    authed: Authed,
+    params: Params,
+) -> ApiResult {
+    let call = authed.call("GetCardTransactions");
+    let page = reports::card_transactions(
+        &state.host,
+        &call,
+        &query_card_key(&params),
+        params.get("StartDate"),
+        params.get("EndDate"),
+        params.get("Page"),
+        params.get("PageSize"),
+    )
+    .await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|row| {
+            let currency = currency_of(&row);
+            CardTransactionItem {
+                process_id: row.process_id.to_string(),
+                transaction_type: row.transaction_type,
+                amount: MoneyOut {
+                    minor: row.amount,
+                    currency,
+                },
+                currency: currency.numeric(),
+                response_code: row.response_code,
+                auth_code: row.auth_code,
+                rrn: row.rrn,
+                merchant_name: row.merchant_name,
+                mcc: row.mcc,
+                channel: row.channel,
+                status: row.status,
+                transaction_date: timestamp(row.created_at),
+                installment_count: row.installment_count,
+                point_amount: MoneyOut {
+                    minor: row.point_amount,
+                    currency,
+                },
+            }
+        })
+        .collect();
+    Ok(ok(CardTransactionsPage {
+        items,
+        page: page.page,
+        page_size: page.page_size,
+        total_count: page.total,
+    }))
+}

@@ -1,0 +1,162 @@
+//! The authorizer: every financial request goes through one queue. A worker
+//! takes what is waiting (up to a batch), decides the requests in order inside
+//! one database transaction, commits once, and only then answers each caller:
+//! the commit's fsync is shared by the batch, and "approved" is never heard
+//! before it is durable. Concurrent requests on one card are decided one after
+//! the other, so together they never spend more than is there.
+
+use std::sync::Weak;
+
+use cardhost_store::{ledger, StoreError};
+use tokio::sync::{mpsc, oneshot};
+
+use super::decide::{self, Ids, TxOutcome, TxRequest};
+use crate::host::Host;
+use crate::ServiceError;
+
+/// Requests decided in one transaction at most.
+pub const MAX_BATCH: usize = 256;
+/// Requests waiting at most; callers beyond it wait for room (backpressure).
+pub const QUEUE_CAPACITY: usize = 10_000;
+/// Ids reserved from the database at a time (a process and a transfer id per request).
+const ID_BLOCK: i64 = 1_000;
+
+struct Job {
+    request: TxRequest,
+    reply: oneshot::Sender<Result<TxOutcome, ServiceError>>,
+}
+
+#[derive(Clone)]
+pub struct Authorizer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Authorizer {
+    /// Starts the worker; it ends when the host is dropped.
+    pub fn spawn(host: Weak<Host>) -> Authorizer {
+        let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
+        tokio::spawn(run(host, rx));
+        Authorizer { queue }
+    }
+
+    /// Decides `request`; returns once its outcome is committed.
+    pub async fn submit(&self, request: TxRequest) -> Result<TxOutcome, ServiceError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Job { request, reply })
+            .await
+            .map_err(|_| ServiceError::Internal("the authorizer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| ServiceError::Internal("the authorizer dropped a request".into()))?
+    }
+}
+
+/// Consecutive ids from blocks reserved in the database, so several instances
+/// sharing a PostgreSQL database never hand out the same one.
+#[derive(Default)]
+struct IdBlocks {
+    process: (i64, i64),
+    transfer: (i64, i64),
+}
+
+impl IdBlocks {
+    async fn refill(&mut self, host: &Host, needed: i64) -> Result<(), StoreError> {
+        for (counter, block) in [
+            ("process_id", &mut self.process),
+            ("transfer_id", &mut self.transfer),
+        ] {
+            if block.1 - block.0 < needed {
+                let count = ID_BLOCK.max(needed);
+                let first = ledger::reserve_ids(host.db.writer(), counter, count).await?;
+                *block = (first, first + count);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Ids for IdBlocks {
+    fn next_process_id(&mut self) -> i64 {
+        self.process.0 += 1;
+        self.process.0 - 1
+    }
+
+    fn next_transfer_id(&mut self) -> i64 {
+        self.transfer.0 += 1;
+        self.transfer.0 - 1
+    }
+}
+
+async fn run(host: Weak<Host>, mut rx: mpsc::Receiver<Job>) {
+    let mut ids = IdBlocks::default();
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let Some(host) = host.upgrade() else { break };
+        process(&host, &mut ids, batch).await;
+    }
+}
+
+async fn process(host: &Host, ids: &mut IdBlocks, batch: Vec<Job>) {
+    let needed = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+    if let Err(err) = ids.refill(host, needed).await {
+        for job in batch {
+            let _ = job
+                .reply
+                .send(Err(ServiceError::Internal(format!("reserving ids: {err}"))));
+        }
+        return;
+    }
+    let requests: Vec<&TxRequest> = batch.iter().map(|j| &j.request).collect();
+    match decide_all(host, ids, &requests).await {
+        Ok(outcomes) => {
+            host.metrics_batch(batch.len());
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                let _ = job.reply.send(outcome);
+            }
+        }
+        // The whole batch rolled back (a database error): decide each request
+        // again on its own, so one bad request cannot fail the others.
+        Err(_) if batch.len() > 1 => {
+            for job in batch {
+                let outcome = match decide_all(host, ids, &[&job.request]).await {
+                    Ok(mut single) => single
+                        .pop()
+                        .unwrap_or_else(|| Err(ServiceError::Internal("no outcome".into()))),
+                    Err(err) => Err(err),
+                };
+                let _ = job.reply.send(outcome);
+            }
+        }
+        Err(err) => {
+            for job in batch {
+                let _ = job.reply.send(Err(ServiceError::Internal(err.to_string())));
+            }
+        }
+    }
+}
+
+/// One transaction for all `requests`; a refused request is an `Err` in its
+/// slot, a database failure is an `Err` of the whole (nothing committed).
+async fn decide_all(
+    host: &Host,
+    ids: &mut IdBlocks,
+    requests: &[&TxRequest],
+) -> Result<Vec<Result<TxOutcome, ServiceError>>, ServiceError> {
+    let mut tx = host.db.begin().await?;
+    let mut outcomes = Vec::with_capacity(requests.len());
+    for request in requests {
+        match decide::authorize(&mut tx, host, request, ids).await {
+            Err(ServiceError::Internal(cause)) => return Err(ServiceError::Internal(cause)),
+            other => outcomes.push(other),
+        }
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(outcomes)
+}

@@ -1,0 +1,638 @@
+//! One financial request, decided and posted inside the authorizer's batch
+//! transaction: the issuer decision of ledger.md in its order, then the
+//! postings. Every read and decision comes before the first write, so a
+//! request refused with an error leaves nothing behind in the batch.
+
+use cardhost_crypto::PinBlockFormat;
+use cardhost_domain::card::CardStatus;
+use cardhost_domain::ledger::{available, points_earned};
+use cardhost_domain::product::{CardProduct, CardType};
+use cardhost_domain::response as rc;
+use cardhost_domain::Currency;
+use cardhost_store::cards::{self, CardRow};
+use cardhost_store::ledger::{self, Balance, CardTxRow, HoldRow};
+use cardhost_store::{customers, Tx};
+use rand::Rng;
+
+use super::{card_ledger, host_ledger, points_ledger, Channel, TxKind, POINTS_CURRENCY};
+use crate::host::{Call, Host};
+use crate::issuer::card_ref::{self, effective_status};
+use crate::issuer::card_security::{check_cvv2, check_pin_block};
+use crate::{audit, idempotency, vault, ServiceError};
+
+/// A PIN block to check with the request.
+#[derive(Debug, Clone)]
+pub struct PinInput {
+    pub block: String,
+    pub format: PinBlockFormat,
+    pub zpk: String,
+}
+
+/// A financial request, validated, for a card the host holds.
+#[derive(Debug, Clone)]
+pub struct TxRequest {
+    pub call: Call,
+    pub kind: TxKind,
+    pub card_id: i64,
+    pub reference: String,
+    /// Digest of the request's content (CVV2 and PIN excluded) for idempotency.
+    pub digest: String,
+    /// Minor units in the request's currency; `None` for a reversal (the original's).
+    pub amount: Option<i64>,
+    pub currency: Option<Currency>,
+    pub channel: Channel,
+    pub mcc: Option<String>,
+    pub merchant_name: Option<String>,
+    pub merchant_country: Option<String>,
+    pub expiry: Option<String>,
+    pub cvv2: Option<String>,
+    pub pin: Option<PinInput>,
+    pub original: Option<i64>,
+}
+
+/// The decided transaction, as its row records it.
+#[derive(Debug, Clone)]
+pub struct TxOutcome {
+    pub row: CardTxRow,
+    pub masked_pan: String,
+    pub currency: Currency,
+    /// True when this answers a repeated reference.
+    pub repeated: bool,
+}
+
+/// Process and transfer ids handed out by the authorizer.
+pub trait Ids {
+    fn next_process_id(&mut self) -> i64;
+    fn next_transfer_id(&mut self) -> i64;
+}
+
+/// What a decision will write.
+struct Plan {
+    code: &'static str,
+    status: &'static str,
+    amount: i64,
+    entries: Vec<(String, i64, i64)>,
+    new_hold: Option<i64>,
+    close_hold: Option<(HoldRow, i64)>,
+    original_status: Option<(i64, &'static str)>,
+    points: i64,
+}
+
+impl Plan {
+    fn declined(code: &'static str, amount: i64) -> Plan {
+        Plan {
+            code,
+            status: "Declined",
+            amount,
+            entries: Vec::new(),
+            new_hold: None,
+            close_hold: None,
+            original_status: None,
+            points: 0,
+        }
+    }
+}
+
+fn status_code(status: CardStatus) -> Option<&'static str> {
+    match status {
+        CardStatus::Active => None,
+        CardStatus::NotActivated => Some(rc::NOT_ACTIVATED),
+        CardStatus::Lost => Some(rc::LOST_CARD),
+        CardStatus::Stolen => Some(rc::STOLEN_CARD),
+        CardStatus::TemporaryBlocked | CardStatus::Fraud | CardStatus::Closed => {
+            Some(rc::RESTRICTED_CARD)
+        }
+        CardStatus::Expired => Some(rc::EXPIRED_CARD),
+    }
+}
+
+/// Step 6 of the issuer decision: the card's restrictions.
+fn restricted(card: &CardRow, product: &CardProduct, req: &TxRequest) -> bool {
+    let flag = |v: i64| v != 0;
+    let listed = |list: &str, item: &str| list.split(',').any(|x| x == item);
+    (req.channel == Channel::Ecom && !flag(card.ecommerce_allowed))
+        || ((req.channel == Channel::Atm || req.kind == TxKind::CashWithdrawal)
+            && !flag(card.atm_allowed))
+        || (req.channel == Channel::Moto && !flag(card.moto_allowed))
+        || req
+            .merchant_country
+            .as_deref()
+            .is_some_and(|c| c != product.country.as_str() && !flag(card.international_allowed))
+        || req
+            .mcc
+            .as_deref()
+            .is_some_and(|m| listed(&card.blocked_mccs, m))
+        || req
+            .merchant_country
+            .as_deref()
+            .is_some_and(|c| listed(&card.blocked_countries, c))
+}
+
+/// Steps 7–9: amount and currency, limits, funds.
+fn amount_limits_funds(
+    card: &CardRow,
+    product: &CardProduct,
+    req: &TxRequest,
+    usage: ledger::DayUsage,
+    room: i64,
+) -> &'static str {
+    let amount = req.amount.unwrap_or(0);
+    if amount <= 0 {
+        return rc::INVALID_AMOUNT;
+    }
+    if req.currency != Some(product.currency) {
+        return rc::INVALID_TRANSACTION;
+    }
+    let over = |limit: Option<i64>, used: i64| limit.is_some_and(|l| used + amount > l);
+    let purchase_like = matches!(req.kind, TxKind::Purchase | TxKind::PreAuthorization);
+    if over(card.transaction_limit, 0)
+        || (purchase_like && over(card.daily_purchase_limit, usage.purchase))
+        || (req.kind == TxKind::CashWithdrawal && over(card.daily_cash_limit, usage.cash))
+        || (purchase_like
+            && req.channel == Channel::Ecom
+            && over(card.daily_ecom_limit, usage.ecom))
+    {
+        return rc::EXCEEDS_AMOUNT_LIMIT;
+    }
+    if card.daily_count_limit.is_some_and(|n| usage.count + 1 > n) {
+        return rc::EXCEEDS_FREQUENCY_LIMIT;
+    }
+    if room < amount {
+        return rc::INSUFFICIENT_FUNDS;
+    }
+    rc::APPROVED
+}
+
+struct Funds {
+    balance: Balance,
+    room: i64,
+}
+
+async fn funds(
+    tx: &mut Tx,
+    host: &Host,
+    card: &CardRow,
+    card_type: CardType,
+    currency: Currency,
+) -> Result<Funds, ServiceError> {
+    let account = card_ledger(&card.account_no);
+    let mut balance = ledger::balance_for_update(tx, host.db.engine(), &account).await?;
+    if balance.is_none() {
+        ledger::ensure_account(
+            tx,
+            &account,
+            i64::from(currency.numeric()),
+            host.clock.now_ms(),
+        )
+        .await?;
+        balance = ledger::balance_for_update(tx, host.db.engine(), &account).await?;
+    }
+    let balance = balance.unwrap_or_default();
+    let (customer_limit, customer_used) = if card_type == CardType::Credit {
+        let customer = customers::get_for_update(tx, host.db.engine(), &card.customer_no).await?;
+        let limit = customer.map_or(0, |c| c.credit_limit);
+        (
+            limit,
+            ledger::customer_credit_used(tx, &card.customer_no).await?,
+        )
+    } else {
+        (0, 0)
+    };
+    let room = available(
+        card_type,
+        balance.balance,
+        balance.blocked,
+        card.card_limit,
+        customer_limit,
+        customer_used,
+    );
+    Ok(Funds { balance, room })
+}
+
+/// Decides a request that spends the card's money (steps 2–9, then 10's plan).
+async fn decide_spend(
+    tx: &mut Tx,
+    host: &Host,
+    card: &mut CardRow,
+    product: &CardProduct,
+    req: &TxRequest,
+    room: i64,
+) -> Result<Plan, ServiceError> {
+    let amount = req.amount.unwrap_or(0);
+    if let Some(code) = status_code(effective_status(host, card)) {
+        return Ok(Plan::declined(code, amount));
+    }
+    if req.expiry.as_deref().is_some_and(|e| e != card.expiry) {
+        return Ok(Plan::declined(rc::EXPIRED_CARD, amount));
+    }
+    if req.cvv2.is_some() || req.pin.is_some() {
+        let pan = vault::reveal(&host.db, host.security.as_ref(), card.pan_id).await?;
+        if let Some(cvv2) = &req.cvv2 {
+            let code = check_cvv2(host, card, &pan, cvv2)?;
+            if code != rc::APPROVED {
+                return Ok(Plan::declined(code, amount));
+            }
+        }
+        if let Some(pin) = &req.pin {
+            let code = check_pin_block(host, card, &pan, &pin.zpk, pin.format, &pin.block)?;
+            if code != rc::APPROVED {
+                return Ok(Plan::declined(code, amount));
+            }
+        }
+    }
+    if restricted(card, product, req) {
+        return Ok(Plan::declined(rc::NOT_PERMITTED_CARDHOLDER, amount));
+    }
+    let business_date = host.settings.calendar.business_date(host.clock.now_ms());
+    let usage = ledger::day_usage(tx, card.card_id, &business_date).await?;
+    let code = amount_limits_funds(card, product, req, usage, room);
+    if code != rc::APPROVED {
+        return Ok(Plan::declined(code, amount));
+    }
+    let currency = i64::from(product.currency.numeric());
+    let account = card_ledger(&card.account_no);
+    let mut plan = Plan {
+        code,
+        status: "Approved",
+        amount,
+        entries: Vec::new(),
+        new_hold: None,
+        close_hold: None,
+        original_status: None,
+        points: 0,
+    };
+    if req.kind == TxKind::PreAuthorization {
+        plan.status = "Held";
+        plan.new_hold = Some(amount);
+    } else {
+        plan.entries = vec![
+            (account, -amount, currency),
+            (host_ledger("OnUsClearing", currency), amount, currency),
+        ];
+        if req.kind == TxKind::Purchase && product.card_type == CardType::Credit {
+            plan.points = points_earned(
+                amount,
+                product.currency.exponent(),
+                product.points_per_hundred,
+            );
+        }
+    }
+    Ok(plan)
+}
+
+async fn original_of(
+    tx: &mut Tx,
+    card: &CardRow,
+    req: &TxRequest,
+) -> Result<Option<CardTxRow>, ServiceError> {
+    let Some(pid) = req.original else {
+        return Ok(None);
+    };
+    let row = ledger::card_tx(tx, pid).await?;
+    Ok(row.filter(|r| r.card_id == card.card_id || r.account_no == card.account_no))
+}
+
+/// Refund, reversal and completion all act on an earlier approved transaction.
+async fn decide_follow_up(
+    tx: &mut Tx,
+    host: &Host,
+    card: &CardRow,
+    product: &CardProduct,
+    req: &TxRequest,
+) -> Result<Plan, ServiceError> {
+    let requested = req.amount.unwrap_or(0);
+    let Some(original) = original_of(tx, card, req).await? else {
+        return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
+    };
+    if original.response_code != rc::APPROVED {
+        return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
+    }
+    if req.currency.is_some_and(|c| c != product.currency) {
+        return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
+    }
+    let currency = i64::from(product.currency.numeric());
+    let account = card_ledger(&card.account_no);
+    let approved = |amount: i64, entries: Vec<(String, i64, i64)>| Plan {
+        code: rc::APPROVED,
+        status: "Approved",
+        amount,
+        entries,
+        new_hold: None,
+        close_hold: None,
+        original_status: None,
+        points: 0,
+    };
+    match req.kind {
+        TxKind::Refund => {
+            let refundable = matches!(
+                original.transaction_type.as_str(),
+                "Purchase" | "Completion"
+            ) && matches!(original.status.as_str(), "Approved" | "Refunded");
+            if !refundable {
+                return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
+            }
+            let done = ledger::refunded_total(tx, original.process_id).await?;
+            let amount = req.amount.unwrap_or(original.amount - done);
+            if amount <= 0 || done + amount > original.amount {
+                return Ok(Plan::declined(rc::INVALID_AMOUNT, amount));
+            }
+            let mut plan = approved(
+                amount,
+                vec![
+                    (host_ledger("OnUsClearing", currency), -amount, currency),
+                    (account, amount, currency),
+                ],
+            );
+            if done + amount == original.amount {
+                plan.original_status = Some((original.process_id, "Refunded"));
+            }
+            Ok(plan)
+        }
+        TxKind::Reversal => {
+            let reversible = !matches!(original.transaction_type.as_str(), "Reversal" | "Refund")
+                && matches!(original.status.as_str(), "Approved" | "Held");
+            if !reversible || req.amount.is_some_and(|a| a != original.amount) {
+                let code = if reversible {
+                    rc::INVALID_AMOUNT
+                } else {
+                    rc::INVALID_TRANSACTION
+                };
+                return Ok(Plan::declined(code, requested));
+            }
+            // A partly refunded transaction is not reversed: the refund already
+            // returned part of it.
+            if ledger::refunded_total(tx, original.process_id).await? > 0 {
+                return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
+            }
+            if original.transaction_type == "PreAuthorization" {
+                let hold =
+                    ledger::hold_for_update(tx, host.db.engine(), original.process_id).await?;
+                let Some(hold) = hold.filter(|h| h.status == "Open") else {
+                    return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
+                };
+                let mut plan = approved(original.amount, Vec::new());
+                plan.close_hold = Some((hold, 0));
+                plan.original_status = Some((original.process_id, "Reversed"));
+                return Ok(plan);
+            }
+            let entries = ledger::entries_of_process(tx, original.process_id).await?;
+            let reversed = entries
+                .into_iter()
+                .map(|(a, amount, c)| (a, -amount, c))
+                .collect();
+            let mut plan = approved(original.amount, reversed);
+            plan.original_status = Some((original.process_id, "Reversed"));
+            Ok(plan)
+        }
+        TxKind::Completion => {
+            if original.transaction_type != "PreAuthorization" || original.status != "Held" {
+                return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
+            }
+            let hold = ledger::hold_for_update(tx, host.db.engine(), original.process_id).await?;
+            let Some(hold) = hold.filter(|h| h.status == "Open") else {
+                return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
+            };
+            let amount = req.amount.unwrap_or(hold.amount);
+            if amount <= 0 || amount > hold.amount {
+                return Ok(Plan::declined(rc::INVALID_AMOUNT, amount));
+            }
+            let mut plan = approved(
+                amount,
+                vec![
+                    (account, -amount, currency),
+                    (host_ledger("OnUsClearing", currency), amount, currency),
+                ],
+            );
+            if product.card_type == CardType::Credit {
+                plan.points = points_earned(
+                    amount,
+                    product.currency.exponent(),
+                    product.points_per_hundred,
+                );
+            }
+            plan.close_hold = Some((hold, amount));
+            plan.original_status = Some((original.process_id, "Captured"));
+            Ok(plan)
+        }
+        _ => Ok(Plan::declined(rc::INVALID_TRANSACTION, requested)),
+    }
+}
+
+/// A load, or on a credit card a repayment: prepaid cards keep their maximum
+/// balance and monthly load limit.
+async fn decide_load(
+    tx: &mut Tx,
+    host: &Host,
+    card: &CardRow,
+    product: &CardProduct,
+    req: &TxRequest,
+    balance: Balance,
+) -> Result<Plan, ServiceError> {
+    let amount = req.amount.unwrap_or(0);
+    let status = effective_status(host, card);
+    if let Some(code) = status_code(status).filter(|_| status != CardStatus::NotActivated) {
+        return Ok(Plan::declined(code, amount));
+    }
+    if amount <= 0 {
+        return Ok(Plan::declined(rc::INVALID_AMOUNT, amount));
+    }
+    if req.currency != Some(product.currency) {
+        return Ok(Plan::declined(rc::INVALID_TRANSACTION, amount));
+    }
+    if product
+        .max_balance
+        .is_some_and(|max| balance.balance + amount > max.get())
+    {
+        return Ok(Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount));
+    }
+    if let Some(limit) = product.monthly_load_limit {
+        let month_start = host.settings.calendar.month_start_ms(host.clock.now_ms());
+        let loaded = ledger::loaded_since(tx, &card.account_no, month_start).await?;
+        if loaded + amount > limit.get() {
+            return Ok(Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount));
+        }
+    }
+    let currency = i64::from(product.currency.numeric());
+    Ok(Plan {
+        code: rc::APPROVED,
+        status: "Approved",
+        amount,
+        entries: vec![
+            (host_ledger("IssuerFunding", currency), -amount, currency),
+            (card_ledger(&card.account_no), amount, currency),
+        ],
+        new_hold: None,
+        close_hold: None,
+        original_status: None,
+        points: 0,
+    })
+}
+
+fn auth_code() -> String {
+    const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut rng = rand::thread_rng();
+    (0..6)
+        .map(|_| char::from(CHARS[rng.gen_range(0..CHARS.len())]))
+        .collect()
+}
+
+/// Decides and posts one request inside the batch transaction.
+pub async fn authorize(
+    tx: &mut Tx,
+    host: &Host,
+    req: &TxRequest,
+    ids: &mut (dyn Ids + Send),
+) -> Result<TxOutcome, ServiceError> {
+    if let Some(outcome) = idempotency::prior(tx, &req.call, &req.reference, &req.digest).await? {
+        let pid: i64 = outcome
+            .parse()
+            .map_err(|_| ServiceError::Internal("idempotency outcome".into()))?;
+        let row = ledger::card_tx(tx, pid)
+            .await?
+            .ok_or_else(|| ServiceError::Internal("repeated transaction missing".into()))?;
+        let card = cards::by_id_for_update(tx, host.db.engine(), row.card_id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal("card".into()))?;
+        let currency = u16::try_from(row.currency)
+            .ok()
+            .and_then(Currency::from_numeric)
+            .unwrap_or(Currency::TRY);
+        return Ok(TxOutcome {
+            masked_pan: card.masked_pan,
+            currency,
+            row,
+            repeated: true,
+        });
+    }
+    let mut card = card_ref::lock(host, tx, req.card_id).await?;
+    let product = host
+        .settings
+        .product(&card.product_code)
+        .ok_or_else(|| {
+            ServiceError::Internal(format!("card {} has an unknown product", card.card_id))
+        })?
+        .clone();
+    let counters_before = (
+        card.cvv2_retry_count,
+        card.pin_retry_count,
+        card.status.clone(),
+    );
+    let funds_now = funds(tx, host, &card, product.card_type, product.currency).await?;
+    let plan = match req.kind {
+        k if k.spends() => decide_spend(tx, host, &mut card, &product, req, funds_now.room).await?,
+        TxKind::Load => decide_load(tx, host, &card, &product, req, funds_now.balance).await?,
+        _ => decide_follow_up(tx, host, &card, &product, req).await?,
+    };
+
+    // Writes from here on: only database errors can stop them.
+    let now = host.clock.now_ms();
+    let process_id = ids.next_process_id();
+    let currency = i64::from(product.currency.numeric());
+    let account = card_ledger(&card.account_no);
+    if counters_before
+        != (
+            card.cvv2_retry_count,
+            card.pin_retry_count,
+            card.status.clone(),
+        )
+    {
+        cards::update(tx, &card).await?;
+    }
+    let mut entries = plan.entries.clone();
+    if plan.points > 0 {
+        let points = points_ledger(&card.account_no);
+        let funding = host_ledger("PointsFunding", POINTS_CURRENCY);
+        ledger::ensure_account(tx, &points, POINTS_CURRENCY, now).await?;
+        ledger::ensure_account(tx, &funding, POINTS_CURRENCY, now).await?;
+        entries.push((points, plan.points, POINTS_CURRENCY));
+        entries.push((funding, -plan.points, POINTS_CURRENCY));
+    }
+    for (name, _, cur) in &entries {
+        ledger::ensure_account(tx, name, *cur, now).await?;
+    }
+    if !entries.is_empty() {
+        let refs: Vec<(&str, i64, i64)> = entries
+            .iter()
+            .map(|(a, m, c)| (a.as_str(), *m, *c))
+            .collect();
+        ledger::post_transfer(
+            tx,
+            ids.next_transfer_id(),
+            process_id,
+            req.kind.name(),
+            &refs,
+            now,
+        )
+        .await?;
+    }
+    if let Some(amount) = plan.new_hold {
+        let hold = HoldRow {
+            process_id,
+            ledger_account: account.clone(),
+            amount,
+            captured: 0,
+            released: 0,
+            status: "Open".into(),
+            created_at: now,
+            closed_at: None,
+        };
+        ledger::insert_hold(tx, &hold).await?;
+        ledger::add_blocked(tx, &account, amount).await?;
+    }
+    if let Some((hold, captured)) = &plan.close_hold {
+        ledger::close_hold(tx, hold.process_id, *captured, hold.amount - captured, now).await?;
+        ledger::add_blocked(tx, &hold.ledger_account, -hold.amount).await?;
+    }
+    if let Some((pid, status)) = plan.original_status {
+        ledger::set_tx_status(tx, pid, status).await?;
+    }
+    let after = funds(tx, host, &card, product.card_type, product.currency).await?;
+    let approved = plan.code == rc::APPROVED;
+    let row = CardTxRow {
+        process_id,
+        card_id: card.card_id,
+        account_no: card.account_no.clone(),
+        client_id: req.call.caller.client_id.clone(),
+        reference: req.reference.clone(),
+        transaction_type: req.kind.name().to_owned(),
+        amount: plan.amount,
+        currency,
+        channel: req.channel.name().to_owned(),
+        mcc: req.mcc.clone(),
+        merchant_name: req.merchant_name.clone(),
+        merchant_country: req.merchant_country.clone(),
+        response_code: plan.code.to_owned(),
+        auth_code: if approved { auth_code() } else { String::new() },
+        rrn: if approved {
+            format!("{:012}", process_id % 1_000_000_000_000)
+        } else {
+            String::new()
+        },
+        status: plan.status.to_owned(),
+        original_process_id: req.original,
+        installment_count: 1,
+        point_amount: 0,
+        points_earned: plan.points,
+        available_after: after.room,
+        business_date: host.settings.calendar.business_date(now),
+        created_at: now,
+    };
+    ledger::insert_card_tx(tx, &row).await?;
+    idempotency::record(
+        tx,
+        &req.call,
+        &req.reference,
+        &req.digest,
+        &process_id.to_string(),
+        now,
+    )
+    .await?;
+    let result = if approved { 0 } else { 8 };
+    audit::record_in(tx, host, &req.call, &card.masked_pan, result, plan.code).await?;
+    Ok(TxOutcome {
+        row,
+        masked_pan: card.masked_pan,
+        currency: product.currency,
+        repeated: false,
+    })
+}

@@ -1,0 +1,104 @@
+//! Money on cards (spec ledger.md): the authorizer that decides and posts
+//! every financial request, and the operations and reports built on it.
+
+pub mod authorizer;
+pub mod decide;
+pub mod operations;
+pub mod reports;
+
+/// A recorded financial transaction, as operations and reports return it.
+pub use cardhost_store::ledger::CardTxRow;
+
+/// The ledger account of a card account's money.
+pub fn card_ledger(account_no: &str) -> String {
+    format!("card:{account_no}")
+}
+
+/// The ledger account of a card account's loyalty points.
+pub fn points_ledger(account_no: &str) -> String {
+    format!("points:{account_no}")
+}
+
+/// A host account of one currency (`IssuerFunding:949`).
+pub fn host_ledger(name: &str, currency: i64) -> String {
+    format!("{name}:{currency}")
+}
+
+/// Points are journaled in a currency of their own.
+pub const POINTS_CURRENCY: i64 = 0;
+
+/// The host accounts of ledger.md, one per currency.
+pub const HOST_ACCOUNTS: [&str; 3] = ["IssuerFunding", "OnUsClearing", "NetworkClearing"];
+
+/// What a financial request asks for (SendTransaction's types plus loads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxKind {
+    Purchase,
+    CashWithdrawal,
+    Refund,
+    Reversal,
+    PreAuthorization,
+    Completion,
+    Load,
+}
+
+impl TxKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TxKind::Purchase => "Purchase",
+            TxKind::CashWithdrawal => "CashWithdrawal",
+            TxKind::Refund => "Refund",
+            TxKind::Reversal => "Reversal",
+            TxKind::PreAuthorization => "PreAuthorization",
+            TxKind::Completion => "Completion",
+            TxKind::Load => "Load",
+        }
+    }
+
+    /// The types `SendTransaction` takes (a load has its own operation).
+    pub fn parse_sendable(text: &str) -> Option<TxKind> {
+        [
+            TxKind::Purchase,
+            TxKind::CashWithdrawal,
+            TxKind::Refund,
+            TxKind::Reversal,
+            TxKind::PreAuthorization,
+            TxKind::Completion,
+        ]
+        .into_iter()
+        .find(|k| k.name() == text)
+    }
+
+    /// Whether the request spends the card's money and so runs the whole issuer decision.
+    pub fn spends(self) -> bool {
+        matches!(
+            self,
+            TxKind::Purchase | TxKind::CashWithdrawal | TxKind::PreAuthorization
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Pos,
+    Ecom,
+    Atm,
+    Moto,
+}
+
+impl Channel {
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Pos => "Pos",
+            Channel::Ecom => "Ecom",
+            Channel::Atm => "Atm",
+            Channel::Moto => "Moto",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Channel> {
+        [Channel::Pos, Channel::Ecom, Channel::Atm, Channel::Moto]
+            .into_iter()
+            .find(|c| c.name() == text)
+    }
+}

@@ -1,0 +1,276 @@
+//! `SendTransaction` and `LoadCardBalance`: validate, find the card, and hand
+//! the request to the authorizer.
+
+use cardhost_crypto::PinBlockFormat;
+use cardhost_domain::money::MajorAmount;
+use cardhost_domain::{Country, Currency, FieldErrors};
+
+use super::decide::{PinInput, TxOutcome, TxRequest};
+use super::{Channel, TxKind};
+use crate::caller::Scope;
+use crate::host::{Call, Host};
+use crate::issuer::card_ref::{self, CardKey};
+use crate::issuer::card_security::pin_format;
+use crate::{idempotency, ServiceError};
+
+/// A financial request as the API received it.
+#[derive(Debug, Clone, Default)]
+pub struct FinancialRequest {
+    pub card: CardKey,
+    pub reference: Option<String>,
+    pub transaction_type: Option<String>,
+    pub amount: Option<MajorAmount>,
+    pub currency: Option<i64>,
+    pub channel: Option<String>,
+    pub mcc: Option<String>,
+    pub merchant_name: Option<String>,
+    pub merchant_country: Option<String>,
+    pub expiry_date: Option<String>,
+    pub cvv2: Option<String>,
+    pub pin_block: Option<String>,
+    pub pin_block_format: Option<i64>,
+    pub key_name: Option<String>,
+    pub original_process_id: Option<String>,
+}
+
+/// The answer to a financial request.
+#[derive(Debug, Clone)]
+pub enum Financial {
+    Decided(Box<TxOutcome>),
+    /// Not a card of this host (or not a card number at all): decline `14`,
+    /// recorded nowhere since there is no card to record it on.
+    UnknownCard {
+        reference: String,
+        amount: i64,
+        currency: Option<Currency>,
+    },
+}
+
+/// Longest merchant name kept with a transaction.
+const MERCHANT_NAME_MAX: usize = 100;
+
+struct Checked {
+    kind: TxKind,
+    reference: String,
+    amount: Option<i64>,
+    currency: Option<Currency>,
+    channel: Channel,
+    pin: Option<PinInput>,
+    original: Option<i64>,
+}
+
+fn check(
+    host: &Host,
+    kind: Option<TxKind>,
+    r: &FinancialRequest,
+    errors: &mut FieldErrors,
+) -> Option<Checked> {
+    let reference = match &r.reference {
+        Some(x) if !x.is_empty() && x.chars().count() <= idempotency::REFERENCE_MAX_LEN => {
+            Some(x.clone())
+        }
+        _ => {
+            errors.push("Reference", "is required: 1 to 64 characters");
+            None
+        }
+    };
+    let currency = match r.currency {
+        Some(n) => {
+            let c = u16::try_from(n).ok().and_then(Currency::from_numeric);
+            if c.is_none() {
+                errors.push("Currency", "is not a known ISO 4217 numeric currency code");
+            }
+            c
+        }
+        None => None,
+    };
+    let needs_amount = matches!(
+        kind,
+        Some(TxKind::Purchase | TxKind::CashWithdrawal | TxKind::PreAuthorization | TxKind::Load)
+    );
+    if needs_amount && r.amount.is_none() {
+        errors.push("Amount", "is required");
+    }
+    if (r.amount.is_some() || needs_amount) && r.currency.is_none() {
+        errors.push("Currency", "is required");
+    }
+    let amount = match (&r.amount, currency) {
+        (Some(a), Some(c)) => errors.check("Amount", a.to_minor(c)).map(|m| m.get()),
+        _ => None,
+    };
+    let channel = match r.channel.as_deref() {
+        None => Channel::Pos,
+        Some(text) => Channel::parse(text).unwrap_or_else(|| {
+            errors.push("Channel", "must be Pos, Ecom, Atm or Moto");
+            Channel::Pos
+        }),
+    };
+    if r.mcc
+        .as_deref()
+        .is_some_and(|m| m.len() != 4 || !m.bytes().all(|b| b.is_ascii_digit()))
+    {
+        errors.push("Mcc", "must be 4 digits");
+    }
+    if let Some(country) = &r.merchant_country {
+        errors.check("MerchantCountry", Country::parse(country));
+    }
+    if r.merchant_name
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > MERCHANT_NAME_MAX)
+    {
+        errors.push("MerchantName", "must be at most 100 characters");
+    }
+    if r.expiry_date
+        .as_deref()
+        .is_some_and(|e| e.len() != 4 || !e.bytes().all(|b| b.is_ascii_digit()))
+    {
+        errors.push("ExpiryDate", "must be yyMM");
+    }
+    if r.cvv2
+        .as_deref()
+        .is_some_and(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_digit()))
+    {
+        errors.push("Cvv2", "must be 3 digits");
+    }
+    let pin = match &r.pin_block {
+        Some(block) => match pin_format(host, r.pin_block_format, r.key_name.as_deref()) {
+            Ok((format, zpk)) => {
+                let want = if format == PinBlockFormat::Iso4 {
+                    32
+                } else {
+                    16
+                };
+                if block.len() != want || !block.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    errors.push(
+                        "PinBlock",
+                        format!("must be {want} hexadecimal digits for this format"),
+                    );
+                }
+                Some(PinInput {
+                    block: block.clone(),
+                    format,
+                    zpk,
+                })
+            }
+            Err(ServiceError::Validation(e)) => {
+                for f in e.into_vec() {
+                    errors.push(f.field, f.message);
+                }
+                None
+            }
+            Err(_) => None,
+        },
+        None => None,
+    };
+    let needs_original = matches!(
+        kind,
+        Some(TxKind::Refund | TxKind::Reversal | TxKind::Completion)
+    );
+    let original = match &r.original_process_id {
+        Some(p) => {
+            let parsed = p.parse::<i64>().ok().filter(|n| *n > 0);
+            if parsed.is_none() {
+                errors.push(
+                    "OriginalProcessId",
+                    "must be the ProcessId of an earlier transaction",
+                );
+            }
+            parsed
+        }
+        None if needs_original => {
+            errors.push(
+                "OriginalProcessId",
+                "is required for Refund, Reversal and Completion",
+            );
+            None
+        }
+        None => None,
+    };
+    Some(Checked {
+        kind: kind?,
+        reference: reference?,
+        amount,
+        currency,
+        channel,
+        pin,
+        original,
+    })
+}
+
+/// Runs a financial request of `kind` (from `TransactionType` when `None`).
+pub async fn financial(
+    host: &Host,
+    call: &Call,
+    kind: Option<TxKind>,
+    r: FinancialRequest,
+) -> Result<Financial, ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let mut errors = FieldErrors::new();
+    let kind = kind.or_else(|| match r.transaction_type.as_deref() {
+        Some(t) => TxKind::parse_sendable(t).or_else(|| {
+            errors.push("TransactionType", "must be Purchase, CashWithdrawal, Refund, Reversal, PreAuthorization or Completion");
+            None
+        }),
+        None => {
+            errors.push("TransactionType", "is required");
+            None
+        }
+    });
+    if r.card.card_no.as_deref().unwrap_or("").is_empty()
+        && r.card.card_token.as_deref().unwrap_or("").is_empty()
+    {
+        errors.push("CardNo", "CardNo or CardToken is required");
+    }
+    let checked = check(host, kind, &r, &mut errors);
+    errors.finish(())?;
+    let Some(c) = checked else {
+        return Err(ServiceError::Internal(
+            "validation passed without a request".into(),
+        ));
+    };
+    let card = match card_ref::find(host, &r.card).await {
+        Ok(card) => card,
+        Err(ServiceError::NotFound(_) | ServiceError::Validation(_)) => {
+            return Ok(Financial::UnknownCard {
+                reference: c.reference,
+                amount: c.amount.unwrap_or(0),
+                currency: c.currency,
+            })
+        }
+        Err(other) => return Err(other),
+    };
+    let digest = idempotency::digest(&[
+        &card.card_id.to_string(),
+        c.kind.name(),
+        &c.amount.map(|a| a.to_string()).unwrap_or_default(),
+        &c.currency
+            .map(|x| x.numeric().to_string())
+            .unwrap_or_default(),
+        c.channel.name(),
+        r.mcc.as_deref().unwrap_or(""),
+        r.merchant_name.as_deref().unwrap_or(""),
+        r.merchant_country.as_deref().unwrap_or(""),
+        r.expiry_date.as_deref().unwrap_or(""),
+        &c.original.map(|o| o.to_string()).unwrap_or_default(),
+    ]);
+    let request = TxRequest {
+        call: call.clone(),
+        kind: c.kind,
+        card_id: card.card_id,
+        reference: c.reference,
+        digest,
+        amount: c.amount,
+        currency: c.currency,
+        channel: c.channel,
+        mcc: r.mcc,
+        merchant_name: r.merchant_name,
+        merchant_country: r.merchant_country,
+        expiry: r.expiry_date,
+        cvv2: r.cvv2,
+        pin: c.pin,
+        original: c.original,
+    };
+    Ok(Financial::Decided(Box::new(
+        host.authorizer.submit(request).await?,
+    )))
+}

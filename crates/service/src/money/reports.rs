@@ -1,0 +1,175 @@
+//! `GetHostBalance`, `GetCardTransactions`, `CheckLedger`.
+
+use cardhost_domain::date::parse_date;
+use cardhost_domain::ledger::available;
+use cardhost_domain::product::CardType;
+use cardhost_domain::Currency;
+use cardhost_store::customers;
+use cardhost_store::ledger::{self, CardTxRow};
+
+use super::{card_ledger, points_ledger};
+use crate::caller::Scope;
+use crate::host::{Call, Host};
+use crate::issuer::card_ref::{self, CardKey};
+use crate::ServiceError;
+
+#[derive(Debug, Clone)]
+pub struct HostBalance {
+    pub currency: Currency,
+    pub available: i64,
+    pub ledger_balance: i64,
+    pub blocked: i64,
+    pub credit_limit: i64,
+    pub debt: i64,
+    pub points: i64,
+}
+
+/// A card account's balances as ledger.md defines them.
+pub async fn host_balance(
+    host: &Host,
+    call: &Call,
+    key: &CardKey,
+) -> Result<HostBalance, ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let card = card_ref::find(host, key).await?;
+    let product = host
+        .settings
+        .product(&card.product_code)
+        .ok_or_else(|| ServiceError::Internal("unknown product".into()))?;
+    let pool = host.db.reader();
+    let bal = ledger::balance(pool, &card_ledger(&card.account_no))
+        .await?
+        .unwrap_or_default();
+    let points = ledger::balance(pool, &points_ledger(&card.account_no))
+        .await?
+        .map_or(0, |b| b.balance);
+    let (customer_limit, customer_used) = if product.card_type == CardType::Credit {
+        let customer = customers::get(pool, &card.customer_no).await?;
+        (
+            customer.map_or(0, |c| c.credit_limit),
+            ledger::customer_credit_used_read(pool, &card.customer_no).await?,
+        )
+    } else {
+        (0, 0)
+    };
+    Ok(HostBalance {
+        currency: product.currency,
+        available: available(
+            product.card_type,
+            bal.balance,
+            bal.blocked,
+            card.card_limit,
+            customer_limit,
+            customer_used,
+        ),
+        ledger_balance: bal.balance,
+        blocked: bal.blocked,
+        credit_limit: if product.card_type == CardType::Credit {
+            card.card_limit
+        } else {
+            0
+        },
+        debt: (-bal.balance).max(0),
+        points,
+    })
+}
+
+/// Page sizes (spec README, Paging).
+pub const DEFAULT_PAGE_SIZE: i64 = 20;
+pub const MAX_PAGE_SIZE: i64 = 500;
+
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub page_size: i64,
+    pub total: i64,
+}
+
+/// Parses `Page` and `PageSize`.
+pub fn paging(page: Option<&str>, size: Option<&str>) -> Result<(i64, i64), ServiceError> {
+    let page = match page {
+        None | Some("") => 1,
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| ServiceError::field("Page", "must be a whole number from 1"))?,
+    };
+    let size = match size {
+        None | Some("") => DEFAULT_PAGE_SIZE,
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+            .ok_or_else(|| ServiceError::field("PageSize", "must be 1 to 500"))?,
+    };
+    Ok((page, size))
+}
+
+/// The card account's transactions, declines included, newest first, between
+/// two business dates (inclusive; default: everything).
+pub async fn card_transactions(
+    host: &Host,
+    call: &Call,
+    key: &CardKey,
+    start: Option<&str>,
+    end: Option<&str>,
+    page: Option<&str>,
+    size: Option<&str>,
+) -> Result<Page<CardTxRow>, ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let (page, page_size) = paging(page, size)?;
+    let cal = &host.settings.calendar;
+    let from = match start.filter(|s| !s.is_empty()) {
+        Some(d) => {
+            cal.day_start_ms(parse_date(d).map_err(|m| ServiceError::field("StartDate", m))?)
+        }
+        None => 0,
+    };
+    let to = match end.filter(|s| !s.is_empty()) {
+        Some(d) => {
+            let day = parse_date(d).map_err(|m| ServiceError::field("EndDate", m))?;
+            cal.day_start_ms(day.succ_opt().unwrap_or(day))
+        }
+        None => i64::MAX,
+    };
+    if from > to {
+        return Err(ServiceError::field("EndDate", "is before StartDate"));
+    }
+    let card = card_ref::find(host, key).await?;
+    let (items, total) = ledger::card_txs(
+        host.db.reader(),
+        &card.account_no,
+        from,
+        to,
+        (page - 1) * page_size,
+        page_size,
+    )
+    .await?;
+    Ok(Page {
+        items,
+        page,
+        page_size,
+        total,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct LedgerCheck {
+    pub ok: bool,
+    pub accounts: i64,
+    pub entries: i64,
+    pub violations: Vec<String>,
+}
+
+/// The invariants of ledger.md, evaluated now.
+pub async fn check_ledger(host: &Host, call: &Call) -> Result<LedgerCheck, ServiceError> {
+    call.caller.require(Scope::Admin)?;
+    let (accounts, entries, violations) = ledger::check(host.db.reader()).await?;
+    Ok(LedgerCheck {
+        ok: violations.is_empty(),
+        accounts,
+        entries,
+        violations,
+    })
+}

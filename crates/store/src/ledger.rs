@@ -1,0 +1,487 @@
+//! The journal, holds, card transactions and id allocation.
+
+use sqlx::{AnyPool, FromRow};
+
+use crate::{Engine, StoreError, Tx};
+
+/// Creates a ledger account if it does not exist yet.
+pub async fn ensure_account(
+    tx: &mut Tx,
+    account: &str,
+    currency: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ledger_accounts (ledger_account, currency, balance, blocked, created_at) VALUES ($1, $2, 0, 0, $3) \
+         ON CONFLICT (ledger_account) DO NOTHING",
+    )
+    .bind(account)
+    .bind(currency)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, Default, FromRow)]
+pub struct Balance {
+    pub balance: i64,
+    pub blocked: i64,
+    pub currency: i64,
+}
+
+/// An account's balance and blocked amount, locked until commit where needed.
+pub async fn balance_for_update(
+    tx: &mut Tx,
+    engine: Engine,
+    account: &str,
+) -> Result<Option<Balance>, StoreError> {
+    let sql = format!(
+        "SELECT balance, blocked, currency FROM ledger_accounts WHERE ledger_account = $1{}",
+        engine.row_lock_clause()
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(account)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+pub async fn balance(pool: &AnyPool, account: &str) -> Result<Option<Balance>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT balance, blocked, currency FROM ledger_accounts WHERE ledger_account = $1",
+    )
+    .bind(account)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Records a transfer and its entries and moves the materialized balances.
+/// The caller guarantees the entries sum to zero per currency.
+pub async fn post_transfer(
+    tx: &mut Tx,
+    transfer_id: i64,
+    process_id: i64,
+    kind: &str,
+    entries: &[(&str, i64, i64)],
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO ledger_transfers (transfer_id, process_id, kind, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(transfer_id)
+        .bind(process_id)
+        .bind(kind)
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+    for (account, amount, currency) in entries {
+        sqlx::query("INSERT INTO ledger_entries (transfer_id, ledger_account, amount, currency) VALUES ($1, $2, $3, $4)")
+            .bind(transfer_id)
+            .bind(*account)
+            .bind(*amount)
+            .bind(*currency)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE ledger_accounts SET balance = balance + $2 WHERE ledger_account = $1")
+            .bind(*account)
+            .bind(*amount)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn add_blocked(tx: &mut Tx, account: &str, delta: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE ledger_accounts SET blocked = blocked + $2 WHERE ledger_account = $1")
+        .bind(account)
+        .bind(delta)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct HoldRow {
+    pub process_id: i64,
+    pub ledger_account: String,
+    pub amount: i64,
+    pub captured: i64,
+    pub released: i64,
+    pub status: String,
+    pub created_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+pub async fn insert_hold(tx: &mut Tx, h: &HoldRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO holds (process_id, ledger_account, amount, captured, released, status, created_at, closed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(h.process_id)
+    .bind(&h.ledger_account)
+    .bind(h.amount)
+    .bind(h.captured)
+    .bind(h.released)
+    .bind(&h.status)
+    .bind(h.created_at)
+    .bind(h.closed_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn hold_for_update(
+    tx: &mut Tx,
+    engine: Engine,
+    process_id: i64,
+) -> Result<Option<HoldRow>, StoreError> {
+    let sql = format!(
+        "SELECT process_id, ledger_account, amount, captured, released, status, created_at, closed_at FROM holds WHERE process_id = $1{}",
+        engine.row_lock_clause()
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(process_id)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+pub async fn close_hold(
+    tx: &mut Tx,
+    process_id: i64,
+    captured: i64,
+    released: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE holds SET captured = $2, released = $3, status = 'Closed', closed_at = $4 WHERE process_id = $1")
+        .bind(process_id)
+        .bind(captured)
+        .bind(released)
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CardTxRow {
+    pub process_id: i64,
+    pub card_id: i64,
+    pub account_no: String,
+    pub client_id: String,
+    pub reference: String,
+    pub transaction_type: String,
+    pub amount: i64,
+    pub currency: i64,
+    pub channel: String,
+    pub mcc: Option<String>,
+    pub merchant_name: Option<String>,
+    pub merchant_country: Option<String>,
+    pub response_code: String,
+    pub auth_code: String,
+    pub rrn: String,
+    pub status: String,
+    pub original_process_id: Option<i64>,
+    pub installment_count: i64,
+    pub point_amount: i64,
+    pub points_earned: i64,
+    pub available_after: i64,
+    pub business_date: String,
+    pub created_at: i64,
+}
+
+const TX_COLUMNS: &str = "process_id, card_id, account_no, client_id, reference, transaction_type, amount, currency, channel, \
+    mcc, merchant_name, merchant_country, response_code, auth_code, rrn, status, original_process_id, installment_count, \
+    point_amount, points_earned, available_after, business_date, created_at";
+
+pub async fn insert_card_tx(tx: &mut Tx, t: &CardTxRow) -> Result<(), StoreError> {
+    let placeholders: Vec<String> = (1..=23).map(|i| format!("${i}")).collect();
+    sqlx::query(&format!(
+        "INSERT INTO card_transactions ({TX_COLUMNS}) VALUES ({})",
+        placeholders.join(", ")
+    ))
+    .bind(t.process_id)
+    .bind(t.card_id)
+    .bind(&t.account_no)
+    .bind(&t.client_id)
+    .bind(&t.reference)
+    .bind(&t.transaction_type)
+    .bind(t.amount)
+    .bind(t.currency)
+    .bind(&t.channel)
+    .bind(t.mcc.as_deref())
+    .bind(t.merchant_name.as_deref())
+    .bind(t.merchant_country.as_deref())
+    .bind(&t.response_code)
+    .bind(&t.auth_code)
+    .bind(&t.rrn)
+    .bind(&t.status)
+    .bind(t.original_process_id)
+    .bind(t.installment_count)
+    .bind(t.point_amount)
+    .bind(t.points_earned)
+    .bind(t.available_after)
+    .bind(&t.business_date)
+    .bind(t.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn card_tx(tx: &mut Tx, process_id: i64) -> Result<Option<CardTxRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id = $1"
+    ))
+    .bind(process_id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+pub async fn card_tx_read(
+    pool: &AnyPool,
+    process_id: i64,
+) -> Result<Option<CardTxRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id = $1"
+    ))
+    .bind(process_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub async fn set_tx_status(tx: &mut Tx, process_id: i64, status: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE card_transactions SET status = $2 WHERE process_id = $1")
+        .bind(process_id)
+        .bind(status)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Sum of approved amounts of a card on a business day, by kind, and their count.
+#[derive(Debug, Clone, Copy, Default, FromRow)]
+pub struct DayUsage {
+    pub purchase: i64,
+    pub cash: i64,
+    pub ecom: i64,
+    pub count: i64,
+}
+
+pub async fn day_usage(
+    tx: &mut Tx,
+    card_id: i64,
+    business_date: &str,
+) -> Result<DayUsage, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT \
+           COALESCE(SUM(CASE WHEN transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS purchase, \
+           COALESCE(SUM(CASE WHEN transaction_type = 'CashWithdrawal' THEN amount ELSE 0 END), 0) AS cash, \
+           COALESCE(SUM(CASE WHEN channel = 'Ecom' AND transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS ecom, \
+           COUNT(*) AS count \
+         FROM card_transactions WHERE card_id = $1 AND business_date = $2 AND response_code = '00' \
+           AND status <> 'Reversed' AND transaction_type IN ('Purchase', 'PreAuthorization', 'CashWithdrawal')",
+    )
+    .bind(card_id)
+    .bind(business_date)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Approved loads of an account since `from_ms` (for the monthly load limit).
+pub async fn loaded_since(tx: &mut Tx, account_no: &str, from_ms: i64) -> Result<i64, StoreError> {
+    let (sum,): (i64,) = sqlx::query_as(
+        "SELECT COALESCE(SUM(amount), 0) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 \
+         AND transaction_type = 'Load' AND response_code = '00'",
+    )
+    .bind(account_no)
+    .bind(from_ms)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(sum)
+}
+
+/// A card account's transactions between two instants, newest first, paged.
+pub async fn card_txs(
+    pool: &AnyPool,
+    account_no: &str,
+    from_ms: i64,
+    to_ms: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<CardTxRow>, i64), StoreError> {
+    let rows = sqlx::query_as(&format!(
+        "SELECT {TX_COLUMNS} FROM card_transactions WHERE account_no = $1 AND created_at >= $2 AND created_at < $3 \
+         ORDER BY created_at DESC, process_id DESC LIMIT $4 OFFSET $5"
+    ))
+    .bind(account_no)
+    .bind(from_ms)
+    .bind(to_ms)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let (total,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 AND created_at < $3",
+    )
+    .bind(account_no)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_one(pool)
+    .await?;
+    Ok((rows, total))
+}
+
+/// Reserves `count` consecutive values of a counter in a transaction of its
+/// own (so no batch holds the counter row), returning the first.
+pub async fn reserve_ids(pool: &AnyPool, counter: &str, count: i64) -> Result<i64, StoreError> {
+    let mut tx = pool.begin().await?;
+    let (next,): (i64,) = sqlx::query_as("UPDATE id_counters SET next_value = next_value + $2 WHERE counter_name = $1 RETURNING next_value")
+        .bind(counter)
+        .bind(count)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(next - count)
+}
+
+/// The used credit of a customer's credit card accounts: Σ (blocked − balance).
+pub async fn customer_credit_used(tx: &mut Tx, customer_no: &str) -> Result<i64, StoreError> {
+    let (used,): (i64,) = sqlx::query_as(
+        "SELECT COALESCE(SUM(l.blocked - l.balance), 0) FROM card_accounts a \
+         JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
+         WHERE a.customer_no = $1 AND a.card_type = 'Credit'",
+    )
+    .bind(customer_no)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(used)
+}
+
+pub async fn customer_credit_used_read(
+    pool: &AnyPool,
+    customer_no: &str,
+) -> Result<i64, StoreError> {
+    let (used,): (i64,) = sqlx::query_as(
+        "SELECT COALESCE(SUM(l.blocked - l.balance), 0) FROM card_accounts a \
+         JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
+         WHERE a.customer_no = $1 AND a.card_type = 'Credit'",
+    )
+    .bind(customer_no)
+    .fetch_one(pool)
+    .await?;
+    Ok(used)
+}
+
+/// Violations of the journal's invariants, as human sentences.
+pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError> {
+    let mut violations = Vec::new();
+    let unbalanced: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT transfer_id, currency, SUM(amount) FROM ledger_entries GROUP BY transfer_id, currency HAVING SUM(amount) <> 0",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (t, c, s) in unbalanced {
+        violations.push(format!("transfer {t} sums to {s} in currency {c}"));
+    }
+    let totals: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT currency, SUM(balance) FROM ledger_accounts GROUP BY currency HAVING SUM(balance) <> 0")
+            .fetch_all(pool)
+            .await?;
+    for (c, s) in totals {
+        violations.push(format!("balances in currency {c} sum to {s}"));
+    }
+    let drift: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT a.ledger_account, a.balance, COALESCE(SUM(e.amount), 0) FROM ledger_accounts a \
+         LEFT JOIN ledger_entries e ON e.ledger_account = a.ledger_account \
+         GROUP BY a.ledger_account, a.balance HAVING a.balance <> COALESCE(SUM(e.amount), 0)",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (a, b, s) in drift {
+        violations.push(format!("account {a} shows {b} but its entries sum to {s}"));
+    }
+    let blocked: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT a.ledger_account, a.blocked, COALESCE(SUM(h.amount - h.captured - h.released), 0) FROM ledger_accounts a \
+         LEFT JOIN holds h ON h.ledger_account = a.ledger_account AND h.status = 'Open' \
+         GROUP BY a.ledger_account, a.blocked HAVING a.blocked <> COALESCE(SUM(h.amount - h.captured - h.released), 0)",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (a, b, s) in blocked {
+        violations.push(format!(
+            "account {a} blocks {b} but its open holds hold {s}"
+        ));
+    }
+    let overdrawn: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT l.ledger_account, l.balance, l.blocked FROM card_accounts a \
+         JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
+         WHERE a.card_type <> 'Credit' AND l.balance - l.blocked < 0",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (a, b, h) in overdrawn {
+        violations.push(format!(
+            "debit/prepaid account {a} is overdrawn: balance {b}, blocked {h}"
+        ));
+    }
+    let overcaptured: Vec<(i64,)> =
+        sqlx::query_as("SELECT process_id FROM holds WHERE captured + released > amount")
+            .fetch_all(pool)
+            .await?;
+    for (p,) in overcaptured {
+        violations.push(format!("hold {p} captured and released more than it held"));
+    }
+    let approved_without: Vec<(i64,)> = sqlx::query_as(
+        "SELECT t.process_id FROM card_transactions t WHERE t.response_code = '00' \
+         AND (SELECT COUNT(*) FROM ledger_transfers x WHERE x.process_id = t.process_id) \
+           + (SELECT COUNT(*) FROM holds h WHERE h.process_id = t.process_id) <> 1 \
+         AND NOT (t.transaction_type = 'Reversal' \
+           AND EXISTS (SELECT 1 FROM holds h WHERE h.process_id = t.original_process_id))",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (p,) in approved_without {
+        violations.push(format!(
+            "approved transaction {p} does not have exactly one transfer or hold"
+        ));
+    }
+    let declined_with: Vec<(i64,)> = sqlx::query_as(
+        "SELECT t.process_id FROM card_transactions t WHERE t.response_code <> '00' \
+         AND EXISTS (SELECT 1 FROM ledger_transfers x WHERE x.process_id = t.process_id)",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (p,) in declined_with {
+        violations.push(format!("declined transaction {p} moved money"));
+    }
+    let (accounts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ledger_accounts")
+        .fetch_one(pool)
+        .await?;
+    let (entries,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ledger_entries")
+        .fetch_one(pool)
+        .await?;
+    Ok((accounts, entries, violations))
+}
+
+/// The entries of the transfer a transaction posted (for an exact reversal).
+pub async fn entries_of_process(
+    tx: &mut Tx,
+    process_id: i64,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT e.ledger_account, e.amount, e.currency FROM ledger_entries e \
+         JOIN ledger_transfers t ON t.transfer_id = e.transfer_id WHERE t.process_id = $1 ORDER BY e.entry_id",
+    )
+    .bind(process_id)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// What approved refunds of a transaction add up to so far.
+pub async fn refunded_total(tx: &mut Tx, original: i64) -> Result<i64, StoreError> {
+    let (sum,): (i64,) = sqlx::query_as(
+        "SELECT COALESCE(SUM(amount), 0) FROM card_transactions WHERE original_process_id = $1 \
+         AND transaction_type = 'Refund' AND response_code = '00'",
+    )
+    .bind(original)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(sum)
+}
