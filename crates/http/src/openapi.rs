@@ -77,6 +77,9 @@ digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyy
         crate::issuer::money::load_card_balance,
         crate::issuer::money::get_host_balance,
         crate::issuer::money::get_card_transactions,
+                crate::issuer::money::card_to_card_balance_transfer,
+        crate::issuer::money::money_send,
+        crate::issuer::money::get_card_balance_loading_limit,
         crate::admin::check_ledger,
         crate::ops::health,
     ),
@@ -109,7 +112,11 @@ impl Modify for TokenScheme {
 }
 
 /// Operations still served for old integrations but marked deprecated.
-pub const DEPRECATED: [&str; 2] = ["GetCardNo", "GetCardPrivateInfo"];
+pub const DEPRECATED: [&str; 3] = [
+    "GetCardNo",
+    "GetCardPrivateInfo",
+    "GetCardBalanceLoadingLimit",
+];
 
 struct Deprecations;
 

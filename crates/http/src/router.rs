@@ -226,6 +226,21 @@ fn routes() -> Routes {
         get(issuer::money::get_card_transactions),
     )
     .op(
+        "CardToCardBalanceTransfer",
+        "/api/Integration/CardToCardBalanceTransfer",
+        post(issuer::money::card_to_card_balance_transfer),
+    )
+    .op(
+        "MoneySend",
+        "/api/Integration/MoneySend",
+        post(issuer::money::money_send),
+    )
+    .op(
+        "GetCardBalanceLoadingLimit",
+        "/api/Integration/GetCardBalanceLoadingLimit",
+        get(issuer::money::get_card_balance_loading_limit),
+    )
+    .op(
         "CheckLedger",
         "/api/Admin/CheckLedger",
         get(crate::admin::check_ledger),

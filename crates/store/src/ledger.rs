@@ -433,7 +433,9 @@ pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError
          AND (SELECT COUNT(*) FROM ledger_transfers x WHERE x.process_id = t.process_id) \
            + (SELECT COUNT(*) FROM holds h WHERE h.process_id = t.process_id) <> 1 \
          AND NOT (t.transaction_type = 'Reversal' \
-           AND EXISTS (SELECT 1 FROM holds h WHERE h.process_id = t.original_process_id))",
+           AND EXISTS (SELECT 1 FROM holds h WHERE h.process_id = t.original_process_id)) \
+         AND NOT (t.transaction_type = 'TransferIn' \
+           AND EXISTS (SELECT 1 FROM ledger_transfers x WHERE x.process_id = t.original_process_id))",
     )
     .fetch_all(pool)
     .await?;
@@ -474,6 +476,17 @@ pub async fn entries_of_process(
     .await?)
 }
 
+/// The card credited by a card-to-card transfer, from its incoming row.
+pub async fn transfer_target(tx: &mut Tx, process_id: i64) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT card_id FROM card_transactions WHERE original_process_id = $1 AND transaction_type = 'TransferIn'",
+    )
+    .bind(process_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| r.0))
+}
+
 /// What approved refunds of a transaction add up to so far.
 pub async fn refunded_total(tx: &mut Tx, original: i64) -> Result<i64, StoreError> {
     let (sum,): (i64,) = sqlx::query_as(
@@ -482,6 +495,23 @@ pub async fn refunded_total(tx: &mut Tx, original: i64) -> Result<i64, StoreErro
     )
     .bind(original)
     .fetch_one(&mut **tx)
+    .await?;
+    Ok(sum)
+}
+
+/// [`loaded_since`] outside a transaction, for reports.
+pub async fn loaded_since_read(
+    pool: &AnyPool,
+    account_no: &str,
+    from_ms: i64,
+) -> Result<i64, StoreError> {
+    let (sum,): (i64,) = sqlx::query_as(
+        "SELECT COALESCE(SUM(amount), 0) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 \
+         AND transaction_type = 'Load' AND response_code = '00'",
+    )
+    .bind(account_no)
+    .bind(from_ms)
+    .fetch_one(pool)
     .await?;
     Ok(sum)
 }

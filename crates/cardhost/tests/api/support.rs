@@ -267,7 +267,16 @@ pub fn assert_result(status: StatusCode, body: &Value, http: u16, result: i64) {
         body["ReturnDescription"].is_string(),
         "ReturnDescription in {body}"
     );
-    assert_eq!(body["ApprovalRefNumber"], 0, "ApprovalRefNumber in {body}");
+    // ApprovalRefNumber is the RRN of an approved financial operation, else 0.
+    let rrn = body["ResultObject"]["Rrn"]
+        .as_str()
+        .filter(|r| !r.is_empty() && result == 0);
+    let expected = rrn.map_or(0, |r| r.parse::<i64>().unwrap());
+    assert_eq!(
+        body["ApprovalRefNumber"], expected,
+        "ApprovalRefNumber in {body}"
+    );
+
     if result == 0 {
         assert_eq!(body["ReturnDescription"], "Successfully completed.");
     } else {

@@ -85,6 +85,9 @@ pub struct FinancialResult {
     pub transaction_date: String,
     /// What the card can spend after this transaction.
     pub available_amount: Option<MoneyOut>,
+    /// CardToCardBalanceTransfer: the card credited, masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_masked_card_no: Option<String>,
 }
 
 fn currency_of(row: &CardTxRow) -> Currency {
@@ -105,6 +108,7 @@ fn financial_response(answer: Financial) -> Response {
                 row,
                 masked_pan,
                 currency,
+                target_masked_pan,
                 ..
             } = *outcome;
             let result = FinancialResult {
@@ -126,6 +130,7 @@ fn financial_response(answer: Financial) -> Response {
                     minor: row.available_after,
                     currency,
                 }),
+                target_masked_card_no: target_masked_pan,
             };
             if row.response_code == response::APPROVED {
                 approved(result, row.rrn.parse().unwrap_or(0))
@@ -137,28 +142,43 @@ fn financial_response(answer: Financial) -> Response {
             reference,
             amount,
             currency,
-        } => {
-            let currency = currency.unwrap_or(Currency::TRY);
-            let result = FinancialResult {
-                process_id: String::new(),
-                reference,
-                transaction_type: String::new(),
-                response_code: response::INVALID_CARD.into(),
-                response_message: response::message(response::INVALID_CARD).into(),
-                auth_code: String::new(),
-                rrn: String::new(),
-                amount: MoneyOut {
-                    minor: amount,
-                    currency,
-                },
-                currency: currency.numeric(),
-                masked_card_no: String::new(),
-                transaction_date: String::new(),
-                available_amount: None,
-            };
-            declined(result, response::INVALID_CARD)
-        }
+        } => unprocessed(reference, amount, currency, response::INVALID_CARD),
+        Financial::OffUs {
+            reference,
+            amount,
+            currency,
+            code,
+        } => unprocessed(reference, amount, currency, code),
     }
+}
+
+/// A refusal before any card of this host was involved: nothing recorded.
+fn unprocessed(
+    reference: String,
+    amount: i64,
+    currency: Option<Currency>,
+    code: &'static str,
+) -> Response {
+    let currency = currency.unwrap_or(Currency::TRY);
+    let result = FinancialResult {
+        process_id: String::new(),
+        reference,
+        transaction_type: String::new(),
+        response_code: code.into(),
+        response_message: response::message(code).into(),
+        auth_code: String::new(),
+        rrn: String::new(),
+        amount: MoneyOut {
+            minor: amount,
+            currency,
+        },
+        currency: currency.numeric(),
+        masked_card_no: String::new(),
+        transaction_date: String::new(),
+        available_amount: None,
+        target_masked_card_no: None,
+    };
+    declined(result, code)
 }
 
 /// Ask the issuer to authorize and post a transaction (what an ISO 8583
@@ -370,5 +390,134 @@ pub async fn get_card_transactions(
         page: page.page,
         page_size: page.page_size,
         total_count: page.total,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct CardToCardRequest {
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
+    pub source_card_token: Option<String>,
+    pub source_card_no: Option<String>,
+    #[schema(example = "0A1B2C3D4E5F60718293A4B5C6D7E8F9")]
+    pub target_card_token: Option<String>,
+    pub target_card_no: Option<String>,
+    #[schema(example = "c2c-0001")]
+    pub reference: Option<String>,
+    pub amount: Option<Amount>,
+    #[schema(example = 949)]
+    pub currency: Option<i64>,
+}
+
+/// Move money from one card of this host to another: the source runs the
+/// issuer decision; both legs post in one journal transfer, or neither.
+#[utoipa::path(post, path = "/api/Integration/CardToCardBalanceTransfer", tag = "Issuer: money", operation_id = "CardToCardBalanceTransfer",
+    request_body = CardToCardRequest, security(("token" = [])),
+    responses((status = 200, description = "Result 0 both legs posted; 8 declined (14 unknown card, 51 funds, 61 target over its maximum balance, ...); 1 validation", body = Envelope<FinancialResult>)))]
+pub async fn card_to_card_balance_transfer(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
+    let call = authed.call("CardToCardBalanceTransfer");
+    audited(&state, &call, async {
+        let r: CardToCardRequest = body.parse()?;
+        let request = FinancialRequest {
+            reference: r.reference,
+            amount: r.amount.map(|a| a.0),
+            currency: r.currency,
+            ..Default::default()
+        };
+        let source = card_key(r.source_card_no, r.source_card_token);
+        let target = card_key(r.target_card_no, r.target_card_token);
+        Ok(financial_response(
+            operations::card_to_card(&state.host, &call, source, target, request).await?,
+        ))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct MoneySendRequest {
+    #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
+    pub receiver_card_token: Option<String>,
+    pub receiver_card_no: Option<String>,
+    #[schema(example = "ms-0001")]
+    pub reference: Option<String>,
+    pub amount: Option<Amount>,
+    #[schema(example = 949)]
+    pub currency: Option<i64>,
+    #[schema(example = "ACME PAYROLL")]
+    pub sender_name: Option<String>,
+    #[schema(example = "AYSE YILMAZ")]
+    pub receiver_name: Option<String>,
+    /// Informational; never stored.
+    pub sender_card_no: Option<String>,
+}
+
+/// Push money to a card. A receiver of this host is credited from
+/// IssuerFunding; a receiver of another issuer needs the card network
+/// connector, which is not available yet: `91`.
+#[utoipa::path(post, path = "/api/Integration/MoneySend", tag = "Issuer: money", operation_id = "MoneySend",
+    request_body = MoneySendRequest, security(("token" = [])),
+    responses((status = 200, description = "Result 0 credited; 8 declined (14, 61, 91, ...); 1 validation", body = Envelope<FinancialResult>)))]
+pub async fn money_send(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
+    let call = authed.call("MoneySend");
+    audited(&state, &call, async {
+        let r: MoneySendRequest = body.parse()?;
+        let request = FinancialRequest {
+            reference: r.reference,
+            amount: r.amount.map(|a| a.0),
+            currency: r.currency,
+            ..Default::default()
+        };
+        let receiver = card_key(r.receiver_card_no, r.receiver_card_token);
+        Ok(financial_response(
+            operations::money_send(&state.host, &call, receiver, r.sender_name, request).await?,
+        ))
+    })
+    .await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoadingLimitResult {
+    /// Null: no maximum balance.
+    pub max_balance: Option<MoneyOut>,
+    /// Null: no monthly load limit.
+    pub monthly_load_limit: Option<MoneyOut>,
+    pub loaded_this_month: MoneyOut,
+    /// What may still be loaded now (the tighter of both limits); null: unlimited.
+    pub remaining_load_limit: Option<MoneyOut>,
+    #[schema(example = 949)]
+    pub currency: u16,
+}
+
+/// Deprecated: the prepaid loading limits and what is left of them this month.
+#[utoipa::path(get, path = "/api/Integration/GetCardBalanceLoadingLimit", tag = "Issuer: money", operation_id = "GetCardBalanceLoadingLimit", security(("token" = [])),
+    params(("CardNo" = Option<String>, Query, description = "The PAN; or CardToken"), ("CardToken" = Option<String>, Query, description = "The card's token")),
+    responses((status = 200, description = "Result 0; 2 no such card", body = Envelope<LoadingLimitResult>)))]
+pub async fn get_card_balance_loading_limit(
+    State(state): State<AppState>,
+    authed: Authed,
+    params: Params,
+) -> ApiResult {
+    let call = authed.call("GetCardBalanceLoadingLimit");
+    let l = reports::loading_limit(&state.host, &call, &query_card_key(&params)).await?;
+    let m = |minor| MoneyOut {
+        minor,
+        currency: l.currency,
+    };
+    Ok(ok(LoadingLimitResult {
+        max_balance: l.max_balance.map(m),
+        monthly_load_limit: l.monthly_load_limit.map(m),
+        loaded_this_month: m(l.loaded_this_month),
+        remaining_load_limit: l.remaining.map(m),
+        currency: l.currency.numeric(),
     }))
 }

@@ -48,6 +48,8 @@ pub struct TxRequest {
     pub cvv2: Option<String>,
     pub pin: Option<PinInput>,
     pub original: Option<i64>,
+    /// Card to card: the card credited.
+    pub target_card_id: Option<i64>,
 }
 
 /// The decided transaction, as its row records it.
@@ -58,6 +60,8 @@ pub struct TxOutcome {
     pub currency: Currency,
     /// True when this answers a repeated reference.
     pub repeated: bool,
+    /// Card to card: the credited card, masked.
+    pub target_masked_pan: Option<String>,
 }
 
 /// Process and transfer ids handed out by the authorizer.
@@ -264,6 +268,9 @@ async fn decide_spend(
     if req.kind == TxKind::PreAuthorization {
         plan.status = "Held";
         plan.new_hold = Some(amount);
+    } else if req.kind == TxKind::Transfer {
+        // The target's account is added by `authorize` once the target is checked.
+        plan.entries = vec![(account, -amount, currency)];
     } else {
         plan.entries = vec![
             (account, -amount, currency),
@@ -445,7 +452,10 @@ async fn decide_load(
     {
         return Ok(Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount));
     }
-    if let Some(limit) = product.monthly_load_limit {
+    if let Some(limit) = product
+        .monthly_load_limit
+        .filter(|_| req.kind == TxKind::Load)
+    {
         let month_start = host.settings.calendar.month_start_ms(host.clock.now_ms());
         let loaded = ledger::loaded_since(tx, &card.account_no, month_start).await?;
         if loaded + amount > limit.get() {
@@ -497,12 +507,24 @@ pub async fn authorize(
             .ok()
             .and_then(Currency::from_numeric)
             .unwrap_or(Currency::TRY);
+        let target_masked_pan = match ledger::transfer_target(tx, row.process_id).await? {
+            Some(target_id) => cards::by_id_for_update(tx, host.db.engine(), target_id)
+                .await?
+                .map(|c| c.masked_pan),
+            None => None,
+        };
         return Ok(TxOutcome {
             masked_pan: card.masked_pan,
             currency,
             row,
             repeated: true,
+            target_masked_pan,
         });
+    }
+    // Both cards of a transfer are locked in card-id order, so two opposite
+    // transfers on PostgreSQL cannot deadlock.
+    if let Some(first) = req.target_card_id.filter(|t| *t < req.card_id) {
+        card_ref::lock(host, tx, first).await?;
     }
     let mut card = card_ref::lock(host, tx, req.card_id).await?;
     let product = host
@@ -520,9 +542,29 @@ pub async fn authorize(
     let funds_now = funds(tx, host, &card, product.card_type, product.currency).await?;
     let plan = match req.kind {
         k if k.spends() => decide_spend(tx, host, &mut card, &product, req, funds_now.room).await?,
-        TxKind::Load => decide_load(tx, host, &card, &product, req, funds_now.balance).await?,
+        TxKind::Load | TxKind::MoneySend => {
+            decide_load(tx, host, &card, &product, req, funds_now.balance).await?
+        }
         _ => decide_follow_up(tx, host, &card, &product, req).await?,
     };
+
+    let mut plan = plan;
+    let mut target: Option<CardRow> = None;
+    if req.kind == TxKind::Transfer && plan.code == rc::APPROVED {
+        let (code, credited) = credit_leg(tx, host, &card, &product, req).await?;
+        if code == rc::APPROVED {
+            if let Some(t) = &credited {
+                plan.entries.push((
+                    card_ledger(&t.account_no),
+                    plan.amount,
+                    i64::from(product.currency.numeric()),
+                ));
+            }
+            target = credited;
+        } else {
+            plan = Plan::declined(code, plan.amount);
+        }
+    }
 
     // Writes from here on: only database errors can stop them.
     let now = host.clock.now_ms();
@@ -627,6 +669,19 @@ pub async fn authorize(
         now,
     )
     .await?;
+    if let Some(t) = &target {
+        let target_after = funds(tx, host, t, card_type_of(host, t), product.currency).await?;
+        let incoming = CardTxRow {
+            process_id: ids.next_process_id(),
+            card_id: t.card_id,
+            account_no: t.account_no.clone(),
+            transaction_type: "TransferIn".into(),
+            original_process_id: Some(process_id),
+            available_after: target_after.room,
+            ..row.clone()
+        };
+        ledger::insert_card_tx(tx, &incoming).await?;
+    }
     let result = if approved { 0 } else { 8 };
     audit::record_in(tx, host, &req.call, &card.masked_pan, result, plan.code).await?;
     Ok(TxOutcome {
@@ -634,5 +689,56 @@ pub async fn authorize(
         masked_pan: card.masked_pan,
         currency: product.currency,
         repeated: false,
+        target_masked_pan: target.map(|t| t.masked_pan),
     })
+}
+
+fn card_type_of(host: &Host, card: &CardRow) -> CardType {
+    host.settings
+        .product(&card.product_code)
+        .map_or(CardType::Debit, |p| p.card_type)
+}
+
+/// The credit leg of a card-to-card transfer: the target must take money in
+/// the source's currency and, if prepaid, stay within its maximum balance.
+async fn credit_leg(
+    tx: &mut Tx,
+    host: &Host,
+    source: &CardRow,
+    product: &CardProduct,
+    req: &TxRequest,
+) -> Result<(&'static str, Option<CardRow>), ServiceError> {
+    let Some(target_id) = req.target_card_id else {
+        return Ok((rc::INVALID_CARD, None));
+    };
+    if target_id == source.card_id {
+        return Ok((rc::INVALID_TRANSACTION, None));
+    }
+    let target = card_ref::lock(host, tx, target_id).await?;
+    let Some(target_product) = host.settings.product(&target.product_code) else {
+        return Ok((rc::INVALID_CARD, None));
+    };
+    let status = effective_status(host, &target);
+    if let Some(code) = status_code(status).filter(|_| status != CardStatus::NotActivated) {
+        return Ok((code, None));
+    }
+    if target_product.currency != product.currency {
+        return Ok((rc::INVALID_TRANSACTION, None));
+    }
+    let balance = funds(
+        tx,
+        host,
+        &target,
+        target_product.card_type,
+        target_product.currency,
+    )
+    .await?
+    .balance;
+    if target_product
+        .max_balance
+        .is_some_and(|max| balance.balance + req.amount.unwrap_or(0) > max.get())
+    {
+        return Ok((rc::EXCEEDS_AMOUNT_LIMIT, None));
+    }
+    Ok((rc::APPROVED, Some(target)))
 }

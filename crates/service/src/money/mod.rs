@@ -40,6 +40,10 @@ pub enum TxKind {
     PreAuthorization,
     Completion,
     Load,
+    /// Card to card: the source's debit leg (the target's row is `TransferIn`).
+    Transfer,
+    /// A push credit to a receiver card, funded by the issuer.
+    MoneySend,
 }
 
 impl TxKind {
@@ -52,6 +56,8 @@ impl TxKind {
             TxKind::PreAuthorization => "PreAuthorization",
             TxKind::Completion => "Completion",
             TxKind::Load => "Load",
+            TxKind::Transfer => "TransferOut",
+            TxKind::MoneySend => "MoneySend",
         }
     }
 
@@ -73,7 +79,7 @@ impl TxKind {
     pub fn spends(self) -> bool {
         matches!(
             self,
-            TxKind::Purchase | TxKind::CashWithdrawal | TxKind::PreAuthorization
+            TxKind::Purchase | TxKind::CashWithdrawal | TxKind::PreAuthorization | TxKind::Transfer
         )
     }
 }

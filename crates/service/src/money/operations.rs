@@ -44,6 +44,13 @@ pub enum Financial {
         amount: i64,
         currency: Option<Currency>,
     },
+    /// A card of another issuer that no connector can reach: declined with `code`.
+    OffUs {
+        reference: String,
+        amount: i64,
+        currency: Option<Currency>,
+        code: &'static str,
+    },
 }
 
 /// Longest merchant name kept with a transaction.
@@ -86,7 +93,14 @@ fn check(
     };
     let needs_amount = matches!(
         kind,
-        Some(TxKind::Purchase | TxKind::CashWithdrawal | TxKind::PreAuthorization | TxKind::Load)
+        Some(
+            TxKind::Purchase
+                | TxKind::CashWithdrawal
+                | TxKind::PreAuthorization
+                | TxKind::Load
+                | TxKind::Transfer
+                | TxKind::MoneySend
+        )
     );
     if needs_amount && r.amount.is_none() {
         errors.push("Amount", "is required");
@@ -269,6 +283,182 @@ pub async fn financial(
         cvv2: r.cvv2,
         pin: c.pin,
         original: c.original,
+        target_card_id: None,
+    };
+    Ok(Financial::Decided(Box::new(
+        host.authorizer.submit(request).await?,
+    )))
+}
+
+/// `CardToCardBalanceTransfer`: the source's debit leg runs the issuer
+/// decision; both legs post in one transfer or neither does.
+pub async fn card_to_card(
+    host: &Host,
+    call: &Call,
+    source: CardKey,
+    target: CardKey,
+    r: FinancialRequest,
+) -> Result<Financial, ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let mut errors = FieldErrors::new();
+    let missing = |k: &CardKey| {
+        k.card_no.as_deref().unwrap_or("").is_empty()
+            && k.card_token.as_deref().unwrap_or("").is_empty()
+    };
+    if missing(&source) {
+        errors.push(
+            "SourceCardNo",
+            "SourceCardNo or SourceCardToken is required",
+        );
+    }
+    if missing(&target) {
+        errors.push(
+            "TargetCardNo",
+            "TargetCardNo or TargetCardToken is required",
+        );
+    }
+    let checked = check(host, Some(TxKind::Transfer), &r, &mut errors);
+    errors.finish(())?;
+    let Some(c) = checked else {
+        return Err(ServiceError::Internal(
+            "validation passed without a request".into(),
+        ));
+    };
+    let unknown = || Financial::UnknownCard {
+        reference: c.reference.clone(),
+        amount: c.amount.unwrap_or(0),
+        currency: c.currency,
+    };
+    let (Ok(from), Ok(to)) = (
+        card_ref::find(host, &source).await,
+        card_ref::find(host, &target).await,
+    ) else {
+        return Ok(unknown());
+    };
+    let digest = idempotency::digest(&[
+        &from.card_id.to_string(),
+        &to.card_id.to_string(),
+        "Transfer",
+        &c.amount.map(|a| a.to_string()).unwrap_or_default(),
+        &c.currency
+            .map(|x| x.numeric().to_string())
+            .unwrap_or_default(),
+    ]);
+    let request = TxRequest {
+        call: call.clone(),
+        kind: TxKind::Transfer,
+        card_id: from.card_id,
+        reference: c.reference,
+        digest,
+        amount: c.amount,
+        currency: c.currency,
+        channel: Channel::Pos,
+        mcc: None,
+        merchant_name: None,
+        merchant_country: None,
+        expiry: None,
+        cvv2: None,
+        pin: None,
+        original: None,
+        target_card_id: Some(to.card_id),
+    };
+    Ok(Financial::Decided(Box::new(
+        host.authorizer.submit(request).await?,
+    )))
+}
+
+/// The answer of `MoneySend` to a receiver the host does not issue: no card
+/// network connector reaches other issuers yet, so the receiver's issuer is
+/// unavailable (`91`).
+pub const OFF_US_UNAVAILABLE: &str = cardhost_domain::response::ISSUER_UNAVAILABLE;
+
+/// `MoneySend`: a push credit to an on-us receiver card, funded by the issuer.
+pub async fn money_send(
+    host: &Host,
+    call: &Call,
+    receiver: CardKey,
+    sender_name: Option<String>,
+    r: FinancialRequest,
+) -> Result<Financial, ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let mut errors = FieldErrors::new();
+    if receiver.card_no.as_deref().unwrap_or("").is_empty()
+        && receiver.card_token.as_deref().unwrap_or("").is_empty()
+    {
+        errors.push(
+            "ReceiverCardNo",
+            "ReceiverCardNo or ReceiverCardToken is required",
+        );
+    }
+    if sender_name
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > MERCHANT_NAME_MAX)
+    {
+        errors.push("SenderName", "must be at most 100 characters");
+    }
+    let checked = check(host, Some(TxKind::MoneySend), &r, &mut errors);
+    errors.finish(())?;
+    let Some(c) = checked else {
+        return Err(ServiceError::Internal(
+            "validation passed without a request".into(),
+        ));
+    };
+    let card = match card_ref::find(host, &receiver).await {
+        Ok(card) => card,
+        Err(ServiceError::NotFound(_) | ServiceError::Validation(_)) => {
+            let on_us_bin = receiver.card_no.as_deref().is_some_and(|no| {
+                host.settings
+                    .products
+                    .iter()
+                    .any(|p| no.starts_with(&p.bin))
+            });
+            let luhn_ok = receiver
+                .card_no
+                .as_deref()
+                .is_some_and(cardhost_domain::card::luhn_valid);
+            return Ok(if luhn_ok && !on_us_bin {
+                Financial::OffUs {
+                    reference: c.reference,
+                    amount: c.amount.unwrap_or(0),
+                    currency: c.currency,
+                    code: OFF_US_UNAVAILABLE,
+                }
+            } else {
+                Financial::UnknownCard {
+                    reference: c.reference,
+                    amount: c.amount.unwrap_or(0),
+                    currency: c.currency,
+                }
+            });
+        }
+        Err(other) => return Err(other),
+    };
+    let digest = idempotency::digest(&[
+        &card.card_id.to_string(),
+        "MoneySend",
+        &c.amount.map(|a| a.to_string()).unwrap_or_default(),
+        &c.currency
+            .map(|x| x.numeric().to_string())
+            .unwrap_or_default(),
+        sender_name.as_deref().unwrap_or(""),
+    ]);
+    let request = TxRequest {
+        call: call.clone(),
+        kind: TxKind::MoneySend,
+        card_id: card.card_id,
+        reference: c.reference,
+        digest,
+        amount: c.amount,
+        currency: c.currency,
+        channel: Channel::Pos,
+        mcc: None,
+        merchant_name: sender_name,
+        merchant_country: None,
+        expiry: None,
+        cvv2: None,
+        pin: None,
+        original: None,
+        target_card_id: None,
     };
     Ok(Financial::Decided(Box::new(
         host.authorizer.submit(request).await?,

@@ -173,3 +173,47 @@ pub async fn check_ledger(host: &Host, call: &Call) -> Result<LedgerCheck, Servi
         violations,
     })
 }
+
+#[derive(Debug, Clone)]
+pub struct LoadingLimit {
+    pub currency: Currency,
+    pub max_balance: Option<i64>,
+    pub monthly_load_limit: Option<i64>,
+    pub loaded_this_month: i64,
+    pub remaining: Option<i64>,
+}
+
+/// `GetCardBalanceLoadingLimit` (deprecated): what may still be loaded this month.
+pub async fn loading_limit(
+    host: &Host,
+    call: &Call,
+    key: &CardKey,
+) -> Result<LoadingLimit, ServiceError> {
+    call.caller.require(Scope::Issuer)?;
+    let card = card_ref::find(host, key).await?;
+    let product = host
+        .settings
+        .product(&card.product_code)
+        .ok_or_else(|| ServiceError::Internal("unknown product".into()))?;
+    let month_start = host.settings.calendar.month_start_ms(host.clock.now_ms());
+    let loaded = ledger::loaded_since_read(host.db.reader(), &card.account_no, month_start).await?;
+    let balance = ledger::balance(host.db.reader(), &card_ledger(&card.account_no))
+        .await?
+        .unwrap_or_default()
+        .balance;
+    let by_month = product
+        .monthly_load_limit
+        .map(|l| (l.get() - loaded).max(0));
+    let by_balance = product.max_balance.map(|m| (m.get() - balance).max(0));
+    let remaining = match (by_month, by_balance) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    Ok(LoadingLimit {
+        currency: product.currency,
+        max_balance: product.max_balance.map(|m| m.get()),
+        monthly_load_limit: product.monthly_load_limit.map(|l| l.get()),
+        loaded_this_month: loaded,
+        remaining,
+    })
+}
