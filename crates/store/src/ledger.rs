@@ -271,9 +271,9 @@ pub async fn day_usage(
 ) -> Result<DayUsage, StoreError> {
     Ok(sqlx::query_as(
         "SELECT \
-           COALESCE(SUM(CASE WHEN transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS purchase, \
-           COALESCE(SUM(CASE WHEN transaction_type = 'CashWithdrawal' THEN amount ELSE 0 END), 0) AS cash, \
-           COALESCE(SUM(CASE WHEN channel = 'Ecom' AND transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS ecom, \
+           CAST(COALESCE(SUM(CASE WHEN transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS BIGINT) AS purchase, \
+           CAST(COALESCE(SUM(CASE WHEN transaction_type = 'CashWithdrawal' THEN amount ELSE 0 END), 0) AS BIGINT) AS cash, \
+           CAST(COALESCE(SUM(CASE WHEN channel = 'Ecom' AND transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS BIGINT) AS ecom, \
            COUNT(*) AS count \
          FROM card_transactions WHERE card_id = $1 AND business_date = $2 AND response_code = '00' \
            AND status <> 'Reversed' AND transaction_type IN ('Purchase', 'PreAuthorization', 'CashWithdrawal')",
@@ -287,7 +287,7 @@ pub async fn day_usage(
 /// Approved loads of an account since `from_ms` (for the monthly load limit).
 pub async fn loaded_since(tx: &mut Tx, account_no: &str, from_ms: i64) -> Result<i64, StoreError> {
     let (sum,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(amount), 0) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 \
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 \
          AND transaction_type = 'Load' AND response_code = '00'",
     )
     .bind(account_no)
@@ -344,7 +344,7 @@ pub async fn reserve_ids(pool: &AnyPool, counter: &str, count: i64) -> Result<i6
 /// The used credit of a customer's credit card accounts: Σ (blocked − balance).
 pub async fn customer_credit_used(tx: &mut Tx, customer_no: &str) -> Result<i64, StoreError> {
     let (used,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(l.blocked - l.balance), 0) FROM card_accounts a \
+        "SELECT CAST(COALESCE(SUM(l.blocked - l.balance), 0) AS BIGINT) FROM card_accounts a \
          JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
          WHERE a.customer_no = $1 AND a.card_type = 'Credit'",
     )
@@ -359,7 +359,7 @@ pub async fn customer_credit_used_read(
     customer_no: &str,
 ) -> Result<i64, StoreError> {
     let (used,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(l.blocked - l.balance), 0) FROM card_accounts a \
+        "SELECT CAST(COALESCE(SUM(l.blocked - l.balance), 0) AS BIGINT) FROM card_accounts a \
          JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
          WHERE a.customer_no = $1 AND a.card_type = 'Credit'",
     )
@@ -373,7 +373,7 @@ pub async fn customer_credit_used_read(
 pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError> {
     let mut violations = Vec::new();
     let unbalanced: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT transfer_id, currency, SUM(amount) FROM ledger_entries GROUP BY transfer_id, currency HAVING SUM(amount) <> 0",
+        "SELECT transfer_id, currency, CAST(SUM(amount) AS BIGINT) FROM ledger_entries GROUP BY transfer_id, currency HAVING SUM(amount) <> 0",
     )
     .fetch_all(pool)
     .await?;
@@ -381,16 +381,16 @@ pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError
         violations.push(format!("transfer {t} sums to {s} in currency {c}"));
     }
     let totals: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT currency, SUM(balance) FROM ledger_accounts GROUP BY currency HAVING SUM(balance) <> 0")
+        sqlx::query_as("SELECT currency, CAST(SUM(balance) AS BIGINT) FROM ledger_accounts GROUP BY currency HAVING SUM(balance) <> 0")
             .fetch_all(pool)
             .await?;
     for (c, s) in totals {
         violations.push(format!("balances in currency {c} sum to {s}"));
     }
     let drift: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT a.ledger_account, a.balance, COALESCE(SUM(e.amount), 0) FROM ledger_accounts a \
+        "SELECT a.ledger_account, a.balance, CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM ledger_accounts a \
          LEFT JOIN ledger_entries e ON e.ledger_account = a.ledger_account \
-         GROUP BY a.ledger_account, a.balance HAVING a.balance <> COALESCE(SUM(e.amount), 0)",
+         GROUP BY a.ledger_account, a.balance HAVING a.balance <> CAST(COALESCE(SUM(e.amount), 0) AS BIGINT)",
     )
     .fetch_all(pool)
     .await?;
@@ -398,9 +398,9 @@ pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError
         violations.push(format!("account {a} shows {b} but its entries sum to {s}"));
     }
     let blocked: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT a.ledger_account, a.blocked, COALESCE(SUM(h.amount - h.captured - h.released), 0) FROM ledger_accounts a \
+        "SELECT a.ledger_account, a.blocked, CAST(COALESCE(SUM(h.amount - h.captured - h.released), 0) AS BIGINT) FROM ledger_accounts a \
          LEFT JOIN holds h ON h.ledger_account = a.ledger_account AND h.status = 'Open' \
-         GROUP BY a.ledger_account, a.blocked HAVING a.blocked <> COALESCE(SUM(h.amount - h.captured - h.released), 0)",
+         GROUP BY a.ledger_account, a.blocked HAVING a.blocked <> CAST(COALESCE(SUM(h.amount - h.captured - h.released), 0) AS BIGINT)",
     )
     .fetch_all(pool)
     .await?;
@@ -490,7 +490,7 @@ pub async fn transfer_target(tx: &mut Tx, process_id: i64) -> Result<Option<i64>
 /// What approved refunds of a transaction add up to so far.
 pub async fn refunded_total(tx: &mut Tx, original: i64) -> Result<i64, StoreError> {
     let (sum,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(amount), 0) FROM card_transactions WHERE original_process_id = $1 \
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions WHERE original_process_id = $1 \
          AND transaction_type = 'Refund' AND response_code = '00'",
     )
     .bind(original)
@@ -506,7 +506,7 @@ pub async fn loaded_since_read(
     from_ms: i64,
 ) -> Result<i64, StoreError> {
     let (sum,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(amount), 0) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 \
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 \
          AND transaction_type = 'Load' AND response_code = '00'",
     )
     .bind(account_no)

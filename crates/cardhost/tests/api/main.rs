@@ -11,5 +11,6 @@ mod cli;
 mod customers;
 mod envelope;
 mod independent;
+mod ledger_property;
 mod money;
 mod ops;
