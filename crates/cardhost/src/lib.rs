@@ -2,7 +2,9 @@
 //! commands. `main.rs` only parses arguments and calls in here, so the tests
 //! start the same server the binary does.
 
+pub mod bench;
 pub mod config;
+
 pub mod keys;
 pub mod products;
 pub mod server;

@@ -57,9 +57,17 @@ enum Command {
     /// Manage API clients.
     #[command(subcommand)]
     Client(ClientCommand),
-    /// Card bureau files.
+        /// Card bureau files.
     #[command(subcommand)]
     Emboss(EmbossCommand),
+    /// Measure approved purchases per second through the HTTP API on a fresh
+    /// temporary database (build with --release for real numbers).
+    Bench {
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -205,7 +213,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys(cmd) => keys_command(&config, cmd).await,
         Command::Client(cmd) => client_command(&config, cmd).await,
-        Command::Emboss(EmbossCommand::Export { out }) => emboss_export(&config, &out).await,
+                Command::Emboss(EmbossCommand::Export { out }) => emboss_export(&config, &out).await,
+        Command::Bench { requests, concurrency } => {
+            let options = cardhost::bench::BenchOptions {
+                requests,
+                concurrency,
+                database_url: cli.common.database_url.clone(),
+            };
+            cardhost::bench::run(&config, options).await
+        }
+
     }
 }
 

@@ -1,0 +1,165 @@
+//! `cardhost bench`: approved purchases per second through the real HTTP API.
+//!
+//! Starts the server in-process on a fresh database, funds one card, then keeps
+//! `concurrency` HTTP/1.1 connections busy with `SendTransaction` purchases
+//! (each a new Reference) and reports throughput, latency percentiles, memory
+//! and the authorizer's batch sizes. A benchmark reports; it never fails a build.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use bytes::Bytes;
+use cardhost_crypto::{KeyStore, MasterKey};
+use cardhost_service::clients::{self, NewClient};
+use cardhost_service::{Host, Scopes, SystemClock};
+use cardhost_store::Db;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+
+use crate::config::Config;
+use crate::server;
+
+pub struct BenchOptions {
+    pub requests: usize,
+    pub concurrency: usize,
+    pub database_url: Option<String>,
+}
+
+type Sender = http1::SendRequest<Full<Bytes>>;
+
+async fn connect(addr: std::net::SocketAddr) -> anyhow::Result<Sender> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (sender, conn) = http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    Ok(sender)
+}
+
+async fn post(sender: &mut Sender, path: &str, token: Option<&str>, body: String) -> anyhow::Result<serde_json::Value> {
+    let mut req = hyper::Request::post(path).header("content-type", "application/json").header("host", "bench");
+    if let Some(t) = token {
+        req = req.header("token", t);
+    }
+    let res = sender.send_request(req.body(Full::new(Bytes::from(body)))?).await?;
+    let bytes = res.into_body().collect().await?.to_bytes();
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+fn memory_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
+}
+
+pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
+    if options.concurrency == 0 || options.requests == 0 {
+        bail!("--requests and --concurrency must be at least 1");
+    }
+    let dir = tempfile::tempdir().context("temporary directory")?;
+    let url = options
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let keys = KeyStore::create(&dir.path().join("keys.json"), MasterKey::generate())?;
+    let db = Db::connect(&url).await.context("opening the database")?;
+    let host: Arc<Host> = server::build_host(db, keys, Arc::new(SystemClock), config).await;
+    let created = clients::create(&host.db, &NewClient { name: "bench".into(), scopes: Scopes::parse_list("issuer")
+        .map_err(anyhow::Error::msg)?, merchant_no: None }, 0)
+        .await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(server::serve(listener, host.clone(), std::future::pending()));
+
+    let mut setup = connect(addr).await?;
+    let token = post(&mut setup, "/api/Auth/Token", None, serde_json::json!({"ClientId": created.client_id, "ClientSecret": created.client_secret}).to_string())
+        .await?["ResultObject"]["Token"]
+        .as_str()
+        .context("token")?
+        .to_owned();
+    post(&mut setup, "/api/Integration/CreateCustomer", Some(&token), r#"{"CustomerNo": "BENCH", "Name": "Bench", "Surname": "Mark"}"#.into()).await?;
+    let card = post(&mut setup, "/api/Integration/CreateDebitCard", Some(&token), r#"{"CustomerNo": "BENCH", "IsVirtual": true}"#.into()).await?;
+    let card_token = card["ResultObject"]["CardToken"].as_str().context("card")?.to_owned();
+    let loaded = post(
+        &mut setup,
+        "/api/Integration/LoadCardBalance",
+        Some(&token),
+        format!(r#"{{"CardToken": "{card_token}", "Reference": "bench-load", "Amount": 9000000000, "Currency": 949}}"#),
+    )
+    .await?;
+    if loaded["Result"] != 0 {
+        bail!("funding the bench card failed: {loaded}");
+    }
+
+    println!(
+        "cardhost bench: {} purchases over {} connections, database {}",
+        options.requests,
+        options.concurrency,
+        if options.database_url.is_some() { "as given" } else { "SQLite (temporary, WAL, synchronous=FULL)" }
+    );
+    let per_worker = options.requests.div_ceil(options.concurrency);
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for w in 0..options.concurrency {
+        let token = token.clone();
+        let card_token = card_token.clone();
+        let count = per_worker.min(options.requests.saturating_sub(w * per_worker));
+        workers.push(tokio::spawn(async move {
+            let mut sender = connect(addr).await?;
+            let mut latencies = Vec::with_capacity(count);
+            let mut approved = 0usize;
+            for i in 0..count {
+                let body = format!(
+                    r#"{{"CardToken": "{card_token}", "Reference": "b{w}-{i}", "TransactionType": "Purchase", "Amount": 1.00, "Currency": 949, "Mcc": "5411"}}"#
+                );
+                let t = Instant::now();
+                let answer = post(&mut sender, "/api/Integration/SendTransaction", Some(&token), body).await?;
+                latencies.push(t.elapsed());
+                if answer["Result"] == 0 {
+                    approved += 1;
+                }
+            }
+            Ok::<_, anyhow::Error>((latencies, approved))
+        }));
+    }
+    let mut latencies = Vec::with_capacity(options.requests);
+    let mut approved = 0;
+    for w in workers {
+        let (l, a) = w.await??;
+        latencies.extend(l);
+        approved += a;
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let stats = &host.authorizer_stats;
+    let batches = stats.batches.load(Ordering::Relaxed).max(1);
+    let decided = stats.requests.load(Ordering::Relaxed);
+    println!("approved purchases:  {approved} of {}", latencies.len());
+    println!("elapsed:             {:.2} s", elapsed.as_secs_f64());
+    println!("throughput:          {:.0} approved purchases/s", approved as f64 / elapsed.as_secs_f64());
+    println!(
+        "latency:             p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        percentile(&latencies, 50).as_secs_f64() * 1e3,
+        percentile(&latencies, 90).as_secs_f64() * 1e3,
+        percentile(&latencies, 99).as_secs_f64() * 1e3,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    println!(
+        "authorizer batches:  {batches} (mean {:.1} requests, largest {})",
+        decided as f64 / batches as f64,
+        stats.largest_batch.load(Ordering::Relaxed)
+    );
+    println!("memory:              {} MiB resident, {} MiB peak", memory_kib("VmRSS:") / 1024, memory_kib("VmHWM:") / 1024);
+    Ok(())
+}
