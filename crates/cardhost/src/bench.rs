@@ -38,12 +38,21 @@ async fn connect(addr: std::net::SocketAddr) -> anyhow::Result<Sender> {
     Ok(sender)
 }
 
-async fn post(sender: &mut Sender, path: &str, token: Option<&str>, body: String) -> anyhow::Result<serde_json::Value> {
-    let mut req = hyper::Request::post(path).header("content-type", "application/json").header("host", "bench");
+async fn post(
+    sender: &mut Sender,
+    path: &str,
+    token: Option<&str>,
+    body: String,
+) -> anyhow::Result<serde_json::Value> {
+    let mut req = hyper::Request::post(path)
+        .header("content-type", "application/json")
+        .header("host", "bench");
     if let Some(t) = token {
         req = req.header("token", t);
     }
-    let res = sender.send_request(req.body(Full::new(Bytes::from(body)))?).await?;
+    let res = sender
+        .send_request(req.body(Full::new(Bytes::from(body)))?)
+        .await?;
     let bytes = res.into_body().collect().await?.to_bytes();
     Ok(serde_json::from_slice(&bytes)?)
 }
@@ -75,22 +84,54 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
     let keys = KeyStore::create(&dir.path().join("keys.json"), MasterKey::generate())?;
     let db = Db::connect(&url).await.context("opening the database")?;
     let host: Arc<Host> = server::build_host(db, keys, Arc::new(SystemClock), config).await;
-    let created = clients::create(&host.db, &NewClient { name: "bench".into(), scopes: Scopes::parse_list("issuer")
-        .map_err(anyhow::Error::msg)?, merchant_no: None }, 0)
-        .await?;
+    let created = clients::create(
+        &host.db,
+        &NewClient {
+            name: "bench".into(),
+            scopes: Scopes::parse_list("issuer").map_err(anyhow::Error::msg)?,
+            merchant_no: None,
+        },
+        0,
+    )
+    .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(server::serve(listener, host.clone(), std::future::pending()));
+    tokio::spawn(server::serve(
+        listener,
+        host.clone(),
+        std::future::pending(),
+    ));
 
     let mut setup = connect(addr).await?;
-    let token = post(&mut setup, "/api/Auth/Token", None, serde_json::json!({"ClientId": created.client_id, "ClientSecret": created.client_secret}).to_string())
-        .await?["ResultObject"]["Token"]
+    let token = post(
+        &mut setup,
+        "/api/Auth/Token",
+        None,
+        serde_json::json!({"ClientId": created.client_id, "ClientSecret": created.client_secret})
+            .to_string(),
+    )
+    .await?["ResultObject"]["Token"]
         .as_str()
         .context("token")?
         .to_owned();
-    post(&mut setup, "/api/Integration/CreateCustomer", Some(&token), r#"{"CustomerNo": "BENCH", "Name": "Bench", "Surname": "Mark"}"#.into()).await?;
-    let card = post(&mut setup, "/api/Integration/CreateDebitCard", Some(&token), r#"{"CustomerNo": "BENCH", "IsVirtual": true}"#.into()).await?;
-    let card_token = card["ResultObject"]["CardToken"].as_str().context("card")?.to_owned();
+    post(
+        &mut setup,
+        "/api/Integration/CreateCustomer",
+        Some(&token),
+        r#"{"CustomerNo": "BENCH", "Name": "Bench", "Surname": "Mark"}"#.into(),
+    )
+    .await?;
+    let card = post(
+        &mut setup,
+        "/api/Integration/CreateDebitCard",
+        Some(&token),
+        r#"{"CustomerNo": "BENCH", "IsVirtual": true}"#.into(),
+    )
+    .await?;
+    let card_token = card["ResultObject"]["CardToken"]
+        .as_str()
+        .context("card")?
+        .to_owned();
     let loaded = post(
         &mut setup,
         "/api/Integration/LoadCardBalance",
@@ -106,7 +147,11 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
         "cardhost bench: {} purchases over {} connections, database {}",
         options.requests,
         options.concurrency,
-        if options.database_url.is_some() { "as given" } else { "SQLite (temporary, WAL, synchronous=FULL)" }
+        if options.database_url.is_some() {
+            "as given"
+        } else {
+            "SQLite (temporary, WAL, synchronous=FULL)"
+        }
     );
     let per_worker = options.requests.div_ceil(options.concurrency);
     let started = Instant::now();
@@ -147,7 +192,10 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
     let decided = stats.requests.load(Ordering::Relaxed);
     println!("approved purchases:  {approved} of {}", latencies.len());
     println!("elapsed:             {:.2} s", elapsed.as_secs_f64());
-    println!("throughput:          {:.0} approved purchases/s", approved as f64 / elapsed.as_secs_f64());
+    println!(
+        "throughput:          {:.0} approved purchases/s",
+        approved as f64 / elapsed.as_secs_f64()
+    );
     println!(
         "latency:             p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         percentile(&latencies, 50).as_secs_f64() * 1e3,
@@ -160,6 +208,10 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
         decided as f64 / batches as f64,
         stats.largest_batch.load(Ordering::Relaxed)
     );
-    println!("memory:              {} MiB resident, {} MiB peak", memory_kib("VmRSS:") / 1024, memory_kib("VmHWM:") / 1024);
+    println!(
+        "memory:              {} MiB resident, {} MiB peak",
+        memory_kib("VmRSS:") / 1024,
+        memory_kib("VmHWM:") / 1024
+    );
     Ok(())
 }

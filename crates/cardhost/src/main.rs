@@ -57,7 +57,7 @@ enum Command {
     /// Manage API clients.
     #[command(subcommand)]
     Client(ClientCommand),
-        /// Card bureau files.
+    /// Card bureau files.
     #[command(subcommand)]
     Emboss(EmbossCommand),
     /// Measure approved purchases per second through the HTTP API on a fresh
@@ -213,8 +213,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys(cmd) => keys_command(&config, cmd).await,
         Command::Client(cmd) => client_command(&config, cmd).await,
-                Command::Emboss(EmbossCommand::Export { out }) => emboss_export(&config, &out).await,
-        Command::Bench { requests, concurrency } => {
+        Command::Emboss(EmbossCommand::Export { out }) => emboss_export(&config, &out).await,
+        Command::Bench {
+            requests,
+            concurrency,
+        } => {
             let options = cardhost::bench::BenchOptions {
                 requests,
                 concurrency,
@@ -222,7 +225,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             cardhost::bench::run(&config, options).await
         }
-
     }
 }
 
