@@ -86,3 +86,17 @@ pub async fn change_card<T>(
         .map_err(cardhost_store::StoreError::from)?;
     Ok((out, card))
 }
+
+/// The product a card was issued from (a card always has one; a missing one is
+/// a configuration error, reported as a system error).
+pub fn product_of<'a>(
+    host: &'a Host,
+    card: &CardRow,
+) -> Result<&'a cardhost_domain::product::CardProduct, ServiceError> {
+    host.settings.product(&card.product_code).ok_or_else(|| {
+        ServiceError::Internal(format!(
+            "card {} has unknown product {}",
+            card.card_id, card.product_code
+        ))
+    })
+}

@@ -43,17 +43,8 @@ pub struct CardView {
     pub pan: Option<Pan>,
 }
 
-fn product_of<'a>(host: &'a Host, card: &CardRow) -> Result<&'a CardProduct, ServiceError> {
-    host.settings.product(&card.product_code).ok_or_else(|| {
-        ServiceError::Internal(format!(
-            "card {} has unknown product {}",
-            card.card_id, card.product_code
-        ))
-    })
-}
-
 pub fn view(host: &Host, card: CardRow, pan: Option<Pan>) -> Result<CardView, ServiceError> {
-    let currency = product_of(host, &card)?.currency;
+    let currency = card_ref::product_of(host, &card)?.currency;
     Ok(CardView {
         status: effective_status(host, &card),
         currency,
@@ -571,7 +562,7 @@ pub async fn update_card_limit(
 ) -> Result<CardView, ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let found = card_ref::find(host, key).await?;
-    let currency = product_of(host, &found)?.currency;
+    let currency = card_ref::product_of(host, &found)?.currency;
     let mut errors = FieldErrors::new();
     let card_limit = money_field(
         &mut errors,
@@ -832,7 +823,7 @@ pub async fn renew_card(
             "a closed card cannot be renewed".into(),
         ));
     }
-    let product = product_of(host, &old)?.clone();
+    let product = card_ref::product_of(host, &old)?.clone();
     let now = host.clock.now();
     let renewed = if new_pan {
         let (pan, pan_id) = claim_pan(&mut tx, host, &product, None).await?;

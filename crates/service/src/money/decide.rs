@@ -52,7 +52,41 @@ pub struct TxRequest {
     pub target_card_id: Option<i64>,
 }
 
+impl TxRequest {
+    /// A request with no merchant data, card checks or original transaction;
+    /// callers fill in what their operation carries.
+    pub fn new(
+        call: &Call,
+        kind: TxKind,
+        card_id: i64,
+        reference: String,
+        digest: String,
+        amount: Option<i64>,
+        currency: Option<Currency>,
+    ) -> TxRequest {
+        TxRequest {
+            call: call.clone(),
+            kind,
+            card_id,
+            reference,
+            digest,
+            amount,
+            currency,
+            channel: Channel::Pos,
+            mcc: None,
+            merchant_name: None,
+            merchant_country: None,
+            expiry: None,
+            cvv2: None,
+            pin: None,
+            original: None,
+            target_card_id: None,
+        }
+    }
+}
+
 /// The decided transaction, as its row records it.
+
 #[derive(Debug, Clone)]
 pub struct TxOutcome {
     pub row: CardTxRow,
@@ -527,13 +561,8 @@ pub async fn authorize(
         card_ref::lock(host, tx, first).await?;
     }
     let mut card = card_ref::lock(host, tx, req.card_id).await?;
-    let product = host
-        .settings
-        .product(&card.product_code)
-        .ok_or_else(|| {
-            ServiceError::Internal(format!("card {} has an unknown product", card.card_id))
-        })?
-        .clone();
+    let product = card_ref::product_of(host, &card)?.clone();
+
     let counters_before = (
         card.cvv2_retry_count,
         card.pin_retry_count,

@@ -268,13 +268,6 @@ pub async fn financial(
         &c.original.map(|o| o.to_string()).unwrap_or_default(),
     ]);
     let request = TxRequest {
-        call: call.clone(),
-        kind: c.kind,
-        card_id: card.card_id,
-        reference: c.reference,
-        digest,
-        amount: c.amount,
-        currency: c.currency,
         channel: c.channel,
         mcc: r.mcc,
         merchant_name: r.merchant_name,
@@ -283,7 +276,15 @@ pub async fn financial(
         cvv2: r.cvv2,
         pin: c.pin,
         original: c.original,
-        target_card_id: None,
+        ..TxRequest::new(
+            call,
+            c.kind,
+            card.card_id,
+            c.reference,
+            digest,
+            c.amount,
+            c.currency,
+        )
     };
     Ok(Financial::Decided(Box::new(
         host.authorizer.submit(request).await?,
@@ -345,22 +346,16 @@ pub async fn card_to_card(
             .unwrap_or_default(),
     ]);
     let request = TxRequest {
-        call: call.clone(),
-        kind: TxKind::Transfer,
-        card_id: from.card_id,
-        reference: c.reference,
-        digest,
-        amount: c.amount,
-        currency: c.currency,
-        channel: Channel::Pos,
-        mcc: None,
-        merchant_name: None,
-        merchant_country: None,
-        expiry: None,
-        cvv2: None,
-        pin: None,
-        original: None,
         target_card_id: Some(to.card_id),
+        ..TxRequest::new(
+            call,
+            TxKind::Transfer,
+            from.card_id,
+            c.reference,
+            digest,
+            c.amount,
+            c.currency,
+        )
     };
     Ok(Financial::Decided(Box::new(
         host.authorizer.submit(request).await?,
@@ -443,22 +438,16 @@ pub async fn money_send(
         sender_name.as_deref().unwrap_or(""),
     ]);
     let request = TxRequest {
-        call: call.clone(),
-        kind: TxKind::MoneySend,
-        card_id: card.card_id,
-        reference: c.reference,
-        digest,
-        amount: c.amount,
-        currency: c.currency,
-        channel: Channel::Pos,
-        mcc: None,
         merchant_name: sender_name,
-        merchant_country: None,
-        expiry: None,
-        cvv2: None,
-        pin: None,
-        original: None,
-        target_card_id: None,
+        ..TxRequest::new(
+            call,
+            TxKind::MoneySend,
+            card.card_id,
+            c.reference,
+            digest,
+            c.amount,
+            c.currency,
+        )
     };
     Ok(Financial::Decided(Box::new(
         host.authorizer.submit(request).await?,

@@ -32,10 +32,7 @@ pub async fn host_balance(
 ) -> Result<HostBalance, ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let card = card_ref::find(host, key).await?;
-    let product = host
-        .settings
-        .product(&card.product_code)
-        .ok_or_else(|| ServiceError::Internal("unknown product".into()))?;
+    let product = card_ref::product_of(host, &card)?;
     let pool = host.db.reader();
     let bal = ledger::balance(pool, &card_ledger(&card.account_no))
         .await?
@@ -191,10 +188,7 @@ pub async fn loading_limit(
 ) -> Result<LoadingLimit, ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let card = card_ref::find(host, key).await?;
-    let product = host
-        .settings
-        .product(&card.product_code)
-        .ok_or_else(|| ServiceError::Internal("unknown product".into()))?;
+    let product = card_ref::product_of(host, &card)?;
     let month_start = host.settings.calendar.month_start_ms(host.clock.now_ms());
     let loaded = ledger::loaded_since_read(host.db.reader(), &card.account_no, month_start).await?;
     let balance = ledger::balance(host.db.reader(), &card_ledger(&card.account_no))
