@@ -58,6 +58,23 @@ impl Authorizer {
 struct IdBlocks {
     process: (i64, i64),
     transfer: (i64, i64),
+    host_accounts_ready: bool,
+}
+
+/// Makes sure the host accounts of every product currency exist, in a
+/// transaction of their own (batches then only post to them).
+async fn ensure_host_accounts(host: &Host) -> Result<(), StoreError> {
+    let mut tx = host.db.begin().await?;
+    let now = host.clock.now_ms();
+    for product in &host.settings.products {
+        let currency = i64::from(product.currency.numeric());
+        for name in super::HOST_ACCOUNTS {
+            ledger::ensure_account(&mut tx, &super::host_ledger(name, currency), currency, now)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 impl IdBlocks {
@@ -105,7 +122,13 @@ async fn run(host: Weak<Host>, mut rx: mpsc::Receiver<Job>) {
 
 async fn process(host: &Host, ids: &mut IdBlocks, batch: Vec<Job>) {
     let needed = i64::try_from(batch.len()).unwrap_or(i64::MAX);
-    if let Err(err) = ids.refill(host, needed).await {
+    let ready = if ids.host_accounts_ready {
+        Ok(())
+    } else {
+        ensure_host_accounts(host).await
+    };
+    ids.host_accounts_ready = ready.is_ok();
+    if let Err(err) = ready.and(ids.refill(host, needed).await) {
         for job in batch {
             let _ = job
                 .reply

@@ -204,6 +204,26 @@ fn amount_limits_funds(
 struct Funds {
     balance: Balance,
     room: i64,
+    card_type: CardType,
+    card_limit: i64,
+    customer_limit: i64,
+    customer_used: i64,
+}
+
+impl Funds {
+    /// The room after the balance and the blocked amount move by these deltas
+    /// (for credit, the customer's use moves with the card's).
+    fn room_after(&self, balance_delta: i64, blocked_delta: i64) -> i64 {
+        let used_delta = blocked_delta - balance_delta;
+        available(
+            self.card_type,
+            self.balance.balance + balance_delta,
+            self.balance.blocked + blocked_delta,
+            self.card_limit,
+            self.customer_limit,
+            self.customer_used + used_delta,
+        )
+    }
 }
 
 async fn funds(
@@ -244,7 +264,14 @@ async fn funds(
         customer_limit,
         customer_used,
     );
-    Ok(Funds { balance, room })
+    Ok(Funds {
+        balance,
+        room,
+        card_type,
+        card_limit: card.card_limit,
+        customer_limit,
+        customer_used,
+    })
 }
 
 /// Decides a request that spends the card's money (steps 2–9, then 10's plan).
@@ -281,8 +308,17 @@ async fn decide_spend(
     if restricted(card, product, req) {
         return Ok(Plan::declined(rc::NOT_PERMITTED_CARDHOLDER, amount));
     }
-    let business_date = host.settings.calendar.business_date(host.clock.now_ms());
-    let usage = ledger::day_usage(tx, card.card_id, &business_date).await?;
+    // The day's usage is read only for a card that has a daily limit to check.
+    let has_daily_limit = card.daily_purchase_limit.is_some()
+        || card.daily_cash_limit.is_some()
+        || card.daily_ecom_limit.is_some()
+        || card.daily_count_limit.is_some();
+    let usage = if has_daily_limit {
+        let business_date = host.settings.calendar.business_date(host.clock.now_ms());
+        ledger::day_usage(tx, card.card_id, &business_date).await?
+    } else {
+        ledger::DayUsage::default()
+    };
     let code = amount_limits_funds(card, product, req, usage, room);
     if code != rc::APPROVED {
         return Ok(Plan::declined(code, amount));
@@ -618,9 +654,7 @@ pub async fn authorize(
         entries.push((points, plan.points, POINTS_CURRENCY));
         entries.push((funding, -plan.points, POINTS_CURRENCY));
     }
-    for (name, _, cur) in &entries {
-        ledger::ensure_account(tx, name, *cur, now).await?;
-    }
+
     if !entries.is_empty() {
         let refs: Vec<(&str, i64, i64)> = entries
             .iter()
@@ -657,7 +691,18 @@ pub async fn authorize(
     if let Some((pid, status)) = plan.original_status {
         ledger::set_tx_status(tx, pid, status).await?;
     }
-    let after = funds(tx, host, &card, product.card_type, product.currency).await?;
+    let balance_delta: i64 = entries
+        .iter()
+        .filter(|(a, _, _)| *a == account)
+        .map(|(_, m, _)| m)
+        .sum();
+    let blocked_delta = plan.new_hold.unwrap_or(0)
+        - plan
+            .close_hold
+            .as_ref()
+            .filter(|(h, _)| h.ledger_account == account)
+            .map_or(0, |(h, _)| h.amount);
+    let after_room = funds_now.room_after(balance_delta, blocked_delta);
     let approved = plan.code == rc::APPROVED;
     let row = CardTxRow {
         process_id,
@@ -684,7 +729,8 @@ pub async fn authorize(
         installment_count: 1,
         point_amount: 0,
         points_earned: plan.points,
-        available_after: after.room,
+        available_after: after_room,
+
         business_date: host.settings.calendar.business_date(now),
         created_at: now,
     };
