@@ -114,6 +114,10 @@ pub trait SecurityModule: Send + Sync {
     /// The stored PIN in clear, for the SMS sender alone.
     fn reveal_pin_for_delivery(&self, stored_pin: &str) -> Result<Pin, CryptoError>;
     fn key_infos(&self) -> Vec<KeyInfo>;
+    /// Encrypts a secret the host must read back later (a merchant's VPOS store
+    /// key), under the data-at-rest key with `purpose` bound in.
+    fn seal_secret(&self, purpose: &str, plain: &[u8]) -> Result<String, CryptoError>;
+    fn open_secret(&self, purpose: &str, stored: &str) -> Result<Zeroizing<Vec<u8>>, CryptoError>;
 }
 
 /// [`SecurityModule`] in software over the [`KeyStore`].
@@ -369,6 +373,22 @@ impl SecurityModule for SoftwareModule {
 
     fn key_infos(&self) -> Vec<KeyInfo> {
         self.with_keys(|ks| Ok(ks.list())).unwrap_or_default()
+    }
+
+    fn seal_secret(&self, purpose: &str, plain: &[u8]) -> Result<String, CryptoError> {
+        self.seal(
+            "pan",
+            format!("cardhost-secret:{purpose}").as_bytes(),
+            plain,
+        )
+    }
+
+    fn open_secret(&self, purpose: &str, stored: &str) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        self.open(
+            "pan",
+            format!("cardhost-secret:{purpose}").as_bytes(),
+            stored,
+        )
     }
 }
 

@@ -9,6 +9,7 @@ pub mod country;
 pub mod customer;
 pub mod date;
 pub mod field;
+pub mod iban;
 pub mod ledger;
 pub mod money;
 pub mod product;

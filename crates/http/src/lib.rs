@@ -4,7 +4,9 @@
 //! **Invariant:** only this crate knows JSON and HTTP. Handlers parse the wire
 //! type, call one service function, and map its result or error to the envelope.
 
+pub mod acquirer;
 pub mod admin;
+
 pub mod auth;
 pub mod docs;
 pub mod envelope;

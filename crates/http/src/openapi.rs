@@ -10,7 +10,11 @@ use crate::envelope::WireFieldError;
 
 /// Request examples by operation id; the tests send them verbatim, so every
 /// published example is known to work.
-pub const EXAMPLES: [(&str, &str); 4] = [
+pub const EXAMPLES: [(&str, &str); 5] = [
+    (
+        "CreateMerchantAndTerminal",
+        include_str!("../api-examples/CreateMerchantAndTerminal.json"),
+    ),
     ("Token", include_str!("../api-examples/Token.json")),
     (
         "CreateCustomer",
@@ -80,6 +84,15 @@ digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyy
                 crate::issuer::money::card_to_card_balance_transfer,
         crate::issuer::money::money_send,
         crate::issuer::money::get_card_balance_loading_limit,
+                crate::acquirer::merchants::create_merchant,
+        crate::acquirer::merchants::get_merchant,
+        crate::acquirer::merchants::update_merchant,
+        crate::acquirer::merchants::search_merchant,
+        crate::acquirer::merchants::create_terminal,
+        crate::acquirer::merchants::get_terminal,
+        crate::acquirer::merchants::update_terminal,
+        crate::acquirer::merchants::search_terminal,
+        crate::acquirer::merchants::create_merchant_and_terminal,
         crate::admin::check_ledger,
         crate::ops::health,
     ),
@@ -89,7 +102,9 @@ digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyy
         (name = "Authentication", description = "Client credentials to tokens."),
         (name = "Issuer: customers", description = "Cardholders: scope `issuer`."),
         (name = "Issuer: cards", description = "Issuing and managing cards: scope `issuer`. Every operation takes `CardNo` or `CardToken` and answers with the PAN masked; a full PAN only for the `pan` scope."),
-        (name = "Issuer: money", description = "Authorizations, loads, balances and transaction history: every movement is a balanced journal transfer, decided by the authorizer."),
+                (name = "Acquirer: merchants", description = "Merchants and their terminals: scope `acquirer` (a `vpos` client reads its own merchant)."),
+        (name = "Issuer: money",
+ description = "Authorizations, loads, balances and transaction history: every movement is a balanced journal transfer, decided by the authorizer."),
         (name = "Issuer: card security", description = "CVV2 and PIN checks, PIN retrieval and change, the 3-D Secure password."),
         (name = "Operations", description = "Health, metrics and this document; no token."),
     )

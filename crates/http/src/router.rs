@@ -241,6 +241,51 @@ fn routes() -> Routes {
         get(issuer::money::get_card_balance_loading_limit),
     )
     .op(
+        "CreateMerchant",
+        "/api/Integration/CreateMerchant",
+        post(crate::acquirer::merchants::create_merchant),
+    )
+    .op(
+        "GetMerchant",
+        "/api/Integration/GetMerchant",
+        get(crate::acquirer::merchants::get_merchant),
+    )
+    .op(
+        "UpdateMerchant",
+        "/api/Integration/UpdateMerchant",
+        put(crate::acquirer::merchants::update_merchant),
+    )
+    .op(
+        "SearchMerchant",
+        "/api/Integration/SearchMerchant",
+        get(crate::acquirer::merchants::search_merchant),
+    )
+    .op(
+        "CreateTerminal",
+        "/api/Integration/CreateTerminal",
+        post(crate::acquirer::merchants::create_terminal),
+    )
+    .op(
+        "GetTerminal",
+        "/api/Integration/GetTerminal",
+        get(crate::acquirer::merchants::get_terminal),
+    )
+    .op(
+        "UpdateTerminal",
+        "/api/Integration/UpdateTerminal",
+        put(crate::acquirer::merchants::update_terminal),
+    )
+    .op(
+        "SearchTerminal",
+        "/api/Integration/SearchTerminal",
+        get(crate::acquirer::merchants::search_terminal),
+    )
+    .op(
+        "CreateMerchantAndTerminal",
+        "/api/Integration/CreateMerchantAndTerminal",
+        post(crate::acquirer::merchants::create_merchant_and_terminal),
+    )
+    .op(
         "CheckLedger",
         "/api/Admin/CheckLedger",
         get(crate::admin::check_ledger),

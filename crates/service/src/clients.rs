@@ -47,7 +47,7 @@ fn check(new: &NewClient) -> Result<(), ServiceError> {
 }
 
 /// The stored row for a new client (the secret only as its Argon2id hash).
-async fn prepare(
+pub(crate) async fn prepare_row(
     new: &NewClient,
     client_id: &str,
     client_secret: &str,
@@ -84,7 +84,7 @@ async fn insert(tx: &mut cardhost_store::Tx, row: &ClientRow) -> Result<(), Serv
 pub async fn create(db: &Db, new: &NewClient, now_ms: i64) -> Result<CreatedClient, ServiceError> {
     let client_id = uuid::Uuid::new_v4().to_string();
     let client_secret = secret::random_secret(SECRET_LEN);
-    let row = prepare(new, &client_id, &client_secret, now_ms).await?;
+    let row = prepare_row(new, &client_id, &client_secret, now_ms).await?;
     let mut tx = db.begin().await?;
     insert(&mut tx, &row).await?;
     tx.commit().await.map_err(StoreError::from)?;
@@ -134,7 +134,7 @@ pub async fn bootstrap_admin(
             secret::random_secret(SECRET_LEN),
         )
     });
-    let row = prepare(&new, &client_id, &client_secret, now_ms).await?;
+    let row = prepare_row(&new, &client_id, &client_secret, now_ms).await?;
     // The client and the marker commit together: a crash between them cannot
     // leave a second admin behind on the next start.
     let mut tx = db.begin().await?;

@@ -4,6 +4,7 @@
 //! **Invariant:** nothing here knows HTTP or JSON; `http` maps wire types in and
 //! [`ServiceError`] out.
 
+pub mod acquirer;
 pub mod audit;
 pub mod auth;
 pub mod calendar;

@@ -14,6 +14,7 @@ pub mod emboss;
 pub mod error;
 pub mod idempotency;
 pub mod ledger;
+pub mod merchants;
 pub mod meta;
 pub mod outbox;
 pub mod pans;

@@ -12,5 +12,6 @@ mod customers;
 mod envelope;
 mod independent;
 mod ledger_property;
+mod merchants;
 mod money;
 mod ops;

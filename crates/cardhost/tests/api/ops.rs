@@ -54,7 +54,7 @@ async fn metrics_count_requests_per_operation_and_result() {
 }
 
 /// Every operation the host serves: (path, method, operation id).
-const OPERATIONS: [(&str, &str, &str); 37] = [
+const OPERATIONS: [(&str, &str, &str); 46] = [
     ("/api/Auth/Token", "post", "Token"),
     ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
     ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),
@@ -167,6 +167,19 @@ const OPERATIONS: [(&str, &str, &str); 37] = [
         "/api/Integration/GetCardBalanceLoadingLimit",
         "get",
         "GetCardBalanceLoadingLimit",
+    ),
+    ("/api/Integration/CreateMerchant", "post", "CreateMerchant"),
+    ("/api/Integration/GetMerchant", "get", "GetMerchant"),
+    ("/api/Integration/UpdateMerchant", "put", "UpdateMerchant"),
+    ("/api/Integration/SearchMerchant", "get", "SearchMerchant"),
+    ("/api/Integration/CreateTerminal", "post", "CreateTerminal"),
+    ("/api/Integration/GetTerminal", "get", "GetTerminal"),
+    ("/api/Integration/UpdateTerminal", "put", "UpdateTerminal"),
+    ("/api/Integration/SearchTerminal", "get", "SearchTerminal"),
+    (
+        "/api/Integration/CreateMerchantAndTerminal",
+        "post",
+        "CreateMerchantAndTerminal",
     ),
 ];
 
@@ -285,4 +298,17 @@ async fn published_examples_succeed() {
         )
         .await;
     assert_result(status, &body, 200, 0);
+    let acquirer = app.token("acquirer").await;
+    let (status, body) = app
+        .post(
+            "/api/Integration/CreateMerchantAndTerminal",
+            &acquirer,
+            example("/api/Integration/CreateMerchantAndTerminal", "post"),
+        )
+        .await;
+    assert_result(status, &body, 200, 0);
+    assert_eq!(
+        body["ResultObject"]["TerminalNos"].as_array().map(Vec::len),
+        Some(2)
+    );
 }

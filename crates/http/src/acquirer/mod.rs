@@ -1,0 +1,3 @@
+//! Acquirer operations (spec acquirer.md).
+
+pub mod merchants;

@@ -1,0 +1,579 @@
+//! Merchants and terminals.
+
+use cardhost_crypto::secret;
+use cardhost_domain::date::{format_date, parse_date};
+use cardhost_domain::iban::parse_iban;
+use cardhost_domain::{Country, Currency, FieldErrors};
+use cardhost_store::merchants::{self, MerchantFilter, MerchantRow, TerminalFilter, TerminalRow};
+use cardhost_store::{clients, StoreError, Tx};
+use rand::Rng;
+
+use crate::caller::{Scope, Scopes};
+use crate::clients::{prepare_row, NewClient};
+use crate::host::{Call, Host};
+use crate::money::reports::{paging, Page};
+use crate::{audit, ServiceError};
+
+/// Length of a generated merchant number (spec: up to 15 digits).
+const MERCHANT_NO_DIGITS: usize = 10;
+/// Terminal numbers are 8 characters (spec acquirer.md).
+const TERMINAL_NO_LEN: usize = 8;
+/// Length of a generated VPOS store key (letters and digits, ~280 bits).
+const STORE_KEY_LEN: usize = 48;
+const CLIENT_SECRET_LEN: usize = 48;
+const STATUSES: [&str; 3] = ["Active", "Passive", "Closed"];
+const TERMINAL_TYPES: [&str; 3] = ["Pos", "Vpos", "SoftPos"];
+/// What sealed store keys are bound to.
+pub const STORE_KEY_PURPOSE: &str = "vpos-store-key";
+
+/// Merchant fields of a request; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct MerchantInput {
+    pub merchant_no: Option<String>,
+    pub merchant_name: Option<String>,
+    pub trade_name: Option<String>,
+    pub mcc: Option<String>,
+    pub tax_no: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub zip_code: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub iban: Option<String>,
+    pub currency: Option<i64>,
+    pub pos_fee_profile_code: Option<String>,
+    pub pos_authorization_profile_code: Option<String>,
+    pub commission_profile_code: Option<String>,
+    pub merchant_status: Option<String>,
+    pub vpos_enabled: Option<bool>,
+    pub open_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TerminalInput {
+    pub terminal_no: Option<String>,
+    pub merchant_no: Option<String>,
+    pub terminal_type: Option<String>,
+    pub serial_no: Option<String>,
+    pub model: Option<String>,
+    pub terminal_status: Option<String>,
+    pub pos_authorization_profile_code: Option<String>,
+    pub pos_fee_profile_code: Option<String>,
+    pub address: Option<String>,
+}
+
+/// Credentials of a merchant's VPOS, shown once.
+#[derive(Debug, Clone)]
+pub struct VposCredentials {
+    pub client_id: String,
+    pub client_secret: String,
+    pub store_key: String,
+}
+
+/// The caller may act on this merchant: `acquirer`, or a `vpos` client bound to it.
+pub fn check_access(call: &Call, merchant_no: &str) -> Result<(), ServiceError> {
+    if call.caller.scopes.contains(Scope::Acquirer) {
+        return Ok(());
+    }
+    if call.caller.scopes.contains(Scope::Vpos)
+        && call.caller.merchant_no.as_deref() == Some(merchant_no)
+    {
+        return Ok(());
+    }
+    Err(ServiceError::Forbidden(
+        "This client may not act on that merchant.".into(),
+    ))
+}
+
+fn text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &Option<String>,
+    max: usize,
+    slot: &mut Option<String>,
+) {
+    if let Some(v) = value {
+        if v.chars().count() > max {
+            errors.push(field, format!("must be at most {max} characters"));
+        } else {
+            *slot = Some(v.clone());
+        }
+    }
+}
+
+fn one_of(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &Option<String>,
+    allowed: &[&str],
+    slot: &mut String,
+) {
+    if let Some(v) = value {
+        if allowed.contains(&v.as_str()) {
+            v.clone_into(slot);
+        } else {
+            errors.push(field, format!("must be one of {}", allowed.join(", ")));
+        }
+    }
+}
+
+fn digits(n: usize) -> String {
+    let mut rng = rand::thread_rng();
+    let first = char::from(b'1' + rng.gen_range(0..9u8));
+    std::iter::once(first)
+        .chain((1..n).map(|_| char::from(b'0' + rng.gen_range(0..10u8))))
+        .collect()
+}
+
+/// Applies `input` to `row`, recording every invalid field.
+fn apply_merchant(errors: &mut FieldErrors, row: &mut MerchantRow, input: &MerchantInput) {
+    if let Some(name) = &input.merchant_name {
+        if name.trim().is_empty() || name.chars().count() > 100 {
+            errors.push("MerchantName", "must be 1 to 100 characters");
+        } else {
+            row.merchant_name = name.trim().to_owned();
+        }
+    }
+    if let Some(mcc) = &input.mcc {
+        if mcc.len() == 4 && mcc.bytes().all(|b| b.is_ascii_digit()) {
+            row.mcc = mcc.clone();
+        } else {
+            errors.push("Mcc", "must be 4 digits");
+        }
+    }
+    if let Some(country) = &input.country {
+        if errors.check("Country", Country::parse(country)).is_some() {
+            row.country = country.clone();
+        }
+    }
+    if let Some(c) = input.currency {
+        match u16::try_from(c).ok().and_then(Currency::from_numeric) {
+            Some(cur) => row.currency = i64::from(cur.numeric()),
+            None => errors.push("Currency", "is not a known ISO 4217 numeric currency code"),
+        }
+    }
+    if let Some(iban) = &input.iban {
+        if let Some(clean) = errors.check("Iban", parse_iban(iban)) {
+            row.iban = Some(clean);
+        }
+    }
+    if let Some(date) = &input.open_date {
+        if let Some(d) = errors.check("OpenDate", parse_date(date)) {
+            row.open_date = format_date(d);
+        }
+    }
+    text(
+        errors,
+        "TradeName",
+        &input.trade_name,
+        100,
+        &mut row.trade_name,
+    );
+    text(errors, "TaxNo", &input.tax_no, 20, &mut row.tax_no);
+    text(errors, "Address", &input.address, 200, &mut row.address);
+    text(errors, "City", &input.city, 50, &mut row.city);
+    text(errors, "ZipCode", &input.zip_code, 20, &mut row.zip_code);
+    text(errors, "Email", &input.email, 100, &mut row.email);
+    text(errors, "Phone", &input.phone, 20, &mut row.phone);
+    text(
+        errors,
+        "PosFeeProfileCode",
+        &input.pos_fee_profile_code,
+        20,
+        &mut row.pos_fee_profile_code,
+    );
+    text(
+        errors,
+        "PosAuthorizationProfileCode",
+        &input.pos_authorization_profile_code,
+        20,
+        &mut row.pos_authorization_profile_code,
+    );
+    text(
+        errors,
+        "CommissionProfileCode",
+        &input.commission_profile_code,
+        20,
+        &mut row.commission_profile_code,
+    );
+    one_of(
+        errors,
+        "MerchantStatus",
+        &input.merchant_status,
+        &STATUSES,
+        &mut row.merchant_status,
+    );
+}
+
+fn check_merchant_no(errors: &mut FieldErrors, no: &str) {
+    if no.is_empty() || no.len() > 15 || !no.bytes().all(|b| b.is_ascii_digit()) {
+        errors.push("MerchantNo", "must be 1 to 15 digits");
+    }
+}
+
+/// Inserts a merchant (and, when VPOS is enabled, its client and store key) in `tx`.
+async fn insert_merchant(
+    tx: &mut Tx,
+    host: &Host,
+    input: &MerchantInput,
+) -> Result<(MerchantRow, Option<VposCredentials>), ServiceError> {
+    let mut errors = FieldErrors::new();
+    let now = host.clock.now();
+    let mut row = MerchantRow {
+        merchant_status: "Active".into(),
+        open_date: format_date(now.date_naive()),
+        created_at: now.timestamp_millis(),
+        updated_at: now.timestamp_millis(),
+        ..Default::default()
+    };
+    for (field, present) in [
+        ("MerchantName", input.merchant_name.is_some()),
+        ("Mcc", input.mcc.is_some()),
+        ("Country", input.country.is_some()),
+        ("Currency", input.currency.is_some()),
+    ] {
+        if !present {
+            errors.push(field, "is required");
+        }
+    }
+    if let Some(no) = &input.merchant_no {
+        check_merchant_no(&mut errors, no);
+    }
+    apply_merchant(&mut errors, &mut row, input);
+    errors.finish(())?;
+    row.merchant_no = input
+        .merchant_no
+        .clone()
+        .unwrap_or_else(|| digits(MERCHANT_NO_DIGITS));
+    let vpos = if input.vpos_enabled == Some(true) {
+        row.vpos_enabled = 1;
+        let store_key = secret::random_secret(STORE_KEY_LEN);
+        row.vpos_store_key = Some(
+            host.security
+                .seal_secret(STORE_KEY_PURPOSE, store_key.as_bytes())?,
+        );
+        let client_id = uuid::Uuid::new_v4().to_string();
+        let client_secret = secret::random_secret(CLIENT_SECRET_LEN);
+        let new = NewClient {
+            name: format!("vpos {}", row.merchant_no),
+            scopes: Scopes::parse_list("vpos").map_err(ServiceError::Internal)?,
+            merchant_no: Some(row.merchant_no.clone()),
+        };
+        let client = prepare_row(&new, &client_id, &client_secret, now.timestamp_millis()).await?;
+        Some((
+            client,
+            VposCredentials {
+                client_id,
+                client_secret,
+                store_key,
+            },
+        ))
+    } else {
+        None
+    };
+    merchants::insert_merchant(tx, &row)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate => {
+                ServiceError::AlreadyExists(format!("Merchant {} already exists.", row.merchant_no))
+            }
+            other => other.into(),
+        })?;
+    let credentials = match vpos {
+        Some((client, credentials)) => {
+            clients::insert(tx, &client).await?;
+            Some(credentials)
+        }
+        None => None,
+    };
+    Ok((row, credentials))
+}
+
+pub async fn create_merchant(
+    host: &Host,
+    call: &Call,
+    input: MerchantInput,
+) -> Result<(MerchantRow, Option<VposCredentials>), ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let mut tx = host.db.begin().await?;
+    let created = insert_merchant(&mut tx, host, &input).await?;
+    audit::success(&mut tx, host, call, &created.0.merchant_no).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(created)
+}
+
+pub async fn get_merchant(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+) -> Result<(MerchantRow, Vec<TerminalRow>), ServiceError> {
+    if merchant_no.is_empty() {
+        return Err(ServiceError::field("MerchantNo", "is required"));
+    }
+    check_access(call, merchant_no)?;
+    let merchant = merchants::merchant(host.db.reader(), merchant_no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Merchant {merchant_no} not found.")))?;
+    let terminals = merchants::terminals_of(host.db.reader(), merchant_no).await?;
+    Ok((merchant, terminals))
+}
+
+pub async fn update_merchant(
+    host: &Host,
+    call: &Call,
+    input: MerchantInput,
+) -> Result<String, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let no = input
+        .merchant_no
+        .clone()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ServiceError::field("MerchantNo", "is required"))?;
+    let mut tx = host.db.begin().await?;
+    let mut row = merchants::merchant_for_update(&mut tx, host.db.engine(), &no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Merchant {no} not found.")))?;
+    let mut errors = FieldErrors::new();
+    apply_merchant(&mut errors, &mut row, &input);
+    if input.vpos_enabled.is_some() {
+        errors.push("VposEnabled", "is set when the merchant is created");
+    }
+    errors.finish(())?;
+    row.updated_at = host.clock.now_ms();
+    merchants::update_merchant(&mut tx, &row).await?;
+    audit::success(&mut tx, host, call, &no).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(no)
+}
+
+pub async fn search_merchants(
+    host: &Host,
+    call: &Call,
+    filter: MerchantFilter,
+    page: Option<&str>,
+    size: Option<&str>,
+) -> Result<Page<MerchantRow>, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let (page, page_size) = paging(page, size)?;
+    let (items, total) =
+        merchants::search_merchants(host.db.reader(), &filter, (page - 1) * page_size, page_size)
+            .await?;
+    Ok(Page {
+        items,
+        page,
+        page_size,
+        total,
+    })
+}
+
+fn apply_terminal(errors: &mut FieldErrors, row: &mut TerminalRow, input: &TerminalInput) {
+    one_of(
+        errors,
+        "TerminalType",
+        &input.terminal_type,
+        &TERMINAL_TYPES,
+        &mut row.terminal_type,
+    );
+    one_of(
+        errors,
+        "TerminalStatus",
+        &input.terminal_status,
+        &STATUSES,
+        &mut row.terminal_status,
+    );
+    text(errors, "SerialNo", &input.serial_no, 50, &mut row.serial_no);
+    text(errors, "Model", &input.model, 50, &mut row.model);
+    text(errors, "Address", &input.address, 200, &mut row.address);
+    text(
+        errors,
+        "PosAuthorizationProfileCode",
+        &input.pos_authorization_profile_code,
+        20,
+        &mut row.pos_authorization_profile_code,
+    );
+    text(
+        errors,
+        "PosFeeProfileCode",
+        &input.pos_fee_profile_code,
+        20,
+        &mut row.pos_fee_profile_code,
+    );
+}
+
+async fn insert_terminal(
+    tx: &mut Tx,
+    host: &Host,
+    input: &TerminalInput,
+    merchant_no: &str,
+    field_prefix: &str,
+) -> Result<TerminalRow, ServiceError> {
+    let mut errors = FieldErrors::new();
+    let now = host.clock.now_ms();
+    let mut row = TerminalRow {
+        merchant_no: merchant_no.to_owned(),
+        terminal_status: "Active".into(),
+        open_batch_no: 1,
+        created_at: now,
+        updated_at: now,
+        ..Default::default()
+    };
+    if input.terminal_type.is_none() {
+        errors.push(format!("{field_prefix}TerminalType"), "is required");
+    }
+    if let Some(no) = &input.terminal_no {
+        if no.len() != TERMINAL_NO_LEN || !no.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            errors.push(
+                format!("{field_prefix}TerminalNo"),
+                "must be 8 letters or digits",
+            );
+        }
+    }
+    let mut inner = FieldErrors::new();
+    apply_terminal(&mut inner, &mut row, input);
+    for e in inner.into_vec() {
+        errors.push(format!("{field_prefix}{}", e.field), e.message);
+    }
+    errors.finish(())?;
+    row.terminal_no = input
+        .terminal_no
+        .clone()
+        .unwrap_or_else(|| digits(TERMINAL_NO_LEN));
+    merchants::insert_terminal(tx, &row)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate => {
+                ServiceError::AlreadyExists(format!("Terminal {} already exists.", row.terminal_no))
+            }
+            other => other.into(),
+        })?;
+    Ok(row)
+}
+
+pub async fn create_terminal(
+    host: &Host,
+    call: &Call,
+    input: TerminalInput,
+) -> Result<TerminalRow, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let merchant_no = input
+        .merchant_no
+        .clone()
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| ServiceError::field("MerchantNo", "is required"))?;
+    let mut tx = host.db.begin().await?;
+    if merchants::merchant_for_update(&mut tx, host.db.engine(), &merchant_no)
+        .await?
+        .is_none()
+    {
+        return Err(ServiceError::NotFound(format!(
+            "Merchant {merchant_no} not found."
+        )));
+    }
+    let row = insert_terminal(&mut tx, host, &input, &merchant_no, "").await?;
+    audit::success(&mut tx, host, call, &row.terminal_no).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(row)
+}
+
+pub async fn get_terminal(
+    host: &Host,
+    call: &Call,
+    terminal_no: &str,
+) -> Result<TerminalRow, ServiceError> {
+    if terminal_no.is_empty() {
+        return Err(ServiceError::field("TerminalNo", "is required"));
+    }
+    let row = merchants::terminal(host.db.reader(), terminal_no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;
+    check_access(call, &row.merchant_no)?;
+    Ok(row)
+}
+
+pub async fn update_terminal(
+    host: &Host,
+    call: &Call,
+    input: TerminalInput,
+) -> Result<String, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let no = input
+        .terminal_no
+        .clone()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ServiceError::field("TerminalNo", "is required"))?;
+    let mut tx = host.db.begin().await?;
+    let mut row = merchants::terminal_for_update(&mut tx, host.db.engine(), &no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {no} not found.")))?;
+    let mut errors = FieldErrors::new();
+    apply_terminal(&mut errors, &mut row, &input);
+    if input
+        .merchant_no
+        .as_ref()
+        .is_some_and(|m| *m != row.merchant_no)
+    {
+        errors.push("MerchantNo", "a terminal stays with its merchant");
+    }
+    errors.finish(())?;
+    row.updated_at = host.clock.now_ms();
+    merchants::update_terminal(&mut tx, &row).await?;
+    audit::success(&mut tx, host, call, &no).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(no)
+}
+
+pub async fn search_terminals(
+    host: &Host,
+    call: &Call,
+    filter: TerminalFilter,
+    page: Option<&str>,
+    size: Option<&str>,
+) -> Result<Page<TerminalRow>, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let (page, page_size) = paging(page, size)?;
+    let (items, total) =
+        merchants::search_terminals(host.db.reader(), &filter, (page - 1) * page_size, page_size)
+            .await?;
+    Ok(Page {
+        items,
+        page,
+        page_size,
+        total,
+    })
+}
+
+/// `CreateMerchantAndTerminal`: the merchant and every terminal, or nothing.
+pub async fn create_merchant_and_terminals(
+    host: &Host,
+    call: &Call,
+    merchant: MerchantInput,
+    terminals: Vec<TerminalInput>,
+) -> Result<(MerchantRow, Vec<TerminalRow>, Option<VposCredentials>), ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let mut tx = host.db.begin().await?;
+    let (row, credentials) = insert_merchant(&mut tx, host, &merchant)
+        .await
+        .map_err(|e| prefix_fields(e, "Merchant."))?;
+    let mut created = Vec::new();
+    for (i, t) in terminals.iter().enumerate() {
+        let prefix = format!("Terminals[{i}].");
+        created.push(insert_terminal(&mut tx, host, t, &row.merchant_no, &prefix).await?);
+    }
+    audit::success(&mut tx, host, call, &row.merchant_no).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok((row, created, credentials))
+}
+
+fn prefix_fields(err: ServiceError, prefix: &str) -> ServiceError {
+    match err {
+        ServiceError::Validation(errors) => {
+            let mut out = FieldErrors::new();
+            for e in errors.into_vec() {
+                out.push(format!("{prefix}{}", e.field), e.message);
+            }
+            ServiceError::Validation(out)
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,346 @@
+//! Merchants and terminals.
+
+use sqlx::{AnyPool, FromRow};
+
+use crate::{Engine, StoreError, Tx};
+
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct MerchantRow {
+    pub merchant_no: String,
+    pub merchant_name: String,
+    pub trade_name: Option<String>,
+    pub mcc: String,
+    pub tax_no: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub country: String,
+    pub zip_code: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub iban: Option<String>,
+    pub currency: i64,
+    pub pos_fee_profile_code: Option<String>,
+    pub pos_authorization_profile_code: Option<String>,
+    pub commission_profile_code: Option<String>,
+    pub merchant_status: String,
+    pub vpos_enabled: i64,
+    /// The VPOS store key, encrypted by the security module.
+    pub vpos_store_key: Option<String>,
+    pub open_date: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const MERCHANT_COLUMNS: [&str; 22] = [
+    "merchant_no",
+    "merchant_name",
+    "trade_name",
+    "mcc",
+    "tax_no",
+    "address",
+    "city",
+    "country",
+    "zip_code",
+    "email",
+    "phone",
+    "iban",
+    "currency",
+    "pos_fee_profile_code",
+    "pos_authorization_profile_code",
+    "commission_profile_code",
+    "merchant_status",
+    "vpos_enabled",
+    "vpos_store_key",
+    "open_date",
+    "created_at",
+    "updated_at",
+];
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_merchant<'q>(q: AnyQuery<'q>, m: &'q MerchantRow) -> AnyQuery<'q> {
+    q.bind(&m.merchant_no)
+        .bind(&m.merchant_name)
+        .bind(m.trade_name.as_deref())
+        .bind(&m.mcc)
+        .bind(m.tax_no.as_deref())
+        .bind(m.address.as_deref())
+        .bind(m.city.as_deref())
+        .bind(&m.country)
+        .bind(m.zip_code.as_deref())
+        .bind(m.email.as_deref())
+        .bind(m.phone.as_deref())
+        .bind(m.iban.as_deref())
+        .bind(m.currency)
+        .bind(m.pos_fee_profile_code.as_deref())
+        .bind(m.pos_authorization_profile_code.as_deref())
+        .bind(m.commission_profile_code.as_deref())
+        .bind(&m.merchant_status)
+        .bind(m.vpos_enabled)
+        .bind(m.vpos_store_key.as_deref())
+        .bind(&m.open_date)
+        .bind(m.created_at)
+        .bind(m.updated_at)
+}
+
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn insert_merchant(tx: &mut Tx, m: &MerchantRow) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO merchants ({}) VALUES ({})",
+        MERCHANT_COLUMNS.join(", "),
+        placeholders(MERCHANT_COLUMNS.len())
+    );
+    bind_merchant(sqlx::query(&sql), m)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+pub async fn update_merchant(tx: &mut Tx, m: &MerchantRow) -> Result<(), StoreError> {
+    let sets: Vec<String> = MERCHANT_COLUMNS
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, c)| format!("{c} = ${}", i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE merchants SET {} WHERE merchant_no = $1",
+        sets.join(", ")
+    );
+    bind_merchant(sqlx::query(&sql), m)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn merchant(
+    pool: &AnyPool,
+    merchant_no: &str,
+) -> Result<Option<MerchantRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM merchants WHERE merchant_no = $1",
+        MERCHANT_COLUMNS.join(", ")
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(merchant_no)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub async fn merchant_for_update(
+    tx: &mut Tx,
+    engine: Engine,
+    merchant_no: &str,
+) -> Result<Option<MerchantRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM merchants WHERE merchant_no = $1{}",
+        MERCHANT_COLUMNS.join(", "),
+        engine.row_lock_clause()
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(merchant_no)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+/// Filters of `SearchMerchant`; `None` matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct MerchantFilter {
+    pub name_contains: Option<String>,
+    pub mcc: Option<String>,
+    pub city: Option<String>,
+    pub status: Option<String>,
+    pub tax_no: Option<String>,
+}
+
+/// One page of merchants in merchant number order (stable across pages), and the total.
+pub async fn search_merchants(
+    pool: &AnyPool,
+    f: &MerchantFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<MerchantRow>, i64), StoreError> {
+    let filter = "($1 = '' OR LOWER(merchant_name) LIKE '%' || LOWER($1) || '%') AND ($2 = '' OR mcc = $2) \
+                  AND ($3 = '' OR LOWER(city) = LOWER($3)) AND ($4 = '' OR merchant_status = $4) AND ($5 = '' OR tax_no = $5)";
+    let args = [&f.name_contains, &f.mcc, &f.city, &f.status, &f.tax_no]
+        .map(|v| v.clone().unwrap_or_default());
+    let sql = format!(
+        "SELECT {} FROM merchants WHERE {filter} ORDER BY merchant_no LIMIT $6 OFFSET $7",
+        MERCHANT_COLUMNS.join(", ")
+    );
+    let mut q = sqlx::query_as(&sql);
+    for a in &args {
+        q = q.bind(a.as_str());
+    }
+    let rows: Vec<MerchantRow> = q.bind(limit).bind(offset).fetch_all(pool).await?;
+    let count_sql = format!("SELECT COUNT(*) FROM merchants WHERE {filter}");
+    let mut c = sqlx::query_as::<_, (i64,)>(&count_sql);
+    for a in &args {
+        c = c.bind(a.as_str());
+    }
+    let (total,) = c.fetch_one(pool).await?;
+    Ok((rows, total))
+}
+
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct TerminalRow {
+    pub terminal_no: String,
+    pub merchant_no: String,
+    pub terminal_type: String,
+    pub serial_no: Option<String>,
+    pub model: Option<String>,
+    pub terminal_status: String,
+    pub pos_authorization_profile_code: Option<String>,
+    pub pos_fee_profile_code: Option<String>,
+    pub address: Option<String>,
+    pub open_batch_no: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const TERMINAL_COLUMNS: [&str; 12] = [
+    "terminal_no",
+    "merchant_no",
+    "terminal_type",
+    "serial_no",
+    "model",
+    "terminal_status",
+    "pos_authorization_profile_code",
+    "pos_fee_profile_code",
+    "address",
+    "open_batch_no",
+    "created_at",
+    "updated_at",
+];
+
+fn bind_terminal<'q>(q: AnyQuery<'q>, t: &'q TerminalRow) -> AnyQuery<'q> {
+    q.bind(&t.terminal_no)
+        .bind(&t.merchant_no)
+        .bind(&t.terminal_type)
+        .bind(t.serial_no.as_deref())
+        .bind(t.model.as_deref())
+        .bind(&t.terminal_status)
+        .bind(t.pos_authorization_profile_code.as_deref())
+        .bind(t.pos_fee_profile_code.as_deref())
+        .bind(t.address.as_deref())
+        .bind(t.open_batch_no)
+        .bind(t.created_at)
+        .bind(t.updated_at)
+}
+
+pub async fn insert_terminal(tx: &mut Tx, t: &TerminalRow) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO terminals ({}) VALUES ({})",
+        TERMINAL_COLUMNS.join(", "),
+        placeholders(TERMINAL_COLUMNS.len())
+    );
+    bind_terminal(sqlx::query(&sql), t)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+pub async fn update_terminal(tx: &mut Tx, t: &TerminalRow) -> Result<(), StoreError> {
+    let sets: Vec<String> = TERMINAL_COLUMNS
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, c)| format!("{c} = ${}", i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE terminals SET {} WHERE terminal_no = $1",
+        sets.join(", ")
+    );
+    bind_terminal(sqlx::query(&sql), t)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn terminal(
+    pool: &AnyPool,
+    terminal_no: &str,
+) -> Result<Option<TerminalRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM terminals WHERE terminal_no = $1",
+        TERMINAL_COLUMNS.join(", ")
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(terminal_no)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub async fn terminal_for_update(
+    tx: &mut Tx,
+    engine: Engine,
+    terminal_no: &str,
+) -> Result<Option<TerminalRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM terminals WHERE terminal_no = $1{}",
+        TERMINAL_COLUMNS.join(", "),
+        engine.row_lock_clause()
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(terminal_no)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+pub async fn terminals_of(
+    pool: &AnyPool,
+    merchant_no: &str,
+) -> Result<Vec<TerminalRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM terminals WHERE merchant_no = $1 ORDER BY terminal_no",
+        TERMINAL_COLUMNS.join(", ")
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(merchant_no)
+        .fetch_all(pool)
+        .await?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TerminalFilter {
+    pub merchant_no: Option<String>,
+    pub terminal_type: Option<String>,
+    pub status: Option<String>,
+    pub serial_no: Option<String>,
+}
+
+pub async fn search_terminals(
+    pool: &AnyPool,
+    f: &TerminalFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<TerminalRow>, i64), StoreError> {
+    let filter = "($1 = '' OR merchant_no = $1) AND ($2 = '' OR terminal_type = $2) AND ($3 = '' OR terminal_status = $3) \
+                  AND ($4 = '' OR serial_no = $4)";
+    let args = [&f.merchant_no, &f.terminal_type, &f.status, &f.serial_no]
+        .map(|v| v.clone().unwrap_or_default());
+    let sql = format!(
+        "SELECT {} FROM terminals WHERE {filter} ORDER BY terminal_no LIMIT $5 OFFSET $6",
+        TERMINAL_COLUMNS.join(", ")
+    );
+    let mut q = sqlx::query_as(&sql);
+    for a in &args {
+        q = q.bind(a.as_str());
+    }
+    let rows: Vec<TerminalRow> = q.bind(limit).bind(offset).fetch_all(pool).await?;
+    let count_sql = format!("SELECT COUNT(*) FROM terminals WHERE {filter}");
+    let mut c = sqlx::query_as::<_, (i64,)>(&count_sql);
+    for a in &args {
+        c = c.bind(a.as_str());
+    }
+    let (total,) = c.fetch_one(pool).await?;
+    Ok((rows, total))
+}
