@@ -8,6 +8,7 @@ pub mod card;
 pub mod country;
 pub mod customer;
 pub mod date;
+pub mod fees;
 pub mod field;
 pub mod iban;
 pub mod ledger;

@@ -172,6 +172,12 @@ fn parse_decimal(text: &str, exponent: u8) -> Result<i64, MoneyError> {
     Ok(value)
 }
 
+/// Exact decimal text scaled by 10^`digits` (percentages, rates): the same
+/// exact parser money uses, without the amount ceiling's meaning.
+pub fn parse_scaled(text: &str, digits: u8) -> Result<i64, MoneyError> {
+    parse_decimal(text, digits)
+}
+
 /// Minor units as major-unit text with exactly the currency's decimals
 /// (`12550`, 2 → `"125.50"`; negative values keep their sign).
 pub fn format_major(minor: i64, exponent: u8) -> String {

@@ -93,6 +93,18 @@ digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyy
         crate::acquirer::merchants::update_terminal,
         crate::acquirer::merchants::search_terminal,
         crate::acquirer::merchants::create_merchant_and_terminal,
+                crate::acquirer::profiles::create_authorization,
+        crate::acquirer::profiles::get_authorization,
+        crate::acquirer::profiles::update_authorization,
+        crate::acquirer::profiles::delete_authorization,
+        crate::acquirer::profiles::create_fee,
+        crate::acquirer::profiles::get_fee,
+        crate::acquirer::profiles::update_fee,
+        crate::acquirer::profiles::delete_fee,
+        crate::acquirer::profiles::create_commission,
+        crate::acquirer::profiles::get_commission,
+        crate::acquirer::profiles::update_commission,
+        crate::acquirer::profiles::delete_commission,
         crate::admin::check_ledger,
         crate::ops::health,
     ),
@@ -103,7 +115,9 @@ digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyy
         (name = "Issuer: customers", description = "Cardholders: scope `issuer`."),
         (name = "Issuer: cards", description = "Issuing and managing cards: scope `issuer`. Every operation takes `CardNo` or `CardToken` and answers with the PAN masked; a full PAN only for the `pan` scope."),
                 (name = "Acquirer: merchants", description = "Merchants and their terminals: scope `acquirer` (a `vpos` client reads its own merchant)."),
+                (name = "Acquirer: profiles", description = "POS authorization profiles (what a terminal may do), POS fee profiles (what the acquirer charges and when it pays) and the deprecated commission profiles."),
         (name = "Issuer: money",
+
  description = "Authorizations, loads, balances and transaction history: every movement is a balanced journal transfer, decided by the authorizer."),
         (name = "Issuer: card security", description = "CVV2 and PIN checks, PIN retrieval and change, the 3-D Secure password."),
         (name = "Operations", description = "Health, metrics and this document; no token."),
@@ -127,10 +141,14 @@ impl Modify for TokenScheme {
 }
 
 /// Operations still served for old integrations but marked deprecated.
-pub const DEPRECATED: [&str; 3] = [
+pub const DEPRECATED: [&str; 7] = [
     "GetCardNo",
     "GetCardPrivateInfo",
     "GetCardBalanceLoadingLimit",
+    "CreateCommissionProfile",
+    "GetCommissionProfile",
+    "UpdateCommissionProfile",
+    "DeleteCommissionProfile",
 ];
 
 struct Deprecations;

@@ -9,7 +9,8 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put, MethodRouter};
+use axum::routing::{delete, get, post, put, MethodRouter};
+
 use axum::Router;
 use cardhost_service::{audit, Call, Host};
 use tower::ServiceBuilder;
@@ -284,6 +285,66 @@ fn routes() -> Routes {
         "CreateMerchantAndTerminal",
         "/api/Integration/CreateMerchantAndTerminal",
         post(crate::acquirer::merchants::create_merchant_and_terminal),
+    )
+    .op(
+        "CreatePosAuthorizationProfile",
+        "/api/Integration/CreatePosAuthorizationProfile",
+        post(crate::acquirer::profiles::create_authorization),
+    )
+    .op(
+        "GetPosAuthorizationProfile",
+        "/api/Integration/GetPosAuthorizationProfile",
+        get(crate::acquirer::profiles::get_authorization),
+    )
+    .op(
+        "UpdatePosAuthorizationProfile",
+        "/api/Integration/UpdatePosAuthorizationProfile",
+        put(crate::acquirer::profiles::update_authorization),
+    )
+    .op(
+        "DeletePosAuthorizationProfile",
+        "/api/Integration/DeletePosAuthorizationProfile",
+        delete(crate::acquirer::profiles::delete_authorization),
+    )
+    .op(
+        "CreatePosFeeProfile",
+        "/api/Integration/CreatePosFeeProfile",
+        post(crate::acquirer::profiles::create_fee),
+    )
+    .op(
+        "GetPosFeeProfile",
+        "/api/Integration/GetPosFeeProfile",
+        get(crate::acquirer::profiles::get_fee),
+    )
+    .op(
+        "UpdatePosFeeProfile",
+        "/api/Integration/UpdatePosFeeProfile",
+        put(crate::acquirer::profiles::update_fee),
+    )
+    .op(
+        "DeletePosFeeProfile",
+        "/api/Integration/DeletePosFeeProfile",
+        delete(crate::acquirer::profiles::delete_fee),
+    )
+    .op(
+        "CreateCommissionProfile",
+        "/api/Integration/CreateCommissionProfile",
+        post(crate::acquirer::profiles::create_commission),
+    )
+    .op(
+        "GetCommissionProfile",
+        "/api/Integration/GetCommissionProfile",
+        get(crate::acquirer::profiles::get_commission),
+    )
+    .op(
+        "UpdateCommissionProfile",
+        "/api/Integration/UpdateCommissionProfile",
+        put(crate::acquirer::profiles::update_commission),
+    )
+    .op(
+        "DeleteCommissionProfile",
+        "/api/Integration/DeleteCommissionProfile",
+        delete(crate::acquirer::profiles::delete_commission),
     )
     .op(
         "CheckLedger",

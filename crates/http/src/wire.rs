@@ -83,3 +83,28 @@ impl ToSchema for MoneyOut {
         Cow::Borrowed("Amount")
     }
 }
+
+/// An exact decimal going out as a JSON number (a rate such as `1.75`).
+#[derive(Debug, Clone)]
+pub struct DecimalOut(pub String);
+
+impl Serialize for DecimalOut {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_json::Number::from_string_unchecked(self.0.clone()).serialize(s)
+    }
+}
+
+impl PartialSchema for DecimalOut {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .description(Some("An exact decimal, e.g. a percentage such as 1.75"))
+            .into()
+    }
+}
+
+impl ToSchema for DecimalOut {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Decimal")
+    }
+}

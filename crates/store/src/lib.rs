@@ -18,6 +18,7 @@ pub mod merchants;
 pub mod meta;
 pub mod outbox;
 pub mod pans;
+pub mod profiles;
 
 pub use db::{Db, Engine, Tx};
 pub use error::StoreError;

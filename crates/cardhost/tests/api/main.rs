@@ -15,3 +15,4 @@ mod ledger_property;
 mod merchants;
 mod money;
 mod ops;
+mod profiles;

@@ -1,3 +1,4 @@
 //! Acquirer operations (spec acquirer.md).
 
 pub mod merchants;
+pub mod profiles;

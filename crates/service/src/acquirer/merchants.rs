@@ -241,6 +241,7 @@ async fn insert_merchant(
         check_merchant_no(&mut errors, no);
     }
     apply_merchant(&mut errors, &mut row, input);
+    merchant_references(tx, &mut errors, &row).await?;
     errors.finish(())?;
     row.merchant_no = input
         .merchant_no
@@ -339,6 +340,7 @@ pub async fn update_merchant(
     if input.vpos_enabled.is_some() {
         errors.push("VposEnabled", "is set when the merchant is created");
     }
+    merchant_references(&mut tx, &mut errors, &row).await?;
     errors.finish(())?;
     row.updated_at = host.clock.now_ms();
     merchants::update_merchant(&mut tx, &row).await?;
@@ -431,6 +433,7 @@ async fn insert_terminal(
     }
     let mut inner = FieldErrors::new();
     apply_terminal(&mut inner, &mut row, input);
+    terminal_references(tx, &mut inner, &row).await?;
     for e in inner.into_vec() {
         errors.push(format!("{field_prefix}{}", e.field), e.message);
     }
@@ -515,7 +518,9 @@ pub async fn update_terminal(
     {
         errors.push("MerchantNo", "a terminal stays with its merchant");
     }
+    terminal_references(&mut tx, &mut errors, &row).await?;
     errors.finish(())?;
+
     row.updated_at = host.clock.now_ms();
     merchants::update_terminal(&mut tx, &row).await?;
     audit::success(&mut tx, host, call, &no).await?;
@@ -576,4 +581,59 @@ fn prefix_fields(err: ServiceError, prefix: &str) -> ServiceError {
         }
         other => other,
     }
+}
+
+async fn merchant_references(
+    tx: &mut Tx,
+    errors: &mut FieldErrors,
+    row: &MerchantRow,
+) -> Result<(), ServiceError> {
+    use super::profiles::{check_references, Kind};
+    check_references(
+        tx,
+        errors,
+        &[
+            (
+                "PosFeeProfileCode",
+                Kind::Fee,
+                row.pos_fee_profile_code.as_ref(),
+            ),
+            (
+                "PosAuthorizationProfileCode",
+                Kind::Authorization,
+                row.pos_authorization_profile_code.as_ref(),
+            ),
+            (
+                "CommissionProfileCode",
+                Kind::Commission,
+                row.commission_profile_code.as_ref(),
+            ),
+        ],
+    )
+    .await
+}
+
+async fn terminal_references(
+    tx: &mut Tx,
+    errors: &mut FieldErrors,
+    row: &TerminalRow,
+) -> Result<(), ServiceError> {
+    use super::profiles::{check_references, Kind};
+    check_references(
+        tx,
+        errors,
+        &[
+            (
+                "PosFeeProfileCode",
+                Kind::Fee,
+                row.pos_fee_profile_code.as_ref(),
+            ),
+            (
+                "PosAuthorizationProfileCode",
+                Kind::Authorization,
+                row.pos_authorization_profile_code.as_ref(),
+            ),
+        ],
+    )
+    .await
 }

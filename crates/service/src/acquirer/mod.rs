@@ -1,5 +1,6 @@
 //! Acquirer operations (spec acquirer.md).
 
 pub mod merchants;
+pub mod profiles;
 
 pub use cardhost_store::merchants::{MerchantFilter, MerchantRow, TerminalFilter, TerminalRow};

@@ -1,0 +1,616 @@
+//! POS authorization profiles, POS fee profiles and (deprecated) commission profiles.
+
+use cardhost_domain::fees::{parse_rate, FeeRate, Network};
+use cardhost_domain::money::MajorAmount;
+use cardhost_domain::product::CardType;
+use cardhost_domain::{Currency, FieldErrors};
+use cardhost_store::{profiles, StoreError};
+use serde::{Deserialize, Serialize};
+
+use crate::caller::Scope;
+use crate::host::{Call, Host};
+use crate::{audit, ServiceError};
+
+/// The transaction types an authorization profile may allow (acquirer.md).
+pub const TRANSACTION_TYPES: [&str; 9] = [
+    "Sale",
+    "PreSale",
+    "PostSale",
+    "Void",
+    "Refund",
+    "Installment",
+    "Point",
+    "Qr",
+    "Recurring",
+];
+/// Installments a terminal allows when no profile says otherwise.
+pub const DEFAULT_MAX_INSTALLMENTS: u8 = 12;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Authorization,
+    Fee,
+    Commission,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Authorization => "Authorization",
+            Kind::Fee => "Fee",
+            Kind::Commission => "Commission",
+        }
+    }
+
+    /// The merchant (and terminal) column that names profiles of this kind.
+    fn column(self) -> &'static str {
+        match self {
+            Kind::Authorization => "pos_authorization_profile_code",
+            Kind::Fee => "pos_fee_profile_code",
+            Kind::Commission => "commission_profile_code",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizationProfile {
+    pub profile_name: String,
+    pub allowed_transaction_types: Vec<String>,
+    pub allow_foreign_cards: bool,
+    pub allow_off_us_cards: bool,
+    pub max_transaction_amount: Option<i64>,
+    pub daily_amount_limit: Option<i64>,
+    pub max_installment_count: u8,
+    pub refund_day_limit: Option<u32>,
+    pub require_3d_secure: bool,
+    pub currency: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRate {
+    pub card_type: String,
+    pub network: String,
+    pub installment_from: u8,
+    pub installment_to: u8,
+    /// Percent × 10,000.
+    pub rate: i64,
+    pub fixed_fee: i64,
+    pub value_days: u32,
+}
+
+impl StoredRate {
+    pub fn to_fee_rate(&self) -> FeeRate {
+        FeeRate {
+            card_type: CardType::parse(&self.card_type),
+            network: Network::parse(&self.network),
+            installment_from: self.installment_from,
+            installment_to: self.installment_to,
+            rate: self.rate,
+            fixed_fee: self.fixed_fee,
+            value_days: self.value_days,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeProfile {
+    pub profile_name: String,
+    pub currency: u16,
+    pub rates: Vec<StoredRate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommissionProfile {
+    pub profile_name: String,
+    /// Percent × 10,000.
+    pub commission_rate: i64,
+    pub value_days: u32,
+}
+
+impl CommissionProfile {
+    /// A commission profile behaves as a fee profile with one `Any/Any/1..99` row.
+    pub fn as_rate(&self) -> FeeRate {
+        FeeRate {
+            card_type: None,
+            network: None,
+            installment_from: 1,
+            installment_to: 99,
+            rate: self.commission_rate,
+            fixed_fee: 0,
+            value_days: self.value_days,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuthorizationInput {
+    pub profile_code: Option<String>,
+    pub profile_name: Option<String>,
+    pub allowed_transaction_types: Option<Vec<String>>,
+    pub allow_foreign_cards: Option<bool>,
+    pub allow_off_us_cards: Option<bool>,
+    pub max_transaction_amount: Option<MajorAmount>,
+    pub daily_amount_limit: Option<MajorAmount>,
+    pub max_installment_count: Option<i64>,
+    pub refund_day_limit: Option<i64>,
+    pub require_3d_secure: Option<bool>,
+    pub currency: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RateInput {
+    pub card_type: Option<String>,
+    pub network: Option<String>,
+    pub installment_from: Option<i64>,
+    pub installment_to: Option<i64>,
+    pub rate_percent: Option<MajorAmount>,
+    pub fixed_fee: Option<MajorAmount>,
+    pub value_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FeeInput {
+    pub profile_code: Option<String>,
+    pub profile_name: Option<String>,
+    pub currency: Option<i64>,
+    pub rates: Option<Vec<RateInput>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CommissionInput {
+    pub profile_code: Option<String>,
+    pub profile_name: Option<String>,
+    pub commission_rate: Option<MajorAmount>,
+    pub value_days: Option<i64>,
+}
+
+fn code_of(code: &Option<String>) -> Result<String, ServiceError> {
+    match code {
+        Some(c)
+            if !c.is_empty()
+                && c.len() <= 20
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            Ok(c.clone())
+        }
+        Some(_) => Err(ServiceError::field(
+            "ProfileCode",
+            "must be 1 to 20 letters, digits, '-' or '_'",
+        )),
+        None => Err(ServiceError::field("ProfileCode", "is required")),
+    }
+}
+
+fn name_of(errors: &mut FieldErrors, name: &Option<String>, slot: &mut String) {
+    if let Some(n) = name {
+        if n.trim().is_empty() || n.chars().count() > 100 {
+            errors.push("ProfileName", "must be 1 to 100 characters");
+        } else {
+            *slot = n.trim().to_owned();
+        }
+    }
+}
+
+fn currency_of(errors: &mut FieldErrors, value: Option<i64>, slot: &mut u16) {
+    if let Some(n) = value {
+        match u16::try_from(n).ok().and_then(Currency::from_numeric) {
+            Some(c) => *slot = c.numeric(),
+            None => errors.push("Currency", "is not a known ISO 4217 numeric currency code"),
+        }
+    }
+}
+
+fn int_in(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<i64>,
+    range: std::ops::RangeInclusive<i64>,
+) -> Option<i64> {
+    let v = value?;
+    if range.contains(&v) {
+        Some(v)
+    } else {
+        errors.push(
+            field,
+            format!("must be between {} and {}", range.start(), range.end()),
+        );
+        None
+    }
+}
+
+fn apply_authorization(
+    errors: &mut FieldErrors,
+    p: &mut AuthorizationProfile,
+    input: &AuthorizationInput,
+) {
+    name_of(errors, &input.profile_name, &mut p.profile_name);
+    currency_of(errors, input.currency, &mut p.currency);
+    let currency = Currency::from_numeric(p.currency).unwrap_or(Currency::TRY);
+    if let Some(types) = &input.allowed_transaction_types {
+        if types
+            .iter()
+            .all(|t| TRANSACTION_TYPES.contains(&t.as_str()))
+        {
+            let mut t = types.clone();
+            t.sort();
+            t.dedup();
+            p.allowed_transaction_types = t;
+        } else {
+            errors.push(
+                "AllowedTransactionTypes",
+                format!("may hold only {}", TRANSACTION_TYPES.join(", ")),
+            );
+        }
+    }
+    if let Some(v) = input.allow_foreign_cards {
+        p.allow_foreign_cards = v;
+    }
+    if let Some(v) = input.allow_off_us_cards {
+        p.allow_off_us_cards = v;
+    }
+    if let Some(v) = input.require_3d_secure {
+        p.require_3d_secure = v;
+    }
+    if let Some(a) = &input.max_transaction_amount {
+        p.max_transaction_amount = errors
+            .check("MaxTransactionAmount", a.to_minor(currency))
+            .map(|m| m.get());
+    }
+    if let Some(a) = &input.daily_amount_limit {
+        p.daily_amount_limit = errors
+            .check("DailyAmountLimit", a.to_minor(currency))
+            .map(|m| m.get());
+    }
+    if let Some(n) = int_in(
+        errors,
+        "MaxInstallmentCount",
+        input.max_installment_count,
+        1..=99,
+    ) {
+        p.max_installment_count = u8::try_from(n).unwrap_or(1);
+    }
+    if let Some(n) = int_in(errors, "RefundDayLimit", input.refund_day_limit, 0..=3650) {
+        p.refund_day_limit = u32::try_from(n).ok();
+    }
+}
+
+fn check_rates(
+    errors: &mut FieldErrors,
+    rates: &[RateInput],
+    currency: Currency,
+) -> Vec<StoredRate> {
+    if rates.is_empty() {
+        errors.push("Rates", "needs at least one row");
+    }
+    let mut out = Vec::new();
+    for (i, r) in rates.iter().enumerate() {
+        let f = |name: &str| format!("Rates[{i}].{name}");
+        let card_type = r.card_type.clone().unwrap_or_else(|| "Any".into());
+        if card_type != "Any" && CardType::parse(&card_type).is_none() {
+            errors.push(f("CardType"), "must be Credit, Debit, Prepaid or Any");
+        }
+        let network = r.network.clone().unwrap_or_else(|| "Any".into());
+        if network != "Any" && Network::parse(&network).is_none() {
+            errors.push(f("Network"), "must be OnUs, OffUs or Any");
+        }
+        let from = int_in(
+            errors,
+            &f("InstallmentFrom"),
+            Some(r.installment_from.unwrap_or(1)),
+            1..=99,
+        )
+        .unwrap_or(1);
+        let to = int_in(
+            errors,
+            &f("InstallmentTo"),
+            Some(r.installment_to.unwrap_or(99)),
+            1..=99,
+        )
+        .unwrap_or(99);
+        if from > to {
+            errors.push(f("InstallmentTo"), "must not be below InstallmentFrom");
+        }
+        let rate = match &r.rate_percent {
+            Some(text) => errors
+                .check(&f("RatePercent"), parse_rate(text.as_str()))
+                .unwrap_or(0),
+            None => {
+                errors.push(f("RatePercent"), "is required");
+                0
+            }
+        };
+        let fixed_fee = match &r.fixed_fee {
+            Some(a) => errors
+                .check(&f("FixedFee"), a.to_minor(currency))
+                .map_or(0, |m| m.get()),
+            None => 0,
+        };
+        let value_days = int_in(
+            errors,
+            &f("ValueDays"),
+            Some(r.value_days.unwrap_or(1)),
+            0..=365,
+        )
+        .unwrap_or(1);
+        out.push(StoredRate {
+            card_type,
+            network,
+            installment_from: u8::try_from(from).unwrap_or(1),
+            installment_to: u8::try_from(to).unwrap_or(99),
+            rate,
+            fixed_fee,
+            value_days: u32::try_from(value_days).unwrap_or(1),
+        });
+    }
+    out
+}
+
+fn apply_fee(errors: &mut FieldErrors, p: &mut FeeProfile, input: &FeeInput) {
+    name_of(errors, &input.profile_name, &mut p.profile_name);
+    currency_of(errors, input.currency, &mut p.currency);
+    if let Some(rates) = &input.rates {
+        p.rates = check_rates(
+            errors,
+            rates,
+            Currency::from_numeric(p.currency).unwrap_or(Currency::TRY),
+        );
+    }
+}
+
+fn apply_commission(errors: &mut FieldErrors, p: &mut CommissionProfile, input: &CommissionInput) {
+    name_of(errors, &input.profile_name, &mut p.profile_name);
+    if let Some(rate) = &input.commission_rate {
+        if let Some(r) = errors.check("CommissionRate", parse_rate(rate.as_str())) {
+            p.commission_rate = r;
+        }
+    }
+    if let Some(days) = int_in(errors, "ValueDays", input.value_days, 0..=365) {
+        p.value_days = u32::try_from(days).unwrap_or(1);
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, ServiceError> {
+    serde_json::to_string(value).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+async fn store_new<T: Serialize>(
+    host: &Host,
+    call: &Call,
+    kind: Kind,
+    code: &str,
+    profile: &T,
+) -> Result<(), ServiceError> {
+    let mut tx = host.db.begin().await?;
+    profiles::insert(
+        &mut tx,
+        kind.name(),
+        code,
+        &to_json(profile)?,
+        host.clock.now_ms(),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Duplicate => {
+            ServiceError::AlreadyExists(format!("Profile {code} already exists."))
+        }
+        other => other.into(),
+    })?;
+    audit::success(&mut tx, host, call, code).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+async fn store_update<T: Serialize>(
+    host: &Host,
+    call: &Call,
+    kind: Kind,
+    code: &str,
+    profile: &T,
+) -> Result<(), ServiceError> {
+    let mut tx = host.db.begin().await?;
+    if !profiles::update(
+        &mut tx,
+        kind.name(),
+        code,
+        &to_json(profile)?,
+        host.clock.now_ms(),
+    )
+    .await?
+    {
+        return Err(ServiceError::NotFound(format!("Profile {code} not found.")));
+    }
+    audit::success(&mut tx, host, call, code).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// The stored profile of `kind` with this code, or `Result` 2.
+pub async fn load<T: for<'de> Deserialize<'de>>(
+    host: &Host,
+    kind: Kind,
+    code: &str,
+) -> Result<T, ServiceError> {
+    let body = profiles::get(host.db.reader(), kind.name(), code)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Profile {code} not found.")))?;
+    serde_json::from_str(&body).map_err(|e| ServiceError::Internal(format!("profile {code}: {e}")))
+}
+
+fn default_authorization() -> AuthorizationProfile {
+    AuthorizationProfile {
+        profile_name: String::new(),
+        allowed_transaction_types: TRANSACTION_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+        allow_foreign_cards: true,
+        allow_off_us_cards: true,
+        max_transaction_amount: None,
+        daily_amount_limit: None,
+        max_installment_count: DEFAULT_MAX_INSTALLMENTS,
+        refund_day_limit: None,
+        require_3d_secure: false,
+        currency: Currency::TRY.numeric(),
+    }
+}
+
+pub async fn create_authorization(
+    host: &Host,
+    call: &Call,
+    input: AuthorizationInput,
+) -> Result<String, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let code = code_of(&input.profile_code)?;
+    let mut errors = FieldErrors::new();
+    if input.profile_name.is_none() {
+        errors.push("ProfileName", "is required");
+    }
+    let mut p = default_authorization();
+    apply_authorization(&mut errors, &mut p, &input);
+    errors.finish(())?;
+    store_new(host, call, Kind::Authorization, &code, &p).await?;
+    Ok(code)
+}
+
+pub async fn update_authorization(
+    host: &Host,
+    call: &Call,
+    input: AuthorizationInput,
+) -> Result<String, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let code = code_of(&input.profile_code)?;
+    let mut p: AuthorizationProfile = load(host, Kind::Authorization, &code).await?;
+    let mut errors = FieldErrors::new();
+    apply_authorization(&mut errors, &mut p, &input);
+    errors.finish(())?;
+    store_update(host, call, Kind::Authorization, &code, &p).await?;
+    Ok(code)
+}
+
+pub async fn create_fee(host: &Host, call: &Call, input: FeeInput) -> Result<String, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let code = code_of(&input.profile_code)?;
+    let mut errors = FieldErrors::new();
+    if input.profile_name.is_none() {
+        errors.push("ProfileName", "is required");
+    }
+    if input.rates.is_none() {
+        errors.push("Rates", "is required");
+    }
+    let mut p = FeeProfile {
+        profile_name: String::new(),
+        currency: Currency::TRY.numeric(),
+        rates: Vec::new(),
+    };
+    apply_fee(&mut errors, &mut p, &input);
+    errors.finish(())?;
+    store_new(host, call, Kind::Fee, &code, &p).await?;
+    Ok(code)
+}
+
+pub async fn update_fee(host: &Host, call: &Call, input: FeeInput) -> Result<String, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let code = code_of(&input.profile_code)?;
+    let mut p: FeeProfile = load(host, Kind::Fee, &code).await?;
+    let mut errors = FieldErrors::new();
+    apply_fee(&mut errors, &mut p, &input);
+    errors.finish(())?;
+    store_update(host, call, Kind::Fee, &code, &p).await?;
+    Ok(code)
+}
+
+pub async fn create_commission(
+    host: &Host,
+    call: &Call,
+    input: CommissionInput,
+) -> Result<String, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let code = code_of(&input.profile_code)?;
+    let mut errors = FieldErrors::new();
+    if input.profile_name.is_none() {
+        errors.push("ProfileName", "is required");
+    }
+    if input.commission_rate.is_none() {
+        errors.push("CommissionRate", "is required");
+    }
+    let mut p = CommissionProfile {
+        profile_name: String::new(),
+        commission_rate: 0,
+        value_days: 1,
+    };
+    apply_commission(&mut errors, &mut p, &input);
+    errors.finish(())?;
+    store_new(host, call, Kind::Commission, &code, &p).await?;
+    Ok(code)
+}
+
+pub async fn update_commission(
+    host: &Host,
+    call: &Call,
+    input: CommissionInput,
+) -> Result<String, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let code = code_of(&input.profile_code)?;
+    let mut p: CommissionProfile = load(host, Kind::Commission, &code).await?;
+    let mut errors = FieldErrors::new();
+    apply_commission(&mut errors, &mut p, &input);
+    errors.finish(())?;
+    store_update(host, call, Kind::Commission, &code, &p).await?;
+    Ok(code)
+}
+
+pub async fn get<T: for<'de> Deserialize<'de>>(
+    host: &Host,
+    call: &Call,
+    kind: Kind,
+    code: Option<&str>,
+) -> Result<(String, T), ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let code = code_of(&code.map(str::to_owned))?;
+    Ok((code.clone(), load(host, kind, &code).await?))
+}
+
+/// Deletes a profile; `Result` 4 while a merchant or terminal uses it.
+pub async fn delete(
+    host: &Host,
+    call: &Call,
+    kind: Kind,
+    code: Option<&str>,
+) -> Result<String, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let code = code_of(&code.map(str::to_owned))?;
+    let mut tx = host.db.begin().await?;
+    let users = profiles::users(&mut tx, kind.column(), &code).await?;
+    if users > 0 {
+        return Err(ServiceError::NotAllowed(format!(
+            "Profile {code} is used by {users} merchants or terminals."
+        )));
+    }
+    if !profiles::delete(&mut tx, kind.name(), &code).await? {
+        return Err(ServiceError::NotFound(format!("Profile {code} not found.")));
+    }
+    audit::success(&mut tx, host, call, &code).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(code)
+}
+
+/// Records an error for each profile code that names no profile.
+pub async fn check_references(
+    tx: &mut cardhost_store::Tx,
+    errors: &mut FieldErrors,
+    refs: &[(&str, Kind, Option<&String>)],
+) -> Result<(), ServiceError> {
+    for (field, kind, code) in refs {
+        if let Some(code) = code {
+            if !profiles::exists(tx, kind.name(), code).await? {
+                errors.push(*field, "is not a known profile");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Exact decimal text of a scaled rate (`17500` → `"1.75"`).
+pub fn rate_text(rate: i64) -> String {
+    let s = cardhost_domain::money::format_major(rate, 4);
+    let s = s.trim_end_matches('0');
+    s.trim_end_matches('.').to_owned()
+}
