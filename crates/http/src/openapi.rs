@@ -105,6 +105,9 @@ digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyy
         crate::acquirer::profiles::get_commission,
         crate::acquirer::profiles::update_commission,
         crate::acquirer::profiles::delete_commission,
+                crate::acquirer::batches::get_pos_batch_summary,
+        crate::acquirer::batches::get_pos_batch_detail,
+        crate::acquirer::batches::close_pos_batch,
         crate::admin::check_ledger,
         crate::ops::health,
     ),
@@ -116,7 +119,9 @@ digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyy
         (name = "Issuer: cards", description = "Issuing and managing cards: scope `issuer`. Every operation takes `CardNo` or `CardToken` and answers with the PAN masked; a full PAN only for the `pan` scope."),
                 (name = "Acquirer: merchants", description = "Merchants and their terminals: scope `acquirer` (a `vpos` client reads its own merchant)."),
                 (name = "Acquirer: profiles", description = "POS authorization profiles (what a terminal may do), POS fee profiles (what the acquirer charges and when it pays) and the deprecated commission profiles."),
+                (name = "Acquirer: batches", description = "Each terminal's open batch, its totals and transactions, and closing it."),
         (name = "Issuer: money",
+
 
  description = "Authorizations, loads, balances and transaction history: every movement is a balanced journal transfer, decided by the authorizer."),
         (name = "Issuer: card security", description = "CVV2 and PIN checks, PIN retrieval and change, the 3-D Secure password."),

@@ -347,6 +347,21 @@ fn routes() -> Routes {
         delete(crate::acquirer::profiles::delete_commission),
     )
     .op(
+        "GetPosBatchSummary",
+        "/api/Integration/GetPosBatchSummary",
+        get(crate::acquirer::batches::get_pos_batch_summary),
+    )
+    .op(
+        "GetPosBatchDetail",
+        "/api/Integration/GetPosBatchDetail",
+        get(crate::acquirer::batches::get_pos_batch_detail),
+    )
+    .op(
+        "ClosePosBatch",
+        "/api/Integration/ClosePosBatch",
+        post(crate::acquirer::batches::close_pos_batch),
+    )
+    .op(
         "CheckLedger",
         "/api/Admin/CheckLedger",
         get(crate::admin::check_ledger),

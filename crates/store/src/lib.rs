@@ -6,6 +6,7 @@
 //! transaction per operation with [`Db::begin`] and pass `&mut Tx` down.
 
 pub mod audit;
+pub mod batches;
 pub mod cards;
 pub mod clients;
 pub mod customers;

@@ -5,6 +5,7 @@ mod support;
 
 mod audit;
 mod auth;
+mod batches;
 mod card_security;
 mod cards;
 mod cli;

@@ -54,7 +54,7 @@ async fn metrics_count_requests_per_operation_and_result() {
 }
 
 /// Every operation the host serves: (path, method, operation id).
-const OPERATIONS: [(&str, &str, &str); 58] = [
+const OPERATIONS: [(&str, &str, &str); 61] = [
     ("/api/Auth/Token", "post", "Token"),
     ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
     ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),
@@ -241,6 +241,17 @@ const OPERATIONS: [(&str, &str, &str); 58] = [
         "delete",
         "DeleteCommissionProfile",
     ),
+    (
+        "/api/Integration/GetPosBatchSummary",
+        "get",
+        "GetPosBatchSummary",
+    ),
+    (
+        "/api/Integration/GetPosBatchDetail",
+        "get",
+        "GetPosBatchDetail",
+    ),
+    ("/api/Integration/ClosePosBatch", "post", "ClosePosBatch"),
 ];
 
 #[tokio::test]

@@ -1,0 +1,313 @@
+use serde_json::{json, Value};
+
+use crate::cards::{issue, setup};
+use crate::money::{ledger_ok, load, send};
+use crate::support::*;
+
+struct Shop {
+    acquirer: String,
+    issuer: String,
+    terminal: String,
+}
+
+async fn shop(app: &TestApp) -> Shop {
+    let issuer = setup(app).await;
+    let acquirer = app.token("acquirer").await;
+    let (_, body) = app
+        .post("/api/Integration/CreatePosFeeProfile", &acquirer, json!({"ProfileCode": "FEE", "ProfileName": "Std", "Rates": [
+            {"RatePercent": 1.5, "FixedFee": 0.10, "ValueDays": 1},
+            {"CardType": "Credit", "InstallmentFrom": 2, "InstallmentTo": 6, "RatePercent": 2, "ValueDays": 30}]}))
+        .await;
+    assert_eq!(body["Result"], 0, "{body}");
+    let (_, body) = app
+        .post("/api/Integration/CreateMerchantAndTerminal", &acquirer, json!({"Merchant": {"MerchantNo": "555", "MerchantName": "Shop", "Mcc": "5411",
+            "Country": "TR", "Currency": 949, "PosFeeProfileCode": "FEE"}, "Terminals": [{"TerminalType": "Vpos", "TerminalNo": "VPOS0555"}]}))
+        .await;
+    assert_eq!(body["Result"], 0, "{body}");
+    Shop {
+        acquirer,
+        issuer,
+        terminal: "VPOS0555".into(),
+    }
+}
+
+/// An approved on-us purchase, recorded in the terminal's open batch.
+async fn sale(
+    app: &TestApp,
+    s: &Shop,
+    card: &Value,
+    reference: &str,
+    amount: &str,
+    installments: u8,
+) -> String {
+    let body = send(app, &s.issuer, card, reference, amount, json!({})).await;
+    assert_eq!(body["Result"], 0, "{body}");
+    let pid = body["ResultObject"]["ProcessId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    cardhost_service::acquirer::batches::record_on_us(
+        &app.host,
+        &s.terminal,
+        pid.parse().unwrap(),
+        Some(reference.into()),
+        installments,
+    )
+    .await
+    .unwrap();
+    pid
+}
+
+#[tokio::test]
+async fn closing_a_batch_computes_commissions_payables_and_payment_dates() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let debit = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
+    load(&app, &s.issuer, &debit, "1000.00", "L1").await;
+    let credit = issue(&app, &s.issuer, "Credit", json!({"IsVirtual": true})).await;
+    let first = sale(&app, &s, &debit, "o1", "100.00", 1).await;
+    sale(&app, &s, &debit, "o2", "33.33", 1).await;
+    sale(&app, &s, &debit, "o3", "250.00", 1).await;
+    sale(&app, &s, &credit, "o4", "200.00", 3).await;
+    let refund = send(
+        &app,
+        &s.issuer,
+        &debit,
+        "r1",
+        "20.00",
+        json!({"TransactionType": "Refund", "OriginalProcessId": first}),
+    )
+    .await;
+    let rid: i64 = refund["ResultObject"]["ProcessId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    cardhost_service::acquirer::batches::record_on_us(
+        &app.host,
+        &s.terminal,
+        rid,
+        Some("o1".into()),
+        1,
+    )
+    .await
+    .unwrap();
+
+    let (_, open) = app
+        .get(
+            &format!(
+                "/api/Integration/GetPosBatchSummary?TerminalNo={}",
+                s.terminal
+            ),
+            &s.acquirer,
+        )
+        .await;
+    let o = &open["ResultObject"];
+    assert_eq!(
+        (
+            o["BatchNo"].clone(),
+            o["BatchStatus"].clone(),
+            o["SaleCount"].clone(),
+            o["RefundCount"].clone()
+        ),
+        (json!(1), json!("Open"), json!(4), json!(1))
+    );
+    assert_eq!(
+        (
+            o["SaleAmount"].to_string(),
+            o["RefundAmount"].to_string(),
+            o["NetAmount"].to_string()
+        ),
+        ("583.33".into(), "20.00".into(), "563.33".into())
+    );
+    let (_, detail) = app
+        .get(
+            &format!(
+                "/api/Integration/GetPosBatchDetail?TerminalNo={}&PageSize=3",
+                s.terminal
+            ),
+            &s.acquirer,
+        )
+        .await;
+    assert_eq!(detail["ResultObject"]["TotalCount"], 5);
+    assert_eq!(detail["ResultObject"]["Items"].as_array().unwrap().len(), 3);
+    assert_eq!(detail["ResultObject"]["Items"][0]["OrderId"], "o1");
+
+    let (status, closed) = app
+        .post(
+            "/api/Integration/ClosePosBatch",
+            &s.acquirer,
+            json!({"TerminalNo": s.terminal}),
+        )
+        .await;
+    assert_result(status, &closed, 200, 0);
+    let c = &closed["ResultObject"];
+    assert_eq!(
+        (
+            c["BatchStatus"].clone(),
+            c["NextBatchNo"].clone(),
+            c["SaleAmount"].to_string()
+        ),
+        (json!("Closed"), json!(2), "583.33".into())
+    );
+    assert_eq!(c["CloseDate"], "20260302093000");
+
+    // Commission: 1.50 % + 0.10 on debit (100.00 → 1.60; 33.33 → 0.49995 → 0.50 + 0.10; 250.00 → 3.85),
+    // 2 % on the 3-installment credit sale (4.00); the refund earns none back.
+    let db = app.db().await;
+    let rows: Vec<(String, i64, i64, String)> = sqlx::query_as(
+        "SELECT transaction_type, commission, net, payment_date FROM batch_transactions ORDER BY process_id",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("Sale".into(), 160, 9840, "20260303".into()),
+            ("Sale".into(), 60, 3273, "20260303".into()),
+            ("Sale".into(), 385, 24615, "20260303".into()),
+            ("Sale".into(), 400, 19600, "20260401".into()),
+            ("Refund".into(), 0, -2000, "20260303".into()),
+        ]
+    );
+    let (payable,): (i64,) = sqlx::query_as(
+        "SELECT balance FROM ledger_accounts WHERE ledger_account = 'MerchantPayable:555:949'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(payable, 58333 - 1005 - 2000, "gross − commission − refunds");
+    let (fees,): (i64,) = sqlx::query_as(
+        "SELECT balance FROM ledger_accounts WHERE ledger_account = 'AcquirerFeeIncome:949'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(fees, 1005);
+    let payments: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT payment_date, gross_amount, commission_amount, net_amount, transaction_count FROM merchant_payments ORDER BY payment_date",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        payments,
+        [
+            ("20260303".into(), 36333, 605, 35728, 4),
+            ("20260401".into(), 20000, 400, 19600, 1)
+        ]
+    );
+    let (_, again) = app
+        .get(
+            &format!(
+                "/api/Integration/GetPosBatchSummary?TerminalNo={}&BatchNo=1",
+                s.terminal
+            ),
+            &s.acquirer,
+        )
+        .await;
+    assert_eq!(
+        again["ResultObject"]["NetAmount"].to_string(),
+        "563.33",
+        "a closed batch keeps its totals"
+    );
+    let (_, fresh) = app
+        .get(
+            &format!(
+                "/api/Integration/GetPosBatchSummary?TerminalNo={}",
+                s.terminal
+            ),
+            &s.acquirer,
+        )
+        .await;
+    assert_eq!(
+        (
+            fresh["ResultObject"]["BatchNo"].clone(),
+            fresh["ResultObject"]["SaleCount"].clone()
+        ),
+        (json!(2), json!(0))
+    );
+    ledger_ok(&app).await;
+}
+
+#[tokio::test]
+async fn an_empty_batch_closes_and_concurrent_closes_close_once() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let (_, body) = app
+        .post(
+            "/api/Integration/ClosePosBatch",
+            &s.acquirer,
+            json!({"TerminalNo": s.terminal}),
+        )
+        .await;
+    assert_eq!(
+        (
+            body["Result"].clone(),
+            body["ResultObject"]["BatchNo"].clone(),
+            body["ResultObject"]["SaleCount"].clone()
+        ),
+        (json!(0), json!(1), json!(0))
+    );
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (base, http, token, terminal) = (
+            app.base.clone(),
+            app.http.clone(),
+            s.acquirer.clone(),
+            s.terminal.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let res = http
+                .post(format!("{base}/api/Integration/ClosePosBatch"))
+                .header("token", token)
+                .json(&json!({"TerminalNo": terminal}))
+                .send()
+                .await
+                .unwrap();
+            res.json::<Value>().await.unwrap()
+        }));
+    }
+    for t in tasks {
+        let body = t.await.unwrap();
+        assert_eq!(body["Result"], 0, "{body}");
+        assert_eq!(
+            body["ResultObject"]["BatchNo"], 2,
+            "every concurrent close answers the one close of batch 2"
+        );
+    }
+    let (_, t) = app
+        .get(
+            &format!("/api/Integration/GetTerminal?TerminalNo={}", s.terminal),
+            &s.acquirer,
+        )
+        .await;
+    assert_eq!(t["ResultObject"]["OpenBatchNo"], 3);
+    let (_, body) = app
+        .post(
+            "/api/Integration/ClosePosBatch",
+            &s.acquirer,
+            json!({"TerminalNo": "NOPE0000"}),
+        )
+        .await;
+    assert_eq!(body["Result"], 2);
+    let (_, other) = app.post("/api/Integration/CreateMerchant", &s.acquirer, json!({"MerchantName": "Other", "Mcc": "5411", "Country": "TR", "Currency": 949, "VposEnabled": true})).await;
+    let (_, tok) = app
+        .token_for(
+            other["ResultObject"]["VposClientId"].as_str().unwrap(),
+            other["ResultObject"]["VposClientSecret"].as_str().unwrap(),
+        )
+        .await;
+    let vpos = tok["ResultObject"]["Token"].as_str().unwrap().to_owned();
+    let (status, body) = app
+        .get(
+            &format!(
+                "/api/Integration/GetPosBatchSummary?TerminalNo={}",
+                s.terminal
+            ),
+            &vpos,
+        )
+        .await;
+    assert_result(status, &body, 403, 6);
+}

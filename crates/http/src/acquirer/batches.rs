@@ -1,0 +1,196 @@
+//! POS batches: summary, detail, close.
+
+use axum::extract::State;
+use cardhost_domain::date::format_timestamp;
+use cardhost_service::acquirer::batches::{self as svc, BatchSummary};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::envelope::{ok, ApiError, ApiResult, Envelope};
+use crate::extract::{Authed, JsonBody, Params};
+use crate::router::{audited, AppState};
+use crate::wire::MoneyOut;
+
+fn timestamp(ms: i64) -> String {
+    format_timestamp(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct BatchSummaryResult {
+    pub terminal_no: String,
+    pub merchant_no: String,
+    pub batch_no: i64,
+    /// Open or Closed.
+    pub batch_status: String,
+    pub open_date: String,
+    pub close_date: Option<String>,
+    pub sale_count: i64,
+    pub sale_amount: MoneyOut,
+    pub refund_count: i64,
+    pub refund_amount: MoneyOut,
+    pub void_count: i64,
+    pub void_amount: MoneyOut,
+    /// SaleAmount − RefundAmount.
+    pub net_amount: MoneyOut,
+    pub currency: u16,
+    /// ClosePosBatch only: the batch now open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_batch_no: Option<i64>,
+}
+
+fn summary_result(s: BatchSummary) -> BatchSummaryResult {
+    let m = |minor| MoneyOut {
+        minor,
+        currency: s.currency,
+    };
+    let b = s.batch;
+    BatchSummaryResult {
+        net_amount: m(b.sale_amount - b.refund_amount),
+        sale_amount: m(b.sale_amount),
+        refund_amount: m(b.refund_amount),
+        void_amount: m(b.void_amount),
+        terminal_no: b.terminal_no,
+        merchant_no: b.merchant_no,
+        batch_no: b.batch_no,
+        batch_status: b.status,
+        open_date: timestamp(b.open_date),
+        close_date: b.close_date.map(timestamp),
+        sale_count: b.sale_count,
+        refund_count: b.refund_count,
+        void_count: b.void_count,
+        currency: s.currency.numeric(),
+        next_batch_no: s.next_batch_no,
+    }
+}
+
+fn batch_no(params: &Params) -> Result<Option<i64>, ApiError> {
+    match params.get("BatchNo").filter(|b| !b.is_empty()) {
+        Some(b) => b
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::field("BatchNo", "must be a whole number")),
+        None => Ok(None),
+    }
+}
+
+/// A batch's totals; the open batch when `BatchNo` is absent.
+#[utoipa::path(get, path = "/api/Integration/GetPosBatchSummary", tag = "Acquirer: batches", operation_id = "GetPosBatchSummary", security(("token" = [])),
+    params(("TerminalNo" = String, Query, description = "The terminal"), ("BatchNo" = Option<i64>, Query, description = "Default: the open batch")),
+    responses((status = 200, description = "Result 0; 2 no such terminal or batch; 6 another merchant's", body = Envelope<BatchSummaryResult>)))]
+pub async fn get_pos_batch_summary(
+    State(state): State<AppState>,
+    authed: Authed,
+    params: Params,
+) -> ApiResult {
+    let call = authed.call("GetPosBatchSummary");
+    let s = svc::summary(
+        &state.host,
+        &call,
+        params.get("TerminalNo").unwrap_or(""),
+        batch_no(&params)?,
+        None,
+    )
+    .await?;
+    Ok(ok(summary_result(s)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct BatchTransaction {
+    pub process_id: String,
+    pub order_id: Option<String>,
+    /// Sale or Refund.
+    pub transaction_type: String,
+    pub amount: MoneyOut,
+    pub masked_card_no: String,
+    pub auth_code: String,
+    pub rrn: String,
+    pub installment_count: i64,
+    pub transaction_date: String,
+    /// Approved or Voided.
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct BatchDetailPage {
+    pub items: Vec<BatchTransaction>,
+    pub page: i64,
+    pub page_size: i64,
+    pub total_count: i64,
+}
+
+/// A page of a batch's transactions, oldest first.
+#[utoipa::path(get, path = "/api/Integration/GetPosBatchDetail", tag = "Acquirer: batches", operation_id = "GetPosBatchDetail", security(("token" = [])),
+    params(("TerminalNo" = String, Query, description = "The terminal"), ("BatchNo" = Option<i64>, Query, description = "Default: the open batch"),
+        ("Page" = Option<i64>, Query, description = "From 1"), ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
+    responses((status = 200, description = "Result 0; 2 no such terminal; 6 another merchant's", body = Envelope<BatchDetailPage>)))]
+pub async fn get_pos_batch_detail(
+    State(state): State<AppState>,
+    authed: Authed,
+    params: Params,
+) -> ApiResult {
+    let call = authed.call("GetPosBatchDetail");
+    let (page, currency) = svc::detail(
+        &state.host,
+        &call,
+        params.get("TerminalNo").unwrap_or(""),
+        batch_no(&params)?,
+        params.get("Page"),
+        params.get("PageSize"),
+    )
+    .await?;
+    Ok(ok(BatchDetailPage {
+        items: page
+            .items
+            .into_iter()
+            .map(|t| BatchTransaction {
+                process_id: t.process_id.to_string(),
+                order_id: t.order_id,
+                transaction_type: t.transaction_type,
+                amount: MoneyOut {
+                    minor: t.amount,
+                    currency,
+                },
+                masked_card_no: t.masked_card_no,
+                auth_code: t.auth_code,
+                rrn: t.rrn,
+                installment_count: t.installment_count,
+                transaction_date: timestamp(t.created_at),
+                status: t.status,
+            })
+            .collect(),
+        page: page.page,
+        page_size: page.page_size,
+        total_count: page.total,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct CloseBatchRequest {
+    #[schema(example = "10000001")]
+    pub terminal_no: Option<String>,
+}
+
+/// Close the terminal's open batch: each transaction's commission from the fee
+/// profile in force now, its payment date (close date + ValueDays), and the
+/// postings to the merchant's payable. An empty batch closes too; two closes
+/// at once close once.
+#[utoipa::path(post, path = "/api/Integration/ClosePosBatch", tag = "Acquirer: batches", operation_id = "ClosePosBatch",
+    request_body = CloseBatchRequest, security(("token" = [])),
+    responses((status = 200, description = "Result 0 the closed batch with NextBatchNo; 2 no such terminal", body = Envelope<BatchSummaryResult>)))]
+pub async fn close_pos_batch(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
+    let call = authed.call("ClosePosBatch");
+    audited(&state, &call, async {
+        let r: CloseBatchRequest = body.parse()?;
+        let s = svc::close(&state.host, &call, r.terminal_no.as_deref().unwrap_or("")).await?;
+        Ok(ok(summary_result(s)))
+    })
+    .await
+}

@@ -1,0 +1,358 @@
+//! POS batches: every approved payment lands in its terminal's open batch;
+//! closing computes each transaction's commission and payment date and posts
+//! what the merchant is owed (spec acquirer.md, ledger.md).
+
+use std::collections::BTreeMap;
+
+use cardhost_domain::date::{format_date, parse_date};
+use cardhost_domain::fees::{commission, match_rate, FeeRate, Network};
+use cardhost_domain::product::CardType;
+use cardhost_domain::Currency;
+use cardhost_store::batches::{self, BatchRow, BatchTxRow};
+use cardhost_store::merchants::{self, MerchantRow, TerminalRow};
+use cardhost_store::{cards, ledger, StoreError};
+
+use super::merchants::check_access;
+use super::profiles::{self, CommissionProfile, FeeProfile, Kind};
+use crate::host::{Call, Host};
+use crate::money::host_ledger;
+use crate::{audit, ServiceError};
+
+/// Value days when no fee profile applies: paid the business day after the close.
+pub const DEFAULT_VALUE_DAYS: u32 = 1;
+
+/// Records an approved on-us card transaction of this host (a purchase or a
+/// completion as a sale, a refund as a refund) in the terminal's open batch.
+/// The virtual POS calls it for every payment; tests call it to fill batches.
+pub async fn record_on_us(
+    host: &Host,
+    terminal_no: &str,
+    process_id: i64,
+    order_id: Option<String>,
+    installments: u8,
+) -> Result<BatchTxRow, ServiceError> {
+    let card_tx = ledger::card_tx_read(host.db.reader(), process_id)
+        .await?
+        .filter(|t| t.response_code == "00")
+        .ok_or_else(|| ServiceError::NotFound(format!("No approved transaction {process_id}.")))?;
+    let kind = match card_tx.transaction_type.as_str() {
+        "Purchase" | "Completion" => "Sale",
+        "Refund" => "Refund",
+        other => {
+            return Err(ServiceError::NotAllowed(format!(
+                "a {other} does not go into a batch"
+            )))
+        }
+    };
+    let card = cards::by_id(host.db.reader(), card_tx.card_id)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("card".into()))?;
+    let mut tx = host.db.begin().await?;
+    let terminal = merchants::terminal_for_update(&mut tx, host.db.engine(), terminal_no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;
+    batches::ensure_batch(
+        &mut tx,
+        terminal_no,
+        terminal.open_batch_no,
+        &terminal.merchant_no,
+        card_tx.currency,
+        host.clock.now_ms(),
+    )
+    .await?;
+    let row = BatchTxRow {
+        process_id,
+        terminal_no: terminal_no.to_owned(),
+        batch_no: terminal.open_batch_no,
+        merchant_no: terminal.merchant_no.clone(),
+        order_id,
+        transaction_type: kind.to_owned(),
+        amount: card_tx.amount,
+        currency: card_tx.currency,
+        masked_card_no: card.masked_pan,
+        auth_code: card_tx.auth_code,
+        rrn: card_tx.rrn,
+        installment_count: i64::from(installments.max(1)),
+        card_type: card.card_type,
+        network: Network::OnUs.name().to_owned(),
+        status: "Approved".into(),
+        created_at: host.clock.now_ms(),
+        ..Default::default()
+    };
+    batches::insert_tx(&mut tx, &row).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(row)
+}
+
+/// A batch's totals (live for the open batch, as frozen for a closed one).
+#[derive(Debug, Clone)]
+pub struct BatchSummary {
+    pub batch: BatchRow,
+    pub currency: Currency,
+    /// Set when the summary answers a close: the batch now open.
+    pub next_batch_no: Option<i64>,
+}
+
+fn totals(batch: &mut BatchRow, txs: &[BatchTxRow]) {
+    batch.sale_count = 0;
+    batch.sale_amount = 0;
+    batch.refund_count = 0;
+    batch.refund_amount = 0;
+    batch.void_count = 0;
+    batch.void_amount = 0;
+    for t in txs {
+        match (t.status.as_str(), t.transaction_type.as_str()) {
+            ("Voided", _) => {
+                batch.void_count += 1;
+                batch.void_amount += t.amount;
+            }
+            (_, "Refund") => {
+                batch.refund_count += 1;
+                batch.refund_amount += t.amount;
+            }
+            _ => {
+                batch.sale_count += 1;
+                batch.sale_amount += t.amount;
+            }
+        }
+    }
+}
+
+/// The fee rows in force for a terminal: its own fee profile, else its
+/// merchant's, else the merchant's commission profile, else none.
+async fn rates_for(
+    host: &Host,
+    terminal: &TerminalRow,
+    merchant: &MerchantRow,
+) -> Result<Vec<FeeRate>, ServiceError> {
+    if let Some(code) = terminal
+        .pos_fee_profile_code
+        .as_ref()
+        .or(merchant.pos_fee_profile_code.as_ref())
+    {
+        let p: FeeProfile = profiles::load(host, Kind::Fee, code).await?;
+        return Ok(p.rates.iter().map(|r| r.to_fee_rate()).collect());
+    }
+    if let Some(code) = &merchant.commission_profile_code {
+        let p: CommissionProfile = profiles::load(host, Kind::Commission, code).await?;
+        return Ok(vec![p.as_rate()]);
+    }
+    Ok(Vec::new())
+}
+
+async fn terminal_and_merchant(
+    host: &Host,
+    call: &Call,
+    terminal_no: &str,
+) -> Result<(TerminalRow, MerchantRow), ServiceError> {
+    if terminal_no.is_empty() {
+        return Err(ServiceError::field("TerminalNo", "is required"));
+    }
+    let terminal = merchants::terminal(host.db.reader(), terminal_no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;
+    check_access(call, &terminal.merchant_no)?;
+    let merchant = merchants::merchant(host.db.reader(), &terminal.merchant_no)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("terminal without merchant".into()))?;
+    Ok((terminal, merchant))
+}
+
+fn currency_of(merchant: &MerchantRow) -> Currency {
+    u16::try_from(merchant.currency)
+        .ok()
+        .and_then(Currency::from_numeric)
+        .unwrap_or(Currency::TRY)
+}
+
+/// `ClosePosBatch` / `BatchClose`: closes the batch open when the request
+/// arrived. A close that finds it already closed by a concurrent request
+/// answers that close, so two closes at once close once.
+pub async fn close(
+    host: &Host,
+    call: &Call,
+    terminal_no: &str,
+) -> Result<BatchSummary, ServiceError> {
+    let (terminal, merchant) = terminal_and_merchant(host, call, terminal_no).await?;
+    let observed = terminal.open_batch_no;
+    let rates = rates_for(host, &terminal, &merchant).await?;
+    let currency = currency_of(&merchant);
+    let cur = i64::from(currency.numeric());
+    // Ids are reserved before the write transaction: SQLite's single writer
+    // connection cannot serve a second transaction inside the first.
+    let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
+    let transfer_id = ledger::reserve_ids(host.db.writer(), "transfer_id", 1).await?;
+    let now = host.clock.now_ms();
+    let mut tx = host.db.begin().await?;
+    let locked = merchants::terminal_for_update(&mut tx, host.db.engine(), terminal_no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;
+    if locked.open_batch_no != observed {
+        drop(tx);
+        return summary(
+            host,
+            call,
+            terminal_no,
+            Some(observed),
+            Some(locked.open_batch_no),
+        )
+        .await;
+    }
+    let mut batch = batches::ensure_batch(
+        &mut tx,
+        terminal_no,
+        observed,
+        &merchant.merchant_no,
+        cur,
+        now,
+    )
+    .await?;
+    let txs = batches::txs_of_batch(&mut tx, terminal_no, observed).await?;
+    totals(&mut batch, &txs);
+    let close_day = parse_date(&host.settings.calendar.business_date(now))
+        .map_err(|e| ServiceError::Internal(e.into()))?;
+    // Per payment date: (gross, commission, count).
+    let mut payments: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    let (mut sales, mut fees, mut refunds) = (0i64, 0i64, 0i64);
+    for t in txs.iter().filter(|t| t.status != "Voided") {
+        let card_type = CardType::parse(&t.card_type).unwrap_or(CardType::Debit);
+        let network = Network::parse(&t.network).unwrap_or(Network::OnUs);
+        let installments = u8::try_from(t.installment_count).unwrap_or(1);
+        let rate = match_rate(&rates, card_type, network, installments);
+        let value_days = rate.map_or(DEFAULT_VALUE_DAYS, |r| r.value_days);
+        let pay_day = format_date(close_day + chrono::Duration::days(i64::from(value_days)));
+        let (fee, gross) = if t.transaction_type == "Refund" {
+            refunds += t.amount;
+            (0, -t.amount)
+        } else {
+            let fee = rate.map_or(0, |r| commission(t.amount, r));
+            sales += t.amount;
+            fees += fee;
+            (fee, t.amount)
+        };
+        batches::settle_tx(&mut tx, t.process_id, fee, gross - fee, &pay_day).await?;
+        let entry = payments.entry(pay_day).or_default();
+        entry.0 += gross;
+        entry.1 += fee;
+        entry.2 += 1;
+    }
+    let payable = format!("MerchantPayable:{}:{cur}", merchant.merchant_no);
+    let accounts = [
+        host_ledger("OnUsClearing", cur),
+        payable.clone(),
+        host_ledger("AcquirerFeeIncome", cur),
+    ];
+    for a in &accounts {
+        ledger::ensure_account(&mut tx, a, cur, now).await?;
+    }
+    if sales > 0 || refunds > 0 {
+        let entries = [
+            (accounts[0].as_str(), refunds - sales, cur),
+            (payable.as_str(), sales - fees - refunds, cur),
+            (accounts[2].as_str(), fees, cur),
+        ];
+        ledger::post_transfer(
+            &mut tx,
+            transfer_id,
+            process_id,
+            "BatchClose",
+            &entries,
+            now,
+        )
+        .await?;
+    }
+    for (day, (gross, fee, count)) in &payments {
+        batches::add_payment(
+            &mut tx,
+            &merchant.merchant_no,
+            day,
+            cur,
+            *gross,
+            *fee,
+            *count,
+        )
+        .await?;
+    }
+    batch.status = "Closed".into();
+    batch.close_date = Some(now);
+    batches::close_batch(&mut tx, &batch).await?;
+    batches::next_batch(&mut tx, terminal_no, observed).await?;
+    audit::success(&mut tx, host, call, &format!("{terminal_no}/{observed}")).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(BatchSummary {
+        batch,
+        currency,
+        next_batch_no: Some(observed + 1),
+    })
+}
+
+/// `GetPosBatchSummary`: the open batch by default.
+pub async fn summary(
+    host: &Host,
+    call: &Call,
+    terminal_no: &str,
+    batch_no: Option<i64>,
+    next: Option<i64>,
+) -> Result<BatchSummary, ServiceError> {
+    let (terminal, merchant) = terminal_and_merchant(host, call, terminal_no).await?;
+    let batch_no = batch_no.unwrap_or(terminal.open_batch_no);
+    if batch_no < 1 || batch_no > terminal.open_batch_no {
+        return Err(ServiceError::NotFound(format!(
+            "Terminal {terminal_no} has no batch {batch_no}."
+        )));
+    }
+    let currency = currency_of(&merchant);
+    let mut batch = match batches::batch(host.db.reader(), terminal_no, batch_no).await? {
+        Some(b) => b,
+        None => BatchRow {
+            terminal_no: terminal_no.to_owned(),
+            batch_no,
+            merchant_no: merchant.merchant_no.clone(),
+            status: "Open".into(),
+            open_date: terminal.created_at,
+            currency: i64::from(currency.numeric()),
+            ..Default::default()
+        },
+    };
+    if batch.status == "Open" {
+        let (txs, _) =
+            batches::txs_page(host.db.reader(), terminal_no, batch_no, 0, i64::MAX).await?;
+        totals(&mut batch, &txs);
+    }
+    Ok(BatchSummary {
+        batch,
+        currency,
+        next_batch_no: next,
+    })
+}
+
+/// `GetPosBatchDetail`: a page of a batch's transactions.
+pub async fn detail(
+    host: &Host,
+    call: &Call,
+    terminal_no: &str,
+    batch_no: Option<i64>,
+    page: Option<&str>,
+    size: Option<&str>,
+) -> Result<(crate::money::reports::Page<BatchTxRow>, Currency), ServiceError> {
+    let (terminal, merchant) = terminal_and_merchant(host, call, terminal_no).await?;
+    let (page, page_size) = crate::money::reports::paging(page, size)?;
+    let batch_no = batch_no.unwrap_or(terminal.open_batch_no);
+    let (items, total) = batches::txs_page(
+        host.db.reader(),
+        terminal_no,
+        batch_no,
+        (page - 1) * page_size,
+        page_size,
+    )
+    .await?;
+    Ok((
+        crate::money::reports::Page {
+            items,
+            page,
+            page_size,
+            total,
+        },
+        currency_of(&merchant),
+    ))
+}

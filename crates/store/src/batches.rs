@@ -1,0 +1,244 @@
+//! POS batches, batch transactions and merchant payments.
+
+use sqlx::{AnyPool, FromRow};
+
+use crate::{StoreError, Tx};
+
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct BatchRow {
+    pub terminal_no: String,
+    pub batch_no: i64,
+    pub merchant_no: String,
+    pub status: String,
+    pub open_date: i64,
+    pub close_date: Option<i64>,
+    pub currency: i64,
+    pub sale_count: i64,
+    pub sale_amount: i64,
+    pub refund_count: i64,
+    pub refund_amount: i64,
+    pub void_count: i64,
+    pub void_amount: i64,
+}
+
+const BATCH_COLUMNS: &str =
+    "terminal_no, batch_no, merchant_no, status, open_date, close_date, currency, sale_count, \
+    sale_amount, refund_count, refund_amount, void_count, void_amount";
+
+/// The batch row, created open when it does not exist yet.
+pub async fn ensure_batch(
+    tx: &mut Tx,
+    terminal_no: &str,
+    batch_no: i64,
+    merchant_no: &str,
+    currency: i64,
+    now_ms: i64,
+) -> Result<BatchRow, StoreError> {
+    sqlx::query(
+        "INSERT INTO pos_batches (terminal_no, batch_no, merchant_no, status, open_date, currency) VALUES ($1, $2, $3, 'Open', $4, $5) \
+         ON CONFLICT (terminal_no, batch_no) DO NOTHING",
+    )
+    .bind(terminal_no)
+    .bind(batch_no)
+    .bind(merchant_no)
+    .bind(now_ms)
+    .bind(currency)
+    .execute(&mut **tx)
+    .await?;
+    Ok(sqlx::query_as(&format!(
+        "SELECT {BATCH_COLUMNS} FROM pos_batches WHERE terminal_no = $1 AND batch_no = $2"
+    ))
+    .bind(terminal_no)
+    .bind(batch_no)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+pub async fn batch(
+    pool: &AnyPool,
+    terminal_no: &str,
+    batch_no: i64,
+) -> Result<Option<BatchRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {BATCH_COLUMNS} FROM pos_batches WHERE terminal_no = $1 AND batch_no = $2"
+    ))
+    .bind(terminal_no)
+    .bind(batch_no)
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub async fn close_batch(tx: &mut Tx, b: &BatchRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE pos_batches SET status = 'Closed', close_date = $3, sale_count = $4, sale_amount = $5, refund_count = $6, \
+         refund_amount = $7, void_count = $8, void_amount = $9 WHERE terminal_no = $1 AND batch_no = $2",
+    )
+    .bind(&b.terminal_no)
+    .bind(b.batch_no)
+    .bind(b.close_date)
+    .bind(b.sale_count)
+    .bind(b.sale_amount)
+    .bind(b.refund_count)
+    .bind(b.refund_amount)
+    .bind(b.void_count)
+    .bind(b.void_amount)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn next_batch(tx: &mut Tx, terminal_no: &str, batch_no: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE terminals SET open_batch_no = $2 WHERE terminal_no = $1")
+        .bind(terminal_no)
+        .bind(batch_no + 1)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct BatchTxRow {
+    pub process_id: i64,
+    pub terminal_no: String,
+    pub batch_no: i64,
+    pub merchant_no: String,
+    pub order_id: Option<String>,
+    pub transaction_type: String,
+    pub amount: i64,
+    pub currency: i64,
+    pub masked_card_no: String,
+    pub auth_code: String,
+    pub rrn: String,
+    pub installment_count: i64,
+    pub card_type: String,
+    pub network: String,
+    pub status: String,
+    pub created_at: i64,
+    pub commission: Option<i64>,
+    pub net: Option<i64>,
+    pub payment_date: Option<String>,
+}
+
+const TX_COLUMNS: &str = "process_id, terminal_no, batch_no, merchant_no, order_id, transaction_type, amount, currency, \
+    masked_card_no, auth_code, rrn, installment_count, card_type, network, status, created_at, commission, net, payment_date";
+
+pub async fn insert_tx(tx: &mut Tx, t: &BatchTxRow) -> Result<(), StoreError> {
+    let placeholders: Vec<String> = (1..=19).map(|i| format!("${i}")).collect();
+    sqlx::query(&format!(
+        "INSERT INTO batch_transactions ({TX_COLUMNS}) VALUES ({})",
+        placeholders.join(", ")
+    ))
+    .bind(t.process_id)
+    .bind(&t.terminal_no)
+    .bind(t.batch_no)
+    .bind(&t.merchant_no)
+    .bind(t.order_id.as_deref())
+    .bind(&t.transaction_type)
+    .bind(t.amount)
+    .bind(t.currency)
+    .bind(&t.masked_card_no)
+    .bind(&t.auth_code)
+    .bind(&t.rrn)
+    .bind(t.installment_count)
+    .bind(&t.card_type)
+    .bind(&t.network)
+    .bind(&t.status)
+    .bind(t.created_at)
+    .bind(t.commission)
+    .bind(t.net)
+    .bind(t.payment_date.as_deref())
+    .execute(&mut **tx)
+    .await
+    .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+pub async fn txs_of_batch(
+    tx: &mut Tx,
+    terminal_no: &str,
+    batch_no: i64,
+) -> Result<Vec<BatchTxRow>, StoreError> {
+    Ok(sqlx::query_as(&format!("SELECT {TX_COLUMNS} FROM batch_transactions WHERE terminal_no = $1 AND batch_no = $2 ORDER BY process_id"))
+        .bind(terminal_no)
+        .bind(batch_no)
+        .fetch_all(&mut **tx)
+        .await?)
+}
+
+pub async fn txs_page(
+    pool: &AnyPool,
+    terminal_no: &str,
+    batch_no: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<BatchTxRow>, i64), StoreError> {
+    let rows = sqlx::query_as(&format!(
+        "SELECT {TX_COLUMNS} FROM batch_transactions WHERE terminal_no = $1 AND batch_no = $2 ORDER BY process_id LIMIT $3 OFFSET $4"
+    ))
+    .bind(terminal_no)
+    .bind(batch_no)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let (total,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM batch_transactions WHERE terminal_no = $1 AND batch_no = $2",
+    )
+    .bind(terminal_no)
+    .bind(batch_no)
+    .fetch_one(pool)
+    .await?;
+    Ok((rows, total))
+}
+
+pub async fn settle_tx(
+    tx: &mut Tx,
+    process_id: i64,
+    commission: i64,
+    net: i64,
+    payment_date: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE batch_transactions SET commission = $2, net = $3, payment_date = $4 WHERE process_id = $1")
+        .bind(process_id)
+        .bind(commission)
+        .bind(net)
+        .bind(payment_date)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Adds a closed batch's share to the merchant's payment of `payment_date`.
+pub async fn add_payment(
+    tx: &mut Tx,
+    merchant_no: &str,
+    payment_date: &str,
+    currency: i64,
+    gross: i64,
+    commission: i64,
+    count: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO merchant_payments (merchant_no, payment_date, currency, gross_amount, commission_amount, net_amount, transaction_count, status) \
+         VALUES ($1, $2, $3, 0, 0, 0, 0, 'Pending') ON CONFLICT (merchant_no, payment_date, currency) DO NOTHING",
+    )
+    .bind(merchant_no)
+    .bind(payment_date)
+    .bind(currency)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE merchant_payments SET gross_amount = gross_amount + $4, commission_amount = commission_amount + $5, \
+         net_amount = net_amount + $4 - $5, transaction_count = transaction_count + $6 \
+         WHERE merchant_no = $1 AND payment_date = $2 AND currency = $3",
+    )
+    .bind(merchant_no)
+    .bind(payment_date)
+    .bind(currency)
+    .bind(gross)
+    .bind(commission)
+    .bind(count)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
