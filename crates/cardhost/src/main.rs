@@ -176,6 +176,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!(file = %config.sms_log_file.display(), "CARDHOST_SMS_LOG_SECRETS is on: PINs and one-time codes are written in clear (development only)");
     }
     tokio::spawn(cardhost_service::notify::run_sender(host.clone()));
+    tokio::spawn(cardhost_service::acquirer::payments::run_daily(
+        host.clone(),
+    ));
+
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await

@@ -108,7 +108,11 @@ digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyy
                 crate::acquirer::batches::get_pos_batch_summary,
         crate::acquirer::batches::get_pos_batch_detail,
         crate::acquirer::batches::close_pos_batch,
+                crate::acquirer::payments::get_merchant_payment_summary,
+        crate::acquirer::payments::get_merchant_payment_detail,
+        crate::acquirer::payments::run_settlement,
         crate::admin::check_ledger,
+
         crate::ops::health,
     ),
     components(schemas(WireFieldError)),

@@ -362,6 +362,21 @@ fn routes() -> Routes {
         post(crate::acquirer::batches::close_pos_batch),
     )
     .op(
+        "GetMerchantPaymentSummary",
+        "/api/Integration/GetMerchantPaymentSummary",
+        get(crate::acquirer::payments::get_merchant_payment_summary),
+    )
+    .op(
+        "GetMerchantPaymentDetail",
+        "/api/Integration/GetMerchantPaymentDetail",
+        get(crate::acquirer::payments::get_merchant_payment_detail),
+    )
+    .op(
+        "RunSettlement",
+        "/api/Admin/RunSettlement",
+        post(crate::acquirer::payments::run_settlement),
+    )
+    .op(
         "CheckLedger",
         "/api/Admin/CheckLedger",
         get(crate::admin::check_ledger),

@@ -242,3 +242,96 @@ pub async fn add_payment(
     .await?;
     Ok(())
 }
+
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct PaymentRow {
+    pub merchant_no: String,
+    pub payment_date: String,
+    pub currency: i64,
+    pub gross_amount: i64,
+    pub commission_amount: i64,
+    pub net_amount: i64,
+    pub transaction_count: i64,
+    pub status: String,
+    pub paid_at: Option<i64>,
+}
+
+const PAYMENT_COLUMNS: &str =
+    "merchant_no, payment_date, currency, gross_amount, commission_amount, net_amount, \
+    transaction_count, status, paid_at";
+
+/// A merchant's payments with value dates in `[start, end]` (`yyyyMMdd` compares as text).
+pub async fn payments_between(
+    pool: &AnyPool,
+    merchant_no: &str,
+    start: &str,
+    end: &str,
+) -> Result<Vec<PaymentRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {PAYMENT_COLUMNS} FROM merchant_payments WHERE merchant_no = $1 AND payment_date >= $2 AND payment_date <= $3 \
+         ORDER BY payment_date, currency"
+    ))
+    .bind(merchant_no)
+    .bind(start)
+    .bind(end)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The transactions a merchant is paid for on `payment_date`, paged.
+pub async fn payment_txs(
+    pool: &AnyPool,
+    merchant_no: &str,
+    payment_date: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<BatchTxRow>, i64), StoreError> {
+    let rows = sqlx::query_as(&format!(
+        "SELECT {TX_COLUMNS} FROM batch_transactions WHERE merchant_no = $1 AND payment_date = $2 ORDER BY process_id LIMIT $3 OFFSET $4"
+    ))
+    .bind(merchant_no)
+    .bind(payment_date)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let (total,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM batch_transactions WHERE merchant_no = $1 AND payment_date = $2",
+    )
+    .bind(merchant_no)
+    .bind(payment_date)
+    .fetch_one(pool)
+    .await?;
+    Ok((rows, total))
+}
+
+/// Pending payments whose date has come.
+pub async fn due_payments(tx: &mut Tx, as_of: &str) -> Result<Vec<PaymentRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {PAYMENT_COLUMNS} FROM merchant_payments WHERE status = 'Pending' AND payment_date <= $1 ORDER BY merchant_no, payment_date, currency"
+    ))
+    .bind(as_of)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+pub async fn count_due(pool: &AnyPool, as_of: &str) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM merchant_payments WHERE status = 'Pending' AND payment_date <= $1",
+    )
+    .bind(as_of)
+    .fetch_one(pool)
+    .await?;
+    Ok(n)
+}
+
+pub async fn mark_paid(tx: &mut Tx, p: &PaymentRow, now_ms: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE merchant_payments SET status = 'Paid', paid_at = $4 WHERE merchant_no = $1 AND payment_date = $2 AND currency = $3")
+        .bind(&p.merchant_no)
+        .bind(&p.payment_date)
+        .bind(p.currency)
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -311,3 +311,145 @@ async fn an_empty_batch_closes_and_concurrent_closes_close_once() {
         .await;
     assert_result(status, &body, 403, 6);
 }
+
+#[tokio::test]
+async fn merchant_payments_are_reported_and_settled_when_due() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let debit = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
+    load(&app, &s.issuer, &debit, "1000.00", "L1").await;
+    let credit = issue(&app, &s.issuer, "Credit", json!({"IsVirtual": true})).await;
+    let first = sale(&app, &s, &debit, "o1", "100.00", 1).await;
+    sale(&app, &s, &debit, "o2", "50.00", 1).await;
+    sale(&app, &s, &credit, "o3", "200.00", 4).await;
+    let refund = send(
+        &app,
+        &s.issuer,
+        &debit,
+        "r1",
+        "20.00",
+        json!({"TransactionType": "Refund", "OriginalProcessId": first}),
+    )
+    .await;
+    let rid: i64 = refund["ResultObject"]["ProcessId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    cardhost_service::acquirer::batches::record_on_us(&app.host, &s.terminal, rid, None, 1)
+        .await
+        .unwrap();
+    app.post(
+        "/api/Integration/ClosePosBatch",
+        &s.acquirer,
+        json!({"TerminalNo": s.terminal}),
+    )
+    .await;
+
+    let (_, summary) = app
+        .get(
+            "/api/Integration/GetMerchantPaymentSummary?MerchantNo=555",
+            &s.acquirer,
+        )
+        .await;
+    let items = summary["ResultObject"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2);
+    // 100.00 → 1.60, 50.00 → 0.85 (1.50 % + 0.10); the refund takes 20.00 off gross and net.
+    assert_eq!(items[0]["PaymentDate"], "20260303");
+    assert_eq!(
+        (
+            items[0]["GrossAmount"].to_string(),
+            items[0]["CommissionAmount"].to_string(),
+            items[0]["NetAmount"].to_string()
+        ),
+        ("130.00".into(), "2.45".into(), "127.55".into())
+    );
+    assert_eq!(
+        (
+            items[0]["TransactionCount"].clone(),
+            items[0]["PaymentStatus"].clone()
+        ),
+        (json!(3), json!("Pending"))
+    );
+    assert_eq!(items[1]["PaymentDate"], "20260401");
+    assert_eq!(
+        (
+            items[1]["GrossAmount"].to_string(),
+            items[1]["CommissionAmount"].to_string(),
+            items[1]["NetAmount"].to_string()
+        ),
+        ("200.00".into(), "4.00".into(), "196.00".into())
+    );
+    let (_, detail) = app
+        .get(
+            "/api/Integration/GetMerchantPaymentDetail?MerchantNo=555&PaymentDate=20260303",
+            &s.acquirer,
+        )
+        .await;
+    let rows = detail["ResultObject"]["Items"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 3);
+    let gross: Vec<String> = rows.iter().map(|r| r["GrossAmount"].to_string()).collect();
+    assert_eq!(gross, ["100.00", "50.00", "-20.00"]);
+    assert_eq!(
+        (
+            rows[0]["NetAmount"].to_string(),
+            rows[0]["Network"].clone(),
+            rows[0]["TerminalNo"].clone()
+        ),
+        ("98.40".into(), json!("OnUs"), json!("VPOS0555"))
+    );
+
+    let admin = app.admin_token().await;
+    let settle = |as_of: &str| {
+        app.post(
+            "/api/Admin/RunSettlement",
+            &admin,
+            json!({"AsOfDate": as_of}),
+        )
+    };
+    let (_, body) = settle("20260302").await;
+    assert_eq!(
+        body["ResultObject"]["PaymentsPosted"], 0,
+        "nothing is due on the close date"
+    );
+    let (_, body) = settle("20260303").await;
+    assert_eq!(
+        (
+            body["ResultObject"]["MerchantsPaid"].clone(),
+            body["ResultObject"]["PaymentsPosted"].clone()
+        ),
+        (json!(1), json!(1))
+    );
+    assert_eq!(body["ResultObject"]["Amount"].to_string(), "127.55");
+    let (_, body) = settle("20260303").await;
+    assert_eq!(body["ResultObject"]["PaymentsPosted"], 0, "paid once");
+    let (_, summary) = app.get("/api/Integration/GetMerchantPaymentSummary?MerchantNo=555&StartDate=20260301&EndDate=20260331", &s.acquirer).await;
+    assert_eq!(
+        summary["ResultObject"].as_array().unwrap().len(),
+        1,
+        "the date filter"
+    );
+    assert_eq!(summary["ResultObject"][0]["PaymentStatus"], "Paid");
+    let (_, body) = settle("20260401").await;
+    assert_eq!(body["ResultObject"]["Amount"].to_string(), "196.00");
+    let db = app.db().await;
+    let (payable,): (i64,) = sqlx::query_as(
+        "SELECT balance FROM ledger_accounts WHERE ledger_account = 'MerchantPayable:555:949'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(payable, 0, "everything owed was paid out");
+    let (payout,): (i64,) = sqlx::query_as(
+        "SELECT balance FROM ledger_accounts WHERE ledger_account = 'MerchantPayout:949'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(payout, 12755 + 19600);
+    let (status, body) = app
+        .post("/api/Admin/RunSettlement", &s.acquirer, json!({}))
+        .await;
+    assert_result(status, &body, 403, 6);
+    ledger_ok(&app).await;
+}

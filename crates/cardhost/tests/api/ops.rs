@@ -54,7 +54,7 @@ async fn metrics_count_requests_per_operation_and_result() {
 }
 
 /// Every operation the host serves: (path, method, operation id).
-const OPERATIONS: [(&str, &str, &str); 61] = [
+const OPERATIONS: [(&str, &str, &str); 64] = [
     ("/api/Auth/Token", "post", "Token"),
     ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
     ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),
@@ -252,6 +252,17 @@ const OPERATIONS: [(&str, &str, &str); 61] = [
         "GetPosBatchDetail",
     ),
     ("/api/Integration/ClosePosBatch", "post", "ClosePosBatch"),
+    (
+        "/api/Integration/GetMerchantPaymentSummary",
+        "get",
+        "GetMerchantPaymentSummary",
+    ),
+    (
+        "/api/Integration/GetMerchantPaymentDetail",
+        "get",
+        "GetMerchantPaymentDetail",
+    ),
+    ("/api/Admin/RunSettlement", "post", "RunSettlement"),
 ];
 
 #[tokio::test]

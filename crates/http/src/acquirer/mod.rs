@@ -2,5 +2,6 @@
 
 pub mod batches;
 pub mod merchants;
+pub mod payments;
 
 pub mod profiles;

@@ -2,6 +2,7 @@
 
 pub mod batches;
 pub mod merchants;
+pub mod payments;
 pub mod profiles;
 
 pub use cardhost_store::merchants::{MerchantFilter, MerchantRow, TerminalFilter, TerminalRow};

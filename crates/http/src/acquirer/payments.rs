@@ -1,0 +1,197 @@
+//! Merchant payments and settlement.
+
+use axum::extract::State;
+use cardhost_domain::Currency;
+use cardhost_service::acquirer::payments as svc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::envelope::{ok, ApiResult, Envelope};
+use crate::extract::{Authed, JsonBody, Params};
+use crate::router::{audited, AppState};
+use crate::wire::MoneyOut;
+
+fn currency(n: i64) -> Currency {
+    u16::try_from(n)
+        .ok()
+        .and_then(Currency::from_numeric)
+        .unwrap_or(Currency::TRY)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct PaymentItem {
+    /// yyyyMMdd: the batch close date + ValueDays.
+    pub payment_date: String,
+    pub gross_amount: MoneyOut,
+    pub commission_amount: MoneyOut,
+    pub net_amount: MoneyOut,
+    pub transaction_count: i64,
+    pub currency: u16,
+    /// Pending or Paid.
+    pub payment_status: String,
+}
+
+/// What closed batches owe a merchant, per value date in [StartDate, EndDate].
+#[utoipa::path(get, path = "/api/Integration/GetMerchantPaymentSummary", tag = "Acquirer: batches", operation_id = "GetMerchantPaymentSummary", security(("token" = [])),
+    params(("MerchantNo" = String, Query, description = "The merchant"), ("StartDate" = Option<String>, Query, description = "First value date, yyyyMMdd"),
+        ("EndDate" = Option<String>, Query, description = "Last value date, yyyyMMdd")),
+    responses((status = 200, description = "Result 0 (a list, possibly empty); 1 bad dates; 6 another merchant's", body = Envelope<Vec<PaymentItem>>)))]
+pub async fn get_merchant_payment_summary(
+    State(state): State<AppState>,
+    authed: Authed,
+    params: Params,
+) -> ApiResult {
+    let call = authed.call("GetMerchantPaymentSummary");
+    let rows = svc::summary(
+        &state.host,
+        &call,
+        params.get("MerchantNo").unwrap_or(""),
+        params.get("StartDate"),
+        params.get("EndDate"),
+    )
+    .await?;
+    let items: Vec<PaymentItem> = rows
+        .into_iter()
+        .map(|p| {
+            let cur = currency(p.currency);
+            let m = |minor| MoneyOut {
+                minor,
+                currency: cur,
+            };
+            PaymentItem {
+                payment_date: p.payment_date,
+                gross_amount: m(p.gross_amount),
+                commission_amount: m(p.commission_amount),
+                net_amount: m(p.net_amount),
+                transaction_count: p.transaction_count,
+                currency: cur.numeric(),
+                payment_status: p.status,
+            }
+        })
+        .collect();
+    Ok(ok(items))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct PaymentTransaction {
+    pub process_id: String,
+    pub terminal_no: String,
+    pub batch_no: i64,
+    pub transaction_type: String,
+    pub gross_amount: MoneyOut,
+    pub commission_amount: MoneyOut,
+    pub net_amount: MoneyOut,
+    pub installment_count: i64,
+    pub card_type: String,
+    /// OnUs or OffUs.
+    pub network: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct PaymentDetailPage {
+    pub items: Vec<PaymentTransaction>,
+    pub page: i64,
+    pub page_size: i64,
+    pub total_count: i64,
+}
+
+/// The transactions a merchant is paid for on one value date (a refund's gross is negative).
+#[utoipa::path(get, path = "/api/Integration/GetMerchantPaymentDetail", tag = "Acquirer: batches", operation_id = "GetMerchantPaymentDetail", security(("token" = [])),
+    params(("MerchantNo" = String, Query, description = "The merchant"), ("PaymentDate" = String, Query, description = "The value date, yyyyMMdd"),
+        ("Page" = Option<i64>, Query, description = "From 1"), ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
+    responses((status = 200, description = "Result 0; 1 bad date or paging; 6 another merchant's", body = Envelope<PaymentDetailPage>)))]
+pub async fn get_merchant_payment_detail(
+    State(state): State<AppState>,
+    authed: Authed,
+    params: Params,
+) -> ApiResult {
+    let call = authed.call("GetMerchantPaymentDetail");
+    let page = svc::detail(
+        &state.host,
+        &call,
+        params.get("MerchantNo").unwrap_or(""),
+        params.get("PaymentDate"),
+        params.get("Page"),
+        params.get("PageSize"),
+    )
+    .await?;
+    Ok(ok(PaymentDetailPage {
+        items: page
+            .items
+            .into_iter()
+            .map(|t| {
+                let cur = currency(t.currency);
+                let m = |minor| MoneyOut {
+                    minor,
+                    currency: cur,
+                };
+                let gross = if t.transaction_type == "Refund" {
+                    -t.amount
+                } else {
+                    t.amount
+                };
+                let fee = t.commission.unwrap_or(0);
+                PaymentTransaction {
+                    process_id: t.process_id.to_string(),
+                    terminal_no: t.terminal_no,
+                    batch_no: t.batch_no,
+                    transaction_type: t.transaction_type,
+                    gross_amount: m(gross),
+                    commission_amount: m(fee),
+                    net_amount: m(t.net.unwrap_or(gross - fee)),
+                    installment_count: t.installment_count,
+                    card_type: t.card_type,
+                    network: t.network,
+                }
+            })
+            .collect(),
+        page: page.page,
+        page_size: page.page_size,
+        total_count: page.total,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct SettlementRequest {
+    /// yyyyMMdd; default today (business time zone).
+    #[schema(example = "20260303")]
+    pub as_of_date: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct SettlementResult {
+    pub merchants_paid: i64,
+    pub payments_posted: i64,
+    pub amount: MoneyOut,
+}
+
+/// Pay every pending merchant payment dated AsOfDate or earlier (MerchantPayable
+/// → MerchantPayout) and mark it Paid. The server also runs this daily.
+#[utoipa::path(post, path = "/api/Admin/RunSettlement", tag = "Operations", operation_id = "RunSettlement",
+    request_body = SettlementRequest, security(("token" = [])),
+    responses((status = 200, description = "Result 0; 1 bad date; 6 without the admin scope", body = Envelope<SettlementResult>)))]
+pub async fn run_settlement(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
+    let call = authed.call("RunSettlement");
+    audited(&state, &call, async {
+        let r: SettlementRequest = body.parse()?;
+        let s = svc::run_settlement(&state.host, &call, r.as_of_date.as_deref()).await?;
+        Ok(ok(SettlementResult {
+            merchants_paid: s.merchants_paid,
+            payments_posted: s.payments_posted,
+            amount: MoneyOut {
+                minor: s.amount,
+                currency: s.currency.unwrap_or(Currency::TRY),
+            },
+        }))
+    })
+    .await
+}

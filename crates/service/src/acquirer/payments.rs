@@ -1,0 +1,166 @@
+//! Merchant payments: what closed batches owe merchants per value date, and
+//! settlement, which pays what has come due.
+
+use cardhost_domain::date::{format_date, parse_date};
+use cardhost_domain::Currency;
+use cardhost_store::batches::{self, BatchTxRow, PaymentRow};
+use cardhost_store::{ledger, StoreError};
+
+use super::merchants::check_access;
+use crate::caller::{Caller, Scope, Scopes};
+use crate::host::{Call, Host};
+use crate::money::reports::{paging, Page};
+use crate::{audit, ServiceError};
+
+fn date_or(field: &str, text: Option<&str>, default: &str) -> Result<String, ServiceError> {
+    match text.filter(|t| !t.is_empty()) {
+        Some(t) => parse_date(t)
+            .map(format_date)
+            .map_err(|m| ServiceError::field(field, m)),
+        None => Ok(default.to_owned()),
+    }
+}
+
+/// `GetMerchantPaymentSummary`: payments by value date in `[start, end]`.
+pub async fn summary(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+    start: Option<&str>,
+    end: Option<&str>,
+) -> Result<Vec<PaymentRow>, ServiceError> {
+    if merchant_no.is_empty() {
+        return Err(ServiceError::field("MerchantNo", "is required"));
+    }
+    check_access(call, merchant_no)?;
+    let start = date_or("StartDate", start, "00000101")?;
+    let end = date_or("EndDate", end, "99991231")?;
+    Ok(batches::payments_between(host.db.reader(), merchant_no, &start, &end).await?)
+}
+
+/// `GetMerchantPaymentDetail`: the transactions paid on one value date.
+pub async fn detail(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+    payment_date: Option<&str>,
+    page: Option<&str>,
+    size: Option<&str>,
+) -> Result<Page<BatchTxRow>, ServiceError> {
+    if merchant_no.is_empty() {
+        return Err(ServiceError::field("MerchantNo", "is required"));
+    }
+    check_access(call, merchant_no)?;
+    let day = payment_date
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| ServiceError::field("PaymentDate", "is required"))
+        .and_then(|d| {
+            parse_date(d)
+                .map(format_date)
+                .map_err(|m| ServiceError::field("PaymentDate", m))
+        })?;
+    let (page, page_size) = paging(page, size)?;
+    let (items, total) = batches::payment_txs(
+        host.db.reader(),
+        merchant_no,
+        &day,
+        (page - 1) * page_size,
+        page_size,
+    )
+    .await?;
+    Ok(Page {
+        items,
+        page,
+        page_size,
+        total,
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Settlement {
+    pub merchants_paid: i64,
+    pub payments_posted: i64,
+    pub amount: i64,
+    pub currency: Option<Currency>,
+}
+
+/// Pays every pending payment whose date is `as_of` or earlier:
+/// MerchantPayable → MerchantPayout for its net, one transfer each. Running it
+/// again pays nothing twice.
+pub async fn run_settlement(
+    host: &Host,
+    call: &Call,
+    as_of: Option<&str>,
+) -> Result<Settlement, ServiceError> {
+    call.caller.require(Scope::Admin)?;
+    let today = host.settings.calendar.business_date(host.clock.now_ms());
+    let as_of = date_or("AsOfDate", as_of, &today)?;
+    let due = batches::count_due(host.db.reader(), &as_of).await?;
+    if due == 0 {
+        return Ok(Settlement::default());
+    }
+    // Reserved before the write transaction (SQLite has one writer connection).
+    let first_process = ledger::reserve_ids(host.db.writer(), "process_id", due).await?;
+    let first_transfer = ledger::reserve_ids(host.db.writer(), "transfer_id", due).await?;
+    let now = host.clock.now_ms();
+    let mut tx = host.db.begin().await?;
+    let payments = batches::due_payments(&mut tx, &as_of).await?;
+    let mut out = Settlement::default();
+    let mut merchants: Vec<&str> = Vec::new();
+    for (i, p) in payments
+        .iter()
+        .take(usize::try_from(due).unwrap_or(0))
+        .enumerate()
+    {
+        let offset = i64::try_from(i).unwrap_or(0);
+        let payable = format!("MerchantPayable:{}:{}", p.merchant_no, p.currency);
+        let payout = crate::money::host_ledger("MerchantPayout", p.currency);
+        ledger::ensure_account(&mut tx, &payout, p.currency, now).await?;
+        let entries = [
+            (payable.as_str(), -p.net_amount, p.currency),
+            (payout.as_str(), p.net_amount, p.currency),
+        ];
+        ledger::post_transfer(
+            &mut tx,
+            first_transfer + offset,
+            first_process + offset,
+            "Settlement",
+            &entries,
+            now,
+        )
+        .await?;
+        batches::mark_paid(&mut tx, p, now).await?;
+        out.payments_posted += 1;
+        out.amount += p.net_amount;
+        out.currency = u16::try_from(p.currency)
+            .ok()
+            .and_then(Currency::from_numeric);
+        if !merchants.contains(&p.merchant_no.as_str()) {
+            merchants.push(&p.merchant_no);
+        }
+    }
+    out.merchants_paid = i64::try_from(merchants.len()).unwrap_or(0);
+    audit::success(&mut tx, host, call, &as_of).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(out)
+}
+
+/// The daily settlement inside the server: once an hour it pays what is due
+/// today (a run with nothing due does nothing).
+pub async fn run_daily(host: std::sync::Arc<Host>) {
+    let call = Call {
+        caller: Caller {
+            client_id: "system".into(),
+            scopes: Scopes::parse_list("admin").unwrap_or_default(),
+            merchant_no: None,
+        },
+        operation: "RunSettlement",
+        request_id: String::new(),
+    };
+    loop {
+        if let Err(err) = run_settlement(&host, &call, None).await {
+            tracing::error!(error = %err, "daily settlement failed; it runs again within the hour");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
+}
