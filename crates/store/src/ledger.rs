@@ -453,9 +453,38 @@ pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError
     for (p,) in declined_with {
         violations.push(format!("declined transaction {p} moved money"));
     }
+    let batch_drift: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT b.terminal_no, b.batch_no FROM pos_batches b WHERE b.status = 'Closed' AND ( \
+           b.sale_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
+             WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> 'Voided' AND t.transaction_type <> 'Refund') \
+           OR b.refund_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
+             WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> 'Voided' AND t.transaction_type = 'Refund') \
+           OR b.void_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
+             WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status = 'Voided'))",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (t, b) in batch_drift {
+        violations.push(format!(
+            "closed batch {t}/{b} has totals other than its transactions'"
+        ));
+    }
+    let payment_drift: Vec<(String, String)> = sqlx::query_as(
+        "SELECT p.merchant_no, p.payment_date FROM merchant_payments p WHERE p.net_amount <> p.gross_amount - p.commission_amount \
+           OR p.net_amount <> (SELECT CAST(COALESCE(SUM(t.net), 0) AS BIGINT) FROM batch_transactions t \
+             WHERE t.merchant_no = p.merchant_no AND t.payment_date = p.payment_date AND t.currency = p.currency)",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (m, d) in payment_drift {
+        violations.push(format!(
+            "merchant {m}'s payment of {d} is not gross − commission of its transactions"
+        ));
+    }
     let (accounts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ledger_accounts")
         .fetch_one(pool)
         .await?;
+
     let (entries,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ledger_entries")
         .fetch_one(pool)
         .await?;

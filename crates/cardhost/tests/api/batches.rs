@@ -229,6 +229,21 @@ async fn closing_a_batch_computes_commissions_payables_and_payment_dates() {
         (json!(2), json!(0))
     );
     ledger_ok(&app).await;
+    // CheckLedger notices a closed batch whose totals no longer match its transactions.
+    sqlx::query("UPDATE pos_batches SET sale_amount = sale_amount + 1 WHERE batch_no = 1")
+        .execute(&db)
+        .await
+        .unwrap();
+    let admin = app.admin_token().await;
+    let (_, check) = app.get("/api/Admin/CheckLedger", &admin).await;
+    assert_eq!(check["ResultObject"]["Ok"], false);
+    assert!(
+        check["ResultObject"]["Violations"][0]
+            .as_str()
+            .unwrap()
+            .contains("closed batch VPOS0555/1"),
+        "{check}"
+    );
 }
 
 #[tokio::test]
