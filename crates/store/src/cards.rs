@@ -146,11 +146,9 @@ fn bind_all<'q>(q: AnyQuery<'q>, c: &'q CardRow) -> AnyQuery<'q> {
 
 /// Inserts a card and returns its id.
 pub async fn insert(tx: &mut Tx, c: &CardRow) -> Result<i64, StoreError> {
-    let placeholders: Vec<String> = (1..=COLUMNS.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "INSERT INTO cards ({}) VALUES ({}) RETURNING card_id",
-        COLUMNS.join(", "),
-        placeholders.join(", ")
+        "{} RETURNING card_id",
+        crate::sql::insert("cards", &COLUMNS)
     );
     let (id,): (i64,) = bind_all(sqlx::query(&sql), c)
         .fetch_one(&mut **tx)
@@ -162,16 +160,7 @@ pub async fn insert(tx: &mut Tx, c: &CardRow) -> Result<i64, StoreError> {
 
 /// Writes every column of `c` back to its row.
 pub async fn update(tx: &mut Tx, c: &CardRow) -> Result<(), StoreError> {
-    let sets: Vec<String> = COLUMNS
-        .iter()
-        .enumerate()
-        .map(|(i, col)| format!("{col} = ${}", i + 1))
-        .collect();
-    let sql = format!(
-        "UPDATE cards SET {} WHERE card_id = ${}",
-        sets.join(", "),
-        COLUMNS.len() + 1
-    );
+    let sql = crate::sql::update_by_key("cards", &COLUMNS, "card_id");
     bind_all(sqlx::query(&sql), c)
         .bind(c.card_id)
         .execute(&mut **tx)

@@ -20,6 +20,7 @@ pub mod meta;
 pub mod outbox;
 pub mod pans;
 pub mod profiles;
+pub mod sql;
 
 pub use db::{Db, Engine, Tx};
 pub use error::StoreError;

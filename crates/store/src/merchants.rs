@@ -83,19 +83,8 @@ fn bind_merchant<'q>(q: AnyQuery<'q>, m: &'q MerchantRow) -> AnyQuery<'q> {
         .bind(m.updated_at)
 }
 
-fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 pub async fn insert_merchant(tx: &mut Tx, m: &MerchantRow) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO merchants ({}) VALUES ({})",
-        MERCHANT_COLUMNS.join(", "),
-        placeholders(MERCHANT_COLUMNS.len())
-    );
+    let sql = crate::sql::insert("merchants", &MERCHANT_COLUMNS);
     bind_merchant(sqlx::query(&sql), m)
         .execute(&mut **tx)
         .await
@@ -104,16 +93,7 @@ pub async fn insert_merchant(tx: &mut Tx, m: &MerchantRow) -> Result<(), StoreEr
 }
 
 pub async fn update_merchant(tx: &mut Tx, m: &MerchantRow) -> Result<(), StoreError> {
-    let sets: Vec<String> = MERCHANT_COLUMNS
-        .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(i, c)| format!("{c} = ${}", i + 1))
-        .collect();
-    let sql = format!(
-        "UPDATE merchants SET {} WHERE merchant_no = $1",
-        sets.join(", ")
-    );
+    let sql = crate::sql::update_by_first("merchants", &MERCHANT_COLUMNS);
     bind_merchant(sqlx::query(&sql), m)
         .execute(&mut **tx)
         .await?;
@@ -236,11 +216,7 @@ fn bind_terminal<'q>(q: AnyQuery<'q>, t: &'q TerminalRow) -> AnyQuery<'q> {
 }
 
 pub async fn insert_terminal(tx: &mut Tx, t: &TerminalRow) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO terminals ({}) VALUES ({})",
-        TERMINAL_COLUMNS.join(", "),
-        placeholders(TERMINAL_COLUMNS.len())
-    );
+    let sql = crate::sql::insert("terminals", &TERMINAL_COLUMNS);
     bind_terminal(sqlx::query(&sql), t)
         .execute(&mut **tx)
         .await
@@ -249,16 +225,7 @@ pub async fn insert_terminal(tx: &mut Tx, t: &TerminalRow) -> Result<(), StoreEr
 }
 
 pub async fn update_terminal(tx: &mut Tx, t: &TerminalRow) -> Result<(), StoreError> {
-    let sets: Vec<String> = TERMINAL_COLUMNS
-        .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(i, c)| format!("{c} = ${}", i + 1))
-        .collect();
-    let sql = format!(
-        "UPDATE terminals SET {} WHERE terminal_no = $1",
-        sets.join(", ")
-    );
+    let sql = crate::sql::update_by_first("terminals", &TERMINAL_COLUMNS);
     bind_terminal(sqlx::query(&sql), t)
         .execute(&mut **tx)
         .await?;
