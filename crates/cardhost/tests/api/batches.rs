@@ -265,6 +265,7 @@ async fn an_empty_batch_closes_and_concurrent_closes_close_once() {
         ),
         (json!(0), json!(1), json!(0))
     );
+    app.clock.advance(chrono::Duration::seconds(11));
     let mut tasks = Vec::new();
     for _ in 0..10 {
         let (base, http, token, terminal) = (
@@ -299,6 +300,31 @@ async fn an_empty_batch_closes_and_concurrent_closes_close_once() {
         )
         .await;
     assert_eq!(t["ResultObject"]["OpenBatchNo"], 3);
+    // An empty batch right after a close is a repeat; once 10 seconds have passed it closes.
+    let (_, again) = app
+        .post(
+            "/api/Integration/ClosePosBatch",
+            &s.acquirer,
+            json!({"TerminalNo": s.terminal}),
+        )
+        .await;
+    assert_eq!(again["ResultObject"]["BatchNo"], 2);
+    app.clock.advance(chrono::Duration::seconds(11));
+    let (_, later) = app
+        .post(
+            "/api/Integration/ClosePosBatch",
+            &s.acquirer,
+            json!({"TerminalNo": s.terminal}),
+        )
+        .await;
+    assert_eq!(
+        (
+            later["ResultObject"]["BatchNo"].clone(),
+            later["ResultObject"]["NextBatchNo"].clone()
+        ),
+        (json!(3), json!(4))
+    );
+
     let (_, body) = app
         .post(
             "/api/Integration/ClosePosBatch",

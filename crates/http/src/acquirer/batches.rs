@@ -177,7 +177,9 @@ pub struct CloseBatchRequest {
 /// Close the terminal's open batch: each transaction's commission from the fee
 /// profile in force now, its payment date (close date + ValueDays), and the
 /// postings to the merchant's payable. An empty batch closes too; two closes
-/// at once close once.
+/// at once close once (a close finding the new batch empty within 10 seconds
+/// of the previous close answers that close).
+
 #[utoipa::path(post, path = "/api/Integration/ClosePosBatch", tag = "Acquirer: batches", operation_id = "ClosePosBatch",
     request_body = CloseBatchRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 the closed batch with NextBatchNo; 2 no such terminal", body = Envelope<BatchSummaryResult>)))]

@@ -20,6 +20,9 @@ use crate::{audit, ServiceError};
 
 /// Value days when no fee profile applies: paid the business day after the close.
 pub const DEFAULT_VALUE_DAYS: u32 = 1;
+/// A close that finds the open batch empty this soon after the previous close
+/// is a repeat of it (a double submit), and answers that close.
+pub const REPEAT_CLOSE_WINDOW_MS: i64 = 10_000;
 
 /// Records an approved on-us card transaction of this host (a purchase or a
 /// completion as a sale, a refund as a refund) in the terminal's open batch.
@@ -198,6 +201,21 @@ pub async fn close(
         )
         .await;
     }
+    if observed > 1
+        && batches::txs_of_batch(&mut tx, terminal_no, observed)
+            .await?
+            .is_empty()
+    {
+        let previous = batches::batch(host.db.reader(), terminal_no, observed - 1).await?;
+        if previous
+            .and_then(|b| b.close_date)
+            .is_some_and(|at| now - at < REPEAT_CLOSE_WINDOW_MS)
+        {
+            drop(tx);
+            return summary(host, call, terminal_no, Some(observed - 1), Some(observed)).await;
+        }
+    }
+
     let mut batch = batches::ensure_batch(
         &mut tx,
         terminal_no,
