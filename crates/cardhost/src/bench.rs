@@ -192,10 +192,10 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
     let decided = stats.requests.load(Ordering::Relaxed);
     println!("approved purchases:  {approved} of {}", latencies.len());
     println!("elapsed:             {:.2} s", elapsed.as_secs_f64());
-    println!(
-        "throughput:          {:.0} approved purchases/s",
-        approved as f64 / elapsed.as_secs_f64()
-    );
+    // Integer arithmetic keeps the report free of floats (the throughput is a
+    // count per second; rounding down to the whole request is what it means).
+    let per_second = u128::try_from(approved).unwrap_or(0) * 1_000_000 / elapsed.as_micros().max(1);
+    println!("throughput:          {per_second} approved purchases/s");
     println!(
         "latency:             p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         percentile(&latencies, 50).as_secs_f64() * 1e3,
@@ -203,11 +203,14 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
         percentile(&latencies, 99).as_secs_f64() * 1e3,
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
+    let mean_tenths = decided * 10 / batches;
     println!(
-        "authorizer batches:  {batches} (mean {:.1} requests, largest {})",
-        decided as f64 / batches as f64,
+        "authorizer batches:  {batches} (mean {}.{} requests, largest {})",
+        mean_tenths / 10,
+        mean_tenths % 10,
         stats.largest_batch.load(Ordering::Relaxed)
     );
+
     println!(
         "memory:              {} MiB resident, {} MiB peak",
         memory_kib("VmRSS:") / 1024,
