@@ -108,6 +108,16 @@ pub fn declined<T: Serialize>(value: T, response_code: &str) -> Response {
     )
 }
 
+/// The answer to a check (`VerifyCard`, `CheckPin`, `ChangeCardPin`): `Result` 0
+/// when `response_code` is `00`, else `Result` 8 with the same `ResultObject`.
+pub fn verdict<T: Serialize>(value: T, response_code: &str) -> Response {
+    if response_code == cardhost_domain::response::APPROVED {
+        ok(value)
+    } else {
+        declined(value, response_code)
+    }
+}
+
 /// Any refusal or failure, already mapped to its code and HTTP status.
 #[derive(Debug)]
 pub struct ApiError {

@@ -97,12 +97,13 @@ pub async fn create_authorization(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("CreatePosAuthorizationProfile");
-    audited(&state, &call, async {
-        let r: AuthorizationProfileRequest = body.parse()?;
-        let profile_code = svc::create_authorization(&state.host, &call, r.into()).await?;
-        Ok(ok(ProfileCodeResult { profile_code }))
-    })
+    save_profile::<AuthorizationProfileRequest, AuthorizationProfile>(
+        &state,
+        &authed,
+        "CreatePosAuthorizationProfile",
+        body,
+        Save::Create,
+    )
     .await
 }
 
@@ -152,10 +153,41 @@ pub async fn update_authorization(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("UpdatePosAuthorizationProfile");
-    audited(&state, &call, async {
-        let r: AuthorizationProfileRequest = body.parse()?;
-        let profile_code = svc::update_authorization(&state.host, &call, r.into()).await?;
+    save_profile::<AuthorizationProfileRequest, AuthorizationProfile>(
+        &state,
+        &authed,
+        "UpdatePosAuthorizationProfile",
+        body,
+        Save::Update,
+    )
+    .await
+}
+
+#[derive(Clone, Copy)]
+enum Save {
+    Create,
+    Update,
+}
+
+/// A create or update of a profile of kind `P` from request `R`.
+async fn save_profile<R, P>(
+    state: &AppState,
+    authed: &Authed,
+    op: &'static str,
+    body: JsonBody,
+    how: Save,
+) -> ApiResult
+where
+    R: serde::de::DeserializeOwned + Into<P::Input>,
+    P: svc::ProfileDoc,
+{
+    let call = authed.call(op);
+    audited(state, &call, async {
+        let r: R = body.parse()?;
+        let profile_code = match how {
+            Save::Create => svc::create::<P>(&state.host, &call, r.into()).await?,
+            Save::Update => svc::update::<P>(&state.host, &call, r.into()).await?,
+        };
         Ok(ok(ProfileCodeResult { profile_code }))
     })
     .await
@@ -282,12 +314,13 @@ pub async fn create_fee(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("CreatePosFeeProfile");
-    audited(&state, &call, async {
-        let r: FeeProfileRequest = body.parse()?;
-        let profile_code = svc::create_fee(&state.host, &call, r.into()).await?;
-        Ok(ok(ProfileCodeResult { profile_code }))
-    })
+    save_profile::<FeeProfileRequest, FeeProfile>(
+        &state,
+        &authed,
+        "CreatePosFeeProfile",
+        body,
+        Save::Create,
+    )
     .await
 }
 
@@ -330,12 +363,13 @@ pub async fn update_fee(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("UpdatePosFeeProfile");
-    audited(&state, &call, async {
-        let r: FeeProfileRequest = body.parse()?;
-        let profile_code = svc::update_fee(&state.host, &call, r.into()).await?;
-        Ok(ok(ProfileCodeResult { profile_code }))
-    })
+    save_profile::<FeeProfileRequest, FeeProfile>(
+        &state,
+        &authed,
+        "UpdatePosFeeProfile",
+        body,
+        Save::Update,
+    )
     .await
 }
 
@@ -392,12 +426,13 @@ pub async fn create_commission(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("CreateCommissionProfile");
-    audited(&state, &call, async {
-        let r: CommissionProfileRequest = body.parse()?;
-        let profile_code = svc::create_commission(&state.host, &call, r.into()).await?;
-        Ok(ok(ProfileCodeResult { profile_code }))
-    })
+    save_profile::<CommissionProfileRequest, CommissionProfile>(
+        &state,
+        &authed,
+        "CreateCommissionProfile",
+        body,
+        Save::Create,
+    )
     .await
 }
 
@@ -433,12 +468,13 @@ pub async fn update_commission(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("UpdateCommissionProfile");
-    audited(&state, &call, async {
-        let r: CommissionProfileRequest = body.parse()?;
-        let profile_code = svc::update_commission(&state.host, &call, r.into()).await?;
-        Ok(ok(ProfileCodeResult { profile_code }))
-    })
+    save_profile::<CommissionProfileRequest, CommissionProfile>(
+        &state,
+        &authed,
+        "UpdateCommissionProfile",
+        body,
+        Save::Update,
+    )
     .await
 }
 

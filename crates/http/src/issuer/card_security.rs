@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::cards::card_key;
-use crate::envelope::{declined, ok, ApiResult, Envelope};
+use crate::envelope::{ok, verdict, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody};
 use crate::router::{audited, AppState};
 
@@ -63,11 +63,7 @@ pub async fn verify_card(
             response_message: response::message(out.response_code).to_owned(),
             cvv2_retry_count: out.retry_count,
         };
-        Ok(if out.passed() {
-            ok(result)
-        } else {
-            declined(result, out.response_code)
-        })
+        Ok(verdict(result, out.response_code))
     })
     .await
 }
@@ -232,11 +228,7 @@ pub async fn check_pin(State(state): State<AppState>, authed: Authed, body: Json
             response_message: response::message(out.response_code).to_owned(),
             pin_retry_count: out.retry_count,
         };
-        Ok(if out.passed() {
-            ok(result)
-        } else {
-            declined(result, out.response_code)
-        })
+        Ok(verdict(result, out.response_code))
     })
     .await
 }
@@ -291,11 +283,7 @@ pub async fn change_card_pin(
             response_code: out.response_code.to_owned(),
             response_message: response::message(out.response_code).to_owned(),
         };
-        Ok(if out.passed() {
-            ok(result)
-        } else {
-            declined(result, out.response_code)
-        })
+        Ok(verdict(result, out.response_code))
     })
     .await
 }

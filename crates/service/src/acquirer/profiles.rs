@@ -437,123 +437,140 @@ pub async fn load<T: for<'de> Deserialize<'de>>(
     serde_json::from_str(&body).map_err(|e| ServiceError::Internal(format!("profile {code}: {e}")))
 }
 
-fn default_authorization() -> AuthorizationProfile {
-    AuthorizationProfile {
-        profile_name: String::new(),
-        allowed_transaction_types: TRANSACTION_TYPES.iter().map(|t| (*t).to_owned()).collect(),
-        allow_foreign_cards: true,
-        allow_off_us_cards: true,
-        max_transaction_amount: None,
-        daily_amount_limit: None,
-        max_installment_count: DEFAULT_MAX_INSTALLMENTS,
-        refund_day_limit: None,
-        require_3d_secure: false,
-        currency: Currency::TRY.numeric(),
+/// One kind of profile: its stored document, its request, and its rules.
+pub trait ProfileDoc: Serialize + for<'de> Deserialize<'de> + Sync {
+    type Input: Sync;
+    const KIND: Kind;
+    /// The document a new profile starts from before the request applies.
+    fn starting() -> Self;
+    fn code(input: &Self::Input) -> &Option<String>;
+    /// The fields a new profile must be given: (wire name, present).
+    fn required(input: &Self::Input) -> Vec<(&'static str, bool)>;
+    fn apply(&mut self, errors: &mut FieldErrors, input: &Self::Input);
+}
+
+impl ProfileDoc for AuthorizationProfile {
+    type Input = AuthorizationInput;
+    const KIND: Kind = Kind::Authorization;
+
+    fn starting() -> Self {
+        AuthorizationProfile {
+            profile_name: String::new(),
+            allowed_transaction_types: TRANSACTION_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            allow_foreign_cards: true,
+            allow_off_us_cards: true,
+            max_transaction_amount: None,
+            daily_amount_limit: None,
+            max_installment_count: DEFAULT_MAX_INSTALLMENTS,
+            refund_day_limit: None,
+            require_3d_secure: false,
+            currency: Currency::TRY.numeric(),
+        }
+    }
+
+    fn code(input: &Self::Input) -> &Option<String> {
+        &input.profile_code
+    }
+
+    fn required(input: &Self::Input) -> Vec<(&'static str, bool)> {
+        vec![("ProfileName", input.profile_name.is_some())]
+    }
+
+    fn apply(&mut self, errors: &mut FieldErrors, input: &Self::Input) {
+        apply_authorization(errors, self, input);
     }
 }
 
-pub async fn create_authorization(
+impl ProfileDoc for FeeProfile {
+    type Input = FeeInput;
+    const KIND: Kind = Kind::Fee;
+
+    fn starting() -> Self {
+        FeeProfile {
+            profile_name: String::new(),
+            currency: Currency::TRY.numeric(),
+            rates: Vec::new(),
+        }
+    }
+
+    fn code(input: &Self::Input) -> &Option<String> {
+        &input.profile_code
+    }
+
+    fn required(input: &Self::Input) -> Vec<(&'static str, bool)> {
+        vec![
+            ("ProfileName", input.profile_name.is_some()),
+            ("Rates", input.rates.is_some()),
+        ]
+    }
+
+    fn apply(&mut self, errors: &mut FieldErrors, input: &Self::Input) {
+        apply_fee(errors, self, input);
+    }
+}
+
+impl ProfileDoc for CommissionProfile {
+    type Input = CommissionInput;
+    const KIND: Kind = Kind::Commission;
+
+    fn starting() -> Self {
+        CommissionProfile {
+            profile_name: String::new(),
+            commission_rate: 0,
+            value_days: 1,
+        }
+    }
+
+    fn code(input: &Self::Input) -> &Option<String> {
+        &input.profile_code
+    }
+
+    fn required(input: &Self::Input) -> Vec<(&'static str, bool)> {
+        vec![
+            ("ProfileName", input.profile_name.is_some()),
+            ("CommissionRate", input.commission_rate.is_some()),
+        ]
+    }
+
+    fn apply(&mut self, errors: &mut FieldErrors, input: &Self::Input) {
+        apply_commission(errors, self, input);
+    }
+}
+
+/// `Create…Profile`: a new profile of kind `P`; `Result` 3 when the code exists.
+pub async fn create<P: ProfileDoc>(
     host: &Host,
     call: &Call,
-    input: AuthorizationInput,
+    input: P::Input,
 ) -> Result<String, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
-    let code = code_of(&input.profile_code)?;
+    let code = code_of(P::code(&input))?;
     let mut errors = FieldErrors::new();
-    if input.profile_name.is_none() {
-        errors.push("ProfileName", "is required");
+    for (field, present) in P::required(&input) {
+        if !present {
+            errors.push(field, "is required");
+        }
     }
-    let mut p = default_authorization();
-    apply_authorization(&mut errors, &mut p, &input);
+    let mut profile = P::starting();
+    profile.apply(&mut errors, &input);
     errors.finish(())?;
-    store_new(host, call, Kind::Authorization, &code, &p).await?;
+    store_new(host, call, P::KIND, &code, &profile).await?;
     Ok(code)
 }
 
-pub async fn update_authorization(
+/// `Update…Profile`: the fields present change (a `Rates` list replaces the old one).
+pub async fn update<P: ProfileDoc>(
     host: &Host,
     call: &Call,
-    input: AuthorizationInput,
+    input: P::Input,
 ) -> Result<String, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
-    let code = code_of(&input.profile_code)?;
-    let mut p: AuthorizationProfile = load(host, Kind::Authorization, &code).await?;
+    let code = code_of(P::code(&input))?;
+    let mut profile: P = load(host, P::KIND, &code).await?;
     let mut errors = FieldErrors::new();
-    apply_authorization(&mut errors, &mut p, &input);
+    profile.apply(&mut errors, &input);
     errors.finish(())?;
-    store_update(host, call, Kind::Authorization, &code, &p).await?;
-    Ok(code)
-}
-
-pub async fn create_fee(host: &Host, call: &Call, input: FeeInput) -> Result<String, ServiceError> {
-    call.caller.require(Scope::Acquirer)?;
-    let code = code_of(&input.profile_code)?;
-    let mut errors = FieldErrors::new();
-    if input.profile_name.is_none() {
-        errors.push("ProfileName", "is required");
-    }
-    if input.rates.is_none() {
-        errors.push("Rates", "is required");
-    }
-    let mut p = FeeProfile {
-        profile_name: String::new(),
-        currency: Currency::TRY.numeric(),
-        rates: Vec::new(),
-    };
-    apply_fee(&mut errors, &mut p, &input);
-    errors.finish(())?;
-    store_new(host, call, Kind::Fee, &code, &p).await?;
-    Ok(code)
-}
-
-pub async fn update_fee(host: &Host, call: &Call, input: FeeInput) -> Result<String, ServiceError> {
-    call.caller.require(Scope::Acquirer)?;
-    let code = code_of(&input.profile_code)?;
-    let mut p: FeeProfile = load(host, Kind::Fee, &code).await?;
-    let mut errors = FieldErrors::new();
-    apply_fee(&mut errors, &mut p, &input);
-    errors.finish(())?;
-    store_update(host, call, Kind::Fee, &code, &p).await?;
-    Ok(code)
-}
-
-pub async fn create_commission(
-    host: &Host,
-    call: &Call,
-    input: CommissionInput,
-) -> Result<String, ServiceError> {
-    call.caller.require(Scope::Acquirer)?;
-    let code = code_of(&input.profile_code)?;
-    let mut errors = FieldErrors::new();
-    if input.profile_name.is_none() {
-        errors.push("ProfileName", "is required");
-    }
-    if input.commission_rate.is_none() {
-        errors.push("CommissionRate", "is required");
-    }
-    let mut p = CommissionProfile {
-        profile_name: String::new(),
-        commission_rate: 0,
-        value_days: 1,
-    };
-    apply_commission(&mut errors, &mut p, &input);
-    errors.finish(())?;
-    store_new(host, call, Kind::Commission, &code, &p).await?;
-    Ok(code)
-}
-
-pub async fn update_commission(
-    host: &Host,
-    call: &Call,
-    input: CommissionInput,
-) -> Result<String, ServiceError> {
-    call.caller.require(Scope::Acquirer)?;
-    let code = code_of(&input.profile_code)?;
-    let mut p: CommissionProfile = load(host, Kind::Commission, &code).await?;
-    let mut errors = FieldErrors::new();
-    apply_commission(&mut errors, &mut p, &input);
-    errors.finish(())?;
-    store_update(host, call, Kind::Commission, &code, &p).await?;
+    store_update(host, call, P::KIND, &code, &profile).await?;
     Ok(code)
 }
 

@@ -24,12 +24,6 @@ pub struct CheckOutcome {
     pub card: CardRow,
 }
 
-impl CheckOutcome {
-    pub fn passed(&self) -> bool {
-        self.response_code == rc::APPROVED
-    }
-}
-
 fn cvk(card: &CardRow) -> KeyRef<'_> {
     KeyRef {
         name: &card.cvk_name,
