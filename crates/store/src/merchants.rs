@@ -151,22 +151,19 @@ pub async fn search_merchants(
                   AND ($3 = '' OR LOWER(city) = LOWER($3)) AND ($4 = '' OR merchant_status = $4) AND ($5 = '' OR tax_no = $5)";
     let args = [&f.name_contains, &f.mcc, &f.city, &f.status, &f.tax_no]
         .map(|v| v.clone().unwrap_or_default());
-    let sql = format!(
-        "SELECT {} FROM merchants WHERE {filter} ORDER BY merchant_no LIMIT $6 OFFSET $7",
-        MERCHANT_COLUMNS.join(", ")
-    );
-    let mut q = sqlx::query_as(&sql);
-    for a in &args {
-        q = q.bind(a.as_str());
-    }
-    let rows: Vec<MerchantRow> = q.bind(limit).bind(offset).fetch_all(pool).await?;
-    let count_sql = format!("SELECT COUNT(*) FROM merchants WHERE {filter}");
-    let mut c = sqlx::query_as::<_, (i64,)>(&count_sql);
-    for a in &args {
-        c = c.bind(a.as_str());
-    }
-    let (total,) = c.fetch_one(pool).await?;
-    Ok((rows, total))
+    filtered_page(
+        pool,
+        Listing {
+            table: "merchants",
+            columns: &MERCHANT_COLUMNS,
+            order: "merchant_no",
+        },
+        filter,
+        &args,
+        offset,
+        limit,
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Default, FromRow)]
@@ -294,18 +291,62 @@ pub async fn search_terminals(
                   AND ($4 = '' OR serial_no = $4)";
     let args = [&f.merchant_no, &f.terminal_type, &f.status, &f.serial_no]
         .map(|v| v.clone().unwrap_or_default());
+    filtered_page(
+        pool,
+        Listing {
+            table: "terminals",
+            columns: &TERMINAL_COLUMNS,
+            order: "terminal_no",
+        },
+        filter,
+        &args,
+        offset,
+        limit,
+    )
+    .await
+}
+
+/// What a search lists: a table, its columns, and the (stable) order.
+#[derive(Clone, Copy)]
+struct Listing<'a> {
+    table: &'a str,
+    columns: &'a [&'a str],
+    order: &'a str,
+}
+
+/// One page of `table` rows matching `filter` (whose `$1..$n` are `args`, where
+/// an empty string matches everything), ordered by `order`, and the total.
+async fn filtered_page<T>(
+    pool: &AnyPool,
+    listing: Listing<'_>,
+    filter: &str,
+    args: &[String],
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<T>, i64), StoreError>
+where
+    T: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let Listing {
+        table,
+        columns,
+        order,
+    } = listing;
+    let n = args.len();
     let sql = format!(
-        "SELECT {} FROM terminals WHERE {filter} ORDER BY terminal_no LIMIT $5 OFFSET $6",
-        TERMINAL_COLUMNS.join(", ")
+        "SELECT {} FROM {table} WHERE {filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        columns.join(", "),
+        n + 1,
+        n + 2
     );
-    let mut q = sqlx::query_as(&sql);
-    for a in &args {
+    let mut q = sqlx::query_as::<_, T>(&sql);
+    for a in args {
         q = q.bind(a.as_str());
     }
-    let rows: Vec<TerminalRow> = q.bind(limit).bind(offset).fetch_all(pool).await?;
-    let count_sql = format!("SELECT COUNT(*) FROM terminals WHERE {filter}");
+    let rows = q.bind(limit).bind(offset).fetch_all(pool).await?;
+    let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {filter}");
     let mut c = sqlx::query_as::<_, (i64,)>(&count_sql);
-    for a in &args {
+    for a in args {
         c = c.bind(a.as_str());
     }
     let (total,) = c.fetch_one(pool).await?;
