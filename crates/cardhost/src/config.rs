@@ -23,6 +23,7 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub token_ttl_minutes: Option<i64>,
     pub business_timezone: Option<String>,
+    pub network_timeout_ms: Option<u64>,
     pub sms_log_file: Option<PathBuf>,
     pub log_format: Option<String>,
     #[serde(default)]
@@ -55,6 +56,8 @@ pub struct Config {
     pub public_url: String,
     pub token_ttl_minutes: i64,
     pub business_timezone: String,
+    /// How long the card network gets before the host answers `91` and reverses.
+    pub network_timeout_ms: u64,
     pub sms_log_file: PathBuf,
     pub sms_log_secrets: bool,
     pub log_format: LogFormat,
@@ -114,7 +117,19 @@ impl Config {
             .unwrap_or_else(|| "Europe/Istanbul".to_owned());
         let calendar = cardhost_service::calendar::Calendar::new(&business_timezone)
             .map_err(anyhow::Error::msg)?;
+        let network_timeout_ms = match env("CARDHOST_NETWORK_TIMEOUT_MS") {
+            Some(v) => v
+                .parse()
+                .context("CARDHOST_NETWORK_TIMEOUT_MS must be a whole number of milliseconds")?,
+            None => file
+                .network_timeout_ms
+                .unwrap_or(cardhost_service::network::DEFAULT_TIMEOUT_MS),
+        };
+        if !(1..=120_000).contains(&network_timeout_ms) {
+            bail!("network timeout must be 1 to 120000 ms, not {network_timeout_ms}");
+        }
         Ok(Config {
+            network_timeout_ms,
             products,
             sms_log_secrets: env("CARDHOST_SMS_LOG_SECRETS")
                 .is_some_and(|v| v == "1" || v == "true"),

@@ -36,6 +36,7 @@ pub async fn build_host(
         sms_log_file: config.sms_log_file.clone(),
         sms_log_secrets: config.sms_log_secrets,
         calendar: config.calendar.clone(),
+        network_timeout_ms: config.network_timeout_ms,
     };
     Host::new(db, Arc::new(SoftwareModule::new(keys)), clock, settings)
 }

@@ -38,9 +38,32 @@ pub fn points_earned(amount_minor: i64, exponent: u8, points_per_hundred: u32) -
     (amount_minor / hundred) * i64::from(points_per_hundred)
 }
 
+/// Points worth `amount_minor` (1 point is 0.01 of the currency), or `None`
+/// when the amount is not a whole number of points.
+pub fn points_for_minor(amount_minor: i64, exponent: u8) -> Option<i64> {
+    let scaled = amount_minor.checked_mul(100)?;
+    let unit = 10i64.pow(u32::from(exponent));
+    (scaled % unit == 0).then_some(scaled / unit)
+}
+
+/// What `points` are worth in minor units, rounded down.
+pub fn minor_for_points(points: i64, exponent: u8) -> i64 {
+    points.saturating_mul(10i64.pow(u32::from(exponent))) / 100
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn points_are_hundredths_of_the_currency() {
+        assert_eq!(points_for_minor(1_250, 2), Some(1_250));
+        assert_eq!(points_for_minor(7, 0), Some(700));
+        assert_eq!(points_for_minor(15, 3), None);
+        assert_eq!(points_for_minor(20, 3), Some(2));
+        assert_eq!(minor_for_points(1_250, 2), 1_250);
+        assert_eq!(minor_for_points(150, 0), 1);
+    }
 
     #[test]
     fn debit_is_balance_less_holds() {

@@ -11,6 +11,7 @@ pub mod date;
 pub mod fees;
 pub mod field;
 pub mod iban;
+pub mod installments;
 pub mod ledger;
 pub mod money;
 pub mod product;

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod router;
+pub mod vpos;
 pub mod wire;
 
 pub use router::{app, AppState};

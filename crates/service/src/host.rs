@@ -14,6 +14,7 @@ use crate::calendar::Calendar;
 use crate::caller::Caller;
 use crate::clock::Clock;
 use crate::money::authorizer::Authorizer;
+use crate::network::{CardNetwork, TestNetwork};
 
 /// Settings the service layer reads (the rest of the configuration stays in `main`).
 #[derive(Debug, Clone)]
@@ -27,6 +28,8 @@ pub struct Settings {
     pub sms_log_secrets: bool,
     /// Business days for daily limits and monthly load limits.
     pub calendar: Calendar,
+    /// How long the host waits for the card network before answering `91`.
+    pub network_timeout_ms: u64,
 }
 
 impl Default for Settings {
@@ -37,6 +40,7 @@ impl Default for Settings {
             sms_log_file: PathBuf::from("sms.log"),
             sms_log_secrets: false,
             calendar: Calendar::new("Europe/Istanbul").unwrap_or_else(|_| Calendar::utc()),
+            network_timeout_ms: crate::network::DEFAULT_TIMEOUT_MS,
         }
     }
 }
@@ -63,6 +67,12 @@ pub struct Host {
     /// Every financial request goes through it.
     pub authorizer: Authorizer,
     pub authorizer_stats: AuthorizerStats,
+    /// Where off-us cards go: the built-in `test` network.
+    pub network: Arc<dyn CardNetwork>,
+    /// The same network as its own type, for operators' and tests' controls.
+    pub test_network: Arc<TestNetwork>,
+    /// Wakes the reversal sweeper when a reversal is queued.
+    pub reversal_wakeup: Arc<tokio::sync::Notify>,
 }
 
 /// Counters of the authorizer's batches, for `/metrics`.
@@ -82,7 +92,11 @@ impl Host {
         clock: Arc<dyn Clock>,
         settings: Settings,
     ) -> Arc<Host> {
+        let test_network = Arc::new(TestNetwork::new(db.clone(), clock.clone()));
         Arc::new_cyclic(|weak| Host {
+            network: test_network.clone(),
+            test_network,
+            reversal_wakeup: Arc::new(tokio::sync::Notify::new()),
             db,
             security,
             clock,

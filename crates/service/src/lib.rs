@@ -16,8 +16,10 @@ pub mod host;
 pub mod idempotency;
 pub mod issuer;
 pub mod money;
+pub mod network;
 pub mod notify;
 pub mod vault;
+pub mod vpos;
 
 pub use caller::{Caller, Scope, Scopes};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -335,3 +335,13 @@ pub async fn mark_paid(tx: &mut Tx, p: &PaymentRow, now_ms: i64) -> Result<(), S
         .await?;
     Ok(())
 }
+
+/// Marks a batch row (a void marks the row it voided `Voided`).
+pub async fn set_tx_status(tx: &mut Tx, process_id: i64, status: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE batch_transactions SET status = $2 WHERE process_id = $1")
+        .bind(process_id)
+        .bind(status)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

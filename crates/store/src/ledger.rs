@@ -72,7 +72,7 @@ pub async fn post_transfer(
         .bind(now_ms)
         .execute(&mut **tx)
         .await?;
-    for (account, amount, currency) in entries {
+    for (account, amount, currency) in entries.iter().filter(|e| e.1 != 0) {
         sqlx::query("INSERT INTO ledger_entries (transfer_id, ledger_account, amount, currency) VALUES ($1, $2, $3, $4)")
             .bind(transfer_id)
             .bind(*account)
@@ -543,4 +543,26 @@ pub async fn loaded_since_read(
     .fetch_one(pool)
     .await?;
     Ok(sum)
+}
+
+/// An open hold with the product of its card, for `ExpireHolds`.
+#[derive(Debug, Clone, FromRow)]
+pub struct AgedHold {
+    pub process_id: i64,
+    pub amount: i64,
+    pub currency: i64,
+    pub created_at: i64,
+    pub product_code: String,
+}
+
+/// Open holds created before `before_ms`, oldest first.
+pub async fn open_holds_before(pool: &AnyPool, before_ms: i64) -> Result<Vec<AgedHold>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT h.process_id, h.amount, t.currency, h.created_at, c.product_code FROM holds h \
+         JOIN card_transactions t ON t.process_id = h.process_id JOIN cards c ON c.card_id = t.card_id \
+         WHERE h.status = 'Open' AND h.created_at < $1 ORDER BY h.created_at",
+    )
+    .bind(before_ms)
+    .fetch_all(pool)
+    .await?)
 }

@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod pans;
 pub mod profiles;
 pub mod sql;
+pub mod vpos;
 
 pub use db::{Db, Engine, Tx};
 pub use error::StoreError;

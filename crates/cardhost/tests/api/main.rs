@@ -17,3 +17,4 @@ mod merchants;
 mod money;
 mod ops;
 mod profiles;
+mod vpos;

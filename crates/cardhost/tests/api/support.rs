@@ -69,6 +69,8 @@ fn test_config(db_url: &str, dir: &std::path::Path) -> Config {
         public_url: "http://127.0.0.1".into(),
         token_ttl_minutes: 60,
         business_timezone: "Europe/Istanbul".into(),
+        // Short, so the `91` rule of the test network times out quickly.
+        network_timeout_ms: 300,
         sms_log_file: dir.join("sms.log"),
         sms_log_secrets: true,
         log_format: LogFormat::Text,

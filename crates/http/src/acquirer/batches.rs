@@ -39,7 +39,7 @@ pub struct BatchSummaryResult {
     pub next_batch_no: Option<i64>,
 }
 
-fn summary_result(s: BatchSummary) -> BatchSummaryResult {
+pub fn summary_result(s: BatchSummary) -> BatchSummaryResult {
     let m = |minor| MoneyOut {
         minor,
         currency: s.currency,

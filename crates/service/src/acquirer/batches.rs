@@ -232,6 +232,9 @@ pub async fn close(
     // Per payment date: (gross, commission, count).
     let mut payments: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
     let (mut sales, mut fees, mut refunds) = (0i64, 0i64, 0i64);
+    // What each clearing account gives up: on-us money sits in OnUsClearing,
+    // what the network owes in NetworkClearing.
+    let (mut on_us_net, mut off_us_net) = (0i64, 0i64);
     for t in txs.iter().filter(|t| t.status != "Voided") {
         let card_type = CardType::parse(&t.card_type).unwrap_or(CardType::Debit);
         let network = Network::parse(&t.network).unwrap_or(Network::OnUs);
@@ -239,6 +242,12 @@ pub async fn close(
         let rate = match_rate(&rates, card_type, network, installments);
         let value_days = rate.map_or(DEFAULT_VALUE_DAYS, |r| r.value_days);
         let pay_day = format_date(close_day + chrono::Duration::days(i64::from(value_days)));
+        let signed = if t.transaction_type == "Refund" { -t.amount } else { t.amount };
+        if network == Network::OffUs {
+            off_us_net += signed;
+        } else {
+            on_us_net += signed;
+        }
         let (fee, gross) = if t.transaction_type == "Refund" {
             refunds += t.amount;
             (0, -t.amount)
@@ -257,6 +266,7 @@ pub async fn close(
     let payable = format!("MerchantPayable:{}:{cur}", merchant.merchant_no);
     let accounts = [
         host_ledger("OnUsClearing", cur),
+        host_ledger("NetworkClearing", cur),
         payable.clone(),
         host_ledger("AcquirerFeeIncome", cur),
     ];
@@ -265,9 +275,10 @@ pub async fn close(
     }
     if sales > 0 || refunds > 0 {
         let entries = [
-            (accounts[0].as_str(), refunds - sales, cur),
+            (accounts[0].as_str(), -on_us_net, cur),
+            (accounts[1].as_str(), -off_us_net, cur),
             (payable.as_str(), sales - fees - refunds, cur),
-            (accounts[2].as_str(), fees, cur),
+            (accounts[3].as_str(), fees, cur),
         ];
         ledger::post_transfer(
             &mut tx,

@@ -145,8 +145,8 @@ pub async fn run_settlement(
     Ok(out)
 }
 
-/// The daily settlement inside the server: once an hour it pays what is due
-/// today (a run with nothing due does nothing).
+/// The daily runs inside the server: once an hour it pays what is due today
+/// and releases holds past their days (a run with nothing due does nothing).
 pub async fn run_daily(host: std::sync::Arc<Host>) {
     let call = Call {
         caller: Caller {
@@ -157,9 +157,16 @@ pub async fn run_daily(host: std::sync::Arc<Host>) {
         operation: "RunSettlement",
         request_id: String::new(),
     };
+    let expire_call = Call {
+        operation: "ExpireHolds",
+        ..call.clone()
+    };
     loop {
         if let Err(err) = run_settlement(&host, &call, None).await {
             tracing::error!(error = %err, "daily settlement failed; it runs again within the hour");
+        }
+        if let Err(err) = crate::money::holds::expire(&host, &expire_call, None).await {
+            tracing::error!(error = %err, "expiring holds failed; it runs again within the hour");
         }
         tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
     }

@@ -3,6 +3,7 @@
 
 pub mod authorizer;
 pub mod decide;
+pub mod holds;
 pub mod operations;
 pub mod reports;
 

@@ -1,0 +1,69 @@
+//! `ExpireHolds`: pre-authorization holds older than their product's hold
+//! days are released, and their orders become `Expired`.
+
+use cardhost_domain::date::parse_date;
+use cardhost_domain::Currency;
+use cardhost_store::{ledger, vpos, StoreError};
+
+use crate::host::{Call, Host};
+use crate::{audit, ServiceError};
+
+#[derive(Debug, Clone, Default)]
+pub struct Expired {
+    pub released: i64,
+    /// Minor units released, per currency.
+    pub amounts: Vec<(Currency, i64)>,
+}
+
+/// Releases every hold whose product's hold days have passed by `as_of`
+/// (`yyyyMMdd`, default today): a hold placed on day D is released from day
+/// D + hold days on.
+pub async fn expire(host: &Host, call: &Call, as_of: Option<&str>) -> Result<Expired, ServiceError> {
+    call.caller.require(crate::caller::Scope::Admin)?;
+    let calendar = &host.settings.calendar;
+    let as_of = match as_of {
+        Some(text) => parse_date(text).map_err(|m| ServiceError::field("AsOfDate", m))?,
+        None => parse_date(&calendar.business_date(host.clock.now_ms()))
+            .map_err(|e| ServiceError::Internal(e.into()))?,
+    };
+    let cutoff = |days: u32| calendar.day_start_ms(as_of - chrono::Duration::days(i64::from(days) - 1));
+    let loosest = host
+        .settings
+        .products
+        .iter()
+        .map(|p| p.hold_days)
+        .min()
+        .unwrap_or(7);
+    let aged = ledger::open_holds_before(host.db.reader(), cutoff(loosest)).await?;
+    let mut out = Expired::default();
+    for hold in aged {
+        let days = host
+            .settings
+            .product(&hold.product_code)
+            .map_or(7, |p| p.hold_days);
+        if hold.created_at >= cutoff(days) {
+            continue;
+        }
+        let now = host.clock.now_ms();
+        let mut tx = host.db.begin().await?;
+        let Some(open) = ledger::hold_for_update(&mut tx, host.db.engine(), hold.process_id)
+            .await?
+            .filter(|h| h.status == "Open")
+        else {
+            continue;
+        };
+        ledger::close_hold(&mut tx, open.process_id, 0, open.amount, now).await?;
+        ledger::add_blocked(&mut tx, &open.ledger_account, -open.amount).await?;
+        ledger::set_tx_status(&mut tx, open.process_id, "Expired").await?;
+        vpos::expire_order_of_process(&mut tx, open.process_id, now).await?;
+        audit::success(&mut tx, host, call, &open.process_id.to_string()).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        out.released += 1;
+        let currency = crate::vpos::currency_of(hold.currency);
+        match out.amounts.iter_mut().find(|(c, _)| *c == currency) {
+            Some((_, sum)) => *sum += open.amount,
+            None => out.amounts.push((currency, open.amount)),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,236 @@
+//! What a merchant may ask: its orders and their transactions, the
+//! installments a card may take, and a card's loyalty points.
+
+use cardhost_domain::installments::{self, Installment};
+use cardhost_domain::ledger::minor_for_points;
+use cardhost_domain::money::MajorAmount;
+use cardhost_domain::product::CardProduct;
+use cardhost_domain::{Currency, FieldErrors};
+use cardhost_store::merchants;
+use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
+use cardhost_store::ledger;
+
+use super::check_access;
+use super::rules;
+use crate::acquirer::profiles::{self, AuthorizationProfile, Kind};
+use crate::host::{Call, Host};
+use crate::issuer::card_ref::{self, CardKey};
+use crate::money::points_ledger;
+use crate::ServiceError;
+
+/// An order and its latest transaction.
+#[derive(Debug, Clone)]
+pub struct OrderView {
+    pub order: OrderRow,
+    pub last: Option<OrderTxRow>,
+}
+
+fn key(field: &str, value: &str) -> Result<(), ServiceError> {
+    if value.is_empty() {
+        return Err(ServiceError::field(field, "is required"));
+    }
+    Ok(())
+}
+
+async fn view(host: &Host, order: OrderRow) -> Result<OrderView, ServiceError> {
+    let last = vpos::txs_of_order(host.db.reader(), &order.merchant_no, &order.order_id)
+        .await?
+        .pop();
+    Ok(OrderView { order, last })
+}
+
+/// `CheckByOrderId`.
+pub async fn by_order(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+    order_id: &str,
+) -> Result<OrderView, ServiceError> {
+    key("MerchantNo", merchant_no)?;
+    key("OrderId", order_id)?;
+    check_access(call, merchant_no)?;
+    let order = vpos::order(host.db.reader(), merchant_no, order_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Order {order_id} not found.")))?;
+    view(host, order).await
+}
+
+/// `CheckByToken`: the order behind an order token.
+pub async fn by_token(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+    token: &str,
+) -> Result<OrderView, ServiceError> {
+    key("MerchantNo", merchant_no)?;
+    key("Token", token)?;
+    check_access(call, merchant_no)?;
+    let order = vpos::order_by_token(host.db.reader(), merchant_no, token)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("No order has that token.".into()))?;
+    view(host, order).await
+}
+
+/// `CheckByProcessId`: one transaction of the merchant's.
+pub async fn by_process(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+    process_id: &str,
+) -> Result<OrderTxRow, ServiceError> {
+    key("MerchantNo", merchant_no)?;
+    let pid: i64 = process_id
+        .parse()
+        .map_err(|_| ServiceError::field("ProcessId", "must be the digits of a ProcessId"))?;
+    check_access(call, merchant_no)?;
+    vpos::tx(host.db.reader(), pid)
+        .await?
+        .filter(|t| t.merchant_no == merchant_no)
+        .ok_or_else(|| ServiceError::NotFound(format!("Transaction {pid} not found.")))
+}
+
+/// `ListByOrderId`: every transaction of the order, oldest first.
+pub async fn list(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+    order_id: &str,
+) -> Result<Vec<OrderTxRow>, ServiceError> {
+    let seen = by_order(host, call, merchant_no, order_id).await?;
+    Ok(vpos::txs_of_order(host.db.reader(), merchant_no, &seen.order.order_id).await?)
+}
+
+/// The installment plans a card may take at a merchant.
+#[derive(Debug, Clone)]
+pub struct InstallmentOffer {
+    pub card_type: String,
+    pub brand: String,
+    pub currency: Currency,
+    pub installments: Vec<Installment>,
+}
+
+/// The brand of a card number's BIN when no product of this host names it.
+fn brand_of(bin: &str) -> &'static str {
+    match bin.as_bytes().first() {
+        _ if bin.starts_with("9792") => "Troy",
+        Some(b'4') => "Visa",
+        Some(b'2' | b'5') => "Mastercard",
+        _ if bin.starts_with("34") || bin.starts_with("37") => "Amex",
+        _ => "Other",
+    }
+}
+
+/// `InstallmentInquiry`.
+pub async fn installment_inquiry(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+    amount: Option<&MajorAmount>,
+    currency: Option<i64>,
+    card: &CardKey,
+    bin: Option<&str>,
+) -> Result<InstallmentOffer, ServiceError> {
+    let mut errors = FieldErrors::new();
+    if merchant_no.is_empty() {
+        errors.push("MerchantNo", "is required");
+    }
+    let currency = match currency.and_then(|n| u16::try_from(n).ok()).map(Currency::from_numeric) {
+        Some(Some(c)) => Some(c),
+        Some(None) => {
+            errors.push("Currency", "is not a known ISO 4217 numeric currency code");
+            None
+        }
+        None => {
+            errors.push("Currency", "is required");
+            None
+        }
+    };
+    let amount = match (amount, currency) {
+        (Some(a), Some(c)) => errors.check("Amount", a.to_minor(c)).map(|m| m.get()),
+        (None, _) => {
+            errors.push("Amount", "is required");
+            None
+        }
+        _ => None,
+    };
+    let bin = match (card.card_no.as_deref().filter(|n| !n.is_empty()), bin) {
+        (Some(no), _) => errors
+            .check("CardNo", card_ref::parse_pan("CardNo", no).map_err(|_| "must be a valid card number"))
+            .map(|pan| pan.bin().to_owned()),
+        (None, Some(b)) if (6..=8).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_digit()) => {
+            Some(b.to_owned())
+        }
+        (None, Some(_)) => {
+            errors.push("Bin", "must be 6 to 8 digits");
+            None
+        }
+        (None, None) => {
+            errors.push("CardNo", "CardNo or Bin is required");
+            None
+        }
+    };
+    let (Some(currency), Some(amount), Some(bin)) = (currency, amount, bin) else {
+        return Err(ServiceError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    check_access(call, merchant_no)?;
+    let merchant = merchants::merchant(host.db.reader(), merchant_no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Merchant {merchant_no} not found.")))?;
+    let profile: Option<AuthorizationProfile> = match &merchant.pos_authorization_profile_code {
+        Some(code) => Some(profiles::load(host, Kind::Authorization, code).await?),
+        None => None,
+    };
+    let merchant_max = u8::try_from(rules::max_installments(profile.as_ref())).unwrap_or(u8::MAX);
+    let product: Option<&CardProduct> = host
+        .settings
+        .products
+        .iter()
+        .find(|p| bin.starts_with(&p.bin) || p.bin.starts_with(&bin));
+    let (card_type, brand) = match product {
+        Some(p) => (p.card_type.name().to_owned(), p.brand.clone()),
+        None => ("Unknown".to_owned(), brand_of(&bin).to_owned()),
+    };
+    let product = product.filter(|p| p.currency == currency);
+    Ok(InstallmentOffer {
+        card_type,
+        brand,
+        currency,
+        installments: installments::plans(amount, product, merchant_max),
+    })
+}
+
+/// A card's loyalty points and what they are worth.
+#[derive(Debug, Clone)]
+pub struct PointBalance {
+    pub points: i64,
+    pub amount: i64,
+    pub currency: Currency,
+}
+
+/// `PointInquiry`: on-us cards only (another issuer's points are not known here).
+pub async fn point_inquiry(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+    card: &CardKey,
+    expiry: Option<&str>,
+) -> Result<PointBalance, ServiceError> {
+    key("MerchantNo", merchant_no)?;
+    check_access(call, merchant_no)?;
+    let found = card_ref::find(host, card).await?;
+    if expiry.is_some_and(|e| e != found.expiry) {
+        return Err(ServiceError::field("ExpiryDate", "does not match the card"));
+    }
+    let product = card_ref::product_of(host, &found)?;
+    let points = ledger::balance(host.db.reader(), &points_ledger(&found.account_no))
+        .await?
+        .map_or(0, |b| b.balance);
+    Ok(PointBalance {
+        points,
+        amount: minor_for_points(points, product.currency.exponent()),
+        currency: product.currency,
+    })
+}

@@ -1,0 +1,295 @@
+//! Off-us payments: the card network decides; the host records the order,
+//! posts what the network owes (`NetworkClearing`), and makes sure an
+//! authorization whose answer never came is reversed.
+
+use cardhost_domain::card::Pan;
+use cardhost_domain::response as rc;
+use cardhost_domain::Currency;
+use cardhost_store::vpos::{self, OrderRow, OrderTxRow, ReversalRow};
+use cardhost_store::{ledger, StoreError, Tx};
+
+use super::order::{self, OrderCard};
+use super::{VposLeg, VposOp, VposOutcome};
+use crate::host::{Call, Host};
+use crate::money::host_ledger;
+use crate::network::{within, NetworkAnswer, NetworkError, NetworkMessage};
+use crate::ServiceError;
+
+/// The account of what the network owes the host (negative) or is owed.
+fn network_ledger(host: &Host, currency: i64) -> String {
+    host_ledger(&format!("Network:{}", host.network.name()), currency)
+}
+
+/// Posts `amount` between the network and `NetworkClearing`: positive when
+/// the network owes the host (a sale or capture), negative for a refund.
+async fn post(
+    tx: &mut Tx,
+    host: &Host,
+    (process_id, transfer_id): (i64, i64),
+    kind: &str,
+    amount: i64,
+    currency: i64,
+) -> Result<(), ServiceError> {
+    let now = host.clock.now_ms();
+    let network = network_ledger(host, currency);
+    let clearing = host_ledger("NetworkClearing", currency);
+    ledger::ensure_account(tx, &network, currency, now).await?;
+    ledger::ensure_account(tx, &clearing, currency, now).await?;
+    ledger::post_transfer(
+        tx,
+        transfer_id,
+        process_id,
+        kind,
+        &[(&network, -amount, currency), (&clearing, amount, currency)],
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+fn tx_row(
+    call: &Call,
+    leg: &VposLeg,
+    digest: &str,
+    process_id: i64,
+    amount: i64,
+    currency: Currency,
+    masked: &str,
+    answer: &Result<NetworkAnswer, NetworkError>,
+    now: i64,
+) -> OrderTxRow {
+    let (code, auth_code) = match answer {
+        Ok(NetworkAnswer::Approved { auth_code }) => (rc::APPROVED, auth_code.clone()),
+        Ok(NetworkAnswer::Declined(code)) => (*code, String::new()),
+        Err(_) => (rc::ISSUER_UNAVAILABLE, String::new()),
+    };
+    OrderTxRow {
+        process_id,
+        merchant_no: leg.merchant_no.clone(),
+        order_id: leg.order_id.clone(),
+        terminal_no: leg.terminal_no.clone(),
+        idem_key: leg.idem_key.clone(),
+        request_digest: digest.to_owned(),
+        client_id: call.caller.client_id.clone(),
+        transaction_type: leg.op.name().to_owned(),
+        amount,
+        currency: i64::from(currency.numeric()),
+        point_amount: 0,
+        installment_count: leg.installments,
+        response_code: code.to_owned(),
+        rrn: if code == rc::APPROVED {
+            format!("{:012}", process_id % 1_000_000_000_000)
+        } else {
+            String::new()
+        },
+        auth_code,
+        masked_card_no: masked.to_owned(),
+        network: cardhost_domain::fees::Network::OffUs.name().to_owned(),
+        original_process_id: leg.target,
+        created_at: now,
+        ..Default::default()
+    }
+}
+
+/// An off-us sale or pre-sale.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn pay(
+    host: &Host,
+    call: &Call,
+    leg: &VposLeg,
+    digest: &str,
+    pan: &Pan,
+    amount: i64,
+    currency: Currency,
+    card: &OrderCard,
+) -> Result<VposOutcome, ServiceError> {
+    let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
+    let cur = i64::from(currency.numeric());
+    let now = host.clock.now_ms();
+    // The order and an armed reversal first, so that a crash while the
+    // network is asked leaves a record that undoes whatever it approved.
+    let mut tx = host.db.begin().await?;
+    if let Some(existing) =
+        vpos::order_for_update(&mut tx, host.db.engine(), &leg.merchant_no, &leg.order_id).await?
+    {
+        let busy = existing.status == "Created";
+        drop(tx);
+        return Err(if busy {
+            ServiceError::NotAllowed(format!(
+                "Order {} is being processed; repeat the request for its outcome.",
+                leg.order_id
+            ))
+        } else {
+            ServiceError::IdempotencyConflict(format!(
+                "OrderId {} was used before with different content.",
+                leg.order_id
+            ))
+        });
+    }
+    let order_row = OrderRow {
+        merchant_no: leg.merchant_no.clone(),
+        order_id: leg.order_id.clone(),
+        terminal_no: leg.terminal_no.clone(),
+        status: "Created".into(),
+        amount,
+        currency: cur,
+        installment_count: leg.installments,
+        network: card.network.clone(),
+        masked_card_no: pan.masked(),
+        card_type: card.card_type.clone(),
+        description: leg.description.clone(),
+        created_at: now,
+        updated_at: now,
+        ..Default::default()
+    };
+    match vpos::insert_order(&mut tx, &order_row).await {
+        Err(StoreError::Duplicate) => {
+            return Err(ServiceError::NotAllowed(format!(
+                "Order {} is being processed; repeat the request for its outcome.",
+                leg.order_id
+            )))
+        }
+        other => other?,
+    }
+    vpos::arm_reversal(
+        &mut tx,
+        &ReversalRow {
+            process_id,
+            network: host.network.name().to_owned(),
+            amount,
+            currency: cur,
+            merchant_no: leg.merchant_no.clone(),
+            order_id: leg.order_id.clone(),
+            next_attempt: now,
+            created_at: now,
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+
+    let msg = NetworkMessage {
+        process_id,
+        amount,
+        currency: cur,
+    };
+    let answer = within(
+        host,
+        host.network.authorize(pan, msg, leg.op == VposOp::Sale),
+    )
+    .await;
+    if let Err(err) = &answer {
+        tracing::warn!(process_id, error = %err, "network authorization unanswered; reversing");
+    }
+    let now = host.clock.now_ms();
+    let t = tx_row(call, leg, digest, process_id, amount, currency, &pan.masked(), &answer, now);
+    let approved = t.response_code == rc::APPROVED;
+    // Reserved outside the write transaction, which must not wait on the counter.
+    let transfer_id = ledger::reserve_ids(host.db.writer(), "transfer_id", 1).await?;
+    let mut tx = host.db.begin().await?;
+    let (order_row, terminal) = order::lock_for(&mut tx, host, leg, amount).await?;
+    if approved && leg.op == VposOp::Sale {
+        post(&mut tx, host, (process_id, transfer_id), "OffUsSale", amount, cur).await?;
+    }
+    let reversal = match answer {
+        Err(_) => "Pending",
+        Ok(_) => "Disarmed",
+    };
+    vpos::set_reversal(&mut tx, process_id, reversal, now).await?;
+    let t = order::record(&mut tx, leg, order_row, &terminal, t, card).await?;
+    let result = if approved { 0 } else { 8 };
+    crate::audit::record_in(&mut tx, host, call, &t.masked_card_no, result, &t.response_code).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    if reversal == "Pending" {
+        host.reversal_wakeup.notify_one();
+    }
+    Ok(VposOutcome {
+        tx: t,
+        currency,
+        repeated: false,
+    })
+}
+
+/// An off-us capture, void or refund of `target`.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn follow_up(
+    host: &Host,
+    call: &Call,
+    leg: &VposLeg,
+    digest: &str,
+    target: &OrderTxRow,
+    amount: i64,
+    currency: Currency,
+    card: &OrderCard,
+) -> Result<VposOutcome, ServiceError> {
+    let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
+    let cur = i64::from(currency.numeric());
+    // The network knows an order by its opening authorization.
+    let auth_id = if target.transaction_type == "PostSale" {
+        target.original_process_id.unwrap_or(target.process_id)
+    } else {
+        target.process_id
+    };
+    let answer = match leg.op {
+        VposOp::PostSale => {
+            let msg = NetworkMessage {
+                process_id: auth_id,
+                amount,
+                currency: cur,
+            };
+            within(host, host.network.capture(msg)).await
+        }
+        VposOp::Refund => {
+            let msg = NetworkMessage {
+                process_id,
+                amount,
+                currency: cur,
+            };
+            within(host, host.network.refund(auth_id, msg)).await
+        }
+        // A void is approved here and its reversal queued: the queue retries
+        // it until the network acknowledges.
+        _ => Ok(NetworkAnswer::Approved {
+            auth_code: String::new(),
+        }),
+    };
+    let now = host.clock.now_ms();
+    let mut t = tx_row(call, leg, digest, process_id, amount, currency, &target.masked_card_no, &answer, now);
+    if leg.op == VposOp::Void {
+        t.auth_code = target.auth_code.clone();
+    }
+    let approved = t.response_code == rc::APPROVED;
+    let transfer_id = ledger::reserve_ids(host.db.writer(), "transfer_id", 1).await?;
+    let ids = (process_id, transfer_id);
+    let mut tx = host.db.begin().await?;
+    let (order_row, terminal) = order::lock_for(&mut tx, host, leg, amount).await?;
+    if approved {
+        match leg.op {
+            VposOp::PostSale => post(&mut tx, host, ids, "OffUsCapture", amount, cur).await?,
+            VposOp::Refund => post(&mut tx, host, ids, "OffUsRefund", -amount, cur).await?,
+            VposOp::Void => {
+                let entries = ledger::entries_of_process(&mut tx, target.process_id).await?;
+                if !entries.is_empty() {
+                    let reversed: Vec<(&str, i64, i64)> =
+                        entries.iter().map(|(a, m, c)| (a.as_str(), -m, *c)).collect();
+                    ledger::post_transfer(&mut tx, transfer_id, process_id, "OffUsVoid", &reversed, now)
+                        .await?;
+                }
+                vpos::set_reversal(&mut tx, auth_id, "Pending", now).await?;
+            }
+            VposOp::Sale | VposOp::PreSale => {}
+        }
+    }
+    let t = order::record(&mut tx, leg, order_row, &terminal, t, card).await?;
+    let result = if approved { 0 } else { 8 };
+    crate::audit::record_in(&mut tx, host, call, &t.masked_card_no, result, &t.response_code).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    if approved && leg.op == VposOp::Void {
+        host.reversal_wakeup.notify_one();
+    }
+    Ok(VposOutcome {
+        tx: t,
+        currency,
+        repeated: false,
+    })
+}

@@ -1,0 +1,102 @@
+//! What a terminal may do (spec acquirer.md, POS authorization profile): a
+//! payment outside its profile, or on a Passive or Closed merchant or
+//! terminal, is declined `58`.
+
+use cardhost_domain::response as rc;
+use cardhost_store::merchants::{MerchantRow, TerminalRow};
+use cardhost_store::vpos;
+
+use super::VposOp;
+use crate::acquirer::profiles::{self, AuthorizationProfile, Kind};
+use crate::host::Host;
+use crate::ServiceError;
+
+/// Installments allowed when neither the terminal nor its merchant has a profile.
+pub const DEFAULT_MAX_INSTALLMENTS: i64 = 12;
+
+/// The facts of one payment the profile is checked against.
+#[derive(Debug, Clone)]
+pub struct Attempt<'a> {
+    pub op: VposOp,
+    pub amount: i64,
+    pub installments: i64,
+    pub with_points: bool,
+    pub off_us: bool,
+    /// The card's issuing country, when known (unknown counts as foreign).
+    pub card_country: Option<&'a str>,
+    /// Refunds: when the refunded sale was made.
+    pub sale_at: Option<i64>,
+}
+
+/// The terminal's authorization profile, else its merchant's, else none.
+pub async fn profile_of(
+    host: &Host,
+    merchant: &MerchantRow,
+    terminal: &TerminalRow,
+) -> Result<Option<AuthorizationProfile>, ServiceError> {
+    let code = terminal
+        .pos_authorization_profile_code
+        .as_ref()
+        .or(merchant.pos_authorization_profile_code.as_ref());
+    match code {
+        Some(code) => Ok(Some(profiles::load(host, Kind::Authorization, code).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The most installments the terminal takes.
+pub fn max_installments(profile: Option<&AuthorizationProfile>) -> i64 {
+    profile.map_or(DEFAULT_MAX_INSTALLMENTS, |p| {
+        i64::from(p.max_installment_count)
+    })
+}
+
+/// `Some(58)` when the payment is outside what the merchant and terminal may take.
+pub async fn refusal(
+    host: &Host,
+    merchant: &MerchantRow,
+    terminal: &TerminalRow,
+    attempt: &Attempt<'_>,
+) -> Result<Option<&'static str>, ServiceError> {
+    if merchant.merchant_status != "Active" || terminal.terminal_status != "Active" {
+        return Ok(Some(rc::NOT_PERMITTED_TERMINAL));
+    }
+    let profile = profile_of(host, merchant, terminal).await?;
+    if attempt.installments > max_installments(profile.as_ref()) {
+        return Ok(Some(rc::NOT_PERMITTED_TERMINAL));
+    }
+    let Some(p) = profile else {
+        return Ok(None);
+    };
+    let allowed = |name: &str| p.allowed_transaction_types.iter().any(|t| t == name);
+    let opening = matches!(attempt.op, VposOp::Sale | VposOp::PreSale);
+    let refused = !allowed(attempt.op.name())
+        || (attempt.installments > 1 && !allowed("Installment"))
+        || (attempt.with_points && !allowed("Point"))
+        || (opening && p.require_3d_secure)
+        || (opening && attempt.off_us && !p.allow_off_us_cards)
+        || (opening
+            && !p.allow_foreign_cards
+            && attempt.card_country != Some(merchant.country.as_str()))
+        || (opening && p.max_transaction_amount.is_some_and(|max| attempt.amount > max));
+    if refused {
+        return Ok(Some(rc::NOT_PERMITTED_TERMINAL));
+    }
+    if let (Some(days), Some(sale_at)) = (p.refund_day_limit, attempt.sale_at) {
+        let limit_ms = i64::from(days) * 86_400_000;
+        if attempt.op == VposOp::Refund && host.clock.now_ms() - sale_at > limit_ms {
+            return Ok(Some(rc::NOT_PERMITTED_TERMINAL));
+        }
+    }
+    if let Some(limit) = p.daily_amount_limit.filter(|_| opening) {
+        let calendar = &host.settings.calendar;
+        let today = cardhost_domain::date::parse_date(&calendar.business_date(host.clock.now_ms()))
+            .map_err(|e| ServiceError::Internal(e.into()))?;
+        let day_start = calendar.day_start_ms(today);
+        let taken = vpos::terminal_taken_since(host.db.reader(), &terminal.terminal_no, day_start).await?;
+        if taken + attempt.amount > limit {
+            return Ok(Some(rc::NOT_PERMITTED_TERMINAL));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,468 @@
+//! Virtual POS orders, their transactions, the off-us reversal queue, and the
+//! test network's record of its authorizations.
+
+use sqlx::{Any, AnyPool, Executor, FromRow};
+
+use crate::sql::{insert, update_by_key};
+use crate::{Engine, StoreError, Tx};
+
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct OrderRow {
+    pub merchant_no: String,
+    pub order_id: String,
+    pub terminal_no: String,
+    pub status: String,
+    pub amount: i64,
+    pub currency: i64,
+    pub authorized_amount: i64,
+    pub captured_amount: i64,
+    pub refunded_amount: i64,
+    pub installment_count: i64,
+    pub point_amount: i64,
+    pub network: String,
+    pub card_id: Option<i64>,
+    pub masked_card_no: String,
+    pub card_type: String,
+    pub order_token: Option<String>,
+    pub description: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const ORDER_COLUMNS: [&str; 19] = [
+    "merchant_no",
+    "order_id",
+    "terminal_no",
+    "status",
+    "amount",
+    "currency",
+    "authorized_amount",
+    "captured_amount",
+    "refunded_amount",
+    "installment_count",
+    "point_amount",
+    "network",
+    "card_id",
+    "masked_card_no",
+    "card_type",
+    "order_token",
+    "description",
+    "created_at",
+    "updated_at",
+];
+
+pub async fn insert_order(tx: &mut Tx, o: &OrderRow) -> Result<(), StoreError> {
+    sqlx::query(&insert("vpos_orders", &ORDER_COLUMNS))
+        .bind(&o.merchant_no)
+        .bind(&o.order_id)
+        .bind(&o.terminal_no)
+        .bind(&o.status)
+        .bind(o.amount)
+        .bind(o.currency)
+        .bind(o.authorized_amount)
+        .bind(o.captured_amount)
+        .bind(o.refunded_amount)
+        .bind(o.installment_count)
+        .bind(o.point_amount)
+        .bind(&o.network)
+        .bind(o.card_id)
+        .bind(&o.masked_card_no)
+        .bind(&o.card_type)
+        .bind(&o.order_token)
+        .bind(&o.description)
+        .bind(o.created_at)
+        .bind(o.updated_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+/// Writes the order's state (status and amounts) back.
+pub async fn update_order(tx: &mut Tx, o: &OrderRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE vpos_orders SET status = $3, authorized_amount = $4, captured_amount = $5, \
+         refunded_amount = $6, updated_at = $7 WHERE merchant_no = $1 AND order_id = $2",
+    )
+    .bind(&o.merchant_no)
+    .bind(&o.order_id)
+    .bind(&o.status)
+    .bind(o.authorized_amount)
+    .bind(o.captured_amount)
+    .bind(o.refunded_amount)
+    .bind(o.updated_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn order<'c, E: Executor<'c, Database = Any>>(
+    db: E,
+    merchant_no: &str,
+    order_id: &str,
+) -> Result<Option<OrderRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {} FROM vpos_orders WHERE merchant_no = $1 AND order_id = $2",
+        ORDER_COLUMNS.join(", ")
+    ))
+    .bind(merchant_no)
+    .bind(order_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The order inside a write transaction, locked where the engine needs it.
+pub async fn order_for_update(
+    tx: &mut Tx,
+    engine: Engine,
+    merchant_no: &str,
+    order_id: &str,
+) -> Result<Option<OrderRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {} FROM vpos_orders WHERE merchant_no = $1 AND order_id = $2{}",
+        ORDER_COLUMNS.join(", "),
+        engine.row_lock_clause()
+    ))
+    .bind(merchant_no)
+    .bind(order_id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+pub async fn order_by_token(
+    pool: &AnyPool,
+    merchant_no: &str,
+    token: &str,
+) -> Result<Option<OrderRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {} FROM vpos_orders WHERE merchant_no = $1 AND order_token = $2",
+        ORDER_COLUMNS.join(", ")
+    ))
+    .bind(merchant_no)
+    .bind(token)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Pre-authorized orders whose hold was released by `ExpireHolds`.
+pub async fn expire_order_of_process(
+    tx: &mut Tx,
+    process_id: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE vpos_orders SET status = 'Expired', updated_at = $2 WHERE status = 'PreAuthorized' \
+         AND EXISTS (SELECT 1 FROM vpos_transactions t WHERE t.process_id = $1 \
+         AND t.merchant_no = vpos_orders.merchant_no AND t.order_id = vpos_orders.order_id)",
+    )
+    .bind(process_id)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct OrderTxRow {
+    pub process_id: i64,
+    pub merchant_no: String,
+    pub order_id: String,
+    pub terminal_no: String,
+    pub idem_key: String,
+    pub request_digest: String,
+    pub client_id: String,
+    pub transaction_type: String,
+    pub amount: i64,
+    pub currency: i64,
+    pub point_amount: i64,
+    pub installment_count: i64,
+    pub response_code: String,
+    pub auth_code: String,
+    pub rrn: String,
+    pub masked_card_no: String,
+    pub network: String,
+    pub batch_no: Option<i64>,
+    pub original_process_id: Option<i64>,
+    pub status: String,
+    pub created_at: i64,
+}
+
+const TX_COLUMNS: [&str; 21] = [
+    "process_id",
+    "merchant_no",
+    "order_id",
+    "terminal_no",
+    "idem_key",
+    "request_digest",
+    "client_id",
+    "transaction_type",
+    "amount",
+    "currency",
+    "point_amount",
+    "installment_count",
+    "response_code",
+    "auth_code",
+    "rrn",
+    "masked_card_no",
+    "network",
+    "batch_no",
+    "original_process_id",
+    "status",
+    "created_at",
+];
+
+pub async fn insert_tx(tx: &mut Tx, t: &OrderTxRow) -> Result<(), StoreError> {
+    sqlx::query(&insert("vpos_transactions", &TX_COLUMNS))
+        .bind(t.process_id)
+        .bind(&t.merchant_no)
+        .bind(&t.order_id)
+        .bind(&t.terminal_no)
+        .bind(&t.idem_key)
+        .bind(&t.request_digest)
+        .bind(&t.client_id)
+        .bind(&t.transaction_type)
+        .bind(t.amount)
+        .bind(t.currency)
+        .bind(t.point_amount)
+        .bind(t.installment_count)
+        .bind(&t.response_code)
+        .bind(&t.auth_code)
+        .bind(&t.rrn)
+        .bind(&t.masked_card_no)
+        .bind(&t.network)
+        .bind(t.batch_no)
+        .bind(t.original_process_id)
+        .bind(&t.status)
+        .bind(t.created_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+pub async fn set_tx_status(tx: &mut Tx, process_id: i64, status: &str) -> Result<(), StoreError> {
+    sqlx::query(&update_by_key(
+        "vpos_transactions",
+        &["status"],
+        "process_id",
+    ))
+    .bind(status)
+    .bind(process_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The transaction a repeat is recognised by.
+pub async fn tx_by_key<'c, E: Executor<'c, Database = Any>>(
+    db: E,
+    merchant_no: &str,
+    order_id: &str,
+    idem_key: &str,
+) -> Result<Option<OrderTxRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {} FROM vpos_transactions WHERE merchant_no = $1 AND order_id = $2 AND idem_key = $3",
+        TX_COLUMNS.join(", ")
+    ))
+    .bind(merchant_no)
+    .bind(order_id)
+    .bind(idem_key)
+    .fetch_optional(db)
+    .await?)
+}
+
+pub async fn tx<'c, E: Executor<'c, Database = Any>>(
+    db: E,
+    process_id: i64,
+) -> Result<Option<OrderTxRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {} FROM vpos_transactions WHERE process_id = $1",
+        TX_COLUMNS.join(", ")
+    ))
+    .bind(process_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Every transaction of an order, oldest first.
+pub async fn txs_of_order<'c, E: Executor<'c, Database = Any>>(
+    db: E,
+    merchant_no: &str,
+    order_id: &str,
+) -> Result<Vec<OrderTxRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {} FROM vpos_transactions WHERE merchant_no = $1 AND order_id = $2 ORDER BY process_id",
+        TX_COLUMNS.join(", ")
+    ))
+    .bind(merchant_no)
+    .bind(order_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// What a terminal took in approved sales and captures since `since_ms`
+/// (voided ones excluded), for the authorization profile's daily limit.
+pub async fn terminal_taken_since(
+    pool: &AnyPool,
+    terminal_no: &str,
+    since_ms: i64,
+) -> Result<i64, StoreError> {
+    let (sum,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM vpos_transactions WHERE terminal_no = $1 \
+         AND created_at >= $2 AND response_code = '00' AND status <> 'Voided' \
+         AND transaction_type IN ('Sale', 'PreSale')",
+    )
+    .bind(terminal_no)
+    .bind(since_ms)
+    .fetch_one(pool)
+    .await?;
+    Ok(sum)
+}
+
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct ReversalRow {
+    pub process_id: i64,
+    pub network: String,
+    pub amount: i64,
+    pub currency: i64,
+    pub merchant_no: String,
+    pub order_id: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub done_at: Option<i64>,
+}
+
+const REVERSAL_COLUMNS: &str = "process_id, network, amount, currency, merchant_no, order_id, status, \
+    attempts, next_attempt, last_error, created_at, done_at";
+
+/// Records, before the network is asked, that this authorization is to be
+/// reversed unless it is disarmed.
+pub async fn arm_reversal(tx: &mut Tx, r: &ReversalRow) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO network_reversals ({REVERSAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'Armed', 0, $7, NULL, $8, NULL)"
+    ))
+    .bind(r.process_id)
+    .bind(&r.network)
+    .bind(r.amount)
+    .bind(r.currency)
+    .bind(&r.merchant_no)
+    .bind(&r.order_id)
+    .bind(r.next_attempt)
+    .bind(r.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_reversal(
+    tx: &mut Tx,
+    process_id: i64,
+    status: &str,
+    next_attempt: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE network_reversals SET status = $2, next_attempt = $3 WHERE process_id = $1")
+        .bind(process_id)
+        .bind(status)
+        .bind(next_attempt)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Reversals to try now: pending ones whose time has come, and armed ones
+/// older than `armed_before` (their request was cut off by a crash or a timeout).
+pub async fn due_reversals(
+    pool: &AnyPool,
+    now_ms: i64,
+    armed_before: i64,
+    limit: i64,
+) -> Result<Vec<ReversalRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {REVERSAL_COLUMNS} FROM network_reversals WHERE (status = 'Pending' AND next_attempt <= $1) \
+         OR (status = 'Armed' AND created_at < $2) ORDER BY process_id LIMIT $3"
+    ))
+    .bind(now_ms)
+    .bind(armed_before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn reversal_attempted(
+    pool: &AnyPool,
+    process_id: i64,
+    acknowledged: bool,
+    error: Option<&str>,
+    now_ms: i64,
+    next_attempt: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE network_reversals SET attempts = attempts + 1, status = $2, last_error = $3, \
+         next_attempt = $4, done_at = $5 WHERE process_id = $1",
+    )
+    .bind(process_id)
+    .bind(if acknowledged { "Done" } else { "Pending" })
+    .bind(error)
+    .bind(next_attempt)
+    .bind(acknowledged.then_some(now_ms))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn reversal<'c, E: Executor<'c, Database = Any>>(
+    db: E,
+    process_id: i64,
+) -> Result<Option<ReversalRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {REVERSAL_COLUMNS} FROM network_reversals WHERE process_id = $1"
+    ))
+    .bind(process_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct NetworkAuthRow {
+    pub process_id: i64,
+    pub amount: i64,
+    pub currency: i64,
+    pub captured: i64,
+    pub refunded: i64,
+    pub status: String,
+    pub created_at: i64,
+}
+
+pub async fn network_auth<'c, E: Executor<'c, Database = Any>>(
+    db: E,
+    process_id: i64,
+) -> Result<Option<NetworkAuthRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT process_id, amount, currency, captured, refunded, status, created_at \
+         FROM test_network_authorizations WHERE process_id = $1",
+    )
+    .bind(process_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+pub async fn put_network_auth(pool: &AnyPool, a: &NetworkAuthRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO test_network_authorizations (process_id, amount, currency, captured, refunded, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (process_id) DO UPDATE SET \
+         captured = excluded.captured, refunded = excluded.refunded, status = excluded.status",
+    )
+    .bind(a.process_id)
+    .bind(a.amount)
+    .bind(a.currency)
+    .bind(a.captured)
+    .bind(a.refunded)
+    .bind(&a.status)
+    .bind(a.created_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
