@@ -179,7 +179,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn(cardhost_service::acquirer::payments::run_daily(
         host.clone(),
     ));
-    tokio::spawn(cardhost_service::network::run_reversals(Arc::downgrade(&host)));
+    tokio::spawn(cardhost_service::network::run_reversals(Arc::downgrade(
+        &host,
+    )));
 
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&config.listen)

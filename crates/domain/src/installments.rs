@@ -41,10 +41,8 @@ pub fn plans(amount: i64, product: Option<&CardProduct>, merchant_max: u8) -> Ve
     };
     for band in &product.installments {
         for count in band.from.max(2)..=band.to.min(merchant_max) {
-            let interest = div_round_half_even(
-                i128::from(amount) * i128::from(band.interest_bp),
-                10_000,
-            );
+            let interest =
+                div_round_half_even(i128::from(amount) * i128::from(band.interest_bp), 10_000);
             let total = amount + i64::try_from(interest).unwrap_or(i64::MAX - amount);
             out.push(split(total, count, band.interest_bp));
         }
@@ -68,7 +66,16 @@ mod tests {
                 assert!(i.last >= i.amount && i.last - i.amount < i64::from(count));
             }
         }
-        assert_eq!(split(10_000, 3, 0), Installment { count: 3, amount: 3_333, last: 3_334, total: 10_000, interest_bp: 0 });
+        assert_eq!(
+            split(10_000, 3, 0),
+            Installment {
+                count: 3,
+                amount: 3_333,
+                last: 3_334,
+                total: 10_000,
+                interest_bp: 0
+            }
+        );
     }
 
     #[test]
@@ -78,7 +85,10 @@ mod tests {
         let debit = products.iter().find(|p| p.code == "STANDARD-DEBIT");
         assert_eq!(plans(10_000, debit, 12).len(), 1);
         let all = plans(10_000, credit, 12);
-        assert_eq!(all.iter().map(|i| i.count).collect::<Vec<_>>(), (1..=12).collect::<Vec<u8>>());
+        assert_eq!(
+            all.iter().map(|i| i.count).collect::<Vec<_>>(),
+            (1..=12).collect::<Vec<u8>>()
+        );
         // 4–6 carry 2.50 %: 100.00 → 102.50; 7–12 carry 5.00 % → 105.00.
         assert_eq!(all[3].total, 10_250);
         assert_eq!((all[3].amount, all[3].last), (2_562, 2_564));

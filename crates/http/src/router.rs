@@ -376,19 +376,71 @@ fn routes() -> Routes {
         "/api/Admin/RunSettlement",
         post(crate::acquirer::payments::run_settlement),
     )
-    .op("PaymentSale", "/api/VPos/PaymentSale", post(crate::vpos::payment_sale))
-    .op("PaymentPreSale", "/api/VPos/PaymentPreSale", post(crate::vpos::payment_pre_sale))
-    .op("PaymentPostSale", "/api/VPos/PaymentPostSale", post(crate::vpos::payment_post_sale))
-    .op("PaymentVoid", "/api/VPos/PaymentVoid", post(crate::vpos::payment_void))
-    .op("PaymentRefund", "/api/VPos/PaymentRefund", post(crate::vpos::payment_refund))
-    .op("BatchClose", "/api/VPos/BatchClose", post(crate::vpos::batch_close))
-    .op("CheckByOrderId", "/api/VPos/CheckByOrderId", get(crate::vpos::check_by_order_id))
-    .op("CheckByProcessId", "/api/VPos/CheckByProcessId", get(crate::vpos::check_by_process_id))
-    .op("CheckByToken", "/api/VPos/CheckByToken", get(crate::vpos::check_by_token))
-    .op("ListByOrderId", "/api/VPos/ListByOrderId", get(crate::vpos::list_by_order_id))
-    .op("InstallmentInquiry", "/api/VPos/InstallmentInquiry", post(crate::vpos::installment_inquiry))
-    .op("PointInquiry", "/api/VPos/PointInquiry", post(crate::vpos::point_inquiry))
-    .op("ExpireHolds", "/api/Admin/ExpireHolds", post(crate::vpos::expire_holds))
+    .op(
+        "PaymentSale",
+        "/api/VPos/PaymentSale",
+        post(crate::vpos::payment_sale),
+    )
+    .op(
+        "PaymentPreSale",
+        "/api/VPos/PaymentPreSale",
+        post(crate::vpos::payment_pre_sale),
+    )
+    .op(
+        "PaymentPostSale",
+        "/api/VPos/PaymentPostSale",
+        post(crate::vpos::payment_post_sale),
+    )
+    .op(
+        "PaymentVoid",
+        "/api/VPos/PaymentVoid",
+        post(crate::vpos::payment_void),
+    )
+    .op(
+        "PaymentRefund",
+        "/api/VPos/PaymentRefund",
+        post(crate::vpos::payment_refund),
+    )
+    .op(
+        "BatchClose",
+        "/api/VPos/BatchClose",
+        post(crate::vpos::batch_close),
+    )
+    .op(
+        "CheckByOrderId",
+        "/api/VPos/CheckByOrderId",
+        get(crate::vpos::check_by_order_id),
+    )
+    .op(
+        "CheckByProcessId",
+        "/api/VPos/CheckByProcessId",
+        get(crate::vpos::check_by_process_id),
+    )
+    .op(
+        "CheckByToken",
+        "/api/VPos/CheckByToken",
+        get(crate::vpos::check_by_token),
+    )
+    .op(
+        "ListByOrderId",
+        "/api/VPos/ListByOrderId",
+        get(crate::vpos::list_by_order_id),
+    )
+    .op(
+        "InstallmentInquiry",
+        "/api/VPos/InstallmentInquiry",
+        post(crate::vpos::installment_inquiry),
+    )
+    .op(
+        "PointInquiry",
+        "/api/VPos/PointInquiry",
+        post(crate::vpos::point_inquiry),
+    )
+    .op(
+        "ExpireHolds",
+        "/api/Admin/ExpireHolds",
+        post(crate::vpos::expire_holds),
+    )
     .op(
         "CheckLedger",
         "/api/Admin/CheckLedger",

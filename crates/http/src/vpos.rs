@@ -9,8 +9,8 @@ use cardhost_domain::response;
 use cardhost_domain::Currency;
 use cardhost_service::vpos::inquiry::{self, OrderView};
 use cardhost_service::vpos::payments::{self, FollowUpRequest, PaymentRequest};
-use cardhost_service::vpos::{VposOp, VposOutcome};
 use cardhost_service::vpos::OrderTxRow;
+use cardhost_service::vpos::{VposOp, VposOutcome};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -187,7 +187,13 @@ fn payment(r: PaymentSaleRequest) -> PaymentRequest {
     }
 }
 
-async fn pay(state: AppState, authed: Authed, body: JsonBody, op: VposOp, name: &'static str) -> ApiResult {
+async fn pay(
+    state: AppState,
+    authed: Authed,
+    body: JsonBody,
+    op: VposOp,
+    name: &'static str,
+) -> ApiResult {
     let call = authed.call(name);
     audited(&state, &call, async {
         let r: PaymentSaleRequest = body.parse()?;
@@ -203,7 +209,11 @@ async fn pay(state: AppState, authed: Authed, body: JsonBody, op: VposOp, name: 
 #[utoipa::path(post, path = "/api/VPos/PaymentSale", tag = "Virtual POS", operation_id = "PaymentSale",
     request_body = PaymentSaleRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 approved (order Paid); 8 declined (order Failed, ResponseCode says why); 1 validation; 6 another merchant's; 7 OrderId reused with other content", body = Envelope<VposResult>)))]
-pub async fn payment_sale(State(state): State<AppState>, authed: Authed, body: JsonBody) -> ApiResult {
+pub async fn payment_sale(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
     pay(state, authed, body, VposOp::Sale, "PaymentSale").await
 }
 
@@ -212,7 +222,11 @@ pub async fn payment_sale(State(state): State<AppState>, authed: Authed, body: J
 #[utoipa::path(post, path = "/api/VPos/PaymentPreSale", tag = "Virtual POS", operation_id = "PaymentPreSale",
     request_body = PaymentSaleRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 approved (order PreAuthorized); 8 declined; 1 validation; 7 OrderId reused", body = Envelope<VposResult>)))]
-pub async fn payment_pre_sale(State(state): State<AppState>, authed: Authed, body: JsonBody) -> ApiResult {
+pub async fn payment_pre_sale(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
     pay(state, authed, body, VposOp::PreSale, "PaymentPreSale").await
 }
 
@@ -236,7 +250,11 @@ async fn follow(
 #[utoipa::path(post, path = "/api/VPos/PaymentPostSale", tag = "Virtual POS", operation_id = "PaymentPostSale",
     request_body = PostSaleRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 approved (order Captured); 4 not pre-authorized, already captured, or more than the hold; 2 no such order", body = Envelope<VposResult>)))]
-pub async fn payment_post_sale(State(state): State<AppState>, authed: Authed, body: JsonBody) -> ApiResult {
+pub async fn payment_post_sale(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
     let r: PostSaleRequest = body.parse()?;
     let req = FollowUpRequest {
         merchant_no: r.merchant_no,
@@ -253,7 +271,11 @@ pub async fn payment_post_sale(State(state): State<AppState>, authed: Authed, bo
 #[utoipa::path(post, path = "/api/VPos/PaymentVoid", tag = "Virtual POS", operation_id = "PaymentVoid",
     request_body = VoidRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 approved (order Voided); 4 nothing voidable, batch closed, or order refunded; 2 no such order", body = Envelope<VposResult>)))]
-pub async fn payment_void(State(state): State<AppState>, authed: Authed, body: JsonBody) -> ApiResult {
+pub async fn payment_void(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
     let r: VoidRequest = body.parse()?;
     let req = FollowUpRequest {
         merchant_no: r.merchant_no,
@@ -270,7 +292,11 @@ pub async fn payment_void(State(state): State<AppState>, authed: Authed, body: J
 #[utoipa::path(post, path = "/api/VPos/PaymentRefund", tag = "Virtual POS", operation_id = "PaymentRefund",
     request_body = RefundRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 approved (order PartiallyRefunded or Refunded); 4 more than is left; 7 Reference reused with another amount", body = Envelope<VposResult>)))]
-pub async fn payment_refund(State(state): State<AppState>, authed: Authed, body: JsonBody) -> ApiResult {
+pub async fn payment_refund(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
     let r: RefundRequest = body.parse()?;
     let req = FollowUpRequest {
         merchant_no: r.merchant_no,
@@ -296,7 +322,11 @@ pub struct BatchCloseRequest {
 #[utoipa::path(post, path = "/api/VPos/BatchClose", tag = "Virtual POS", operation_id = "BatchClose",
     request_body = BatchCloseRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 the closed batch with NextBatchNo; 2 no such terminal of the merchant; 6 another merchant's", body = Envelope<BatchSummaryResult>)))]
-pub async fn batch_close(State(state): State<AppState>, authed: Authed, body: JsonBody) -> ApiResult {
+pub async fn batch_close(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
     let call = authed.call("BatchClose");
     audited(&state, &call, async {
         let r: BatchCloseRequest = body.parse()?;
@@ -343,7 +373,11 @@ fn order_result(v: OrderView) -> OrderResult {
 #[utoipa::path(get, path = "/api/VPos/CheckByOrderId", tag = "Virtual POS", operation_id = "CheckByOrderId", security(("token" = [])),
     params(("MerchantNo" = String, Query, description = "The merchant"), ("OrderId" = String, Query, description = "The merchant's order id")),
     responses((status = 200, description = "Result 0; 2 no such order; 6 another merchant's", body = Envelope<OrderResult>)))]
-pub async fn check_by_order_id(State(state): State<AppState>, authed: Authed, params: Params) -> ApiResult {
+pub async fn check_by_order_id(
+    State(state): State<AppState>,
+    authed: Authed,
+    params: Params,
+) -> ApiResult {
     let call = authed.call("CheckByOrderId");
     let v = inquiry::by_order(
         &state.host,
@@ -359,7 +393,11 @@ pub async fn check_by_order_id(State(state): State<AppState>, authed: Authed, pa
 #[utoipa::path(get, path = "/api/VPos/CheckByToken", tag = "Virtual POS", operation_id = "CheckByToken", security(("token" = [])),
     params(("MerchantNo" = String, Query, description = "The merchant"), ("Token" = String, Query, description = "An OrderToken, QrToken or ThreeDSessionId")),
     responses((status = 200, description = "Result 0; 2 no order has that token; 6 another merchant's", body = Envelope<OrderResult>)))]
-pub async fn check_by_token(State(state): State<AppState>, authed: Authed, params: Params) -> ApiResult {
+pub async fn check_by_token(
+    State(state): State<AppState>,
+    authed: Authed,
+    params: Params,
+) -> ApiResult {
     let call = authed.call("CheckByToken");
     let v = inquiry::by_token(
         &state.host,
@@ -375,7 +413,11 @@ pub async fn check_by_token(State(state): State<AppState>, authed: Authed, param
 #[utoipa::path(get, path = "/api/VPos/CheckByProcessId", tag = "Virtual POS", operation_id = "CheckByProcessId", security(("token" = [])),
     params(("MerchantNo" = String, Query, description = "The merchant"), ("ProcessId" = String, Query, description = "The host's transaction id")),
     responses((status = 200, description = "Result 0 (a declined transaction is reported as it was decided); 2 not the merchant's or unknown", body = Envelope<VposResult>)))]
-pub async fn check_by_process_id(State(state): State<AppState>, authed: Authed, params: Params) -> ApiResult {
+pub async fn check_by_process_id(
+    State(state): State<AppState>,
+    authed: Authed,
+    params: Params,
+) -> ApiResult {
     let call = authed.call("CheckByProcessId");
     let t = inquiry::by_process(
         &state.host,
@@ -392,7 +434,11 @@ pub async fn check_by_process_id(State(state): State<AppState>, authed: Authed, 
 #[utoipa::path(get, path = "/api/VPos/ListByOrderId", tag = "Virtual POS", operation_id = "ListByOrderId", security(("token" = [])),
     params(("MerchantNo" = String, Query, description = "The merchant"), ("OrderId" = String, Query, description = "The merchant's order id")),
     responses((status = 200, description = "Result 0; 2 no such order; 6 another merchant's", body = Envelope<Vec<VposResult>>)))]
-pub async fn list_by_order_id(State(state): State<AppState>, authed: Authed, params: Params) -> ApiResult {
+pub async fn list_by_order_id(
+    State(state): State<AppState>,
+    authed: Authed,
+    params: Params,
+) -> ApiResult {
     let call = authed.call("ListByOrderId");
     let txs = inquiry::list(
         &state.host,
@@ -453,7 +499,11 @@ pub struct InstallmentInquiryResult {
 #[utoipa::path(post, path = "/api/VPos/InstallmentInquiry", tag = "Virtual POS", operation_id = "InstallmentInquiry",
     request_body = InstallmentInquiryRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 6 another merchant's", body = Envelope<InstallmentInquiryResult>)))]
-pub async fn installment_inquiry(State(state): State<AppState>, authed: Authed, body: JsonBody) -> ApiResult {
+pub async fn installment_inquiry(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
     let call = authed.call("InstallmentInquiry");
     let r: InstallmentInquiryRequest = body.parse()?;
     let offer = inquiry::installment_inquiry(
@@ -513,7 +563,11 @@ pub struct PointInquiryResult {
 #[utoipa::path(post, path = "/api/VPos/PointInquiry", tag = "Virtual POS", operation_id = "PointInquiry",
     request_body = PointInquiryRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 2 not a card of this host; 1 validation", body = Envelope<PointInquiryResult>)))]
-pub async fn point_inquiry(State(state): State<AppState>, authed: Authed, body: JsonBody) -> ApiResult {
+pub async fn point_inquiry(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
     let call = authed.call("PointInquiry");
     let r: PointInquiryRequest = body.parse()?;
     let p = inquiry::point_inquiry(
@@ -555,11 +609,16 @@ pub struct ExpireHoldsResult {
 #[utoipa::path(post, path = "/api/Admin/ExpireHolds", tag = "Operations", operation_id = "ExpireHolds",
     request_body = ExpireHoldsRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 bad date; 6 without the admin scope", body = Envelope<ExpireHoldsResult>)))]
-pub async fn expire_holds(State(state): State<AppState>, authed: Authed, body: JsonBody) -> ApiResult {
+pub async fn expire_holds(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
     let call = authed.call("ExpireHolds");
     audited(&state, &call, async {
         let r: ExpireHoldsRequest = body.parse()?;
-        let e = cardhost_service::money::holds::expire(&state.host, &call, r.as_of_date.as_deref()).await?;
+        let e = cardhost_service::money::holds::expire(&state.host, &call, r.as_of_date.as_deref())
+            .await?;
         let (currency, minor) = e.amounts.first().copied().unwrap_or((Currency::TRY, 0));
         Ok(ok(ExpireHoldsResult {
             released: e.released,

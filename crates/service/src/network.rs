@@ -75,8 +75,12 @@ pub trait CardNetwork: Send + Sync {
     fn name(&self) -> &'static str;
     fn card_info(&self, pan: &Pan) -> CardInfo;
     /// Authorizes `msg.amount`; `capture` false only holds it (a pre-sale).
-    fn authorize<'a>(&'a self, pan: &'a Pan, msg: NetworkMessage, capture: bool)
-        -> NetFuture<'a, NetworkAnswer>;
+    fn authorize<'a>(
+        &'a self,
+        pan: &'a Pan,
+        msg: NetworkMessage,
+        capture: bool,
+    ) -> NetFuture<'a, NetworkAnswer>;
     /// Captures part or all of an earlier hold (`msg.process_id` is the hold's).
     fn capture(&self, msg: NetworkMessage) -> NetFuture<'_, NetworkAnswer>;
     /// Undoes an authorization completely; repeating it is harmless.
@@ -261,7 +265,8 @@ pub struct SweepResult {
 /// request cannot still be waiting for an answer (it was cut off by a crash).
 pub async fn reverse_due(host: &Host) -> Result<SweepResult, ServiceError> {
     let now = host.clock.now_ms();
-    let cutoff = now - i64::try_from(host.settings.network_timeout_ms.saturating_mul(2)).unwrap_or(i64::MAX);
+    let cutoff =
+        now - i64::try_from(host.settings.network_timeout_ms.saturating_mul(2)).unwrap_or(i64::MAX);
     let due = vpos::due_reversals(host.db.writer(), now, cutoff, SWEEP_LIMIT).await?;
     let mut result = SweepResult::default();
     for r in due {

@@ -481,6 +481,17 @@ pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError
             "merchant {m}'s payment of {d} is not gross − commission of its transactions"
         ));
     }
+    let order_drift: Vec<(String, String)> = sqlx::query_as(
+        "SELECT merchant_no, order_id FROM vpos_orders WHERE captured_amount > authorized_amount \
+           OR refunded_amount > captured_amount OR refunded_amount < 0",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (m, o) in order_drift {
+        violations.push(format!(
+            "order {m}/{o} captured more than it authorized or refunded more than it captured"
+        ));
+    }
     let (accounts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ledger_accounts")
         .fetch_one(pool)
         .await?;
@@ -556,7 +567,10 @@ pub struct AgedHold {
 }
 
 /// Open holds created before `before_ms`, oldest first.
-pub async fn open_holds_before(pool: &AnyPool, before_ms: i64) -> Result<Vec<AgedHold>, StoreError> {
+pub async fn open_holds_before(
+    pool: &AnyPool,
+    before_ms: i64,
+) -> Result<Vec<AgedHold>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT h.process_id, h.amount, t.currency, h.created_at, c.product_code FROM holds h \
          JOIN card_transactions t ON t.process_id = h.process_id JOIN cards c ON c.card_id = t.card_id \

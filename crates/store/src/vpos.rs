@@ -335,7 +335,8 @@ pub struct ReversalRow {
     pub done_at: Option<i64>,
 }
 
-const REVERSAL_COLUMNS: &str = "process_id, network, amount, currency, merchant_no, order_id, status, \
+const REVERSAL_COLUMNS: &str =
+    "process_id, network, amount, currency, merchant_no, order_id, status, \
     attempts, next_attempt, last_error, created_at, done_at";
 
 /// Records, before the network is asked, that this authorization is to be
@@ -363,12 +364,14 @@ pub async fn set_reversal(
     status: &str,
     next_attempt: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE network_reversals SET status = $2, next_attempt = $3 WHERE process_id = $1")
-        .bind(process_id)
-        .bind(status)
-        .bind(next_attempt)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE network_reversals SET status = $2, next_attempt = $3 WHERE process_id = $1",
+    )
+    .bind(process_id)
+    .bind(status)
+    .bind(next_attempt)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

@@ -54,7 +54,7 @@ async fn metrics_count_requests_per_operation_and_result() {
 }
 
 /// Every operation the host serves: (path, method, operation id).
-const OPERATIONS: [(&str, &str, &str); 64] = [
+const OPERATIONS: [(&str, &str, &str); 77] = [
     ("/api/Auth/Token", "post", "Token"),
     ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
     ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),
@@ -263,6 +263,19 @@ const OPERATIONS: [(&str, &str, &str); 64] = [
         "GetMerchantPaymentDetail",
     ),
     ("/api/Admin/RunSettlement", "post", "RunSettlement"),
+    ("/api/Admin/ExpireHolds", "post", "ExpireHolds"),
+    ("/api/VPos/PaymentSale", "post", "PaymentSale"),
+    ("/api/VPos/PaymentPreSale", "post", "PaymentPreSale"),
+    ("/api/VPos/PaymentPostSale", "post", "PaymentPostSale"),
+    ("/api/VPos/PaymentVoid", "post", "PaymentVoid"),
+    ("/api/VPos/PaymentRefund", "post", "PaymentRefund"),
+    ("/api/VPos/BatchClose", "post", "BatchClose"),
+    ("/api/VPos/CheckByOrderId", "get", "CheckByOrderId"),
+    ("/api/VPos/CheckByProcessId", "get", "CheckByProcessId"),
+    ("/api/VPos/CheckByToken", "get", "CheckByToken"),
+    ("/api/VPos/ListByOrderId", "get", "ListByOrderId"),
+    ("/api/VPos/InstallmentInquiry", "post", "InstallmentInquiry"),
+    ("/api/VPos/PointInquiry", "post", "PointInquiry"),
 ];
 
 #[tokio::test]

@@ -23,9 +23,13 @@ async fn shop(app: &TestApp) -> Shop {
     let issuer = setup(app).await;
     let acquirer = app.token("acquirer").await;
     let (_, body) = app
-        .post("/api/Integration/CreatePosFeeProfile", &acquirer, json!({"ProfileCode": "FEE", "ProfileName": "Std", "Rates": [
+        .post(
+            "/api/Integration/CreatePosFeeProfile",
+            &acquirer,
+            json!({"ProfileCode": "FEE", "ProfileName": "Std", "Rates": [
             {"RatePercent": 1.5, "FixedFee": 0.10, "ValueDays": 1},
-            {"Network": "OffUs", "RatePercent": 2, "ValueDays": 1}]}))
+            {"Network": "OffUs", "RatePercent": 2, "ValueDays": 1}]}),
+        )
         .await;
     assert_eq!(body["Result"], 0, "{body}");
     let (_, body) = app
@@ -34,11 +38,18 @@ async fn shop(app: &TestApp) -> Shop {
         .await;
     assert_eq!(body["Result"], 0, "{body}");
     let (_, merchant) = app
-        .get(&format!("/api/Integration/GetMerchant?MerchantNo={MERCHANT}"), &acquirer)
+        .get(
+            &format!("/api/Integration/GetMerchant?MerchantNo={MERCHANT}"),
+            &acquirer,
+        )
         .await;
     assert_eq!(merchant["Result"], 0, "{merchant}");
     let vpos = vpos_token_of(app, &acquirer, MERCHANT).await;
-    Shop { issuer, acquirer, vpos }
+    Shop {
+        issuer,
+        acquirer,
+        vpos,
+    }
 }
 
 /// A `vpos` client bound to `merchant_no`, made by the operator.
@@ -54,7 +65,9 @@ async fn vpos_token_of(app: &TestApp, _acquirer: &str, merchant_no: &str) -> Str
     )
     .await
     .unwrap();
-    let (_, tok) = app.token_for(&created.client_id, &created.client_secret).await;
+    let (_, tok) = app
+        .token_for(&created.client_id, &created.client_secret)
+        .await;
     tok["ResultObject"]["Token"].as_str().unwrap().to_owned()
 }
 
@@ -91,7 +104,10 @@ async fn vpos(app: &TestApp, token: &str, op: &str, body: Value) -> Value {
 
 async fn order(app: &TestApp, token: &str, order_id: &str) -> Value {
     let (_, body) = app
-        .get(&format!("/api/VPos/CheckByOrderId?MerchantNo={MERCHANT}&OrderId={order_id}"), token)
+        .get(
+            &format!("/api/VPos/CheckByOrderId?MerchantNo={MERCHANT}&OrderId={order_id}"),
+            token,
+        )
         .await;
     assert_eq!(body["Result"], 0, "{body}");
     body["ResultObject"].clone()
@@ -99,7 +115,10 @@ async fn order(app: &TestApp, token: &str, order_id: &str) -> Value {
 
 async fn open_batch(app: &TestApp, token: &str) -> Value {
     let (_, body) = app
-        .get(&format!("/api/Integration/GetPosBatchSummary?TerminalNo={TERMINAL}"), token)
+        .get(
+            &format!("/api/Integration/GetPosBatchSummary?TerminalNo={TERMINAL}"),
+            token,
+        )
         .await;
     assert_eq!(body["Result"], 0, "{body}");
     body["ResultObject"].clone()
@@ -127,37 +146,84 @@ async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
     let first = vpos(&app, &s.vpos, "PaymentSale", body.clone()).await;
     assert_eq!(first["Result"], 0, "{first}");
     let r = &first["ResultObject"];
-    assert_eq!((code(&first), r["TransactionType"].as_str(), r["Network"].as_str()), ("00", Some("Sale"), Some("OnUs")));
-    assert_eq!((money(&r["Amount"]), r["BatchNo"].clone(), r["OrderId"].clone()), ("120.50".into(), json!(1), json!("o-1")));
+    assert_eq!(
+        (
+            code(&first),
+            r["TransactionType"].as_str(),
+            r["Network"].as_str()
+        ),
+        ("00", Some("Sale"), Some("OnUs"))
+    );
+    assert_eq!(
+        (
+            money(&r["Amount"]),
+            r["BatchNo"].clone(),
+            r["OrderId"].clone()
+        ),
+        ("120.50".into(), json!(1), json!("o-1"))
+    );
     assert_eq!(r["Rrn"].as_str().unwrap().len(), 12);
-    assert_eq!(first["ApprovalRefNumber"].to_string(), r["Rrn"].as_str().unwrap().trim_start_matches('0'));
+    assert_eq!(
+        first["ApprovalRefNumber"].to_string(),
+        r["Rrn"].as_str().unwrap().trim_start_matches('0')
+    );
     assert!(!r.to_string().contains(pan), "the PAN is masked: {r}");
-    assert_eq!(money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]), "379.50");
+    assert_eq!(
+        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
+        "379.50"
+    );
 
     // The same request again is the first outcome; other content on the OrderId is 7.
     let again = vpos(&app, &s.vpos, "PaymentSale", body.clone()).await;
     assert_eq!(again["ResultObject"]["ProcessId"], r["ProcessId"]);
     let mut changed = body.clone();
     changed["Amount"] = json!(120.51);
-    assert_eq!(vpos(&app, &s.vpos, "PaymentSale", changed).await["Result"], 7);
-    assert_eq!(money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]), "379.50");
+    assert_eq!(
+        vpos(&app, &s.vpos, "PaymentSale", changed).await["Result"],
+        7
+    );
+    assert_eq!(
+        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
+        "379.50"
+    );
 
     let batch = open_batch(&app, &s.acquirer).await;
-    assert_eq!((batch["SaleCount"].clone(), money(&batch["SaleAmount"])), (json!(1), "120.50".into()));
+    assert_eq!(
+        (batch["SaleCount"].clone(), money(&batch["SaleAmount"])),
+        (json!(1), "120.50".into())
+    );
     let o = order(&app, &s.vpos, "o-1").await;
-    assert_eq!((o["OrderStatus"].as_str(), money(&o["CapturedAmount"])), (Some("Paid"), "120.50".into()));
+    assert_eq!(
+        (o["OrderStatus"].as_str(), money(&o["CapturedAmount"])),
+        (Some("Paid"), "120.50".into())
+    );
     assert_eq!(o["LastTransaction"]["ProcessId"], r["ProcessId"]);
     let (_, by_pid) = app
-        .get(&format!("/api/VPos/CheckByProcessId?MerchantNo={MERCHANT}&ProcessId={}", r["ProcessId"].as_str().unwrap()), &s.vpos)
+        .get(
+            &format!(
+                "/api/VPos/CheckByProcessId?MerchantNo={MERCHANT}&ProcessId={}",
+                r["ProcessId"].as_str().unwrap()
+            ),
+            &s.vpos,
+        )
         .await;
-    assert_eq!((by_pid["ResultObject"]["OrderId"].as_str(), by_pid["ResultObject"]["TransactionType"].as_str()), (Some("o-1"), Some("Sale")));
+    assert_eq!(
+        (
+            by_pid["ResultObject"]["OrderId"].as_str(),
+            by_pid["ResultObject"]["TransactionType"].as_str()
+        ),
+        (Some("o-1"), Some("Sale"))
+    );
 
     // A wrong CVV2 is declined N7 and fails the order; a new attempt needs a new OrderId.
     let mut wrong = body.clone();
     wrong["OrderId"] = json!("o-2");
     wrong["Cvv2"] = json!(format!("{:03}", (cvv2.parse::<u32>().unwrap() + 1) % 1000));
     let declined = vpos(&app, &s.vpos, "PaymentSale", wrong).await;
-    assert_eq!((declined["Result"].clone(), code(&declined)), (json!(8), "N7"));
+    assert_eq!(
+        (declined["Result"].clone(), code(&declined)),
+        (json!(8), "N7")
+    );
     assert_eq!(order(&app, &s.vpos, "o-2").await["OrderStatus"], "Failed");
 
     // Another merchant's client sees none of it; an unknown order is 2.
@@ -165,13 +231,19 @@ async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
     assert_eq!(other["Result"], 0, "{other}");
     let stranger = vpos_token_of(&app, &s.acquirer, "778").await;
     let (status, denied) = app
-        .get(&format!("/api/VPos/CheckByOrderId?MerchantNo={MERCHANT}&OrderId=o-1"), &stranger)
+        .get(
+            &format!("/api/VPos/CheckByOrderId?MerchantNo={MERCHANT}&OrderId=o-1"),
+            &stranger,
+        )
         .await;
     assert_result(status, &denied, 403, 6);
     let (status, denied) = app.post("/api/VPos/PaymentSale", &stranger, body).await;
     assert_result(status, &denied, 403, 6);
     let (_, missing) = app
-        .get(&format!("/api/VPos/CheckByOrderId?MerchantNo={MERCHANT}&OrderId=nope"), &s.vpos)
+        .get(
+            &format!("/api/VPos/CheckByOrderId?MerchantNo={MERCHANT}&OrderId=nope"),
+            &s.vpos,
+        )
         .await;
     assert_eq!(missing["Result"], 2);
     ledger_ok(&app).await;
@@ -183,32 +255,79 @@ async fn a_pre_sale_of_100_captured_at_80_releases_20() {
     let s = shop(&app).await;
     let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
     load(&app, &s.issuer, &card, "500.00", "L1").await;
-    let pre = vpos(&app, &s.vpos, "PaymentPreSale", pay_body("p-1", "100.00", &card)).await;
+    let pre = vpos(
+        &app,
+        &s.vpos,
+        "PaymentPreSale",
+        pay_body("p-1", "100.00", &card),
+    )
+    .await;
     assert_eq!(pre["Result"], 0, "{pre}");
     assert_eq!(pre["ResultObject"]["BatchNo"], Value::Null);
     let b = balance(&app, &s.issuer, &card).await;
-    assert_eq!((money(&b["AvailableAmount"]), money(&b["BlockedAmount"])), ("400.00".into(), "100.00".into()));
-    assert_eq!(order(&app, &s.vpos, "p-1").await["OrderStatus"], "PreAuthorized");
+    assert_eq!(
+        (money(&b["AvailableAmount"]), money(&b["BlockedAmount"])),
+        ("400.00".into(), "100.00".into())
+    );
+    assert_eq!(
+        order(&app, &s.vpos, "p-1").await["OrderStatus"],
+        "PreAuthorized"
+    );
 
-    let over = vpos(&app, &s.vpos, "PaymentPostSale", follow("p-1", json!({"Amount": 100.01}))).await;
+    let over = vpos(
+        &app,
+        &s.vpos,
+        "PaymentPostSale",
+        follow("p-1", json!({"Amount": 100.01})),
+    )
+    .await;
     assert_eq!(over["Result"], 4, "{over}");
-    let post = vpos(&app, &s.vpos, "PaymentPostSale", follow("p-1", json!({"Amount": 80.00}))).await;
+    let post = vpos(
+        &app,
+        &s.vpos,
+        "PaymentPostSale",
+        follow("p-1", json!({"Amount": 80.00})),
+    )
+    .await;
     assert_eq!(post["Result"], 0, "{post}");
-    assert_eq!((money(&post["ResultObject"]["Amount"]), post["ResultObject"]["BatchNo"].clone()), ("80.00".into(), json!(1)));
+    assert_eq!(
+        (
+            money(&post["ResultObject"]["Amount"]),
+            post["ResultObject"]["BatchNo"].clone()
+        ),
+        ("80.00".into(), json!(1))
+    );
     let b = balance(&app, &s.issuer, &card).await;
-    assert_eq!((money(&b["AvailableAmount"]), money(&b["BlockedAmount"])), ("420.00".into(), "0.00".into()));
+    assert_eq!(
+        (money(&b["AvailableAmount"]), money(&b["BlockedAmount"])),
+        ("420.00".into(), "0.00".into())
+    );
     let o = order(&app, &s.vpos, "p-1").await;
-    assert_eq!((o["OrderStatus"].as_str(), money(&o["CapturedAmount"])), (Some("Captured"), "80.00".into()));
+    assert_eq!(
+        (o["OrderStatus"].as_str(), money(&o["CapturedAmount"])),
+        (Some("Captured"), "80.00".into())
+    );
     // Once per order.
     let second = vpos(&app, &s.vpos, "PaymentPostSale", follow("p-1", json!({}))).await;
     assert_eq!(second["Result"], 4, "{second}");
     let (_, list) = app
-        .get(&format!("/api/VPos/ListByOrderId?MerchantNo={MERCHANT}&OrderId=p-1"), &s.vpos)
+        .get(
+            &format!("/api/VPos/ListByOrderId?MerchantNo={MERCHANT}&OrderId=p-1"),
+            &s.vpos,
+        )
         .await;
-    let types: Vec<&str> = list["ResultObject"].as_array().unwrap().iter().map(|t| t["TransactionType"].as_str().unwrap()).collect();
+    let types: Vec<&str> = list["ResultObject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["TransactionType"].as_str().unwrap())
+        .collect();
     assert_eq!(types, ["PreSale", "PostSale"]);
     let batch = open_batch(&app, &s.acquirer).await;
-    assert_eq!((batch["SaleCount"].clone(), money(&batch["SaleAmount"])), (json!(1), "80.00".into()));
+    assert_eq!(
+        (batch["SaleCount"].clone(), money(&batch["SaleAmount"])),
+        (json!(1), "80.00".into())
+    );
     ledger_ok(&app).await;
 }
 
@@ -218,32 +337,85 @@ async fn a_void_restores_everything_before_the_close_and_is_refused_after() {
     let s = shop(&app).await;
     let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
     load(&app, &s.issuer, &card, "500.00", "L1").await;
-    let sale = vpos(&app, &s.vpos, "PaymentSale", pay_body("v-1", "50.00", &card)).await;
+    let sale = vpos(
+        &app,
+        &s.vpos,
+        "PaymentSale",
+        pay_body("v-1", "50.00", &card),
+    )
+    .await;
     assert_eq!(sale["Result"], 0, "{sale}");
     let void = vpos(&app, &s.vpos, "PaymentVoid", follow("v-1", json!({}))).await;
     assert_eq!(void["Result"], 0, "{void}");
-    assert_eq!(void["ResultObject"]["OriginalProcessId"], sale["ResultObject"]["ProcessId"]);
-    assert_eq!(money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]), "500.00");
+    assert_eq!(
+        void["ResultObject"]["OriginalProcessId"],
+        sale["ResultObject"]["ProcessId"]
+    );
+    assert_eq!(
+        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
+        "500.00"
+    );
     assert_eq!(order(&app, &s.vpos, "v-1").await["OrderStatus"], "Voided");
     let batch = open_batch(&app, &s.acquirer).await;
     assert_eq!(
-        (batch["SaleCount"].clone(), batch["VoidCount"].clone(), money(&batch["VoidAmount"])),
+        (
+            batch["SaleCount"].clone(),
+            batch["VoidCount"].clone(),
+            money(&batch["VoidAmount"])
+        ),
         (json!(0), json!(1), "50.00".into())
     );
-    assert_eq!(vpos(&app, &s.vpos, "PaymentVoid", follow("v-1", json!({}))).await["Result"], 4);
+    assert_eq!(
+        vpos(&app, &s.vpos, "PaymentVoid", follow("v-1", json!({}))).await["Result"],
+        4
+    );
 
     // A pre-sale voided releases its hold.
-    vpos(&app, &s.vpos, "PaymentPreSale", pay_body("v-2", "70.00", &card)).await;
-    assert_eq!(vpos(&app, &s.vpos, "PaymentVoid", follow("v-2", json!({}))).await["Result"], 0);
-    assert_eq!(money(&balance(&app, &s.issuer, &card).await["BlockedAmount"]), "0.00");
+    vpos(
+        &app,
+        &s.vpos,
+        "PaymentPreSale",
+        pay_body("v-2", "70.00", &card),
+    )
+    .await;
+    assert_eq!(
+        vpos(&app, &s.vpos, "PaymentVoid", follow("v-2", json!({}))).await["Result"],
+        0
+    );
+    assert_eq!(
+        money(&balance(&app, &s.issuer, &card).await["BlockedAmount"]),
+        "0.00"
+    );
 
     // After the batch closes, a void is refused and a refund is the way back.
-    vpos(&app, &s.vpos, "PaymentSale", pay_body("v-3", "30.00", &card)).await;
-    let closed = vpos(&app, &s.vpos, "BatchClose", json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL})).await;
-    assert_eq!((closed["Result"].clone(), closed["ResultObject"]["NextBatchNo"].clone()), (json!(0), json!(2)), "{closed}");
+    vpos(
+        &app,
+        &s.vpos,
+        "PaymentSale",
+        pay_body("v-3", "30.00", &card),
+    )
+    .await;
+    let closed = vpos(
+        &app,
+        &s.vpos,
+        "BatchClose",
+        json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL}),
+    )
+    .await;
+    assert_eq!(
+        (
+            closed["Result"].clone(),
+            closed["ResultObject"]["NextBatchNo"].clone()
+        ),
+        (json!(0), json!(2)),
+        "{closed}"
+    );
     let late = vpos(&app, &s.vpos, "PaymentVoid", follow("v-3", json!({}))).await;
     assert_eq!(late["Result"], 4, "{late}");
-    assert_eq!(money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]), "470.00");
+    assert_eq!(
+        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
+        "470.00"
+    );
     ledger_ok(&app).await;
 }
 
@@ -253,28 +425,99 @@ async fn refunds_are_partial_idempotent_and_never_exceed_the_capture() {
     let s = shop(&app).await;
     let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
     load(&app, &s.issuer, &card, "500.00", "L1").await;
-    vpos(&app, &s.vpos, "PaymentSale", pay_body("r-1", "100.00", &card)).await;
-    let first = vpos(&app, &s.vpos, "PaymentRefund", follow("r-1", json!({"Reference": "R1", "Amount": 30.00}))).await;
+    vpos(
+        &app,
+        &s.vpos,
+        "PaymentSale",
+        pay_body("r-1", "100.00", &card),
+    )
+    .await;
+    let first = vpos(
+        &app,
+        &s.vpos,
+        "PaymentRefund",
+        follow("r-1", json!({"Reference": "R1", "Amount": 30.00})),
+    )
+    .await;
     assert_eq!(first["Result"], 0, "{first}");
-    let again = vpos(&app, &s.vpos, "PaymentRefund", follow("r-1", json!({"Reference": "R1", "Amount": 30.00}))).await;
-    assert_eq!(again["ResultObject"]["ProcessId"], first["ResultObject"]["ProcessId"]);
-    let changed = vpos(&app, &s.vpos, "PaymentRefund", follow("r-1", json!({"Reference": "R1", "Amount": 40.00}))).await;
+    let again = vpos(
+        &app,
+        &s.vpos,
+        "PaymentRefund",
+        follow("r-1", json!({"Reference": "R1", "Amount": 30.00})),
+    )
+    .await;
+    assert_eq!(
+        again["ResultObject"]["ProcessId"],
+        first["ResultObject"]["ProcessId"]
+    );
+    let changed = vpos(
+        &app,
+        &s.vpos,
+        "PaymentRefund",
+        follow("r-1", json!({"Reference": "R1", "Amount": 40.00})),
+    )
+    .await;
     assert_eq!(changed["Result"], 7);
     let o = order(&app, &s.vpos, "r-1").await;
-    assert_eq!((o["OrderStatus"].as_str(), money(&o["RefundedAmount"])), (Some("PartiallyRefunded"), "30.00".into()));
-    let too_much = vpos(&app, &s.vpos, "PaymentRefund", follow("r-1", json!({"Reference": "R2", "Amount": 70.01}))).await;
+    assert_eq!(
+        (o["OrderStatus"].as_str(), money(&o["RefundedAmount"])),
+        (Some("PartiallyRefunded"), "30.00".into())
+    );
+    let too_much = vpos(
+        &app,
+        &s.vpos,
+        "PaymentRefund",
+        follow("r-1", json!({"Reference": "R2", "Amount": 70.01})),
+    )
+    .await;
     assert_eq!(too_much["Result"], 4, "{too_much}");
     // A refunded order is not voided.
-    assert_eq!(vpos(&app, &s.vpos, "PaymentVoid", follow("r-1", json!({}))).await["Result"], 4);
-    let rest = vpos(&app, &s.vpos, "PaymentRefund", follow("r-1", json!({"Reference": "R3"}))).await;
-    assert_eq!((rest["Result"].clone(), money(&rest["ResultObject"]["Amount"])), (json!(0), "70.00".into()));
+    assert_eq!(
+        vpos(&app, &s.vpos, "PaymentVoid", follow("r-1", json!({}))).await["Result"],
+        4
+    );
+    let rest = vpos(
+        &app,
+        &s.vpos,
+        "PaymentRefund",
+        follow("r-1", json!({"Reference": "R3"})),
+    )
+    .await;
+    assert_eq!(
+        (
+            rest["Result"].clone(),
+            money(&rest["ResultObject"]["Amount"])
+        ),
+        (json!(0), "70.00".into())
+    );
     let o = order(&app, &s.vpos, "r-1").await;
-    assert_eq!((o["OrderStatus"].as_str(), money(&o["RefundedAmount"])), (Some("Refunded"), "100.00".into()));
-    assert_eq!(vpos(&app, &s.vpos, "PaymentRefund", follow("r-1", json!({"Reference": "R4", "Amount": 0.01}))).await["Result"], 4);
-    assert_eq!(money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]), "500.00");
+    assert_eq!(
+        (o["OrderStatus"].as_str(), money(&o["RefundedAmount"])),
+        (Some("Refunded"), "100.00".into())
+    );
+    assert_eq!(
+        vpos(
+            &app,
+            &s.vpos,
+            "PaymentRefund",
+            follow("r-1", json!({"Reference": "R4", "Amount": 0.01}))
+        )
+        .await["Result"],
+        4
+    );
+    assert_eq!(
+        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
+        "500.00"
+    );
     let batch = open_batch(&app, &s.acquirer).await;
     assert_eq!(
-        (batch["SaleCount"].clone(), batch["RefundCount"].clone(), money(&batch["RefundAmount"]), money(&batch["NetAmount"])),
+        (
+            batch["SaleCount"].clone(),
+            batch["RefundCount"].clone(),
+            money(&batch["RefundAmount"]),
+            money(&batch["NetAmount"])
+        ),
         (json!(1), json!(2), "100.00".into(), "0.00".into())
     );
     ledger_ok(&app).await;
@@ -285,51 +528,134 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     for (amount, expected) in [("10.51", "51"), ("10.05", "05"), ("10.54", "54")] {
-        let body = vpos(&app, &s.vpos, "PaymentSale", pay_body(&format!("n-{amount}"), amount, &json!(OFF_US))).await;
-        assert_eq!((body["Result"].clone(), code(&body)), (json!(8), expected), "{body}");
+        let body = vpos(
+            &app,
+            &s.vpos,
+            "PaymentSale",
+            pay_body(&format!("n-{amount}"), amount, &json!(OFF_US)),
+        )
+        .await;
+        assert_eq!(
+            (body["Result"].clone(), code(&body)),
+            (json!(8), expected),
+            "{body}"
+        );
         assert_eq!(body["ResultObject"]["Network"], "OffUs");
     }
-    let ok = vpos(&app, &s.vpos, "PaymentSale", pay_body("n-ok", "10.00", &json!(OFF_US))).await;
+    let ok = vpos(
+        &app,
+        &s.vpos,
+        "PaymentSale",
+        pay_body("n-ok", "10.00", &json!(OFF_US)),
+    )
+    .await;
     assert_eq!((ok["Result"].clone(), code(&ok)), (json!(0), "00"), "{ok}");
     assert_eq!(ok["ResultObject"]["MaskedCardNo"], "411111******1111");
 
     // 91: the network never answers; the host answers 91 and reverses.
     app.host.test_network.refuse_next_reversals(1);
-    let lost = vpos(&app, &s.vpos, "PaymentSale", pay_body("n-91", "10.91", &json!(OFF_US))).await;
-    assert_eq!((lost["Result"].clone(), code(&lost)), (json!(8), "91"), "{lost}");
-    let pid: i64 = lost["ResultObject"]["ProcessId"].as_str().unwrap().parse().unwrap();
-    let held = cardhost_store::vpos::network_auth(app.host.db.reader(), pid).await.unwrap().unwrap();
-    assert_eq!(held.status, "Captured", "the network took the sale whose answer was lost");
+    let lost = vpos(
+        &app,
+        &s.vpos,
+        "PaymentSale",
+        pay_body("n-91", "10.91", &json!(OFF_US)),
+    )
+    .await;
+    assert_eq!(
+        (lost["Result"].clone(), code(&lost)),
+        (json!(8), "91"),
+        "{lost}"
+    );
+    let pid: i64 = lost["ResultObject"]["ProcessId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let held = cardhost_store::vpos::network_auth(app.host.db.reader(), pid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        held.status, "Captured",
+        "the network took the sale whose answer was lost"
+    );
     assert_eq!(order(&app, &s.vpos, "n-91").await["OrderStatus"], "Failed");
     // The first attempt is refused, so the reversal stays queued and is retried.
-    let first = cardhost_service::network::reverse_due(&app.host).await.unwrap();
+    let first = cardhost_service::network::reverse_due(&app.host)
+        .await
+        .unwrap();
     assert_eq!((first.acknowledged, first.pending), (0, 1));
     app.clock.advance(chrono::Duration::seconds(2));
-    let second = cardhost_service::network::reverse_due(&app.host).await.unwrap();
+    let second = cardhost_service::network::reverse_due(&app.host)
+        .await
+        .unwrap();
     assert_eq!((second.acknowledged, second.pending), (1, 0));
-    let undone = cardhost_store::vpos::network_auth(app.host.db.reader(), pid).await.unwrap().unwrap();
+    let undone = cardhost_store::vpos::network_auth(app.host.db.reader(), pid)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(undone.status, "Reversed");
-    let third = cardhost_service::network::reverse_due(&app.host).await.unwrap();
+    let third = cardhost_service::network::reverse_due(&app.host)
+        .await
+        .unwrap();
     assert_eq!((third.acknowledged, third.pending), (0, 0));
 
     // Off-us: pre-sale, capture and refund go to the network; a void queues its reversal.
-    vpos(&app, &s.vpos, "PaymentPreSale", pay_body("n-pre", "40.00", &json!(OFF_US))).await;
-    let post = vpos(&app, &s.vpos, "PaymentPostSale", follow("n-pre", json!({"Amount": 25.00}))).await;
+    vpos(
+        &app,
+        &s.vpos,
+        "PaymentPreSale",
+        pay_body("n-pre", "40.00", &json!(OFF_US)),
+    )
+    .await;
+    let post = vpos(
+        &app,
+        &s.vpos,
+        "PaymentPostSale",
+        follow("n-pre", json!({"Amount": 25.00})),
+    )
+    .await;
     assert_eq!(post["Result"], 0, "{post}");
-    let refund = vpos(&app, &s.vpos, "PaymentRefund", follow("n-pre", json!({"Reference": "NR1", "Amount": 5.00}))).await;
+    let refund = vpos(
+        &app,
+        &s.vpos,
+        "PaymentRefund",
+        follow("n-pre", json!({"Reference": "NR1", "Amount": 5.00})),
+    )
+    .await;
     assert_eq!(refund["Result"], 0, "{refund}");
     let void = vpos(&app, &s.vpos, "PaymentVoid", follow("n-ok", json!({}))).await;
     assert_eq!(void["Result"], 0, "{void}");
-    cardhost_service::network::reverse_due(&app.host).await.unwrap();
-    let ok_pid: i64 = ok["ResultObject"]["ProcessId"].as_str().unwrap().parse().unwrap();
-    let reversed = cardhost_store::vpos::network_auth(app.host.db.reader(), ok_pid).await.unwrap().unwrap();
+    cardhost_service::network::reverse_due(&app.host)
+        .await
+        .unwrap();
+    let ok_pid: i64 = ok["ResultObject"]["ProcessId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let reversed = cardhost_store::vpos::network_auth(app.host.db.reader(), ok_pid)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(reversed.status, "Reversed");
 
     // Off-us rows close from NetworkClearing: 25.00 captured − 5.00 refunded.
-    let closed = vpos(&app, &s.vpos, "BatchClose", json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL})).await;
+    let closed = vpos(
+        &app,
+        &s.vpos,
+        "BatchClose",
+        json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL}),
+    )
+    .await;
     let r = &closed["ResultObject"];
     assert_eq!(
-        (r["SaleCount"].clone(), money(&r["SaleAmount"]), r["RefundCount"].clone(), r["VoidCount"].clone()),
+        (
+            r["SaleCount"].clone(),
+            money(&r["SaleAmount"]),
+            r["RefundCount"].clone(),
+            r["VoidCount"].clone()
+        ),
         (json!(1), "25.00".into(), json!(1), json!(1)),
         "{closed}"
     );
@@ -341,30 +667,65 @@ async fn installment_plans_add_up_and_installment_sales_follow_the_profile() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     let (_, body) = app
-        .post("/api/VPos/InstallmentInquiry", &s.vpos, json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": "410000"}))
+        .post(
+            "/api/VPos/InstallmentInquiry",
+            &s.vpos,
+            json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": "410000"}),
+        )
         .await;
     assert_eq!(body["Result"], 0, "{body}");
     let r = &body["ResultObject"];
-    assert_eq!((r["CardType"].as_str(), r["Brand"].as_str()), (Some("Credit"), Some("Visa")));
+    assert_eq!(
+        (r["CardType"].as_str(), r["Brand"].as_str()),
+        (Some("Credit"), Some("Visa"))
+    );
     let rows = r["Installments"].as_array().unwrap();
     assert_eq!(rows.len(), 12);
     for row in rows {
         let n = row["InstallmentCount"].as_i64().unwrap();
         let cents = |v: &Value| (v.as_f64().unwrap() * 100.0).round() as i64;
-        assert_eq!(cents(&row["InstallmentAmount"]) * (n - 1) + cents(&row["LastInstallmentAmount"]), cents(&row["TotalAmount"]), "{row}");
+        assert_eq!(
+            cents(&row["InstallmentAmount"]) * (n - 1) + cents(&row["LastInstallmentAmount"]),
+            cents(&row["TotalAmount"]),
+            "{row}"
+        );
     }
     assert_eq!(
-        (money(&rows[3]["TotalAmount"]), money(&rows[3]["InstallmentAmount"]), money(&rows[3]["LastInstallmentAmount"]), money(&rows[3]["InterestRate"])),
-        ("102.50".into(), "25.62".into(), "25.64".into(), "2.50".into())
+        (
+            money(&rows[3]["TotalAmount"]),
+            money(&rows[3]["InstallmentAmount"]),
+            money(&rows[3]["LastInstallmentAmount"]),
+            money(&rows[3]["InterestRate"])
+        ),
+        (
+            "102.50".into(),
+            "25.62".into(),
+            "25.64".into(),
+            "2.50".into()
+        )
     );
     assert_eq!(money(&rows[2]["TotalAmount"]), "100.00");
     assert_eq!(money(&rows[11]["TotalAmount"]), "105.00");
     let (_, debit) = app
-        .post("/api/VPos/InstallmentInquiry", &s.vpos, json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": "52000012"}))
+        .post(
+            "/api/VPos/InstallmentInquiry",
+            &s.vpos,
+            json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": "52000012"}),
+        )
         .await;
-    assert_eq!(debit["ResultObject"]["Installments"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        debit["ResultObject"]["Installments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let (_, bad) = app
-        .post("/api/VPos/InstallmentInquiry", &s.vpos, json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": "41"}))
+        .post(
+            "/api/VPos/InstallmentInquiry",
+            &s.vpos,
+            json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": "41"}),
+        )
         .await;
     assert_eq!(error_fields(&bad), ["Bin"]);
 
@@ -376,19 +737,40 @@ async fn installment_plans_add_up_and_installment_sales_follow_the_profile() {
         .await;
     assert_eq!(p["Result"], 0, "{p}");
     let (_, u) = app
-        .put("/api/Integration/UpdateMerchant", &s.acquirer, json!({"MerchantNo": MERCHANT, "PosAuthorizationProfileCode": "AUTH6"}))
+        .put(
+            "/api/Integration/UpdateMerchant",
+            &s.acquirer,
+            json!({"MerchantNo": MERCHANT, "PosAuthorizationProfileCode": "AUTH6"}),
+        )
         .await;
     assert_eq!(u["Result"], 0, "{u}");
     let (_, capped) = app
-        .post("/api/VPos/InstallmentInquiry", &s.vpos, json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": "410000"}))
+        .post(
+            "/api/VPos/InstallmentInquiry",
+            &s.vpos,
+            json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": "410000"}),
+        )
         .await;
-    assert_eq!(capped["ResultObject"]["Installments"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        capped["ResultObject"]["Installments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
 
     let credit = issue(&app, &s.issuer, "Credit", json!({"IsVirtual": true})).await;
     let mut six = pay_body("i-6", "600.00", &credit);
     six["InstallmentCount"] = json!(6);
     let sold = vpos(&app, &s.vpos, "PaymentSale", six).await;
-    assert_eq!((sold["Result"].clone(), sold["ResultObject"]["InstallmentCount"].clone()), (json!(0), json!(6)), "{sold}");
+    assert_eq!(
+        (
+            sold["Result"].clone(),
+            sold["ResultObject"]["InstallmentCount"].clone()
+        ),
+        (json!(0), json!(6)),
+        "{sold}"
+    );
     let mut seven = pay_body("i-7", "600.00", &credit);
     seven["InstallmentCount"] = json!(7);
     assert_eq!(code(&vpos(&app, &s.vpos, "PaymentSale", seven).await), "58");
@@ -396,13 +778,25 @@ async fn installment_plans_add_up_and_installment_sales_follow_the_profile() {
     load(&app, &s.issuer, &debit_card, "500.00", "L1").await;
     let mut on_debit = pay_body("i-d", "100.00", &debit_card);
     on_debit["InstallmentCount"] = json!(3);
-    assert_eq!(code(&vpos(&app, &s.vpos, "PaymentSale", on_debit).await), "57");
+    assert_eq!(
+        code(&vpos(&app, &s.vpos, "PaymentSale", on_debit).await),
+        "57"
+    );
     let (_, detail) = app
-        .get(&format!("/api/Integration/GetPosBatchDetail?TerminalNo={TERMINAL}"), &s.acquirer)
+        .get(
+            &format!("/api/Integration/GetPosBatchDetail?TerminalNo={TERMINAL}"),
+            &s.acquirer,
+        )
         .await;
     assert_eq!(detail["ResultObject"]["Items"][0]["InstallmentCount"], 6);
     // Foreign cards are refused by this profile: the test network does not say where a card is from.
-    let foreign = vpos(&app, &s.vpos, "PaymentSale", pay_body("i-f", "10.00", &json!(OFF_US))).await;
+    let foreign = vpos(
+        &app,
+        &s.vpos,
+        "PaymentSale",
+        pay_body("i-f", "10.00", &json!(OFF_US)),
+    )
+    .await;
     assert_eq!(code(&foreign), "58");
     ledger_ok(&app).await;
 }
@@ -416,10 +810,20 @@ async fn a_sale_paid_partly_with_points_spends_points_and_money_exactly() {
     let earned = send(&app, &s.issuer, &credit, "P1", "5000.00", json!({})).await;
     assert_eq!(earned["Result"], 0, "{earned}");
     let (_, points) = app
-        .post("/api/VPos/PointInquiry", &s.vpos, json!({"MerchantNo": MERCHANT, "CardToken": credit["CardToken"]}))
+        .post(
+            "/api/VPos/PointInquiry",
+            &s.vpos,
+            json!({"MerchantNo": MERCHANT, "CardToken": credit["CardToken"]}),
+        )
         .await;
     assert_eq!(points["Result"], 0, "{points}");
-    assert_eq!((points["ResultObject"]["PointBalance"].clone(), money(&points["ResultObject"]["PointAmount"])), (json!(50), "0.50".into()));
+    assert_eq!(
+        (
+            points["ResultObject"]["PointBalance"].clone(),
+            money(&points["ResultObject"]["PointAmount"])
+        ),
+        (json!(50), "0.50".into())
+    );
 
     let before = money(&balance(&app, &s.issuer, &credit).await["AvailableAmount"]);
     assert_eq!(before, "5000.00");
@@ -427,21 +831,43 @@ async fn a_sale_paid_partly_with_points_spends_points_and_money_exactly() {
     body["PointAmount"] = json!(0.30);
     let sold = vpos(&app, &s.vpos, "PaymentSale", body).await;
     assert_eq!(sold["Result"], 0, "{sold}");
-    assert_eq!((money(&sold["ResultObject"]["Amount"]), money(&sold["ResultObject"]["PointAmount"])), ("10.00".into(), "0.30".into()));
-    assert_eq!(money(&balance(&app, &s.issuer, &credit).await["AvailableAmount"]), "4990.30");
+    assert_eq!(
+        (
+            money(&sold["ResultObject"]["Amount"]),
+            money(&sold["ResultObject"]["PointAmount"])
+        ),
+        ("10.00".into(), "0.30".into())
+    );
+    assert_eq!(
+        money(&balance(&app, &s.issuer, &credit).await["AvailableAmount"]),
+        "4990.30"
+    );
     let (_, points) = app
-        .post("/api/VPos/PointInquiry", &s.vpos, json!({"MerchantNo": MERCHANT, "CardToken": credit["CardToken"]}))
+        .post(
+            "/api/VPos/PointInquiry",
+            &s.vpos,
+            json!({"MerchantNo": MERCHANT, "CardToken": credit["CardToken"]}),
+        )
         .await;
     assert_eq!(points["ResultObject"]["PointBalance"], 20);
     // More points than the card has: declined 51, nothing spent.
     let mut greedy = pay_body("pt-2", "10.00", &credit);
     greedy["PointAmount"] = json!(0.21);
-    assert_eq!(code(&vpos(&app, &s.vpos, "PaymentSale", greedy).await), "51");
+    assert_eq!(
+        code(&vpos(&app, &s.vpos, "PaymentSale", greedy).await),
+        "51"
+    );
     let mut over = pay_body("pt-3", "10.00", &credit);
     over["PointAmount"] = json!(10.01);
-    assert_eq!(error_fields(&vpos(&app, &s.vpos, "PaymentSale", over).await), ["PointAmount"]);
+    assert_eq!(
+        error_fields(&vpos(&app, &s.vpos, "PaymentSale", over).await),
+        ["PointAmount"]
+    );
     // The merchant is owed the whole 10.00: the batch holds the sale at its full amount.
-    assert_eq!(money(&open_batch(&app, &s.acquirer).await["SaleAmount"]), "10.00");
+    assert_eq!(
+        money(&open_batch(&app, &s.acquirer).await["SaleAmount"]),
+        "10.00"
+    );
     ledger_ok(&app).await;
 }
 
@@ -458,7 +884,11 @@ async fn the_authorization_profile_and_merchant_status_decline_58() {
         .await;
     assert_eq!(p["Result"], 0, "{p}");
     let (_, u) = app
-        .put("/api/Integration/UpdateTerminal", &s.acquirer, json!({"TerminalNo": TERMINAL, "PosAuthorizationProfileCode": "SALES"}))
+        .put(
+            "/api/Integration/UpdateTerminal",
+            &s.acquirer,
+            json!({"TerminalNo": TERMINAL, "PosAuthorizationProfileCode": "SALES"}),
+        )
         .await;
     assert_eq!(u["Result"], 0, "{u}");
     let cases = [
@@ -468,18 +898,72 @@ async fn the_authorization_profile_and_merchant_status_decline_58() {
     ];
     for (op, body) in cases {
         let answer = vpos(&app, &s.vpos, op, body).await;
-        assert_eq!((answer["Result"].clone(), code(&answer)), (json!(8), "58"), "{op}: {answer}");
+        assert_eq!(
+            (answer["Result"].clone(), code(&answer)),
+            (json!(8), "58"),
+            "{op}: {answer}"
+        );
     }
-    assert_eq!(vpos(&app, &s.vpos, "PaymentSale", pay_body("a-4", "100.00", &card)).await["Result"], 0);
+    assert_eq!(
+        vpos(
+            &app,
+            &s.vpos,
+            "PaymentSale",
+            pay_body("a-4", "100.00", &card)
+        )
+        .await["Result"],
+        0
+    );
     // The day's limit: 100.00 taken, 50.01 more would pass 150.00.
-    assert_eq!(code(&vpos(&app, &s.vpos, "PaymentSale", pay_body("a-5", "50.01", &card)).await), "58");
-    assert_eq!(vpos(&app, &s.vpos, "PaymentSale", pay_body("a-6", "50.00", &card)).await["Result"], 0);
-    let refund = vpos(&app, &s.vpos, "PaymentRefund", follow("a-4", json!({"Reference": "X"}))).await;
-    assert_eq!(code(&refund), "58", "refunds are not allowed by this profile: {refund}");
+    assert_eq!(
+        code(
+            &vpos(
+                &app,
+                &s.vpos,
+                "PaymentSale",
+                pay_body("a-5", "50.01", &card)
+            )
+            .await
+        ),
+        "58"
+    );
+    assert_eq!(
+        vpos(
+            &app,
+            &s.vpos,
+            "PaymentSale",
+            pay_body("a-6", "50.00", &card)
+        )
+        .await["Result"],
+        0
+    );
+    let refund = vpos(
+        &app,
+        &s.vpos,
+        "PaymentRefund",
+        follow("a-4", json!({"Reference": "X"})),
+    )
+    .await;
+    assert_eq!(
+        code(&refund),
+        "58",
+        "refunds are not allowed by this profile: {refund}"
+    );
     // A passive terminal takes nothing.
-    app.put("/api/Integration/UpdateTerminal", &s.acquirer, json!({"TerminalNo": TERMINAL, "TerminalStatus": "Passive"})).await;
-    assert_eq!(code(&vpos(&app, &s.vpos, "PaymentSale", pay_body("a-7", "1.00", &card)).await), "58");
-    assert_eq!(money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]), "850.00");
+    app.put(
+        "/api/Integration/UpdateTerminal",
+        &s.acquirer,
+        json!({"TerminalNo": TERMINAL, "TerminalStatus": "Passive"}),
+    )
+    .await;
+    assert_eq!(
+        code(&vpos(&app, &s.vpos, "PaymentSale", pay_body("a-7", "1.00", &card)).await),
+        "58"
+    );
+    assert_eq!(
+        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
+        "850.00"
+    );
     ledger_ok(&app).await;
 }
 
@@ -489,26 +973,68 @@ async fn after_close_and_settlement_the_merchant_is_paid_gross_less_commission()
     let s = shop(&app).await;
     let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
     load(&app, &s.issuer, &card, "1000.00", "L1").await;
-    vpos(&app, &s.vpos, "PaymentSale", pay_body("s-1", "200.00", &card)).await;
-    vpos(&app, &s.vpos, "PaymentSale", pay_body("s-2", "100.00", &json!(OFF_US))).await;
-    vpos(&app, &s.vpos, "PaymentRefund", follow("s-1", json!({"Reference": "SR", "Amount": 50.00}))).await;
-    let closed = vpos(&app, &s.vpos, "BatchClose", json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL})).await;
+    vpos(
+        &app,
+        &s.vpos,
+        "PaymentSale",
+        pay_body("s-1", "200.00", &card),
+    )
+    .await;
+    vpos(
+        &app,
+        &s.vpos,
+        "PaymentSale",
+        pay_body("s-2", "100.00", &json!(OFF_US)),
+    )
+    .await;
+    vpos(
+        &app,
+        &s.vpos,
+        "PaymentRefund",
+        follow("s-1", json!({"Reference": "SR", "Amount": 50.00})),
+    )
+    .await;
+    let closed = vpos(
+        &app,
+        &s.vpos,
+        "BatchClose",
+        json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL}),
+    )
+    .await;
     assert_eq!(closed["Result"], 0, "{closed}");
     // On-us 200.00 at 1.50 % + 0.10 = 3.10; off-us 100.00 at 2 % = 2.00; the refund takes 50.00 off.
     let (_, summary) = app
-        .get(&format!("/api/Integration/GetMerchantPaymentSummary?MerchantNo={MERCHANT}"), &s.acquirer)
+        .get(
+            &format!("/api/Integration/GetMerchantPaymentSummary?MerchantNo={MERCHANT}"),
+            &s.acquirer,
+        )
         .await;
     let day = &summary["ResultObject"][0];
     assert_eq!(
-        (money(&day["GrossAmount"]), money(&day["CommissionAmount"]), money(&day["NetAmount"])),
+        (
+            money(&day["GrossAmount"]),
+            money(&day["CommissionAmount"]),
+            money(&day["NetAmount"])
+        ),
         ("250.00".into(), "5.10".into(), "244.90".into()),
         "{summary}"
     );
     let admin = app.admin_token().await;
     let (_, settled) = app
-        .post("/api/Admin/RunSettlement", &admin, json!({"AsOfDate": day["PaymentDate"]}))
+        .post(
+            "/api/Admin/RunSettlement",
+            &admin,
+            json!({"AsOfDate": day["PaymentDate"]}),
+        )
         .await;
-    assert_eq!((settled["ResultObject"]["PaymentsPosted"].clone(), money(&settled["ResultObject"]["Amount"])), (json!(1), "244.90".into()), "{settled}");
+    assert_eq!(
+        (
+            settled["ResultObject"]["PaymentsPosted"].clone(),
+            money(&settled["ResultObject"]["Amount"])
+        ),
+        (json!(1), "244.90".into()),
+        "{settled}"
+    );
     ledger_ok(&app).await;
 }
 
@@ -518,16 +1044,47 @@ async fn expire_holds_releases_pre_authorizations_after_the_product_days() {
     let s = shop(&app).await;
     let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
     load(&app, &s.issuer, &card, "500.00", "L1").await;
-    vpos(&app, &s.vpos, "PaymentPreSale", pay_body("h-1", "100.00", &card)).await;
+    vpos(
+        &app,
+        &s.vpos,
+        "PaymentPreSale",
+        pay_body("h-1", "100.00", &card),
+    )
+    .await;
     let admin = app.admin_token().await;
     // Placed on 2026-03-02: still held on day 6, released from day 7 (hold days 7).
-    let (_, early) = app.post("/api/Admin/ExpireHolds", &admin, json!({"AsOfDate": "20260308"})).await;
+    let (_, early) = app
+        .post(
+            "/api/Admin/ExpireHolds",
+            &admin,
+            json!({"AsOfDate": "20260308"}),
+        )
+        .await;
     assert_eq!(early["ResultObject"]["Released"], 0, "{early}");
-    let (_, due) = app.post("/api/Admin/ExpireHolds", &admin, json!({"AsOfDate": "20260309"})).await;
-    assert_eq!((due["ResultObject"]["Released"].clone(), money(&due["ResultObject"]["Amount"])), (json!(1), "100.00".into()), "{due}");
-    assert_eq!(money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]), "500.00");
+    let (_, due) = app
+        .post(
+            "/api/Admin/ExpireHolds",
+            &admin,
+            json!({"AsOfDate": "20260309"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            due["ResultObject"]["Released"].clone(),
+            money(&due["ResultObject"]["Amount"])
+        ),
+        (json!(1), "100.00".into()),
+        "{due}"
+    );
+    assert_eq!(
+        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
+        "500.00"
+    );
     assert_eq!(order(&app, &s.vpos, "h-1").await["OrderStatus"], "Expired");
-    assert_eq!(vpos(&app, &s.vpos, "PaymentPostSale", follow("h-1", json!({}))).await["Result"], 4);
+    assert_eq!(
+        vpos(&app, &s.vpos, "PaymentPostSale", follow("h-1", json!({}))).await["Result"],
+        4
+    );
     let (status, refused) = app.post("/api/Admin/ExpireHolds", &s.vpos, json!({})).await;
     assert_result(status, &refused, 403, 6);
     ledger_ok(&app).await;

@@ -242,7 +242,11 @@ pub async fn close(
         let rate = match_rate(&rates, card_type, network, installments);
         let value_days = rate.map_or(DEFAULT_VALUE_DAYS, |r| r.value_days);
         let pay_day = format_date(close_day + chrono::Duration::days(i64::from(value_days)));
-        let signed = if t.transaction_type == "Refund" { -t.amount } else { t.amount };
+        let signed = if t.transaction_type == "Refund" {
+            -t.amount
+        } else {
+            t.amount
+        };
         if network == Network::OffUs {
             off_us_net += signed;
         } else {

@@ -7,12 +7,12 @@ use cardhost_crypto::PinBlockFormat;
 use cardhost_domain::card::CardStatus;
 use cardhost_domain::fees::Network;
 use cardhost_domain::ledger::{available, points_earned, points_for_minor};
-use cardhost_store::vpos::OrderTxRow;
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_domain::Currency;
 use cardhost_store::cards::{self, CardRow};
 use cardhost_store::ledger::{self, Balance, CardTxRow, HoldRow};
+use cardhost_store::vpos::OrderTxRow;
 use cardhost_store::{customers, Tx};
 use rand::Rng;
 
@@ -51,7 +51,7 @@ pub struct TxRequest {
     pub cvv2: Option<String>,
     pub pin: Option<PinInput>,
     pub original: Option<i64>,
-        /// Card to card: the card credited.
+    /// Card to card: the card credited.
     pub target_card_id: Option<i64>,
     /// A virtual POS payment: its order and batch rows commit with the posting.
     pub vpos: Option<VposLeg>,
@@ -84,7 +84,7 @@ impl TxRequest {
             expiry: None,
             cvv2: None,
             pin: None,
-                        original: None,
+            original: None,
             target_card_id: None,
             vpos: None,
         }
@@ -100,7 +100,7 @@ pub struct TxOutcome {
     pub currency: Currency,
     /// True when this answers a repeated reference.
     pub repeated: bool,
-        /// Card to card: the credited card, masked.
+    /// Card to card: the credited card, masked.
     pub target_masked_pan: Option<String>,
     /// A virtual POS payment: its order transaction.
     pub vpos: Option<OrderTxRow>,
@@ -120,7 +120,7 @@ struct Plan {
     entries: Vec<(String, i64, i64)>,
     new_hold: Option<i64>,
     close_hold: Option<(HoldRow, i64)>,
-        original_status: Option<(i64, &'static str)>,
+    original_status: Option<(i64, &'static str)>,
     points: i64,
     /// Loyalty points spent on the purchase.
     points_spent: i64,
@@ -135,7 +135,7 @@ impl Plan {
             entries: Vec::new(),
             new_hold: None,
             close_hold: None,
-                        original_status: None,
+            original_status: None,
             points: 0,
             points_spent: 0,
         }
@@ -182,7 +182,7 @@ fn amount_limits_funds(
     card: &CardRow,
     product: &CardProduct,
     req: &TxRequest,
-        usage: ledger::DayUsage,
+    usage: ledger::DayUsage,
     room: i64,
     paid_in_points: i64,
 ) -> &'static str {
@@ -207,7 +207,7 @@ fn amount_limits_funds(
     if card.daily_count_limit.is_some_and(|n| usage.count + 1 > n) {
         return rc::EXCEEDS_FREQUENCY_LIMIT;
     }
-        if room < amount - paid_in_points {
+    if room < amount - paid_in_points {
         return rc::INSUFFICIENT_FUNDS;
     }
     rc::APPROVED
@@ -331,7 +331,7 @@ async fn decide_spend(
     } else {
         ledger::DayUsage::default()
     };
-        let paid_in_points = req.vpos.as_ref().map_or(0, |l| l.point_amount);
+    let paid_in_points = req.vpos.as_ref().map_or(0, |l| l.point_amount);
     let code = amount_limits_funds(card, product, req, usage, room, paid_in_points);
     if code != rc::APPROVED {
         return Ok(Plan::declined(code, amount));
@@ -340,9 +340,10 @@ async fn decide_spend(
         let Some(points) = points_for_minor(paid_in_points, product.currency.exponent()) else {
             return Ok(Plan::declined(rc::INVALID_AMOUNT, amount));
         };
-        let held = ledger::balance_for_update(tx, host.db.engine(), &points_ledger(&card.account_no))
-            .await?
-            .map_or(0, |b| b.balance);
+        let held =
+            ledger::balance_for_update(tx, host.db.engine(), &points_ledger(&card.account_no))
+                .await?
+                .map_or(0, |b| b.balance);
         if held < points {
             return Ok(Plan::declined(rc::INSUFFICIENT_FUNDS, amount));
         }
@@ -369,7 +370,7 @@ async fn decide_spend(
     } else if req.kind == TxKind::Transfer {
         // The target's account is added by `authorize` once the target is checked.
         plan.entries = vec![(account, -amount, currency)];
-        } else {
+    } else {
         // A sale paid partly with points: the points part of the money comes
         // from PointsFunding, the rest from the card.
         let from_card = amount - paid_in_points;
@@ -378,8 +379,11 @@ async fn decide_spend(
             plan.entries.push((account, -from_card, currency));
         }
         if paid_in_points > 0 {
-            plan.entries
-                .push((host_ledger("PointsFunding", currency), -paid_in_points, currency));
+            plan.entries.push((
+                host_ledger("PointsFunding", currency),
+                -paid_in_points,
+                currency,
+            ));
         }
         if req.kind == TxKind::Purchase && product.card_type == CardType::Credit {
             plan.points = points_earned(
@@ -424,7 +428,7 @@ async fn decide_follow_up(
     }
     let currency = i64::from(product.currency.numeric());
     let account = card_ledger(&card.account_no);
-        let approved = |amount: i64, entries: Vec<(String, i64, i64)>| Plan {
+    let approved = |amount: i64, entries: Vec<(String, i64, i64)>| Plan {
         code: rc::APPROVED,
         status: "Approved",
         amount,
@@ -577,7 +581,7 @@ async fn decide_load(
             (host_ledger("IssuerFunding", currency), -amount, currency),
             (card_ledger(&card.account_no), amount, currency),
         ],
-                new_hold: None,
+        new_hold: None,
         close_hold: None,
         original_status: None,
         points: 0,
@@ -600,7 +604,7 @@ pub async fn authorize(
     req: &TxRequest,
     ids: &mut (dyn Ids + Send),
 ) -> Result<TxOutcome, ServiceError> {
-        let prior = match &req.vpos {
+    let prior = match &req.vpos {
         Some(leg) => order::prior(tx, leg, &req.digest)
             .await?
             .map(|t| t.process_id.to_string()),
@@ -633,7 +637,7 @@ pub async fn authorize(
         return Ok(TxOutcome {
             masked_pan: card.masked_pan,
             currency,
-                        row,
+            row,
             repeated: true,
             target_masked_pan,
             vpos: vpos_tx,
@@ -679,7 +683,7 @@ pub async fn authorize(
         }
     }
 
-        // The order's and batch's own checks, under their locks, before any write.
+    // The order's and batch's own checks, under their locks, before any write.
     let order_locks = match &req.vpos {
         Some(leg) => Some(order::lock_for(tx, host, leg, plan.amount).await?),
         None => None,
@@ -699,7 +703,7 @@ pub async fn authorize(
     {
         cards::update(tx, &card).await?;
     }
-        let mut entries = plan.entries.clone();
+    let mut entries = plan.entries.clone();
     if plan.points_spent > 0 {
         let points = points_ledger(&card.account_no);
         let funding = host_ledger("PointsFunding", POINTS_CURRENCY);
@@ -787,7 +791,7 @@ pub async fn authorize(
             String::new()
         },
         status: plan.status.to_owned(),
-                original_process_id: req.original,
+        original_process_id: req.original,
         installment_count: req.vpos.as_ref().map_or(1, |l| l.installments),
         point_amount: req.vpos.as_ref().map_or(0, |l| l.point_amount),
         points_earned: plan.points,
@@ -796,39 +800,28 @@ pub async fn authorize(
         business_date: host.settings.calendar.business_date(now),
         created_at: now,
     };
-        ledger::insert_card_tx(tx, &row).await?;
+    ledger::insert_card_tx(tx, &row).await?;
     let mut vpos_tx = None;
     match (&req.vpos, order_locks) {
         (Some(leg), Some((order_row, terminal))) => {
             let t = OrderTxRow {
                 process_id,
-                merchant_no: leg.merchant_no.clone(),
-                order_id: leg.order_id.clone(),
-                terminal_no: leg.terminal_no.clone(),
-                idem_key: leg.idem_key.clone(),
-                request_digest: req.digest.clone(),
-                client_id: req.call.caller.client_id.clone(),
-                transaction_type: leg.op.name().to_owned(),
                 amount: plan.amount,
                 currency,
-                point_amount: leg.point_amount,
-                installment_count: leg.installments,
                 response_code: row.response_code.clone(),
                 auth_code: row.auth_code.clone(),
                 rrn: row.rrn.clone(),
                 masked_card_no: card.masked_pan.clone(),
                 network: Network::OnUs.name().to_owned(),
-                original_process_id: leg.target,
                 created_at: now,
-                ..Default::default()
+                ..leg.tx(&req.call.caller.client_id, &req.digest)
             };
             let order_card = order::OrderCard {
                 card_id: Some(card.card_id),
                 card_type: product.card_type.name().to_owned(),
                 network: Network::OnUs.name().to_owned(),
             };
-            vpos_tx =
-                Some(order::record(tx, leg, order_row, &terminal, t, &order_card).await?);
+            vpos_tx = Some(order::record(tx, leg, order_row, &terminal, t, &order_card).await?);
         }
         _ => {
             idempotency::record(
@@ -861,7 +854,7 @@ pub async fn authorize(
         row,
         masked_pan: card.masked_pan,
         currency: product.currency,
-                repeated: false,
+        repeated: false,
         target_masked_pan: target.map(|t| t.masked_pan),
         vpos: vpos_tx,
     })

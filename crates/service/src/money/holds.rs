@@ -18,7 +18,11 @@ pub struct Expired {
 /// Releases every hold whose product's hold days have passed by `as_of`
 /// (`yyyyMMdd`, default today): a hold placed on day D is released from day
 /// D + hold days on.
-pub async fn expire(host: &Host, call: &Call, as_of: Option<&str>) -> Result<Expired, ServiceError> {
+pub async fn expire(
+    host: &Host,
+    call: &Call,
+    as_of: Option<&str>,
+) -> Result<Expired, ServiceError> {
     call.caller.require(crate::caller::Scope::Admin)?;
     let calendar = &host.settings.calendar;
     let as_of = match as_of {
@@ -26,7 +30,8 @@ pub async fn expire(host: &Host, call: &Call, as_of: Option<&str>) -> Result<Exp
         None => parse_date(&calendar.business_date(host.clock.now_ms()))
             .map_err(|e| ServiceError::Internal(e.into()))?,
     };
-    let cutoff = |days: u32| calendar.day_start_ms(as_of - chrono::Duration::days(i64::from(days) - 1));
+    let cutoff =
+        |days: u32| calendar.day_start_ms(as_of - chrono::Duration::days(i64::from(days) - 1));
     let loosest = host
         .settings
         .products

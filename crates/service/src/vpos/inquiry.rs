@@ -6,9 +6,9 @@ use cardhost_domain::ledger::minor_for_points;
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::CardProduct;
 use cardhost_domain::{Currency, FieldErrors};
+use cardhost_store::ledger;
 use cardhost_store::merchants;
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
-use cardhost_store::ledger;
 
 use super::check_access;
 use super::rules;
@@ -134,7 +134,10 @@ pub async fn installment_inquiry(
     if merchant_no.is_empty() {
         errors.push("MerchantNo", "is required");
     }
-    let currency = match currency.and_then(|n| u16::try_from(n).ok()).map(Currency::from_numeric) {
+    let currency = match currency
+        .and_then(|n| u16::try_from(n).ok())
+        .map(Currency::from_numeric)
+    {
         Some(Some(c)) => Some(c),
         Some(None) => {
             errors.push("Currency", "is not a known ISO 4217 numeric currency code");
@@ -155,7 +158,10 @@ pub async fn installment_inquiry(
     };
     let bin = match (card.card_no.as_deref().filter(|n| !n.is_empty()), bin) {
         (Some(no), _) => errors
-            .check("CardNo", card_ref::parse_pan("CardNo", no).map_err(|_| "must be a valid card number"))
+            .check(
+                "CardNo",
+                card_ref::parse_pan("CardNo", no).map_err(|_| "must be a valid card number"),
+            )
             .map(|pan| pan.bin().to_owned()),
         (None, Some(b)) if (6..=8).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_digit()) => {
             Some(b.to_owned())

@@ -89,6 +89,26 @@ pub struct VposLeg {
     pub target: Option<i64>,
 }
 
+impl VposLeg {
+    /// The order transaction this leg writes, before its outcome is known;
+    /// callers fill in the ids, amount, card and answer.
+    pub fn tx(&self, client_id: &str, digest: &str) -> OrderTxRow {
+        OrderTxRow {
+            merchant_no: self.merchant_no.clone(),
+            order_id: self.order_id.clone(),
+            terminal_no: self.terminal_no.clone(),
+            idem_key: self.idem_key.clone(),
+            request_digest: digest.to_owned(),
+            client_id: client_id.to_owned(),
+            transaction_type: self.op.name().to_owned(),
+            point_amount: self.point_amount,
+            installment_count: self.installments,
+            original_process_id: self.target,
+            ..Default::default()
+        }
+    }
+}
+
 /// A VPOS transaction as the API reports it.
 #[derive(Debug, Clone)]
 pub struct VposOutcome {

@@ -47,48 +47,20 @@ async fn post(
     Ok(())
 }
 
-fn tx_row(
-    call: &Call,
-    leg: &VposLeg,
-    digest: &str,
-    process_id: i64,
-    amount: i64,
-    currency: Currency,
-    masked: &str,
-    answer: &Result<NetworkAnswer, NetworkError>,
-    now: i64,
-) -> OrderTxRow {
+/// The order transaction of the network's answer.
+fn answered(mut t: OrderTxRow, answer: &Result<NetworkAnswer, NetworkError>) -> OrderTxRow {
     let (code, auth_code) = match answer {
         Ok(NetworkAnswer::Approved { auth_code }) => (rc::APPROVED, auth_code.clone()),
         Ok(NetworkAnswer::Declined(code)) => (*code, String::new()),
         Err(_) => (rc::ISSUER_UNAVAILABLE, String::new()),
     };
-    OrderTxRow {
-        process_id,
-        merchant_no: leg.merchant_no.clone(),
-        order_id: leg.order_id.clone(),
-        terminal_no: leg.terminal_no.clone(),
-        idem_key: leg.idem_key.clone(),
-        request_digest: digest.to_owned(),
-        client_id: call.caller.client_id.clone(),
-        transaction_type: leg.op.name().to_owned(),
-        amount,
-        currency: i64::from(currency.numeric()),
-        point_amount: 0,
-        installment_count: leg.installments,
-        response_code: code.to_owned(),
-        rrn: if code == rc::APPROVED {
-            format!("{:012}", process_id % 1_000_000_000_000)
-        } else {
-            String::new()
-        },
-        auth_code,
-        masked_card_no: masked.to_owned(),
-        network: cardhost_domain::fees::Network::OffUs.name().to_owned(),
-        original_process_id: leg.target,
-        created_at: now,
-        ..Default::default()
+    if code == rc::APPROVED {
+        t.rrn = format!("{:012}", t.process_id % 1_000_000_000_000);
     }
+    t.response_code = code.to_owned();
+    t.auth_code = auth_code;
+    t.network = cardhost_domain::fees::Network::OffUs.name().to_owned();
+    t
 }
 
 /// An off-us sale or pre-sale.
@@ -182,14 +154,32 @@ pub(super) async fn pay(
         tracing::warn!(process_id, error = %err, "network authorization unanswered; reversing");
     }
     let now = host.clock.now_ms();
-    let t = tx_row(call, leg, digest, process_id, amount, currency, &pan.masked(), &answer, now);
+    let t = answered(
+        OrderTxRow {
+            process_id,
+            amount,
+            currency: cur,
+            masked_card_no: pan.masked(),
+            created_at: now,
+            ..leg.tx(&call.caller.client_id, digest)
+        },
+        &answer,
+    );
     let approved = t.response_code == rc::APPROVED;
     // Reserved outside the write transaction, which must not wait on the counter.
     let transfer_id = ledger::reserve_ids(host.db.writer(), "transfer_id", 1).await?;
     let mut tx = host.db.begin().await?;
     let (order_row, terminal) = order::lock_for(&mut tx, host, leg, amount).await?;
     if approved && leg.op == VposOp::Sale {
-        post(&mut tx, host, (process_id, transfer_id), "OffUsSale", amount, cur).await?;
+        post(
+            &mut tx,
+            host,
+            (process_id, transfer_id),
+            "OffUsSale",
+            amount,
+            cur,
+        )
+        .await?;
     }
     let reversal = match answer {
         Err(_) => "Pending",
@@ -198,7 +188,15 @@ pub(super) async fn pay(
     vpos::set_reversal(&mut tx, process_id, reversal, now).await?;
     let t = order::record(&mut tx, leg, order_row, &terminal, t, card).await?;
     let result = if approved { 0 } else { 8 };
-    crate::audit::record_in(&mut tx, host, call, &t.masked_card_no, result, &t.response_code).await?;
+    crate::audit::record_in(
+        &mut tx,
+        host,
+        call,
+        &t.masked_card_no,
+        result,
+        &t.response_code,
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     if reversal == "Pending" {
         host.reversal_wakeup.notify_one();
@@ -254,7 +252,17 @@ pub(super) async fn follow_up(
         }),
     };
     let now = host.clock.now_ms();
-    let mut t = tx_row(call, leg, digest, process_id, amount, currency, &target.masked_card_no, &answer, now);
+    let mut t = answered(
+        OrderTxRow {
+            process_id,
+            amount,
+            currency: cur,
+            masked_card_no: target.masked_card_no.clone(),
+            created_at: now,
+            ..leg.tx(&call.caller.client_id, digest)
+        },
+        &answer,
+    );
     if leg.op == VposOp::Void {
         t.auth_code = target.auth_code.clone();
     }
@@ -270,10 +278,19 @@ pub(super) async fn follow_up(
             VposOp::Void => {
                 let entries = ledger::entries_of_process(&mut tx, target.process_id).await?;
                 if !entries.is_empty() {
-                    let reversed: Vec<(&str, i64, i64)> =
-                        entries.iter().map(|(a, m, c)| (a.as_str(), -m, *c)).collect();
-                    ledger::post_transfer(&mut tx, transfer_id, process_id, "OffUsVoid", &reversed, now)
-                        .await?;
+                    let reversed: Vec<(&str, i64, i64)> = entries
+                        .iter()
+                        .map(|(a, m, c)| (a.as_str(), -m, *c))
+                        .collect();
+                    ledger::post_transfer(
+                        &mut tx,
+                        transfer_id,
+                        process_id,
+                        "OffUsVoid",
+                        &reversed,
+                        now,
+                    )
+                    .await?;
                 }
                 vpos::set_reversal(&mut tx, auth_id, "Pending", now).await?;
             }
@@ -282,7 +299,15 @@ pub(super) async fn follow_up(
     }
     let t = order::record(&mut tx, leg, order_row, &terminal, t, card).await?;
     let result = if approved { 0 } else { 8 };
-    crate::audit::record_in(&mut tx, host, call, &t.masked_card_no, result, &t.response_code).await?;
+    crate::audit::record_in(
+        &mut tx,
+        host,
+        call,
+        &t.masked_card_no,
+        result,
+        &t.response_code,
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     if approved && leg.op == VposOp::Void {
         host.reversal_wakeup.notify_one();

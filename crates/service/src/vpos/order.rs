@@ -20,7 +20,8 @@ pub async fn prior(
     leg: &VposLeg,
     digest: &str,
 ) -> Result<Option<OrderTxRow>, ServiceError> {
-    let Some(found) = vpos::tx_by_key(&mut **tx, &leg.merchant_no, &leg.order_id, &leg.idem_key).await?
+    let Some(found) =
+        vpos::tx_by_key(&mut **tx, &leg.merchant_no, &leg.order_id, &leg.idem_key).await?
     else {
         return Ok(None);
     };
@@ -55,7 +56,10 @@ fn not_allowed(text: impl Into<String>) -> ServiceError {
 
 /// The transaction a void undoes: the one named, else the order's last
 /// approved sale, capture or pre-sale not voided yet.
-pub fn void_target(txs: &[OrderTxRow], process_id: Option<i64>) -> Result<&OrderTxRow, ServiceError> {
+pub fn void_target(
+    txs: &[OrderTxRow],
+    process_id: Option<i64>,
+) -> Result<&OrderTxRow, ServiceError> {
     let voidable = |t: &&OrderTxRow| {
         t.response_code == rc::APPROVED
             && t.status == "Approved"
@@ -117,8 +121,11 @@ pub async fn lock_for(
 ) -> Result<(Option<OrderRow>, TerminalRow), ServiceError> {
     let terminal = merchants::terminal_for_update(tx, host.db.engine(), &leg.terminal_no)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {} not found.", leg.terminal_no)))?;
-    let order = vpos::order_for_update(tx, host.db.engine(), &leg.merchant_no, &leg.order_id).await?;
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("Terminal {} not found.", leg.terminal_no))
+        })?;
+    let order =
+        vpos::order_for_update(tx, host.db.engine(), &leg.merchant_no, &leg.order_id).await?;
     match (leg.op, &order) {
         (VposOp::Sale | VposOp::PreSale, None) => {}
         (VposOp::Sale | VposOp::PreSale, Some(o)) if o.status == "Created" => {}
@@ -136,10 +143,15 @@ pub async fn lock_for(
         }
         (VposOp::PostSale, Some(o)) => {
             if o.status != "PreAuthorized" {
-                return Err(not_allowed(format!("Order {} is {}.", o.order_id, o.status)));
+                return Err(not_allowed(format!(
+                    "Order {} is {}.",
+                    o.order_id, o.status
+                )));
             }
             if amount > o.authorized_amount {
-                return Err(not_allowed("Amount is more than the pre-authorized amount."));
+                return Err(not_allowed(
+                    "Amount is more than the pre-authorized amount.",
+                ));
             }
         }
         (VposOp::Refund, Some(o)) => {
@@ -158,10 +170,9 @@ pub async fn lock_for(
                 .filter(|t| t.order_id == o.order_id && t.merchant_no == o.merchant_no)
                 .ok_or_else(|| not_allowed("Nothing to void."))?;
             void_target(std::slice::from_ref(&target), Some(target.process_id))?;
-            if target
-                .batch_no
-                .is_some_and(|b| b != terminal.open_batch_no || target.terminal_no != terminal.terminal_no)
-            {
+            if target.batch_no.is_some_and(|b| {
+                b != terminal.open_batch_no || target.terminal_no != terminal.terminal_no
+            }) {
                 return Err(not_allowed(
                     "The transaction's batch is closed; refund it instead.",
                 ));
@@ -241,7 +252,12 @@ pub async fn record(
             batch_no: terminal.open_batch_no,
             merchant_no: terminal.merchant_no.clone(),
             order_id: Some(t.order_id.clone()),
-            transaction_type: if leg.op == VposOp::Refund { "Refund" } else { "Sale" }.into(),
+            transaction_type: if leg.op == VposOp::Refund {
+                "Refund"
+            } else {
+                "Sale"
+            }
+            .into(),
             amount: t.amount,
             currency: t.currency,
             masked_card_no: t.masked_card_no.clone(),

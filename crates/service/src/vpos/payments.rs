@@ -12,8 +12,8 @@ use cardhost_store::merchants::{self, MerchantRow, TerminalRow};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
 use cardhost_store::{ledger, StoreError};
 
-use super::order::{self, OrderCard};
 use super::check_access;
+use super::order::{self, OrderCard};
 use super::rules::{self, Attempt};
 use super::{offus, VposLeg, VposOp, VposOutcome, INSTALLMENTS_MAX, ORDER_ID_MAX_LEN};
 use crate::acquirer::batches::{self, BatchSummary};
@@ -87,7 +87,9 @@ fn minor(
     amount: &Option<MajorAmount>,
     currency: Currency,
 ) -> Option<i64> {
-    let value = errors.check(field, amount.as_ref()?.to_minor(currency))?.get();
+    let value = errors
+        .check(field, amount.as_ref()?.to_minor(currency))?
+        .get();
     if value == 0 && field == "Amount" {
         errors.push(field, "must be more than 0");
         return None;
@@ -120,11 +122,11 @@ async fn merchant_and_terminal(
 
 /// The card a payment names: one of this host's (on-us) or another issuer's.
 enum PaymentCard {
-    OnUs(Box<CardRow>),
+    Issued(Box<CardRow>),
     /// A card number in one of this host's BIN ranges that it never issued,
     /// or an unknown card token.
-    UnknownOnUs(String),
-    OffUs(Pan),
+    NeverIssued(String),
+    OtherIssuer(Pan),
 }
 
 async fn payment_card(host: &Host, key: &CardKey) -> Result<PaymentCard, ServiceError> {
@@ -136,21 +138,21 @@ async fn payment_card(host: &Host, key: &CardKey) -> Result<PaymentCard, Service
             .iter()
             .any(|p| pan.expose().starts_with(&p.bin));
         if !ours {
-            return Ok(PaymentCard::OffUs(pan));
+            return Ok(PaymentCard::OtherIssuer(pan));
         }
         let card = match vault::find(&host.db, host.security.as_ref(), &pan).await? {
             Some(pan_id) => cards::by_pan(host.db.reader(), pan_id).await?,
             None => None,
         };
         return Ok(match card {
-            Some(c) => PaymentCard::OnUs(Box::new(c)),
-            None => PaymentCard::UnknownOnUs(pan.masked()),
+            Some(c) => PaymentCard::Issued(Box::new(c)),
+            None => PaymentCard::NeverIssued(pan.masked()),
         });
     }
     let token = key.card_token.as_deref().unwrap_or_default();
     Ok(match cards::by_token(host.db.reader(), token).await? {
-        Some(c) => PaymentCard::OnUs(Box::new(c)),
-        None => PaymentCard::UnknownOnUs(String::new()),
+        Some(c) => PaymentCard::Issued(Box::new(c)),
+        None => PaymentCard::NeverIssued(String::new()),
     })
 }
 
@@ -160,7 +162,13 @@ async fn repeated(
     leg: &VposLeg,
     digest: &str,
 ) -> Result<Option<VposOutcome>, ServiceError> {
-    let found = vpos::tx_by_key(host.db.reader(), &leg.merchant_no, &leg.order_id, &leg.idem_key).await?;
+    let found = vpos::tx_by_key(
+        host.db.reader(),
+        &leg.merchant_no,
+        &leg.order_id,
+        &leg.idem_key,
+    )
+    .await?;
     match found {
         None => Ok(None),
         Some(t) => {
@@ -194,23 +202,13 @@ async fn refuse(
     let (order_row, terminal) = order::lock_for(&mut tx, host, leg, amount).await?;
     let t = OrderTxRow {
         process_id,
-        merchant_no: leg.merchant_no.clone(),
-        order_id: leg.order_id.clone(),
-        terminal_no: leg.terminal_no.clone(),
-        idem_key: leg.idem_key.clone(),
-        request_digest: digest.to_owned(),
-        client_id: call.caller.client_id.clone(),
-        transaction_type: leg.op.name().to_owned(),
         amount,
         currency: i64::from(currency.numeric()),
-        point_amount: leg.point_amount,
-        installment_count: leg.installments,
         response_code: code.to_owned(),
         masked_card_no: masked,
         network: card.network.clone(),
-        original_process_id: leg.target,
         created_at: now,
-        ..Default::default()
+        ..leg.tx(&call.caller.client_id, digest)
     };
     let written = order::record(&mut tx, leg, order_row, &terminal, t, &card).await;
     let written = match written {
@@ -246,9 +244,9 @@ async fn on_us(
     request: TxRequest,
 ) -> Result<VposOutcome, ServiceError> {
     let outcome = host.authorizer.submit(request).await?;
-    let tx = outcome
-        .vpos
-        .ok_or_else(|| ServiceError::Internal(format!("order {} has no transaction", leg.order_id)))?;
+    let tx = outcome.vpos.ok_or_else(|| {
+        ServiceError::Internal(format!("order {} has no transaction", leg.order_id))
+    })?;
     let _ = call;
     Ok(VposOutcome {
         tx,
@@ -284,7 +282,10 @@ pub async fn pay(
     }
     let installments = r.installment_count.unwrap_or(1);
     if !(1..=INSTALLMENTS_MAX).contains(&installments) {
-        errors.push("InstallmentCount", format!("must be 1 to {INSTALLMENTS_MAX}"));
+        errors.push(
+            "InstallmentCount",
+            format!("must be 1 to {INSTALLMENTS_MAX}"),
+        );
     }
     let with_card_no = r.card.card_no.as_deref().is_some_and(|n| !n.is_empty());
     let with_token = r.card.card_token.as_deref().is_some_and(|t| !t.is_empty());
@@ -329,7 +330,8 @@ pub async fn pay(
         return Err(ServiceError::Validation(errors));
     };
     let points = points.unwrap_or(0);
-    let (merchant, terminal) = merchant_and_terminal(host, call, &merchant_no, &terminal_no).await?;
+    let (merchant, terminal) =
+        merchant_and_terminal(host, call, &merchant_no, &terminal_no).await?;
     if i64::from(currency.numeric()) != merchant.currency {
         return Err(ServiceError::field(
             "Currency",
@@ -338,9 +340,9 @@ pub async fn pay(
     }
     let card = payment_card(host, &r.card).await?;
     let card_identity = match &card {
-        PaymentCard::OnUs(c) => format!("card:{}", c.card_id),
-        PaymentCard::UnknownOnUs(masked) => format!("unknown:{masked}"),
-        PaymentCard::OffUs(pan) => host
+        PaymentCard::Issued(c) => format!("card:{}", c.card_id),
+        PaymentCard::NeverIssued(masked) => format!("unknown:{masked}"),
+        PaymentCard::OtherIssuer(pan) => host
             .security
             .fingerprint_pan(pan)
             .map_err(|e| ServiceError::Internal(e.to_string()))?,
@@ -372,12 +374,16 @@ pub async fn pay(
     }
 
     let (off_us, card_country, card_type) = match &card {
-        PaymentCard::OnUs(c) => {
+        PaymentCard::Issued(c) => {
             let product = card_ref::product_of(host, c)?;
-            (false, Some(product.country.as_str().to_owned()), product.card_type)
+            (
+                false,
+                Some(product.country.as_str().to_owned()),
+                product.card_type,
+            )
         }
-        PaymentCard::UnknownOnUs(_) => (false, None, cardhost_domain::product::CardType::Debit),
-        PaymentCard::OffUs(pan) => {
+        PaymentCard::NeverIssued(_) => (false, None, cardhost_domain::product::CardType::Debit),
+        PaymentCard::OtherIssuer(pan) => {
             let info = host.network.card_info(pan);
             (true, info.country, info.card_type)
         }
@@ -385,9 +391,13 @@ pub async fn pay(
     let order_card = |card_id: Option<i64>| OrderCard {
         card_id,
         card_type: card_type.name().to_owned(),
-        network: if off_us { Network::OffUs } else { Network::OnUs }
-            .name()
-            .to_owned(),
+        network: if off_us {
+            Network::OffUs
+        } else {
+            Network::OnUs
+        }
+        .name()
+        .to_owned(),
     };
     let attempt = Attempt {
         op,
@@ -399,32 +409,91 @@ pub async fn pay(
         sale_at: None,
     };
     let masked = match &card {
-        PaymentCard::OnUs(c) => c.masked_pan.clone(),
-        PaymentCard::UnknownOnUs(m) => m.clone(),
-        PaymentCard::OffUs(pan) => pan.masked(),
+        PaymentCard::Issued(c) => c.masked_pan.clone(),
+        PaymentCard::NeverIssued(m) => m.clone(),
+        PaymentCard::OtherIssuer(pan) => pan.masked(),
     };
     let card_id = match &card {
-        PaymentCard::OnUs(c) => Some(c.card_id),
+        PaymentCard::Issued(c) => Some(c.card_id),
         _ => None,
     };
     if let Some(code) = rules::refusal(host, &merchant, &terminal, &attempt).await? {
-        return refuse(host, call, &leg, &digest, amount, currency, masked, order_card(card_id), code).await;
+        return refuse(
+            host,
+            call,
+            &leg,
+            &digest,
+            amount,
+            currency,
+            masked,
+            order_card(card_id),
+            code,
+        )
+        .await;
     }
     match card {
-        PaymentCard::UnknownOnUs(_) => {
-            refuse(host, call, &leg, &digest, amount, currency, masked, order_card(None), rc::INVALID_CARD).await
+        PaymentCard::NeverIssued(_) => {
+            refuse(
+                host,
+                call,
+                &leg,
+                &digest,
+                amount,
+                currency,
+                masked,
+                order_card(None),
+                rc::INVALID_CARD,
+            )
+            .await
         }
-        PaymentCard::OffUs(pan) => {
+        PaymentCard::OtherIssuer(pan) => {
             if installments > 1 || points > 0 {
-                return refuse(host, call, &leg, &digest, amount, currency, masked, order_card(None), rc::NOT_PERMITTED_CARDHOLDER).await;
+                return refuse(
+                    host,
+                    call,
+                    &leg,
+                    &digest,
+                    amount,
+                    currency,
+                    masked,
+                    order_card(None),
+                    rc::NOT_PERMITTED_CARDHOLDER,
+                )
+                .await;
             }
-            offus::pay(host, call, &leg, &digest, &pan, amount, currency, &order_card(None)).await
+            offus::pay(
+                host,
+                call,
+                &leg,
+                &digest,
+                &pan,
+                amount,
+                currency,
+                &order_card(None),
+            )
+            .await
         }
-        PaymentCard::OnUs(c) => {
+        PaymentCard::Issued(c) => {
             let product = card_ref::product_of(host, &c)?;
-            let product_max = product.installments.iter().map(|b| i64::from(b.to)).max().unwrap_or(1);
+            let product_max = product
+                .installments
+                .iter()
+                .map(|b| i64::from(b.to))
+                .max()
+                .unwrap_or(1);
             if installments > 1 && installments > product_max {
-                return refuse(host, call, &leg, &digest, amount, currency, masked, order_card(card_id), rc::NOT_PERMITTED_CARDHOLDER).await;
+                return refuse(
+                    host,
+                    call,
+                    &leg,
+                    &digest,
+                    amount,
+                    currency,
+                    masked,
+                    order_card(card_id),
+                    rc::NOT_PERMITTED_CARDHOLDER,
+                )
+                .await;
             }
             let mut request = TxRequest::new(
                 call,
@@ -459,7 +528,12 @@ pub async fn follow_up(
     let terminal_no = required(&mut errors, "TerminalNo", &r.terminal_no, 8);
     let order_id = required(&mut errors, "OrderId", &r.order_id, ORDER_ID_MAX_LEN);
     let reference = if op == VposOp::Refund {
-        required(&mut errors, "Reference", &r.reference, idempotency::REFERENCE_MAX_LEN)
+        required(
+            &mut errors,
+            "Reference",
+            &r.reference,
+            idempotency::REFERENCE_MAX_LEN,
+        )
     } else {
         String::new()
     };
@@ -476,7 +550,8 @@ pub async fn follow_up(
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
-    let (merchant, terminal) = merchant_and_terminal(host, call, &merchant_no, &terminal_no).await?;
+    let (merchant, terminal) =
+        merchant_and_terminal(host, call, &merchant_no, &terminal_no).await?;
     let order_row = vpos::order(host.db.reader(), &merchant_no, &order_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("Order {order_id} not found.")))?;
@@ -524,7 +599,10 @@ pub async fn follow_up(
             }
             let target = order::void_target(&txs, process_id)?.clone();
             if requested.is_some_and(|a| a != target.amount) {
-                return Err(ServiceError::field("Amount", "a void undoes the whole transaction"));
+                return Err(ServiceError::field(
+                    "Amount",
+                    "a void undoes the whole transaction",
+                ));
             }
             let amount = target.amount;
             let key = format!("Void:{}", target.process_id);
@@ -571,7 +649,18 @@ pub async fn follow_up(
         network: order_row.network.clone(),
     };
     if let Some(code) = rules::refusal(host, &merchant, &terminal, &attempt).await? {
-        return refuse(host, call, &leg, &digest, amount, currency, order_row.masked_card_no.clone(), card, code).await;
+        return refuse(
+            host,
+            call,
+            &leg,
+            &digest,
+            amount,
+            currency,
+            order_row.masked_card_no.clone(),
+            card,
+            code,
+        )
+        .await;
     }
     if off_us {
         return offus::follow_up(host, call, &leg, &digest, &target, amount, currency, &card).await;

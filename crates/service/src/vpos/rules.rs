@@ -78,7 +78,9 @@ pub async fn refusal(
         || (opening
             && !p.allow_foreign_cards
             && attempt.card_country != Some(merchant.country.as_str()))
-        || (opening && p.max_transaction_amount.is_some_and(|max| attempt.amount > max));
+        || (opening
+            && p.max_transaction_amount
+                .is_some_and(|max| attempt.amount > max));
     if refused {
         return Ok(Some(rc::NOT_PERMITTED_TERMINAL));
     }
@@ -93,7 +95,8 @@ pub async fn refusal(
         let today = cardhost_domain::date::parse_date(&calendar.business_date(host.clock.now_ms()))
             .map_err(|e| ServiceError::Internal(e.into()))?;
         let day_start = calendar.day_start_ms(today);
-        let taken = vpos::terminal_taken_since(host.db.reader(), &terminal.terminal_no, day_start).await?;
+        let taken =
+            vpos::terminal_taken_since(host.db.reader(), &terminal.terminal_no, day_start).await?;
         if taken + attempt.amount > limit {
             return Ok(Some(rc::NOT_PERMITTED_TERMINAL));
         }
