@@ -23,6 +23,16 @@ impl Engine {
             Engine::Postgres => " FOR UPDATE",
         }
     }
+
+    /// The suffix that keeps selected rows from changing until commit while
+    /// letting other readers share them (payments share a terminal's row; only
+    /// a batch close takes it alone).
+    pub fn row_share_clause(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "",
+            Engine::Postgres => " FOR SHARE",
+        }
+    }
 }
 
 /// Connections to one database: a writer pool and a reader pool. SQLite allows

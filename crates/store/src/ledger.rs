@@ -560,6 +560,7 @@ pub async fn loaded_since_read(
 #[derive(Debug, Clone, FromRow)]
 pub struct AgedHold {
     pub process_id: i64,
+    pub card_id: i64,
     pub amount: i64,
     pub currency: i64,
     pub created_at: i64,
@@ -572,7 +573,7 @@ pub async fn open_holds_before(
     before_ms: i64,
 ) -> Result<Vec<AgedHold>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT h.process_id, h.amount, t.currency, h.created_at, c.product_code FROM holds h \
+        "SELECT h.process_id, t.card_id, h.amount, t.currency, h.created_at, c.product_code FROM holds h \
          JOIN card_transactions t ON t.process_id = h.process_id JOIN cards c ON c.card_id = t.card_id \
          WHERE h.status = 'Open' AND h.created_at < $1 ORDER BY h.created_at",
     )

@@ -259,6 +259,23 @@ pub async fn terminal_for_update(
         .await?)
 }
 
+/// The terminal under a shared lock: its open batch cannot close until commit.
+pub async fn terminal_for_share(
+    tx: &mut Tx,
+    engine: Engine,
+    terminal_no: &str,
+) -> Result<Option<TerminalRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM terminals WHERE terminal_no = $1{}",
+        TERMINAL_COLUMNS.join(", "),
+        engine.row_share_clause()
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(terminal_no)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
 pub async fn terminals_of(
     pool: &AnyPool,
     merchant_no: &str,

@@ -1089,3 +1089,76 @@ async fn expire_holds_releases_pre_authorizations_after_the_product_days() {
     assert_result(status, &refused, 403, 6);
     ledger_ok(&app).await;
 }
+
+/// Sends every body at once, each from its own task.
+async fn all_at_once(app: &TestApp, token: &str, bodies: Vec<Value>) -> Vec<Value> {
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let (http, url, token) = (
+                app.http.clone(),
+                format!("{}/api/VPos/PaymentSale", app.base),
+                token.to_owned(),
+            );
+            tokio::spawn(async move {
+                let res = http
+                    .post(url)
+                    .header("token", token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                res.json::<Value>().await.unwrap()
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+/// Minor units of a money field, read from its exact text.
+fn cents(v: &Value) -> i64 {
+    v.to_string().replace('.', "").parse().unwrap()
+}
+
+#[tokio::test]
+async fn concurrent_repeats_of_an_order_pay_once() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
+    load(&app, &s.issuer, &card, "500.00", "L1").await;
+    let same = all_at_once(
+        &app,
+        &s.vpos,
+        (0..30).map(|_| pay_body("c-1", "10.00", &card)).collect(),
+    )
+    .await;
+    let first = &same[0]["ResultObject"]["ProcessId"];
+    for body in &same {
+        assert_eq!(
+            (body["Result"].clone(), &body["ResultObject"]["ProcessId"]),
+            (json!(0), first),
+            "{body}"
+        );
+    }
+    // Different amounts on one OrderId: one is paid, the others are 7.
+    let mixed = all_at_once(
+        &app,
+        &s.vpos,
+        (1..=20)
+            .map(|i| pay_body("c-2", &format!("{i}.00"), &card))
+            .collect(),
+    )
+    .await;
+    let paid: Vec<&Value> = mixed.iter().filter(|b| b["Result"] == 0).collect();
+    let conflicts = mixed.iter().filter(|b| b["Result"] == 7).count();
+    assert_eq!((paid.len(), conflicts), (1, 19));
+    let charged = cents(&paid[0]["ResultObject"]["Amount"]);
+    let left = cents(&balance(&app, &s.issuer, &card).await["AvailableAmount"]);
+    assert_eq!(left, 49_000 - charged);
+    assert_eq!(open_batch(&app, &s.acquirer).await["SaleCount"], 2);
+    ledger_ok(&app).await;
+}

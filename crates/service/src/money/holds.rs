@@ -51,6 +51,8 @@ pub async fn expire(
         }
         let now = host.clock.now_ms();
         let mut tx = host.db.begin().await?;
+        // The card first, as the authorizer locks it, so the two never deadlock.
+        crate::issuer::card_ref::lock(host, &mut tx, hold.card_id).await?;
         let Some(open) = ledger::hold_for_update(&mut tx, host.db.engine(), hold.process_id)
             .await?
             .filter(|h| h.status == "Open")

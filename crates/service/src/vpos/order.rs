@@ -110,8 +110,8 @@ pub fn refund_target(order: &OrderRow, txs: &[OrderTxRow]) -> Result<OrderTxRow,
         .ok_or_else(|| not_allowed("The order has nothing captured to refund."))
 }
 
-/// Locks the terminal (so its batch cannot close under this transaction) and
-/// the order, and checks again, under those locks, that this request may
+/// Locks the terminal shared (so its batch cannot close under this
+/// transaction, while other payments on it go on) and the order, and checks again, under those locks, that this request may
 /// still happen. Nothing has been written when it refuses.
 pub async fn lock_for(
     tx: &mut Tx,
@@ -119,7 +119,7 @@ pub async fn lock_for(
     leg: &VposLeg,
     amount: i64,
 ) -> Result<(Option<OrderRow>, TerminalRow), ServiceError> {
-    let terminal = merchants::terminal_for_update(tx, host.db.engine(), &leg.terminal_no)
+    let terminal = merchants::terminal_for_share(tx, host.db.engine(), &leg.terminal_no)
         .await?
         .ok_or_else(|| {
             ServiceError::NotFound(format!("Terminal {} not found.", leg.terminal_no))
