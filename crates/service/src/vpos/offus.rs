@@ -4,11 +4,10 @@
 
 use cardhost_domain::card::Pan;
 use cardhost_domain::response as rc;
-use cardhost_domain::Currency;
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow, ReversalRow};
 use cardhost_store::{ledger, StoreError, Tx};
 
-use super::order::{self, OrderCard};
+use super::order::{self, Charge};
 use super::{VposLeg, VposOp, VposOutcome};
 use crate::host::{Call, Host};
 use crate::money::host_ledger;
@@ -64,17 +63,21 @@ fn answered(mut t: OrderTxRow, answer: &Result<NetworkAnswer, NetworkError>) -> 
 }
 
 /// An off-us sale or pre-sale.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn pay(
     host: &Host,
     call: &Call,
     leg: &VposLeg,
     digest: &str,
     pan: &Pan,
-    amount: i64,
-    currency: Currency,
-    card: &OrderCard,
+    charge: Charge,
 ) -> Result<VposOutcome, ServiceError> {
+    let Charge {
+        amount,
+        currency,
+        card,
+        ..
+    } = charge;
+    let card = &card;
     let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
     let cur = i64::from(currency.numeric());
     let now = host.clock.now_ms();
@@ -209,17 +212,21 @@ pub(super) async fn pay(
 }
 
 /// An off-us capture, void or refund of `target`.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn follow_up(
     host: &Host,
     call: &Call,
     leg: &VposLeg,
     digest: &str,
     target: &OrderTxRow,
-    amount: i64,
-    currency: Currency,
-    card: &OrderCard,
+    charge: Charge,
 ) -> Result<VposOutcome, ServiceError> {
+    let Charge {
+        amount,
+        currency,
+        card,
+        ..
+    } = charge;
+    let card = &card;
     let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
     let cur = i64::from(currency.numeric());
     // The network knows an order by its opening authorization.

@@ -214,6 +214,15 @@ fn apply(order: &mut OrderRow, op: VposOp, amount: i64) {
     }
 }
 
+/// What a transaction charges and to which card.
+#[derive(Debug, Clone)]
+pub struct Charge {
+    pub amount: i64,
+    pub currency: cardhost_domain::Currency,
+    pub masked: String,
+    pub card: OrderCard,
+}
+
 /// The card of an order, as its first transaction knows it.
 #[derive(Debug, Clone)]
 pub struct OrderCard {

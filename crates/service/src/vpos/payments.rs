@@ -13,7 +13,7 @@ use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
 use cardhost_store::{ledger, StoreError};
 
 use super::check_access;
-use super::order::{self, OrderCard};
+use super::order::{self, Charge, OrderCard};
 use super::rules::{self, Attempt};
 use super::{offus, VposLeg, VposOp, VposOutcome, INSTALLMENTS_MAX, ORDER_ID_MAX_LEN};
 use crate::acquirer::batches::{self, BatchSummary};
@@ -184,18 +184,20 @@ async fn repeated(
 
 /// Records a payment refused before any issuer or network saw it (`58`,
 /// `57`, an unknown on-us card `14`): the order fails, no money moves.
-#[allow(clippy::too_many_arguments)]
 async fn refuse(
     host: &Host,
     call: &Call,
     leg: &VposLeg,
     digest: &str,
-    amount: i64,
-    currency: Currency,
-    masked: String,
-    card: OrderCard,
+    charge: Charge,
     code: &'static str,
 ) -> Result<VposOutcome, ServiceError> {
+    let Charge {
+        amount,
+        currency,
+        masked,
+        card,
+    } = charge;
     let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
     let now = host.clock.now_ms();
     let mut tx = host.db.begin().await?;
@@ -423,10 +425,12 @@ pub async fn pay(
             call,
             &leg,
             &digest,
-            amount,
-            currency,
-            masked,
-            order_card(card_id),
+            Charge {
+                amount,
+                currency,
+                masked,
+                card: order_card(card_id),
+            },
             code,
         )
         .await;
@@ -438,10 +442,12 @@ pub async fn pay(
                 call,
                 &leg,
                 &digest,
-                amount,
-                currency,
-                masked,
-                order_card(None),
+                Charge {
+                    amount,
+                    currency,
+                    masked,
+                    card: order_card(None),
+                },
                 rc::INVALID_CARD,
             )
             .await
@@ -453,25 +459,23 @@ pub async fn pay(
                     call,
                     &leg,
                     &digest,
-                    amount,
-                    currency,
-                    masked,
-                    order_card(None),
+                    Charge {
+                        amount,
+                        currency,
+                        masked,
+                        card: order_card(None),
+                    },
                     rc::NOT_PERMITTED_CARDHOLDER,
                 )
                 .await;
             }
-            offus::pay(
-                host,
-                call,
-                &leg,
-                &digest,
-                &pan,
+            let charge = Charge {
                 amount,
                 currency,
-                &order_card(None),
-            )
-            .await
+                masked,
+                card: order_card(None),
+            };
+            offus::pay(host, call, &leg, &digest, &pan, charge).await
         }
         PaymentCard::Issued(c) => {
             let product = card_ref::product_of(host, &c)?;
@@ -487,10 +491,12 @@ pub async fn pay(
                     call,
                     &leg,
                     &digest,
-                    amount,
-                    currency,
-                    masked,
-                    order_card(card_id),
+                    Charge {
+                        amount,
+                        currency,
+                        masked,
+                        card: order_card(card_id),
+                    },
                     rc::NOT_PERMITTED_CARDHOLDER,
                 )
                 .await;
@@ -654,16 +660,24 @@ pub async fn follow_up(
             call,
             &leg,
             &digest,
-            amount,
-            currency,
-            order_row.masked_card_no.clone(),
-            card,
+            Charge {
+                amount,
+                currency,
+                masked: order_row.masked_card_no.clone(),
+                card,
+            },
             code,
         )
         .await;
     }
     if off_us {
-        return offus::follow_up(host, call, &leg, &digest, &target, amount, currency, &card).await;
+        let charge = Charge {
+            amount,
+            currency,
+            masked: target.masked_card_no.clone(),
+            card,
+        };
+        return offus::follow_up(host, call, &leg, &digest, &target, charge).await;
     }
     let card_id = order_row
         .card_id
