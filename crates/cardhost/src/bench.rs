@@ -1,8 +1,9 @@
-//! `cardhost bench`: approved purchases per second through the real HTTP API.
+//! `cardhost bench`: approved authorizations per second through the real HTTP API.
 //!
 //! Starts the server in-process on a fresh database, funds one card, then keeps
 //! `concurrency` HTTP/1.1 connections busy with `SendTransaction` purchases
-//! (each a new Reference) and reports throughput, latency percentiles, memory
+//! (each a new Reference) or, with `--operation sale`, virtual POS
+//! `PaymentSale`s (each a new OrderId), and reports throughput, latency percentiles, memory
 //! and the authorizer's batch sizes. A benchmark reports; it never fails a build.
 
 use std::sync::atomic::Ordering;
@@ -24,6 +25,8 @@ use crate::server;
 
 pub struct BenchOptions {
     pub requests: usize,
+    /// `purchase` (issuer `SendTransaction`) or `sale` (virtual POS `PaymentSale`).
+    pub operation: String,
     pub concurrency: usize,
     pub database_url: Option<String>,
 }
@@ -76,6 +79,11 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
     if options.concurrency == 0 || options.requests == 0 {
         bail!("--requests and --concurrency must be at least 1");
     }
+    let sale = match options.operation.as_str() {
+        "purchase" => false,
+        "sale" => true,
+        other => bail!("--operation must be purchase or sale, not '{other}'"),
+    };
     let dir = tempfile::tempdir().context("temporary directory")?;
     let url = options
         .database_url
@@ -88,7 +96,7 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
         &host.db,
         &NewClient {
             name: "bench".into(),
-            scopes: Scopes::parse_list("issuer").map_err(anyhow::Error::msg)?,
+            scopes: Scopes::parse_list("admin").map_err(anyhow::Error::msg)?,
             merchant_no: None,
         },
         0,
@@ -142,10 +150,25 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
     if loaded["Result"] != 0 {
         bail!("funding the bench card failed: {loaded}");
     }
+    if sale {
+        let shop = post(
+            &mut setup,
+            "/api/Integration/CreateMerchantAndTerminal",
+            Some(&token),
+            r#"{"Merchant": {"MerchantNo": "900001", "MerchantName": "Bench", "Mcc": "5411", "Country": "TR", "Currency": 949},
+                "Terminals": [{"TerminalNo": "BENCH001", "TerminalType": "Vpos"}]}"#
+                .into(),
+        )
+        .await?;
+        if shop["Result"] != 0 {
+            bail!("creating the bench merchant failed: {shop}");
+        }
+    }
 
     println!(
-        "cardhost bench: {} purchases over {} connections, database {}",
+        "cardhost bench: {} {}s over {} connections, database {}",
         options.requests,
+        options.operation,
         options.concurrency,
         if options.database_url.is_some() {
             "as given"
@@ -165,11 +188,17 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
             let mut latencies = Vec::with_capacity(count);
             let mut approved = 0usize;
             for i in 0..count {
-                let body = format!(
-                    r#"{{"CardToken": "{card_token}", "Reference": "b{w}-{i}", "TransactionType": "Purchase", "Amount": 1.00, "Currency": 949, "Mcc": "5411"}}"#
-                );
+                let (path, body) = if sale {
+                    ("/api/VPos/PaymentSale", format!(
+                        r#"{{"MerchantNo": "900001", "TerminalNo": "BENCH001", "OrderId": "b{w}-{i}", "CardToken": "{card_token}", "Amount": 1.00, "Currency": 949}}"#
+                    ))
+                } else {
+                    ("/api/Integration/SendTransaction", format!(
+                        r#"{{"CardToken": "{card_token}", "Reference": "b{w}-{i}", "TransactionType": "Purchase", "Amount": 1.00, "Currency": 949, "Mcc": "5411"}}"#
+                    ))
+                };
                 let t = Instant::now();
-                let answer = post(&mut sender, "/api/Integration/SendTransaction", Some(&token), body).await?;
+                let answer = post(&mut sender, path, Some(&token), body).await?;
                 latencies.push(t.elapsed());
                 if answer["Result"] == 0 {
                     approved += 1;
@@ -190,12 +219,15 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
     let stats = &host.authorizer_stats;
     let batches = stats.batches.load(Ordering::Relaxed).max(1);
     let decided = stats.requests.load(Ordering::Relaxed);
-    println!("approved purchases:  {approved} of {}", latencies.len());
+    println!("approved:            {approved} of {}", latencies.len());
     println!("elapsed:             {:.2} s", elapsed.as_secs_f64());
     // Integer arithmetic keeps the report free of floats (the throughput is a
     // count per second; rounding down to the whole request is what it means).
     let per_second = u128::try_from(approved).unwrap_or(0) * 1_000_000 / elapsed.as_micros().max(1);
-    println!("throughput:          {per_second} approved purchases/s");
+    println!(
+        "throughput:          {per_second} approved {}s/s",
+        options.operation
+    );
     println!(
         "latency:             p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         percentile(&latencies, 50).as_secs_f64() * 1e3,

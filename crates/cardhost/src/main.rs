@@ -67,6 +67,9 @@ enum Command {
         requests: usize,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+        /// `purchase` (SendTransaction) or `sale` (virtual POS PaymentSale).
+        #[arg(long, default_value = "purchase")]
+        operation: String,
     },
 }
 
@@ -224,9 +227,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench {
             requests,
             concurrency,
+            operation,
         } => {
             let options = cardhost::bench::BenchOptions {
                 requests,
+                operation,
                 concurrency,
                 database_url: cli.common.database_url.clone(),
             };
