@@ -73,6 +73,7 @@ pub struct Host {
     pub test_network: Arc<TestNetwork>,
     /// Wakes the reversal sweeper when a reversal is queued.
     pub reversal_wakeup: Arc<tokio::sync::Notify>,
+    pub order_locks: crate::vpos::OrderLocks,
 }
 
 /// Counters of the authorizer's batches, for `/metrics`.
@@ -97,6 +98,7 @@ impl Host {
             network: test_network.clone(),
             test_network,
             reversal_wakeup: Arc::new(tokio::sync::Notify::new()),
+            order_locks: crate::vpos::OrderLocks::default(),
             db,
             security,
             clock,

@@ -25,15 +25,16 @@ const BATCH_COLUMNS: &str =
     "terminal_no, batch_no, merchant_no, status, open_date, close_date, currency, sale_count, \
     sale_amount, refund_count, refund_amount, void_count, void_amount";
 
-/// The batch row, created open when it does not exist yet.
-pub async fn ensure_batch(
+/// Creates the open batch row if it does not exist yet (one statement, for
+/// the payment path that only needs it to exist).
+pub async fn open_batch(
     tx: &mut Tx,
     terminal_no: &str,
     batch_no: i64,
     merchant_no: &str,
     currency: i64,
     now_ms: i64,
-) -> Result<BatchRow, StoreError> {
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO pos_batches (terminal_no, batch_no, merchant_no, status, open_date, currency) VALUES ($1, $2, $3, 'Open', $4, $5) \
          ON CONFLICT (terminal_no, batch_no) DO NOTHING",
@@ -45,6 +46,19 @@ pub async fn ensure_batch(
     .bind(currency)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// The batch row, created open when it does not exist yet.
+pub async fn ensure_batch(
+    tx: &mut Tx,
+    terminal_no: &str,
+    batch_no: i64,
+    merchant_no: &str,
+    currency: i64,
+    now_ms: i64,
+) -> Result<BatchRow, StoreError> {
+    open_batch(tx, terminal_no, batch_no, merchant_no, currency, now_ms).await?;
     Ok(sqlx::query_as(&format!(
         "SELECT {BATCH_COLUMNS} FROM pos_batches WHERE terminal_no = $1 AND batch_no = $2"
     ))

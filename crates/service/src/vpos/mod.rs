@@ -8,6 +8,9 @@ pub mod order;
 pub mod payments;
 mod rules;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
 use cardhost_domain::Currency;
 pub use cardhost_store::vpos::{OrderRow, OrderTxRow};
 
@@ -116,6 +119,40 @@ pub struct VposOutcome {
     pub currency: Currency,
     /// True when this answers a repeated request.
     pub repeated: bool,
+}
+
+/// Requests on one order run one at a time in this process: an off-us request
+/// waits on the network with no database lock held, so the order's row lock
+/// cannot keep a second request from asking the network too.
+#[derive(Default)]
+pub struct OrderLocks(Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>);
+
+impl OrderLocks {
+    pub async fn lock(
+        &self,
+        merchant_no: &str,
+        order_id: &str,
+    ) -> tokio::sync::OwnedMutexGuard<()> {
+        let key = format!("{merchant_no}\u{1f}{order_id}");
+        let lock = {
+            let mut map = self
+                .0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if map.len() > 1_024 {
+                map.retain(|_, held| held.strong_count() > 0);
+            }
+            match map.get(&key).and_then(Weak::upgrade) {
+                Some(lock) => lock,
+                None => {
+                    let lock = Arc::new(tokio::sync::Mutex::new(()));
+                    map.insert(key, Arc::downgrade(&lock));
+                    lock
+                }
+            }
+        };
+        lock.lock_owned().await
+    }
 }
 
 /// VPOS operations need the `vpos` scope on the merchant's own client, or

@@ -246,7 +246,7 @@ pub async fn record(
     t.status = if approved { "Approved" } else { "Declined" }.into();
     if approved && leg.op.batched() {
         t.batch_no = Some(terminal.open_batch_no);
-        batches::ensure_batch(
+        batches::open_batch(
             tx,
             &terminal.terminal_no,
             terminal.open_batch_no,

@@ -371,6 +371,7 @@ pub async fn pay(
         description: r.description.clone(),
         target: None,
     };
+    let _one_at_a_time = host.order_locks.lock(&merchant_no, &order_id).await;
     if let Some(first) = repeated(host, &leg, &digest).await? {
         return Ok(first);
     }
@@ -558,6 +559,7 @@ pub async fn follow_up(
     }
     let (merchant, terminal) =
         merchant_and_terminal(host, call, &merchant_no, &terminal_no).await?;
+    let _one_at_a_time = host.order_locks.lock(&merchant_no, &order_id).await;
     let order_row = vpos::order(host.db.reader(), &merchant_no, &order_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("Order {order_id} not found.")))?;
