@@ -102,6 +102,9 @@ pub struct TestNetwork {
     clock: Arc<dyn Clock>,
     /// Reversals to refuse before acknowledging again (tests of the retry queue).
     refuse_reversals: AtomicU32,
+    /// Signalled each time an authorization reaches the network (tests cut a
+    /// request off at that point, as a crash would).
+    pub received: tokio::sync::Notify,
 }
 
 impl TestNetwork {
@@ -110,6 +113,7 @@ impl TestNetwork {
             db,
             clock,
             refuse_reversals: AtomicU32::new(0),
+            received: tokio::sync::Notify::new(),
         }
     }
 
@@ -178,6 +182,7 @@ impl CardNetwork for TestNetwork {
                 created_at: self.clock.now_ms(),
             })
             .await?;
+            self.received.notify_one();
             if msg.amount.rem_euclid(100) == 91 {
                 // Authorized at the issuer, but the answer is lost on the way back.
                 std::future::pending::<()>().await;

@@ -1162,3 +1162,85 @@ async fn concurrent_repeats_of_an_order_pay_once() {
     assert_eq!(open_batch(&app, &s.acquirer).await["SaleCount"], 2);
     ledger_ok(&app).await;
 }
+
+#[tokio::test]
+async fn an_off_us_request_cut_off_by_a_crash_is_reversed_by_the_sweeper() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let host = app.host.clone();
+    let call = cardhost_service::Call {
+        caller: cardhost_service::Caller {
+            client_id: "crash-test".into(),
+            scopes: cardhost_service::Scopes::parse_list("vpos").unwrap(),
+            merchant_no: Some(MERCHANT.into()),
+        },
+        operation: "PaymentSale",
+        request_id: String::new(),
+    };
+    let request = cardhost_service::vpos::payments::PaymentRequest {
+        merchant_no: Some(MERCHANT.into()),
+        terminal_no: Some(TERMINAL.into()),
+        order_id: Some("crash-1".into()),
+        amount: Some(cardhost_domain::money::MajorAmount::from_json_number_text(
+            "10.91",
+        )),
+        currency: Some(949),
+        card: cardhost_service::issuer::card_ref::CardKey {
+            card_no: Some(OFF_US.into()),
+            card_token: None,
+        },
+        expiry_date: Some("2912".into()),
+        cvv2: Some("123".into()),
+        ..Default::default()
+    };
+    let in_flight = tokio::spawn(async move {
+        cardhost_service::vpos::payments::pay(
+            &host,
+            &call,
+            cardhost_service::vpos::VposOp::Sale,
+            request,
+        )
+        .await
+    });
+    // The network has the authorization; the host "crashes" before any answer.
+    app.host.test_network.received.notified().await;
+    in_flight.abort();
+    assert!(in_flight.await.unwrap_err().is_cancelled());
+    assert_eq!(
+        order(&app, &s.vpos, "crash-1").await["OrderStatus"],
+        "Created"
+    );
+
+    // Within twice the network timeout the request might still be waiting: untouched.
+    let early = cardhost_service::network::reverse_due(&app.host)
+        .await
+        .unwrap();
+    assert_eq!((early.acknowledged, early.pending), (0, 0));
+    app.clock.advance(chrono::Duration::seconds(1));
+    let swept = cardhost_service::network::reverse_due(&app.host)
+        .await
+        .unwrap();
+    assert_eq!((swept.acknowledged, swept.pending), (1, 0));
+    assert_eq!(
+        order(&app, &s.vpos, "crash-1").await["OrderStatus"],
+        "Failed"
+    );
+    let (_, list) = app
+        .get(
+            &format!("/api/VPos/ListByOrderId?MerchantNo={MERCHANT}&OrderId=crash-1"),
+            &s.vpos,
+        )
+        .await;
+    assert_eq!(
+        list["ResultObject"],
+        json!([]),
+        "no transaction was ever answered"
+    );
+    let db = app.db().await;
+    let (status,): (String,) = sqlx::query_as("SELECT status FROM test_network_authorizations")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(status, "Reversed");
+    ledger_ok(&app).await;
+}
