@@ -78,9 +78,12 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition of every metric, plus the authorizer's
-    /// batch counters (kept by the service layer as plain atomics).
-    pub fn render_with(&self, stats: &cardhost_service::host::AuthorizerStats) -> String {
+    /// batch counters and the card network's (kept by the service layer as
+    /// plain atomics).
+    pub fn render_with(&self, host: &cardhost_service::Host) -> String {
         use std::sync::atomic::Ordering::Relaxed;
+        let stats = &host.authorizer_stats;
+        let network = &host.network_stats;
         let mut out = self.render();
         let counters = [
             (
@@ -100,6 +103,24 @@ impl Metrics {
                 "gauge",
                 "Most requests one batch has held",
                 stats.largest_batch.load(Relaxed),
+            ),
+            (
+                "cardhost_network_unanswered_total",
+                "counter",
+                "Card network calls (authorizations, captures, refunds, reversals) that timed out or failed",
+                network.unanswered.load(Relaxed),
+            ),
+            (
+                "cardhost_network_reversals_acknowledged_total",
+                "counter",
+                "Reversals the card network acknowledged",
+                network.reversals_acknowledged.load(Relaxed),
+            ),
+            (
+                "cardhost_network_reversals_refused_total",
+                "counter",
+                "Reversal attempts that failed and were queued for retry",
+                network.reversals_refused.load(Relaxed),
             ),
         ];
         let eof = out.rfind("# EOF").unwrap_or(out.len());

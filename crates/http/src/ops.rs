@@ -48,7 +48,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render_with(&state.host.authorizer_stats),
+        state.metrics.render_with(&state.host),
     )
         .into_response()
 }

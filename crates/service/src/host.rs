@@ -74,6 +74,7 @@ pub struct Host {
     /// Wakes the reversal sweeper when a reversal is queued.
     pub reversal_wakeup: Arc<tokio::sync::Notify>,
     pub order_locks: crate::vpos::OrderLocks,
+    pub network_stats: crate::network::NetworkStats,
 }
 
 /// Counters of the authorizer's batches, for `/metrics`.
@@ -99,6 +100,7 @@ impl Host {
             test_network,
             reversal_wakeup: Arc::new(tokio::sync::Notify::new()),
             order_locks: crate::vpos::OrderLocks::default(),
+            network_stats: crate::network::NetworkStats::default(),
             db,
             security,
             clock,

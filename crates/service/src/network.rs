@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -251,12 +251,27 @@ impl CardNetwork for TestNetwork {
     }
 }
 
+/// Counters of the network connector, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct NetworkStats {
+    /// Calls that got no answer in time or failed to reach the network.
+    pub unanswered: AtomicU64,
+    pub reversals_acknowledged: AtomicU64,
+    pub reversals_refused: AtomicU64,
+}
+
 /// Runs a network call under the host's timeout.
 pub async fn within<T>(host: &Host, call: NetFuture<'_, T>) -> Result<T, NetworkError> {
     let limit = Duration::from_millis(host.settings.network_timeout_ms);
-    tokio::time::timeout(limit, call)
+    let answer = tokio::time::timeout(limit, call)
         .await
-        .unwrap_or(Err(NetworkError::Timeout))
+        .unwrap_or(Err(NetworkError::Timeout));
+    if answer.is_err() {
+        host.network_stats
+            .unanswered
+            .fetch_add(1, Ordering::Relaxed);
+    }
+    answer
 }
 
 /// What one sweep of the reversal queue did.
@@ -295,6 +310,12 @@ pub async fn reverse_due(host: &Host) -> Result<SweepResult, ServiceError> {
             now + backoff,
         )
         .await?;
+        let counter = if answer.is_ok() {
+            &host.network_stats.reversals_acknowledged
+        } else {
+            &host.network_stats.reversals_refused
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
         if answer.is_ok() {
             result.acknowledged += 1;
         } else {

@@ -599,6 +599,14 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
         .await
         .unwrap();
     assert_eq!((third.acknowledged, third.pending), (0, 0));
+    let metrics = app.raw_get("/metrics").await.text().await.unwrap();
+    for line in [
+        "cardhost_network_unanswered_total 2",
+        "cardhost_network_reversals_refused_total 1",
+        "cardhost_network_reversals_acknowledged_total 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
 
     // Off-us: pre-sale, capture and refund go to the network; a void queues its reversal.
     vpos(
