@@ -7,7 +7,7 @@ use cardhost_domain::date::format_timestamp;
 use cardhost_domain::money::format_major;
 use cardhost_domain::response;
 use cardhost_domain::Currency;
-use cardhost_service::vpos::inquiry::{self, OrderView};
+use cardhost_service::vpos::inquiry::{self, OrderKey, OrderView};
 use cardhost_service::vpos::payments::{self, FollowUpRequest, PaymentRequest};
 use cardhost_service::vpos::OrderTxRow;
 use cardhost_service::vpos::{VposOp, VposOutcome};
@@ -378,15 +378,7 @@ pub async fn check_by_order_id(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("CheckByOrderId");
-    let v = inquiry::by_order(
-        &state.host,
-        &call,
-        params.get("MerchantNo").unwrap_or(""),
-        params.get("OrderId").unwrap_or(""),
-    )
-    .await?;
-    Ok(ok(order_result(v)))
+    check_order(state, authed, params, "CheckByOrderId").await
 }
 
 /// The order behind an order token (`OrderToken`, `QrToken` or `ThreeDSessionId`).
@@ -398,14 +390,22 @@ pub async fn check_by_token(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("CheckByToken");
-    let v = inquiry::by_token(
-        &state.host,
-        &call,
-        params.get("MerchantNo").unwrap_or(""),
-        params.get("Token").unwrap_or(""),
-    )
-    .await?;
+    check_order(state, authed, params, "CheckByToken").await
+}
+
+async fn check_order(
+    state: AppState,
+    authed: Authed,
+    params: Params,
+    operation: &'static str,
+) -> ApiResult {
+    let call = authed.call(operation);
+    let by = match operation {
+        "CheckByToken" => OrderKey::Token(params.get("Token").unwrap_or("")),
+        _ => OrderKey::OrderId(params.get("OrderId").unwrap_or("")),
+    };
+    let merchant_no = params.get("MerchantNo").unwrap_or("");
+    let v = inquiry::order_view(&state.host, &call, merchant_no, by).await?;
     Ok(ok(order_result(v)))
 }
 

@@ -248,15 +248,7 @@ pub async fn terminal_for_update(
     engine: Engine,
     terminal_no: &str,
 ) -> Result<Option<TerminalRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM terminals WHERE terminal_no = $1{}",
-        TERMINAL_COLUMNS.join(", "),
-        engine.row_lock_clause()
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(terminal_no)
-        .fetch_optional(&mut **tx)
-        .await?)
+    terminal_locked(tx, terminal_no, engine.row_lock_clause()).await
 }
 
 /// The terminal under a shared lock: its open batch cannot close until commit.
@@ -265,10 +257,17 @@ pub async fn terminal_for_share(
     engine: Engine,
     terminal_no: &str,
 ) -> Result<Option<TerminalRow>, StoreError> {
+    terminal_locked(tx, terminal_no, engine.row_share_clause()).await
+}
+
+async fn terminal_locked(
+    tx: &mut Tx,
+    terminal_no: &str,
+    lock_clause: &str,
+) -> Result<Option<TerminalRow>, StoreError> {
     let sql = format!(
-        "SELECT {} FROM terminals WHERE terminal_no = $1{}",
-        TERMINAL_COLUMNS.join(", "),
-        engine.row_share_clause()
+        "SELECT {} FROM terminals WHERE terminal_no = $1{lock_clause}",
+        TERMINAL_COLUMNS.join(", ")
     );
     Ok(sqlx::query_as(&sql)
         .bind(terminal_no)

@@ -13,13 +13,31 @@ const TERMINAL: &str = "VPOS0777";
 /// Luhn-valid and outside this host's BINs: routed to the card network.
 const OFF_US: &str = "4111111111111111";
 
-struct Shop {
+struct Shop<'a> {
+    app: &'a TestApp,
     issuer: String,
     acquirer: String,
     vpos: String,
 }
 
-async fn shop(app: &TestApp) -> Shop {
+impl Shop<'_> {
+    /// A VPOS operation through the merchant's own client.
+    async fn op(&self, op: &str, body: Value) -> Value {
+        vpos(self.app, &self.vpos, op, body).await
+    }
+
+    /// A debit card of this host holding `amount`.
+    async fn funded_debit(&self, amount: &str) -> Value {
+        let card = issue(self.app, &self.issuer, "Debit", json!({"IsVirtual": true})).await;
+        assert_eq!(
+            load(self.app, &self.issuer, &card, amount, "L1").await["Result"],
+            0
+        );
+        card
+    }
+}
+
+async fn shop(app: &TestApp) -> Shop<'_> {
     let issuer = setup(app).await;
     let acquirer = app.token("acquirer").await;
     let (_, body) = app
@@ -37,15 +55,9 @@ async fn shop(app: &TestApp) -> Shop {
             "Country": "TR", "Currency": 949, "PosFeeProfileCode": "FEE", "VposEnabled": true}, "Terminals": [{"TerminalType": "Vpos", "TerminalNo": TERMINAL}]}))
         .await;
     assert_eq!(body["Result"], 0, "{body}");
-    let (_, merchant) = app
-        .get(
-            &format!("/api/Integration/GetMerchant?MerchantNo={MERCHANT}"),
-            &acquirer,
-        )
-        .await;
-    assert_eq!(merchant["Result"], 0, "{merchant}");
-    let vpos = vpos_token_of(app, &acquirer, MERCHANT).await;
+    let vpos = vpos_token_of(app, MERCHANT).await;
     Shop {
+        app,
         issuer,
         acquirer,
         vpos,
@@ -53,7 +65,7 @@ async fn shop(app: &TestApp) -> Shop {
 }
 
 /// A `vpos` client bound to `merchant_no`, made by the operator.
-async fn vpos_token_of(app: &TestApp, _acquirer: &str, merchant_no: &str) -> String {
+async fn vpos_token_of(app: &TestApp, merchant_no: &str) -> String {
     let created = cardhost_service::clients::create(
         &app.host.db,
         &cardhost_service::clients::NewClient {
@@ -136,14 +148,13 @@ fn follow(order: &str, extra: Value) -> Value {
 async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
-    let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
-    load(&app, &s.issuer, &card, "500.00", "L1").await;
+    let card = s.funded_debit("500.00").await;
     let pan = card["CardNo"].as_str().unwrap();
     let expiry = card["ExpiryDate"].as_str().unwrap();
     let cvv2 = independent::visa_cvv(TEST_CVK, pan, expiry, "000");
     let body = json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL, "OrderId": "o-1", "Amount": 120.50, "Currency": 949,
         "CardNo": pan, "ExpiryDate": expiry, "Cvv2": cvv2, "CardHolderName": "AYSE YILMAZ", "CustomerIp": "203.0.113.7"});
-    let first = vpos(&app, &s.vpos, "PaymentSale", body.clone()).await;
+    let first = s.op("PaymentSale", body.clone()).await;
     assert_eq!(first["Result"], 0, "{first}");
     let r = &first["ResultObject"];
     assert_eq!(
@@ -174,14 +185,11 @@ async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
     );
 
     // The same request again is the first outcome; other content on the OrderId is 7.
-    let again = vpos(&app, &s.vpos, "PaymentSale", body.clone()).await;
+    let again = s.op("PaymentSale", body.clone()).await;
     assert_eq!(again["ResultObject"]["ProcessId"], r["ProcessId"]);
     let mut changed = body.clone();
     changed["Amount"] = json!(120.51);
-    assert_eq!(
-        vpos(&app, &s.vpos, "PaymentSale", changed).await["Result"],
-        7
-    );
+    assert_eq!(s.op("PaymentSale", changed).await["Result"], 7);
     assert_eq!(
         money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
         "379.50"
@@ -219,7 +227,7 @@ async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
     let mut wrong = body.clone();
     wrong["OrderId"] = json!("o-2");
     wrong["Cvv2"] = json!(format!("{:03}", (cvv2.parse::<u32>().unwrap() + 1) % 1000));
-    let declined = vpos(&app, &s.vpos, "PaymentSale", wrong).await;
+    let declined = s.op("PaymentSale", wrong).await;
     assert_eq!(
         (declined["Result"].clone(), code(&declined)),
         (json!(8), "N7")
@@ -229,7 +237,7 @@ async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
     // Another merchant's client sees none of it; an unknown order is 2.
     let (_, other) = app.post("/api/Integration/CreateMerchant", &s.acquirer, json!({"MerchantNo": "778", "MerchantName": "Other", "Mcc": "5411", "Country": "TR", "Currency": 949})).await;
     assert_eq!(other["Result"], 0, "{other}");
-    let stranger = vpos_token_of(&app, &s.acquirer, "778").await;
+    let stranger = vpos_token_of(&app, "778").await;
     let (status, denied) = app
         .get(
             &format!("/api/VPos/CheckByOrderId?MerchantNo={MERCHANT}&OrderId=o-1"),
@@ -253,15 +261,10 @@ async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
 async fn a_pre_sale_of_100_captured_at_80_releases_20() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
-    let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
-    load(&app, &s.issuer, &card, "500.00", "L1").await;
-    let pre = vpos(
-        &app,
-        &s.vpos,
-        "PaymentPreSale",
-        pay_body("p-1", "100.00", &card),
-    )
-    .await;
+    let card = s.funded_debit("500.00").await;
+    let pre = s
+        .op("PaymentPreSale", pay_body("p-1", "100.00", &card))
+        .await;
     assert_eq!(pre["Result"], 0, "{pre}");
     assert_eq!(pre["ResultObject"]["BatchNo"], Value::Null);
     let b = balance(&app, &s.issuer, &card).await;
@@ -274,21 +277,13 @@ async fn a_pre_sale_of_100_captured_at_80_releases_20() {
         "PreAuthorized"
     );
 
-    let over = vpos(
-        &app,
-        &s.vpos,
-        "PaymentPostSale",
-        follow("p-1", json!({"Amount": 100.01})),
-    )
-    .await;
+    let over = s
+        .op("PaymentPostSale", follow("p-1", json!({"Amount": 100.01})))
+        .await;
     assert_eq!(over["Result"], 4, "{over}");
-    let post = vpos(
-        &app,
-        &s.vpos,
-        "PaymentPostSale",
-        follow("p-1", json!({"Amount": 80.00})),
-    )
-    .await;
+    let post = s
+        .op("PaymentPostSale", follow("p-1", json!({"Amount": 80.00})))
+        .await;
     assert_eq!(post["Result"], 0, "{post}");
     assert_eq!(
         (
@@ -308,7 +303,7 @@ async fn a_pre_sale_of_100_captured_at_80_releases_20() {
         (Some("Captured"), "80.00".into())
     );
     // Once per order.
-    let second = vpos(&app, &s.vpos, "PaymentPostSale", follow("p-1", json!({}))).await;
+    let second = s.op("PaymentPostSale", follow("p-1", json!({}))).await;
     assert_eq!(second["Result"], 4, "{second}");
     let (_, list) = app
         .get(
@@ -335,17 +330,10 @@ async fn a_pre_sale_of_100_captured_at_80_releases_20() {
 async fn a_void_restores_everything_before_the_close_and_is_refused_after() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
-    let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
-    load(&app, &s.issuer, &card, "500.00", "L1").await;
-    let sale = vpos(
-        &app,
-        &s.vpos,
-        "PaymentSale",
-        pay_body("v-1", "50.00", &card),
-    )
-    .await;
+    let card = s.funded_debit("500.00").await;
+    let sale = s.op("PaymentSale", pay_body("v-1", "50.00", &card)).await;
     assert_eq!(sale["Result"], 0, "{sale}");
-    let void = vpos(&app, &s.vpos, "PaymentVoid", follow("v-1", json!({}))).await;
+    let void = s.op("PaymentVoid", follow("v-1", json!({}))).await;
     assert_eq!(void["Result"], 0, "{void}");
     assert_eq!(
         void["ResultObject"]["OriginalProcessId"],
@@ -366,20 +354,15 @@ async fn a_void_restores_everything_before_the_close_and_is_refused_after() {
         (json!(0), json!(1), "50.00".into())
     );
     assert_eq!(
-        vpos(&app, &s.vpos, "PaymentVoid", follow("v-1", json!({}))).await["Result"],
+        s.op("PaymentVoid", follow("v-1", json!({}))).await["Result"],
         4
     );
 
     // A pre-sale voided releases its hold.
-    vpos(
-        &app,
-        &s.vpos,
-        "PaymentPreSale",
-        pay_body("v-2", "70.00", &card),
-    )
-    .await;
+    s.op("PaymentPreSale", pay_body("v-2", "70.00", &card))
+        .await;
     assert_eq!(
-        vpos(&app, &s.vpos, "PaymentVoid", follow("v-2", json!({}))).await["Result"],
+        s.op("PaymentVoid", follow("v-2", json!({}))).await["Result"],
         0
     );
     assert_eq!(
@@ -388,20 +371,13 @@ async fn a_void_restores_everything_before_the_close_and_is_refused_after() {
     );
 
     // After the batch closes, a void is refused and a refund is the way back.
-    vpos(
-        &app,
-        &s.vpos,
-        "PaymentSale",
-        pay_body("v-3", "30.00", &card),
-    )
-    .await;
-    let closed = vpos(
-        &app,
-        &s.vpos,
-        "BatchClose",
-        json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL}),
-    )
-    .await;
+    s.op("PaymentSale", pay_body("v-3", "30.00", &card)).await;
+    let closed = s
+        .op(
+            "BatchClose",
+            json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL}),
+        )
+        .await;
     assert_eq!(
         (
             closed["Result"].clone(),
@@ -410,7 +386,7 @@ async fn a_void_restores_everything_before_the_close_and_is_refused_after() {
         (json!(0), json!(2)),
         "{closed}"
     );
-    let late = vpos(&app, &s.vpos, "PaymentVoid", follow("v-3", json!({}))).await;
+    let late = s.op("PaymentVoid", follow("v-3", json!({}))).await;
     assert_eq!(late["Result"], 4, "{late}");
     assert_eq!(
         money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
@@ -423,67 +399,52 @@ async fn a_void_restores_everything_before_the_close_and_is_refused_after() {
 async fn refunds_are_partial_idempotent_and_never_exceed_the_capture() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
-    let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
-    load(&app, &s.issuer, &card, "500.00", "L1").await;
-    vpos(
-        &app,
-        &s.vpos,
-        "PaymentSale",
-        pay_body("r-1", "100.00", &card),
-    )
-    .await;
-    let first = vpos(
-        &app,
-        &s.vpos,
-        "PaymentRefund",
-        follow("r-1", json!({"Reference": "R1", "Amount": 30.00})),
-    )
-    .await;
+    let card = s.funded_debit("500.00").await;
+    s.op("PaymentSale", pay_body("r-1", "100.00", &card)).await;
+    let first = s
+        .op(
+            "PaymentRefund",
+            follow("r-1", json!({"Reference": "R1", "Amount": 30.00})),
+        )
+        .await;
     assert_eq!(first["Result"], 0, "{first}");
-    let again = vpos(
-        &app,
-        &s.vpos,
-        "PaymentRefund",
-        follow("r-1", json!({"Reference": "R1", "Amount": 30.00})),
-    )
-    .await;
+    let again = s
+        .op(
+            "PaymentRefund",
+            follow("r-1", json!({"Reference": "R1", "Amount": 30.00})),
+        )
+        .await;
     assert_eq!(
         again["ResultObject"]["ProcessId"],
         first["ResultObject"]["ProcessId"]
     );
-    let changed = vpos(
-        &app,
-        &s.vpos,
-        "PaymentRefund",
-        follow("r-1", json!({"Reference": "R1", "Amount": 40.00})),
-    )
-    .await;
+    let changed = s
+        .op(
+            "PaymentRefund",
+            follow("r-1", json!({"Reference": "R1", "Amount": 40.00})),
+        )
+        .await;
     assert_eq!(changed["Result"], 7);
     let o = order(&app, &s.vpos, "r-1").await;
     assert_eq!(
         (o["OrderStatus"].as_str(), money(&o["RefundedAmount"])),
         (Some("PartiallyRefunded"), "30.00".into())
     );
-    let too_much = vpos(
-        &app,
-        &s.vpos,
-        "PaymentRefund",
-        follow("r-1", json!({"Reference": "R2", "Amount": 70.01})),
-    )
-    .await;
+    let too_much = s
+        .op(
+            "PaymentRefund",
+            follow("r-1", json!({"Reference": "R2", "Amount": 70.01})),
+        )
+        .await;
     assert_eq!(too_much["Result"], 4, "{too_much}");
     // A refunded order is not voided.
     assert_eq!(
-        vpos(&app, &s.vpos, "PaymentVoid", follow("r-1", json!({}))).await["Result"],
+        s.op("PaymentVoid", follow("r-1", json!({}))).await["Result"],
         4
     );
-    let rest = vpos(
-        &app,
-        &s.vpos,
-        "PaymentRefund",
-        follow("r-1", json!({"Reference": "R3"})),
-    )
-    .await;
+    let rest = s
+        .op("PaymentRefund", follow("r-1", json!({"Reference": "R3"})))
+        .await;
     assert_eq!(
         (
             rest["Result"].clone(),
@@ -497,9 +458,7 @@ async fn refunds_are_partial_idempotent_and_never_exceed_the_capture() {
         (Some("Refunded"), "100.00".into())
     );
     assert_eq!(
-        vpos(
-            &app,
-            &s.vpos,
+        s.op(
             "PaymentRefund",
             follow("r-1", json!({"Reference": "R4", "Amount": 0.01}))
         )
@@ -528,13 +487,12 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     for (amount, expected) in [("10.51", "51"), ("10.05", "05"), ("10.54", "54")] {
-        let body = vpos(
-            &app,
-            &s.vpos,
-            "PaymentSale",
-            pay_body(&format!("n-{amount}"), amount, &json!(OFF_US)),
-        )
-        .await;
+        let body = s
+            .op(
+                "PaymentSale",
+                pay_body(&format!("n-{amount}"), amount, &json!(OFF_US)),
+            )
+            .await;
         assert_eq!(
             (body["Result"].clone(), code(&body)),
             (json!(8), expected),
@@ -542,25 +500,17 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
         );
         assert_eq!(body["ResultObject"]["Network"], "OffUs");
     }
-    let ok = vpos(
-        &app,
-        &s.vpos,
-        "PaymentSale",
-        pay_body("n-ok", "10.00", &json!(OFF_US)),
-    )
-    .await;
+    let ok = s
+        .op("PaymentSale", pay_body("n-ok", "10.00", &json!(OFF_US)))
+        .await;
     assert_eq!((ok["Result"].clone(), code(&ok)), (json!(0), "00"), "{ok}");
     assert_eq!(ok["ResultObject"]["MaskedCardNo"], "411111******1111");
 
     // 91: the network never answers; the host answers 91 and reverses.
     app.host.test_network.refuse_next_reversals(1);
-    let lost = vpos(
-        &app,
-        &s.vpos,
-        "PaymentSale",
-        pay_body("n-91", "10.91", &json!(OFF_US)),
-    )
-    .await;
+    let lost = s
+        .op("PaymentSale", pay_body("n-91", "10.91", &json!(OFF_US)))
+        .await;
     assert_eq!(
         (lost["Result"].clone(), code(&lost)),
         (json!(8), "91"),
@@ -609,30 +559,20 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
     }
 
     // Off-us: pre-sale, capture and refund go to the network; a void queues its reversal.
-    vpos(
-        &app,
-        &s.vpos,
-        "PaymentPreSale",
-        pay_body("n-pre", "40.00", &json!(OFF_US)),
-    )
-    .await;
-    let post = vpos(
-        &app,
-        &s.vpos,
-        "PaymentPostSale",
-        follow("n-pre", json!({"Amount": 25.00})),
-    )
-    .await;
+    s.op("PaymentPreSale", pay_body("n-pre", "40.00", &json!(OFF_US)))
+        .await;
+    let post = s
+        .op("PaymentPostSale", follow("n-pre", json!({"Amount": 25.00})))
+        .await;
     assert_eq!(post["Result"], 0, "{post}");
-    let refund = vpos(
-        &app,
-        &s.vpos,
-        "PaymentRefund",
-        follow("n-pre", json!({"Reference": "NR1", "Amount": 5.00})),
-    )
-    .await;
+    let refund = s
+        .op(
+            "PaymentRefund",
+            follow("n-pre", json!({"Reference": "NR1", "Amount": 5.00})),
+        )
+        .await;
     assert_eq!(refund["Result"], 0, "{refund}");
-    let void = vpos(&app, &s.vpos, "PaymentVoid", follow("n-ok", json!({}))).await;
+    let void = s.op("PaymentVoid", follow("n-ok", json!({}))).await;
     assert_eq!(void["Result"], 0, "{void}");
     cardhost_service::network::reverse_due(&app.host)
         .await
@@ -649,13 +589,12 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
     assert_eq!(reversed.status, "Reversed");
 
     // Off-us rows close from NetworkClearing: 25.00 captured − 5.00 refunded.
-    let closed = vpos(
-        &app,
-        &s.vpos,
-        "BatchClose",
-        json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL}),
-    )
-    .await;
+    let closed = s
+        .op(
+            "BatchClose",
+            json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL}),
+        )
+        .await;
     let r = &closed["ResultObject"];
     assert_eq!(
         (
@@ -770,7 +709,7 @@ async fn installment_plans_add_up_and_installment_sales_follow_the_profile() {
     let credit = issue(&app, &s.issuer, "Credit", json!({"IsVirtual": true})).await;
     let mut six = pay_body("i-6", "600.00", &credit);
     six["InstallmentCount"] = json!(6);
-    let sold = vpos(&app, &s.vpos, "PaymentSale", six).await;
+    let sold = s.op("PaymentSale", six).await;
     assert_eq!(
         (
             sold["Result"].clone(),
@@ -781,15 +720,12 @@ async fn installment_plans_add_up_and_installment_sales_follow_the_profile() {
     );
     let mut seven = pay_body("i-7", "600.00", &credit);
     seven["InstallmentCount"] = json!(7);
-    assert_eq!(code(&vpos(&app, &s.vpos, "PaymentSale", seven).await), "58");
+    assert_eq!(code(&s.op("PaymentSale", seven).await), "58");
     let debit_card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
     load(&app, &s.issuer, &debit_card, "500.00", "L1").await;
     let mut on_debit = pay_body("i-d", "100.00", &debit_card);
     on_debit["InstallmentCount"] = json!(3);
-    assert_eq!(
-        code(&vpos(&app, &s.vpos, "PaymentSale", on_debit).await),
-        "57"
-    );
+    assert_eq!(code(&s.op("PaymentSale", on_debit).await), "57");
     let (_, detail) = app
         .get(
             &format!("/api/Integration/GetPosBatchDetail?TerminalNo={TERMINAL}"),
@@ -798,13 +734,9 @@ async fn installment_plans_add_up_and_installment_sales_follow_the_profile() {
         .await;
     assert_eq!(detail["ResultObject"]["Items"][0]["InstallmentCount"], 6);
     // Foreign cards are refused by this profile: the test network does not say where a card is from.
-    let foreign = vpos(
-        &app,
-        &s.vpos,
-        "PaymentSale",
-        pay_body("i-f", "10.00", &json!(OFF_US)),
-    )
-    .await;
+    let foreign = s
+        .op("PaymentSale", pay_body("i-f", "10.00", &json!(OFF_US)))
+        .await;
     assert_eq!(code(&foreign), "58");
     ledger_ok(&app).await;
 }
@@ -837,7 +769,7 @@ async fn a_sale_paid_partly_with_points_spends_points_and_money_exactly() {
     assert_eq!(before, "5000.00");
     let mut body = pay_body("pt-1", "10.00", &credit);
     body["PointAmount"] = json!(0.30);
-    let sold = vpos(&app, &s.vpos, "PaymentSale", body).await;
+    let sold = s.op("PaymentSale", body).await;
     assert_eq!(sold["Result"], 0, "{sold}");
     assert_eq!(
         (
@@ -861,14 +793,11 @@ async fn a_sale_paid_partly_with_points_spends_points_and_money_exactly() {
     // More points than the card has: declined 51, nothing spent.
     let mut greedy = pay_body("pt-2", "10.00", &credit);
     greedy["PointAmount"] = json!(0.21);
-    assert_eq!(
-        code(&vpos(&app, &s.vpos, "PaymentSale", greedy).await),
-        "51"
-    );
+    assert_eq!(code(&s.op("PaymentSale", greedy).await), "51");
     let mut over = pay_body("pt-3", "10.00", &credit);
     over["PointAmount"] = json!(10.01);
     assert_eq!(
-        error_fields(&vpos(&app, &s.vpos, "PaymentSale", over).await),
+        error_fields(&s.op("PaymentSale", over).await),
         ["PointAmount"]
     );
     // The merchant is owed the whole 10.00: the batch holds the sale at its full amount.
@@ -883,8 +812,7 @@ async fn a_sale_paid_partly_with_points_spends_points_and_money_exactly() {
 async fn the_authorization_profile_and_merchant_status_decline_58() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
-    let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
-    load(&app, &s.issuer, &card, "1000.00", "L1").await;
+    let card = s.funded_debit("1000.00").await;
     let (_, p) = app
         .post("/api/Integration/CreatePosAuthorizationProfile", &s.acquirer, json!({"ProfileCode": "SALES", "ProfileName": "Sales only",
             "AllowedTransactionTypes": ["Sale", "Void"], "AllowForeignCards": true, "AllowOffUsCards": false,
@@ -905,7 +833,7 @@ async fn the_authorization_profile_and_merchant_status_decline_58() {
         ("PaymentSale", pay_body("a-3", "10.00", &json!(OFF_US))),
     ];
     for (op, body) in cases {
-        let answer = vpos(&app, &s.vpos, op, body).await;
+        let answer = s.op(op, body).await;
         assert_eq!(
             (answer["Result"].clone(), code(&answer)),
             (json!(8), "58"),
@@ -913,45 +841,21 @@ async fn the_authorization_profile_and_merchant_status_decline_58() {
         );
     }
     assert_eq!(
-        vpos(
-            &app,
-            &s.vpos,
-            "PaymentSale",
-            pay_body("a-4", "100.00", &card)
-        )
-        .await["Result"],
+        s.op("PaymentSale", pay_body("a-4", "100.00", &card)).await["Result"],
         0
     );
     // The day's limit: 100.00 taken, 50.01 more would pass 150.00.
     assert_eq!(
-        code(
-            &vpos(
-                &app,
-                &s.vpos,
-                "PaymentSale",
-                pay_body("a-5", "50.01", &card)
-            )
-            .await
-        ),
+        code(&s.op("PaymentSale", pay_body("a-5", "50.01", &card)).await),
         "58"
     );
     assert_eq!(
-        vpos(
-            &app,
-            &s.vpos,
-            "PaymentSale",
-            pay_body("a-6", "50.00", &card)
-        )
-        .await["Result"],
+        s.op("PaymentSale", pay_body("a-6", "50.00", &card)).await["Result"],
         0
     );
-    let refund = vpos(
-        &app,
-        &s.vpos,
-        "PaymentRefund",
-        follow("a-4", json!({"Reference": "X"})),
-    )
-    .await;
+    let refund = s
+        .op("PaymentRefund", follow("a-4", json!({"Reference": "X"})))
+        .await;
     assert_eq!(
         code(&refund),
         "58",
@@ -965,7 +869,7 @@ async fn the_authorization_profile_and_merchant_status_decline_58() {
     )
     .await;
     assert_eq!(
-        code(&vpos(&app, &s.vpos, "PaymentSale", pay_body("a-7", "1.00", &card)).await),
+        code(&s.op("PaymentSale", pay_body("a-7", "1.00", &card)).await),
         "58"
     );
     assert_eq!(
@@ -979,36 +883,21 @@ async fn the_authorization_profile_and_merchant_status_decline_58() {
 async fn after_close_and_settlement_the_merchant_is_paid_gross_less_commission() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
-    let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
-    load(&app, &s.issuer, &card, "1000.00", "L1").await;
-    vpos(
-        &app,
-        &s.vpos,
-        "PaymentSale",
-        pay_body("s-1", "200.00", &card),
-    )
-    .await;
-    vpos(
-        &app,
-        &s.vpos,
-        "PaymentSale",
-        pay_body("s-2", "100.00", &json!(OFF_US)),
-    )
-    .await;
-    vpos(
-        &app,
-        &s.vpos,
+    let card = s.funded_debit("1000.00").await;
+    s.op("PaymentSale", pay_body("s-1", "200.00", &card)).await;
+    s.op("PaymentSale", pay_body("s-2", "100.00", &json!(OFF_US)))
+        .await;
+    s.op(
         "PaymentRefund",
         follow("s-1", json!({"Reference": "SR", "Amount": 50.00})),
     )
     .await;
-    let closed = vpos(
-        &app,
-        &s.vpos,
-        "BatchClose",
-        json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL}),
-    )
-    .await;
+    let closed = s
+        .op(
+            "BatchClose",
+            json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL}),
+        )
+        .await;
     assert_eq!(closed["Result"], 0, "{closed}");
     // On-us 200.00 at 1.50 % + 0.10 = 3.10; off-us 100.00 at 2 % = 2.00; the refund takes 50.00 off.
     let (_, summary) = app
@@ -1050,15 +939,9 @@ async fn after_close_and_settlement_the_merchant_is_paid_gross_less_commission()
 async fn expire_holds_releases_pre_authorizations_after_the_product_days() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
-    let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
-    load(&app, &s.issuer, &card, "500.00", "L1").await;
-    vpos(
-        &app,
-        &s.vpos,
-        "PaymentPreSale",
-        pay_body("h-1", "100.00", &card),
-    )
-    .await;
+    let card = s.funded_debit("500.00").await;
+    s.op("PaymentPreSale", pay_body("h-1", "100.00", &card))
+        .await;
     let admin = app.admin_token().await;
     // Placed on 2026-03-02: still held on day 6, released from day 7 (hold days 7).
     let (_, early) = app
@@ -1090,7 +973,7 @@ async fn expire_holds_releases_pre_authorizations_after_the_product_days() {
     );
     assert_eq!(order(&app, &s.vpos, "h-1").await["OrderStatus"], "Expired");
     assert_eq!(
-        vpos(&app, &s.vpos, "PaymentPostSale", follow("h-1", json!({}))).await["Result"],
+        s.op("PaymentPostSale", follow("h-1", json!({}))).await["Result"],
         4
     );
     let (status, refused) = app.post("/api/Admin/ExpireHolds", &s.vpos, json!({})).await;
@@ -1136,8 +1019,7 @@ fn cents(v: &Value) -> i64 {
 async fn concurrent_repeats_of_an_order_pay_once() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
-    let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
-    load(&app, &s.issuer, &card, "500.00", "L1").await;
+    let card = s.funded_debit("500.00").await;
     let same = all_at_once(
         &app,
         &s.vpos,

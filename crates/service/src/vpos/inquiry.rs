@@ -32,43 +32,40 @@ fn key(field: &str, value: &str) -> Result<(), ServiceError> {
     Ok(())
 }
 
-async fn view(host: &Host, order: OrderRow) -> Result<OrderView, ServiceError> {
+/// How an inquiry names its order.
+#[derive(Debug, Clone, Copy)]
+pub enum OrderKey<'a> {
+    /// `CheckByOrderId`.
+    OrderId(&'a str),
+    /// `CheckByToken`: an `OrderToken`, `QrToken` or `ThreeDSessionId`.
+    Token(&'a str),
+}
+
+/// `CheckByOrderId` and `CheckByToken`.
+pub async fn order_view(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+    by: OrderKey<'_>,
+) -> Result<OrderView, ServiceError> {
+    key("MerchantNo", merchant_no)?;
+    let (field, value) = match by {
+        OrderKey::OrderId(id) => ("OrderId", id),
+        OrderKey::Token(token) => ("Token", token),
+    };
+    key(field, value)?;
+    check_access(call, merchant_no)?;
+    let order = match by {
+        OrderKey::OrderId(id) => vpos::order(host.db.reader(), merchant_no, id).await?,
+        OrderKey::Token(token) => {
+            vpos::order_by_token(host.db.reader(), merchant_no, token).await?
+        }
+    }
+    .ok_or_else(|| ServiceError::NotFound(format!("No order has that {field}.")))?;
     let last = vpos::txs_of_order(host.db.reader(), &order.merchant_no, &order.order_id)
         .await?
         .pop();
     Ok(OrderView { order, last })
-}
-
-/// `CheckByOrderId`.
-pub async fn by_order(
-    host: &Host,
-    call: &Call,
-    merchant_no: &str,
-    order_id: &str,
-) -> Result<OrderView, ServiceError> {
-    key("MerchantNo", merchant_no)?;
-    key("OrderId", order_id)?;
-    check_access(call, merchant_no)?;
-    let order = vpos::order(host.db.reader(), merchant_no, order_id)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("Order {order_id} not found.")))?;
-    view(host, order).await
-}
-
-/// `CheckByToken`: the order behind an order token.
-pub async fn by_token(
-    host: &Host,
-    call: &Call,
-    merchant_no: &str,
-    token: &str,
-) -> Result<OrderView, ServiceError> {
-    key("MerchantNo", merchant_no)?;
-    key("Token", token)?;
-    check_access(call, merchant_no)?;
-    let order = vpos::order_by_token(host.db.reader(), merchant_no, token)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound("No order has that token.".into()))?;
-    view(host, order).await
 }
 
 /// `CheckByProcessId`: one transaction of the merchant's.
@@ -96,7 +93,7 @@ pub async fn list(
     merchant_no: &str,
     order_id: &str,
 ) -> Result<Vec<OrderTxRow>, ServiceError> {
-    let seen = by_order(host, call, merchant_no, order_id).await?;
+    let seen = order_view(host, call, merchant_no, OrderKey::OrderId(order_id)).await?;
     Ok(vpos::txs_of_order(host.db.reader(), merchant_no, &seen.order.order_id).await?)
 }
 

@@ -257,6 +257,17 @@ async fn on_us(
     })
 }
 
+/// The most installments the card's product offers (1 when it offers none).
+fn product_installments(host: &Host, card: &CardRow) -> Result<i64, ServiceError> {
+    let product = card_ref::product_of(host, card)?;
+    Ok(product
+        .installments
+        .iter()
+        .map(|b| i64::from(b.to))
+        .max()
+        .unwrap_or(1))
+}
+
 /// `PaymentSale` (op `Sale`) and `PaymentPreSale` (op `PreSale`).
 pub async fn pay(
     host: &Host,
@@ -411,97 +422,38 @@ pub async fn pay(
         card_country: card_country.as_deref(),
         sale_at: None,
     };
-    let masked = match &card {
-        PaymentCard::Issued(c) => c.masked_pan.clone(),
-        PaymentCard::NeverIssued(m) => m.clone(),
-        PaymentCard::OtherIssuer(pan) => pan.masked(),
+    let (masked, card_id) = match &card {
+        PaymentCard::Issued(c) => (c.masked_pan.clone(), Some(c.card_id)),
+        PaymentCard::NeverIssued(m) => (m.clone(), None),
+        PaymentCard::OtherIssuer(pan) => (pan.masked(), None),
     };
-    let card_id = match &card {
-        PaymentCard::Issued(c) => Some(c.card_id),
-        _ => None,
+    let charge = Charge {
+        amount,
+        currency,
+        masked,
+        card: order_card(card_id),
     };
-    if let Some(code) = rules::refusal(host, &merchant, &terminal, &attempt).await? {
-        return refuse(
-            host,
-            call,
-            &leg,
-            &digest,
-            Charge {
-                amount,
-                currency,
-                masked,
-                card: order_card(card_id),
-            },
-            code,
-        )
-        .await;
+    // The merchant's rules first, then what the card itself cannot do.
+    let refusal = match rules::refusal(host, &merchant, &terminal, &attempt).await? {
+        Some(code) => Some(code),
+        None => match &card {
+            PaymentCard::NeverIssued(_) => Some(rc::INVALID_CARD),
+            PaymentCard::OtherIssuer(_) if installments > 1 || points > 0 => {
+                Some(rc::NOT_PERMITTED_CARDHOLDER)
+            }
+            PaymentCard::Issued(c) if installments > product_installments(host, c)? => {
+                Some(rc::NOT_PERMITTED_CARDHOLDER)
+            }
+            _ => None,
+        },
+    };
+    if let Some(code) = refusal {
+        return refuse(host, call, &leg, &digest, charge, code).await;
     }
     match card {
-        PaymentCard::NeverIssued(_) => {
-            refuse(
-                host,
-                call,
-                &leg,
-                &digest,
-                Charge {
-                    amount,
-                    currency,
-                    masked,
-                    card: order_card(None),
-                },
-                rc::INVALID_CARD,
-            )
-            .await
-        }
-        PaymentCard::OtherIssuer(pan) => {
-            if installments > 1 || points > 0 {
-                return refuse(
-                    host,
-                    call,
-                    &leg,
-                    &digest,
-                    Charge {
-                        amount,
-                        currency,
-                        masked,
-                        card: order_card(None),
-                    },
-                    rc::NOT_PERMITTED_CARDHOLDER,
-                )
-                .await;
-            }
-            let charge = Charge {
-                amount,
-                currency,
-                masked,
-                card: order_card(None),
-            };
-            offus::pay(host, call, &leg, &digest, &pan, charge).await
-        }
+        PaymentCard::NeverIssued(_) => Err(ServiceError::Internal("refused above".into())),
+        PaymentCard::OtherIssuer(pan) => offus::pay(host, call, &leg, &digest, &pan, charge).await,
         PaymentCard::Issued(c) => {
-            let product = card_ref::product_of(host, &c)?;
-            let product_max = product
-                .installments
-                .iter()
-                .map(|b| i64::from(b.to))
-                .max()
-                .unwrap_or(1);
-            if installments > 1 && installments > product_max {
-                return refuse(
-                    host,
-                    call,
-                    &leg,
-                    &digest,
-                    Charge {
-                        amount,
-                        currency,
-                        masked,
-                        card: order_card(card_id),
-                    },
-                    rc::NOT_PERMITTED_CARDHOLDER,
-                )
-                .await;
-            }
             let mut request = TxRequest::new(
                 call,
                 op.tx_kind(),
