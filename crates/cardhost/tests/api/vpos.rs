@@ -26,6 +26,11 @@ impl Shop<'_> {
         vpos(self.app, &self.vpos, op, body).await
     }
 
+    /// What `card` can spend now.
+    async fn available(&self, card: &Value) -> String {
+        money(&balance(self.app, &self.issuer, card).await["AvailableAmount"])
+    }
+
     /// A debit card of this host holding `amount`.
     async fn funded_debit(&self, amount: &str) -> Value {
         let card = issue(self.app, &self.issuer, "Debit", json!({"IsVirtual": true})).await;
@@ -179,10 +184,7 @@ async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
         r["Rrn"].as_str().unwrap().trim_start_matches('0')
     );
     assert!(!r.to_string().contains(pan), "the PAN is masked: {r}");
-    assert_eq!(
-        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
-        "379.50"
-    );
+    assert_eq!(s.available(&card).await, "379.50");
 
     // The same request again is the first outcome; other content on the OrderId is 7.
     let again = s.op("PaymentSale", body.clone()).await;
@@ -190,10 +192,7 @@ async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
     let mut changed = body.clone();
     changed["Amount"] = json!(120.51);
     assert_eq!(s.op("PaymentSale", changed).await["Result"], 7);
-    assert_eq!(
-        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
-        "379.50"
-    );
+    assert_eq!(s.available(&card).await, "379.50");
 
     let batch = open_batch(&app, &s.acquirer).await;
     assert_eq!(
@@ -339,10 +338,7 @@ async fn a_void_restores_everything_before_the_close_and_is_refused_after() {
         void["ResultObject"]["OriginalProcessId"],
         sale["ResultObject"]["ProcessId"]
     );
-    assert_eq!(
-        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
-        "500.00"
-    );
+    assert_eq!(s.available(&card).await, "500.00");
     assert_eq!(order(&app, &s.vpos, "v-1").await["OrderStatus"], "Voided");
     let batch = open_batch(&app, &s.acquirer).await;
     assert_eq!(
@@ -388,10 +384,7 @@ async fn a_void_restores_everything_before_the_close_and_is_refused_after() {
     );
     let late = s.op("PaymentVoid", follow("v-3", json!({}))).await;
     assert_eq!(late["Result"], 4, "{late}");
-    assert_eq!(
-        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
-        "470.00"
-    );
+    assert_eq!(s.available(&card).await, "470.00");
     ledger_ok(&app).await;
 }
 
@@ -465,10 +458,7 @@ async fn refunds_are_partial_idempotent_and_never_exceed_the_capture() {
         .await["Result"],
         4
     );
-    assert_eq!(
-        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
-        "500.00"
-    );
+    assert_eq!(s.available(&card).await, "500.00");
     let batch = open_batch(&app, &s.acquirer).await;
     assert_eq!(
         (
@@ -765,7 +755,7 @@ async fn a_sale_paid_partly_with_points_spends_points_and_money_exactly() {
         (json!(50), "0.50".into())
     );
 
-    let before = money(&balance(&app, &s.issuer, &credit).await["AvailableAmount"]);
+    let before = s.available(&credit).await;
     assert_eq!(before, "5000.00");
     let mut body = pay_body("pt-1", "10.00", &credit);
     body["PointAmount"] = json!(0.30);
@@ -778,10 +768,7 @@ async fn a_sale_paid_partly_with_points_spends_points_and_money_exactly() {
         ),
         ("10.00".into(), "0.30".into())
     );
-    assert_eq!(
-        money(&balance(&app, &s.issuer, &credit).await["AvailableAmount"]),
-        "4990.30"
-    );
+    assert_eq!(s.available(&credit).await, "4990.30");
     let (_, points) = app
         .post(
             "/api/VPos/PointInquiry",
@@ -872,10 +859,7 @@ async fn the_authorization_profile_and_merchant_status_decline_58() {
         code(&s.op("PaymentSale", pay_body("a-7", "1.00", &card)).await),
         "58"
     );
-    assert_eq!(
-        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
-        "850.00"
-    );
+    assert_eq!(s.available(&card).await, "850.00");
     ledger_ok(&app).await;
 }
 
@@ -967,10 +951,7 @@ async fn expire_holds_releases_pre_authorizations_after_the_product_days() {
         (json!(1), "100.00".into()),
         "{due}"
     );
-    assert_eq!(
-        money(&balance(&app, &s.issuer, &card).await["AvailableAmount"]),
-        "500.00"
-    );
+    assert_eq!(s.available(&card).await, "500.00");
     assert_eq!(order(&app, &s.vpos, "h-1").await["OrderStatus"], "Expired");
     assert_eq!(
         s.op("PaymentPostSale", follow("h-1", json!({}))).await["Result"],
