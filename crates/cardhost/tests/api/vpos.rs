@@ -253,6 +253,18 @@ async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
         )
         .await;
     assert_eq!(missing["Result"], 2);
+    // A card-present terminal of the merchant takes no virtual POS payment.
+    let (_, pos) = app
+        .post(
+            "/api/Integration/CreateTerminal",
+            &s.acquirer,
+            json!({"MerchantNo": MERCHANT, "TerminalType": "Pos", "TerminalNo": "POS00777"}),
+        )
+        .await;
+    assert_eq!(pos["Result"], 0, "{pos}");
+    let mut on_pos = pay_body("o-3", "1.00", &card);
+    on_pos["TerminalNo"] = json!("POS00777");
+    assert_eq!(s.op("PaymentSale", on_pos).await["Result"], 4);
     ledger_ok(&app).await;
 }
 
@@ -953,6 +965,10 @@ async fn expire_holds_releases_pre_authorizations_after_the_product_days() {
     );
     assert_eq!(s.available(&card).await, "500.00");
     assert_eq!(order(&app, &s.vpos, "h-1").await["OrderStatus"], "Expired");
+    assert_eq!(
+        s.op("PaymentVoid", follow("h-1", json!({}))).await["Result"],
+        4
+    );
     assert_eq!(
         s.op("PaymentPostSale", follow("h-1", json!({}))).await["Result"],
         4

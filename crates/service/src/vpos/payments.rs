@@ -345,6 +345,12 @@ pub async fn pay(
     let points = points.unwrap_or(0);
     let (merchant, terminal) =
         merchant_and_terminal(host, call, &merchant_no, &terminal_no).await?;
+    if terminal.terminal_type != "Vpos" {
+        return Err(ServiceError::NotAllowed(format!(
+            "Terminal {terminal_no} is a {} terminal; virtual POS payments need a Vpos terminal.",
+            terminal.terminal_type
+        )));
+    }
     if i64::from(currency.numeric()) != merchant.currency {
         return Err(ServiceError::field(
             "Currency",
@@ -552,6 +558,15 @@ pub async fn follow_up(
             (target, amount, "PostSale".to_owned())
         }
         VposOp::Void => {
+            if !matches!(
+                order_row.status.as_str(),
+                "Paid" | "PreAuthorized" | "Captured"
+            ) {
+                return Err(ServiceError::NotAllowed(format!(
+                    "Order {order_id} is {}; nothing to void.",
+                    order_row.status
+                )));
+            }
             if order_row.refunded_amount > 0 {
                 return Err(ServiceError::NotAllowed(
                     "A refunded order cannot be voided.".into(),
