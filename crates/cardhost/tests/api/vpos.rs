@@ -1131,3 +1131,29 @@ async fn an_off_us_request_cut_off_by_a_crash_is_reversed_by_the_sweeper() {
     assert_eq!(status, "Reversed");
     ledger_ok(&app).await;
 }
+
+#[tokio::test]
+async fn the_published_payment_sale_example_is_a_well_formed_request() {
+    let app = TestApp::spawn().await;
+    let acquirer = app.token("acquirer").await;
+    let (_, created) = app
+        .post(
+            "/api/Integration/CreateMerchantAndTerminal",
+            &acquirer,
+            json!({"Merchant": {"MerchantNo": "100000000001", "MerchantName": "Example", "Mcc": "5942", "Country": "TR", "Currency": 949},
+                "Terminals": [{"TerminalNo": "10000001", "TerminalType": "Vpos"}]}),
+        )
+        .await;
+    assert_eq!(created["Result"], 0, "{created}");
+    let example: Value =
+        serde_json::from_str(include_str!("../../../http/api-examples/PaymentSale.json")).unwrap();
+    let admin = app.admin_token().await;
+    let answer = vpos(&app, &admin, "PaymentSale", example).await;
+    // A card number in this host's Visa BIN that it never issued: declined 14.
+    assert_eq!(
+        (answer["Result"].clone(), code(&answer)),
+        (json!(8), "14"),
+        "{answer}"
+    );
+    assert_eq!(answer["ResultObject"]["MaskedCardNo"], "410000******7898");
+}
