@@ -26,6 +26,12 @@ impl Shop<'_> {
         vpos(self.app, &self.vpos, op, body).await
     }
 
+    /// `InstallmentInquiry` for 100.00 on a BIN.
+    async fn installments_for(&self, bin: &str) -> Value {
+        let body = json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": bin});
+        self.op("InstallmentInquiry", body).await
+    }
+
     /// What `card` can spend now.
     async fn available(&self, card: &Value) -> String {
         money(&balance(self.app, &self.issuer, card).await["AvailableAmount"])
@@ -615,13 +621,7 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
 async fn installment_plans_add_up_and_installment_sales_follow_the_profile() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
-    let (_, body) = app
-        .post(
-            "/api/VPos/InstallmentInquiry",
-            &s.vpos,
-            json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": "410000"}),
-        )
-        .await;
+    let body = s.installments_for("410000").await;
     assert_eq!(body["Result"], 0, "{body}");
     let r = &body["ResultObject"];
     assert_eq!(
@@ -655,13 +655,7 @@ async fn installment_plans_add_up_and_installment_sales_follow_the_profile() {
     );
     assert_eq!(money(&rows[2]["TotalAmount"]), "100.00");
     assert_eq!(money(&rows[11]["TotalAmount"]), "105.00");
-    let (_, debit) = app
-        .post(
-            "/api/VPos/InstallmentInquiry",
-            &s.vpos,
-            json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": "52000012"}),
-        )
-        .await;
+    let debit = s.installments_for("52000012").await;
     assert_eq!(
         debit["ResultObject"]["Installments"]
             .as_array()
@@ -669,13 +663,7 @@ async fn installment_plans_add_up_and_installment_sales_follow_the_profile() {
             .len(),
         1
     );
-    let (_, bad) = app
-        .post(
-            "/api/VPos/InstallmentInquiry",
-            &s.vpos,
-            json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": "41"}),
-        )
-        .await;
+    let bad = s.installments_for("41").await;
     assert_eq!(error_fields(&bad), ["Bin"]);
 
     // A profile allowing 6 installments caps the plans and the sales.
@@ -693,13 +681,7 @@ async fn installment_plans_add_up_and_installment_sales_follow_the_profile() {
         )
         .await;
     assert_eq!(u["Result"], 0, "{u}");
-    let (_, capped) = app
-        .post(
-            "/api/VPos/InstallmentInquiry",
-            &s.vpos,
-            json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": "410000"}),
-        )
-        .await;
+    let capped = s.installments_for("410000").await;
     assert_eq!(
         capped["ResultObject"]["Installments"]
             .as_array()
