@@ -369,23 +369,15 @@ pub async fn detail(
     size: Option<&str>,
 ) -> Result<(crate::money::reports::Page<BatchTxRow>, Currency), ServiceError> {
     let (terminal, merchant) = terminal_and_merchant(host, call, terminal_no).await?;
-    let (page, page_size) = crate::money::reports::paging(page, size)?;
+    let paging = crate::money::reports::paging(page, size)?;
     let batch_no = batch_no.unwrap_or(terminal.open_batch_no);
-    let (items, total) = batches::txs_page(
+    let found = batches::txs_page(
         host.db.reader(),
         terminal_no,
         batch_no,
-        (page - 1) * page_size,
-        page_size,
+        paging.offset(),
+        paging.page_size,
     )
     .await?;
-    Ok((
-        crate::money::reports::Page {
-            items,
-            page,
-            page_size,
-            total,
-        },
-        currency_of(&merchant),
-    ))
+    Ok((paging.of(found), currency_of(&merchant)))
 }

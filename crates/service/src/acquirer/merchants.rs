@@ -357,16 +357,11 @@ pub async fn search_merchants(
     size: Option<&str>,
 ) -> Result<Page<MerchantRow>, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
-    let (page, page_size) = paging(page, size)?;
-    let (items, total) =
-        merchants::search_merchants(host.db.reader(), &filter, (page - 1) * page_size, page_size)
+    let paging = paging(page, size)?;
+    let found =
+        merchants::search_merchants(host.db.reader(), &filter, paging.offset(), paging.page_size)
             .await?;
-    Ok(Page {
-        items,
-        page,
-        page_size,
-        total,
-    })
+    Ok(paging.of(found))
 }
 
 fn apply_terminal(errors: &mut FieldErrors, row: &mut TerminalRow, input: &TerminalInput) {
@@ -536,16 +531,11 @@ pub async fn search_terminals(
     size: Option<&str>,
 ) -> Result<Page<TerminalRow>, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
-    let (page, page_size) = paging(page, size)?;
-    let (items, total) =
-        merchants::search_terminals(host.db.reader(), &filter, (page - 1) * page_size, page_size)
+    let paging = paging(page, size)?;
+    let found =
+        merchants::search_terminals(host.db.reader(), &filter, paging.offset(), paging.page_size)
             .await?;
-    Ok(Page {
-        items,
-        page,
-        page_size,
-        total,
-    })
+    Ok(paging.of(found))
 }
 
 /// `CreateMerchantAndTerminal`: the merchant and every terminal, or nothing.

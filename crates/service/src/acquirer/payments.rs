@@ -59,21 +59,16 @@ pub async fn detail(
                 .map(format_date)
                 .map_err(|m| ServiceError::field("PaymentDate", m))
         })?;
-    let (page, page_size) = paging(page, size)?;
-    let (items, total) = batches::payment_txs(
+    let paging = paging(page, size)?;
+    let found = batches::payment_txs(
         host.db.reader(),
         merchant_no,
         &day,
-        (page - 1) * page_size,
-        page_size,
+        paging.offset(),
+        paging.page_size,
     )
     .await?;
-    Ok(Page {
-        items,
-        page,
-        page_size,
-        total,
-    })
+    Ok(paging.of(found))
 }
 
 #[derive(Debug, Clone, Default)]

@@ -82,8 +82,32 @@ pub struct Page<T> {
     pub total: i64,
 }
 
+/// A requested page: `Page` (from 1) and `PageSize`.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl Paging {
+    /// Rows to skip before this page.
+    pub fn offset(self) -> i64 {
+        (self.page - 1) * self.page_size
+    }
+
+    /// The answer: this page's items out of `total`.
+    pub fn of<T>(self, (items, total): (Vec<T>, i64)) -> Page<T> {
+        Page {
+            items,
+            page: self.page,
+            page_size: self.page_size,
+            total,
+        }
+    }
+}
+
 /// Parses `Page` and `PageSize`.
-pub fn paging(page: Option<&str>, size: Option<&str>) -> Result<(i64, i64), ServiceError> {
+pub fn paging(page: Option<&str>, size: Option<&str>) -> Result<Paging, ServiceError> {
     let page = match page {
         None | Some("") => 1,
         Some(p) => p
@@ -100,7 +124,10 @@ pub fn paging(page: Option<&str>, size: Option<&str>) -> Result<(i64, i64), Serv
             .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
             .ok_or_else(|| ServiceError::field("PageSize", "must be 1 to 500"))?,
     };
-    Ok((page, size))
+    Ok(Paging {
+        page,
+        page_size: size,
+    })
 }
 
 /// The card account's transactions, declines included, newest first, between
@@ -115,7 +142,7 @@ pub async fn card_transactions(
     size: Option<&str>,
 ) -> Result<Page<CardTxRow>, ServiceError> {
     call.caller.require(Scope::Issuer)?;
-    let (page, page_size) = paging(page, size)?;
+    let paging = paging(page, size)?;
     let cal = &host.settings.calendar;
     let from = match start.filter(|s| !s.is_empty()) {
         Some(d) => {
@@ -134,21 +161,16 @@ pub async fn card_transactions(
         return Err(ServiceError::field("EndDate", "is before StartDate"));
     }
     let card = card_ref::find(host, key).await?;
-    let (items, total) = ledger::card_txs(
+    let found = ledger::card_txs(
         host.db.reader(),
         &card.account_no,
         from,
         to,
-        (page - 1) * page_size,
-        page_size,
+        paging.offset(),
+        paging.page_size,
     )
     .await?;
-    Ok(Page {
-        items,
-        page,
-        page_size,
-        total,
-    })
+    Ok(paging.of(found))
 }
 
 #[derive(Debug, Clone)]
