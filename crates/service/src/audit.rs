@@ -7,7 +7,7 @@ use cardhost_store::Tx;
 use crate::host::{Call, Host};
 use crate::ServiceError;
 
-fn record(
+pub(crate) fn record(
     host: &Host,
     call: &Call,
     object_key: Option<&str>,

@@ -56,3 +56,32 @@ pub async fn recent(pool: &sqlx::AnyPool, limit: i64) -> Result<Vec<AuditRecord>
         })
         .collect())
 }
+
+/// Appends every record with one statement per parameter limit.
+pub async fn append_many(tx: &mut Tx, recs: &[AuditRecord]) -> Result<(), StoreError> {
+    crate::sql::insert_rows(
+        tx,
+        "audit_log",
+        &[
+            "at",
+            "client_id",
+            "operation",
+            "object_key",
+            "result",
+            "detail",
+            "request_id",
+        ],
+        "",
+        recs,
+        |q, r| {
+            q.bind(r.at_ms)
+                .bind(r.client_id.as_deref())
+                .bind(&r.operation)
+                .bind(r.object_key.as_deref())
+                .bind(r.result)
+                .bind(r.detail.as_deref())
+                .bind(r.request_id.as_deref())
+        },
+    )
+    .await
+}

@@ -35,18 +35,14 @@ pub async fn open_batch(
     currency: i64,
     now_ms: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO pos_batches (terminal_no, batch_no, merchant_no, status, open_date, currency) VALUES ($1, $2, $3, 'Open', $4, $5) \
-         ON CONFLICT (terminal_no, batch_no) DO NOTHING",
-    )
-    .bind(terminal_no)
-    .bind(batch_no)
-    .bind(merchant_no)
-    .bind(now_ms)
-    .bind(currency)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    let batch = OpenBatch {
+        terminal_no: terminal_no.to_owned(),
+        batch_no,
+        merchant_no: merchant_no.to_owned(),
+        currency,
+        open_date: now_ms,
+    };
+    open_batches(tx, &[batch]).await
 }
 
 /// The batch row, created open when it does not exist yet.
@@ -137,34 +133,7 @@ const TX_COLUMNS: &str = "process_id, terminal_no, batch_no, merchant_no, order_
     masked_card_no, auth_code, rrn, installment_count, card_type, network, status, created_at, commission, net, payment_date";
 
 pub async fn insert_tx(tx: &mut Tx, t: &BatchTxRow) -> Result<(), StoreError> {
-    let placeholders: Vec<String> = (1..=19).map(|i| format!("${i}")).collect();
-    sqlx::query(&format!(
-        "INSERT INTO batch_transactions ({TX_COLUMNS}) VALUES ({})",
-        placeholders.join(", ")
-    ))
-    .bind(t.process_id)
-    .bind(&t.terminal_no)
-    .bind(t.batch_no)
-    .bind(&t.merchant_no)
-    .bind(t.order_id.as_deref())
-    .bind(&t.transaction_type)
-    .bind(t.amount)
-    .bind(t.currency)
-    .bind(&t.masked_card_no)
-    .bind(&t.auth_code)
-    .bind(&t.rrn)
-    .bind(t.installment_count)
-    .bind(&t.card_type)
-    .bind(&t.network)
-    .bind(&t.status)
-    .bind(t.created_at)
-    .bind(t.commission)
-    .bind(t.net)
-    .bind(t.payment_date.as_deref())
-    .execute(&mut **tx)
-    .await
-    .map_err(StoreError::from_insert)?;
-    Ok(())
+    insert_txs(tx, std::slice::from_ref(t)).await
 }
 
 pub async fn txs_of_batch(
@@ -358,4 +327,69 @@ pub async fn set_tx_status(tx: &mut Tx, process_id: i64, status: &str) -> Result
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// An open batch a payment lands in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OpenBatch {
+    pub terminal_no: String,
+    pub batch_no: i64,
+    pub merchant_no: String,
+    pub currency: i64,
+    pub open_date: i64,
+}
+
+/// Creates the batch rows that do not exist yet, in one statement.
+pub async fn open_batches(tx: &mut Tx, batches: &[OpenBatch]) -> Result<(), StoreError> {
+    crate::sql::insert_rows(
+        tx,
+        "pos_batches",
+        &[
+            "terminal_no",
+            "batch_no",
+            "merchant_no",
+            "status",
+            "open_date",
+            "currency",
+        ],
+        " ON CONFLICT (terminal_no, batch_no) DO NOTHING",
+        batches,
+        |q, b| {
+            q.bind(&b.terminal_no)
+                .bind(b.batch_no)
+                .bind(&b.merchant_no)
+                .bind("Open")
+                .bind(b.open_date)
+                .bind(b.currency)
+        },
+    )
+    .await
+}
+
+/// Inserts batch transactions, one statement per parameter limit.
+pub async fn insert_txs(tx: &mut Tx, rows: &[BatchTxRow]) -> Result<(), StoreError> {
+    let columns: Vec<&str> = TX_COLUMNS.split(',').map(str::trim).collect();
+    crate::sql::insert_rows(tx, "batch_transactions", &columns, "", rows, bind_tx).await
+}
+
+fn bind_tx<'q>(q: crate::sql::AnyQuery<'q>, t: &'q BatchTxRow) -> crate::sql::AnyQuery<'q> {
+    q.bind(t.process_id)
+        .bind(&t.terminal_no)
+        .bind(t.batch_no)
+        .bind(&t.merchant_no)
+        .bind(t.order_id.as_deref())
+        .bind(&t.transaction_type)
+        .bind(t.amount)
+        .bind(t.currency)
+        .bind(&t.masked_card_no)
+        .bind(&t.auth_code)
+        .bind(&t.rrn)
+        .bind(t.installment_count)
+        .bind(&t.card_type)
+        .bind(&t.network)
+        .bind(&t.status)
+        .bind(t.created_at)
+        .bind(t.commission)
+        .bind(t.net)
+        .bind(t.payment_date.as_deref())
 }

@@ -97,7 +97,7 @@ const COLUMNS: [&str; 42] = [
     "activated_at",
 ];
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+use crate::sql::AnyQuery;
 
 fn bind_all<'q>(q: AnyQuery<'q>, c: &'q CardRow) -> AnyQuery<'q> {
     q.bind(c.pan_id)
@@ -192,6 +192,28 @@ pub async fn by_id_for_update(
         .bind(card_id)
         .fetch_optional(&mut **tx)
         .await?)
+}
+
+/// The cards with these ids, locked in id order where the engine needs it.
+pub async fn by_ids_for_update(
+    tx: &mut Tx,
+    engine: Engine,
+    ids: &[i64],
+) -> Result<Vec<CardRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = format!("card_id IN ({})", crate::sql::placeholders(1, ids.len()));
+    let sql = format!(
+        "{} ORDER BY card_id{}",
+        select(&filter),
+        engine.row_lock_clause()
+    );
+    let mut query = sqlx::query_as(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(&mut **tx).await?)
 }
 
 pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<CardRow>, StoreError> {

@@ -85,3 +85,24 @@ pub async fn update(tx: &mut Tx, c: &CustomerRow) -> Result<(), StoreError> {
     .await?;
     Ok(())
 }
+
+/// The credit limits of these customers, locked in key order where the engine needs it.
+pub async fn credit_limits_for_update(
+    tx: &mut Tx,
+    engine: Engine,
+    customer_nos: &[String],
+) -> Result<Vec<(String, i64)>, StoreError> {
+    if customer_nos.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT customer_no, credit_limit FROM customers WHERE customer_no IN ({}) ORDER BY customer_no{}",
+        crate::sql::placeholders(1, customer_nos.len()),
+        engine.row_lock_clause()
+    );
+    let mut query = sqlx::query_as(&sql);
+    for no in customer_nos {
+        query = query.bind(no);
+    }
+    Ok(query.fetch_all(&mut **tx).await?)
+}

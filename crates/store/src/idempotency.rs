@@ -51,3 +51,71 @@ pub async fn insert(
     .map_err(StoreError::from_insert)?;
     Ok(())
 }
+
+/// A reference of a client, with what it produced.
+#[derive(Debug, Clone)]
+pub struct ReferenceRow {
+    pub client_id: String,
+    pub reference: String,
+    pub used: UsedReference,
+    pub created_at: i64,
+}
+
+/// The used references among these (client, reference) pairs.
+pub async fn find_many(
+    tx: &mut Tx,
+    keys: &[(String, String)],
+) -> Result<Vec<ReferenceRow>, StoreError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT client_id, reference, operation, request_digest, outcome, created_at FROM idempotency_keys WHERE {}",
+        crate::sql::pair_filter("client_id", "reference", keys.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for (client, reference) in keys {
+        query = query.bind(client).bind(reference);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ReferenceRow {
+            client_id: r.get(0),
+            reference: r.get(1),
+            used: UsedReference {
+                operation: r.get(2),
+                request_digest: r.get(3),
+                outcome: r.get(4),
+            },
+            created_at: r.get(5),
+        })
+        .collect())
+}
+
+/// Records references; `Duplicate` when a concurrent call took one first.
+pub async fn insert_many(tx: &mut Tx, rows: &[ReferenceRow]) -> Result<(), StoreError> {
+    crate::sql::insert_rows(
+        tx,
+        "idempotency_keys",
+        &[
+            "client_id",
+            "reference",
+            "operation",
+            "request_digest",
+            "outcome",
+            "created_at",
+        ],
+        "",
+        rows,
+        |q, r| {
+            q.bind(&r.client_id)
+                .bind(&r.reference)
+                .bind(&r.used.operation)
+                .bind(&r.used.request_digest)
+                .bind(&r.used.outcome)
+                .bind(r.created_at)
+        },
+    )
+    .await
+}

@@ -192,37 +192,38 @@ const TX_COLUMNS: &str = "process_id, card_id, account_no, client_id, reference,
     point_amount, points_earned, available_after, business_date, created_at";
 
 pub async fn insert_card_tx(tx: &mut Tx, t: &CardTxRow) -> Result<(), StoreError> {
-    let placeholders: Vec<String> = (1..=23).map(|i| format!("${i}")).collect();
-    sqlx::query(&format!(
-        "INSERT INTO card_transactions ({TX_COLUMNS}) VALUES ({})",
-        placeholders.join(", ")
-    ))
-    .bind(t.process_id)
-    .bind(t.card_id)
-    .bind(&t.account_no)
-    .bind(&t.client_id)
-    .bind(&t.reference)
-    .bind(&t.transaction_type)
-    .bind(t.amount)
-    .bind(t.currency)
-    .bind(&t.channel)
-    .bind(t.mcc.as_deref())
-    .bind(t.merchant_name.as_deref())
-    .bind(t.merchant_country.as_deref())
-    .bind(&t.response_code)
-    .bind(&t.auth_code)
-    .bind(&t.rrn)
-    .bind(&t.status)
-    .bind(t.original_process_id)
-    .bind(t.installment_count)
-    .bind(t.point_amount)
-    .bind(t.points_earned)
-    .bind(t.available_after)
-    .bind(&t.business_date)
-    .bind(t.created_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    insert_card_txs(tx, std::slice::from_ref(t)).await
+}
+
+/// Inserts card transactions, one statement per parameter limit.
+pub async fn insert_card_txs(tx: &mut Tx, rows: &[CardTxRow]) -> Result<(), StoreError> {
+    let columns: Vec<&str> = TX_COLUMNS.split(',').map(str::trim).collect();
+    crate::sql::insert_rows(tx, "card_transactions", &columns, "", rows, |q, t| {
+        q.bind(t.process_id)
+            .bind(t.card_id)
+            .bind(&t.account_no)
+            .bind(&t.client_id)
+            .bind(&t.reference)
+            .bind(&t.transaction_type)
+            .bind(t.amount)
+            .bind(t.currency)
+            .bind(&t.channel)
+            .bind(t.mcc.as_deref())
+            .bind(t.merchant_name.as_deref())
+            .bind(t.merchant_country.as_deref())
+            .bind(&t.response_code)
+            .bind(&t.auth_code)
+            .bind(&t.rrn)
+            .bind(&t.status)
+            .bind(t.original_process_id)
+            .bind(t.installment_count)
+            .bind(t.point_amount)
+            .bind(t.points_earned)
+            .bind(t.available_after)
+            .bind(&t.business_date)
+            .bind(t.created_at)
+    })
+    .await
 }
 
 pub async fn card_tx(tx: &mut Tx, process_id: i64) -> Result<Option<CardTxRow>, StoreError> {
@@ -580,4 +581,337 @@ pub async fn open_holds_before(
     .bind(before_ms)
     .fetch_all(pool)
     .await?)
+}
+
+// The authorizer's set-oriented reads and writes: each serves a whole batch
+// with one statement, keyed `IN (...)`.
+
+/// Binds every key, in order.
+fn bind_all<'q, O, K>(mut query: QueryAs<'q, O>, keys: &'q [K]) -> QueryAs<'q, O>
+where
+    K: sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync,
+{
+    for key in keys {
+        query = query.bind(key);
+    }
+    query
+}
+
+type QueryAs<'q, O> = sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
+
+/// `sql` with `{in}` replaced by the placeholders of `keys`, run as a typed query.
+async fn fetch_in<O, K>(tx: &mut Tx, sql: &str, keys: &[K]) -> Result<Vec<O>, StoreError>
+where
+    O: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync,
+{
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sql.replace("{in}", &crate::sql::placeholders(1, keys.len()));
+    let query = bind_all(sqlx::query_as::<_, O>(&sql), keys);
+    Ok(query.fetch_all(&mut **tx).await?)
+}
+
+/// A materialized balance with its account's name.
+#[derive(Debug, Clone, FromRow)]
+pub struct AccountBalance {
+    pub ledger_account: String,
+    pub balance: i64,
+    pub blocked: i64,
+    pub currency: i64,
+}
+
+/// These accounts' balances, locked in name order where the engine needs it.
+pub async fn balances_for_update(
+    tx: &mut Tx,
+    engine: Engine,
+    accounts: &[String],
+) -> Result<Vec<AccountBalance>, StoreError> {
+    let sql = format!(
+        "SELECT ledger_account, balance, blocked, currency FROM ledger_accounts \
+         WHERE ledger_account IN ({{in}}) ORDER BY ledger_account{}",
+        engine.row_lock_clause()
+    );
+    fetch_in(tx, &sql, accounts).await
+}
+
+/// The used credit (Σ blocked − balance of their credit card accounts) of these customers.
+pub async fn customers_credit_used(
+    tx: &mut Tx,
+    customer_nos: &[String],
+) -> Result<Vec<(String, i64)>, StoreError> {
+    fetch_in(
+        tx,
+        "SELECT a.customer_no, CAST(COALESCE(SUM(l.blocked - l.balance), 0) AS BIGINT) FROM card_accounts a \
+         JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
+         WHERE a.customer_no IN ({in}) AND a.card_type = 'Credit' GROUP BY a.customer_no",
+        customer_nos,
+    )
+    .await
+}
+
+/// [`DayUsage`] of these cards on one business day.
+pub async fn day_usages(
+    tx: &mut Tx,
+    card_ids: &[i64],
+    business_date: &str,
+) -> Result<Vec<(i64, DayUsage)>, StoreError> {
+    if card_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT card_id, \
+           CAST(COALESCE(SUM(CASE WHEN transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN transaction_type = 'CashWithdrawal' THEN amount ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN channel = 'Ecom' AND transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS BIGINT), \
+           COUNT(*) \
+         FROM card_transactions WHERE business_date = $1 AND card_id IN ({}) AND response_code = '00' \
+           AND status <> 'Reversed' AND transaction_type IN ('Purchase', 'PreAuthorization', 'CashWithdrawal') \
+         GROUP BY card_id",
+        crate::sql::placeholders(2, card_ids.len())
+    );
+    let query = bind_all(
+        sqlx::query_as::<_, (i64, i64, i64, i64, i64)>(&sql).bind(business_date),
+        card_ids,
+    );
+    let rows = query.fetch_all(&mut **tx).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(card, purchase, cash, ecom, count)| {
+            (
+                card,
+                DayUsage {
+                    purchase,
+                    cash,
+                    ecom,
+                    count,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Approved loads of these accounts since `from_ms` (monthly load limits).
+pub async fn loaded_since_many(
+    tx: &mut Tx,
+    account_nos: &[String],
+    from_ms: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    if account_nos.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT account_no, CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions \
+         WHERE created_at >= $1 AND account_no IN ({}) AND transaction_type = 'Load' AND response_code = '00' \
+         GROUP BY account_no",
+        crate::sql::placeholders(2, account_nos.len())
+    );
+    let query = bind_all(sqlx::query_as(&sql).bind(from_ms), account_nos);
+    Ok(query.fetch_all(&mut **tx).await?)
+}
+
+/// These card transactions.
+pub async fn card_txs_by_ids(tx: &mut Tx, ids: &[i64]) -> Result<Vec<CardTxRow>, StoreError> {
+    let sql = format!("SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id IN ({{in}})");
+    fetch_in(tx, &sql, ids).await
+}
+
+/// What approved refunds of these transactions add up to so far.
+pub async fn refunded_totals(
+    tx: &mut Tx,
+    originals: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    fetch_in(
+        tx,
+        "SELECT original_process_id, CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions \
+         WHERE original_process_id IN ({in}) AND transaction_type = 'Refund' AND response_code = '00' \
+         GROUP BY original_process_id",
+        originals,
+    )
+    .await
+}
+
+/// These holds, locked in id order where the engine needs it.
+pub async fn holds_for_update(
+    tx: &mut Tx,
+    engine: Engine,
+    process_ids: &[i64],
+) -> Result<Vec<HoldRow>, StoreError> {
+    let sql = format!(
+        "SELECT process_id, ledger_account, amount, captured, released, status, created_at, closed_at FROM holds \
+         WHERE process_id IN ({{in}}) ORDER BY process_id{}",
+        engine.row_lock_clause()
+    );
+    fetch_in(tx, &sql, process_ids).await
+}
+
+/// The entries these transactions posted, with their process id, in posting order.
+pub async fn entries_of_processes(
+    tx: &mut Tx,
+    process_ids: &[i64],
+) -> Result<Vec<(i64, String, i64, i64)>, StoreError> {
+    fetch_in(
+        tx,
+        "SELECT t.process_id, e.ledger_account, e.amount, e.currency FROM ledger_entries e \
+         JOIN ledger_transfers t ON t.transfer_id = e.transfer_id WHERE t.process_id IN ({in}) ORDER BY e.entry_id",
+        process_ids,
+    )
+    .await
+}
+
+/// The cards credited by these card-to-card transfers: (transfer's process id, card id).
+pub async fn transfer_targets(
+    tx: &mut Tx,
+    process_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    fetch_in(
+        tx,
+        "SELECT original_process_id, card_id FROM card_transactions \
+         WHERE original_process_id IN ({in}) AND transaction_type = 'TransferIn'",
+        process_ids,
+    )
+    .await
+}
+
+/// A journal transfer's header.
+#[derive(Debug, Clone)]
+pub struct TransferRow {
+    pub transfer_id: i64,
+    pub process_id: i64,
+    pub kind: String,
+    pub created_at: i64,
+}
+
+/// One entry of a transfer: signed minor units, positive credits the account.
+#[derive(Debug, Clone)]
+pub struct EntryRow {
+    pub transfer_id: i64,
+    pub ledger_account: String,
+    pub amount: i64,
+    pub currency: i64,
+}
+
+/// Creates the accounts that do not exist yet, in one statement.
+pub async fn ensure_accounts(
+    tx: &mut Tx,
+    accounts: &[(String, i64)],
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let rows: Vec<(&str, i64, i64)> = accounts
+        .iter()
+        .map(|(a, c)| (a.as_str(), *c, now_ms))
+        .collect();
+    crate::sql::insert_rows(
+        tx,
+        "ledger_accounts",
+        &[
+            "ledger_account",
+            "currency",
+            "balance",
+            "blocked",
+            "created_at",
+        ],
+        " ON CONFLICT (ledger_account) DO NOTHING",
+        &rows,
+        |q, r| q.bind(r.0).bind(r.1).bind(0_i64).bind(0_i64).bind(r.2),
+    )
+    .await
+}
+
+/// Writes transfers and their entries (the caller checked each transfer
+/// balances per currency), two statements for any number.
+pub async fn insert_transfers(
+    tx: &mut Tx,
+    transfers: &[TransferRow],
+    entries: &[EntryRow],
+) -> Result<(), StoreError> {
+    crate::sql::insert_rows(
+        tx,
+        "ledger_transfers",
+        &["transfer_id", "process_id", "kind", "created_at"],
+        "",
+        transfers,
+        |q, t| {
+            q.bind(t.transfer_id)
+                .bind(t.process_id)
+                .bind(&t.kind)
+                .bind(t.created_at)
+        },
+    )
+    .await?;
+    crate::sql::insert_rows(
+        tx,
+        "ledger_entries",
+        &["transfer_id", "ledger_account", "amount", "currency"],
+        "",
+        entries,
+        |q, e| {
+            q.bind(e.transfer_id)
+                .bind(&e.ledger_account)
+                .bind(e.amount)
+                .bind(e.currency)
+        },
+    )
+    .await
+}
+
+/// Moves materialized balances and blocked amounts by (account, Δbalance,
+/// Δblocked), one statement for any number of accounts.
+pub async fn move_balances(tx: &mut Tx, moves: &[(String, i64, i64)]) -> Result<(), StoreError> {
+    // Three parameters an account; stay well inside the parameter limit.
+    for chunk in moves.chunks(5_000) {
+        let n = chunk.len();
+        let cases = |offset: usize| {
+            (0..n)
+                .map(|i| format!("WHEN ${} THEN ${}", 3 * i + 1, 3 * i + 1 + offset))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let keys: Vec<String> = (0..n).map(|i| format!("${}", 3 * i + 1)).collect();
+        let sql = format!(
+            "UPDATE ledger_accounts SET balance = balance + CASE ledger_account {} ELSE 0 END, \
+             blocked = blocked + CASE ledger_account {} ELSE 0 END WHERE ledger_account IN ({})",
+            cases(1),
+            cases(2),
+            keys.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (account, balance, blocked) in chunk {
+            query = query.bind(account).bind(*balance).bind(*blocked);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Inserts holds, one statement per parameter limit.
+pub async fn insert_holds(tx: &mut Tx, holds: &[HoldRow]) -> Result<(), StoreError> {
+    crate::sql::insert_rows(
+        tx,
+        "holds",
+        &[
+            "process_id",
+            "ledger_account",
+            "amount",
+            "captured",
+            "released",
+            "status",
+            "created_at",
+            "closed_at",
+        ],
+        "",
+        holds,
+        |q, h| {
+            q.bind(h.process_id)
+                .bind(&h.ledger_account)
+                .bind(h.amount)
+                .bind(h.captured)
+                .bind(h.released)
+                .bind(&h.status)
+                .bind(h.created_at)
+                .bind(h.closed_at)
+        },
+    )
+    .await
 }

@@ -368,3 +368,25 @@ where
     let (total,) = c.fetch_one(pool).await?;
     Ok((rows, total))
 }
+
+/// These terminals under a shared lock, in key order where the engine needs it.
+pub async fn terminals_for_share(
+    tx: &mut Tx,
+    engine: Engine,
+    terminal_nos: &[String],
+) -> Result<Vec<TerminalRow>, StoreError> {
+    if terminal_nos.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {} FROM terminals WHERE terminal_no IN ({}) ORDER BY terminal_no{}",
+        TERMINAL_COLUMNS.join(", "),
+        crate::sql::placeholders(1, terminal_nos.len()),
+        engine.row_share_clause()
+    );
+    let mut query = sqlx::query_as(&sql);
+    for no in terminal_nos {
+        query = query.bind(no);
+    }
+    Ok(query.fetch_all(&mut **tx).await?)
+}

@@ -110,3 +110,29 @@ pub async fn count_by_version(pool: &AnyPool) -> Result<Vec<(i64, i64)>, StoreEr
     .await?;
     Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
 }
+
+/// The vault rows of these ids, inside the caller's transaction.
+pub async fn by_ids(tx: &mut Tx, pan_ids: &[i64]) -> Result<Vec<PanRow>, StoreError> {
+    if pan_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT pan_id, fingerprint, ciphertext, key_version, masked_pan FROM card_pans WHERE pan_id IN ({})",
+        crate::sql::placeholders(1, pan_ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in pan_ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PanRow {
+            pan_id: r.get(0),
+            fingerprint: r.get(1),
+            ciphertext: r.get(2),
+            key_version: r.get(3),
+            masked_pan: r.get(4),
+        })
+        .collect())
+}

@@ -1,4 +1,74 @@
-//! Statement text for tables written whole-row from a column list.
+//! Statement text for tables written whole-row from a column list, and the
+//! multi-row forms the authorizer's batches use: one statement per table per
+//! batch, whatever the batch's size (each statement is a round trip: a thread
+//! hand-off on SQLite, a network trip on PostgreSQL).
+
+use crate::{StoreError, Tx};
+
+pub type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds one row's columns, in the order of its column list.
+pub type BindRow<R> = for<'q> fn(AnyQuery<'q>, &'q R) -> AnyQuery<'q>;
+
+/// Bound parameters in one statement at most: SQLite's limit is 32,766,
+/// PostgreSQL's 65,535.
+const MAX_BINDS: usize = 32_000;
+
+/// `$first, $first+1, …` for `count` parameters.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `(a = $1 AND b = $2) OR (a = $3 AND b = $4) …` for `count` pairs of keys
+/// (a portable form of a two-column `IN`, which both engines serve from the index).
+pub fn pair_filter(a: &str, b: &str, count: usize) -> String {
+    (0..count)
+        .map(|i| format!("({a} = ${} AND {b} = ${})", 2 * i + 1, 2 * i + 2))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// `INSERT INTO table (a, b) VALUES ($1, $2), ($3, $4) …` for `rows` rows,
+/// followed by `suffix` (an `ON CONFLICT` clause, or nothing).
+pub fn insert_values(table: &str, columns: &[&str], rows: usize, suffix: &str) -> String {
+    let width = columns.len();
+    let values: Vec<String> = (0..rows)
+        .map(|r| format!("({})", placeholders(r * width + 1, width)))
+        .collect();
+    format!(
+        "INSERT INTO {table} ({}) VALUES {}{suffix}",
+        columns.join(", "),
+        values.join(", ")
+    )
+}
+
+/// Inserts every row with as few statements as the parameter limit allows.
+/// A unique violation is [`StoreError::Duplicate`].
+pub async fn insert_rows<R>(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    suffix: &str,
+    rows: &[R],
+    bind: BindRow<R>,
+) -> Result<(), StoreError> {
+    let per_statement = (MAX_BINDS / columns.len()).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let sql = insert_values(table, columns, chunk.len(), suffix);
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = bind(query, row);
+        }
+        query
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::from_insert)?;
+    }
+    Ok(())
+}
 
 /// `INSERT INTO table (a, b) VALUES ($1, $2)`.
 pub fn insert(table: &str, columns: &[&str]) -> String {
@@ -54,6 +124,10 @@ mod tests {
         assert_eq!(
             super::update_by_key("t", &["b", "c"], "id"),
             "UPDATE t SET b = $1, c = $2 WHERE id = $3"
+        );
+        assert_eq!(
+            super::insert_values("t", &["a", "b"], 2, " ON CONFLICT DO NOTHING"),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING"
         );
     }
 }

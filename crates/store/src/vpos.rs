@@ -3,7 +3,7 @@
 
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
-use crate::sql::{insert, update_by_key};
+use crate::sql::update_by_key;
 use crate::{Engine, StoreError, Tx};
 
 #[derive(Debug, Clone, Default, FromRow)]
@@ -52,8 +52,19 @@ const ORDER_COLUMNS: [&str; 19] = [
 ];
 
 pub async fn insert_order(tx: &mut Tx, o: &OrderRow) -> Result<(), StoreError> {
-    sqlx::query(&insert("vpos_orders", &ORDER_COLUMNS))
-        .bind(&o.merchant_no)
+    crate::sql::insert_rows(
+        tx,
+        "vpos_orders",
+        &ORDER_COLUMNS,
+        "",
+        std::slice::from_ref(o),
+        bind_order,
+    )
+    .await
+}
+
+fn bind_order<'q>(q: crate::sql::AnyQuery<'q>, o: &'q OrderRow) -> crate::sql::AnyQuery<'q> {
+    q.bind(&o.merchant_no)
         .bind(&o.order_id)
         .bind(&o.terminal_no)
         .bind(&o.status)
@@ -72,10 +83,64 @@ pub async fn insert_order(tx: &mut Tx, o: &OrderRow) -> Result<(), StoreError> {
         .bind(&o.description)
         .bind(o.created_at)
         .bind(o.updated_at)
-        .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_insert)?;
-    Ok(())
+}
+
+/// Writes orders whole: new ones are inserted, known ones take the new state
+/// (status, amounts, time), in one statement.
+pub async fn upsert_orders(tx: &mut Tx, orders: &[OrderRow]) -> Result<(), StoreError> {
+    crate::sql::insert_rows(
+        tx,
+        "vpos_orders",
+        &ORDER_COLUMNS,
+        " ON CONFLICT (merchant_no, order_id) DO UPDATE SET status = excluded.status, \
+         authorized_amount = excluded.authorized_amount, captured_amount = excluded.captured_amount, \
+         refunded_amount = excluded.refunded_amount, updated_at = excluded.updated_at",
+        orders,
+        bind_order,
+    )
+    .await
+}
+
+/// These orders, locked in key order where the engine needs it.
+pub async fn orders_for_update(
+    tx: &mut Tx,
+    engine: Engine,
+    keys: &[(String, String)],
+) -> Result<Vec<OrderRow>, StoreError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {} FROM vpos_orders WHERE {} ORDER BY merchant_no, order_id{}",
+        ORDER_COLUMNS.join(", "),
+        crate::sql::pair_filter("merchant_no", "order_id", keys.len()),
+        engine.row_lock_clause()
+    );
+    let mut query = sqlx::query_as(&sql);
+    for (merchant, order) in keys {
+        query = query.bind(merchant).bind(order);
+    }
+    Ok(query.fetch_all(&mut **tx).await?)
+}
+
+/// Every transaction of these orders, oldest first.
+pub async fn txs_of_orders(
+    tx: &mut Tx,
+    keys: &[(String, String)],
+) -> Result<Vec<OrderTxRow>, StoreError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {} FROM vpos_transactions WHERE {} ORDER BY process_id",
+        TX_COLUMNS.join(", "),
+        crate::sql::pair_filter("merchant_no", "order_id", keys.len())
+    );
+    let mut query = sqlx::query_as(&sql);
+    for (merchant, order) in keys {
+        query = query.bind(merchant).bind(order);
+    }
+    Ok(query.fetch_all(&mut **tx).await?)
 }
 
 /// Writes the order's state (status and amounts) back.
@@ -212,32 +277,35 @@ const TX_COLUMNS: [&str; 21] = [
 ];
 
 pub async fn insert_tx(tx: &mut Tx, t: &OrderTxRow) -> Result<(), StoreError> {
-    sqlx::query(&insert("vpos_transactions", &TX_COLUMNS))
-        .bind(t.process_id)
-        .bind(&t.merchant_no)
-        .bind(&t.order_id)
-        .bind(&t.terminal_no)
-        .bind(&t.idem_key)
-        .bind(&t.request_digest)
-        .bind(&t.client_id)
-        .bind(&t.transaction_type)
-        .bind(t.amount)
-        .bind(t.currency)
-        .bind(t.point_amount)
-        .bind(t.installment_count)
-        .bind(&t.response_code)
-        .bind(&t.auth_code)
-        .bind(&t.rrn)
-        .bind(&t.masked_card_no)
-        .bind(&t.network)
-        .bind(t.batch_no)
-        .bind(t.original_process_id)
-        .bind(&t.status)
-        .bind(t.created_at)
-        .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_insert)?;
-    Ok(())
+    insert_txs(tx, std::slice::from_ref(t)).await
+}
+
+/// Inserts order transactions, one statement per parameter limit.
+pub async fn insert_txs(tx: &mut Tx, rows: &[OrderTxRow]) -> Result<(), StoreError> {
+    crate::sql::insert_rows(tx, "vpos_transactions", &TX_COLUMNS, "", rows, |q, t| {
+        q.bind(t.process_id)
+            .bind(&t.merchant_no)
+            .bind(&t.order_id)
+            .bind(&t.terminal_no)
+            .bind(&t.idem_key)
+            .bind(&t.request_digest)
+            .bind(&t.client_id)
+            .bind(&t.transaction_type)
+            .bind(t.amount)
+            .bind(t.currency)
+            .bind(t.point_amount)
+            .bind(t.installment_count)
+            .bind(&t.response_code)
+            .bind(&t.auth_code)
+            .bind(&t.rrn)
+            .bind(&t.masked_card_no)
+            .bind(&t.network)
+            .bind(t.batch_no)
+            .bind(t.original_process_id)
+            .bind(&t.status)
+            .bind(t.created_at)
+    })
+    .await
 }
 
 pub async fn set_tx_status(tx: &mut Tx, process_id: i64, status: &str) -> Result<(), StoreError> {

@@ -10,7 +10,9 @@ use std::sync::Weak;
 use cardhost_store::{ledger, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
-use super::decide::{self, Ids, TxOutcome, TxRequest};
+use super::decide::{self, Env, Ids, TxOutcome, TxRequest};
+use super::state::BatchState;
+use super::writes::Writes;
 use crate::host::Host;
 use crate::ServiceError;
 
@@ -165,21 +167,32 @@ async fn process(host: &Host, ids: &mut IdBlocks, batch: Vec<Job>) {
     }
 }
 
-/// One transaction for all `requests`; a refused request is an `Err` in its
-/// slot, a database failure is an `Err` of the whole (nothing committed).
+/// One transaction for all `requests`: load what they need, decide each in
+/// order in memory, write every effect, commit. A refused request is an
+/// `Err` in its slot; a database failure is an `Err` of the whole (nothing
+/// committed).
 async fn decide_all(
     host: &Host,
     ids: &mut IdBlocks,
     requests: &[&TxRequest],
 ) -> Result<Vec<Result<TxOutcome, ServiceError>>, ServiceError> {
+    let now_ms = host.clock.now_ms();
+    let env = Env {
+        host,
+        now_ms,
+        business_date: host.settings.calendar.business_date(now_ms),
+    };
     let mut tx = host.db.begin().await?;
+    let mut state = BatchState::load(&mut tx, host, requests, &env.business_date).await?;
+    let mut writes = Writes::default();
     let mut outcomes = Vec::with_capacity(requests.len());
     for request in requests {
-        match decide::authorize(&mut tx, host, request, ids).await {
+        match decide::authorize(&env, &mut state, &mut writes, request, ids) {
             Err(ServiceError::Internal(cause)) => return Err(ServiceError::Internal(cause)),
             other => outcomes.push(other),
         }
     }
+    writes.flush(&mut tx, now_ms).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(outcomes)
 }

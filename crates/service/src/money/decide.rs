@@ -1,7 +1,8 @@
-//! One financial request, decided and posted inside the authorizer's batch
-//! transaction: the issuer decision of ledger.md in its order, then the
-//! postings. Every read and decision comes before the first write, so a
-//! request refused with an error leaves nothing behind in the batch.
+//! One financial request, decided in memory against the batch's state: the
+//! issuer decision of ledger.md in its order, then its effects, applied to the
+//! state (so the next request of the batch sees them) and gathered for the
+//! batch's writes. No I/O happens here; every check comes before the first
+//! effect, so a request refused with an error leaves nothing behind.
 
 use cardhost_crypto::PinBlockFormat;
 use cardhost_domain::card::CardStatus;
@@ -10,18 +11,20 @@ use cardhost_domain::ledger::{available, points_earned, points_for_minor};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_domain::Currency;
-use cardhost_store::cards::{self, CardRow};
-use cardhost_store::ledger::{self, Balance, CardTxRow, HoldRow};
+use cardhost_store::cards::CardRow;
+use cardhost_store::idempotency::{ReferenceRow, UsedReference};
+use cardhost_store::ledger::{self, Balance, CardTxRow, HoldRow, TransferRow};
 use cardhost_store::vpos::OrderTxRow;
-use cardhost_store::{customers, Tx};
 use rand::Rng;
 
+use super::state::{self, BatchState};
+use super::writes::Writes;
 use super::{card_ledger, host_ledger, points_ledger, Channel, TxKind, POINTS_CURRENCY};
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, effective_status};
 use crate::issuer::card_security::{check_cvv2, check_pin_block};
 use crate::vpos::{order, VposLeg};
-use crate::{audit, idempotency, vault, ServiceError};
+use crate::{audit, ServiceError};
 
 /// A PIN block to check with the request.
 #[derive(Debug, Clone)]
@@ -104,6 +107,14 @@ pub struct TxOutcome {
     pub target_masked_pan: Option<String>,
     /// A virtual POS payment: its order transaction.
     pub vpos: Option<OrderTxRow>,
+}
+
+/// What every decision of a batch shares: the host's settings and security
+/// module, and the batch's one clock reading.
+pub struct Env<'a> {
+    pub host: &'a Host,
+    pub now_ms: i64,
+    pub business_date: String,
 }
 
 /// Process and transfer ids handed out by the authorizer.
@@ -238,32 +249,25 @@ impl Funds {
     }
 }
 
-async fn funds(
-    tx: &mut Tx,
-    host: &Host,
-    card: &CardRow,
-    card_type: CardType,
-    currency: Currency,
-) -> Result<Funds, ServiceError> {
-    let account = card_ledger(&card.account_no);
-    let mut balance = ledger::balance_for_update(tx, host.db.engine(), &account).await?;
-    if balance.is_none() {
-        ledger::ensure_account(
-            tx,
-            &account,
-            i64::from(currency.numeric()),
-            host.clock.now_ms(),
-        )
-        .await?;
-        balance = ledger::balance_for_update(tx, host.db.engine(), &account).await?;
-    }
-    let balance = balance.unwrap_or_default();
+/// The card's room before the request, from the batch's state.
+fn funds(state: &BatchState, card: &CardRow, card_type: CardType) -> Funds {
+    let balance = state
+        .balances
+        .get(&card_ledger(&card.account_no))
+        .copied()
+        .unwrap_or_default();
     let (customer_limit, customer_used) = if card_type == CardType::Credit {
-        let customer = customers::get_for_update(tx, host.db.engine(), &card.customer_no).await?;
-        let limit = customer.map_or(0, |c| c.credit_limit);
         (
-            limit,
-            ledger::customer_credit_used(tx, &card.customer_no).await?,
+            state
+                .customer_limits
+                .get(&card.customer_no)
+                .copied()
+                .unwrap_or(0),
+            state
+                .customer_used
+                .get(&card.customer_no)
+                .copied()
+                .unwrap_or(0),
         )
     } else {
         (0, 0)
@@ -276,61 +280,67 @@ async fn funds(
         customer_limit,
         customer_used,
     );
-    Ok(Funds {
+    Funds {
         balance,
         room,
         card_type,
         card_limit: card.card_limit,
         customer_limit,
         customer_used,
-    })
+    }
+}
+
+/// Steps 4 and 5: CVV2 and PIN, against the clear PAN from the vault.
+fn card_checks(
+    env: &Env,
+    state: &BatchState,
+    card: &mut CardRow,
+    req: &TxRequest,
+) -> Result<&'static str, ServiceError> {
+    if req.cvv2.is_none() && req.pin.is_none() {
+        return Ok(rc::APPROVED);
+    }
+    let host = env.host;
+    let ciphertext = state.pan_ciphertexts.get(&card.pan_id).ok_or_else(|| {
+        ServiceError::Internal(format!("PAN {} missing from the vault", card.pan_id))
+    })?;
+    let pan = host.security.decrypt_pan(ciphertext)?;
+    if let Some(cvv2) = &req.cvv2 {
+        let code = check_cvv2(host, card, &pan, cvv2)?;
+        if code != rc::APPROVED {
+            return Ok(code);
+        }
+    }
+    if let Some(pin) = &req.pin {
+        return check_pin_block(host, card, &pan, &pin.zpk, pin.format, &pin.block);
+    }
+    Ok(rc::APPROVED)
 }
 
 /// Decides a request that spends the card's money (steps 2–9, then 10's plan).
-async fn decide_spend(
-    tx: &mut Tx,
-    host: &Host,
+fn decide_spend(
+    env: &Env,
+    state: &BatchState,
     card: &mut CardRow,
     product: &CardProduct,
     req: &TxRequest,
     room: i64,
 ) -> Result<Plan, ServiceError> {
     let amount = req.amount.unwrap_or(0);
-    if let Some(code) = status_code(effective_status(host, card)) {
+    if let Some(code) = status_code(effective_status(env.host, card)) {
         return Ok(Plan::declined(code, amount));
     }
     if req.expiry.as_deref().is_some_and(|e| e != card.expiry) {
         return Ok(Plan::declined(rc::EXPIRED_CARD, amount));
     }
-    if req.cvv2.is_some() || req.pin.is_some() {
-        let pan = vault::reveal(&host.db, host.security.as_ref(), card.pan_id).await?;
-        if let Some(cvv2) = &req.cvv2 {
-            let code = check_cvv2(host, card, &pan, cvv2)?;
-            if code != rc::APPROVED {
-                return Ok(Plan::declined(code, amount));
-            }
-        }
-        if let Some(pin) = &req.pin {
-            let code = check_pin_block(host, card, &pan, &pin.zpk, pin.format, &pin.block)?;
-            if code != rc::APPROVED {
-                return Ok(Plan::declined(code, amount));
-            }
-        }
+    let code = card_checks(env, state, card, req)?;
+    if code != rc::APPROVED {
+        return Ok(Plan::declined(code, amount));
     }
     if restricted(card, product, req) {
         return Ok(Plan::declined(rc::NOT_PERMITTED_CARDHOLDER, amount));
     }
-    // The day's usage is read only for a card that has a daily limit to check.
-    let has_daily_limit = card.daily_purchase_limit.is_some()
-        || card.daily_cash_limit.is_some()
-        || card.daily_ecom_limit.is_some()
-        || card.daily_count_limit.is_some();
-    let usage = if has_daily_limit {
-        let business_date = host.settings.calendar.business_date(host.clock.now_ms());
-        ledger::day_usage(tx, card.card_id, &business_date).await?
-    } else {
-        ledger::DayUsage::default()
-    };
+    let usage = state.usage.get(&card.card_id).copied().unwrap_or_default();
     let paid_in_points = req.vpos.as_ref().map_or(0, |l| l.point_amount);
     let code = amount_limits_funds(card, product, req, usage, room, paid_in_points);
     if code != rc::APPROVED {
@@ -340,10 +350,10 @@ async fn decide_spend(
         let Some(points) = points_for_minor(paid_in_points, product.currency.exponent()) else {
             return Ok(Plan::declined(rc::INVALID_AMOUNT, amount));
         };
-        let held =
-            ledger::balance_for_update(tx, host.db.engine(), &points_ledger(&card.account_no))
-                .await?
-                .map_or(0, |b| b.balance);
+        let held = state
+            .balances
+            .get(&points_ledger(&card.account_no))
+            .map_or(0, |b| b.balance);
         if held < points {
             return Ok(Plan::declined(rc::INSUFFICIENT_FUNDS, amount));
         }
@@ -351,10 +361,18 @@ async fn decide_spend(
     } else {
         0
     };
+    Ok(spend_plan(card, product, req, points_spent))
+}
+
+/// Step 10 for a spend: the hold, or the transfer (a sale paid partly with
+/// points takes the points part of the money from PointsFunding).
+fn spend_plan(card: &CardRow, product: &CardProduct, req: &TxRequest, points_spent: i64) -> Plan {
+    let amount = req.amount.unwrap_or(0);
+    let paid_in_points = req.vpos.as_ref().map_or(0, |l| l.point_amount);
     let currency = i64::from(product.currency.numeric());
     let account = card_ledger(&card.account_no);
     let mut plan = Plan {
-        code,
+        code: rc::APPROVED,
         status: "Approved",
         amount,
         entries: Vec::new(),
@@ -368,11 +386,9 @@ async fn decide_spend(
         plan.status = "Held";
         plan.new_hold = Some(amount);
     } else if req.kind == TxKind::Transfer {
-        // The target's account is added by `authorize` once the target is checked.
+        // The target's account is added once the target is checked.
         plan.entries = vec![(account, -amount, currency)];
     } else {
-        // A sale paid partly with points: the points part of the money comes
-        // from PointsFunding, the rest from the card.
         let from_card = amount - paid_in_points;
         plan.entries = vec![(host_ledger("OnUsClearing", currency), amount, currency)];
         if from_card > 0 {
@@ -393,42 +409,11 @@ async fn decide_spend(
             );
         }
     }
-    Ok(plan)
+    plan
 }
 
-async fn original_of(
-    tx: &mut Tx,
-    card: &CardRow,
-    req: &TxRequest,
-) -> Result<Option<CardTxRow>, ServiceError> {
-    let Some(pid) = req.original else {
-        return Ok(None);
-    };
-    let row = ledger::card_tx(tx, pid).await?;
-    Ok(row.filter(|r| r.card_id == card.card_id || r.account_no == card.account_no))
-}
-
-/// Refund, reversal and completion all act on an earlier approved transaction.
-async fn decide_follow_up(
-    tx: &mut Tx,
-    host: &Host,
-    card: &CardRow,
-    product: &CardProduct,
-    req: &TxRequest,
-) -> Result<Plan, ServiceError> {
-    let requested = req.amount.unwrap_or(0);
-    let Some(original) = original_of(tx, card, req).await? else {
-        return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
-    };
-    if original.response_code != rc::APPROVED {
-        return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
-    }
-    if req.currency.is_some_and(|c| c != product.currency) {
-        return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
-    }
-    let currency = i64::from(product.currency.numeric());
-    let account = card_ledger(&card.account_no);
-    let approved = |amount: i64, entries: Vec<(String, i64, i64)>| Plan {
+fn approved(amount: i64, entries: Vec<(String, i64, i64)>) -> Plan {
+    Plan {
         code: rc::APPROVED,
         status: "Approved",
         amount,
@@ -438,155 +423,201 @@ async fn decide_follow_up(
         original_status: None,
         points: 0,
         points_spent: 0,
-    };
-    match req.kind {
-        TxKind::Refund => {
-            let refundable = matches!(
-                original.transaction_type.as_str(),
-                "Purchase" | "Completion"
-            ) && matches!(original.status.as_str(), "Approved" | "Refunded");
-            if !refundable {
-                return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
-            }
-            let done = ledger::refunded_total(tx, original.process_id).await?;
-            let amount = req.amount.unwrap_or(original.amount - done);
-            if amount <= 0 || done + amount > original.amount {
-                return Ok(Plan::declined(rc::INVALID_AMOUNT, amount));
-            }
-            let mut plan = approved(
-                amount,
-                vec![
-                    (host_ledger("OnUsClearing", currency), -amount, currency),
-                    (account, amount, currency),
-                ],
-            );
-            if done + amount == original.amount {
-                plan.original_status = Some((original.process_id, "Refunded"));
-            }
-            Ok(plan)
-        }
-        TxKind::Reversal => {
-            let reversible = !matches!(original.transaction_type.as_str(), "Reversal" | "Refund")
-                && matches!(original.status.as_str(), "Approved" | "Held");
-            if !reversible || req.amount.is_some_and(|a| a != original.amount) {
-                let code = if reversible {
-                    rc::INVALID_AMOUNT
-                } else {
-                    rc::INVALID_TRANSACTION
-                };
-                return Ok(Plan::declined(code, requested));
-            }
-            // A partly refunded transaction is not reversed: the refund already
-            // returned part of it.
-            if ledger::refunded_total(tx, original.process_id).await? > 0 {
-                return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
-            }
-            if original.transaction_type == "PreAuthorization" {
-                let hold =
-                    ledger::hold_for_update(tx, host.db.engine(), original.process_id).await?;
-                let Some(hold) = hold.filter(|h| h.status == "Open") else {
-                    return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
-                };
-                let mut plan = approved(original.amount, Vec::new());
-                plan.close_hold = Some((hold, 0));
-                plan.original_status = Some((original.process_id, "Reversed"));
-                return Ok(plan);
-            }
-            let entries = ledger::entries_of_process(tx, original.process_id).await?;
-            let reversed = entries
-                .into_iter()
-                .map(|(a, amount, c)| (a, -amount, c))
-                .collect();
-            let mut plan = approved(original.amount, reversed);
-            plan.original_status = Some((original.process_id, "Reversed"));
-            Ok(plan)
-        }
-        TxKind::Completion => {
-            if original.transaction_type != "PreAuthorization" || original.status != "Held" {
-                return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
-            }
-            let hold = ledger::hold_for_update(tx, host.db.engine(), original.process_id).await?;
-            let Some(hold) = hold.filter(|h| h.status == "Open") else {
-                return Ok(Plan::declined(rc::INVALID_TRANSACTION, requested));
-            };
-            let amount = req.amount.unwrap_or(hold.amount);
-            if amount <= 0 || amount > hold.amount {
-                return Ok(Plan::declined(rc::INVALID_AMOUNT, amount));
-            }
-            let mut plan = approved(
-                amount,
-                vec![
-                    (account, -amount, currency),
-                    (host_ledger("OnUsClearing", currency), amount, currency),
-                ],
-            );
-            if product.card_type == CardType::Credit {
-                plan.points = points_earned(
-                    amount,
-                    product.currency.exponent(),
-                    product.points_per_hundred,
-                );
-            }
-            plan.close_hold = Some((hold, amount));
-            plan.original_status = Some((original.process_id, "Captured"));
-            Ok(plan)
-        }
-        _ => Ok(Plan::declined(rc::INVALID_TRANSACTION, requested)),
     }
+}
+
+/// Refund, reversal and completion all act on an earlier approved transaction.
+fn decide_follow_up(
+    state: &BatchState,
+    card: &CardRow,
+    product: &CardProduct,
+    req: &TxRequest,
+) -> Plan {
+    let requested = req.amount.unwrap_or(0);
+    let original = req
+        .original
+        .and_then(|pid| state.txs.get(&pid))
+        .filter(|r| r.card_id == card.card_id || r.account_no == card.account_no);
+    let Some(original) = original.filter(|o| o.response_code == rc::APPROVED) else {
+        return Plan::declined(rc::INVALID_TRANSACTION, requested);
+    };
+    if req.currency.is_some_and(|c| c != product.currency) {
+        return Plan::declined(rc::INVALID_TRANSACTION, requested);
+    }
+    match req.kind {
+        TxKind::Refund => refund(state, card, product, req, original),
+        TxKind::Reversal => reversal(state, req, original),
+        TxKind::Completion => completion(state, card, product, req, original),
+        _ => Plan::declined(rc::INVALID_TRANSACTION, requested),
+    }
+}
+
+fn refund(
+    state: &BatchState,
+    card: &CardRow,
+    product: &CardProduct,
+    req: &TxRequest,
+    original: &CardTxRow,
+) -> Plan {
+    let refundable = matches!(
+        original.transaction_type.as_str(),
+        "Purchase" | "Completion"
+    ) && matches!(original.status.as_str(), "Approved" | "Refunded");
+    if !refundable {
+        return Plan::declined(rc::INVALID_TRANSACTION, req.amount.unwrap_or(0));
+    }
+    let done = state
+        .refunded
+        .get(&original.process_id)
+        .copied()
+        .unwrap_or(0);
+    let amount = req.amount.unwrap_or(original.amount - done);
+    if amount <= 0 || done + amount > original.amount {
+        return Plan::declined(rc::INVALID_AMOUNT, amount);
+    }
+    let currency = i64::from(product.currency.numeric());
+    let mut plan = approved(
+        amount,
+        vec![
+            (host_ledger("OnUsClearing", currency), -amount, currency),
+            (card_ledger(&card.account_no), amount, currency),
+        ],
+    );
+    if done + amount == original.amount {
+        plan.original_status = Some((original.process_id, "Refunded"));
+    }
+    plan
+}
+
+fn reversal(state: &BatchState, req: &TxRequest, original: &CardTxRow) -> Plan {
+    let requested = req.amount.unwrap_or(0);
+    let reversible = !matches!(original.transaction_type.as_str(), "Reversal" | "Refund")
+        && matches!(original.status.as_str(), "Approved" | "Held");
+    if !reversible || req.amount.is_some_and(|a| a != original.amount) {
+        let code = if reversible {
+            rc::INVALID_AMOUNT
+        } else {
+            rc::INVALID_TRANSACTION
+        };
+        return Plan::declined(code, requested);
+    }
+    // A partly refunded transaction is not reversed: the refund already
+    // returned part of it.
+    if state
+        .refunded
+        .get(&original.process_id)
+        .is_some_and(|r| *r > 0)
+    {
+        return Plan::declined(rc::INVALID_TRANSACTION, requested);
+    }
+    if original.transaction_type == "PreAuthorization" {
+        let hold = state.holds.get(&original.process_id);
+        let Some(hold) = hold.filter(|h| h.status == "Open") else {
+            return Plan::declined(rc::INVALID_TRANSACTION, requested);
+        };
+        let mut plan = approved(original.amount, Vec::new());
+        plan.close_hold = Some((hold.clone(), 0));
+        plan.original_status = Some((original.process_id, "Reversed"));
+        return plan;
+    }
+    let reversed = state
+        .entries
+        .get(&original.process_id)
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|(a, amount, c)| (a.clone(), -amount, *c))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut plan = approved(original.amount, reversed);
+    plan.original_status = Some((original.process_id, "Reversed"));
+    plan
+}
+
+fn completion(
+    state: &BatchState,
+    card: &CardRow,
+    product: &CardProduct,
+    req: &TxRequest,
+    original: &CardTxRow,
+) -> Plan {
+    let requested = req.amount.unwrap_or(0);
+    if original.transaction_type != "PreAuthorization" || original.status != "Held" {
+        return Plan::declined(rc::INVALID_TRANSACTION, requested);
+    }
+    let hold = state.holds.get(&original.process_id);
+    let Some(hold) = hold.filter(|h| h.status == "Open") else {
+        return Plan::declined(rc::INVALID_TRANSACTION, requested);
+    };
+    let amount = req.amount.unwrap_or(hold.amount);
+    if amount <= 0 || amount > hold.amount {
+        return Plan::declined(rc::INVALID_AMOUNT, amount);
+    }
+    let currency = i64::from(product.currency.numeric());
+    let mut plan = approved(
+        amount,
+        vec![
+            (card_ledger(&card.account_no), -amount, currency),
+            (host_ledger("OnUsClearing", currency), amount, currency),
+        ],
+    );
+    if product.card_type == CardType::Credit {
+        plan.points = points_earned(
+            amount,
+            product.currency.exponent(),
+            product.points_per_hundred,
+        );
+    }
+    plan.close_hold = Some((hold.clone(), amount));
+    plan.original_status = Some((original.process_id, "Captured"));
+    plan
 }
 
 /// A load, or on a credit card a repayment: prepaid cards keep their maximum
 /// balance and monthly load limit.
-async fn decide_load(
-    tx: &mut Tx,
-    host: &Host,
+fn decide_load(
+    env: &Env,
+    state: &BatchState,
     card: &CardRow,
     product: &CardProduct,
     req: &TxRequest,
     balance: Balance,
-) -> Result<Plan, ServiceError> {
+) -> Plan {
     let amount = req.amount.unwrap_or(0);
-    let status = effective_status(host, card);
+    let status = effective_status(env.host, card);
     if let Some(code) = status_code(status).filter(|_| status != CardStatus::NotActivated) {
-        return Ok(Plan::declined(code, amount));
+        return Plan::declined(code, amount);
     }
     if amount <= 0 {
-        return Ok(Plan::declined(rc::INVALID_AMOUNT, amount));
+        return Plan::declined(rc::INVALID_AMOUNT, amount);
     }
     if req.currency != Some(product.currency) {
-        return Ok(Plan::declined(rc::INVALID_TRANSACTION, amount));
+        return Plan::declined(rc::INVALID_TRANSACTION, amount);
     }
     if product
         .max_balance
         .is_some_and(|max| balance.balance + amount > max.get())
     {
-        return Ok(Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount));
+        return Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount);
     }
     if let Some(limit) = product
         .monthly_load_limit
         .filter(|_| req.kind == TxKind::Load)
     {
-        let month_start = host.settings.calendar.month_start_ms(host.clock.now_ms());
-        let loaded = ledger::loaded_since(tx, &card.account_no, month_start).await?;
+        let loaded = state.loaded.get(&card.account_no).copied().unwrap_or(0);
         if loaded + amount > limit.get() {
-            return Ok(Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount));
+            return Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount);
         }
     }
     let currency = i64::from(product.currency.numeric());
-    Ok(Plan {
-        code: rc::APPROVED,
-        status: "Approved",
+    approved(
         amount,
-        entries: vec![
+        vec![
             (host_ledger("IssuerFunding", currency), -amount, currency),
             (card_ledger(&card.account_no), amount, currency),
         ],
-        new_hold: None,
-        close_hold: None,
-        original_status: None,
-        points: 0,
-        points_spent: 0,
-    })
+    )
 }
 
 fn auth_code() -> String {
@@ -597,165 +628,268 @@ fn auth_code() -> String {
         .collect()
 }
 
-/// Decides and posts one request inside the batch transaction.
-pub async fn authorize(
-    tx: &mut Tx,
-    host: &Host,
+/// The first outcome of a repeated request, or `Result` 7 (other content) or
+/// 4 (a second capture or void).
+fn repeat(state: &BatchState, req: &TxRequest, pid: i64) -> Result<TxOutcome, ServiceError> {
+    let vpos_tx = match &req.vpos {
+        Some(leg) => {
+            let found = state
+                .order_txs
+                .get(&(leg.merchant_no.clone(), leg.order_id.clone()))
+                .and_then(|txs| txs.iter().find(|t| t.process_id == pid))
+                .cloned()
+                .ok_or_else(|| ServiceError::Internal("repeated order transaction".into()))?;
+            Some(order::check_repeat(found, leg, &req.digest)?)
+        }
+        None => {
+            let key = (req.call.caller.client_id.clone(), req.reference.clone());
+            let used = state.references.get(&key);
+            if used.is_some_and(|u| {
+                u.operation != req.call.operation || u.request_digest != req.digest
+            }) {
+                return Err(ServiceError::IdempotencyConflict(format!(
+                    "Reference {} was used before with different content",
+                    req.reference
+                )));
+            }
+            None
+        }
+    };
+    let row = state
+        .txs
+        .get(&pid)
+        .cloned()
+        .ok_or_else(|| ServiceError::Internal("repeated transaction missing".into()))?;
+    let card = state
+        .cards
+        .get(&row.card_id)
+        .ok_or_else(|| ServiceError::Internal("card".into()))?;
+    let currency = u16::try_from(row.currency)
+        .ok()
+        .and_then(Currency::from_numeric)
+        .ok_or_else(|| ServiceError::Internal(format!("stored currency {}", row.currency)))?;
+    let target_masked_pan = state
+        .transfer_targets
+        .get(&pid)
+        .and_then(|t| state.cards.get(t))
+        .map(|c| c.masked_pan.clone());
+    Ok(TxOutcome {
+        masked_pan: card.masked_pan.clone(),
+        currency,
+        row,
+        repeated: true,
+        target_masked_pan,
+        vpos: vpos_tx,
+    })
+}
+
+/// Decides one request against the batch's state, applies its effects to
+/// the state and gathers its writes.
+pub fn authorize(
+    env: &Env,
+    state: &mut BatchState,
+    writes: &mut Writes,
     req: &TxRequest,
     ids: &mut (dyn Ids + Send),
 ) -> Result<TxOutcome, ServiceError> {
-    let prior = match &req.vpos {
-        Some(leg) => order::prior(tx, leg, &req.digest)
-            .await?
-            .map(|t| t.process_id.to_string()),
-        None => idempotency::prior(tx, &req.call, &req.reference, &req.digest).await?,
-    };
-    if let Some(outcome) = prior {
-        let pid: i64 = outcome
-            .parse()
-            .map_err(|_| ServiceError::Internal("idempotency outcome".into()))?;
-        let vpos_tx = match &req.vpos {
-            Some(_) => cardhost_store::vpos::tx(&mut **tx, pid).await?,
-            None => None,
-        };
-        let row = ledger::card_tx(tx, pid)
-            .await?
-            .ok_or_else(|| ServiceError::Internal("repeated transaction missing".into()))?;
-        let card = cards::by_id_for_update(tx, host.db.engine(), row.card_id)
-            .await?
-            .ok_or_else(|| ServiceError::Internal("card".into()))?;
-        let currency = u16::try_from(row.currency)
-            .ok()
-            .and_then(Currency::from_numeric)
-            .unwrap_or(Currency::TRY);
-        let target_masked_pan = match ledger::transfer_target(tx, row.process_id).await? {
-            Some(target_id) => cards::by_id_for_update(tx, host.db.engine(), target_id)
-                .await?
-                .map(|c| c.masked_pan),
-            None => None,
-        };
-        return Ok(TxOutcome {
-            masked_pan: card.masked_pan,
-            currency,
-            row,
-            repeated: true,
-            target_masked_pan,
-            vpos: vpos_tx,
-        });
+    if let Some(pid) = state.prior_of(req) {
+        return repeat(state, req, pid);
     }
-    // Both cards of a transfer are locked in card-id order, so two opposite
-    // transfers on PostgreSQL cannot deadlock.
-    if let Some(first) = req.target_card_id.filter(|t| *t < req.card_id) {
-        card_ref::lock(host, tx, first).await?;
-    }
-    let mut card = card_ref::lock(host, tx, req.card_id).await?;
+    let host = env.host;
+    let mut card = state
+        .cards
+        .get(&req.card_id)
+        .cloned()
+        .ok_or_else(|| ServiceError::NotFound("Card not found.".into()))?;
     let product = card_ref::product_of(host, &card)?.clone();
-
-    let counters_before = (
-        card.cvv2_retry_count,
-        card.pin_retry_count,
-        card.status.clone(),
-    );
-    let funds_now = funds(tx, host, &card, product.card_type, product.currency).await?;
-    let plan = match req.kind {
-        k if k.spends() => decide_spend(tx, host, &mut card, &product, req, funds_now.room).await?,
+    let funds_now = funds(state, &card, product.card_type);
+    let mut plan = match req.kind {
+        k if k.spends() => decide_spend(env, state, &mut card, &product, req, funds_now.room)?,
         TxKind::Load | TxKind::MoneySend => {
-            decide_load(tx, host, &card, &product, req, funds_now.balance).await?
+            decide_load(env, state, &card, &product, req, funds_now.balance)
         }
-        _ => decide_follow_up(tx, host, &card, &product, req).await?,
+        _ => decide_follow_up(state, &card, &product, req),
     };
-
-    let mut plan = plan;
     let mut target: Option<CardRow> = None;
     if req.kind == TxKind::Transfer && plan.code == rc::APPROVED {
-        let (code, credited) = credit_leg(tx, host, &card, &product, req).await?;
-        if code == rc::APPROVED {
-            if let Some(t) = &credited {
+        match credit_leg(env, state, &card, &product, req)? {
+            Ok(credited) => {
                 plan.entries.push((
-                    card_ledger(&t.account_no),
+                    card_ledger(&credited.account_no),
                     plan.amount,
                     i64::from(product.currency.numeric()),
                 ));
+                target = Some(credited);
             }
-            target = credited;
-        } else {
-            plan = Plan::declined(code, plan.amount);
+            Err(code) => plan = Plan::declined(code, plan.amount),
         }
     }
-
-    // The order's and batch's own checks, under their locks, before any write.
-    let order_locks = match &req.vpos {
-        Some(leg) => Some(order::lock_for(tx, host, leg, plan.amount).await?),
+    // The order's own checks, before any effect.
+    let order_checked = match &req.vpos {
+        Some(leg) => Some(order_check(state, leg, plan.amount)?),
         None => None,
     };
+    let applied = Applied {
+        card,
+        product,
+        funds_now,
+        plan,
+    };
+    Ok(apply(
+        env,
+        state,
+        writes,
+        req,
+        ids,
+        applied,
+        target,
+        order_checked,
+    ))
+}
 
-    // Writes from here on: only database errors can stop them.
-    let now = host.clock.now_ms();
-    let process_id = ids.next_process_id();
-    let currency = i64::from(product.currency.numeric());
-    let account = card_ledger(&card.account_no);
-    if counters_before
-        != (
-            card.cvv2_retry_count,
-            card.pin_retry_count,
-            card.status.clone(),
-        )
-    {
-        cards::update(tx, &card).await?;
+/// The order and terminal a VPOS leg acts on, admitted by the order's rules.
+fn order_check(
+    state: &BatchState,
+    leg: &VposLeg,
+    amount: i64,
+) -> Result<
+    (
+        Option<cardhost_store::vpos::OrderRow>,
+        cardhost_store::merchants::TerminalRow,
+    ),
+    ServiceError,
+> {
+    let key = (leg.merchant_no.clone(), leg.order_id.clone());
+    let order = state.orders.get(&key);
+    let target = leg.target.and_then(|pid| {
+        state
+            .order_txs
+            .get(&key)
+            .and_then(|txs| txs.iter().find(|t| t.process_id == pid))
+    });
+    let terminal = order::admit(
+        leg,
+        order,
+        state.terminals.get(&leg.terminal_no),
+        target,
+        amount,
+    )?;
+    Ok((order.cloned(), terminal.clone()))
+}
+
+/// A decided request, before its effects.
+struct Applied {
+    card: CardRow,
+    product: CardProduct,
+    funds_now: Funds,
+    plan: Plan,
+}
+
+/// The state's balance of an account, created (in the state and, at the
+/// batch's end, in the database) when it does not exist yet.
+fn account<'s>(
+    state: &'s mut BatchState,
+    writes: &mut Writes,
+    account: &str,
+    currency: i64,
+) -> &'s mut Balance {
+    state.balances.entry(account.to_owned()).or_insert_with(|| {
+        writes.accounts.insert(account.to_owned(), currency);
+        Balance {
+            currency,
+            ..Balance::default()
+        }
+    })
+}
+
+/// Posts entries: the state's balances move, and the transfer joins the
+/// batch's writes.
+fn post(
+    state: &mut BatchState,
+    writes: &mut Writes,
+    row: TransferRow,
+    entries: &[(String, i64, i64)],
+) {
+    for (name, amount, currency) in entries {
+        account(state, writes, name, *currency).balance += amount;
     }
+    writes.transfer(row, entries);
+}
+
+fn block(state: &mut BatchState, writes: &mut Writes, account: &str, delta: i64) {
+    if let Some(b) = state.balances.get_mut(account) {
+        b.blocked += delta;
+    }
+    writes.block(account, delta);
+}
+
+/// The entries of a plan with its points legs.
+fn all_entries(plan: &Plan, account_no: &str) -> Vec<(String, i64, i64)> {
     let mut entries = plan.entries.clone();
+    let points = points_ledger(account_no);
+    let funding = host_ledger("PointsFunding", POINTS_CURRENCY);
     if plan.points_spent > 0 {
-        let points = points_ledger(&card.account_no);
-        let funding = host_ledger("PointsFunding", POINTS_CURRENCY);
-        ledger::ensure_account(tx, &host_ledger("PointsFunding", currency), currency, now).await?;
-        ledger::ensure_account(tx, &funding, POINTS_CURRENCY, now).await?;
-        entries.push((points, -plan.points_spent, POINTS_CURRENCY));
-        entries.push((funding, plan.points_spent, POINTS_CURRENCY));
+        entries.push((points.clone(), -plan.points_spent, POINTS_CURRENCY));
+        entries.push((funding.clone(), plan.points_spent, POINTS_CURRENCY));
     }
     if plan.points > 0 {
-        let points = points_ledger(&card.account_no);
-        let funding = host_ledger("PointsFunding", POINTS_CURRENCY);
-        ledger::ensure_account(tx, &points, POINTS_CURRENCY, now).await?;
-        ledger::ensure_account(tx, &funding, POINTS_CURRENCY, now).await?;
         entries.push((points, plan.points, POINTS_CURRENCY));
         entries.push((funding, -plan.points, POINTS_CURRENCY));
     }
+    entries
+}
 
+/// Applies a decided request's effects: journal, holds, counters, its card
+/// transaction, its order or reference, and its audit record.
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    env: &Env,
+    state: &mut BatchState,
+    writes: &mut Writes,
+    req: &TxRequest,
+    ids: &mut (dyn Ids + Send),
+    applied: Applied,
+    target: Option<CardRow>,
+    order_checked: Option<(
+        Option<cardhost_store::vpos::OrderRow>,
+        cardhost_store::merchants::TerminalRow,
+    )>,
+) -> TxOutcome {
+    let Applied {
+        card,
+        product,
+        funds_now,
+        plan,
+    } = applied;
+    let now = env.now_ms;
+    let process_id = ids.next_process_id();
+    let currency = i64::from(product.currency.numeric());
+    let account = card_ledger(&card.account_no);
+    self::account(state, writes, &account, currency);
+    if state
+        .cards
+        .get(&card.card_id)
+        .is_some_and(|before| counters_changed(before, &card))
+    {
+        writes.cards.insert(card.card_id, card.clone());
+        state.cards.insert(card.card_id, card.clone());
+    }
+    let entries = all_entries(&plan, &card.account_no);
     if !entries.is_empty() {
-        let refs: Vec<(&str, i64, i64)> = entries
-            .iter()
-            .map(|(a, m, c)| (a.as_str(), *m, *c))
-            .collect();
-        ledger::post_transfer(
-            tx,
-            ids.next_transfer_id(),
+        let transfer = TransferRow {
+            transfer_id: ids.next_transfer_id(),
             process_id,
-            req.kind.name(),
-            &refs,
-            now,
-        )
-        .await?;
-    }
-    if let Some(amount) = plan.new_hold {
-        let hold = HoldRow {
-            process_id,
-            ledger_account: account.clone(),
-            amount,
-            captured: 0,
-            released: 0,
-            status: "Open".into(),
+            kind: req.kind.name().to_owned(),
             created_at: now,
-            closed_at: None,
         };
-        ledger::insert_hold(tx, &hold).await?;
-        ledger::add_blocked(tx, &account, amount).await?;
+        post(state, writes, transfer, &entries);
     }
-    if let Some((hold, captured)) = &plan.close_hold {
-        ledger::close_hold(tx, hold.process_id, *captured, hold.amount - captured, now).await?;
-        ledger::add_blocked(tx, &hold.ledger_account, -hold.amount).await?;
-    }
+    apply_holds(state, writes, &plan, process_id, &account, now);
     if let Some((pid, status)) = plan.original_status {
-        ledger::set_tx_status(tx, pid, status).await?;
+        writes.tx_statuses.insert(pid, status);
+        if let Some(t) = state.txs.get_mut(&pid) {
+            t.status = status.to_owned();
+        }
     }
     let balance_delta: i64 = entries
         .iter()
@@ -769,8 +903,102 @@ pub async fn authorize(
             .filter(|(h, _)| h.ledger_account == account)
             .map_or(0, |(h, _)| h.amount);
     let after_room = funds_now.room_after(balance_delta, blocked_delta);
+    if product.card_type == CardType::Credit {
+        *state
+            .customer_used
+            .entry(card.customer_no.clone())
+            .or_default() += blocked_delta - balance_delta;
+    }
+    let row = card_tx_row(env, req, &card, &plan, process_id, currency, after_room);
+    count_usage(state, req, &row);
+    let vpos_tx = match (&req.vpos, order_checked) {
+        (Some(leg), Some((order_row, terminal))) => Some(record_order(
+            state, writes, req, leg, &row, &card, &product, order_row, &terminal,
+        )),
+        _ => {
+            record_reference(state, writes, req, process_id, now);
+            None
+        }
+    };
+    state.txs.insert(process_id, row.clone());
+    writes.card_txs.push(row.clone());
+    if let Some(t) = &target {
+        let incoming = incoming_row(env, state, ids, t, &row);
+        state.transfer_targets.insert(process_id, t.card_id);
+        writes.card_txs.push(incoming);
+    }
     let approved = plan.code == rc::APPROVED;
-    let row = CardTxRow {
+    writes.audits.push(audit::record(
+        env.host,
+        &req.call,
+        Some(&card.masked_pan),
+        if approved { 0 } else { 8 },
+        Some(plan.code),
+    ));
+    TxOutcome {
+        row,
+        masked_pan: card.masked_pan,
+        currency: product.currency,
+        repeated: false,
+        target_masked_pan: target.map(|t| t.masked_pan),
+        vpos: vpos_tx,
+    }
+}
+
+fn counters_changed(before: &CardRow, after: &CardRow) -> bool {
+    (
+        before.cvv2_retry_count,
+        before.pin_retry_count,
+        &before.status,
+    ) != (after.cvv2_retry_count, after.pin_retry_count, &after.status)
+}
+
+fn apply_holds(
+    state: &mut BatchState,
+    writes: &mut Writes,
+    plan: &Plan,
+    process_id: i64,
+    account: &str,
+    now: i64,
+) {
+    if let Some(amount) = plan.new_hold {
+        let hold = HoldRow {
+            process_id,
+            ledger_account: account.to_owned(),
+            amount,
+            captured: 0,
+            released: 0,
+            status: "Open".into(),
+            created_at: now,
+            closed_at: None,
+        };
+        state.holds.insert(process_id, hold.clone());
+        writes.new_holds.push(hold);
+        block(state, writes, account, amount);
+    }
+    if let Some((hold, captured)) = &plan.close_hold {
+        let released = hold.amount - captured;
+        writes
+            .closed_holds
+            .insert(hold.process_id, (*captured, released, now));
+        if let Some(h) = state.holds.get_mut(&hold.process_id) {
+            h.status = "Closed".into();
+        }
+        block(state, writes, &hold.ledger_account, -hold.amount);
+    }
+}
+
+fn card_tx_row(
+    env: &Env,
+    req: &TxRequest,
+    card: &CardRow,
+    plan: &Plan,
+    process_id: i64,
+    currency: i64,
+    after_room: i64,
+) -> CardTxRow {
+    let approved = plan.code == rc::APPROVED;
+    CardTxRow {
         process_id,
         card_id: card.card_id,
         account_no: card.account_no.clone(),
@@ -796,116 +1024,171 @@ pub async fn authorize(
         point_amount: req.vpos.as_ref().map_or(0, |l| l.point_amount),
         points_earned: plan.points,
         available_after: after_room,
-
-        business_date: host.settings.calendar.business_date(now),
-        created_at: now,
-    };
-    ledger::insert_card_tx(tx, &row).await?;
-    let mut vpos_tx = None;
-    match (&req.vpos, order_locks) {
-        (Some(leg), Some((order_row, terminal))) => {
-            let t = OrderTxRow {
-                process_id,
-                amount: plan.amount,
-                currency,
-                response_code: row.response_code.clone(),
-                auth_code: row.auth_code.clone(),
-                rrn: row.rrn.clone(),
-                masked_card_no: card.masked_pan.clone(),
-                network: Network::OnUs.name().to_owned(),
-                created_at: now,
-                ..leg.tx(&req.call.caller.client_id, &req.digest)
-            };
-            let order_card = order::OrderCard {
-                card_id: Some(card.card_id),
-                card_type: product.card_type.name().to_owned(),
-                network: Network::OnUs.name().to_owned(),
-            };
-            vpos_tx = Some(order::record(tx, leg, order_row, &terminal, t, &order_card).await?);
-        }
-        _ => {
-            idempotency::record(
-                tx,
-                &req.call,
-                &req.reference,
-                &req.digest,
-                &process_id.to_string(),
-                now,
-            )
-            .await?;
-        }
+        business_date: env.business_date.clone(),
+        created_at: env.now_ms,
     }
-    if let Some(t) = &target {
-        let target_after = funds(tx, host, t, card_type_of(host, t), product.currency).await?;
-        let incoming = CardTxRow {
-            process_id: ids.next_process_id(),
-            card_id: t.card_id,
-            account_no: t.account_no.clone(),
-            transaction_type: "TransferIn".into(),
-            original_process_id: Some(process_id),
-            available_after: target_after.room,
-            ..row.clone()
-        };
-        ledger::insert_card_tx(tx, &incoming).await?;
-    }
-    let result = if approved { 0 } else { 8 };
-    audit::record_in(tx, host, &req.call, &card.masked_pan, result, plan.code).await?;
-    Ok(TxOutcome {
-        row,
-        masked_pan: card.masked_pan,
-        currency: product.currency,
-        repeated: false,
-        target_masked_pan: target.map(|t| t.masked_pan),
-        vpos: vpos_tx,
-    })
 }
 
-fn card_type_of(host: &Host, card: &CardRow) -> CardType {
-    host.settings
-        .product(&card.product_code)
-        .map_or(CardType::Debit, |p| p.card_type)
+/// The day's usage and the month's loads move with each approval, so the
+/// next request of the batch checks its limits against them.
+fn count_usage(state: &mut BatchState, req: &TxRequest, row: &CardTxRow) {
+    if row.response_code != rc::APPROVED {
+        return;
+    }
+    if matches!(
+        req.kind,
+        TxKind::Purchase | TxKind::PreAuthorization | TxKind::CashWithdrawal
+    ) {
+        let usage = state.usage.entry(row.card_id).or_default();
+        usage.count += 1;
+        if req.kind == TxKind::CashWithdrawal {
+            usage.cash += row.amount;
+        } else {
+            usage.purchase += row.amount;
+            if req.channel == Channel::Ecom {
+                usage.ecom += row.amount;
+            }
+        }
+    }
+    if req.kind == TxKind::Load {
+        *state.loaded.entry(row.account_no.clone()).or_default() += row.amount;
+    }
+    if req.kind == TxKind::Refund {
+        if let Some(original) = req.original {
+            *state.refunded.entry(original).or_default() += row.amount;
+        }
+    }
+}
+
+fn record_reference(
+    state: &mut BatchState,
+    writes: &mut Writes,
+    req: &TxRequest,
+    process_id: i64,
+    now: i64,
+) {
+    let used = UsedReference {
+        operation: req.call.operation.to_owned(),
+        request_digest: req.digest.clone(),
+        outcome: process_id.to_string(),
+    };
+    let key = (req.call.caller.client_id.clone(), req.reference.clone());
+    state.references.insert(key, used.clone());
+    writes.references.push(ReferenceRow {
+        client_id: req.call.caller.client_id.clone(),
+        reference: req.reference.clone(),
+        used,
+        created_at: now,
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record_order(
+    state: &mut BatchState,
+    writes: &mut Writes,
+    req: &TxRequest,
+    leg: &VposLeg,
+    row: &CardTxRow,
+    card: &CardRow,
+    product: &CardProduct,
+    order_row: Option<cardhost_store::vpos::OrderRow>,
+    terminal: &cardhost_store::merchants::TerminalRow,
+) -> OrderTxRow {
+    let key = (leg.merchant_no.clone(), leg.order_id.clone());
+    let t = OrderTxRow {
+        process_id: row.process_id,
+        amount: row.amount,
+        currency: row.currency,
+        response_code: row.response_code.clone(),
+        auth_code: row.auth_code.clone(),
+        rrn: row.rrn.clone(),
+        masked_card_no: card.masked_pan.clone(),
+        network: Network::OnUs.name().to_owned(),
+        created_at: row.created_at,
+        ..leg.tx(&req.call.caller.client_id, &req.digest)
+    };
+    let order_card = order::OrderCard {
+        card_id: Some(card.card_id),
+        card_type: product.card_type.name().to_owned(),
+        network: Network::OnUs.name().to_owned(),
+    };
+    let txs = state.order_txs.entry(key.clone()).or_default();
+    let voided_batch = leg
+        .target
+        .and_then(|pid| txs.iter().find(|t| t.process_id == pid))
+        .and_then(|t| t.batch_no);
+    let w = order::outcome(leg, order_row, terminal, t, &order_card, voided_batch);
+    if let Some(pid) = w.voided {
+        if let Some(t) = txs.iter_mut().find(|t| t.process_id == pid) {
+            t.status = "Voided".into();
+        }
+        writes.voided.push(pid);
+    }
+    txs.push(w.tx.clone());
+    writes.open_batches.extend(w.open_batch);
+    writes.batch_txs.extend(w.batch_row);
+    writes.order_txs.push(w.tx.clone());
+    state.orders.insert(key.clone(), w.order.clone());
+    writes.orders.insert(key, w.order);
+    w.tx
+}
+
+/// The credited card's row of a card-to-card transfer.
+fn incoming_row(
+    env: &Env,
+    state: &BatchState,
+    ids: &mut (dyn Ids + Send),
+    target: &CardRow,
+    row: &CardTxRow,
+) -> CardTxRow {
+    let target_after = funds(state, target, state::card_type(env.host, target));
+    CardTxRow {
+        process_id: ids.next_process_id(),
+        card_id: target.card_id,
+        account_no: target.account_no.clone(),
+        transaction_type: "TransferIn".into(),
+        original_process_id: Some(row.process_id),
+        available_after: target_after.room,
+        ..row.clone()
+    }
 }
 
 /// The credit leg of a card-to-card transfer: the target must take money in
 /// the source's currency and, if prepaid, stay within its maximum balance.
-async fn credit_leg(
-    tx: &mut Tx,
-    host: &Host,
+fn credit_leg(
+    env: &Env,
+    state: &BatchState,
     source: &CardRow,
     product: &CardProduct,
     req: &TxRequest,
-) -> Result<(&'static str, Option<CardRow>), ServiceError> {
+) -> Result<Result<CardRow, &'static str>, ServiceError> {
     let Some(target_id) = req.target_card_id else {
-        return Ok((rc::INVALID_CARD, None));
+        return Ok(Err(rc::INVALID_CARD));
     };
     if target_id == source.card_id {
-        return Ok((rc::INVALID_TRANSACTION, None));
+        return Ok(Err(rc::INVALID_TRANSACTION));
     }
-    let target = card_ref::lock(host, tx, target_id).await?;
-    let Some(target_product) = host.settings.product(&target.product_code) else {
-        return Ok((rc::INVALID_CARD, None));
+    let target = state
+        .cards
+        .get(&target_id)
+        .cloned()
+        .ok_or_else(|| ServiceError::NotFound("Card not found.".into()))?;
+    let Some(target_product) = env.host.settings.product(&target.product_code) else {
+        return Ok(Err(rc::INVALID_CARD));
     };
-    let status = effective_status(host, &target);
+    let status = effective_status(env.host, &target);
     if let Some(code) = status_code(status).filter(|_| status != CardStatus::NotActivated) {
-        return Ok((code, None));
+        return Ok(Err(code));
     }
     if target_product.currency != product.currency {
-        return Ok((rc::INVALID_TRANSACTION, None));
+        return Ok(Err(rc::INVALID_TRANSACTION));
     }
-    let balance = funds(
-        tx,
-        host,
-        &target,
-        target_product.card_type,
-        target_product.currency,
-    )
-    .await?
-    .balance;
+    let balance = funds(state, &target, target_product.card_type).balance;
     if target_product
         .max_balance
         .is_some_and(|max| balance.balance + req.amount.unwrap_or(0) > max.get())
     {
-        return Ok((rc::EXCEEDS_AMOUNT_LIMIT, None));
+        return Ok(Err(rc::EXCEEDS_AMOUNT_LIMIT));
     }
-    Ok((rc::APPROVED, Some(target)))
+    Ok(Ok(target))
 }

@@ -6,6 +6,8 @@ pub mod decide;
 pub mod holds;
 pub mod operations;
 pub mod reports;
+pub mod state;
+pub mod writes;
 
 /// A recorded financial transaction, as operations and reports return it.
 pub use cardhost_store::ledger::CardTxRow;

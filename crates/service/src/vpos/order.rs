@@ -3,7 +3,7 @@
 //! and off-us ones (after the network answered).
 
 use cardhost_domain::response as rc;
-use cardhost_store::batches::{self, BatchTxRow};
+use cardhost_store::batches::{self, BatchTxRow, OpenBatch};
 use cardhost_store::merchants::{self, TerminalRow};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
 use cardhost_store::Tx;
@@ -111,22 +111,45 @@ pub fn refund_target(order: &OrderRow, txs: &[OrderTxRow]) -> Result<OrderTxRow,
 }
 
 /// Locks the terminal shared (so its batch cannot close under this
-/// transaction, while other payments on it go on) and the order, and checks again, under those locks, that this request may
-/// still happen. Nothing has been written when it refuses.
+/// transaction, while other payments on it go on) and the order, and checks
+/// again, under those locks, that this request may still happen. Nothing has
+/// been written when it refuses.
 pub async fn lock_for(
     tx: &mut Tx,
     host: &Host,
     leg: &VposLeg,
     amount: i64,
 ) -> Result<(Option<OrderRow>, TerminalRow), ServiceError> {
-    let terminal = merchants::terminal_for_share(tx, host.db.engine(), &leg.terminal_no)
-        .await?
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!("Terminal {} not found.", leg.terminal_no))
-        })?;
+    let terminal = merchants::terminal_for_share(tx, host.db.engine(), &leg.terminal_no).await?;
     let order =
         vpos::order_for_update(tx, host.db.engine(), &leg.merchant_no, &leg.order_id).await?;
-    match (leg.op, &order) {
+    let target = match (leg.op, &order) {
+        (VposOp::Void, Some(_)) => vpos::tx(&mut **tx, leg.target.unwrap_or_default()).await?,
+        _ => None,
+    };
+    let terminal = admit(
+        leg,
+        order.as_ref(),
+        terminal.as_ref(),
+        target.as_ref(),
+        amount,
+    )?;
+    Ok((order, terminal.clone()))
+}
+
+/// The order's own rules for a request, given the order, its terminal and
+/// (for a void) the transaction voided: whether it may happen now.
+pub fn admit<'t>(
+    leg: &VposLeg,
+    order: Option<&OrderRow>,
+    terminal: Option<&'t TerminalRow>,
+    target: Option<&OrderTxRow>,
+    amount: i64,
+) -> Result<&'t TerminalRow, ServiceError> {
+    let terminal = terminal.ok_or_else(|| {
+        ServiceError::NotFound(format!("Terminal {} not found.", leg.terminal_no))
+    })?;
+    match (leg.op, order) {
         (VposOp::Sale | VposOp::PreSale, None) => {}
         (VposOp::Sale | VposOp::PreSale, Some(o)) if o.status == "Created" => {}
         (VposOp::Sale | VposOp::PreSale, Some(_)) => {
@@ -165,11 +188,10 @@ pub async fn lock_for(
             if o.refunded_amount > 0 {
                 return Err(not_allowed("A refunded order cannot be voided."));
             }
-            let target = vpos::tx(&mut **tx, leg.target.unwrap_or_default())
-                .await?
+            let target = target
                 .filter(|t| t.order_id == o.order_id && t.merchant_no == o.merchant_no)
                 .ok_or_else(|| not_allowed("Nothing to void."))?;
-            void_target(std::slice::from_ref(&target), Some(target.process_id))?;
+            void_target(std::slice::from_ref(target), Some(target.process_id))?;
             if target.batch_no.is_some_and(|b| {
                 b != terminal.open_batch_no || target.terminal_no != terminal.terminal_no
             }) {
@@ -179,7 +201,7 @@ pub async fn lock_for(
             }
         }
     }
-    Ok((order, terminal))
+    Ok(terminal)
 }
 
 /// What the order becomes after an approved transaction.
@@ -231,98 +253,148 @@ pub struct OrderCard {
     pub network: String,
 }
 
-/// Writes the order transaction `t` (its status and batch set here), the
-/// batch row when it lands in one, and the order's new state.
-pub async fn record(
-    tx: &mut Tx,
+/// What a decided order transaction writes.
+#[derive(Debug, Clone)]
+pub struct OrderWrite {
+    pub tx: OrderTxRow,
+    pub order: OrderRow,
+    pub order_is_new: bool,
+    pub open_batch: Option<OpenBatch>,
+    pub batch_row: Option<BatchTxRow>,
+    /// The transaction a void marks `Voided`.
+    pub voided: Option<i64>,
+}
+
+/// The rows an order transaction `t` writes (its status and batch set here):
+/// the batch row when it lands in one, and the order's new state.
+/// `voided_batch` is the batch of the transaction a void undoes.
+pub fn outcome(
     leg: &VposLeg,
     order: Option<OrderRow>,
     terminal: &TerminalRow,
     mut t: OrderTxRow,
     card: &OrderCard,
-) -> Result<OrderTxRow, ServiceError> {
+    voided_batch: Option<i64>,
+) -> OrderWrite {
     let now = t.created_at;
     let approved = t.response_code == rc::APPROVED;
     t.status = if approved { "Approved" } else { "Declined" }.into();
+    let mut write_batch = None;
     if approved && leg.op.batched() {
         t.batch_no = Some(terminal.open_batch_no);
-        batches::open_batch(
-            tx,
-            &terminal.terminal_no,
-            terminal.open_batch_no,
-            &terminal.merchant_no,
-            t.currency,
-            now,
-        )
-        .await?;
-        let row = BatchTxRow {
-            process_id: t.process_id,
+        let open = OpenBatch {
             terminal_no: terminal.terminal_no.clone(),
             batch_no: terminal.open_batch_no,
             merchant_no: terminal.merchant_no.clone(),
-            order_id: Some(t.order_id.clone()),
-            transaction_type: if leg.op == VposOp::Refund {
-                "Refund"
-            } else {
-                "Sale"
-            }
-            .into(),
-            amount: t.amount,
             currency: t.currency,
-            masked_card_no: t.masked_card_no.clone(),
-            auth_code: t.auth_code.clone(),
-            rrn: t.rrn.clone(),
-            installment_count: t.installment_count,
-            card_type: card.card_type.clone(),
-            network: card.network.clone(),
-            status: "Approved".into(),
-            created_at: now,
-            ..Default::default()
+            open_date: now,
         };
-        batches::insert_tx(tx, &row).await?;
+        write_batch = Some((open, batch_row(leg, terminal, &t, card)));
     }
-    if approved && leg.op == VposOp::Void {
-        if let Some(target) = leg.target {
-            vpos::set_tx_status(tx, target, "Voided").await?;
-            batches::set_tx_status(tx, target, "Voided").await?;
-            t.batch_no = vpos::tx(&mut **tx, target).await?.and_then(|v| v.batch_no);
-        }
+    let voided = leg.target.filter(|_| approved && leg.op == VposOp::Void);
+    if voided.is_some() {
+        t.batch_no = voided_batch;
     }
-    vpos::insert_tx(tx, &t).await?;
-    match order {
-        Some(mut o) => {
-            if approved {
-                apply(&mut o, leg.op, t.amount);
-            } else if o.status == "Created" {
-                o.status = "Failed".into();
-            }
-            o.updated_at = now;
-            vpos::update_order(tx, &o).await?;
-        }
-        None => {
-            let mut o = OrderRow {
-                merchant_no: leg.merchant_no.clone(),
-                order_id: leg.order_id.clone(),
-                terminal_no: leg.terminal_no.clone(),
-                status: "Failed".into(),
-                amount: t.amount,
-                currency: t.currency,
-                installment_count: leg.installments,
-                point_amount: leg.point_amount,
-                network: card.network.clone(),
-                card_id: card.card_id,
-                masked_card_no: t.masked_card_no.clone(),
-                card_type: card.card_type.clone(),
-                description: leg.description.clone(),
-                created_at: now,
-                updated_at: now,
-                ..Default::default()
-            };
-            if approved {
-                apply(&mut o, leg.op, t.amount);
-            }
-            vpos::insert_order(tx, &o).await?;
-        }
+    let order_is_new = order.is_none();
+    let mut o = order.unwrap_or_else(|| new_order(leg, &t, card));
+    if approved {
+        apply(&mut o, leg.op, t.amount);
+    } else if o.status == "Created" {
+        o.status = "Failed".into();
     }
-    Ok(t)
+    o.updated_at = now;
+    let (open_batch, batch_row) = write_batch.unzip();
+    OrderWrite {
+        tx: t,
+        order: o,
+        order_is_new,
+        open_batch,
+        batch_row,
+        voided,
+    }
+}
+
+fn batch_row(
+    leg: &VposLeg,
+    terminal: &TerminalRow,
+    t: &OrderTxRow,
+    card: &OrderCard,
+) -> BatchTxRow {
+    BatchTxRow {
+        process_id: t.process_id,
+        terminal_no: terminal.terminal_no.clone(),
+        batch_no: terminal.open_batch_no,
+        merchant_no: terminal.merchant_no.clone(),
+        order_id: Some(t.order_id.clone()),
+        transaction_type: if leg.op == VposOp::Refund {
+            "Refund"
+        } else {
+            "Sale"
+        }
+        .into(),
+        amount: t.amount,
+        currency: t.currency,
+        masked_card_no: t.masked_card_no.clone(),
+        auth_code: t.auth_code.clone(),
+        rrn: t.rrn.clone(),
+        installment_count: t.installment_count,
+        card_type: card.card_type.clone(),
+        network: card.network.clone(),
+        status: "Approved".into(),
+        created_at: t.created_at,
+        ..Default::default()
+    }
+}
+
+/// The order a first transaction opens (`Failed` until an approval applies).
+fn new_order(leg: &VposLeg, t: &OrderTxRow, card: &OrderCard) -> OrderRow {
+    OrderRow {
+        merchant_no: leg.merchant_no.clone(),
+        order_id: leg.order_id.clone(),
+        terminal_no: leg.terminal_no.clone(),
+        status: "Failed".into(),
+        amount: t.amount,
+        currency: t.currency,
+        installment_count: leg.installments,
+        point_amount: leg.point_amount,
+        network: card.network.clone(),
+        card_id: card.card_id,
+        masked_card_no: t.masked_card_no.clone(),
+        card_type: card.card_type.clone(),
+        description: leg.description.clone(),
+        created_at: t.created_at,
+        updated_at: t.created_at,
+        ..Default::default()
+    }
+}
+
+/// Writes the order transaction `t`, its batch row and the order's new state.
+pub async fn record(
+    tx: &mut Tx,
+    leg: &VposLeg,
+    order: Option<OrderRow>,
+    terminal: &TerminalRow,
+    t: OrderTxRow,
+    card: &OrderCard,
+) -> Result<OrderTxRow, ServiceError> {
+    let voided_batch = match leg.target.filter(|_| leg.op == VposOp::Void) {
+        Some(target) => vpos::tx(&mut **tx, target).await?.and_then(|v| v.batch_no),
+        None => None,
+    };
+    let w = outcome(leg, order, terminal, t, card, voided_batch);
+    if let (Some(open), Some(row)) = (&w.open_batch, &w.batch_row) {
+        batches::open_batches(tx, std::slice::from_ref(open)).await?;
+        batches::insert_tx(tx, row).await?;
+    }
+    if let Some(target) = w.voided {
+        vpos::set_tx_status(tx, target, "Voided").await?;
+        batches::set_tx_status(tx, target, "Voided").await?;
+    }
+    vpos::insert_tx(tx, &w.tx).await?;
+    if w.order_is_new {
+        vpos::insert_order(tx, &w.order).await?;
+    } else {
+        vpos::update_order(tx, &w.order).await?;
+    }
+    Ok(w.tx)
 }

@@ -1,0 +1,109 @@
+//! What a batch of the authorizer writes, gathered while its requests are
+//! decided and written at the end with one statement per table (more only
+//! past the database's parameter limit), so the statement count does not grow
+//! with the batch.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use cardhost_store::audit::{self, AuditRecord};
+use cardhost_store::batches::{self, BatchTxRow, OpenBatch};
+use cardhost_store::cards::{self, CardRow};
+use cardhost_store::idempotency::{self, ReferenceRow};
+use cardhost_store::ledger::{self, CardTxRow, EntryRow, HoldRow, TransferRow};
+use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
+use cardhost_store::{StoreError, Tx};
+
+#[derive(Default)]
+pub struct Writes {
+    /// Accounts the batch posts to that may not exist yet, with their currency.
+    pub accounts: BTreeMap<String, i64>,
+    pub transfers: Vec<TransferRow>,
+    pub entries: Vec<EntryRow>,
+    /// Per account: Δbalance, Δblocked.
+    pub moves: BTreeMap<String, (i64, i64)>,
+    pub new_holds: Vec<HoldRow>,
+    /// Holds closed: process id → (captured, released, at).
+    pub closed_holds: BTreeMap<i64, (i64, i64, i64)>,
+    /// Earlier card transactions whose status changes.
+    pub tx_statuses: BTreeMap<i64, &'static str>,
+    pub card_txs: Vec<CardTxRow>,
+    /// Cards whose counters or status changed, by id (the last state wins).
+    pub cards: BTreeMap<i64, CardRow>,
+    pub references: Vec<ReferenceRow>,
+    pub open_batches: BTreeSet<OpenBatch>,
+    pub batch_txs: Vec<BatchTxRow>,
+    /// Order and batch transactions a void marks `Voided`.
+    pub voided: Vec<i64>,
+    pub order_txs: Vec<OrderTxRow>,
+    /// Orders as the batch leaves them (the last state wins).
+    pub orders: BTreeMap<(String, String), OrderRow>,
+    pub audits: Vec<AuditRecord>,
+}
+
+impl Writes {
+    /// One journal transfer: its entries move the balances; the caller built
+    /// it balanced per currency.
+    pub fn transfer(&mut self, row: TransferRow, entries: &[(String, i64, i64)]) {
+        debug_assert!(balanced(entries), "unbalanced transfer {}", row.transfer_id);
+        for (account, amount, currency) in entries.iter().filter(|e| e.1 != 0) {
+            self.moves.entry(account.clone()).or_default().0 += amount;
+            self.entries.push(EntryRow {
+                transfer_id: row.transfer_id,
+                ledger_account: account.clone(),
+                amount: *amount,
+                currency: *currency,
+            });
+        }
+        self.transfers.push(row);
+    }
+
+    pub fn block(&mut self, account: &str, delta: i64) {
+        self.moves.entry(account.to_owned()).or_default().1 += delta;
+    }
+
+    /// Writes everything, in an order that satisfies the foreign keys.
+    pub async fn flush(self, tx: &mut Tx, now_ms: i64) -> Result<(), StoreError> {
+        let accounts: Vec<(String, i64)> = self.accounts.into_iter().collect();
+        ledger::ensure_accounts(tx, &accounts, now_ms).await?;
+        ledger::insert_transfers(tx, &self.transfers, &self.entries).await?;
+        let moves: Vec<(String, i64, i64)> = self
+            .moves
+            .into_iter()
+            .filter(|(_, (b, h))| *b != 0 || *h != 0)
+            .map(|(a, (b, h))| (a, b, h))
+            .collect();
+        ledger::move_balances(tx, &moves).await?;
+        ledger::insert_holds(tx, &self.new_holds).await?;
+        for (pid, (captured, released, at)) in self.closed_holds {
+            ledger::close_hold(tx, pid, captured, released, at).await?;
+        }
+        for (pid, status) in self.tx_statuses {
+            ledger::set_tx_status(tx, pid, status).await?;
+        }
+        ledger::insert_card_txs(tx, &self.card_txs).await?;
+        for card in self.cards.values() {
+            cards::update(tx, card).await?;
+        }
+        idempotency::insert_many(tx, &self.references).await?;
+        let open: Vec<OpenBatch> = self.open_batches.into_iter().collect();
+        batches::open_batches(tx, &open).await?;
+        batches::insert_txs(tx, &self.batch_txs).await?;
+        for pid in self.voided {
+            vpos::set_tx_status(tx, pid, "Voided").await?;
+            batches::set_tx_status(tx, pid, "Voided").await?;
+        }
+        vpos::insert_txs(tx, &self.order_txs).await?;
+        let orders: Vec<OrderRow> = self.orders.into_values().collect();
+        vpos::upsert_orders(tx, &orders).await?;
+        audit::append_many(tx, &self.audits).await
+    }
+}
+
+/// Whether entries sum to zero in each currency.
+pub fn balanced(entries: &[(String, i64, i64)]) -> bool {
+    let mut sums: BTreeMap<i64, i64> = BTreeMap::new();
+    for (_, amount, currency) in entries {
+        *sums.entry(*currency).or_default() += amount;
+    }
+    sums.values().all(|s| *s == 0)
+}
