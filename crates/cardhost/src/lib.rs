@@ -7,4 +7,5 @@ pub mod config;
 
 pub mod keys;
 pub mod products;
+pub mod seed;
 pub mod server;

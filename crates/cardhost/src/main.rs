@@ -71,6 +71,22 @@ enum Command {
         #[arg(long, default_value = "purchase")]
         operation: String,
     },
+    /// Write a merchant with a VPOS terminal and many funded debit cards
+    /// straight to the database, for benchmarks (test data only).
+    Seed {
+        #[arg(long, default_value_t = 20_000)]
+        cards: usize,
+        /// What each card is loaded with, in minor units.
+        #[arg(long, default_value_t = 100_000_000)]
+        balance_minor: i64,
+        #[arg(long, default_value = "900001")]
+        merchant_no: String,
+        #[arg(long, default_value = "BENCH001")]
+        terminal_no: String,
+        /// Where each card's number, expiry and CVV2 go, one `PAN,YYMM,CVV2` a line.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -236,6 +252,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 database_url: cli.common.database_url.clone(),
             };
             cardhost::bench::run(&config, options).await
+        }
+        Command::Seed {
+            cards,
+            balance_minor,
+            merchant_no,
+            terminal_no,
+            out,
+        } => {
+            let options = cardhost::seed::SeedOptions {
+                cards,
+                balance_minor,
+                merchant_no,
+                terminal_no,
+                out,
+            };
+            cardhost::seed::run(&config, options).await
         }
     }
 }

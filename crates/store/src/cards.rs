@@ -259,16 +259,37 @@ pub struct AccountRow {
 }
 
 pub async fn insert_account(tx: &mut Tx, a: &AccountRow) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO card_accounts (account_no, customer_no, card_type, currency, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&a.account_no)
-        .bind(&a.customer_no)
-        .bind(&a.card_type)
-        .bind(a.currency)
-        .bind(a.created_at)
-        .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_insert)?;
-    Ok(())
+    insert_accounts(tx, std::slice::from_ref(a)).await
+}
+
+/// Inserts card accounts, one statement per parameter limit.
+pub async fn insert_accounts(tx: &mut Tx, rows: &[AccountRow]) -> Result<(), StoreError> {
+    crate::sql::insert_rows(
+        tx,
+        "card_accounts",
+        &[
+            "account_no",
+            "customer_no",
+            "card_type",
+            "currency",
+            "created_at",
+        ],
+        "",
+        rows,
+        |q, a| {
+            q.bind(&a.account_no)
+                .bind(&a.customer_no)
+                .bind(&a.card_type)
+                .bind(a.currency)
+                .bind(a.created_at)
+        },
+    )
+    .await
+}
+
+/// Inserts cards (their ids are the database's), one statement per parameter limit.
+pub async fn insert_many(tx: &mut Tx, rows: &[CardRow]) -> Result<(), StoreError> {
+    crate::sql::insert_rows(tx, "cards", &COLUMNS, "", rows, bind_all).await
 }
 
 pub async fn account(tx: &mut Tx, account_no: &str) -> Result<Option<AccountRow>, StoreError> {

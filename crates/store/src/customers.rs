@@ -30,19 +30,21 @@ fn from_row(r: &AnyRow) -> CustomerRow {
 }
 
 pub async fn insert(tx: &mut Tx, c: &CustomerRow) -> Result<(), StoreError> {
-    sqlx::query(&format!(
-        "INSERT INTO customers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
-    ))
-    .bind(&c.customer_no)
-    .bind(&c.profile)
-    .bind(c.credit_limit)
-    .bind(c.limit_currency)
-    .bind(c.created_at_ms)
-    .bind(c.updated_at_ms)
-    .execute(&mut **tx)
+    insert_many(tx, std::slice::from_ref(c)).await
+}
+
+/// Inserts customers, one statement per parameter limit.
+pub async fn insert_many(tx: &mut Tx, rows: &[CustomerRow]) -> Result<(), StoreError> {
+    let columns: Vec<&str> = COLUMNS.split(',').map(str::trim).collect();
+    crate::sql::insert_rows(tx, "customers", &columns, "", rows, |q, c| {
+        q.bind(&c.customer_no)
+            .bind(&c.profile)
+            .bind(c.credit_limit)
+            .bind(c.limit_currency)
+            .bind(c.created_at_ms)
+            .bind(c.updated_at_ms)
+    })
     .await
-    .map_err(StoreError::from_insert)?;
-    Ok(())
 }
 
 pub async fn get(pool: &AnyPool, customer_no: &str) -> Result<Option<CustomerRow>, StoreError> {

@@ -915,3 +915,31 @@ pub async fn insert_holds(tx: &mut Tx, holds: &[HoldRow]) -> Result<(), StoreErr
     )
     .await
 }
+
+/// Creates accounts with an opening balance: (account, currency, balance).
+/// The caller posts the transfer whose entries make up those balances.
+pub async fn open_accounts(
+    tx: &mut Tx,
+    accounts: &[(String, i64, i64)],
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let rows: Vec<(&str, i64, i64, i64)> = accounts
+        .iter()
+        .map(|(a, c, b)| (a.as_str(), *c, *b, now_ms))
+        .collect();
+    crate::sql::insert_rows(
+        tx,
+        "ledger_accounts",
+        &[
+            "ledger_account",
+            "currency",
+            "balance",
+            "blocked",
+            "created_at",
+        ],
+        "",
+        &rows,
+        |q, r| q.bind(r.0).bind(r.1).bind(r.2).bind(0_i64).bind(r.3),
+    )
+    .await
+}

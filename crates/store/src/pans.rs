@@ -136,3 +136,50 @@ pub async fn by_ids(tx: &mut Tx, pan_ids: &[i64]) -> Result<Vec<PanRow>, StoreEr
         })
         .collect())
 }
+
+/// A PAN for the vault: its fingerprint, ciphertext, key version and masked form.
+#[derive(Debug, Clone)]
+pub struct NewPan {
+    pub fingerprint: String,
+    pub ciphertext: String,
+    pub key_version: i64,
+    pub masked_pan: String,
+}
+
+/// Stores new PANs in one statement per parameter limit; a PAN already in
+/// the vault is skipped. Returns the vault ids of those stored, by fingerprint.
+pub async fn insert_new(
+    tx: &mut Tx,
+    pans: &[NewPan],
+    now_ms: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut stored = Vec::with_capacity(pans.len());
+    for chunk in pans.chunks(5_000) {
+        let sql = format!(
+            "{} RETURNING fingerprint, pan_id",
+            crate::sql::insert_values(
+                "card_pans",
+                &[
+                    "fingerprint",
+                    "ciphertext",
+                    "key_version",
+                    "masked_pan",
+                    "created_at"
+                ],
+                chunk.len(),
+                " ON CONFLICT (fingerprint) DO NOTHING"
+            )
+        );
+        let mut query = sqlx::query_as(&sql);
+        for p in chunk {
+            query = query
+                .bind(&p.fingerprint)
+                .bind(&p.ciphertext)
+                .bind(p.key_version)
+                .bind(&p.masked_pan)
+                .bind(now_ms);
+        }
+        stored.extend(query.fetch_all(&mut **tx).await?);
+    }
+    Ok(stored)
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Approved on-us PaymentSales per second through the real HTTP API, measured by
+# wrk (not by us), with GET /health measured in the same run for comparison.
+#
+#   scripts/bench.sh [--engine sqlite|postgres] [--cards N] [--seconds S]
+#                    [--connections C] [--threads T]
+#
+# Builds the release binary, seeds a fresh database (a merchant with a VPOS
+# terminal and N funded cards), starts `cardhost serve`, runs wrk against
+# /api/VPos/PaymentSale (a new OrderId every request, cards in turn) and then
+# against /health, and reports throughput, latency percentiles, the
+# authorizer's mean batch size and the server's peak memory (VmHWM).
+# PostgreSQL runs as a throwaway cluster with fsync on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+engine=sqlite cards=20000 seconds=60 connections=64 threads=2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --engine) engine=$2; shift 2 ;;
+    --cards) cards=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+. scripts/lib/postgres.sh
+work=$(mktemp -d /tmp/cardhost-bench.XXXXXX)
+server=""
+cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  stop_postgres
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+for tool in wrk curl; do
+  if ! command -v $tool >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $tool >/dev/null
+  fi
+done
+
+cargo build --release --locked -p cardhost
+bin=target/release/cardhost
+
+case "$engine" in
+  sqlite) export CARDHOST_DATABASE_URL="sqlite://$work/bench.db" ;;
+  postgres) start_postgres on; export CARDHOST_DATABASE_URL="$POSTGRES_URL" ;;
+  *) echo "--engine is sqlite or postgres" >&2; exit 2 ;;
+esac
+export CARDHOST_KEYS_FILE="$work/keys.json"
+port=$((20000 + RANDOM % 20000))
+export CARDHOST_LISTEN="127.0.0.1:$port"
+base="http://127.0.0.1:$port"
+
+echo "== seeding $cards cards ($engine)"
+started=$(date +%s)
+$bin seed --cards "$cards" --out "$work/cards.csv" >"$work/seed.env"
+echo "seeded in $(( $(date +%s) - started )) s"
+. "$work/seed.env"
+
+$bin serve >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do
+  curl -fs "$base/health" >/dev/null 2>&1 && break
+  sleep 0.1 # waiting for a child process to listen, not synchronising a test
+done
+curl -fs "$base/health" >/dev/null || { cat "$work/server.log"; exit 1; }
+
+token=$(curl -fs -X POST "$base/api/Auth/Token" -H 'Content-Type: application/json' \
+  -d "{\"ClientId\":\"$VPOS_CLIENT_ID\",\"ClientSecret\":\"$VPOS_CLIENT_SECRET\"}" |
+  sed -n 's/.*"Token":"\([^"]*\)".*/\1/p')
+[ -n "$token" ] || { echo "no VPOS token" >&2; exit 1; }
+
+metric() { curl -fs "$base/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+batches_before=$(metric cardhost_authorizer_batches_total)
+decided_before=$(metric cardhost_authorizer_requests_total)
+
+echo "== PaymentSale: $connections connections, $threads wrk threads, $seconds s, $cards cards"
+CARDS="$work/cards.csv" TOKEN="$token" MERCHANT_NO="$MERCHANT_NO" TERMINAL_NO="$TERMINAL_NO" \
+  wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout 10s -s scripts/bench/sale.lua "$base"
+
+batches=$(( $(metric cardhost_authorizer_batches_total) - batches_before ))
+decided=$(( $(metric cardhost_authorizer_requests_total) - decided_before ))
+echo "authorizer batches $batches, requests $decided, mean batch $(( decided / (batches > 0 ? batches : 1) ))"
+echo "largest batch     $(metric cardhost_authorizer_largest_batch)"
+echo "peak memory       $(awk '/VmHWM/ { print $2, $3 }' /proc/$server/status)"
+
+echo "== GET /health: same server, $connections connections, 10 s"
+wrk -t"$threads" -c"$connections" -d10s --latency "$base/health" | grep -E 'Requests/sec|Latency|50%|90%|99%'
