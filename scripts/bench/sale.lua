@@ -12,7 +12,9 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local cards, approved, declined, failed, sent = {}, 0, 0, 0, 0
+-- Globals, not locals: done() reads them from each thread with thread:get().
+approved, declined, failed = 0, 0, 0
+local cards, sent = {}, 0
 local prefix, merchant, terminal
 
 function init(args)

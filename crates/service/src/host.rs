@@ -75,6 +75,8 @@ pub struct Host {
     pub reversal_wakeup: Arc<tokio::sync::Notify>,
     pub order_locks: crate::vpos::OrderLocks,
     pub network_stats: crate::network::NetworkStats,
+    /// Merchants, terminals, profiles and the card of a card number.
+    pub caches: crate::cache::Caches,
 }
 
 /// Counters of the authorizer's batches, for `/metrics`.
@@ -101,6 +103,7 @@ impl Host {
             reversal_wakeup: Arc::new(tokio::sync::Notify::new()),
             order_locks: crate::vpos::OrderLocks::default(),
             network_stats: crate::network::NetworkStats::default(),
+            caches: crate::cache::Caches::default(),
             db,
             security,
             clock,

@@ -7,6 +7,7 @@
 pub mod acquirer;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod calendar;
 pub mod caller;
 pub mod clients;

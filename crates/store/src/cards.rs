@@ -209,6 +209,7 @@ pub async fn by_ids_for_update(
         select(&filter),
         engine.row_lock_clause()
     );
+    let sql = crate::sql::for_connection(tx, sql);
     let mut query = sqlx::query_as(&sql);
     for id in ids {
         query = query.bind(*id);
@@ -221,6 +222,22 @@ pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<CardRow>, St
         .bind(token)
         .fetch_optional(pool)
         .await?)
+}
+
+/// The newest card holding the PAN with this fingerprint: its id, product
+/// and masked number (what a payment needs before the authorizer loads it).
+pub async fn newest_of_fingerprint(
+    pool: &AnyPool,
+    fingerprint: &str,
+) -> Result<Option<(i64, String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT c.card_id, c.product_code, c.masked_pan FROM cards c \
+         JOIN card_pans p ON p.pan_id = c.pan_id WHERE p.fingerprint = $1 \
+         ORDER BY c.card_id DESC LIMIT 1",
+    )
+    .bind(fingerprint)
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// The newest card holding this PAN (a renewal with the same PAN keeps one row).

@@ -102,6 +102,7 @@ pub async fn credit_limits_for_update(
         crate::sql::placeholders(1, customer_nos.len()),
         engine.row_lock_clause()
     );
+    let sql = crate::sql::for_connection(tx, sql);
     let mut query = sqlx::query_as(&sql);
     for no in customer_nos {
         query = query.bind(no);

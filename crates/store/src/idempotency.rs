@@ -73,6 +73,7 @@ pub async fn find_many(
         "SELECT client_id, reference, operation, request_digest, outcome, created_at FROM idempotency_keys WHERE {}",
         crate::sql::pair_filter("client_id", "reference", keys.len())
     );
+    let sql = crate::sql::for_connection(tx, sql);
     let mut query = sqlx::query(&sql);
     for (client, reference) in keys {
         query = query.bind(client).bind(reference);

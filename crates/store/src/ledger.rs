@@ -609,6 +609,7 @@ where
         return Ok(Vec::new());
     }
     let sql = sql.replace("{in}", &crate::sql::placeholders(1, keys.len()));
+    let sql = crate::sql::for_connection(tx, sql);
     let query = bind_all(sqlx::query_as::<_, O>(&sql), keys);
     Ok(query.fetch_all(&mut **tx).await?)
 }
@@ -671,6 +672,7 @@ pub async fn day_usages(
          GROUP BY card_id",
         crate::sql::placeholders(2, card_ids.len())
     );
+    let sql = crate::sql::for_connection(tx, sql);
     let query = bind_all(
         sqlx::query_as::<_, (i64, i64, i64, i64, i64)>(&sql).bind(business_date),
         card_ids,
@@ -707,6 +709,7 @@ pub async fn loaded_since_many(
          GROUP BY account_no",
         crate::sql::placeholders(2, account_nos.len())
     );
+    let sql = crate::sql::for_connection(tx, sql);
     let query = bind_all(sqlx::query_as(&sql).bind(from_ms), account_nos);
     Ok(query.fetch_all(&mut **tx).await?)
 }
@@ -876,6 +879,7 @@ pub async fn move_balances(tx: &mut Tx, moves: &[(String, i64, i64)]) -> Result<
             cases(2),
             keys.join(", ")
         );
+        let sql = crate::sql::for_connection(tx, sql);
         let mut query = sqlx::query(&sql);
         for (account, balance, blocked) in chunk {
             query = query.bind(account).bind(*balance).bind(*blocked);

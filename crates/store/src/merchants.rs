@@ -384,6 +384,7 @@ pub async fn terminals_for_share(
         crate::sql::placeholders(1, terminal_nos.len()),
         engine.row_share_clause()
     );
+    let sql = crate::sql::for_connection(tx, sql);
     let mut query = sqlx::query_as(&sql);
     for no in terminal_nos {
         query = query.bind(no);

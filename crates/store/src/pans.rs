@@ -120,6 +120,7 @@ pub async fn by_ids(tx: &mut Tx, pan_ids: &[i64]) -> Result<Vec<PanRow>, StoreEr
         "SELECT pan_id, fingerprint, ciphertext, key_version, masked_pan FROM card_pans WHERE pan_id IN ({})",
         crate::sql::placeholders(1, pan_ids.len())
     );
+    let sql = crate::sql::for_connection(tx, sql);
     let mut query = sqlx::query(&sql);
     for id in pan_ids {
         query = query.bind(*id);
@@ -170,6 +171,7 @@ pub async fn insert_new(
                 " ON CONFLICT (fingerprint) DO NOTHING"
             )
         );
+        let sql = crate::sql::for_connection(tx, sql);
         let mut query = sqlx::query_as(&sql);
         for p in chunk {
             query = query

@@ -116,6 +116,7 @@ pub async fn orders_for_update(
         crate::sql::pair_filter("merchant_no", "order_id", keys.len()),
         engine.row_lock_clause()
     );
+    let sql = crate::sql::for_connection(tx, sql);
     let mut query = sqlx::query_as(&sql);
     for (merchant, order) in keys {
         query = query.bind(merchant).bind(order);
@@ -136,6 +137,7 @@ pub async fn txs_of_orders(
         TX_COLUMNS.join(", "),
         crate::sql::pair_filter("merchant_no", "order_id", keys.len())
     );
+    let sql = crate::sql::for_connection(tx, sql);
     let mut query = sqlx::query_as(&sql);
     for (merchant, order) in keys {
         query = query.bind(merchant).bind(order);

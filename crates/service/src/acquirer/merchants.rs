@@ -346,6 +346,7 @@ pub async fn update_merchant(
     merchants::update_merchant(&mut tx, &row).await?;
     audit::success(&mut tx, host, call, &no).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    host.caches.merchants.forget(&no);
     Ok(no)
 }
 
@@ -520,6 +521,7 @@ pub async fn update_terminal(
     merchants::update_terminal(&mut tx, &row).await?;
     audit::success(&mut tx, host, call, &no).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    host.caches.terminals.forget(&no);
     Ok(no)
 }
 

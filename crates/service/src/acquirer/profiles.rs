@@ -1,5 +1,7 @@
 //! POS authorization profiles, POS fee profiles and (deprecated) commission profiles.
 
+use std::sync::Arc;
+
 use cardhost_domain::fees::{parse_rate, FeeRate, Network};
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::CardType;
@@ -422,7 +424,23 @@ async fn store_update<T: Serialize>(
     }
     audit::success(&mut tx, host, call, code).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    host.caches.authorization_profiles.forget(&code.to_owned());
     Ok(())
+}
+
+/// The authorization profile with this code, through the host's cache.
+pub async fn authorization(
+    host: &Host,
+    code: &str,
+) -> Result<Arc<AuthorizationProfile>, ServiceError> {
+    let now = host.clock.now_ms();
+    let cache = &host.caches.authorization_profiles;
+    if let Some(hit) = cache.get(&code.to_owned(), now) {
+        return Ok(hit);
+    }
+    let profile: Arc<AuthorizationProfile> = Arc::new(load(host, Kind::Authorization, code).await?);
+    cache.put(code.to_owned(), profile.clone(), now);
+    Ok(profile)
 }
 
 /// The stored profile of `kind` with this code, or `Result` 2.
@@ -606,6 +624,7 @@ pub async fn delete(
     }
     audit::success(&mut tx, host, call, &code).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    host.caches.authorization_profiles.forget(&code);
     Ok(code)
 }
 

@@ -493,6 +493,7 @@ pub async fn create_card(
         .await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
+    host.caches.forget_pan(host, &pan);
     view(host, row, reveal_for(call, pan))
 }
 
@@ -882,6 +883,7 @@ pub async fn renew_card(
         .await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
+    host.caches.forget_pan(host, &renewed.1);
     view(host, renewed.0, reveal_for(call, renewed.1))
 }
 

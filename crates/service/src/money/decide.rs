@@ -5,7 +5,7 @@
 //! effect, so a request refused with an error leaves nothing behind.
 
 use cardhost_crypto::PinBlockFormat;
-use cardhost_domain::card::CardStatus;
+use cardhost_domain::card::{CardStatus, Pan};
 use cardhost_domain::fees::Network;
 use cardhost_domain::ledger::{available, points_earned, points_for_minor};
 use cardhost_domain::product::{CardProduct, CardType};
@@ -53,6 +53,9 @@ pub struct TxRequest {
     pub expiry: Option<String>,
     pub cvv2: Option<String>,
     pub pin: Option<PinInput>,
+    /// The clear card number, when the request carried it: CVV2 and PIN are
+    /// then checked against it, without reading the vault.
+    pub pan: Option<Pan>,
     pub original: Option<i64>,
     /// Card to card: the card credited.
     pub target_card_id: Option<i64>,
@@ -87,6 +90,7 @@ impl TxRequest {
             expiry: None,
             cvv2: None,
             pin: None,
+            pan: None,
             original: None,
             target_card_id: None,
             vpos: None,
@@ -301,10 +305,15 @@ fn card_checks(
         return Ok(rc::APPROVED);
     }
     let host = env.host;
-    let ciphertext = state.pan_ciphertexts.get(&card.pan_id).ok_or_else(|| {
-        ServiceError::Internal(format!("PAN {} missing from the vault", card.pan_id))
-    })?;
-    let pan = host.security.decrypt_pan(ciphertext)?;
+    let pan = match &req.pan {
+        Some(pan) => pan.clone(),
+        None => {
+            let ciphertext = state.pan_ciphertexts.get(&card.pan_id).ok_or_else(|| {
+                ServiceError::Internal(format!("PAN {} missing from the vault", card.pan_id))
+            })?;
+            host.security.decrypt_pan(ciphertext)?
+        }
+    };
     if let Some(cvv2) = &req.cvv2 {
         let code = check_cvv2(host, card, &pan, cvv2)?;
         if code != rc::APPROVED {

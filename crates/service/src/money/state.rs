@@ -163,7 +163,7 @@ impl BatchState {
         let checked = sorted(
             requests
                 .iter()
-                .filter(|r| r.cvv2.is_some() || r.pin.is_some())
+                .filter(|r| r.pan.is_none() && (r.cvv2.is_some() || r.pin.is_some()))
                 .filter_map(|r| self.cards.get(&r.card_id).map(|c| c.pan_id)),
         );
         for row in pans::by_ids(tx, &checked).await? {

@@ -2,13 +2,16 @@
 //! `PaymentRefund`, `BatchClose`: validate, check the merchant's rules, and
 //! send on-us cards to the authorizer and other cards to the network.
 
+use std::sync::Arc;
+
 use cardhost_domain::card::Pan;
 use cardhost_domain::fees::Network;
 use cardhost_domain::money::MajorAmount;
+use cardhost_domain::product::CardProduct;
 use cardhost_domain::response as rc;
 use cardhost_domain::{Currency, FieldErrors};
-use cardhost_store::cards::{self, CardRow};
-use cardhost_store::merchants::{self, MerchantRow, TerminalRow};
+use cardhost_store::cards;
+use cardhost_store::merchants::{MerchantRow, TerminalRow};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
 use cardhost_store::{ledger, StoreError};
 
@@ -17,11 +20,12 @@ use super::order::{self, Charge, OrderCard};
 use super::rules::{self, Attempt};
 use super::{offus, VposLeg, VposOp, VposOutcome, INSTALLMENTS_MAX, ORDER_ID_MAX_LEN};
 use crate::acquirer::batches::{self, BatchSummary};
+use crate::cache::{self, CardOfPan};
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
 use crate::money::decide::TxRequest;
 use crate::money::Channel;
-use crate::{idempotency, vault, ServiceError};
+use crate::{idempotency, ServiceError};
 
 /// `PaymentSale` and `PaymentPreSale` as the API received them.
 #[derive(Debug, Clone, Default)]
@@ -104,12 +108,12 @@ async fn merchant_and_terminal(
     call: &Call,
     merchant_no: &str,
     terminal_no: &str,
-) -> Result<(MerchantRow, TerminalRow), ServiceError> {
+) -> Result<(Arc<MerchantRow>, Arc<TerminalRow>), ServiceError> {
     check_access(call, merchant_no)?;
-    let merchant = merchants::merchant(host.db.reader(), merchant_no)
+    let merchant = cache::merchant(host, merchant_no)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("Merchant {merchant_no} not found.")))?;
-    let terminal = merchants::terminal(host.db.reader(), terminal_no)
+    let terminal = cache::terminal(host, terminal_no)
         .await?
         .filter(|t| t.merchant_no == merchant_no)
         .ok_or_else(|| {
@@ -122,7 +126,8 @@ async fn merchant_and_terminal(
 
 /// The card a payment names: one of this host's (on-us) or another issuer's.
 enum PaymentCard {
-    Issued(Box<CardRow>),
+    /// With the clear number when the request carried one.
+    Issued(CardOfPan, Option<Pan>),
     /// A card number in one of this host's BIN ranges that it never issued,
     /// or an unknown card token.
     NeverIssued(String),
@@ -140,18 +145,21 @@ async fn payment_card(host: &Host, key: &CardKey) -> Result<PaymentCard, Service
         if !ours {
             return Ok(PaymentCard::OtherIssuer(pan));
         }
-        let card = match vault::find(&host.db, host.security.as_ref(), &pan).await? {
-            Some(pan_id) => cards::by_pan(host.db.reader(), pan_id).await?,
-            None => None,
-        };
-        return Ok(match card {
-            Some(c) => PaymentCard::Issued(Box::new(c)),
+        return Ok(match cache::card_of_pan(host, &pan).await? {
+            Some(c) => PaymentCard::Issued(c, Some(pan)),
             None => PaymentCard::NeverIssued(pan.masked()),
         });
     }
     let token = key.card_token.as_deref().unwrap_or_default();
     Ok(match cards::by_token(host.db.reader(), token).await? {
-        Some(c) => PaymentCard::Issued(Box::new(c)),
+        Some(c) => PaymentCard::Issued(
+            CardOfPan {
+                card_id: c.card_id,
+                product_code: c.product_code.into(),
+                masked_pan: c.masked_pan.into(),
+            },
+            None,
+        ),
         None => PaymentCard::NeverIssued(String::new()),
     })
 }
@@ -257,9 +265,18 @@ async fn on_us(
     })
 }
 
+fn product_of<'a>(host: &'a Host, card: &CardOfPan) -> Result<&'a CardProduct, ServiceError> {
+    host.settings.product(&card.product_code).ok_or_else(|| {
+        ServiceError::Internal(format!(
+            "card {} has unknown product {}",
+            card.card_id, card.product_code
+        ))
+    })
+}
+
 /// The most installments the card's product offers (1 when it offers none).
-fn product_installments(host: &Host, card: &CardRow) -> Result<i64, ServiceError> {
-    let product = card_ref::product_of(host, card)?;
+fn product_installments(host: &Host, card: &CardOfPan) -> Result<i64, ServiceError> {
+    let product = product_of(host, card)?;
     Ok(product
         .installments
         .iter()
@@ -359,7 +376,7 @@ pub async fn pay(
     }
     let card = payment_card(host, &r.card).await?;
     let card_identity = match &card {
-        PaymentCard::Issued(c) => format!("card:{}", c.card_id),
+        PaymentCard::Issued(c, _) => format!("card:{}", c.card_id),
         PaymentCard::NeverIssued(masked) => format!("unknown:{masked}"),
         PaymentCard::OtherIssuer(pan) => host
             .security
@@ -389,13 +406,9 @@ pub async fn pay(
         target: None,
     };
     let _one_at_a_time = host.order_locks.lock(&merchant_no, &order_id).await;
-    if let Some(first) = repeated(host, &leg, &digest).await? {
-        return Ok(first);
-    }
-
     let (off_us, card_country, card_type) = match &card {
-        PaymentCard::Issued(c) => {
-            let product = card_ref::product_of(host, c)?;
+        PaymentCard::Issued(c, _) => {
+            let product = product_of(host, c)?;
             (
                 false,
                 Some(product.country.as_str().to_owned()),
@@ -429,7 +442,7 @@ pub async fn pay(
         sale_at: None,
     };
     let (masked, card_id) = match &card {
-        PaymentCard::Issued(c) => (c.masked_pan.clone(), Some(c.card_id)),
+        PaymentCard::Issued(c, _) => (c.masked_pan.to_string(), Some(c.card_id)),
         PaymentCard::NeverIssued(m) => (m.clone(), None),
         PaymentCard::OtherIssuer(pan) => (pan.masked(), None),
     };
@@ -447,19 +460,27 @@ pub async fn pay(
             PaymentCard::OtherIssuer(_) if installments > 1 || points > 0 => {
                 Some(rc::NOT_PERMITTED_CARDHOLDER)
             }
-            PaymentCard::Issued(c) if installments > product_installments(host, c)? => {
+            PaymentCard::Issued(c, _) if installments > product_installments(host, c)? => {
                 Some(rc::NOT_PERMITTED_CARDHOLDER)
             }
             _ => None,
         },
     };
+    // An on-us sale goes straight to the authorizer, which recognises a
+    // repeat itself, in the same transaction as the rest of its batch.
+    let to_authorizer = refusal.is_none() && matches!(card, PaymentCard::Issued(..));
+    if !to_authorizer {
+        if let Some(first) = repeated(host, &leg, &digest).await? {
+            return Ok(first);
+        }
+    }
     if let Some(code) = refusal {
         return refuse(host, call, &leg, &digest, charge, code).await;
     }
     match card {
         PaymentCard::NeverIssued(_) => Err(ServiceError::Internal("refused above".into())),
         PaymentCard::OtherIssuer(pan) => offus::pay(host, call, &leg, &digest, &pan, charge).await,
-        PaymentCard::Issued(c) => {
+        PaymentCard::Issued(c, pan) => {
             let mut request = TxRequest::new(
                 call,
                 op.tx_kind(),
@@ -475,6 +496,7 @@ pub async fn pay(
             request.merchant_country = Some(merchant.country.clone());
             request.expiry = r.expiry_date.filter(|_| with_card_no);
             request.cvv2 = r.cvv2.filter(|_| with_card_no);
+            request.pan = pan;
             request.vpos = Some(leg.clone());
             on_us(host, call, leg, request).await
         }

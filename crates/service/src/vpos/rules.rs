@@ -7,7 +7,9 @@ use cardhost_store::merchants::{MerchantRow, TerminalRow};
 use cardhost_store::vpos;
 
 use super::VposOp;
-use crate::acquirer::profiles::{self, AuthorizationProfile, Kind};
+use std::sync::Arc;
+
+use crate::acquirer::profiles::{self, AuthorizationProfile};
 use crate::host::Host;
 use crate::ServiceError;
 
@@ -33,13 +35,13 @@ pub async fn profile_of(
     host: &Host,
     merchant: &MerchantRow,
     terminal: &TerminalRow,
-) -> Result<Option<AuthorizationProfile>, ServiceError> {
+) -> Result<Option<Arc<AuthorizationProfile>>, ServiceError> {
     let code = terminal
         .pos_authorization_profile_code
         .as_ref()
         .or(merchant.pos_authorization_profile_code.as_ref());
     match code {
-        Some(code) => Ok(Some(profiles::load(host, Kind::Authorization, code).await?)),
+        Some(code) => Ok(Some(profiles::authorization(host, code).await?)),
         None => Ok(None),
     }
 }
@@ -62,7 +64,7 @@ pub async fn refusal(
         return Ok(Some(rc::NOT_PERMITTED_TERMINAL));
     }
     let profile = profile_of(host, merchant, terminal).await?;
-    if attempt.installments > max_installments(profile.as_ref()) {
+    if attempt.installments > max_installments(profile.as_deref()) {
         return Ok(Some(rc::NOT_PERMITTED_TERMINAL));
     }
     let Some(p) = profile else {
