@@ -13,7 +13,7 @@ use cardhost_store::cards::{self, AccountRow, CardRow};
 use cardhost_store::customers::{self, CustomerRow};
 use cardhost_store::ledger::{self, EntryRow, TransferRow};
 use cardhost_store::pans::{self, NewPan};
-use cardhost_store::{StoreError, Tx};
+use cardhost_store::{Script, StoreError, Tx};
 use rand::Rng;
 
 use crate::acquirer::merchants::{self, MerchantInput, TerminalInput, VposCredentials};
@@ -244,7 +244,10 @@ async fn write_cards(
         kind: "Load".into(),
         created_at: now,
     };
-    ledger::insert_transfers(tx, &[transfer], &entries).await?;
-    ledger::move_balances(tx, &[(funding, -total, 0)]).await?;
-    Ok(())
+    let transfers = [transfer];
+    let moves = [(funding, -total, 0)];
+    let mut script = Script::default();
+    ledger::insert_transfers(&mut script, &transfers, &entries);
+    ledger::move_balances(&mut script, &moves);
+    Ok(script.run(tx).await?)
 }

@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use crate::Script;
 use crate::{StoreError, Tx};
 
 #[derive(Debug, Clone)]
@@ -58,9 +59,8 @@ pub async fn recent(pool: &sqlx::AnyPool, limit: i64) -> Result<Vec<AuditRecord>
 }
 
 /// Appends every record with one statement per parameter limit.
-pub async fn append_many(tx: &mut Tx, recs: &[AuditRecord]) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
-        tx,
+pub fn append_many<'q>(script: &mut Script<'q>, recs: &'q [AuditRecord]) {
+    script.insert(
         "audit_log",
         &[
             "at",
@@ -82,6 +82,5 @@ pub async fn append_many(tx: &mut Tx, recs: &[AuditRecord]) -> Result<(), StoreE
                 .bind(r.detail.as_deref())
                 .bind(r.request_id.as_deref())
         },
-    )
-    .await
+    );
 }

@@ -2,6 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
+use crate::Script;
 use crate::{StoreError, Tx};
 
 #[derive(Debug, Clone, Default, FromRow)]
@@ -42,7 +43,10 @@ pub async fn open_batch(
         currency,
         open_date: now_ms,
     };
-    open_batches(tx, &[batch]).await
+    let batches = [batch];
+    let mut script = Script::default();
+    open_batches(&mut script, &batches);
+    script.run(tx).await
 }
 
 /// The batch row, created open when it does not exist yet.
@@ -133,7 +137,9 @@ const TX_COLUMNS: &str = "process_id, terminal_no, batch_no, merchant_no, order_
     masked_card_no, auth_code, rrn, installment_count, card_type, network, status, created_at, commission, net, payment_date";
 
 pub async fn insert_tx(tx: &mut Tx, t: &BatchTxRow) -> Result<(), StoreError> {
-    insert_txs(tx, std::slice::from_ref(t)).await
+    let mut script = Script::default();
+    insert_txs(&mut script, std::slice::from_ref(t));
+    script.run(tx).await
 }
 
 pub async fn txs_of_batch(
@@ -320,13 +326,11 @@ pub async fn mark_paid(tx: &mut Tx, p: &PaymentRow, now_ms: i64) -> Result<(), S
 }
 
 /// Marks a batch row (a void marks the row it voided `Voided`).
-pub async fn set_tx_status(tx: &mut Tx, process_id: i64, status: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE batch_transactions SET status = $2 WHERE process_id = $1")
-        .bind(process_id)
-        .bind(status)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+pub fn set_tx_status<'q>(script: &mut Script<'q>, process_id: i64, status: &'q str) {
+    script.push(
+        "UPDATE batch_transactions SET status = $1 WHERE process_id = $2".into(),
+        |q| q.bind(status).bind(process_id),
+    );
 }
 
 /// An open batch a payment lands in.
@@ -340,9 +344,8 @@ pub struct OpenBatch {
 }
 
 /// Creates the batch rows that do not exist yet, in one statement.
-pub async fn open_batches(tx: &mut Tx, batches: &[OpenBatch]) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
-        tx,
+pub fn open_batches<'q>(script: &mut Script<'q>, batches: &'q [OpenBatch]) {
+    script.insert(
         "pos_batches",
         &[
             "terminal_no",
@@ -362,14 +365,13 @@ pub async fn open_batches(tx: &mut Tx, batches: &[OpenBatch]) -> Result<(), Stor
                 .bind(b.open_date)
                 .bind(b.currency)
         },
-    )
-    .await
+    );
 }
 
 /// Inserts batch transactions, one statement per parameter limit.
-pub async fn insert_txs(tx: &mut Tx, rows: &[BatchTxRow]) -> Result<(), StoreError> {
+pub fn insert_txs<'q>(script: &mut Script<'q>, rows: &'q [BatchTxRow]) {
     let columns: Vec<&str> = TX_COLUMNS.split(',').map(str::trim).collect();
-    crate::sql::insert_rows(tx, "batch_transactions", &columns, "", rows, bind_tx).await
+    script.insert("batch_transactions", &columns, "", rows, bind_tx);
 }
 
 fn bind_tx<'q>(q: crate::sql::AnyQuery<'q>, t: &'q BatchTxRow) -> crate::sql::AnyQuery<'q> {

@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use crate::Script;
 use crate::{StoreError, Tx};
 
 #[derive(Debug, Clone)]
@@ -95,9 +96,8 @@ pub async fn find_many(
 }
 
 /// Records references; `Duplicate` when a concurrent call took one first.
-pub async fn insert_many(tx: &mut Tx, rows: &[ReferenceRow]) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
-        tx,
+pub fn insert_many<'q>(script: &mut Script<'q>, rows: &'q [ReferenceRow]) {
+    script.insert(
         "idempotency_keys",
         &[
             "client_id",
@@ -117,6 +117,5 @@ pub async fn insert_many(tx: &mut Tx, rows: &[ReferenceRow]) -> Result<(), Store
                 .bind(&r.used.outcome)
                 .bind(r.created_at)
         },
-    )
-    .await
+    );
 }

@@ -2,6 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
+use crate::Script;
 use crate::{Engine, StoreError, Tx};
 
 /// Creates a ledger account if it does not exist yet.
@@ -143,21 +144,17 @@ pub async fn hold_for_update(
         .await?)
 }
 
-pub async fn close_hold(
-    tx: &mut Tx,
+pub fn close_hold(
+    script: &mut Script<'_>,
     process_id: i64,
     captured: i64,
     released: i64,
     now_ms: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE holds SET captured = $2, released = $3, status = 'Closed', closed_at = $4 WHERE process_id = $1")
-        .bind(process_id)
-        .bind(captured)
-        .bind(released)
-        .bind(now_ms)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+) {
+    script.push(
+        "UPDATE holds SET captured = $1, released = $2, status = 'Closed', closed_at = $3 WHERE process_id = $4".into(),
+        |q| q.bind(captured).bind(released).bind(now_ms).bind(process_id),
+    );
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -192,13 +189,15 @@ const TX_COLUMNS: &str = "process_id, card_id, account_no, client_id, reference,
     point_amount, points_earned, available_after, business_date, created_at";
 
 pub async fn insert_card_tx(tx: &mut Tx, t: &CardTxRow) -> Result<(), StoreError> {
-    insert_card_txs(tx, std::slice::from_ref(t)).await
+    let mut script = Script::default();
+    insert_card_txs(&mut script, std::slice::from_ref(t));
+    script.run(tx).await
 }
 
 /// Inserts card transactions, one statement per parameter limit.
-pub async fn insert_card_txs(tx: &mut Tx, rows: &[CardTxRow]) -> Result<(), StoreError> {
+pub fn insert_card_txs<'q>(script: &mut Script<'q>, rows: &'q [CardTxRow]) {
     let columns: Vec<&str> = TX_COLUMNS.split(',').map(str::trim).collect();
-    crate::sql::insert_rows(tx, "card_transactions", &columns, "", rows, |q, t| {
+    script.insert("card_transactions", &columns, "", rows, |q, t| {
         q.bind(t.process_id)
             .bind(t.card_id)
             .bind(&t.account_no)
@@ -222,8 +221,7 @@ pub async fn insert_card_txs(tx: &mut Tx, rows: &[CardTxRow]) -> Result<(), Stor
             .bind(t.available_after)
             .bind(&t.business_date)
             .bind(t.created_at)
-    })
-    .await
+    });
 }
 
 pub async fn card_tx(tx: &mut Tx, process_id: i64) -> Result<Option<CardTxRow>, StoreError> {
@@ -247,13 +245,11 @@ pub async fn card_tx_read(
     .await?)
 }
 
-pub async fn set_tx_status(tx: &mut Tx, process_id: i64, status: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE card_transactions SET status = $2 WHERE process_id = $1")
-        .bind(process_id)
-        .bind(status)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+pub fn set_tx_status<'q>(script: &mut Script<'q>, process_id: i64, status: &'q str) {
+    script.push(
+        "UPDATE card_transactions SET status = $1 WHERE process_id = $2".into(),
+        |q| q.bind(status).bind(process_id),
+    );
 }
 
 /// Sum of approved amounts of a card on a business day, by kind, and their count.
@@ -796,17 +792,8 @@ pub struct EntryRow {
 }
 
 /// Creates the accounts that do not exist yet, in one statement.
-pub async fn ensure_accounts(
-    tx: &mut Tx,
-    accounts: &[(String, i64)],
-    now_ms: i64,
-) -> Result<(), StoreError> {
-    let rows: Vec<(&str, i64, i64)> = accounts
-        .iter()
-        .map(|(a, c)| (a.as_str(), *c, now_ms))
-        .collect();
-    crate::sql::insert_rows(
-        tx,
+pub fn ensure_accounts<'q>(script: &mut Script<'q>, accounts: &'q [(String, i64)], now_ms: i64) {
+    script.insert(
         "ledger_accounts",
         &[
             "ledger_account",
@@ -816,21 +803,25 @@ pub async fn ensure_accounts(
             "created_at",
         ],
         " ON CONFLICT (ledger_account) DO NOTHING",
-        &rows,
-        |q, r| q.bind(r.0).bind(r.1).bind(0_i64).bind(0_i64).bind(r.2),
-    )
-    .await
+        accounts,
+        |q, (account, currency)| {
+            q.bind(account)
+                .bind(*currency)
+                .bind(0_i64)
+                .bind(0_i64)
+                .bind(now_ms)
+        },
+    );
 }
 
 /// Writes transfers and their entries (the caller checked each transfer
 /// balances per currency), two statements for any number.
-pub async fn insert_transfers(
-    tx: &mut Tx,
-    transfers: &[TransferRow],
-    entries: &[EntryRow],
-) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
-        tx,
+pub fn insert_transfers<'q>(
+    script: &mut Script<'q>,
+    transfers: &'q [TransferRow],
+    entries: &'q [EntryRow],
+) {
+    script.insert(
         "ledger_transfers",
         &["transfer_id", "process_id", "kind", "created_at"],
         "",
@@ -841,10 +832,8 @@ pub async fn insert_transfers(
                 .bind(&t.kind)
                 .bind(t.created_at)
         },
-    )
-    .await?;
-    crate::sql::insert_rows(
-        tx,
+    );
+    script.insert(
         "ledger_entries",
         &["transfer_id", "ledger_account", "amount", "currency"],
         "",
@@ -855,44 +844,47 @@ pub async fn insert_transfers(
                 .bind(e.amount)
                 .bind(e.currency)
         },
-    )
-    .await
+    );
 }
 
 /// Moves materialized balances and blocked amounts by (account, Δbalance,
 /// Δblocked), one statement for any number of accounts.
-pub async fn move_balances(tx: &mut Tx, moves: &[(String, i64, i64)]) -> Result<(), StoreError> {
-    // Three parameters an account; stay well inside the parameter limit.
+pub fn move_balances<'q>(script: &mut Script<'q>, moves: &'q [(String, i64, i64)]) {
+    // Five parameters an account; stay well inside the parameter limit.
     for chunk in moves.chunks(5_000) {
         let n = chunk.len();
-        let cases = |offset: usize| {
+        // Every parameter appears once, in order, so SQLite can take them anonymously.
+        let cases = |first: usize| {
             (0..n)
-                .map(|i| format!("WHEN ${} THEN ${}", 3 * i + 1, 3 * i + 1 + offset))
+                .map(|i| format!("WHEN ${} THEN ${}", first + 2 * i, first + 2 * i + 1))
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let keys: Vec<String> = (0..n).map(|i| format!("${}", 3 * i + 1)).collect();
         let sql = format!(
             "UPDATE ledger_accounts SET balance = balance + CASE ledger_account {} ELSE 0 END, \
              blocked = blocked + CASE ledger_account {} ELSE 0 END WHERE ledger_account IN ({})",
             cases(1),
-            cases(2),
-            keys.join(", ")
+            cases(2 * n + 1),
+            crate::sql::placeholders(4 * n + 1, n)
         );
-        let sql = crate::sql::for_connection(tx, sql);
-        let mut query = sqlx::query(&sql);
-        for (account, balance, blocked) in chunk {
-            query = query.bind(account).bind(*balance).bind(*blocked);
-        }
-        query.execute(&mut **tx).await?;
+        script.push(sql, |mut q| {
+            for (account, balance, _) in chunk {
+                q = q.bind(account).bind(*balance);
+            }
+            for (account, _, blocked) in chunk {
+                q = q.bind(account).bind(*blocked);
+            }
+            for (account, _, _) in chunk {
+                q = q.bind(account);
+            }
+            q
+        });
     }
-    Ok(())
 }
 
 /// Inserts holds, one statement per parameter limit.
-pub async fn insert_holds(tx: &mut Tx, holds: &[HoldRow]) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
-        tx,
+pub fn insert_holds<'q>(script: &mut Script<'q>, holds: &'q [HoldRow]) {
+    script.insert(
         "holds",
         &[
             "process_id",
@@ -916,8 +908,7 @@ pub async fn insert_holds(tx: &mut Tx, holds: &[HoldRow]) -> Result<(), StoreErr
                 .bind(h.created_at)
                 .bind(h.closed_at)
         },
-    )
-    .await
+    );
 }
 
 /// Creates accounts with an opening balance: (account, currency, balance).

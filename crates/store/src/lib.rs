@@ -20,8 +20,10 @@ pub mod meta;
 pub mod outbox;
 pub mod pans;
 pub mod profiles;
+pub mod script;
 pub mod sql;
 pub mod vpos;
 
 pub use db::{Db, Engine, Tx};
 pub use error::StoreError;
+pub use script::Script;

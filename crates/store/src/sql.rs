@@ -21,7 +21,7 @@ pub fn for_connection(conn: &sqlx::AnyConnection, sql: String) -> String {
 }
 
 /// `sql` with `$1, $2, …` as `?`, or `None` when they are not in that order.
-fn anonymous(sql: &str) -> Option<String> {
+pub fn anonymous(sql: &str) -> Option<String> {
     let mut out = String::with_capacity(sql.len());
     let mut expected = 1usize;
     let mut rest = sql;
@@ -48,7 +48,7 @@ pub type BindRow<R> = for<'q> fn(AnyQuery<'q>, &'q R) -> AnyQuery<'q>;
 
 /// Bound parameters in one statement at most: SQLite's limit is 32,766,
 /// PostgreSQL's 65,535.
-const MAX_BINDS: usize = 32_000;
+pub const MAX_BINDS: usize = 32_000;
 
 /// `$first, $first+1, …` for `count` parameters.
 pub fn placeholders(first: usize, count: usize) -> String {
@@ -91,19 +91,9 @@ pub async fn insert_rows<R>(
     rows: &[R],
     bind: BindRow<R>,
 ) -> Result<(), StoreError> {
-    let per_statement = (MAX_BINDS / columns.len()).max(1);
-    for chunk in rows.chunks(per_statement) {
-        let sql = for_connection(tx, insert_values(table, columns, chunk.len(), suffix));
-        let mut query = sqlx::query(&sql);
-        for row in chunk {
-            query = bind(query, row);
-        }
-        query
-            .execute(&mut **tx)
-            .await
-            .map_err(StoreError::from_insert)?;
-    }
-    Ok(())
+    let mut script = crate::Script::default();
+    script.insert(table, columns, suffix, rows, bind);
+    script.run(tx).await
 }
 
 /// `INSERT INTO table (a, b) VALUES ($1, $2)`.

@@ -4,6 +4,7 @@
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
 use crate::sql::update_by_key;
+use crate::Script;
 use crate::{Engine, StoreError, Tx};
 
 #[derive(Debug, Clone, Default, FromRow)]
@@ -87,9 +88,8 @@ fn bind_order<'q>(q: crate::sql::AnyQuery<'q>, o: &'q OrderRow) -> crate::sql::A
 
 /// Writes orders whole: new ones are inserted, known ones take the new state
 /// (status, amounts, time), in one statement.
-pub async fn upsert_orders(tx: &mut Tx, orders: &[OrderRow]) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
-        tx,
+pub fn upsert_orders<'q>(script: &mut Script<'q>, orders: &'q [OrderRow]) {
+    script.insert(
         "vpos_orders",
         &ORDER_COLUMNS,
         " ON CONFLICT (merchant_no, order_id) DO UPDATE SET status = excluded.status, \
@@ -97,8 +97,7 @@ pub async fn upsert_orders(tx: &mut Tx, orders: &[OrderRow]) -> Result<(), Store
          refunded_amount = excluded.refunded_amount, updated_at = excluded.updated_at",
         orders,
         bind_order,
-    )
-    .await
+    );
 }
 
 /// These orders, locked in key order where the engine needs it.
@@ -279,12 +278,14 @@ const TX_COLUMNS: [&str; 21] = [
 ];
 
 pub async fn insert_tx(tx: &mut Tx, t: &OrderTxRow) -> Result<(), StoreError> {
-    insert_txs(tx, std::slice::from_ref(t)).await
+    let mut script = Script::default();
+    insert_txs(&mut script, std::slice::from_ref(t));
+    script.run(tx).await
 }
 
 /// Inserts order transactions, one statement per parameter limit.
-pub async fn insert_txs(tx: &mut Tx, rows: &[OrderTxRow]) -> Result<(), StoreError> {
-    crate::sql::insert_rows(tx, "vpos_transactions", &TX_COLUMNS, "", rows, |q, t| {
+pub fn insert_txs<'q>(script: &mut Script<'q>, rows: &'q [OrderTxRow]) {
+    script.insert("vpos_transactions", &TX_COLUMNS, "", rows, |q, t| {
         q.bind(t.process_id)
             .bind(&t.merchant_no)
             .bind(&t.order_id)
@@ -306,21 +307,14 @@ pub async fn insert_txs(tx: &mut Tx, rows: &[OrderTxRow]) -> Result<(), StoreErr
             .bind(t.original_process_id)
             .bind(&t.status)
             .bind(t.created_at)
-    })
-    .await
+    });
 }
 
-pub async fn set_tx_status(tx: &mut Tx, process_id: i64, status: &str) -> Result<(), StoreError> {
-    sqlx::query(&update_by_key(
-        "vpos_transactions",
-        &["status"],
-        "process_id",
-    ))
-    .bind(status)
-    .bind(process_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+pub fn set_tx_status<'q>(script: &mut Script<'q>, process_id: i64, status: &'q str) {
+    script.push(
+        update_by_key("vpos_transactions", &["status"], "process_id"),
+        |q| q.bind(status).bind(process_id),
+    );
 }
 
 /// The transaction a repeat is recognised by.

@@ -3,7 +3,7 @@
 
 use cardhost_domain::date::parse_date;
 use cardhost_domain::Currency;
-use cardhost_store::{ledger, vpos, StoreError};
+use cardhost_store::{ledger, vpos, Script, StoreError};
 
 use crate::host::{Call, Host};
 use crate::{audit, ServiceError};
@@ -59,9 +59,11 @@ pub async fn expire(
         else {
             continue;
         };
-        ledger::close_hold(&mut tx, open.process_id, 0, open.amount, now).await?;
+        let mut script = Script::default();
+        ledger::close_hold(&mut script, open.process_id, 0, open.amount, now);
+        ledger::set_tx_status(&mut script, open.process_id, "Expired");
+        script.run(&mut tx).await?;
         ledger::add_blocked(&mut tx, &open.ledger_account, -open.amount).await?;
-        ledger::set_tx_status(&mut tx, open.process_id, "Expired").await?;
         vpos::expire_order_of_process(&mut tx, open.process_id, now).await?;
         audit::success(&mut tx, host, call, &open.process_id.to_string()).await?;
         tx.commit().await.map_err(StoreError::from)?;

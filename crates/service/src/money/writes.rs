@@ -11,7 +11,7 @@ use cardhost_store::cards::{self, CardRow};
 use cardhost_store::idempotency::{self, ReferenceRow};
 use cardhost_store::ledger::{self, CardTxRow, EntryRow, HoldRow, TransferRow};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
-use cardhost_store::{StoreError, Tx};
+use cardhost_store::{Script, StoreError, Tx};
 
 #[derive(Default)]
 pub struct Writes {
@@ -61,41 +61,45 @@ impl Writes {
         self.moves.entry(account.to_owned()).or_default().1 += delta;
     }
 
-    /// Writes everything, in an order that satisfies the foreign keys.
+    /// Writes everything, in an order that satisfies the foreign keys, as
+    /// one script (one round trip on SQLite).
     pub async fn flush(self, tx: &mut Tx, now_ms: i64) -> Result<(), StoreError> {
         let accounts: Vec<(String, i64)> = self.accounts.into_iter().collect();
-        ledger::ensure_accounts(tx, &accounts, now_ms).await?;
-        ledger::insert_transfers(tx, &self.transfers, &self.entries).await?;
         let moves: Vec<(String, i64, i64)> = self
             .moves
             .into_iter()
             .filter(|(_, (b, h))| *b != 0 || *h != 0)
             .map(|(a, (b, h))| (a, b, h))
             .collect();
-        ledger::move_balances(tx, &moves).await?;
-        ledger::insert_holds(tx, &self.new_holds).await?;
-        for (pid, (captured, released, at)) in self.closed_holds {
-            ledger::close_hold(tx, pid, captured, released, at).await?;
+        let open: Vec<OpenBatch> = self.open_batches.into_iter().collect();
+        let orders: Vec<OrderRow> = self.orders.into_values().collect();
+        let mut script = Script::default();
+        ledger::ensure_accounts(&mut script, &accounts, now_ms);
+        ledger::insert_transfers(&mut script, &self.transfers, &self.entries);
+        ledger::move_balances(&mut script, &moves);
+        ledger::insert_holds(&mut script, &self.new_holds);
+        for (pid, (captured, released, at)) in &self.closed_holds {
+            ledger::close_hold(&mut script, *pid, *captured, *released, *at);
         }
-        for (pid, status) in self.tx_statuses {
-            ledger::set_tx_status(tx, pid, status).await?;
+        for (pid, status) in &self.tx_statuses {
+            ledger::set_tx_status(&mut script, *pid, status);
         }
-        ledger::insert_card_txs(tx, &self.card_txs).await?;
+        ledger::insert_card_txs(&mut script, &self.card_txs);
+        idempotency::insert_many(&mut script, &self.references);
+        batches::open_batches(&mut script, &open);
+        batches::insert_txs(&mut script, &self.batch_txs);
+        for pid in &self.voided {
+            vpos::set_tx_status(&mut script, *pid, "Voided");
+            batches::set_tx_status(&mut script, *pid, "Voided");
+        }
+        vpos::insert_txs(&mut script, &self.order_txs);
+        vpos::upsert_orders(&mut script, &orders);
+        audit::append_many(&mut script, &self.audits);
+        script.run(tx).await?;
         for card in self.cards.values() {
             cards::update(tx, card).await?;
         }
-        idempotency::insert_many(tx, &self.references).await?;
-        let open: Vec<OpenBatch> = self.open_batches.into_iter().collect();
-        batches::open_batches(tx, &open).await?;
-        batches::insert_txs(tx, &self.batch_txs).await?;
-        for pid in self.voided {
-            vpos::set_tx_status(tx, pid, "Voided").await?;
-            batches::set_tx_status(tx, pid, "Voided").await?;
-        }
-        vpos::insert_txs(tx, &self.order_txs).await?;
-        let orders: Vec<OrderRow> = self.orders.into_values().collect();
-        vpos::upsert_orders(tx, &orders).await?;
-        audit::append_many(tx, &self.audits).await
+        Ok(())
     }
 }
 

@@ -6,7 +6,7 @@ use cardhost_domain::response as rc;
 use cardhost_store::batches::{self, BatchTxRow, OpenBatch};
 use cardhost_store::merchants::{self, TerminalRow};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
-use cardhost_store::Tx;
+use cardhost_store::{Script, Tx};
 
 use super::{VposLeg, VposOp};
 use crate::host::Host;
@@ -382,14 +382,16 @@ pub async fn record(
         None => None,
     };
     let w = outcome(leg, order, terminal, t, card, voided_batch);
+    let mut script = Script::default();
     if let (Some(open), Some(row)) = (&w.open_batch, &w.batch_row) {
-        batches::open_batches(tx, std::slice::from_ref(open)).await?;
-        batches::insert_tx(tx, row).await?;
+        batches::open_batches(&mut script, std::slice::from_ref(open));
+        batches::insert_txs(&mut script, std::slice::from_ref(row));
     }
     if let Some(target) = w.voided {
-        vpos::set_tx_status(tx, target, "Voided").await?;
-        batches::set_tx_status(tx, target, "Voided").await?;
+        vpos::set_tx_status(&mut script, target, "Voided");
+        batches::set_tx_status(&mut script, target, "Voided");
     }
+    script.run(tx).await?;
     vpos::insert_tx(tx, &w.tx).await?;
     if w.order_is_new {
         vpos::insert_order(tx, &w.order).await?;
