@@ -27,7 +27,7 @@ pub(crate) fn record(
 
 /// The success record of `call`, in the operation's transaction.
 pub async fn success(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     host: &Host,
     call: &Call,
     object_key: &str,
@@ -39,7 +39,7 @@ pub async fn success(
 /// A record with its outcome, in the caller's transaction (a financial
 /// decision, approved or declined, commits with its audit record).
 pub async fn record_in(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     host: &Host,
     call: &Call,
     object_key: &str,

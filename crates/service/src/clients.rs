@@ -71,7 +71,7 @@ pub(crate) async fn prepare_row(
     })
 }
 
-async fn insert(tx: &mut cardhost_store::Tx, row: &ClientRow) -> Result<(), ServiceError> {
+async fn insert(tx: &mut cardhost_store::Tx<'_>, row: &ClientRow) -> Result<(), ServiceError> {
     clients::insert(tx, row).await.map_err(|e| match e {
         StoreError::Duplicate => {
             ServiceError::AlreadyExists(format!("client {} already exists", row.client_id))

@@ -33,7 +33,7 @@ pub fn digest(parts: &[&str]) -> String {
 
 /// The first outcome of this reference, if it was used with the same content.
 pub async fn prior(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     call: &Call,
     reference: &str,
     digest: &str,
@@ -50,7 +50,7 @@ pub async fn prior(
 }
 
 pub async fn record(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     call: &Call,
     reference: &str,
     digest: &str,

@@ -27,7 +27,7 @@ pub const MASKED_SECRET: &str = "****";
 /// Queues an SMS in `tx`; `{secret}` in `template` is filled at delivery from
 /// the `secret` ciphertext (a pin-storage value), never stored in clear.
 pub async fn queue_sms(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     host: &Host,
     to: &str,
     template: &str,

@@ -183,7 +183,7 @@ struct Funding {
 
 /// The customer, the accounts and cards, and the funding transfer.
 async fn write_cards(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     host: &Host,
     product: &CardProduct,
     customer_no: &str,

@@ -12,7 +12,7 @@ const REENCRYPT_BATCH: i64 = 500;
 
 /// Stores `pan` (once per card number) and returns its vault id.
 pub async fn store(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     security: &dyn SecurityModule,
     pan: &Pan,
     now_ms: i64,

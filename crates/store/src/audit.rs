@@ -18,7 +18,7 @@ pub struct AuditRecord {
     pub request_id: Option<String>,
 }
 
-pub async fn append(tx: &mut Tx, rec: &AuditRecord) -> Result<(), StoreError> {
+pub async fn append(tx: &mut Tx<'_>, rec: &AuditRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit_log (at, client_id, operation, object_key, result, detail, request_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -29,7 +29,7 @@ const BATCH_COLUMNS: &str =
 /// Creates the open batch row if it does not exist yet (one statement, for
 /// the payment path that only needs it to exist).
 pub async fn open_batch(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     terminal_no: &str,
     batch_no: i64,
     merchant_no: &str,
@@ -51,7 +51,7 @@ pub async fn open_batch(
 
 /// The batch row, created open when it does not exist yet.
 pub async fn ensure_batch(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     terminal_no: &str,
     batch_no: i64,
     merchant_no: &str,
@@ -82,7 +82,7 @@ pub async fn batch(
     .await?)
 }
 
-pub async fn close_batch(tx: &mut Tx, b: &BatchRow) -> Result<(), StoreError> {
+pub async fn close_batch(tx: &mut Tx<'_>, b: &BatchRow) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE pos_batches SET status = 'Closed', close_date = $3, sale_count = $4, sale_amount = $5, refund_count = $6, \
          refund_amount = $7, void_count = $8, void_amount = $9 WHERE terminal_no = $1 AND batch_no = $2",
@@ -101,7 +101,11 @@ pub async fn close_batch(tx: &mut Tx, b: &BatchRow) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub async fn next_batch(tx: &mut Tx, terminal_no: &str, batch_no: i64) -> Result<(), StoreError> {
+pub async fn next_batch(
+    tx: &mut Tx<'_>,
+    terminal_no: &str,
+    batch_no: i64,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE terminals SET open_batch_no = $2 WHERE terminal_no = $1")
         .bind(terminal_no)
         .bind(batch_no + 1)
@@ -136,14 +140,14 @@ pub struct BatchTxRow {
 const TX_COLUMNS: &str = "process_id, terminal_no, batch_no, merchant_no, order_id, transaction_type, amount, currency, \
     masked_card_no, auth_code, rrn, installment_count, card_type, network, status, created_at, commission, net, payment_date";
 
-pub async fn insert_tx(tx: &mut Tx, t: &BatchTxRow) -> Result<(), StoreError> {
+pub async fn insert_tx(tx: &mut Tx<'_>, t: &BatchTxRow) -> Result<(), StoreError> {
     let mut script = Script::default();
     insert_txs(&mut script, std::slice::from_ref(t));
     script.run(tx).await
 }
 
 pub async fn txs_of_batch(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     terminal_no: &str,
     batch_no: i64,
 ) -> Result<Vec<BatchTxRow>, StoreError> {
@@ -181,7 +185,7 @@ pub async fn txs_page(
 }
 
 pub async fn settle_tx(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     process_id: i64,
     commission: i64,
     net: i64,
@@ -199,7 +203,7 @@ pub async fn settle_tx(
 
 /// Adds a closed batch's share to the merchant's payment of `payment_date`.
 pub async fn add_payment(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     merchant_no: &str,
     payment_date: &str,
     currency: i64,
@@ -295,7 +299,7 @@ pub async fn payment_txs(
 }
 
 /// Pending payments whose date has come.
-pub async fn due_payments(tx: &mut Tx, as_of: &str) -> Result<Vec<PaymentRow>, StoreError> {
+pub async fn due_payments(tx: &mut Tx<'_>, as_of: &str) -> Result<Vec<PaymentRow>, StoreError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {PAYMENT_COLUMNS} FROM merchant_payments WHERE status = 'Pending' AND payment_date <= $1 ORDER BY merchant_no, payment_date, currency"
     ))
@@ -314,7 +318,7 @@ pub async fn count_due(pool: &AnyPool, as_of: &str) -> Result<i64, StoreError> {
     Ok(n)
 }
 
-pub async fn mark_paid(tx: &mut Tx, p: &PaymentRow, now_ms: i64) -> Result<(), StoreError> {
+pub async fn mark_paid(tx: &mut Tx<'_>, p: &PaymentRow, now_ms: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE merchant_payments SET status = 'Paid', paid_at = $4 WHERE merchant_no = $1 AND payment_date = $2 AND currency = $3")
         .bind(&p.merchant_no)
         .bind(&p.payment_date)

@@ -145,7 +145,7 @@ fn bind_all<'q>(q: AnyQuery<'q>, c: &'q CardRow) -> AnyQuery<'q> {
 }
 
 /// Inserts a card and returns its id.
-pub async fn insert(tx: &mut Tx, c: &CardRow) -> Result<i64, StoreError> {
+pub async fn insert(tx: &mut Tx<'_>, c: &CardRow) -> Result<i64, StoreError> {
     let sql = format!(
         "{} RETURNING card_id",
         crate::sql::insert("cards", &COLUMNS)
@@ -159,7 +159,7 @@ pub async fn insert(tx: &mut Tx, c: &CardRow) -> Result<i64, StoreError> {
 }
 
 /// Writes every column of `c` back to its row.
-pub async fn update(tx: &mut Tx, c: &CardRow) -> Result<(), StoreError> {
+pub async fn update(tx: &mut Tx<'_>, c: &CardRow) -> Result<(), StoreError> {
     let sql = crate::sql::update_by_key("cards", &COLUMNS, "card_id");
     bind_all(sqlx::query(&sql), c)
         .bind(c.card_id)
@@ -183,7 +183,7 @@ pub async fn by_id(pool: &AnyPool, card_id: i64) -> Result<Option<CardRow>, Stor
 }
 
 pub async fn by_id_for_update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     card_id: i64,
 ) -> Result<Option<CardRow>, StoreError> {
@@ -196,7 +196,7 @@ pub async fn by_id_for_update(
 
 /// The cards with these ids, locked in id order where the engine needs it.
 pub async fn by_ids_for_update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     ids: &[i64],
 ) -> Result<Vec<CardRow>, StoreError> {
@@ -250,7 +250,7 @@ pub async fn by_pan(pool: &AnyPool, pan_id: i64) -> Result<Option<CardRow>, Stor
 }
 
 /// How many cards hold this PAN, inside the caller's transaction.
-pub async fn count_for_pan(tx: &mut Tx, pan_id: i64) -> Result<i64, StoreError> {
+pub async fn count_for_pan(tx: &mut Tx<'_>, pan_id: i64) -> Result<i64, StoreError> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cards WHERE pan_id = $1")
         .bind(pan_id)
         .fetch_one(&mut **tx)
@@ -275,12 +275,12 @@ pub struct AccountRow {
     pub created_at: i64,
 }
 
-pub async fn insert_account(tx: &mut Tx, a: &AccountRow) -> Result<(), StoreError> {
+pub async fn insert_account(tx: &mut Tx<'_>, a: &AccountRow) -> Result<(), StoreError> {
     insert_accounts(tx, std::slice::from_ref(a)).await
 }
 
 /// Inserts card accounts, one statement per parameter limit.
-pub async fn insert_accounts(tx: &mut Tx, rows: &[AccountRow]) -> Result<(), StoreError> {
+pub async fn insert_accounts(tx: &mut Tx<'_>, rows: &[AccountRow]) -> Result<(), StoreError> {
     crate::sql::insert_rows(
         tx,
         "card_accounts",
@@ -305,11 +305,11 @@ pub async fn insert_accounts(tx: &mut Tx, rows: &[AccountRow]) -> Result<(), Sto
 }
 
 /// Inserts cards (their ids are the database's), one statement per parameter limit.
-pub async fn insert_many(tx: &mut Tx, rows: &[CardRow]) -> Result<(), StoreError> {
+pub async fn insert_many(tx: &mut Tx<'_>, rows: &[CardRow]) -> Result<(), StoreError> {
     crate::sql::insert_rows(tx, "cards", &COLUMNS, "", rows, bind_all).await
 }
 
-pub async fn account(tx: &mut Tx, account_no: &str) -> Result<Option<AccountRow>, StoreError> {
+pub async fn account(tx: &mut Tx<'_>, account_no: &str) -> Result<Option<AccountRow>, StoreError> {
     Ok(sqlx::query_as("SELECT account_no, customer_no, card_type, currency, created_at FROM card_accounts WHERE account_no = $1")
         .bind(account_no)
         .fetch_optional(&mut **tx)

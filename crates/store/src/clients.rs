@@ -38,7 +38,7 @@ fn client_from(r: &AnyRow) -> ClientRow {
     }
 }
 
-pub async fn insert(tx: &mut Tx, c: &ClientRow) -> Result<(), StoreError> {
+pub async fn insert(tx: &mut Tx<'_>, c: &ClientRow) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO api_clients ({CLIENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     ))
@@ -77,7 +77,7 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<ClientRow>, StoreError> {
 }
 
 /// Marks a client revoked and drops its tokens; false when there is no such client.
-pub async fn revoke(tx: &mut Tx, client_id: &str) -> Result<bool, StoreError> {
+pub async fn revoke(tx: &mut Tx<'_>, client_id: &str) -> Result<bool, StoreError> {
     let done = sqlx::query("UPDATE api_clients SET status = 'Revoked' WHERE client_id = $1")
         .bind(client_id)
         .execute(&mut **tx)
@@ -92,7 +92,7 @@ pub async fn revoke(tx: &mut Tx, client_id: &str) -> Result<bool, StoreError> {
 /// Records a wrong secret; at `lock_after` failures in a row the client is
 /// locked until `lock_until_ms` and the count starts again.
 pub async fn record_failure(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     client_id: &str,
     lock_after: i64,
     lock_until_ms: i64,
@@ -111,7 +111,7 @@ pub async fn record_failure(
     Ok(())
 }
 
-pub async fn reset_failures(tx: &mut Tx, client_id: &str) -> Result<(), StoreError> {
+pub async fn reset_failures(tx: &mut Tx<'_>, client_id: &str) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE api_clients SET failed_attempts = 0 WHERE client_id = $1 AND failed_attempts <> 0",
     )
@@ -122,7 +122,7 @@ pub async fn reset_failures(tx: &mut Tx, client_id: &str) -> Result<(), StoreErr
 }
 
 pub async fn insert_token(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     token_hash: &str,
     client_id: &str,
     expires_at_ms: i64,
@@ -161,7 +161,7 @@ pub async fn client_for_token(
 }
 
 /// Deletes tokens that expired before `now_ms`; returns how many.
-pub async fn purge_expired_tokens(tx: &mut Tx, now_ms: i64) -> Result<u64, StoreError> {
+pub async fn purge_expired_tokens(tx: &mut Tx<'_>, now_ms: i64) -> Result<u64, StoreError> {
     let done = sqlx::query("DELETE FROM api_tokens WHERE expires_at <= $1")
         .bind(now_ms)
         .execute(&mut **tx)

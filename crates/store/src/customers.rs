@@ -29,12 +29,12 @@ fn from_row(r: &AnyRow) -> CustomerRow {
     }
 }
 
-pub async fn insert(tx: &mut Tx, c: &CustomerRow) -> Result<(), StoreError> {
+pub async fn insert(tx: &mut Tx<'_>, c: &CustomerRow) -> Result<(), StoreError> {
     insert_many(tx, std::slice::from_ref(c)).await
 }
 
 /// Inserts customers, one statement per parameter limit.
-pub async fn insert_many(tx: &mut Tx, rows: &[CustomerRow]) -> Result<(), StoreError> {
+pub async fn insert_many(tx: &mut Tx<'_>, rows: &[CustomerRow]) -> Result<(), StoreError> {
     let columns: Vec<&str> = COLUMNS.split(',').map(str::trim).collect();
     crate::sql::insert_rows(tx, "customers", &columns, "", rows, |q, c| {
         q.bind(&c.customer_no)
@@ -59,7 +59,7 @@ pub async fn get(pool: &AnyPool, customer_no: &str) -> Result<Option<CustomerRow
 
 /// The row inside a write transaction (read-modify-write of an update).
 pub async fn get_for_update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     customer_no: &str,
 ) -> Result<Option<CustomerRow>, StoreError> {
@@ -73,7 +73,7 @@ pub async fn get_for_update(
     Ok(row.as_ref().map(from_row))
 }
 
-pub async fn update(tx: &mut Tx, c: &CustomerRow) -> Result<(), StoreError> {
+pub async fn update(tx: &mut Tx<'_>, c: &CustomerRow) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE customers SET profile = $2, credit_limit = $3, limit_currency = $4, updated_at = $5 \
          WHERE customer_no = $1",
@@ -90,7 +90,7 @@ pub async fn update(tx: &mut Tx, c: &CustomerRow) -> Result<(), StoreError> {
 
 /// The credit limits of these customers, locked in key order where the engine needs it.
 pub async fn credit_limits_for_update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     customer_nos: &[String],
 ) -> Result<Vec<(String, i64)>, StoreError> {

@@ -16,7 +16,7 @@ pub struct DirectiveRow {
 }
 
 pub async fn insert(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     card_id: i64,
     delivery: &str,
     branch: Option<&str>,
@@ -45,7 +45,7 @@ pub async fn queued(pool: &AnyPool) -> Result<Vec<DirectiveRow>, StoreError> {
 }
 
 pub async fn mark_exported(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     directive_id: i64,
     now_ms: i64,
 ) -> Result<bool, StoreError> {

@@ -13,7 +13,7 @@ pub struct UsedReference {
 }
 
 pub async fn find(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     client_id: &str,
     reference: &str,
 ) -> Result<Option<UsedReference>, StoreError> {
@@ -31,7 +31,7 @@ pub async fn find(
 
 /// Records a reference; `Duplicate` when a concurrent call took it first.
 pub async fn insert(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     client_id: &str,
     reference: &str,
     used: &UsedReference,
@@ -64,7 +64,7 @@ pub struct ReferenceRow {
 
 /// The used references among these (client, reference) pairs.
 pub async fn find_many(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     keys: &[(String, String)],
 ) -> Result<Vec<ReferenceRow>, StoreError> {
     if keys.is_empty() {

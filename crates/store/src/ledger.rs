@@ -7,7 +7,7 @@ use crate::{Engine, StoreError, Tx};
 
 /// Creates a ledger account if it does not exist yet.
 pub async fn ensure_account(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     account: &str,
     currency: i64,
     now_ms: i64,
@@ -33,7 +33,7 @@ pub struct Balance {
 
 /// An account's balance and blocked amount, locked until commit where needed.
 pub async fn balance_for_update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     account: &str,
 ) -> Result<Option<Balance>, StoreError> {
@@ -59,7 +59,7 @@ pub async fn balance(pool: &AnyPool, account: &str) -> Result<Option<Balance>, S
 /// Records a transfer and its entries and moves the materialized balances.
 /// The caller guarantees the entries sum to zero per currency.
 pub async fn post_transfer(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     transfer_id: i64,
     process_id: i64,
     kind: &str,
@@ -90,7 +90,7 @@ pub async fn post_transfer(
     Ok(())
 }
 
-pub async fn add_blocked(tx: &mut Tx, account: &str, delta: i64) -> Result<(), StoreError> {
+pub async fn add_blocked(tx: &mut Tx<'_>, account: &str, delta: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE ledger_accounts SET blocked = blocked + $2 WHERE ledger_account = $1")
         .bind(account)
         .bind(delta)
@@ -111,7 +111,7 @@ pub struct HoldRow {
     pub closed_at: Option<i64>,
 }
 
-pub async fn insert_hold(tx: &mut Tx, h: &HoldRow) -> Result<(), StoreError> {
+pub async fn insert_hold(tx: &mut Tx<'_>, h: &HoldRow) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO holds (process_id, ledger_account, amount, captured, released, status, created_at, closed_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -130,7 +130,7 @@ pub async fn insert_hold(tx: &mut Tx, h: &HoldRow) -> Result<(), StoreError> {
 }
 
 pub async fn hold_for_update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     process_id: i64,
 ) -> Result<Option<HoldRow>, StoreError> {
@@ -188,7 +188,7 @@ const TX_COLUMNS: &str = "process_id, card_id, account_no, client_id, reference,
     mcc, merchant_name, merchant_country, response_code, auth_code, rrn, status, original_process_id, installment_count, \
     point_amount, points_earned, available_after, business_date, created_at";
 
-pub async fn insert_card_tx(tx: &mut Tx, t: &CardTxRow) -> Result<(), StoreError> {
+pub async fn insert_card_tx(tx: &mut Tx<'_>, t: &CardTxRow) -> Result<(), StoreError> {
     let mut script = Script::default();
     insert_card_txs(&mut script, std::slice::from_ref(t));
     script.run(tx).await
@@ -224,7 +224,7 @@ pub fn insert_card_txs<'q>(script: &mut Script<'q>, rows: &'q [CardTxRow]) {
     });
 }
 
-pub async fn card_tx(tx: &mut Tx, process_id: i64) -> Result<Option<CardTxRow>, StoreError> {
+pub async fn card_tx(tx: &mut Tx<'_>, process_id: i64) -> Result<Option<CardTxRow>, StoreError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id = $1"
     ))
@@ -262,7 +262,7 @@ pub struct DayUsage {
 }
 
 pub async fn day_usage(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     card_id: i64,
     business_date: &str,
 ) -> Result<DayUsage, StoreError> {
@@ -282,7 +282,11 @@ pub async fn day_usage(
 }
 
 /// Approved loads of an account since `from_ms` (for the monthly load limit).
-pub async fn loaded_since(tx: &mut Tx, account_no: &str, from_ms: i64) -> Result<i64, StoreError> {
+pub async fn loaded_since(
+    tx: &mut Tx<'_>,
+    account_no: &str,
+    from_ms: i64,
+) -> Result<i64, StoreError> {
     let (sum,): (i64,) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 \
          AND transaction_type = 'Load' AND response_code = '00'",
@@ -339,7 +343,7 @@ pub async fn reserve_ids(pool: &AnyPool, counter: &str, count: i64) -> Result<i6
 }
 
 /// The used credit of a customer's credit card accounts: Σ (blocked − balance).
-pub async fn customer_credit_used(tx: &mut Tx, customer_no: &str) -> Result<i64, StoreError> {
+pub async fn customer_credit_used(tx: &mut Tx<'_>, customer_no: &str) -> Result<i64, StoreError> {
     let (used,): (i64,) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(l.blocked - l.balance), 0) AS BIGINT) FROM card_accounts a \
          JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
@@ -501,7 +505,7 @@ pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError
 
 /// The entries of the transfer a transaction posted (for an exact reversal).
 pub async fn entries_of_process(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     process_id: i64,
 ) -> Result<Vec<(String, i64, i64)>, StoreError> {
     Ok(sqlx::query_as(
@@ -514,7 +518,7 @@ pub async fn entries_of_process(
 }
 
 /// The card credited by a card-to-card transfer, from its incoming row.
-pub async fn transfer_target(tx: &mut Tx, process_id: i64) -> Result<Option<i64>, StoreError> {
+pub async fn transfer_target(tx: &mut Tx<'_>, process_id: i64) -> Result<Option<i64>, StoreError> {
     let row: Option<(i64,)> = sqlx::query_as(
         "SELECT card_id FROM card_transactions WHERE original_process_id = $1 AND transaction_type = 'TransferIn'",
     )
@@ -525,7 +529,7 @@ pub async fn transfer_target(tx: &mut Tx, process_id: i64) -> Result<Option<i64>
 }
 
 /// What approved refunds of a transaction add up to so far.
-pub async fn refunded_total(tx: &mut Tx, original: i64) -> Result<i64, StoreError> {
+pub async fn refunded_total(tx: &mut Tx<'_>, original: i64) -> Result<i64, StoreError> {
     let (sum,): (i64,) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions WHERE original_process_id = $1 \
          AND transaction_type = 'Refund' AND response_code = '00'",
@@ -596,7 +600,7 @@ where
 type QueryAs<'q, O> = sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
 
 /// `sql` with `{in}` replaced by the placeholders of `keys`, run as a typed query.
-async fn fetch_in<O, K>(tx: &mut Tx, sql: &str, keys: &[K]) -> Result<Vec<O>, StoreError>
+async fn fetch_in<O, K>(tx: &mut Tx<'_>, sql: &str, keys: &[K]) -> Result<Vec<O>, StoreError>
 where
     O: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync,
@@ -621,7 +625,7 @@ pub struct AccountBalance {
 
 /// These accounts' balances, locked in name order where the engine needs it.
 pub async fn balances_for_update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     accounts: &[String],
 ) -> Result<Vec<AccountBalance>, StoreError> {
@@ -635,7 +639,7 @@ pub async fn balances_for_update(
 
 /// The used credit (Σ blocked − balance of their credit card accounts) of these customers.
 pub async fn customers_credit_used(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     customer_nos: &[String],
 ) -> Result<Vec<(String, i64)>, StoreError> {
     fetch_in(
@@ -650,7 +654,7 @@ pub async fn customers_credit_used(
 
 /// [`DayUsage`] of these cards on one business day.
 pub async fn day_usages(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     card_ids: &[i64],
     business_date: &str,
 ) -> Result<Vec<(i64, DayUsage)>, StoreError> {
@@ -692,7 +696,7 @@ pub async fn day_usages(
 
 /// Approved loads of these accounts since `from_ms` (monthly load limits).
 pub async fn loaded_since_many(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     account_nos: &[String],
     from_ms: i64,
 ) -> Result<Vec<(String, i64)>, StoreError> {
@@ -711,14 +715,14 @@ pub async fn loaded_since_many(
 }
 
 /// These card transactions.
-pub async fn card_txs_by_ids(tx: &mut Tx, ids: &[i64]) -> Result<Vec<CardTxRow>, StoreError> {
+pub async fn card_txs_by_ids(tx: &mut Tx<'_>, ids: &[i64]) -> Result<Vec<CardTxRow>, StoreError> {
     let sql = format!("SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id IN ({{in}})");
     fetch_in(tx, &sql, ids).await
 }
 
 /// What approved refunds of these transactions add up to so far.
 pub async fn refunded_totals(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     originals: &[i64],
 ) -> Result<Vec<(i64, i64)>, StoreError> {
     fetch_in(
@@ -733,7 +737,7 @@ pub async fn refunded_totals(
 
 /// These holds, locked in id order where the engine needs it.
 pub async fn holds_for_update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     process_ids: &[i64],
 ) -> Result<Vec<HoldRow>, StoreError> {
@@ -747,7 +751,7 @@ pub async fn holds_for_update(
 
 /// The entries these transactions posted, with their process id, in posting order.
 pub async fn entries_of_processes(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     process_ids: &[i64],
 ) -> Result<Vec<(i64, String, i64, i64)>, StoreError> {
     fetch_in(
@@ -761,7 +765,7 @@ pub async fn entries_of_processes(
 
 /// The cards credited by these card-to-card transfers: (transfer's process id, card id).
 pub async fn transfer_targets(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     process_ids: &[i64],
 ) -> Result<Vec<(i64, i64)>, StoreError> {
     fetch_in(
@@ -914,7 +918,7 @@ pub fn insert_holds<'q>(script: &mut Script<'q>, holds: &'q [HoldRow]) {
 /// Creates accounts with an opening balance: (account, currency, balance).
 /// The caller posts the transfer whose entries make up those balances.
 pub async fn open_accounts(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     accounts: &[(String, i64, i64)],
     now_ms: i64,
 ) -> Result<(), StoreError> {

@@ -3,7 +3,7 @@
 //!
 //! One set of portable SQL through sqlx's `Any` driver (`$1` placeholders work on
 //! both engines); only the migrations differ per engine. Callers open one
-//! transaction per operation with [`Db::begin`] and pass `&mut Tx` down.
+//! transaction per operation with [`Db::begin`] and pass `&mut Tx<'_>` down.
 
 pub mod audit;
 pub mod batches;
@@ -24,6 +24,6 @@ pub mod script;
 pub mod sql;
 pub mod vpos;
 
-pub use db::{Db, Engine, Tx};
+pub use db::{begin_on, Db, Engine, Tx, WriterConnection};
 pub use error::StoreError;
 pub use script::Script;

@@ -83,7 +83,7 @@ fn bind_merchant<'q>(q: AnyQuery<'q>, m: &'q MerchantRow) -> AnyQuery<'q> {
         .bind(m.updated_at)
 }
 
-pub async fn insert_merchant(tx: &mut Tx, m: &MerchantRow) -> Result<(), StoreError> {
+pub async fn insert_merchant(tx: &mut Tx<'_>, m: &MerchantRow) -> Result<(), StoreError> {
     let sql = crate::sql::insert("merchants", &MERCHANT_COLUMNS);
     bind_merchant(sqlx::query(&sql), m)
         .execute(&mut **tx)
@@ -92,7 +92,7 @@ pub async fn insert_merchant(tx: &mut Tx, m: &MerchantRow) -> Result<(), StoreEr
     Ok(())
 }
 
-pub async fn update_merchant(tx: &mut Tx, m: &MerchantRow) -> Result<(), StoreError> {
+pub async fn update_merchant(tx: &mut Tx<'_>, m: &MerchantRow) -> Result<(), StoreError> {
     let sql = crate::sql::update_by_first("merchants", &MERCHANT_COLUMNS);
     bind_merchant(sqlx::query(&sql), m)
         .execute(&mut **tx)
@@ -115,7 +115,7 @@ pub async fn merchant(
 }
 
 pub async fn merchant_for_update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     merchant_no: &str,
 ) -> Result<Option<MerchantRow>, StoreError> {
@@ -212,7 +212,7 @@ fn bind_terminal<'q>(q: AnyQuery<'q>, t: &'q TerminalRow) -> AnyQuery<'q> {
         .bind(t.updated_at)
 }
 
-pub async fn insert_terminal(tx: &mut Tx, t: &TerminalRow) -> Result<(), StoreError> {
+pub async fn insert_terminal(tx: &mut Tx<'_>, t: &TerminalRow) -> Result<(), StoreError> {
     let sql = crate::sql::insert("terminals", &TERMINAL_COLUMNS);
     bind_terminal(sqlx::query(&sql), t)
         .execute(&mut **tx)
@@ -221,7 +221,7 @@ pub async fn insert_terminal(tx: &mut Tx, t: &TerminalRow) -> Result<(), StoreEr
     Ok(())
 }
 
-pub async fn update_terminal(tx: &mut Tx, t: &TerminalRow) -> Result<(), StoreError> {
+pub async fn update_terminal(tx: &mut Tx<'_>, t: &TerminalRow) -> Result<(), StoreError> {
     let sql = crate::sql::update_by_first("terminals", &TERMINAL_COLUMNS);
     bind_terminal(sqlx::query(&sql), t)
         .execute(&mut **tx)
@@ -244,7 +244,7 @@ pub async fn terminal(
 }
 
 pub async fn terminal_for_update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     terminal_no: &str,
 ) -> Result<Option<TerminalRow>, StoreError> {
@@ -253,7 +253,7 @@ pub async fn terminal_for_update(
 
 /// The terminal under a shared lock: its open batch cannot close until commit.
 pub async fn terminal_for_share(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     terminal_no: &str,
 ) -> Result<Option<TerminalRow>, StoreError> {
@@ -261,7 +261,7 @@ pub async fn terminal_for_share(
 }
 
 async fn terminal_locked(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     terminal_no: &str,
     lock_clause: &str,
 ) -> Result<Option<TerminalRow>, StoreError> {
@@ -371,7 +371,7 @@ where
 
 /// These terminals under a shared lock, in key order where the engine needs it.
 pub async fn terminals_for_share(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     terminal_nos: &[String],
 ) -> Result<Vec<TerminalRow>, StoreError> {

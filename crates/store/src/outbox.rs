@@ -22,7 +22,7 @@ pub struct OutboxRow {
 
 const COLUMNS: &str = "message_id, channel, recipient, template, secret, status, attempts, next_attempt, created_at, sent_at";
 
-pub async fn insert(tx: &mut Tx, m: &OutboxRow) -> Result<(), StoreError> {
+pub async fn insert(tx: &mut Tx<'_>, m: &OutboxRow) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO outbox ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     ))
@@ -52,7 +52,7 @@ pub async fn due(pool: &AnyPool, now_ms: i64, limit: i64) -> Result<Vec<OutboxRo
     .await?)
 }
 
-pub async fn mark_sent(tx: &mut Tx, message_id: &str, now_ms: i64) -> Result<(), StoreError> {
+pub async fn mark_sent(tx: &mut Tx<'_>, message_id: &str, now_ms: i64) -> Result<(), StoreError> {
     // The ciphertext is dropped once delivered: nothing keeps a PIN it no longer needs.
     sqlx::query("UPDATE outbox SET status = 'Sent', secret = NULL, sent_at = $2, attempts = attempts + 1 WHERE message_id = $1")
         .bind(message_id)
@@ -63,7 +63,7 @@ pub async fn mark_sent(tx: &mut Tx, message_id: &str, now_ms: i64) -> Result<(),
 }
 
 pub async fn mark_retry(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     message_id: &str,
     next_attempt_ms: i64,
 ) -> Result<(), StoreError> {

@@ -15,7 +15,7 @@ pub struct PanRow {
 
 /// The vault id of the PAN with this fingerprint, inserting it when new.
 pub async fn upsert(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     fingerprint: &str,
     ciphertext: &str,
     key_version: i64,
@@ -85,7 +85,7 @@ pub async fn older_than(
 
 /// Replaces a ciphertext, only if it is still the one that was read.
 pub async fn replace_ciphertext(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     pan_id: i64,
     old: &str,
     new: &str,
@@ -112,7 +112,7 @@ pub async fn count_by_version(pool: &AnyPool) -> Result<Vec<(i64, i64)>, StoreEr
 }
 
 /// The vault rows of these ids, inside the caller's transaction.
-pub async fn by_ids(tx: &mut Tx, pan_ids: &[i64]) -> Result<Vec<PanRow>, StoreError> {
+pub async fn by_ids(tx: &mut Tx<'_>, pan_ids: &[i64]) -> Result<Vec<PanRow>, StoreError> {
     if pan_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -150,7 +150,7 @@ pub struct NewPan {
 /// Stores new PANs in one statement per parameter limit; a PAN already in
 /// the vault is skipped. Returns the vault ids of those stored, by fingerprint.
 pub async fn insert_new(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     pans: &[NewPan],
     now_ms: i64,
 ) -> Result<Vec<(String, i64)>, StoreError> {

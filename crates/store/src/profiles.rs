@@ -5,7 +5,7 @@ use sqlx::AnyPool;
 use crate::{StoreError, Tx};
 
 pub async fn insert(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     kind: &str,
     code: &str,
     body: &str,
@@ -32,7 +32,7 @@ pub async fn get(pool: &AnyPool, kind: &str, code: &str) -> Result<Option<String
     Ok(row.map(|r| r.0))
 }
 
-pub async fn exists(tx: &mut Tx, kind: &str, code: &str) -> Result<bool, StoreError> {
+pub async fn exists(tx: &mut Tx<'_>, kind: &str, code: &str) -> Result<bool, StoreError> {
     let (n,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM profiles WHERE kind = $1 AND profile_code = $2")
             .bind(kind)
@@ -44,7 +44,7 @@ pub async fn exists(tx: &mut Tx, kind: &str, code: &str) -> Result<bool, StoreEr
 
 /// Replaces a profile's document; false when there is none.
 pub async fn update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     kind: &str,
     code: &str,
     body: &str,
@@ -62,7 +62,7 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn delete(tx: &mut Tx, kind: &str, code: &str) -> Result<bool, StoreError> {
+pub async fn delete(tx: &mut Tx<'_>, kind: &str, code: &str) -> Result<bool, StoreError> {
     let done = sqlx::query("DELETE FROM profiles WHERE kind = $1 AND profile_code = $2")
         .bind(kind)
         .bind(code)
@@ -72,7 +72,7 @@ pub async fn delete(tx: &mut Tx, kind: &str, code: &str) -> Result<bool, StoreEr
 }
 
 /// How many merchants and terminals name this profile in `column`.
-pub async fn users(tx: &mut Tx, column: &str, code: &str) -> Result<i64, StoreError> {
+pub async fn users(tx: &mut Tx<'_>, column: &str, code: &str) -> Result<i64, StoreError> {
     // `column` is one of the three profile columns, fixed by the caller.
     let terminal_part = if column == "commission_profile_code" {
         String::new()

@@ -58,7 +58,7 @@ impl<'q> Script<'q> {
     }
 
     /// Runs every statement in order. A unique violation is [`StoreError::Duplicate`].
-    pub async fn run(self, tx: &mut Tx) -> Result<(), StoreError> {
+    pub async fn run(self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
         if let Some(cause) = self.failed {
             return Err(StoreError::Malformed(cause));
         }
@@ -88,7 +88,7 @@ impl<'q> Script<'q> {
     }
 }
 
-async fn execute(tx: &mut Tx, sql: &str, args: AnyArguments<'_>) -> Result<(), StoreError> {
+async fn execute(tx: &mut Tx<'_>, sql: &str, args: AnyArguments<'_>) -> Result<(), StoreError> {
     if sql.is_empty() {
         return Ok(());
     }

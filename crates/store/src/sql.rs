@@ -84,7 +84,7 @@ pub fn insert_values(table: &str, columns: &[&str], rows: usize, suffix: &str) -
 /// Inserts every row with as few statements as the parameter limit allows.
 /// A unique violation is [`StoreError::Duplicate`].
 pub async fn insert_rows<R>(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     table: &str,
     columns: &[&str],
     suffix: &str,

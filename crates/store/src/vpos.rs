@@ -52,7 +52,7 @@ const ORDER_COLUMNS: [&str; 19] = [
     "updated_at",
 ];
 
-pub async fn insert_order(tx: &mut Tx, o: &OrderRow) -> Result<(), StoreError> {
+pub async fn insert_order(tx: &mut Tx<'_>, o: &OrderRow) -> Result<(), StoreError> {
     crate::sql::insert_rows(
         tx,
         "vpos_orders",
@@ -102,7 +102,7 @@ pub fn upsert_orders<'q>(script: &mut Script<'q>, orders: &'q [OrderRow]) {
 
 /// These orders, locked in key order where the engine needs it.
 pub async fn orders_for_update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     keys: &[(String, String)],
 ) -> Result<Vec<OrderRow>, StoreError> {
@@ -125,7 +125,7 @@ pub async fn orders_for_update(
 
 /// Every transaction of these orders, oldest first.
 pub async fn txs_of_orders(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     keys: &[(String, String)],
 ) -> Result<Vec<OrderTxRow>, StoreError> {
     if keys.is_empty() {
@@ -145,7 +145,7 @@ pub async fn txs_of_orders(
 }
 
 /// Writes the order's state (status and amounts) back.
-pub async fn update_order(tx: &mut Tx, o: &OrderRow) -> Result<(), StoreError> {
+pub async fn update_order(tx: &mut Tx<'_>, o: &OrderRow) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE vpos_orders SET status = $3, authorized_amount = $4, captured_amount = $5, \
          refunded_amount = $6, updated_at = $7 WHERE merchant_no = $1 AND order_id = $2",
@@ -179,7 +179,7 @@ pub async fn order<'c, E: Executor<'c, Database = Any>>(
 
 /// The order inside a write transaction, locked where the engine needs it.
 pub async fn order_for_update(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     engine: Engine,
     merchant_no: &str,
     order_id: &str,
@@ -212,7 +212,7 @@ pub async fn order_by_token(
 
 /// Pre-authorized orders whose hold was released by `ExpireHolds`.
 pub async fn expire_order_of_process(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     process_id: i64,
     now_ms: i64,
 ) -> Result<(), StoreError> {
@@ -277,7 +277,7 @@ const TX_COLUMNS: [&str; 21] = [
     "created_at",
 ];
 
-pub async fn insert_tx(tx: &mut Tx, t: &OrderTxRow) -> Result<(), StoreError> {
+pub async fn insert_tx(tx: &mut Tx<'_>, t: &OrderTxRow) -> Result<(), StoreError> {
     let mut script = Script::default();
     insert_txs(&mut script, std::slice::from_ref(t));
     script.run(tx).await
@@ -405,7 +405,7 @@ const REVERSAL_COLUMNS: &str =
 
 /// Records, before the network is asked, that this authorization is to be
 /// reversed unless it is disarmed.
-pub async fn arm_reversal(tx: &mut Tx, r: &ReversalRow) -> Result<(), StoreError> {
+pub async fn arm_reversal(tx: &mut Tx<'_>, r: &ReversalRow) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO network_reversals ({REVERSAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'Armed', 0, $7, NULL, $8, NULL)"
     ))
@@ -423,7 +423,7 @@ pub async fn arm_reversal(tx: &mut Tx, r: &ReversalRow) -> Result<(), StoreError
 }
 
 pub async fn set_reversal(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     process_id: i64,
     status: &str,
     next_attempt: i64,

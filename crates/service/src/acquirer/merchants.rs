@@ -214,7 +214,7 @@ fn check_merchant_no(errors: &mut FieldErrors, no: &str) {
 
 /// Inserts a merchant (and, when VPOS is enabled, its client and store key) in `tx`.
 async fn insert_merchant(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     host: &Host,
     input: &MerchantInput,
 ) -> Result<(MerchantRow, Option<VposCredentials>), ServiceError> {
@@ -400,7 +400,7 @@ fn apply_terminal(errors: &mut FieldErrors, row: &mut TerminalRow, input: &Termi
 }
 
 async fn insert_terminal(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     host: &Host,
     input: &TerminalInput,
     merchant_no: &str,
@@ -576,7 +576,7 @@ fn prefix_fields(err: ServiceError, prefix: &str) -> ServiceError {
 }
 
 async fn merchant_references(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     errors: &mut FieldErrors,
     row: &MerchantRow,
 ) -> Result<(), ServiceError> {
@@ -606,7 +606,7 @@ async fn merchant_references(
 }
 
 async fn terminal_references(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     errors: &mut FieldErrors,
     row: &TerminalRow,
 ) -> Result<(), ServiceError> {

@@ -630,7 +630,7 @@ pub async fn delete(
 
 /// Records an error for each profile code that names no profile.
 pub async fn check_references(
-    tx: &mut cardhost_store::Tx,
+    tx: &mut cardhost_store::Tx<'_>,
     errors: &mut FieldErrors,
     refs: &[(&str, Kind, Option<&String>)],
 ) -> Result<(), ServiceError> {

@@ -43,7 +43,7 @@ pub async fn find(host: &Host, key: &CardKey) -> Result<CardRow, ServiceError> {
 /// The card row again inside a write transaction, locked where the engine needs it.
 pub async fn lock(
     host: &Host,
-    tx: &mut cardhost_store::Tx,
+    tx: &mut cardhost_store::Tx<'_>,
     card_id: i64,
 ) -> Result<CardRow, ServiceError> {
     cards::by_id_for_update(tx, host.db.engine(), card_id)

@@ -110,7 +110,7 @@ fn random_pan(bin: &str) -> Result<Pan, ServiceError> {
     Pan::parse(&format!("{body}{check}")).map_err(|m| ServiceError::Internal(m.into()))
 }
 
-async fn pan_in_use(tx: &mut Tx, pan_id: i64) -> Result<bool, ServiceError> {
+async fn pan_in_use(tx: &mut Tx<'_>, pan_id: i64) -> Result<bool, ServiceError> {
     Ok(cards::count_for_pan(tx, pan_id).await? > 0)
 }
 
@@ -242,7 +242,7 @@ fn check_registration(
 }
 
 async fn account_for(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     host: &Host,
     card_type: CardType,
     customer_no: &str,
@@ -281,7 +281,7 @@ async fn account_for(
 
 /// Stores a new PAN for a card: generated inside the BIN, or the registered one.
 async fn claim_pan(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     host: &Host,
     product: &CardProduct,
     register: Option<&Pan>,

@@ -210,7 +210,7 @@ pub async fn get_customer_info(
 
 /// The used credit, read inside the write transaction that may change the limit.
 async fn used_in_tx(
-    tx: &mut cardhost_store::Tx,
+    tx: &mut cardhost_store::Tx<'_>,
     row: &CustomerRow,
 ) -> Result<AmountMinor, ServiceError> {
     let used = cardhost_store::ledger::customer_credit_used(tx, &row.customer_no).await?;
@@ -258,7 +258,7 @@ fn require_customer_no(cmd_no: Option<&String>) -> Result<String, ServiceError> 
 
 async fn load_for_update(
     host: &Host,
-    tx: &mut cardhost_store::Tx,
+    tx: &mut cardhost_store::Tx<'_>,
     customer_no: &str,
 ) -> Result<CustomerRow, ServiceError> {
     customers::get_for_update(tx, host.db.engine(), customer_no)

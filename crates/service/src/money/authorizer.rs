@@ -6,8 +6,9 @@
 //! the other, so together they never spend more than is there.
 
 use std::sync::Weak;
+use std::time::{Duration, Instant};
 
-use cardhost_store::{ledger, StoreError};
+use cardhost_store::{begin_on, ledger, StoreError, WriterConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::decide::{self, Env, Ids, TxOutcome, TxRequest};
@@ -22,6 +23,10 @@ pub const MAX_BATCH: usize = 256;
 pub const QUEUE_CAPACITY: usize = 10_000;
 /// Ids reserved from the database at a time (a process and a transfer id per request).
 const ID_BLOCK: i64 = 1_000;
+/// How long the worker keeps the writer connection while requests keep
+/// coming: at most this long another writer waits for it (on SQLite the
+/// writer pool is one connection).
+const HOLD: Duration = Duration::from_millis(20);
 
 struct Job {
     request: TxRequest,
@@ -80,6 +85,12 @@ async fn ensure_host_accounts(host: &Host) -> Result<(), StoreError> {
 }
 
 impl IdBlocks {
+    fn short_of(&self, needed: i64) -> bool {
+        !self.host_accounts_ready
+            || self.process.1 - self.process.0 < needed
+            || self.transfer.1 - self.transfer.0 < needed
+    }
+
     async fn refill(&mut self, host: &Host, needed: i64) -> Result<(), StoreError> {
         for (counter, block) in [
             ("process_id", &mut self.process),
@@ -107,8 +118,32 @@ impl Ids for IdBlocks {
     }
 }
 
+/// The writer connection the worker keeps between batches, and since when.
+#[derive(Default)]
+struct Kept(Option<(WriterConnection, Instant)>);
+
+impl Kept {
+    async fn get(&mut self, host: &Host) -> Result<&mut WriterConnection, StoreError> {
+        if self
+            .0
+            .as_ref()
+            .is_some_and(|(_, since)| since.elapsed() > HOLD)
+        {
+            self.0 = None;
+        }
+        if self.0.is_none() {
+            self.0 = Some((host.db.writer_connection().await?, Instant::now()));
+        }
+        match &mut self.0 {
+            Some((conn, _)) => Ok(conn),
+            None => Err(StoreError::Malformed("no writer connection".into())),
+        }
+    }
+}
+
 async fn run(host: Weak<Host>, mut rx: mpsc::Receiver<Job>) {
     let mut ids = IdBlocks::default();
+    let mut kept = Kept::default();
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -118,28 +153,55 @@ async fn run(host: Weak<Host>, mut rx: mpsc::Receiver<Job>) {
             }
         }
         let Some(host) = host.upgrade() else { break };
-        process(&host, &mut ids, batch).await;
+        process(&host, &mut ids, &mut kept, batch).await;
+        if rx.is_empty() {
+            kept = Kept::default();
+        }
     }
 }
 
-async fn process(host: &Host, ids: &mut IdBlocks, batch: Vec<Job>) {
-    let needed = i64::try_from(batch.len()).unwrap_or(i64::MAX);
-    let ready = if ids.host_accounts_ready {
-        Ok(())
-    } else {
-        ensure_host_accounts(host).await
-    };
-    ids.host_accounts_ready = ready.is_ok();
-    if let Err(err) = ready.and(ids.refill(host, needed).await) {
-        for job in batch {
-            let _ = job
-                .reply
-                .send(Err(ServiceError::Internal(format!("reserving ids: {err}"))));
-        }
-        return;
+/// Host accounts and id blocks, through the pool (so without the kept connection).
+async fn prepare(
+    host: &Host,
+    ids: &mut IdBlocks,
+    kept: &mut Kept,
+    needed: i64,
+) -> Result<(), StoreError> {
+    if !ids.short_of(needed) {
+        return Ok(());
     }
+    *kept = Kept::default();
+    if !ids.host_accounts_ready {
+        ensure_host_accounts(host).await?;
+        ids.host_accounts_ready = true;
+    }
+    ids.refill(host, needed).await
+}
+
+async fn process(host: &Host, ids: &mut IdBlocks, kept: &mut Kept, batch: Vec<Job>) {
+    let needed = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+    let conn = match prepare(host, ids, kept, needed).await {
+        Ok(()) => kept.get(host).await,
+        Err(err) => Err(err),
+    };
+    let conn = match conn {
+        Ok(conn) => conn,
+        Err(err) => {
+            for job in batch {
+                let _ = job.reply.send(Err(ServiceError::Internal(format!(
+                    "preparing a batch: {err}"
+                ))));
+            }
+            return;
+        }
+    };
     let requests: Vec<&TxRequest> = batch.iter().map(|j| &j.request).collect();
-    match decide_all(host, ids, &requests).await {
+    let decided = decide_all(host, ids, conn, &requests).await;
+    if decided.is_err() {
+        // The connection may be what failed: the next batch takes a fresh one.
+        *kept = Kept::default();
+    }
+    match decided {
         Ok(outcomes) => {
             host.metrics_batch(batch.len());
             for (job, outcome) in batch.into_iter().zip(outcomes) {
@@ -150,7 +212,7 @@ async fn process(host: &Host, ids: &mut IdBlocks, batch: Vec<Job>) {
         // again on its own, so one bad request cannot fail the others.
         Err(_) if batch.len() > 1 => {
             for job in batch {
-                let outcome = match decide_all(host, ids, &[&job.request]).await {
+                let outcome = match single(host, ids, kept, &job.request).await {
                     Ok(mut single) => single
                         .pop()
                         .unwrap_or_else(|| Err(ServiceError::Internal("no outcome".into()))),
@@ -167,6 +229,21 @@ async fn process(host: &Host, ids: &mut IdBlocks, batch: Vec<Job>) {
     }
 }
 
+/// One request decided on its own, after its batch failed.
+async fn single(
+    host: &Host,
+    ids: &mut IdBlocks,
+    kept: &mut Kept,
+    request: &TxRequest,
+) -> Result<Vec<Result<TxOutcome, ServiceError>>, ServiceError> {
+    let conn = kept.get(host).await?;
+    let decided = decide_all(host, ids, conn, &[request]).await;
+    if decided.is_err() {
+        *kept = Kept::default();
+    }
+    decided
+}
+
 /// One transaction for all `requests`: load what they need, decide each in
 /// order in memory, write every effect, commit. A refused request is an
 /// `Err` in its slot; a database failure is an `Err` of the whole (nothing
@@ -174,6 +251,7 @@ async fn process(host: &Host, ids: &mut IdBlocks, batch: Vec<Job>) {
 async fn decide_all(
     host: &Host,
     ids: &mut IdBlocks,
+    conn: &mut WriterConnection,
     requests: &[&TxRequest],
 ) -> Result<Vec<Result<TxOutcome, ServiceError>>, ServiceError> {
     let now_ms = host.clock.now_ms();
@@ -182,7 +260,7 @@ async fn decide_all(
         now_ms,
         business_date: host.settings.calendar.business_date(now_ms),
     };
-    let mut tx = host.db.begin().await?;
+    let mut tx = begin_on(conn).await?;
     let mut state = BatchState::load(&mut tx, host, requests, &env.business_date).await?;
     let mut writes = Writes::default();
     let mut outcomes = Vec::with_capacity(requests.len());

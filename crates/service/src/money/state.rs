@@ -80,7 +80,7 @@ impl BatchState {
 
     /// Loads everything `requests` need.
     pub async fn load(
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         host: &Host,
         requests: &[&TxRequest],
         business_date: &str,
@@ -98,7 +98,7 @@ impl BatchState {
     /// References and order transactions, by which repeats are recognised.
     async fn load_keys(
         &mut self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         requests: &[&TxRequest],
     ) -> Result<(), ServiceError> {
         let references = sorted(
@@ -124,7 +124,7 @@ impl BatchState {
     /// The transactions that repeats answer with and that follow-ups act on.
     async fn load_earlier(
         &mut self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         requests: &[&TxRequest],
     ) -> Result<(), ServiceError> {
         let priors: Vec<i64> = requests.iter().filter_map(|r| self.prior_of(r)).collect();
@@ -145,7 +145,7 @@ impl BatchState {
 
     async fn load_cards(
         &mut self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         host: &Host,
         requests: &[&TxRequest],
     ) -> Result<(), ServiceError> {
@@ -175,7 +175,7 @@ impl BatchState {
     /// Balances, customers' credit, the day's usage and the month's loads.
     async fn load_funds(
         &mut self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         host: &Host,
         requests: &[&TxRequest],
         business_date: &str,
@@ -246,7 +246,7 @@ impl BatchState {
     /// Terminals (shared: their batches cannot close meanwhile) and orders.
     async fn load_orders(
         &mut self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         host: &Host,
         requests: &[&TxRequest],
     ) -> Result<(), ServiceError> {
@@ -270,7 +270,7 @@ impl BatchState {
     /// What follow-ups need of their originals: refunds so far, holds, entries.
     async fn load_originals(
         &mut self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         host: &Host,
         requests: &[&TxRequest],
     ) -> Result<(), ServiceError> {

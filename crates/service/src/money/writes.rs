@@ -63,7 +63,7 @@ impl Writes {
 
     /// Writes everything, in an order that satisfies the foreign keys, as
     /// one script (one round trip on SQLite).
-    pub async fn flush(self, tx: &mut Tx, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn flush(self, tx: &mut Tx<'_>, now_ms: i64) -> Result<(), StoreError> {
         let accounts: Vec<(String, i64)> = self.accounts.into_iter().collect();
         let moves: Vec<(String, i64, i64)> = self
             .moves

@@ -22,7 +22,7 @@ fn network_ledger(host: &Host, currency: i64) -> String {
 /// Posts `amount` between the network and `NetworkClearing`: positive when
 /// the network owes the host (a sale or capture), negative for a refund.
 async fn post(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     host: &Host,
     (process_id, transfer_id): (i64, i64),
     kind: &str,

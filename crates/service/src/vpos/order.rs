@@ -16,7 +16,7 @@ use crate::ServiceError;
 /// the content is the same, `Result` 7 when it differs; a capture or a void
 /// happens once, so a second one is `Result` 4.
 pub async fn prior(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     leg: &VposLeg,
     digest: &str,
 ) -> Result<Option<OrderTxRow>, ServiceError> {
@@ -115,7 +115,7 @@ pub fn refund_target(order: &OrderRow, txs: &[OrderTxRow]) -> Result<OrderTxRow,
 /// again, under those locks, that this request may still happen. Nothing has
 /// been written when it refuses.
 pub async fn lock_for(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     host: &Host,
     leg: &VposLeg,
     amount: i64,
@@ -370,7 +370,7 @@ fn new_order(leg: &VposLeg, t: &OrderTxRow, card: &OrderCard) -> OrderRow {
 
 /// Writes the order transaction `t`, its batch row and the order's new state.
 pub async fn record(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     leg: &VposLeg,
     order: Option<OrderRow>,
     terminal: &TerminalRow,
