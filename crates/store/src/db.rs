@@ -189,7 +189,7 @@ fn sqlite_url_creating(url: &str) -> String {
 /// leaves moving the WAL into the database to [`checkpoint_wal`], off the path
 /// of every commit; SQLite's own checkpoint stays as a backstop past 80 MiB.
 const SQLITE_WRITER_PRAGMAS: &str =
-    "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 20000;";
+    "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 20000; PRAGMA temp_store = MEMORY;";
 const SQLITE_READER_PRAGMAS: &str = "PRAGMA cache_size = -8192;";
 /// How often the WAL is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
