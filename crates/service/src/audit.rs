@@ -14,8 +14,18 @@ pub(crate) fn record(
     result: i64,
     detail: Option<&str>,
 ) -> audit::AuditRecord {
+    record_at(host.clock.now_ms(), call, object_key, result, detail)
+}
+
+pub(crate) fn record_at(
+    at_ms: i64,
+    call: &Call,
+    object_key: Option<&str>,
+    result: i64,
+    detail: Option<&str>,
+) -> audit::AuditRecord {
     audit::AuditRecord {
-        at_ms: host.clock.now_ms(),
+        at_ms,
         client_id: Some(call.caller.client_id.clone()),
         operation: call.operation.to_owned(),
         object_key: object_key.map(str::to_owned),

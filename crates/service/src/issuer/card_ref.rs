@@ -54,8 +54,12 @@ pub async fn lock(
 /// The stored status, or `E` once the expiry month has passed (the host sets
 /// `E` itself; it is never a move a caller makes).
 pub fn effective_status(host: &Host, card: &CardRow) -> CardStatus {
+    status_at(card, host.clock.now())
+}
+
+/// [`effective_status`] at `now`.
+pub fn status_at(card: &CardRow, now: chrono::DateTime<chrono::Utc>) -> CardStatus {
     let stored = CardStatus::from_code(&card.status).unwrap_or(CardStatus::Closed);
-    let now = host.clock.now();
     let live = matches!(
         stored,
         CardStatus::NotActivated | CardStatus::Active | CardStatus::TemporaryBlocked

@@ -1,7 +1,7 @@
 //! Card security operations: CVV2 and PIN checks with their retry locks, PIN
 //! retrieval and change, PIN by SMS, the 3-D Secure password.
 
-use cardhost_crypto::{secret, KeyRef, PinBlockFormat, PvvKey};
+use cardhost_crypto::{secret, KeyRef, PinBlockFormat, PvvKey, SecurityModule};
 use cardhost_domain::card::CardStatus;
 use cardhost_domain::response as rc;
 use cardhost_store::cards::CardRow;
@@ -44,7 +44,7 @@ fn pvv_key(card: &CardRow) -> PvvKey<'_> {
 /// Checks `Cvv2` against the card (issuer decision step 4); updates the retry
 /// count in `card`. Returns the decline code, or `00`.
 pub(crate) fn check_cvv2(
-    host: &Host,
+    security: &dyn SecurityModule,
     card: &mut CardRow,
     pan: &cardhost_domain::card::Pan,
     cvv2: &str,
@@ -52,7 +52,7 @@ pub(crate) fn check_cvv2(
     if card.cvv2_retry_count >= MAX_TRIES {
         return Ok(rc::RESTRICTED_CARD);
     }
-    let expected = host.security.card_verification_value(
+    let expected = security.card_verification_value(
         cvk(card),
         pan,
         &card.expiry,
@@ -100,7 +100,7 @@ pub async fn verify_card(
         } else if expiry != card.expiry {
             rc::EXPIRED_CARD
         } else {
-            check_cvv2(host, card, &pan, cvv2)?
+            check_cvv2(host.security.as_ref(), card, &pan, cvv2)?
         })
     })
     .await?;
@@ -172,7 +172,8 @@ fn check_block_shape(
 /// does not decode under the key counts as a wrong PIN, so it cannot be used to
 /// probe without spending a try.
 pub(crate) fn check_pin_block(
-    host: &Host,
+    security: &dyn SecurityModule,
+    now_ms: i64,
     card: &mut CardRow,
     pan: &cardhost_domain::card::Pan,
     zpk: &str,
@@ -182,10 +183,7 @@ pub(crate) fn check_pin_block(
     if card.pin_retry_count >= MAX_TRIES {
         return Ok(rc::PIN_TRIES_EXCEEDED);
     }
-    let ok = match host
-        .security
-        .verify_pin_block(zpk, format, block, pan, pvv_key(card), &card.pvv)
-    {
+    let ok = match security.verify_pin_block(zpk, format, block, pan, pvv_key(card), &card.pvv) {
         Ok(matches) => matches,
         Err(
             cardhost_crypto::CryptoError::MalformedPinBlock(_)
@@ -196,11 +194,10 @@ pub(crate) fn check_pin_block(
     if ok {
         card.pin_retry_count = 0;
         if card.status == CardStatus::NotActivated.code() {
-            let now = host.clock.now_ms();
             card.status = CardStatus::Active.code().to_owned();
             card.status_reason = Some("Activated by first correct PIN".into());
-            card.status_at = now;
-            card.activated_at = Some(now);
+            card.status_at = now_ms;
+            card.activated_at = Some(now_ms);
         }
         return Ok(rc::APPROVED);
     }
@@ -238,7 +235,15 @@ pub async fn check_pin(
     usable_for_pin(host, &found)?;
     let pan = vault::reveal(&host.db, host.security.as_ref(), found.pan_id).await?;
     let (code, card) = card_ref::change_card(host, call, found.card_id, |card| {
-        check_pin_block(host, card, &pan, &zpk, format, &block)
+        check_pin_block(
+            host.security.as_ref(),
+            host.clock.now_ms(),
+            card,
+            &pan,
+            &zpk,
+            format,
+            &block,
+        )
     })
     .await?;
     Ok(CheckOutcome {
@@ -280,7 +285,15 @@ pub async fn change_pin(
         })?;
     let (code, card) = card_ref::change_card(host, call, found.card_id, |card| {
         let code = match &current {
-            Some(block) => check_pin_block(host, card, &pan, &zpk, format, block)?,
+            Some(block) => check_pin_block(
+                host.security.as_ref(),
+                host.clock.now_ms(),
+                card,
+                &pan,
+                &zpk,
+                format,
+                block,
+            )?,
             None => rc::APPROVED,
         };
         if code == rc::APPROVED {

@@ -254,12 +254,8 @@ async fn decide_all(
     conn: &mut WriterConnection,
     requests: &[&TxRequest],
 ) -> Result<Vec<Result<TxOutcome, ServiceError>>, ServiceError> {
-    let now_ms = host.clock.now_ms();
-    let env = Env {
-        host,
-        now_ms,
-        business_date: host.settings.calendar.business_date(now_ms),
-    };
+    let env = Env::of(host);
+    let now_ms = env.now_ms;
     let mut tx = begin_on(conn).await?;
     let mut state = BatchState::load(&mut tx, host, requests, &env.business_date).await?;
     let mut writes = Writes::default();

@@ -4,7 +4,7 @@
 //! batch's writes. No I/O happens here; every check comes before the first
 //! effect, so a request refused with an error leaves nothing behind.
 
-use cardhost_crypto::PinBlockFormat;
+use cardhost_crypto::{PinBlockFormat, SecurityModule};
 use cardhost_domain::card::{CardStatus, Pan};
 use cardhost_domain::fees::Network;
 use cardhost_domain::ledger::{available, points_earned, points_for_minor};
@@ -15,13 +15,14 @@ use cardhost_store::cards::CardRow;
 use cardhost_store::idempotency::{ReferenceRow, UsedReference};
 use cardhost_store::ledger::{self, Balance, CardTxRow, HoldRow, TransferRow};
 use cardhost_store::vpos::OrderTxRow;
+use chrono::{DateTime, Utc};
 use rand::Rng;
 
 use super::state::{self, BatchState};
 use super::writes::Writes;
 use super::{card_ledger, host_ledger, points_ledger, Channel, TxKind, POINTS_CURRENCY};
-use crate::host::{Call, Host};
-use crate::issuer::card_ref::{self, effective_status};
+use crate::host::{Call, Host, Settings};
+use crate::issuer::card_ref::status_at;
 use crate::issuer::card_security::{check_cvv2, check_pin_block};
 use crate::vpos::{order, VposLeg};
 use crate::{audit, ServiceError};
@@ -116,9 +117,43 @@ pub struct TxOutcome {
 /// What every decision of a batch shares: the host's settings and security
 /// module, and the batch's one clock reading.
 pub struct Env<'a> {
-    pub host: &'a Host,
+    pub security: &'a dyn SecurityModule,
+    pub settings: &'a Settings,
+    pub now: DateTime<Utc>,
     pub now_ms: i64,
     pub business_date: String,
+}
+
+impl<'a> Env<'a> {
+    /// The host's decision inputs at this moment.
+    pub fn of(host: &'a Host) -> Env<'a> {
+        let now = host.clock.now();
+        Env::at(host.security.as_ref(), &host.settings, now)
+    }
+
+    pub fn at(
+        security: &'a dyn SecurityModule,
+        settings: &'a Settings,
+        now: DateTime<Utc>,
+    ) -> Env<'a> {
+        let now_ms = now.timestamp_millis();
+        Env {
+            security,
+            settings,
+            now,
+            now_ms,
+            business_date: settings.calendar.business_date(now_ms),
+        }
+    }
+
+    fn product_of(&self, card: &CardRow) -> Result<&'a CardProduct, ServiceError> {
+        self.settings.product(&card.product_code).ok_or_else(|| {
+            ServiceError::Internal(format!(
+                "card {} has unknown product {}",
+                card.card_id, card.product_code
+            ))
+        })
+    }
 }
 
 /// Process and transfer ids handed out by the authorizer.
@@ -304,24 +339,31 @@ fn card_checks(
     if req.cvv2.is_none() && req.pin.is_none() {
         return Ok(rc::APPROVED);
     }
-    let host = env.host;
     let pan = match &req.pan {
         Some(pan) => pan.clone(),
         None => {
             let ciphertext = state.pan_ciphertexts.get(&card.pan_id).ok_or_else(|| {
                 ServiceError::Internal(format!("PAN {} missing from the vault", card.pan_id))
             })?;
-            host.security.decrypt_pan(ciphertext)?
+            env.security.decrypt_pan(ciphertext)?
         }
     };
     if let Some(cvv2) = &req.cvv2 {
-        let code = check_cvv2(host, card, &pan, cvv2)?;
+        let code = check_cvv2(env.security, card, &pan, cvv2)?;
         if code != rc::APPROVED {
             return Ok(code);
         }
     }
     if let Some(pin) = &req.pin {
-        return check_pin_block(host, card, &pan, &pin.zpk, pin.format, &pin.block);
+        return check_pin_block(
+            env.security,
+            env.now_ms,
+            card,
+            &pan,
+            &pin.zpk,
+            pin.format,
+            &pin.block,
+        );
     }
     Ok(rc::APPROVED)
 }
@@ -336,7 +378,7 @@ fn decide_spend(
     room: i64,
 ) -> Result<Plan, ServiceError> {
     let amount = req.amount.unwrap_or(0);
-    if let Some(code) = status_code(effective_status(env.host, card)) {
+    if let Some(code) = status_code(status_at(card, env.now)) {
         return Ok(Plan::declined(code, amount));
     }
     if req.expiry.as_deref().is_some_and(|e| e != card.expiry) {
@@ -594,7 +636,7 @@ fn decide_load(
     balance: Balance,
 ) -> Plan {
     let amount = req.amount.unwrap_or(0);
-    let status = effective_status(env.host, card);
+    let status = status_at(card, env.now);
     if let Some(code) = status_code(status).filter(|_| status != CardStatus::NotActivated) {
         return Plan::declined(code, amount);
     }
@@ -704,13 +746,12 @@ pub fn authorize(
     if let Some(pid) = state.prior_of(req) {
         return repeat(state, req, pid);
     }
-    let host = env.host;
     let mut card = state
         .cards
         .get(&req.card_id)
         .cloned()
         .ok_or_else(|| ServiceError::NotFound("Card not found.".into()))?;
-    let product = card_ref::product_of(host, &card)?.clone();
+    let product = env.product_of(&card)?.clone();
     let funds_now = funds(state, &card, product.card_type);
     let mut plan = match req.kind {
         k if k.spends() => decide_spend(env, state, &mut card, &product, req, funds_now.room)?,
@@ -937,8 +978,8 @@ fn apply(
         writes.card_txs.push(incoming);
     }
     let approved = plan.code == rc::APPROVED;
-    writes.audits.push(audit::record(
-        env.host,
+    writes.audits.push(audit::record_at(
+        env.now_ms,
         &req.call,
         Some(&card.masked_pan),
         if approved { 0 } else { 8 },
@@ -1150,7 +1191,7 @@ fn incoming_row(
     target: &CardRow,
     row: &CardTxRow,
 ) -> CardTxRow {
-    let target_after = funds(state, target, state::card_type(env.host, target));
+    let target_after = funds(state, target, state::card_type(env.settings, target));
     CardTxRow {
         process_id: ids.next_process_id(),
         card_id: target.card_id,
@@ -1182,10 +1223,10 @@ fn credit_leg(
         .get(&target_id)
         .cloned()
         .ok_or_else(|| ServiceError::NotFound("Card not found.".into()))?;
-    let Some(target_product) = env.host.settings.product(&target.product_code) else {
+    let Some(target_product) = env.settings.product(&target.product_code) else {
         return Ok(Err(rc::INVALID_CARD));
     };
-    let status = effective_status(env.host, &target);
+    let status = status_at(&target, env.now);
     if let Some(code) = status_code(status).filter(|_| status != CardStatus::NotActivated) {
         return Ok(Err(code));
     }

@@ -3,6 +3,8 @@
 
 pub mod authorizer;
 pub mod decide;
+#[cfg(test)]
+mod decision_table;
 pub mod holds;
 pub mod operations;
 pub mod reports;

@@ -16,7 +16,7 @@ use cardhost_store::{customers, pans, Tx};
 
 use super::decide::TxRequest;
 use super::{card_ledger, points_ledger, TxKind};
-use crate::host::Host;
+use crate::host::{Host, Settings};
 use crate::ServiceError;
 
 /// A VPOS order's key: merchant and `OrderId`.
@@ -204,7 +204,7 @@ impl BatchState {
         let credit = sorted(
             self.cards
                 .values()
-                .filter(|c| card_type(host, c) == CardType::Credit)
+                .filter(|c| card_type(&host.settings, c) == CardType::Credit)
                 .map(|c| c.customer_no.clone()),
         );
         for (no, limit) in customers::credit_limits_for_update(tx, engine, &credit).await? {
@@ -304,8 +304,8 @@ pub fn has_daily_limit(card: &CardRow) -> bool {
         || card.daily_count_limit.is_some()
 }
 
-pub fn card_type(host: &Host, card: &CardRow) -> CardType {
-    host.settings
+pub fn card_type(settings: &Settings, card: &CardRow) -> CardType {
+    settings
         .product(&card.product_code)
         .map_or(CardType::Debit, |p| p.card_type)
 }
