@@ -8,6 +8,8 @@ mod decision_table;
 pub mod holds;
 pub mod operations;
 pub mod reports;
+#[doc(hidden)]
+pub mod sample;
 pub mod state;
 pub mod writes;
 
