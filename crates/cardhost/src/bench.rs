@@ -4,7 +4,9 @@
 //! `concurrency` HTTP/1.1 connections busy with `SendTransaction` purchases
 //! (each a new Reference) or, with `--operation sale`, virtual POS
 //! `PaymentSale`s (each a new OrderId), and reports throughput, latency percentiles, memory
-//! and the authorizer's batch sizes. A benchmark reports; it never fails a build.
+//! and the authorizer's batch sizes. `--operation authorize` skips HTTP and hands
+//! purchases on 2,000 seeded cards straight to the authorizer: the storage
+//! limit of the money path. A benchmark reports; it never fails a build.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -13,8 +15,11 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use bytes::Bytes;
 use cardhost_crypto::{KeyStore, MasterKey};
+use cardhost_domain::Currency;
 use cardhost_service::clients::{self, NewClient};
-use cardhost_service::{Host, Scopes, SystemClock};
+use cardhost_service::money::decide::TxRequest;
+use cardhost_service::money::TxKind;
+use cardhost_service::{cache, seed, Call, Caller, Host, Scopes, SystemClock};
 use cardhost_store::Db;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
@@ -75,14 +80,77 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
     sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
 }
 
+/// Cards to spread direct authorizations over (funded like the seeded ones).
+const DIRECT_CARDS: usize = 2_000;
+
+async fn seeded_card_ids(host: &Host) -> anyhow::Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(DIRECT_CARDS);
+    let mut next = seed::first_number();
+    while ids.len() < DIRECT_CARDS {
+        let count = seed::CHUNK.min(DIRECT_CARDS - ids.len());
+        let cards = seed::cards(host, next, count, 100_000_000).await?;
+        next += u64::try_from(count)?;
+        for card in &cards {
+            let found = cache::card_of_pan(host, &card.pan)
+                .await?
+                .context("seeded card")?;
+            ids.push(found.card_id);
+        }
+    }
+    Ok(ids)
+}
+
+/// `count` purchases handed to the authorizer itself: the money path and the
+/// database without HTTP, JSON or the caches in front of it.
+async fn authorize_directly(
+    host: Arc<Host>,
+    card_ids: Arc<Vec<i64>>,
+    worker: usize,
+    count: usize,
+) -> anyhow::Result<(Vec<Duration>, usize)> {
+    let call = Call {
+        caller: Caller {
+            client_id: "bench".into(),
+            scopes: Scopes::parse_list("issuer").map_err(anyhow::Error::msg)?,
+            merchant_no: None,
+        },
+        operation: "SendTransaction",
+        request_id: format!("bench-{worker}"),
+    };
+    let currency = Currency::from_numeric(949).context("TRY")?;
+    let mut latencies = Vec::with_capacity(count);
+    let mut approved = 0;
+    for i in 0..count {
+        let card = card_ids[(worker * 7919 + i) % card_ids.len()];
+        let mut request = TxRequest::new(
+            &call,
+            TxKind::Purchase,
+            card,
+            format!("d{worker}-{i}"),
+            format!("d{worker}-{i}"),
+            Some(100),
+            Some(currency),
+        );
+        request.mcc = Some("5411".into());
+        let t = Instant::now();
+        let outcome = host.authorizer.submit(request).await?;
+        latencies.push(t.elapsed());
+        if outcome.row.response_code == "00" {
+            approved += 1;
+        }
+    }
+    Ok((latencies, approved))
+}
+
 pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
     if options.concurrency == 0 || options.requests == 0 {
         bail!("--requests and --concurrency must be at least 1");
     }
-    let sale = match options.operation.as_str() {
-        "purchase" => false,
-        "sale" => true,
-        other => bail!("--operation must be purchase or sale, not '{other}'"),
+    let (sale, direct) = match options.operation.as_str() {
+        "purchase" => (false, false),
+        "sale" => (true, false),
+        "authorize" => (false, true),
+        other => bail!("--operation must be purchase, sale or authorize, not '{other}'"),
     };
     let dir = tempfile::tempdir().context("temporary directory")?;
     let url = options
@@ -177,9 +245,24 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
         }
     );
     let per_worker = options.requests.div_ceil(options.concurrency);
+    let card_ids = if direct {
+        Arc::new(seeded_card_ids(&host).await?)
+    } else {
+        Arc::default()
+    };
     let started = Instant::now();
     let mut workers = Vec::new();
     for w in 0..options.concurrency {
+        if direct {
+            let count = per_worker.min(options.requests.saturating_sub(w * per_worker));
+            workers.push(tokio::spawn(authorize_directly(
+                host.clone(),
+                card_ids.clone(),
+                w,
+                count,
+            )));
+            continue;
+        }
         let token = token.clone();
         let card_token = card_token.clone();
         let count = per_worker.min(options.requests.saturating_sub(w * per_worker));

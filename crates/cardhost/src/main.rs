@@ -67,7 +67,9 @@ enum Command {
         requests: usize,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
-        /// `purchase` (SendTransaction) or `sale` (virtual POS PaymentSale).
+        /// `purchase` (SendTransaction), `sale` (virtual POS PaymentSale) or
+        /// `authorize` (purchases handed to the authorizer itself, without HTTP:
+        /// what the money path and the database can commit).
         #[arg(long, default_value = "purchase")]
         operation: String,
     },
