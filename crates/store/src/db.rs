@@ -190,7 +190,9 @@ fn sqlite_url_creating(url: &str) -> String {
 /// of every commit; SQLite's own checkpoint stays as a backstop past 80 MiB.
 const SQLITE_WRITER_PRAGMAS: &str =
     "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 20000; PRAGMA temp_store = MEMORY;";
-const SQLITE_READER_PRAGMAS: &str = "PRAGMA cache_size = -8192;";
+/// Readers keep SQLite's default cache (2 MiB each): the payment path reads
+/// its reference data through the host's caches.
+const SQLITE_READER_PRAGMAS: &str = "";
 /// How often the WAL is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
@@ -231,7 +233,9 @@ async fn sqlite_pool(url: &str, size: u32, pragmas: &'static str) -> Result<AnyP
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
                 )
                 .await?;
-                conn.execute(pragmas).await?;
+                if !pragmas.is_empty() {
+                    conn.execute(pragmas).await?;
+                }
                 Ok(())
             })
         })
