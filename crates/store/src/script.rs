@@ -1,8 +1,13 @@
-//! Writes gathered first and sent together. On SQLite every statement of a
-//! script whose parameters run `$1, $2, …` in order goes in one
-//! multi-statement text, one hand-off to the connection's thread for the lot
-//! (sqlx runs them in turn, passing the parameters on in order). PostgreSQL's
-//! extended protocol takes one statement at a time, so there each runs alone.
+//! Writes gathered first and sent together.
+//!
+//! - On SQLite every statement whose parameters run `$1, $2, …` in order goes
+//!   in one multi-statement text: one hand-off to the connection's thread for
+//!   the lot (sqlx runs them in turn, passing the parameters on in order).
+//! - PostgreSQL's extended protocol takes one statement at a time, so the
+//!   statements between two [`Script::barrier`]s become one statement of
+//!   data-modifying `WITH` parts, their parameters renumbered: one round trip.
+//!   The parts run on one snapshot, so none may need a row another part of the
+//!   same group writes; foreign keys are checked at the end of the statement.
 
 use sqlx::any::AnyArguments;
 use sqlx::Execute;
@@ -13,11 +18,15 @@ use crate::{StoreError, Tx};
 struct Statement<'q> {
     sql: String,
     args: AnyArguments<'q>,
+    /// Runs after the statements before it have finished (PostgreSQL groups
+    /// stop here).
+    after_barrier: bool,
 }
 
 #[derive(Default)]
 pub struct Script<'q> {
     statements: Vec<Statement<'q>>,
+    barrier: bool,
     /// A value that failed to encode: the script fails when it runs.
     failed: Option<String>,
 }
@@ -30,9 +39,15 @@ impl<'q> Script<'q> {
             Ok(args) => self.statements.push(Statement {
                 sql,
                 args: args.unwrap_or_default(),
+                after_barrier: std::mem::take(&mut self.barrier),
             }),
             Err(e) => self.failed = Some(e.to_string()),
         }
+    }
+
+    /// The statements after this see what those before it wrote.
+    pub fn barrier(&mut self) {
+        self.barrier = true;
     }
 
     /// A multi-row `INSERT` of `rows` (more than one statement only past the
@@ -63,10 +78,7 @@ impl<'q> Script<'q> {
             return Err(StoreError::Malformed(cause));
         }
         if tx.backend_name() != "SQLite" {
-            for s in self.statements {
-                execute(tx, &s.sql, s.args).await?;
-            }
-            return Ok(());
+            return run_grouped(tx, self.statements).await;
         }
         let mut text = String::new();
         let mut args = AnyArguments::default();
@@ -88,6 +100,57 @@ impl<'q> Script<'q> {
     }
 }
 
+/// PostgreSQL: each group between barriers as one `WITH` statement.
+async fn run_grouped(tx: &mut Tx<'_>, statements: Vec<Statement<'_>>) -> Result<(), StoreError> {
+    let mut group: Vec<Statement<'_>> = Vec::new();
+    for s in statements {
+        if s.after_barrier && !group.is_empty() {
+            run_group(tx, std::mem::take(&mut group)).await?;
+        }
+        group.push(s);
+    }
+    run_group(tx, group).await
+}
+
+async fn run_group(tx: &mut Tx<'_>, mut group: Vec<Statement<'_>>) -> Result<(), StoreError> {
+    if group.len() <= 1 {
+        return match group.pop() {
+            Some(s) => execute(tx, &s.sql, s.args).await,
+            None => Ok(()),
+        };
+    }
+    let mut parts = Vec::with_capacity(group.len());
+    let mut args = AnyArguments::default();
+    for (i, s) in group.into_iter().enumerate() {
+        parts.push(format!(
+            "w{i} AS ({})",
+            renumbered(&s.sql, args.values.0.len())
+        ));
+        append(&mut args, s.args);
+    }
+    execute(tx, &format!("WITH {} SELECT 1", parts.join(", ")), args).await
+}
+
+/// `sql` with every `$n` as `$(n + offset)`.
+fn renumbered(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let digits = rest[at + 1..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        match rest[at + 1..at + 1 + digits].parse::<usize>() {
+            Ok(n) => out.push_str(&format!("${}", n + offset)),
+            Err(_) => out.push('$'),
+        }
+        rest = &rest[at + 1 + digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
 async fn execute(tx: &mut Tx<'_>, sql: &str, args: AnyArguments<'_>) -> Result<(), StoreError> {
     if sql.is_empty() {
         return Ok(());
@@ -103,4 +166,15 @@ async fn execute(tx: &mut Tx<'_>, sql: &str, args: AnyArguments<'_>) -> Result<(
 /// (if undocumented) vector, pinned with the rest of sqlx by Cargo.lock.
 fn append<'q>(into: &mut AnyArguments<'q>, from: AnyArguments<'q>) {
     into.values.0.extend(from.values.0);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parameters_move_up_by_the_offset() {
+        assert_eq!(
+            super::renumbered("UPDATE t SET a = $2 WHERE b = $1", 3),
+            "UPDATE t SET a = $5 WHERE b = $4"
+        );
+    }
 }

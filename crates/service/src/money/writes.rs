@@ -61,8 +61,8 @@ impl Writes {
         self.moves.entry(account.to_owned()).or_default().1 += delta;
     }
 
-    /// Writes everything, in an order that satisfies the foreign keys, as
-    /// one script (one round trip on SQLite).
+    /// Writes everything as one script: new accounts, then every insert and
+    /// balance move (one round trip on either engine), then status changes.
     pub async fn flush(self, tx: &mut Tx<'_>, now_ms: i64) -> Result<(), StoreError> {
         let accounts: Vec<(String, i64)> = self.accounts.into_iter().collect();
         let moves: Vec<(String, i64, i64)> = self
@@ -74,27 +74,31 @@ impl Writes {
         let open: Vec<OpenBatch> = self.open_batches.into_iter().collect();
         let orders: Vec<OrderRow> = self.orders.into_values().collect();
         let mut script = Script::default();
+        // Accounts first and on their own: the balance moves below must find them.
         ledger::ensure_accounts(&mut script, &accounts, now_ms);
+        script.barrier();
         ledger::insert_transfers(&mut script, &self.transfers, &self.entries);
         ledger::move_balances(&mut script, &moves);
         ledger::insert_holds(&mut script, &self.new_holds);
+        ledger::insert_card_txs(&mut script, &self.card_txs);
+        idempotency::insert_many(&mut script, &self.references);
+        batches::open_batches(&mut script, &open);
+        batches::insert_txs(&mut script, &self.batch_txs);
+        vpos::insert_txs(&mut script, &self.order_txs);
+        vpos::upsert_orders(&mut script, &orders);
+        audit::append_many(&mut script, &self.audits);
+        // Status changes last: they may name rows this batch inserted.
+        script.barrier();
         for (pid, (captured, released, at)) in &self.closed_holds {
             ledger::close_hold(&mut script, *pid, *captured, *released, *at);
         }
         for (pid, status) in &self.tx_statuses {
             ledger::set_tx_status(&mut script, *pid, status);
         }
-        ledger::insert_card_txs(&mut script, &self.card_txs);
-        idempotency::insert_many(&mut script, &self.references);
-        batches::open_batches(&mut script, &open);
-        batches::insert_txs(&mut script, &self.batch_txs);
         for pid in &self.voided {
             vpos::set_tx_status(&mut script, *pid, "Voided");
             batches::set_tx_status(&mut script, *pid, "Voided");
         }
-        vpos::insert_txs(&mut script, &self.order_txs);
-        vpos::upsert_orders(&mut script, &orders);
-        audit::append_many(&mut script, &self.audits);
         script.run(tx).await?;
         for card in self.cards.values() {
             cards::update(tx, card).await?;
