@@ -203,6 +203,7 @@ pub async fn by_ids_for_update(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let ids = &crate::sql::padded(ids)[..];
     let filter = format!("card_id IN ({})", crate::sql::placeholders(1, ids.len()));
     let sql = format!(
         "{} ORDER BY card_id{}",

@@ -97,6 +97,7 @@ pub async fn credit_limits_for_update(
     if customer_nos.is_empty() {
         return Ok(Vec::new());
     }
+    let customer_nos = &crate::sql::padded(customer_nos)[..];
     let sql = format!(
         "SELECT customer_no, credit_limit FROM customers WHERE customer_no IN ({}) ORDER BY customer_no{}",
         crate::sql::placeholders(1, customer_nos.len()),

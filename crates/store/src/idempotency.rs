@@ -70,6 +70,7 @@ pub async fn find_many(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
+    let keys = &crate::sql::padded(keys)[..];
     let sql = format!(
         "SELECT client_id, reference, operation, request_digest, outcome, created_at FROM idempotency_keys WHERE {}",
         crate::sql::pair_filter("client_id", "reference", keys.len())

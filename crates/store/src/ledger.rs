@@ -603,11 +603,12 @@ type QueryAs<'q, O> = sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArgum
 async fn fetch_in<O, K>(tx: &mut Tx<'_>, sql: &str, keys: &[K]) -> Result<Vec<O>, StoreError>
 where
     O: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync,
+    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + Send + Clone,
 {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
+    let keys = &crate::sql::padded(keys)[..];
     let sql = sql.replace("{in}", &crate::sql::placeholders(1, keys.len()));
     let sql = crate::sql::for_connection(tx, sql);
     let query = bind_all(sqlx::query_as::<_, O>(&sql), keys);
@@ -661,6 +662,7 @@ pub async fn day_usages(
     if card_ids.is_empty() {
         return Ok(Vec::new());
     }
+    let card_ids = &crate::sql::padded(card_ids)[..];
     let sql = format!(
         "SELECT card_id, \
            CAST(COALESCE(SUM(CASE WHEN transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS BIGINT), \
@@ -703,6 +705,7 @@ pub async fn loaded_since_many(
     if account_nos.is_empty() {
         return Ok(Vec::new());
     }
+    let account_nos = &crate::sql::padded(account_nos)[..];
     let sql = format!(
         "SELECT account_no, CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions \
          WHERE created_at >= $1 AND account_no IN ({}) AND transaction_type = 'Load' AND response_code = '00' \

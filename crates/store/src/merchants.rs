@@ -378,6 +378,7 @@ pub async fn terminals_for_share(
     if terminal_nos.is_empty() {
         return Ok(Vec::new());
     }
+    let terminal_nos = &crate::sql::padded(terminal_nos)[..];
     let sql = format!(
         "SELECT {} FROM terminals WHERE terminal_no IN ({}) ORDER BY terminal_no{}",
         TERMINAL_COLUMNS.join(", "),

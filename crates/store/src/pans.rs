@@ -116,6 +116,7 @@ pub async fn by_ids(tx: &mut Tx<'_>, pan_ids: &[i64]) -> Result<Vec<PanRow>, Sto
     if pan_ids.is_empty() {
         return Ok(Vec::new());
     }
+    let pan_ids = &crate::sql::padded(pan_ids)[..];
     let sql = format!(
         "SELECT pan_id, fingerprint, ciphertext, key_version, masked_pan FROM card_pans WHERE pan_id IN ({})",
         crate::sql::placeholders(1, pan_ids.len())

@@ -50,6 +50,18 @@ pub type BindRow<R> = for<'q> fn(AnyQuery<'q>, &'q R) -> AnyQuery<'q>;
 /// PostgreSQL's 65,535.
 pub const MAX_BINDS: usize = 32_000;
 
+/// Keys padded to the next power of two with copies of the last, so that an
+/// `IN` list takes one of a few statement texts, which both engines keep
+/// prepared (a new text is parsed and planned again, on PostgreSQL with an
+/// extra round trip). A repeated key selects nothing twice.
+pub fn padded<K: Clone>(keys: &[K]) -> Vec<K> {
+    let mut out = keys.to_vec();
+    if let Some(last) = keys.last() {
+        out.resize(keys.len().next_power_of_two(), last.clone());
+    }
+    out
+}
+
 /// `$first, $first+1, …` for `count` parameters.
 pub fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)

@@ -109,6 +109,7 @@ pub async fn orders_for_update(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
+    let keys = &crate::sql::padded(keys)[..];
     let sql = format!(
         "SELECT {} FROM vpos_orders WHERE {} ORDER BY merchant_no, order_id{}",
         ORDER_COLUMNS.join(", "),
@@ -131,6 +132,7 @@ pub async fn txs_of_orders(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
+    let keys = &crate::sql::padded(keys)[..];
     let sql = format!(
         "SELECT {} FROM vpos_transactions WHERE {} ORDER BY process_id",
         TX_COLUMNS.join(", "),
