@@ -113,37 +113,38 @@ impl Caches {
     }
 }
 
-/// The merchant with this number, through the cache.
-pub async fn merchant(host: &Host, no: &str) -> Result<Option<Arc<MerchantRow>>, ServiceError> {
-    let now = host.clock.now_ms();
-    let key = no.to_owned();
-    if let Some(hit) = host.caches.merchants.get(&key, now) {
+/// The entry of `key`, else what `load` finds (kept when found).
+async fn read_through<V: Clone, F>(
+    cache: &Fresh<String, Arc<V>>,
+    now: i64,
+    key: &str,
+    load: F,
+) -> Result<Option<Arc<V>>, ServiceError>
+where
+    F: std::future::Future<Output = Result<Option<V>, cardhost_store::StoreError>>,
+{
+    let key = key.to_owned();
+    if let Some(hit) = cache.get(&key, now) {
         return Ok(Some(hit));
     }
-    let found = merchants::merchant(host.db.reader(), no)
-        .await?
-        .map(Arc::new);
-    if let Some(m) = &found {
-        host.caches.merchants.put(key, m.clone(), now);
+    let found = load.await?.map(Arc::new);
+    if let Some(v) = &found {
+        cache.put(key, v.clone(), now);
     }
     Ok(found)
+}
+
+/// The merchant with this number, through the cache.
+pub async fn merchant(host: &Host, no: &str) -> Result<Option<Arc<MerchantRow>>, ServiceError> {
+    let load = merchants::merchant(host.db.reader(), no);
+    read_through(&host.caches.merchants, host.clock.now_ms(), no, load).await
 }
 
 /// The terminal with this number, through the cache. Its `open_batch_no` may
 /// be stale: the authorizer reads the open batch itself.
 pub async fn terminal(host: &Host, no: &str) -> Result<Option<Arc<TerminalRow>>, ServiceError> {
-    let now = host.clock.now_ms();
-    let key = no.to_owned();
-    if let Some(hit) = host.caches.terminals.get(&key, now) {
-        return Ok(Some(hit));
-    }
-    let found = merchants::terminal(host.db.reader(), no)
-        .await?
-        .map(Arc::new);
-    if let Some(t) = &found {
-        host.caches.terminals.put(key, t.clone(), now);
-    }
-    Ok(found)
+    let load = merchants::terminal(host.db.reader(), no);
+    read_through(&host.caches.terminals, host.clock.now_ms(), no, load).await
 }
 
 /// The newest card holding this card number, through the cache.

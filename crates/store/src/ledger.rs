@@ -798,17 +798,19 @@ pub struct EntryRow {
     pub currency: i64,
 }
 
+const ACCOUNT_COLUMNS: [&str; 5] = [
+    "ledger_account",
+    "currency",
+    "balance",
+    "blocked",
+    "created_at",
+];
+
 /// Creates the accounts that do not exist yet, in one statement.
 pub fn ensure_accounts<'q>(script: &mut Script<'q>, accounts: &'q [(String, i64)], now_ms: i64) {
     script.insert(
         "ledger_accounts",
-        &[
-            "ledger_account",
-            "currency",
-            "balance",
-            "blocked",
-            "created_at",
-        ],
+        &ACCOUNT_COLUMNS,
         " ON CONFLICT (ledger_account) DO NOTHING",
         accounts,
         |q, (account, currency)| {
@@ -932,13 +934,7 @@ pub async fn open_accounts(
     crate::sql::insert_rows(
         tx,
         "ledger_accounts",
-        &[
-            "ledger_account",
-            "currency",
-            "balance",
-            "blocked",
-            "created_at",
-        ],
+        &ACCOUNT_COLUMNS,
         "",
         &rows,
         |q, r| q.bind(r.0).bind(r.1).bind(r.2).bind(0_i64).bind(r.3),

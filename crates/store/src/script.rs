@@ -12,7 +12,7 @@
 use sqlx::any::AnyArguments;
 use sqlx::Execute;
 
-use crate::sql::{anonymous, insert_values, AnyQuery, MAX_BINDS};
+use crate::sql::{anonymous, insert_values, map_parameters, AnyQuery, MAX_BINDS};
 use crate::{StoreError, Tx};
 
 struct Statement<'q> {
@@ -133,22 +133,7 @@ async fn run_group(tx: &mut Tx<'_>, mut group: Vec<Statement<'_>>) -> Result<(),
 
 /// `sql` with every `$n` as `$(n + offset)`.
 fn renumbered(sql: &str, offset: usize) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut rest = sql;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let digits = rest[at + 1..]
-            .bytes()
-            .take_while(u8::is_ascii_digit)
-            .count();
-        match rest[at + 1..at + 1 + digits].parse::<usize>() {
-            Ok(n) => out.push_str(&format!("${}", n + offset)),
-            Err(_) => out.push('$'),
-        }
-        rest = &rest[at + 1 + digits..];
-    }
-    out.push_str(rest);
-    out
+    map_parameters(sql, |n| Some(format!("${}", n + offset))).unwrap_or_else(|| sql.to_owned())
 }
 
 async fn execute(tx: &mut Tx<'_>, sql: &str, args: AnyArguments<'_>) -> Result<(), StoreError> {

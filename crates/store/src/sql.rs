@@ -22,8 +22,17 @@ pub fn for_connection(conn: &sqlx::AnyConnection, sql: String) -> String {
 
 /// `sql` with `$1, $2, …` as `?`, or `None` when they are not in that order.
 pub fn anonymous(sql: &str) -> Option<String> {
-    let mut out = String::with_capacity(sql.len());
-    let mut expected = 1usize;
+    let mut expected = 0;
+    map_parameters(sql, |n| {
+        expected += 1;
+        (n == expected).then(|| "?".to_owned())
+    })
+}
+
+/// `sql` with each `$n` replaced by what `map` makes of `n`, or `None` when
+/// `map` refuses one.
+pub fn map_parameters(sql: &str, mut map: impl FnMut(usize) -> Option<String>) -> Option<String> {
+    let mut out = String::with_capacity(sql.len() + 16);
     let mut rest = sql;
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..at]);
@@ -32,11 +41,7 @@ pub fn anonymous(sql: &str) -> Option<String> {
             .take_while(u8::is_ascii_digit)
             .count();
         let n: usize = rest[at + 1..at + 1 + digits].parse().ok()?;
-        if n != expected {
-            return None;
-        }
-        expected += 1;
-        out.push('?');
+        out.push_str(&map(n)?);
         rest = &rest[at + 1 + digits..];
     }
     out.push_str(rest);

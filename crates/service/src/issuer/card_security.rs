@@ -209,6 +209,27 @@ pub(crate) fn check_pin_block(
     })
 }
 
+/// [`check_pin_block`] with the host's security module, now.
+fn check_pin_now(
+    host: &Host,
+    card: &mut CardRow,
+    pan: &cardhost_domain::card::Pan,
+    zpk: &str,
+    format: PinBlockFormat,
+    block: &str,
+) -> Result<&'static str, ServiceError> {
+    let now_ms = host.clock.now_ms();
+    check_pin_block(
+        host.security.as_ref(),
+        now_ms,
+        card,
+        pan,
+        zpk,
+        format,
+        block,
+    )
+}
+
 fn usable_for_pin(host: &Host, card: &CardRow) -> Result<(), ServiceError> {
     match effective_status(host, card) {
         CardStatus::Active | CardStatus::NotActivated | CardStatus::TemporaryBlocked => Ok(()),
@@ -235,15 +256,7 @@ pub async fn check_pin(
     usable_for_pin(host, &found)?;
     let pan = vault::reveal(&host.db, host.security.as_ref(), found.pan_id).await?;
     let (code, card) = card_ref::change_card(host, call, found.card_id, |card| {
-        check_pin_block(
-            host.security.as_ref(),
-            host.clock.now_ms(),
-            card,
-            &pan,
-            &zpk,
-            format,
-            &block,
-        )
+        check_pin_now(host, card, &pan, &zpk, format, &block)
     })
     .await?;
     Ok(CheckOutcome {
@@ -285,15 +298,7 @@ pub async fn change_pin(
         })?;
     let (code, card) = card_ref::change_card(host, call, found.card_id, |card| {
         let code = match &current {
-            Some(block) => check_pin_block(
-                host.security.as_ref(),
-                host.clock.now_ms(),
-                card,
-                &pan,
-                &zpk,
-                format,
-                block,
-            )?,
+            Some(block) => check_pin_now(host, card, &pan, &zpk, format, block)?,
             None => rc::APPROVED,
         };
         if code == rc::APPROVED {
