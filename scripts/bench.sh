@@ -81,7 +81,8 @@ decided_before=$(metric cardhost_authorizer_requests_total)
 
 echo "== PaymentSale: $connections connections, $threads wrk threads, $seconds s, $cards cards"
 CARDS="$work/cards.csv" TOKEN="$token" MERCHANT_NO="$MERCHANT_NO" TERMINAL_NO="$TERMINAL_NO" \
-  wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout 10s -s scripts/bench/sale.lua "$base"
+  wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout 10s -s scripts/bench/sale.lua "$base" |
+  tee "$work/sales.txt"
 
 batches=$(( $(metric cardhost_authorizer_batches_total) - batches_before ))
 decided=$(( $(metric cardhost_authorizer_requests_total) - decided_before ))
@@ -90,4 +91,8 @@ echo "largest batch     $(metric cardhost_authorizer_largest_batch)"
 echo "peak memory       $(awk '/VmHWM/ { print $2, $3 }' /proc/$server/status)"
 
 echo "== GET /health: same server, $connections connections, 10 s"
-wrk -t"$threads" -c"$connections" -d10s --latency "$base/health" | grep -E 'Requests/sec|Latency|50%|90%|99%'
+wrk -t"$threads" -c"$connections" -d10s --latency "$base/health" | tee "$work/health.txt" |
+  grep -E 'Requests/sec|Latency|50%|90%|99%'
+sales=$(awk '/^approved/ { gsub(/[(\/s)]/, "", $3); print $3 }' "$work/sales.txt")
+health=$(awk '/^Requests\/sec/ { printf "%d", $2 }' "$work/health.txt")
+echo "approved sales per /health answer: $sales / $health = $(( 100 * sales / (health > 0 ? health : 1) )) %"
