@@ -58,6 +58,9 @@ async fn post(
     if let Some(t) = token {
         req = req.header("token", t);
     }
+    // A fresh connection's task may not have run yet: sending before it is
+    // ready fails with "connection was not ready".
+    sender.ready().await?;
     let res = sender
         .send_request(req.body(Full::new(Bytes::from(body)))?)
         .await?;
