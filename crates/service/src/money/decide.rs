@@ -18,13 +18,13 @@ use cardhost_store::vpos::OrderTxRow;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
+use super::order::{self, VposLeg};
 use super::state::{self, BatchState};
 use super::writes::Writes;
 use super::{card_ledger, host_ledger, points_ledger, Channel, TxKind, POINTS_CURRENCY};
 use crate::host::{Call, Host, Settings};
 use crate::issuer::card_ref::status_at;
 use crate::issuer::card_security::{check_cvv2, check_pin_block};
-use crate::vpos::{order, VposLeg};
 use crate::{audit, ServiceError};
 
 /// A PIN block to check with the request.

@@ -7,6 +7,7 @@ pub mod decide;
 mod decision_table;
 pub mod holds;
 pub mod operations;
+pub mod order;
 pub mod reports;
 #[doc(hidden)]
 pub mod sample;

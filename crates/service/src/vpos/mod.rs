@@ -14,103 +14,16 @@ use std::sync::{Arc, Mutex, Weak};
 use cardhost_domain::Currency;
 pub use cardhost_store::vpos::{OrderRow, OrderTxRow};
 
+pub use crate::money::order::{currency_of, VposLeg, VposOp};
+
 use crate::caller::Scope;
 use crate::host::Call;
-use crate::money::TxKind;
 use crate::ServiceError;
 
 /// Longest `OrderId` (spec vpos.md: 1 to 64 characters).
 pub const ORDER_ID_MAX_LEN: usize = 64;
 /// Installments a payment may ask for at most, whatever the profiles say.
 pub const INSTALLMENTS_MAX: i64 = 36;
-
-/// What a VPOS transaction does to its order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VposOp {
-    Sale,
-    PreSale,
-    PostSale,
-    Void,
-    Refund,
-}
-
-impl VposOp {
-    pub fn name(self) -> &'static str {
-        match self {
-            VposOp::Sale => "Sale",
-            VposOp::PreSale => "PreSale",
-            VposOp::PostSale => "PostSale",
-            VposOp::Void => "Void",
-            VposOp::Refund => "Refund",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<VposOp> {
-        [
-            VposOp::Sale,
-            VposOp::PreSale,
-            VposOp::PostSale,
-            VposOp::Void,
-            VposOp::Refund,
-        ]
-        .into_iter()
-        .find(|op| op.name() == text)
-    }
-
-    /// The card transaction an on-us payment of this kind is.
-    pub fn tx_kind(self) -> TxKind {
-        match self {
-            VposOp::Sale => TxKind::Purchase,
-            VposOp::PreSale => TxKind::PreAuthorization,
-            VposOp::PostSale => TxKind::Completion,
-            VposOp::Void => TxKind::Reversal,
-            VposOp::Refund => TxKind::Refund,
-        }
-    }
-
-    /// Whether the transaction lands in the terminal's batch when approved
-    /// (a hold is not a sale; a void marks the voided row instead).
-    pub fn batched(self) -> bool {
-        matches!(self, VposOp::Sale | VposOp::PostSale | VposOp::Refund)
-    }
-}
-
-/// What an on-us payment carries through the authorizer, so that its order,
-/// its order transaction and its batch row commit with the card posting.
-#[derive(Debug, Clone)]
-pub struct VposLeg {
-    pub merchant_no: String,
-    pub terminal_no: String,
-    pub order_id: String,
-    pub op: VposOp,
-    /// How a repeat of this request is recognised on the order.
-    pub idem_key: String,
-    pub installments: i64,
-    pub point_amount: i64,
-    pub description: Option<String>,
-    /// Void, capture, refund: the order transaction acted on.
-    pub target: Option<i64>,
-}
-
-impl VposLeg {
-    /// The order transaction this leg writes, before its outcome is known;
-    /// callers fill in the ids, amount, card and answer.
-    pub fn tx(&self, client_id: &str, digest: &str) -> OrderTxRow {
-        OrderTxRow {
-            merchant_no: self.merchant_no.clone(),
-            order_id: self.order_id.clone(),
-            terminal_no: self.terminal_no.clone(),
-            idem_key: self.idem_key.clone(),
-            request_digest: digest.to_owned(),
-            client_id: client_id.to_owned(),
-            transaction_type: self.op.name().to_owned(),
-            point_amount: self.point_amount,
-            installment_count: self.installments,
-            original_process_id: self.target,
-            ..Default::default()
-        }
-    }
-}
 
 /// A VPOS transaction as the API reports it.
 #[derive(Debug, Clone)]
@@ -169,11 +82,4 @@ pub fn check_access(call: &Call, merchant_no: &str) -> Result<(), ServiceError> 
     Err(ServiceError::Forbidden(
         "This client may not act on that merchant.".into(),
     ))
-}
-
-pub fn currency_of(numeric: i64) -> Currency {
-    u16::try_from(numeric)
-        .ok()
-        .and_then(Currency::from_numeric)
-        .unwrap_or(Currency::TRY)
 }

@@ -1,0 +1,422 @@
+//! The virtual POS channel's effects on an on-us payment, as the authorizer
+//! applies them: an order's rules (`admit`), and the order, order transaction
+//! and batch row a decided payment writes (`outcome`), all without I/O. The
+//! `vpos` module builds the [`VposLeg`] a request carries and reads and locks
+//! the rows; the money path depends on nothing of it.
+
+use cardhost_domain::response as rc;
+use cardhost_domain::Currency;
+use cardhost_store::batches::{BatchTxRow, OpenBatch};
+use cardhost_store::merchants::TerminalRow;
+use cardhost_store::vpos::{OrderRow, OrderTxRow};
+
+use super::TxKind;
+use crate::ServiceError;
+
+pub fn check_repeat(
+    found: OrderTxRow,
+    leg: &VposLeg,
+    digest: &str,
+) -> Result<OrderTxRow, ServiceError> {
+    match leg.op {
+        VposOp::PostSale => Err(ServiceError::NotAllowed(format!(
+            "Order {} was already captured.",
+            leg.order_id
+        ))),
+        VposOp::Void => Err(ServiceError::NotAllowed(format!(
+            "Transaction {} was already voided.",
+            leg.target.unwrap_or_default()
+        ))),
+        _ if found.request_digest != digest => Err(ServiceError::IdempotencyConflict(format!(
+            "OrderId {} was used before with different content.",
+            leg.order_id
+        ))),
+        _ => Ok(found),
+    }
+}
+
+fn not_allowed(text: impl Into<String>) -> ServiceError {
+    ServiceError::NotAllowed(text.into())
+}
+
+/// The transaction a void undoes: the one named, else the order's last
+/// approved sale, capture or pre-sale not voided yet.
+pub fn void_target(
+    txs: &[OrderTxRow],
+    process_id: Option<i64>,
+) -> Result<&OrderTxRow, ServiceError> {
+    let voidable = |t: &&OrderTxRow| {
+        t.response_code == rc::APPROVED
+            && t.status == "Approved"
+            && matches!(t.transaction_type.as_str(), "Sale" | "PreSale" | "PostSale")
+    };
+    let found = match process_id {
+        Some(pid) => txs.iter().find(|t| t.process_id == pid),
+        None => txs.iter().rev().find(voidable),
+    };
+    found
+        .filter(voidable)
+        .ok_or_else(|| not_allowed("The order has no transaction that can be voided."))
+}
+
+/// The approved pre-sale a capture completes.
+pub fn capture_target(order: &OrderRow, txs: &[OrderTxRow]) -> Result<OrderTxRow, ServiceError> {
+    if order.status != "PreAuthorized" {
+        return Err(not_allowed(format!(
+            "Order {} is {}, not PreAuthorized.",
+            order.order_id, order.status
+        )));
+    }
+    txs.iter()
+        .find(|t| t.transaction_type == "PreSale" && t.response_code == rc::APPROVED)
+        .cloned()
+        .ok_or_else(|| not_allowed("The order has no pre-authorization."))
+}
+
+/// The approved sale or capture a refund returns money of.
+pub fn refund_target(order: &OrderRow, txs: &[OrderTxRow]) -> Result<OrderTxRow, ServiceError> {
+    if !matches!(
+        order.status.as_str(),
+        "Paid" | "Captured" | "PartiallyRefunded"
+    ) {
+        return Err(not_allowed(format!(
+            "Order {} is {}; only a paid or captured order is refunded.",
+            order.order_id, order.status
+        )));
+    }
+    txs.iter()
+        .rev()
+        .find(|t| {
+            matches!(t.transaction_type.as_str(), "Sale" | "PostSale")
+                && t.response_code == rc::APPROVED
+                && t.status == "Approved"
+        })
+        .cloned()
+        .ok_or_else(|| not_allowed("The order has nothing captured to refund."))
+}
+
+/// The order's own rules for a request, given the order, its terminal and
+/// (for a void) the transaction voided: whether it may happen now.
+pub fn admit<'t>(
+    leg: &VposLeg,
+    order: Option<&OrderRow>,
+    terminal: Option<&'t TerminalRow>,
+    target: Option<&OrderTxRow>,
+    amount: i64,
+) -> Result<&'t TerminalRow, ServiceError> {
+    let terminal = terminal.ok_or_else(|| {
+        ServiceError::NotFound(format!("Terminal {} not found.", leg.terminal_no))
+    })?;
+    match (leg.op, order) {
+        (VposOp::Sale | VposOp::PreSale, None) => {}
+        (VposOp::Sale | VposOp::PreSale, Some(o)) if o.status == "Created" => {}
+        (VposOp::Sale | VposOp::PreSale, Some(_)) => {
+            return Err(ServiceError::IdempotencyConflict(format!(
+                "OrderId {} was used before with different content.",
+                leg.order_id
+            )))
+        }
+        (_, None) => {
+            return Err(ServiceError::NotFound(format!(
+                "Order {} not found.",
+                leg.order_id
+            )))
+        }
+        (VposOp::PostSale, Some(o)) => {
+            if o.status != "PreAuthorized" {
+                return Err(not_allowed(format!(
+                    "Order {} is {}.",
+                    o.order_id, o.status
+                )));
+            }
+            if amount > o.authorized_amount {
+                return Err(not_allowed(
+                    "Amount is more than the pre-authorized amount.",
+                ));
+            }
+        }
+        (VposOp::Refund, Some(o)) => {
+            if o.refunded_amount + amount > o.captured_amount {
+                return Err(not_allowed(
+                    "Refunds would exceed what was captured on the order.",
+                ));
+            }
+        }
+        (VposOp::Void, Some(o)) => {
+            if o.refunded_amount > 0 {
+                return Err(not_allowed("A refunded order cannot be voided."));
+            }
+            let target = target
+                .filter(|t| t.order_id == o.order_id && t.merchant_no == o.merchant_no)
+                .ok_or_else(|| not_allowed("Nothing to void."))?;
+            void_target(std::slice::from_ref(target), Some(target.process_id))?;
+            if target.batch_no.is_some_and(|b| {
+                b != terminal.open_batch_no || target.terminal_no != terminal.terminal_no
+            }) {
+                return Err(not_allowed(
+                    "The transaction's batch is closed; refund it instead.",
+                ));
+            }
+        }
+    }
+    Ok(terminal)
+}
+
+/// What the order becomes after an approved transaction.
+fn apply(order: &mut OrderRow, op: VposOp, amount: i64) {
+    match op {
+        VposOp::Sale => {
+            order.status = "Paid".into();
+            order.authorized_amount = amount;
+            order.captured_amount = amount;
+        }
+        VposOp::PreSale => {
+            order.status = "PreAuthorized".into();
+            order.authorized_amount = amount;
+        }
+        VposOp::PostSale => {
+            order.status = "Captured".into();
+            order.captured_amount = amount;
+        }
+        VposOp::Void => {
+            order.status = "Voided".into();
+            order.captured_amount = 0;
+        }
+        VposOp::Refund => {
+            order.refunded_amount += amount;
+            order.status = if order.refunded_amount >= order.captured_amount {
+                "Refunded"
+            } else {
+                "PartiallyRefunded"
+            }
+            .into();
+        }
+    }
+}
+
+/// What a transaction charges and to which card.
+#[derive(Debug, Clone)]
+pub struct Charge {
+    pub amount: i64,
+    pub currency: cardhost_domain::Currency,
+    pub masked: String,
+    pub card: OrderCard,
+}
+
+/// The card of an order, as its first transaction knows it.
+#[derive(Debug, Clone)]
+pub struct OrderCard {
+    pub card_id: Option<i64>,
+    pub card_type: String,
+    pub network: String,
+}
+
+/// What a decided order transaction writes.
+#[derive(Debug, Clone)]
+pub struct OrderWrite {
+    pub tx: OrderTxRow,
+    pub order: OrderRow,
+    pub order_is_new: bool,
+    pub open_batch: Option<OpenBatch>,
+    pub batch_row: Option<BatchTxRow>,
+    /// The transaction a void marks `Voided`.
+    pub voided: Option<i64>,
+}
+
+/// The rows an order transaction `t` writes (its status and batch set here):
+/// the batch row when it lands in one, and the order's new state.
+/// `voided_batch` is the batch of the transaction a void undoes.
+pub fn outcome(
+    leg: &VposLeg,
+    order: Option<OrderRow>,
+    terminal: &TerminalRow,
+    mut t: OrderTxRow,
+    card: &OrderCard,
+    voided_batch: Option<i64>,
+) -> OrderWrite {
+    let now = t.created_at;
+    let approved = t.response_code == rc::APPROVED;
+    t.status = if approved { "Approved" } else { "Declined" }.into();
+    let mut write_batch = None;
+    if approved && leg.op.batched() {
+        t.batch_no = Some(terminal.open_batch_no);
+        let open = OpenBatch {
+            terminal_no: terminal.terminal_no.clone(),
+            batch_no: terminal.open_batch_no,
+            merchant_no: terminal.merchant_no.clone(),
+            currency: t.currency,
+            open_date: now,
+        };
+        write_batch = Some((open, batch_row(leg, terminal, &t, card)));
+    }
+    let voided = leg.target.filter(|_| approved && leg.op == VposOp::Void);
+    if voided.is_some() {
+        t.batch_no = voided_batch;
+    }
+    let order_is_new = order.is_none();
+    let mut o = order.unwrap_or_else(|| new_order(leg, &t, card));
+    if approved {
+        apply(&mut o, leg.op, t.amount);
+    } else if o.status == "Created" {
+        o.status = "Failed".into();
+    }
+    o.updated_at = now;
+    let (open_batch, batch_row) = write_batch.unzip();
+    OrderWrite {
+        tx: t,
+        order: o,
+        order_is_new,
+        open_batch,
+        batch_row,
+        voided,
+    }
+}
+
+fn batch_row(
+    leg: &VposLeg,
+    terminal: &TerminalRow,
+    t: &OrderTxRow,
+    card: &OrderCard,
+) -> BatchTxRow {
+    BatchTxRow {
+        process_id: t.process_id,
+        terminal_no: terminal.terminal_no.clone(),
+        batch_no: terminal.open_batch_no,
+        merchant_no: terminal.merchant_no.clone(),
+        order_id: Some(t.order_id.clone()),
+        transaction_type: if leg.op == VposOp::Refund {
+            "Refund"
+        } else {
+            "Sale"
+        }
+        .into(),
+        amount: t.amount,
+        currency: t.currency,
+        masked_card_no: t.masked_card_no.clone(),
+        auth_code: t.auth_code.clone(),
+        rrn: t.rrn.clone(),
+        installment_count: t.installment_count,
+        card_type: card.card_type.clone(),
+        network: card.network.clone(),
+        status: "Approved".into(),
+        created_at: t.created_at,
+        ..Default::default()
+    }
+}
+
+/// The order a first transaction opens (`Failed` until an approval applies).
+fn new_order(leg: &VposLeg, t: &OrderTxRow, card: &OrderCard) -> OrderRow {
+    OrderRow {
+        merchant_no: leg.merchant_no.clone(),
+        order_id: leg.order_id.clone(),
+        terminal_no: leg.terminal_no.clone(),
+        status: "Failed".into(),
+        amount: t.amount,
+        currency: t.currency,
+        installment_count: leg.installments,
+        point_amount: leg.point_amount,
+        network: card.network.clone(),
+        card_id: card.card_id,
+        masked_card_no: t.masked_card_no.clone(),
+        card_type: card.card_type.clone(),
+        description: leg.description.clone(),
+        created_at: t.created_at,
+        updated_at: t.created_at,
+        ..Default::default()
+    }
+}
+
+/// What a VPOS transaction does to its order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VposOp {
+    Sale,
+    PreSale,
+    PostSale,
+    Void,
+    Refund,
+}
+
+impl VposOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            VposOp::Sale => "Sale",
+            VposOp::PreSale => "PreSale",
+            VposOp::PostSale => "PostSale",
+            VposOp::Void => "Void",
+            VposOp::Refund => "Refund",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<VposOp> {
+        [
+            VposOp::Sale,
+            VposOp::PreSale,
+            VposOp::PostSale,
+            VposOp::Void,
+            VposOp::Refund,
+        ]
+        .into_iter()
+        .find(|op| op.name() == text)
+    }
+
+    /// The card transaction an on-us payment of this kind is.
+    pub fn tx_kind(self) -> TxKind {
+        match self {
+            VposOp::Sale => TxKind::Purchase,
+            VposOp::PreSale => TxKind::PreAuthorization,
+            VposOp::PostSale => TxKind::Completion,
+            VposOp::Void => TxKind::Reversal,
+            VposOp::Refund => TxKind::Refund,
+        }
+    }
+
+    /// Whether the transaction lands in the terminal's batch when approved
+    /// (a hold is not a sale; a void marks the voided row instead).
+    pub fn batched(self) -> bool {
+        matches!(self, VposOp::Sale | VposOp::PostSale | VposOp::Refund)
+    }
+}
+
+/// What an on-us payment carries through the authorizer, so that its order,
+/// its order transaction and its batch row commit with the card posting.
+#[derive(Debug, Clone)]
+pub struct VposLeg {
+    pub merchant_no: String,
+    pub terminal_no: String,
+    pub order_id: String,
+    pub op: VposOp,
+    /// How a repeat of this request is recognised on the order.
+    pub idem_key: String,
+    pub installments: i64,
+    pub point_amount: i64,
+    pub description: Option<String>,
+    /// Void, capture, refund: the order transaction acted on.
+    pub target: Option<i64>,
+}
+
+impl VposLeg {
+    /// The order transaction this leg writes, before its outcome is known;
+    /// callers fill in the ids, amount, card and answer.
+    pub fn tx(&self, client_id: &str, digest: &str) -> OrderTxRow {
+        OrderTxRow {
+            merchant_no: self.merchant_no.clone(),
+            order_id: self.order_id.clone(),
+            terminal_no: self.terminal_no.clone(),
+            idem_key: self.idem_key.clone(),
+            request_digest: digest.to_owned(),
+            client_id: client_id.to_owned(),
+            transaction_type: self.op.name().to_owned(),
+            point_amount: self.point_amount,
+            installment_count: self.installments,
+            original_process_id: self.target,
+            ..Default::default()
+        }
+    }
+}
+
+pub fn currency_of(numeric: i64) -> Currency {
+    u16::try_from(numeric)
+        .ok()
+        .and_then(Currency::from_numeric)
+        .unwrap_or(Currency::TRY)
+}
