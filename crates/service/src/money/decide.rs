@@ -14,7 +14,8 @@ use cardhost_domain::Currency;
 use cardhost_store::cards::CardRow;
 use cardhost_store::idempotency::{ReferenceRow, UsedReference};
 use cardhost_store::ledger::{self, Balance, CardTxRow, HoldRow, TransferRow};
-use cardhost_store::vpos::OrderTxRow;
+use cardhost_store::merchants::TerminalRow;
+use cardhost_store::vpos::{OrderRow, OrderTxRow};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
@@ -784,17 +785,10 @@ pub fn authorize(
         product,
         funds_now,
         plan,
-    };
-    Ok(apply(
-        env,
-        state,
-        writes,
-        req,
-        ids,
-        applied,
         target,
         order_checked,
-    ))
+    };
+    Ok(apply(env, state, writes, req, ids, applied))
 }
 
 /// The order and terminal a VPOS leg acts on, admitted by the order's rules.
@@ -802,13 +796,7 @@ fn order_check(
     state: &BatchState,
     leg: &VposLeg,
     amount: i64,
-) -> Result<
-    (
-        Option<cardhost_store::vpos::OrderRow>,
-        cardhost_store::merchants::TerminalRow,
-    ),
-    ServiceError,
-> {
+) -> Result<(Option<OrderRow>, TerminalRow), ServiceError> {
     let key = (leg.merchant_no.clone(), leg.order_id.clone());
     let order = state.orders.get(&key);
     let target = leg.target.and_then(|pid| {
@@ -833,6 +821,18 @@ struct Applied {
     product: CardProduct,
     funds_now: Funds,
     plan: Plan,
+    /// Card to card: the card credited.
+    target: Option<CardRow>,
+    /// A VPOS leg's order (when it exists) and terminal, admitted.
+    order_checked: Option<(Option<OrderRow>, TerminalRow)>,
+}
+
+/// What a decided VPOS payment's order transaction is made of.
+struct OrderFacts<'a> {
+    leg: &'a VposLeg,
+    row: &'a CardTxRow,
+    card: &'a CardRow,
+    product: &'a CardProduct,
 }
 
 /// The state's balance of an account, created (in the state and, at the
@@ -891,7 +891,6 @@ fn all_entries(plan: &Plan, account_no: &str) -> Vec<(String, i64, i64)> {
 
 /// Applies a decided request's effects: journal, holds, counters, its card
 /// transaction, its order or reference, and its audit record.
-#[allow(clippy::too_many_arguments)]
 fn apply(
     env: &Env,
     state: &mut BatchState,
@@ -899,17 +898,14 @@ fn apply(
     req: &TxRequest,
     ids: &mut (dyn Ids + Send),
     applied: Applied,
-    target: Option<CardRow>,
-    order_checked: Option<(
-        Option<cardhost_store::vpos::OrderRow>,
-        cardhost_store::merchants::TerminalRow,
-    )>,
 ) -> TxOutcome {
     let Applied {
         card,
         product,
         funds_now,
         plan,
+        target,
+        order_checked,
     } = applied;
     let now = env.now_ms;
     let process_id = ids.next_process_id();
@@ -962,9 +958,17 @@ fn apply(
     let row = card_tx_row(env, req, &card, &plan, process_id, currency, after_room);
     count_usage(state, req, &row);
     let vpos_tx = match (&req.vpos, order_checked) {
-        (Some(leg), Some((order_row, terminal))) => Some(record_order(
-            state, writes, req, leg, &row, &card, &product, order_row, &terminal,
-        )),
+        (Some(leg), Some((order_row, terminal))) => {
+            let facts = OrderFacts {
+                leg,
+                row: &row,
+                card: &card,
+                product: &product,
+            };
+            Some(record_order(
+                state, writes, req, &facts, order_row, &terminal,
+            ))
+        }
         _ => {
             record_reference(state, writes, req, process_id, now);
             None
@@ -1132,18 +1136,20 @@ fn record_reference(
     });
 }
 
-#[allow(clippy::too_many_arguments)]
 fn record_order(
     state: &mut BatchState,
     writes: &mut Writes,
     req: &TxRequest,
-    leg: &VposLeg,
-    row: &CardTxRow,
-    card: &CardRow,
-    product: &CardProduct,
-    order_row: Option<cardhost_store::vpos::OrderRow>,
-    terminal: &cardhost_store::merchants::TerminalRow,
+    facts: &OrderFacts,
+    order_row: Option<OrderRow>,
+    terminal: &TerminalRow,
 ) -> OrderTxRow {
+    let OrderFacts {
+        leg,
+        row,
+        card,
+        product,
+    } = *facts;
     let key = (leg.merchant_no.clone(), leg.order_id.clone());
     let t = OrderTxRow {
         process_id: row.process_id,
