@@ -1,6 +1,7 @@
 //! Money on cards (spec ledger.md): the authorizer that decides and posts
 //! every financial request, and the operations and reports built on it.
 
+pub mod apply;
 pub mod authorizer;
 pub mod decide;
 #[cfg(test)]

@@ -1,0 +1,412 @@
+//! A decided request's effects: applied to the batch's state (so the next
+//! request of the batch sees them) and gathered for the batch's writes.
+
+use cardhost_domain::fees::Network;
+use cardhost_domain::product::{CardProduct, CardType};
+use cardhost_domain::response as rc;
+use cardhost_store::cards::CardRow;
+use cardhost_store::idempotency::{ReferenceRow, UsedReference};
+use cardhost_store::ledger::{Balance, CardTxRow, HoldRow, TransferRow};
+use cardhost_store::merchants::TerminalRow;
+use cardhost_store::vpos::{OrderRow, OrderTxRow};
+
+use super::decide::{auth_code, funds, Env, Funds, Ids, Plan, TxOutcome, TxRequest};
+use super::order::{self, VposLeg};
+use super::state::{self, BatchState};
+use super::writes::Writes;
+use super::{card_ledger, host_ledger, points_ledger, Channel, TxKind, POINTS_CURRENCY};
+use crate::audit;
+
+/// A decided request, before its effects.
+pub(super) struct Applied {
+    pub(super) card: CardRow,
+    pub(super) product: CardProduct,
+    pub(super) funds_now: Funds,
+    pub(super) plan: Plan,
+    /// Card to card: the card credited.
+    pub(super) target: Option<CardRow>,
+    /// A VPOS leg's order (when it exists) and terminal, admitted.
+    pub(super) order_checked: Option<(Option<OrderRow>, TerminalRow)>,
+}
+
+/// What a decided VPOS payment's order transaction is made of.
+struct OrderFacts<'a> {
+    leg: &'a VposLeg,
+    row: &'a CardTxRow,
+    card: &'a CardRow,
+    product: &'a CardProduct,
+}
+
+/// The state's balance of an account, created (in the state and, at the
+/// batch's end, in the database) when it does not exist yet.
+fn account<'s>(
+    state: &'s mut BatchState,
+    writes: &mut Writes,
+    account: &str,
+    currency: i64,
+) -> &'s mut Balance {
+    state.balances.entry(account.to_owned()).or_insert_with(|| {
+        writes.accounts.insert(account.to_owned(), currency);
+        Balance {
+            currency,
+            ..Balance::default()
+        }
+    })
+}
+
+/// Posts entries: the state's balances move, and the transfer joins the
+/// batch's writes.
+fn post(
+    state: &mut BatchState,
+    writes: &mut Writes,
+    row: TransferRow,
+    entries: &[(String, i64, i64)],
+) {
+    for (name, amount, currency) in entries {
+        account(state, writes, name, *currency).balance += amount;
+    }
+    writes.transfer(row, entries);
+}
+
+fn block(state: &mut BatchState, writes: &mut Writes, account: &str, delta: i64) {
+    if let Some(b) = state.balances.get_mut(account) {
+        b.blocked += delta;
+    }
+    writes.block(account, delta);
+}
+
+/// The entries of a plan with its points legs.
+fn all_entries(plan: &Plan, account_no: &str) -> Vec<(String, i64, i64)> {
+    let mut entries = plan.entries.clone();
+    let points = points_ledger(account_no);
+    let funding = host_ledger("PointsFunding", POINTS_CURRENCY);
+    if plan.points_spent > 0 {
+        entries.push((points.clone(), -plan.points_spent, POINTS_CURRENCY));
+        entries.push((funding.clone(), plan.points_spent, POINTS_CURRENCY));
+    }
+    if plan.points > 0 {
+        entries.push((points, plan.points, POINTS_CURRENCY));
+        entries.push((funding, -plan.points, POINTS_CURRENCY));
+    }
+    entries
+}
+
+/// Applies a decided request's effects: journal, holds, counters, its card
+/// transaction, its order or reference, and its audit record.
+pub(super) fn apply(
+    env: &Env,
+    state: &mut BatchState,
+    writes: &mut Writes,
+    req: &TxRequest,
+    ids: &mut (dyn Ids + Send),
+    applied: Applied,
+) -> TxOutcome {
+    let Applied {
+        card,
+        product,
+        funds_now,
+        plan,
+        target,
+        order_checked,
+    } = applied;
+    let now = env.now_ms;
+    let process_id = ids.next_process_id();
+    let currency = i64::from(product.currency.numeric());
+    let account = card_ledger(&card.account_no);
+    self::account(state, writes, &account, currency);
+    if state
+        .cards
+        .get(&card.card_id)
+        .is_some_and(|before| counters_changed(before, &card))
+    {
+        writes.cards.insert(card.card_id, card.clone());
+        state.cards.insert(card.card_id, card.clone());
+    }
+    let entries = all_entries(&plan, &card.account_no);
+    if !entries.is_empty() {
+        let transfer = TransferRow {
+            transfer_id: ids.next_transfer_id(),
+            process_id,
+            kind: req.kind.name().to_owned(),
+            created_at: now,
+        };
+        post(state, writes, transfer, &entries);
+    }
+    apply_holds(state, writes, &plan, process_id, &account, now);
+    if let Some((pid, status)) = plan.original_status {
+        writes.tx_statuses.insert(pid, status);
+        if let Some(t) = state.txs.get_mut(&pid) {
+            t.status = status.to_owned();
+        }
+    }
+    let balance_delta: i64 = entries
+        .iter()
+        .filter(|(a, _, _)| *a == account)
+        .map(|(_, m, _)| m)
+        .sum();
+    let blocked_delta = plan.new_hold.unwrap_or(0)
+        - plan
+            .close_hold
+            .as_ref()
+            .filter(|(h, _)| h.ledger_account == account)
+            .map_or(0, |(h, _)| h.amount);
+    let after_room = funds_now.room_after(balance_delta, blocked_delta);
+    if product.card_type == CardType::Credit {
+        *state
+            .customer_used
+            .entry(card.customer_no.clone())
+            .or_default() += blocked_delta - balance_delta;
+    }
+    let row = card_tx_row(env, req, &card, &plan, process_id, currency, after_room);
+    count_usage(state, req, &row);
+    let vpos_tx = match (&req.vpos, order_checked) {
+        (Some(leg), Some((order_row, terminal))) => {
+            let facts = OrderFacts {
+                leg,
+                row: &row,
+                card: &card,
+                product: &product,
+            };
+            Some(record_order(
+                state, writes, req, &facts, order_row, &terminal,
+            ))
+        }
+        _ => {
+            record_reference(state, writes, req, process_id, now);
+            None
+        }
+    };
+    state.txs.insert(process_id, row.clone());
+    writes.card_txs.push(row.clone());
+    if let Some(t) = &target {
+        let incoming = incoming_row(env, state, ids, t, &row);
+        state.transfer_targets.insert(process_id, t.card_id);
+        writes.card_txs.push(incoming);
+    }
+    let approved = plan.code == rc::APPROVED;
+    writes.audits.push(audit::record_at(
+        env.now_ms,
+        &req.call,
+        Some(&card.masked_pan),
+        if approved { 0 } else { 8 },
+        Some(plan.code),
+    ));
+    TxOutcome {
+        row,
+        masked_pan: card.masked_pan,
+        currency: product.currency,
+        repeated: false,
+        target_masked_pan: target.map(|t| t.masked_pan),
+        vpos: vpos_tx,
+    }
+}
+
+fn counters_changed(before: &CardRow, after: &CardRow) -> bool {
+    (
+        before.cvv2_retry_count,
+        before.pin_retry_count,
+        &before.status,
+    ) != (after.cvv2_retry_count, after.pin_retry_count, &after.status)
+}
+
+fn apply_holds(
+    state: &mut BatchState,
+    writes: &mut Writes,
+    plan: &Plan,
+    process_id: i64,
+    account: &str,
+    now: i64,
+) {
+    if let Some(amount) = plan.new_hold {
+        let hold = HoldRow {
+            process_id,
+            ledger_account: account.to_owned(),
+            amount,
+            captured: 0,
+            released: 0,
+            status: "Open".into(),
+            created_at: now,
+            closed_at: None,
+        };
+        state.holds.insert(process_id, hold.clone());
+        writes.new_holds.push(hold);
+        block(state, writes, account, amount);
+    }
+    if let Some((hold, captured)) = &plan.close_hold {
+        let released = hold.amount - captured;
+        writes
+            .closed_holds
+            .insert(hold.process_id, (*captured, released, now));
+        if let Some(h) = state.holds.get_mut(&hold.process_id) {
+            h.status = "Closed".into();
+        }
+        block(state, writes, &hold.ledger_account, -hold.amount);
+    }
+}
+
+fn card_tx_row(
+    env: &Env,
+    req: &TxRequest,
+    card: &CardRow,
+    plan: &Plan,
+    process_id: i64,
+    currency: i64,
+    after_room: i64,
+) -> CardTxRow {
+    let approved = plan.code == rc::APPROVED;
+    CardTxRow {
+        process_id,
+        card_id: card.card_id,
+        account_no: card.account_no.clone(),
+        client_id: req.call.caller.client_id.clone(),
+        reference: req.reference.clone(),
+        transaction_type: req.kind.name().to_owned(),
+        amount: plan.amount,
+        currency,
+        channel: req.channel.name().to_owned(),
+        mcc: req.mcc.clone(),
+        merchant_name: req.merchant_name.clone(),
+        merchant_country: req.merchant_country.clone(),
+        response_code: plan.code.to_owned(),
+        auth_code: if approved { auth_code() } else { String::new() },
+        rrn: if approved {
+            format!("{:012}", process_id % 1_000_000_000_000)
+        } else {
+            String::new()
+        },
+        status: plan.status.to_owned(),
+        original_process_id: req.original,
+        installment_count: req.vpos.as_ref().map_or(1, |l| l.installments),
+        point_amount: req.vpos.as_ref().map_or(0, |l| l.point_amount),
+        points_earned: plan.points,
+        available_after: after_room,
+        business_date: env.business_date.clone(),
+        created_at: env.now_ms,
+    }
+}
+
+/// The day's usage and the month's loads move with each approval, so the
+/// next request of the batch checks its limits against them.
+fn count_usage(state: &mut BatchState, req: &TxRequest, row: &CardTxRow) {
+    if row.response_code != rc::APPROVED {
+        return;
+    }
+    if matches!(
+        req.kind,
+        TxKind::Purchase | TxKind::PreAuthorization | TxKind::CashWithdrawal
+    ) {
+        let usage = state.usage.entry(row.card_id).or_default();
+        usage.count += 1;
+        if req.kind == TxKind::CashWithdrawal {
+            usage.cash += row.amount;
+        } else {
+            usage.purchase += row.amount;
+            if req.channel == Channel::Ecom {
+                usage.ecom += row.amount;
+            }
+        }
+    }
+    if req.kind == TxKind::Load {
+        *state.loaded.entry(row.account_no.clone()).or_default() += row.amount;
+    }
+    if req.kind == TxKind::Refund {
+        if let Some(original) = req.original {
+            *state.refunded.entry(original).or_default() += row.amount;
+        }
+    }
+}
+
+fn record_reference(
+    state: &mut BatchState,
+    writes: &mut Writes,
+    req: &TxRequest,
+    process_id: i64,
+    now: i64,
+) {
+    let used = UsedReference {
+        operation: req.call.operation.to_owned(),
+        request_digest: req.digest.clone(),
+        outcome: process_id.to_string(),
+    };
+    let key = (req.call.caller.client_id.clone(), req.reference.clone());
+    state.references.insert(key, used.clone());
+    writes.references.push(ReferenceRow {
+        client_id: req.call.caller.client_id.clone(),
+        reference: req.reference.clone(),
+        used,
+        created_at: now,
+    });
+}
+
+fn record_order(
+    state: &mut BatchState,
+    writes: &mut Writes,
+    req: &TxRequest,
+    facts: &OrderFacts,
+    order_row: Option<OrderRow>,
+    terminal: &TerminalRow,
+) -> OrderTxRow {
+    let OrderFacts {
+        leg,
+        row,
+        card,
+        product,
+    } = *facts;
+    let key = (leg.merchant_no.clone(), leg.order_id.clone());
+    let t = OrderTxRow {
+        process_id: row.process_id,
+        amount: row.amount,
+        currency: row.currency,
+        response_code: row.response_code.clone(),
+        auth_code: row.auth_code.clone(),
+        rrn: row.rrn.clone(),
+        masked_card_no: card.masked_pan.clone(),
+        network: Network::OnUs.name().to_owned(),
+        created_at: row.created_at,
+        ..leg.tx(&req.call.caller.client_id, &req.digest)
+    };
+    let order_card = order::OrderCard {
+        card_id: Some(card.card_id),
+        card_type: product.card_type.name().to_owned(),
+        network: Network::OnUs.name().to_owned(),
+    };
+    let txs = state.order_txs.entry(key.clone()).or_default();
+    let voided_batch = leg
+        .target
+        .and_then(|pid| txs.iter().find(|t| t.process_id == pid))
+        .and_then(|t| t.batch_no);
+    let w = order::outcome(leg, order_row, terminal, t, &order_card, voided_batch);
+    if let Some(pid) = w.voided {
+        if let Some(t) = txs.iter_mut().find(|t| t.process_id == pid) {
+            t.status = "Voided".into();
+        }
+        writes.voided.push(pid);
+    }
+    txs.push(w.tx.clone());
+    writes.open_batches.extend(w.open_batch);
+    writes.batch_txs.extend(w.batch_row);
+    writes.order_txs.push(w.tx.clone());
+    state.orders.insert(key.clone(), w.order.clone());
+    writes.orders.insert(key, w.order);
+    w.tx
+}
+
+/// The credited card's row of a card-to-card transfer.
+fn incoming_row(
+    env: &Env,
+    state: &BatchState,
+    ids: &mut (dyn Ids + Send),
+    target: &CardRow,
+    row: &CardTxRow,
+) -> CardTxRow {
+    let target_after = funds(state, target, state::card_type(env.settings, target));
+    CardTxRow {
+        process_id: ids.next_process_id(),
+        card_id: target.card_id,
+        account_no: target.account_no.clone(),
+        transaction_type: "TransferIn".into(),
+        original_process_id: Some(row.process_id),
+        available_after: target_after.room,
+        ..row.clone()
+    }
+}
