@@ -20,10 +20,18 @@ start_postgres() {
   pg_dir=$(mktemp -d /tmp/cardhost-pg.XXXXXX)
   chmod 755 "$pg_dir"
   if [ "$(id -u)" = 0 ]; then chown postgres "$pg_dir"; fi
-  local port=$((40000 + RANDOM % 20000))
   as_postgres "$pg_bin/initdb -D $pg_dir/data -A trust -U cardhost >/dev/null"
-  as_postgres "$pg_bin/pg_ctl -D $pg_dir/data -l $pg_dir/log -w -o '-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=$fsync -c max_connections=400 -c shared_buffers=512MB' start" >/dev/null
-  export POSTGRES_URL="postgres://cardhost@127.0.0.1:$port/postgres"
+  # A random port may be taken (by an outgoing connection, say): try another.
+  local port tries
+  for tries in 1 2 3 4 5; do
+    port=$((40000 + RANDOM % 20000))
+    if as_postgres "$pg_bin/pg_ctl -D $pg_dir/data -l $pg_dir/log -w -o '-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=$fsync -c max_connections=400 -c shared_buffers=512MB' start" >/dev/null; then
+      export POSTGRES_URL="postgres://cardhost@127.0.0.1:$port/postgres"
+      return 0
+    fi
+  done
+  cat "$pg_dir/log" >&2
+  return 1
 }
 
 stop_postgres() {

@@ -200,22 +200,12 @@ pub async fn by_ids_for_update(
     engine: Engine,
     ids: &[i64],
 ) -> Result<Vec<CardRow>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids = &crate::sql::padded(ids)[..];
-    let filter = format!("card_id IN ({})", crate::sql::placeholders(1, ids.len()));
     let sql = format!(
         "{} ORDER BY card_id{}",
-        select(&filter),
+        select("card_id IN ({in})"),
         engine.row_lock_clause()
     );
-    let sql = crate::sql::for_connection(tx, sql);
-    let mut query = sqlx::query_as(&sql);
-    for id in ids {
-        query = query.bind(*id);
-    }
-    Ok(query.fetch_all(&mut **tx).await?)
+    crate::sql::fetch_in(tx, &sql, ids).await
 }
 
 pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<CardRow>, StoreError> {

@@ -94,19 +94,9 @@ pub async fn credit_limits_for_update(
     engine: Engine,
     customer_nos: &[String],
 ) -> Result<Vec<(String, i64)>, StoreError> {
-    if customer_nos.is_empty() {
-        return Ok(Vec::new());
-    }
-    let customer_nos = &crate::sql::padded(customer_nos)[..];
     let sql = format!(
-        "SELECT customer_no, credit_limit FROM customers WHERE customer_no IN ({}) ORDER BY customer_no{}",
-        crate::sql::placeholders(1, customer_nos.len()),
+        "SELECT customer_no, credit_limit FROM customers WHERE customer_no IN ({{in}}) ORDER BY customer_no{}",
         engine.row_lock_clause()
     );
-    let sql = crate::sql::for_connection(tx, sql);
-    let mut query = sqlx::query_as(&sql);
-    for no in customer_nos {
-        query = query.bind(no);
-    }
-    Ok(query.fetch_all(&mut **tx).await?)
+    crate::sql::fetch_in(tx, &sql, customer_nos).await
 }

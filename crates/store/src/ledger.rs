@@ -599,22 +599,6 @@ where
 
 type QueryAs<'q, O> = sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
 
-/// `sql` with `{in}` replaced by the placeholders of `keys`, run as a typed query.
-async fn fetch_in<O, K>(tx: &mut Tx<'_>, sql: &str, keys: &[K]) -> Result<Vec<O>, StoreError>
-where
-    O: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + Send + Clone,
-{
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keys = &crate::sql::padded(keys)[..];
-    let sql = sql.replace("{in}", &crate::sql::placeholders(1, keys.len()));
-    let sql = crate::sql::for_connection(tx, sql);
-    let query = bind_all(sqlx::query_as::<_, O>(&sql), keys);
-    Ok(query.fetch_all(&mut **tx).await?)
-}
-
 /// A materialized balance with its account's name.
 #[derive(Debug, Clone, FromRow)]
 pub struct AccountBalance {
@@ -635,7 +619,7 @@ pub async fn balances_for_update(
          WHERE ledger_account IN ({{in}}) ORDER BY ledger_account{}",
         engine.row_lock_clause()
     );
-    fetch_in(tx, &sql, accounts).await
+    crate::sql::fetch_in(tx, &sql, accounts).await
 }
 
 /// The used credit (Σ blocked − balance of their credit card accounts) of these customers.
@@ -643,7 +627,7 @@ pub async fn customers_credit_used(
     tx: &mut Tx<'_>,
     customer_nos: &[String],
 ) -> Result<Vec<(String, i64)>, StoreError> {
-    fetch_in(
+    crate::sql::fetch_in(
         tx,
         "SELECT a.customer_no, CAST(COALESCE(SUM(l.blocked - l.balance), 0) AS BIGINT) FROM card_accounts a \
          JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
@@ -720,7 +704,7 @@ pub async fn loaded_since_many(
 /// These card transactions.
 pub async fn card_txs_by_ids(tx: &mut Tx<'_>, ids: &[i64]) -> Result<Vec<CardTxRow>, StoreError> {
     let sql = format!("SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id IN ({{in}})");
-    fetch_in(tx, &sql, ids).await
+    crate::sql::fetch_in(tx, &sql, ids).await
 }
 
 /// What approved refunds of these transactions add up to so far.
@@ -728,7 +712,7 @@ pub async fn refunded_totals(
     tx: &mut Tx<'_>,
     originals: &[i64],
 ) -> Result<Vec<(i64, i64)>, StoreError> {
-    fetch_in(
+    crate::sql::fetch_in(
         tx,
         "SELECT original_process_id, CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions \
          WHERE original_process_id IN ({in}) AND transaction_type = 'Refund' AND response_code = '00' \
@@ -749,7 +733,7 @@ pub async fn holds_for_update(
          WHERE process_id IN ({{in}}) ORDER BY process_id{}",
         engine.row_lock_clause()
     );
-    fetch_in(tx, &sql, process_ids).await
+    crate::sql::fetch_in(tx, &sql, process_ids).await
 }
 
 /// The entries these transactions posted, with their process id, in posting order.
@@ -757,7 +741,7 @@ pub async fn entries_of_processes(
     tx: &mut Tx<'_>,
     process_ids: &[i64],
 ) -> Result<Vec<(i64, String, i64, i64)>, StoreError> {
-    fetch_in(
+    crate::sql::fetch_in(
         tx,
         "SELECT t.process_id, e.ledger_account, e.amount, e.currency FROM ledger_entries e \
          JOIN ledger_transfers t ON t.transfer_id = e.transfer_id WHERE t.process_id IN ({in}) ORDER BY e.entry_id",
@@ -771,7 +755,7 @@ pub async fn transfer_targets(
     tx: &mut Tx<'_>,
     process_ids: &[i64],
 ) -> Result<Vec<(i64, i64)>, StoreError> {
-    fetch_in(
+    crate::sql::fetch_in(
         tx,
         "SELECT original_process_id, card_id FROM card_transactions \
          WHERE original_process_id IN ({in}) AND transaction_type = 'TransferIn'",

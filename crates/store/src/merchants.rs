@@ -375,20 +375,10 @@ pub async fn terminals_for_share(
     engine: Engine,
     terminal_nos: &[String],
 ) -> Result<Vec<TerminalRow>, StoreError> {
-    if terminal_nos.is_empty() {
-        return Ok(Vec::new());
-    }
-    let terminal_nos = &crate::sql::padded(terminal_nos)[..];
     let sql = format!(
-        "SELECT {} FROM terminals WHERE terminal_no IN ({}) ORDER BY terminal_no{}",
+        "SELECT {} FROM terminals WHERE terminal_no IN ({{in}}) ORDER BY terminal_no{}",
         TERMINAL_COLUMNS.join(", "),
-        crate::sql::placeholders(1, terminal_nos.len()),
         engine.row_share_clause()
     );
-    let sql = crate::sql::for_connection(tx, sql);
-    let mut query = sqlx::query_as(&sql);
-    for no in terminal_nos {
-        query = query.bind(no);
-    }
-    Ok(query.fetch_all(&mut **tx).await?)
+    crate::sql::fetch_in(tx, &sql, terminal_nos).await
 }

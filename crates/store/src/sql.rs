@@ -67,6 +67,29 @@ pub fn padded<K: Clone>(keys: &[K]) -> Vec<K> {
     out
 }
 
+/// `sql` with `{in}` replaced by the placeholders of `keys` (padded), run as
+/// a typed query in the caller's transaction.
+pub async fn fetch_in<O, K>(tx: &mut Tx<'_>, sql: &str, keys: &[K]) -> Result<Vec<O>, StoreError>
+where
+    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + Send + Clone,
+{
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys = &padded(keys)[..];
+    let sql = sql.replace("{in}", &placeholders(1, keys.len()));
+    let sql = for_connection(tx, sql);
+    let query = {
+        let mut query = sqlx::query_as::<_, O>(&sql);
+        for key in keys {
+            query = query.bind(key);
+        }
+        query
+    };
+    Ok(query.fetch_all(&mut **tx).await?)
+}
+
 /// `$first, $first+1, …` for `count` parameters.
 pub fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
