@@ -50,6 +50,17 @@ impl Settings {
         self.products.iter().find(|p| p.code == code)
     }
 
+    /// The product of a stored card (`Internal` when configuration lost it).
+    pub fn card_product(
+        &self,
+        code: &str,
+        card_id: i64,
+    ) -> Result<&CardProduct, crate::ServiceError> {
+        self.product(code).ok_or_else(|| {
+            crate::ServiceError::Internal(format!("card {card_id} has unknown product {code}"))
+        })
+    }
+
     /// The first product of a card type: the default when a request names none.
     pub fn default_product(&self, card_type: CardType) -> Option<&CardProduct> {
         self.products.iter().find(|p| p.card_type == card_type)

@@ -97,10 +97,5 @@ pub fn product_of<'a>(
     host: &'a Host,
     card: &CardRow,
 ) -> Result<&'a cardhost_domain::product::CardProduct, ServiceError> {
-    host.settings.product(&card.product_code).ok_or_else(|| {
-        ServiceError::Internal(format!(
-            "card {} has unknown product {}",
-            card.card_id, card.product_code
-        ))
-    })
+    host.settings.card_product(&card.product_code, card.card_id)
 }

@@ -146,12 +146,7 @@ impl<'a> Env<'a> {
     }
 
     fn product_of(&self, card: &CardRow) -> Result<&'a CardProduct, ServiceError> {
-        self.settings.product(&card.product_code).ok_or_else(|| {
-            ServiceError::Internal(format!(
-                "card {} has unknown product {}",
-                card.card_id, card.product_code
-            ))
-        })
+        self.settings.card_product(&card.product_code, card.card_id)
     }
 }
 

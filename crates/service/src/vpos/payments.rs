@@ -247,17 +247,11 @@ async fn refuse(
 }
 
 /// An on-us payment through the authorizer.
-async fn on_us(
-    host: &Host,
-    call: &Call,
-    leg: VposLeg,
-    request: TxRequest,
-) -> Result<VposOutcome, ServiceError> {
+async fn on_us(host: &Host, leg: VposLeg, request: TxRequest) -> Result<VposOutcome, ServiceError> {
     let outcome = host.authorizer.submit(request).await?;
     let tx = outcome.vpos.ok_or_else(|| {
         ServiceError::Internal(format!("order {} has no transaction", leg.order_id))
     })?;
-    let _ = call;
     Ok(VposOutcome {
         tx,
         currency: outcome.currency,
@@ -266,12 +260,7 @@ async fn on_us(
 }
 
 fn product_of<'a>(host: &'a Host, card: &CardOfPan) -> Result<&'a CardProduct, ServiceError> {
-    host.settings.product(&card.product_code).ok_or_else(|| {
-        ServiceError::Internal(format!(
-            "card {} has unknown product {}",
-            card.card_id, card.product_code
-        ))
-    })
+    host.settings.card_product(&card.product_code, card.card_id)
 }
 
 /// The most installments the card's product offers (1 when it offers none).
@@ -498,7 +487,7 @@ pub async fn pay(
             request.cvv2 = r.cvv2.filter(|_| with_card_no);
             request.pan = pan;
             request.vpos = Some(leg.clone());
-            on_us(host, call, leg, request).await
+            on_us(host, leg, request).await
         }
     }
 }
@@ -688,7 +677,7 @@ pub async fn follow_up(
     request.merchant_name = Some(merchant.merchant_name.clone());
     request.merchant_country = Some(merchant.country.clone());
     request.vpos = Some(leg.clone());
-    on_us(host, call, leg, request).await
+    on_us(host, leg, request).await
 }
 
 fn probe_leg(order: &OrderRow, op: VposOp, idem_key: &str, target: Option<i64>) -> VposLeg {
