@@ -1,5 +1,5 @@
 //! Read-through caches of the reference data every payment reads: merchants,
-//! terminals, authorization profiles, and which card a card number belongs to.
+//! terminals, authorization, fee and commission profiles, and which card a card number belongs to.
 //!
 //! Each is bounded (S3-FIFO eviction) and keeps an entry only while it is
 //! fresh. A change made through this instance forgets its entry at once; a
@@ -9,6 +9,7 @@
 //! balances, limits, orders and batches are read inside the authorizer's
 //! transaction.
 
+use std::any::Any;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -17,7 +18,7 @@ use cardhost_store::cards;
 use cardhost_store::merchants::{self, MerchantRow, TerminalRow};
 use quick_cache::sync::Cache;
 
-use crate::acquirer::profiles::AuthorizationProfile;
+use crate::acquirer::profiles::Kind;
 use crate::host::Host;
 use crate::ServiceError;
 
@@ -83,7 +84,8 @@ pub struct CardOfPan {
 pub struct Caches {
     pub merchants: Fresh<String, Arc<MerchantRow>>,
     pub terminals: Fresh<String, Arc<TerminalRow>>,
-    pub authorization_profiles: Fresh<String, Arc<AuthorizationProfile>>,
+    /// Parsed profile documents of every kind.
+    pub profiles: Fresh<(Kind, String), Arc<dyn Any + Send + Sync>>,
     /// Keyed by the PAN's fingerprint, in bytes.
     pub cards: Fresh<[u8; 32], CardOfPan>,
 }
@@ -93,7 +95,7 @@ impl Default for Caches {
         Caches {
             merchants: Fresh::new(REFERENCE_CAPACITY, REFERENCE_FRESH_MS),
             terminals: Fresh::new(REFERENCE_CAPACITY, REFERENCE_FRESH_MS),
-            authorization_profiles: Fresh::new(REFERENCE_CAPACITY, REFERENCE_FRESH_MS),
+            profiles: Fresh::new(REFERENCE_CAPACITY, REFERENCE_FRESH_MS),
             cards: Fresh::new(CARD_CAPACITY, CARD_FRESH_MS),
         }
     }

@@ -253,7 +253,7 @@ pub fn set_tx_status<'q>(script: &mut Script<'q>, process_id: i64, status: &'q s
 }
 
 /// Sum of approved amounts of a card on a business day, by kind, and their count.
-#[derive(Debug, Clone, Copy, Default, FromRow)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromRow)]
 pub struct DayUsage {
     pub purchase: i64,
     pub cash: i64,
@@ -261,24 +261,25 @@ pub struct DayUsage {
     pub count: i64,
 }
 
-pub async fn day_usage(
-    tx: &mut Tx<'_>,
-    card_id: i64,
-    business_date: &str,
-) -> Result<DayUsage, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT \
-           CAST(COALESCE(SUM(CASE WHEN transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS BIGINT) AS purchase, \
-           CAST(COALESCE(SUM(CASE WHEN transaction_type = 'CashWithdrawal' THEN amount ELSE 0 END), 0) AS BIGINT) AS cash, \
-           CAST(COALESCE(SUM(CASE WHEN channel = 'Ecom' AND transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS BIGINT) AS ecom, \
-           COUNT(*) AS count \
-         FROM card_transactions WHERE card_id = $1 AND business_date = $2 AND response_code = '00' \
-           AND status <> 'Reversed' AND transaction_type IN ('Purchase', 'PreAuthorization', 'CashWithdrawal')",
-    )
-    .bind(card_id)
-    .bind(business_date)
-    .fetch_one(&mut **tx)
-    .await?)
+impl std::ops::AddAssign for DayUsage {
+    fn add_assign(&mut self, other: Self) {
+        self.purchase += other.purchase;
+        self.cash += other.cash;
+        self.ecom += other.ecom;
+        self.count += other.count;
+    }
+}
+
+impl std::ops::Neg for DayUsage {
+    type Output = Self;
+    fn neg(self) -> Self {
+        Self {
+            purchase: -self.purchase,
+            cash: -self.cash,
+            ecom: -self.ecom,
+            count: -self.count,
+        }
+    }
 }
 
 /// Approved loads of an account since `from_ms` (for the monthly load limit).
@@ -371,6 +372,34 @@ pub async fn customer_credit_used_read(
 }
 
 /// Violations of the journal's invariants, as human sentences.
+/// Cards' day counters that disagree with the day's approved spends.
+async fn usage_drift(pool: &AnyPool) -> Result<Vec<String>, StoreError> {
+    let drift: Vec<(i64, String)> = sqlx::query_as(
+        "WITH spent AS (SELECT card_id, business_date, \
+           CAST(SUM(CASE WHEN transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END) AS BIGINT) AS purchase, \
+           CAST(SUM(CASE WHEN transaction_type = 'CashWithdrawal' THEN amount ELSE 0 END) AS BIGINT) AS cash, \
+           CAST(SUM(CASE WHEN channel = 'Ecom' AND transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END) AS BIGINT) AS ecom, \
+           COUNT(*) AS count \
+           FROM card_transactions WHERE response_code = '00' AND status <> 'Reversed' \
+             AND transaction_type IN ('Purchase', 'PreAuthorization', 'CashWithdrawal') \
+           GROUP BY card_id, business_date) \
+         SELECT u.card_id, u.business_date FROM card_day_usage u \
+           LEFT JOIN spent s ON s.card_id = u.card_id AND s.business_date = u.business_date \
+           WHERE COALESCE(s.purchase, 0) <> u.purchase OR COALESCE(s.cash, 0) <> u.cash \
+             OR COALESCE(s.ecom, 0) <> u.ecom OR COALESCE(s.count, 0) <> u.count \
+         UNION SELECT s.card_id, s.business_date FROM spent s WHERE NOT EXISTS \
+           (SELECT 1 FROM card_day_usage u WHERE u.card_id = s.card_id AND u.business_date = s.business_date)",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(drift
+        .into_iter()
+        .map(|(card, day)| {
+            format!("card {card}'s counters for {day} disagree with its transactions")
+        })
+        .collect())
+}
+
 pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError> {
     let mut violations = Vec::new();
     let unbalanced: Vec<(i64, i64, i64)> = sqlx::query_as(
@@ -454,6 +483,7 @@ pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError
     for (p,) in declined_with {
         violations.push(format!("declined transaction {p} moved money"));
     }
+    violations.extend(usage_drift(pool).await?);
     let batch_drift: Vec<(String, i64)> = sqlx::query_as(
         "SELECT b.terminal_no, b.batch_no FROM pos_batches b WHERE b.status = 'Closed' AND ( \
            b.sale_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
@@ -648,14 +678,8 @@ pub async fn day_usages(
     }
     let card_ids = &crate::sql::padded(card_ids)[..];
     let sql = format!(
-        "SELECT card_id, \
-           CAST(COALESCE(SUM(CASE WHEN transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN transaction_type = 'CashWithdrawal' THEN amount ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN channel = 'Ecom' AND transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END), 0) AS BIGINT), \
-           COUNT(*) \
-         FROM card_transactions WHERE business_date = $1 AND card_id IN ({}) AND response_code = '00' \
-           AND status <> 'Reversed' AND transaction_type IN ('Purchase', 'PreAuthorization', 'CashWithdrawal') \
-         GROUP BY card_id",
+        "SELECT card_id, purchase, cash, ecom, count FROM card_day_usage \
+         WHERE business_date = $1 AND card_id IN ({})",
         crate::sql::placeholders(2, card_ids.len())
     );
     let sql = crate::sql::for_connection(tx, sql);
@@ -678,6 +702,35 @@ pub async fn day_usages(
             )
         })
         .collect())
+}
+
+/// Adds to cards' day counters; each (card, day) at most once per call.
+pub fn add_day_usages<'q>(script: &mut Script<'q>, rows: &'q [((i64, String), DayUsage)]) {
+    script.insert(
+        "card_day_usage",
+        &[
+            "card_id",
+            "business_date",
+            "purchase",
+            "cash",
+            "ecom",
+            "count",
+        ],
+        " ON CONFLICT (card_id, business_date) DO UPDATE SET \
+         purchase = card_day_usage.purchase + excluded.purchase, \
+         cash = card_day_usage.cash + excluded.cash, \
+         ecom = card_day_usage.ecom + excluded.ecom, \
+         count = card_day_usage.count + excluded.count",
+        rows,
+        |q, ((card_id, day), u)| {
+            q.bind(*card_id)
+                .bind(day.as_str())
+                .bind(u.purchase)
+                .bind(u.cash)
+                .bind(u.ecom)
+                .bind(u.count)
+        },
+    );
 }
 
 /// Approved loads of these accounts since `from_ms` (monthly load limits).

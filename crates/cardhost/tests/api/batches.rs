@@ -247,6 +247,38 @@ async fn closing_a_batch_computes_commissions_payables_and_payment_dates() {
 }
 
 #[tokio::test]
+async fn a_fee_profile_changed_before_the_close_sets_the_commission() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let debit = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
+    load(&app, &s.issuer, &debit, "1000.00", "L1").await;
+    sale(&app, &s, &debit, "o1", "100.00", 1).await;
+    let close = json!({"TerminalNo": s.terminal});
+    // The first close reads the profile (and may keep it); the change must still apply to the next.
+    app.post("/api/Integration/ClosePosBatch", &s.acquirer, close.clone())
+        .await;
+    let (_, changed) = app
+        .put(
+            "/api/Integration/UpdatePosFeeProfile",
+            &s.acquirer,
+            json!({"ProfileCode": "FEE", "Rates": [{"RatePercent": 3, "ValueDays": 1}]}),
+        )
+        .await;
+    assert_eq!(changed["Result"], 0, "{changed}");
+    sale(&app, &s, &debit, "o2", "100.00", 1).await;
+    let (_, closed) = app
+        .post("/api/Integration/ClosePosBatch", &s.acquirer, close)
+        .await;
+    assert_eq!(closed["Result"], 0, "{closed}");
+    let (commission,): (i64,) =
+        sqlx::query_as("SELECT commission FROM batch_transactions WHERE batch_no = 2")
+            .fetch_one(&app.db().await)
+            .await
+            .unwrap();
+    assert_eq!(commission, 300, "3 % of 100.00 under the changed profile");
+}
+
+#[tokio::test]
 async fn an_empty_batch_closes_and_concurrent_closes_close_once() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;

@@ -570,6 +570,42 @@ async fn every_decline_code_of_the_issuer_decision() {
 }
 
 #[tokio::test]
+async fn a_reversed_purchase_no_longer_counts_towards_the_daily_limit() {
+    let app = TestApp::spawn().await;
+    let token = setup(&app).await;
+    let card = issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
+    load(&app, &token, &card, "1000.00", "L1").await;
+    let t = card["CardToken"].as_str().unwrap();
+    let (_, limit) = app
+        .post(
+            "/api/Integration/UpdateCardLimit",
+            &token,
+            json!({"CardToken": t, "DailyPurchaseLimit": 400, "DailyTransactionCount": 2}),
+        )
+        .await;
+    assert_eq!(limit["Result"], 0, "{limit}");
+    let first = send(&app, &token, &card, "D1", "300", json!({})).await;
+    assert_eq!(code(&first), "00", "{first}");
+    assert_eq!(
+        code(&send(&app, &token, &card, "D2", "150", json!({})).await),
+        "61"
+    );
+    let pid = first["ResultObject"]["ProcessId"].as_str().unwrap();
+    let undo = json!({"TransactionType": "Reversal", "OriginalProcessId": pid, "Amount": null});
+    assert_eq!(
+        code(&send(&app, &token, &card, "V1", "0", undo).await),
+        "00"
+    );
+    let again = send(&app, &token, &card, "D3", "400", json!({})).await;
+    assert_eq!(code(&again), "00", "{again}");
+    assert_eq!(
+        code(&send(&app, &token, &card, "D4", "0.01", json!({})).await),
+        "61"
+    );
+    ledger_ok(&app).await;
+}
+
+#[tokio::test]
 async fn two_hundred_concurrent_purchases_never_overspend() {
     let app = TestApp::spawn().await;
     let token = setup(&app).await;

@@ -3,6 +3,7 @@
 //! what the merchant is owed (spec acquirer.md, ledger.md).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use cardhost_domain::date::{format_date, parse_date};
 use cardhost_domain::fees::{commission, match_rate, FeeRate, Network};
@@ -13,7 +14,7 @@ use cardhost_store::merchants::{self, MerchantRow, TerminalRow};
 use cardhost_store::{cards, ledger, StoreError};
 
 use super::merchants::check_access;
-use super::profiles::{self, CommissionProfile, FeeProfile, Kind};
+use super::profiles::{self, CommissionProfile, FeeProfile};
 use crate::host::{Call, Host};
 use crate::money::host_ledger;
 use crate::{audit, ServiceError};
@@ -133,11 +134,11 @@ async fn rates_for(
         .as_ref()
         .or(merchant.pos_fee_profile_code.as_ref())
     {
-        let p: FeeProfile = profiles::load(host, Kind::Fee, code).await?;
+        let p: Arc<FeeProfile> = profiles::cached(host, code).await?;
         return Ok(p.rates.iter().map(|r| r.to_fee_rate()).collect());
     }
     if let Some(code) = &merchant.commission_profile_code {
-        let p: CommissionProfile = profiles::load(host, Kind::Commission, code).await?;
+        let p: Arc<CommissionProfile> = profiles::cached(host, code).await?;
         return Ok(vec![p.as_rate()]);
     }
     Ok(Vec::new())

@@ -28,7 +28,7 @@ pub const TRANSACTION_TYPES: [&str; 9] = [
 /// Installments a terminal allows when no profile says otherwise.
 pub const DEFAULT_MAX_INSTALLMENTS: u8 = 12;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Authorization,
     Fee,
@@ -424,7 +424,7 @@ async fn store_update<T: Serialize>(
     }
     audit::success(&mut tx, host, call, code).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    host.caches.authorization_profiles.forget(&code.to_owned());
+    host.caches.profiles.forget(&(kind, code.to_owned()));
     Ok(())
 }
 
@@ -433,13 +433,22 @@ pub async fn authorization(
     host: &Host,
     code: &str,
 ) -> Result<Arc<AuthorizationProfile>, ServiceError> {
+    cached(host, code).await
+}
+
+/// The profile of kind `P` with this code, through the host's cache.
+pub async fn cached<P: ProfileDoc + Send + 'static>(
+    host: &Host,
+    code: &str,
+) -> Result<Arc<P>, ServiceError> {
     let now = host.clock.now_ms();
-    let cache = &host.caches.authorization_profiles;
-    if let Some(hit) = cache.get(&code.to_owned(), now) {
-        return Ok(hit);
+    let key = (P::KIND, code.to_owned());
+    let hit = host.caches.profiles.get(&key, now);
+    if let Some(profile) = hit.and_then(|p| p.downcast::<P>().ok()) {
+        return Ok(profile);
     }
-    let profile: Arc<AuthorizationProfile> = Arc::new(load(host, Kind::Authorization, code).await?);
-    cache.put(code.to_owned(), profile.clone(), now);
+    let profile: Arc<P> = Arc::new(load(host, P::KIND, code).await?);
+    host.caches.profiles.put(key, profile.clone(), now);
     Ok(profile)
 }
 
@@ -624,7 +633,7 @@ pub async fn delete(
     }
     audit::success(&mut tx, host, call, &code).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    host.caches.authorization_profiles.forget(&code);
+    host.caches.profiles.forget(&(kind, code.clone()));
     Ok(code)
 }
 

@@ -6,7 +6,7 @@ use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_store::cards::CardRow;
 use cardhost_store::idempotency::{ReferenceRow, UsedReference};
-use cardhost_store::ledger::{Balance, CardTxRow, HoldRow, TransferRow};
+use cardhost_store::ledger::{Balance, CardTxRow, DayUsage, HoldRow, TransferRow};
 use cardhost_store::merchants::TerminalRow;
 use cardhost_store::vpos::{OrderRow, OrderTxRow};
 
@@ -134,10 +134,7 @@ pub(super) fn apply(
     }
     apply_holds(state, writes, &plan, process_id, &account, now);
     if let Some((pid, status)) = plan.original_status {
-        writes.tx_statuses.insert(pid, status);
-        if let Some(t) = state.txs.get_mut(&pid) {
-            t.status = status.to_owned();
-        }
+        set_original_status(env, state, writes, pid, status);
     }
     let balance_delta: i64 = entries
         .iter()
@@ -158,7 +155,7 @@ pub(super) fn apply(
             .or_default() += blocked_delta - balance_delta;
     }
     let row = card_tx_row(env, req, &card, &plan, process_id, currency, after_room);
-    count_usage(state, req, &row);
+    count_usage(state, writes, req, &row);
     let vpos_tx = match (&req.vpos, order_checked) {
         (Some(leg), Some((order_row, terminal))) => {
             let facts = OrderFacts {
@@ -287,24 +284,13 @@ fn card_tx_row(
 
 /// The day's usage and the month's loads move with each approval, so the
 /// next request of the batch checks its limits against them.
-fn count_usage(state: &mut BatchState, req: &TxRequest, row: &CardTxRow) {
+fn count_usage(state: &mut BatchState, writes: &mut Writes, req: &TxRequest, row: &CardTxRow) {
     if row.response_code != rc::APPROVED {
         return;
     }
-    if matches!(
-        req.kind,
-        TxKind::Purchase | TxKind::PreAuthorization | TxKind::CashWithdrawal
-    ) {
-        let usage = state.usage.entry(row.card_id).or_default();
-        usage.count += 1;
-        if req.kind == TxKind::CashWithdrawal {
-            usage.cash += row.amount;
-        } else {
-            usage.purchase += row.amount;
-            if req.channel == Channel::Ecom {
-                usage.ecom += row.amount;
-            }
-        }
+    if let Some(usage) = day_usage(row) {
+        *state.usage.entry(row.card_id).or_default() += usage;
+        writes.count_usage(row, usage);
     }
     if req.kind == TxKind::Load {
         *state.loaded.entry(row.account_no.clone()).or_default() += row.amount;
@@ -313,6 +299,56 @@ fn count_usage(state: &mut BatchState, req: &TxRequest, row: &CardTxRow) {
         if let Some(original) = req.original {
             *state.refunded.entry(original).or_default() += row.amount;
         }
+    }
+}
+
+/// What an approved spend adds to its card's counters for its business day.
+fn day_usage(row: &CardTxRow) -> Option<DayUsage> {
+    if row.response_code != rc::APPROVED {
+        return None;
+    }
+    let amount = row.amount;
+    match row.transaction_type.as_str() {
+        "Purchase" | "PreAuthorization" => Some(DayUsage {
+            purchase: amount,
+            ecom: if row.channel == Channel::Ecom.name() {
+                amount
+            } else {
+                0
+            },
+            count: 1,
+            ..DayUsage::default()
+        }),
+        "CashWithdrawal" => Some(DayUsage {
+            cash: amount,
+            count: 1,
+            ..DayUsage::default()
+        }),
+        _ => None,
+    }
+}
+
+/// A follow-up changes its original's status; a reversed spend no longer
+/// counts towards its day's limits.
+fn set_original_status(
+    env: &Env,
+    state: &mut BatchState,
+    writes: &mut Writes,
+    pid: i64,
+    status: &'static str,
+) {
+    writes.tx_statuses.insert(pid, status);
+    let Some(original) = state.txs.get_mut(&pid) else {
+        return;
+    };
+    let uncounted = status == "Reversed" && original.status != "Reversed";
+    original.status = status.to_owned();
+    let Some(usage) = day_usage(original).filter(|_| uncounted) else {
+        return;
+    };
+    writes.count_usage(original, -usage);
+    if original.business_date == env.business_date {
+        *state.usage.entry(original.card_id).or_default() += -usage;
     }
 }
 

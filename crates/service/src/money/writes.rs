@@ -9,7 +9,7 @@ use cardhost_store::audit::{self, AuditRecord};
 use cardhost_store::batches::{self, BatchTxRow, OpenBatch};
 use cardhost_store::cards::{self, CardRow};
 use cardhost_store::idempotency::{self, ReferenceRow};
-use cardhost_store::ledger::{self, CardTxRow, EntryRow, HoldRow, TransferRow};
+use cardhost_store::ledger::{self, CardTxRow, DayUsage, EntryRow, HoldRow, TransferRow};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
 use cardhost_store::{Script, StoreError, Tx};
 
@@ -38,6 +38,8 @@ pub struct Writes {
     /// Orders as the batch leaves them (the last state wins).
     pub orders: BTreeMap<(String, String), OrderRow>,
     pub audits: Vec<AuditRecord>,
+    /// Per card and business day: what the batch adds to its counters.
+    pub usage: BTreeMap<(i64, String), DayUsage>,
 }
 
 impl Writes {
@@ -57,6 +59,11 @@ impl Writes {
         self.transfers.push(row);
     }
 
+    pub fn count_usage(&mut self, row: &CardTxRow, usage: DayUsage) {
+        let key = (row.card_id, row.business_date.clone());
+        *self.usage.entry(key).or_default() += usage;
+    }
+
     pub fn block(&mut self, account: &str, delta: i64) {
         self.moves.entry(account.to_owned()).or_default().1 += delta;
     }
@@ -73,6 +80,11 @@ impl Writes {
             .collect();
         let open: Vec<OpenBatch> = self.open_batches.into_iter().collect();
         let orders: Vec<OrderRow> = self.orders.into_values().collect();
+        let usage: Vec<((i64, String), DayUsage)> = self
+            .usage
+            .into_iter()
+            .filter(|(_, u)| *u != DayUsage::default())
+            .collect();
         let mut script = Script::default();
         // Accounts first and on their own: the balance moves below must find them.
         ledger::ensure_accounts(&mut script, &accounts, now_ms);
@@ -81,6 +93,7 @@ impl Writes {
         ledger::move_balances(&mut script, &moves);
         ledger::insert_holds(&mut script, &self.new_holds);
         ledger::insert_card_txs(&mut script, &self.card_txs);
+        ledger::add_day_usages(&mut script, &usage);
         idempotency::insert_many(&mut script, &self.references);
         batches::open_batches(&mut script, &open);
         batches::insert_txs(&mut script, &self.batch_txs);
