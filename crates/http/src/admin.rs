@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::Authed;
-use crate::router::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::envelope::{ok, ApiError, ApiResult, Envelope};
 use crate::extract::{request_id, JsonBody, RemoteAddr};
-use crate::router::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]

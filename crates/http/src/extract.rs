@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::envelope::ApiError;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// Largest request body (spec README: over 1 MiB is refused with 413).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

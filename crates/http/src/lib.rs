@@ -6,7 +6,6 @@
 
 pub mod acquirer;
 pub mod admin;
-
 pub mod auth;
 pub mod docs;
 pub mod envelope;
@@ -16,7 +15,9 @@ pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod router;
+pub mod state;
 pub mod vpos;
 pub mod wire;
 
-pub use router::{app, AppState};
+pub use router::app;
+pub use state::AppState;

@@ -1,7 +1,6 @@
 //! The route table and the middleware around it.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,37 +11,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put, MethodRouter};
 
 use axum::Router;
-use cardhost_service::{audit, Call, Host};
+use cardhost_service::Host;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::envelope::{ApiError, ApiResult, Outcome};
+use crate::envelope::{ApiError, Outcome};
 use crate::metrics::Metrics;
+use crate::state::AppState;
 use crate::{auth, issuer, ops};
-
-#[derive(Clone)]
-pub struct AppState {
-    pub host: Arc<Host>,
-    pub metrics: Arc<Metrics>,
-    /// Registered (lower-case) path → the operation's API name, for metrics.
-    operations: Arc<HashMap<String, &'static str>>,
-}
-
-/// Runs a state-changing operation; a refusal or failure is written to the
-/// audit log too (a success writes its own record inside its transaction).
-pub async fn audited(
-    state: &AppState,
-    call: &Call,
-    f: impl Future<Output = ApiResult>,
-) -> ApiResult {
-    let out = f.await;
-    if let Err(err) = &out {
-        audit::outcome(&state.host, call, None, err.result, &err.description).await;
-    }
-    out
-}
 
 struct Routes {
     router: Router<AppState>,

@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::acquirer::batches::{summary_result, BatchSummaryResult};
-use crate::envelope::{approved, declined, ok, ApiResult, Envelope};
+use crate::envelope::{approved, declined, ok, ApiError, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody, Params};
 use crate::issuer::cards::card_key;
-use crate::router::{audited, AppState};
+use crate::state::{audited, AppState};
 use crate::wire::{Amount, DecimalOut, MoneyOut};
 
 fn timestamp(ms: i64) -> String {
@@ -230,16 +230,18 @@ pub async fn payment_pre_sale(
     pay(state, authed, body, VposOp::PreSale, "PaymentPreSale").await
 }
 
+/// Runs a follow-up on an order; the request is read inside the audited
+/// section so that a malformed body is audited too.
 async fn follow(
     state: AppState,
     authed: Authed,
     op: VposOp,
     name: &'static str,
-    r: FollowUpRequest,
+    request: impl FnOnce() -> Result<FollowUpRequest, ApiError>,
 ) -> ApiResult {
     let call = authed.call(name);
     audited(&state, &call, async {
-        let outcome = payments::follow_up(&state.host, &call, op, r).await?;
+        let outcome = payments::follow_up(&state.host, &call, op, request()?).await?;
         Ok(financial(outcome))
     })
     .await
@@ -255,15 +257,17 @@ pub async fn payment_post_sale(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let r: PostSaleRequest = body.parse()?;
-    let req = FollowUpRequest {
-        merchant_no: r.merchant_no,
-        terminal_no: r.terminal_no,
-        order_id: r.order_id,
-        amount: r.amount.map(|a| a.0),
-        ..Default::default()
-    };
-    follow(state, authed, VposOp::PostSale, "PaymentPostSale", req).await
+    follow(state, authed, VposOp::PostSale, "PaymentPostSale", || {
+        let r: PostSaleRequest = body.parse()?;
+        Ok(FollowUpRequest {
+            merchant_no: r.merchant_no,
+            terminal_no: r.terminal_no,
+            order_id: r.order_id,
+            amount: r.amount.map(|a| a.0),
+            ..Default::default()
+        })
+    })
+    .await
 }
 
 /// Undo a sale, pre-sale or capture completely, while its batch is open
@@ -276,15 +280,17 @@ pub async fn payment_void(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let r: VoidRequest = body.parse()?;
-    let req = FollowUpRequest {
-        merchant_no: r.merchant_no,
-        terminal_no: r.terminal_no,
-        order_id: r.order_id,
-        process_id: r.process_id,
-        ..Default::default()
-    };
-    follow(state, authed, VposOp::Void, "PaymentVoid", req).await
+    follow(state, authed, VposOp::Void, "PaymentVoid", || {
+        let r: VoidRequest = body.parse()?;
+        Ok(FollowUpRequest {
+            merchant_no: r.merchant_no,
+            terminal_no: r.terminal_no,
+            order_id: r.order_id,
+            process_id: r.process_id,
+            ..Default::default()
+        })
+    })
+    .await
 }
 
 /// Return money of a paid or captured order, in one or more refunds each with
@@ -297,16 +303,18 @@ pub async fn payment_refund(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let r: RefundRequest = body.parse()?;
-    let req = FollowUpRequest {
-        merchant_no: r.merchant_no,
-        terminal_no: r.terminal_no,
-        order_id: r.order_id,
-        amount: r.amount.map(|a| a.0),
-        reference: r.reference,
-        ..Default::default()
-    };
-    follow(state, authed, VposOp::Refund, "PaymentRefund", req).await
+    follow(state, authed, VposOp::Refund, "PaymentRefund", || {
+        let r: RefundRequest = body.parse()?;
+        Ok(FollowUpRequest {
+            merchant_no: r.merchant_no,
+            terminal_no: r.terminal_no,
+            order_id: r.order_id,
+            amount: r.amount.map(|a| a.0),
+            reference: r.reference,
+            ..Default::default()
+        })
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

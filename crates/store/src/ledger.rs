@@ -418,9 +418,10 @@ pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError
         violations.push(format!("balances in currency {c} sum to {s}"));
     }
     let drift: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT a.ledger_account, a.balance, CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM ledger_accounts a \
-         LEFT JOIN ledger_entries e ON e.ledger_account = a.ledger_account \
-         GROUP BY a.ledger_account, a.balance HAVING a.balance <> CAST(COALESCE(SUM(e.amount), 0) AS BIGINT)",
+        "SELECT a.ledger_account, a.balance, COALESCE(s.total, 0) FROM ledger_accounts a \
+         LEFT JOIN (SELECT ledger_account, CAST(SUM(amount) AS BIGINT) AS total FROM ledger_entries \
+           GROUP BY ledger_account) s ON s.ledger_account = a.ledger_account \
+         WHERE a.balance <> COALESCE(s.total, 0)",
     )
     .fetch_all(pool)
     .await?;

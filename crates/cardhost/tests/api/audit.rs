@@ -68,3 +68,27 @@ async fn state_changes_are_audited_and_the_log_is_append_only() {
     let delete = sqlx::query("DELETE FROM audit_log").execute(&db).await;
     assert!(delete.is_err(), "audit rows cannot be deleted");
 }
+
+#[tokio::test]
+async fn a_card_request_with_a_wrong_typed_field_is_refused_and_audited() {
+    let app = TestApp::spawn().await;
+    let token = app.token("issuer").await;
+    let (_, body) = app
+        .post(
+            "/api/Integration/CreateCreditCard",
+            &token,
+            json!({"CustomerNo": 1308590, "ProductCode": "CLASSIC-CREDIT"}),
+        )
+        .await;
+    assert_eq!(
+        (body["Result"].clone(), body["Errors"][0]["Field"].clone()),
+        (json!(1), json!("CustomerNo"))
+    );
+    let audited: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT operation, result FROM audit_log WHERE operation = 'CreateCreditCard'",
+    )
+    .fetch_all(&app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(audited, [("CreateCreditCard".to_owned(), 1)]);
+}

@@ -156,6 +156,23 @@ fn follow(order: &str, extra: Value) -> Value {
 }
 
 #[tokio::test]
+async fn a_void_with_a_wrong_typed_field_is_refused_and_audited() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let body = vpos(&app, &s.vpos, "PaymentVoid", json!({"OrderId": 42})).await;
+    assert_eq!(
+        (body["Result"].clone(), body["Errors"][0]["Field"].clone()),
+        (json!(1), json!("OrderId"))
+    );
+    let audited: Vec<(String, i64)> =
+        sqlx::query_as("SELECT operation, result FROM audit_log WHERE operation = 'PaymentVoid'")
+            .fetch_all(&app.db().await)
+            .await
+            .unwrap();
+    assert_eq!(audited, [("PaymentVoid".to_owned(), 1)]);
+}
+
+#[tokio::test]
 async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody, Params};
-use crate::router::{audited, AppState};
+use crate::state::{audited, AppState};
 use crate::wire::{Amount, DecimalOut, MoneyOut};
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::cards::card_key;
 use crate::envelope::{ok, verdict, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody};
-use crate::router::{audited, AppState};
+use crate::state::{audited, AppState};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]

@@ -12,9 +12,9 @@ use cardhost_service::issuer::emboss;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::envelope::{ok, ApiResult, Envelope};
+use crate::envelope::{ok, ApiError, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody, Params};
-use crate::router::{audited, AppState};
+use crate::state::{audited, AppState};
 use crate::wire::{Amount, MoneyOut};
 
 /// The card a request names: `CardNo` (the PAN) or `CardToken`.
@@ -153,15 +153,17 @@ pub struct RegisterCardRequest {
     pub reference: Option<String>,
 }
 
+/// Issues a card from the request `command` reads, inside the audited section
+/// so that a malformed body is audited too.
 async fn create(
     state: &AppState,
     authed: &Authed,
     operation: &'static str,
-    card_type: CardType,
-    cmd: NewCard,
+    command: impl FnOnce() -> Result<(CardType, NewCard), ApiError>,
 ) -> ApiResult {
     let call = authed.call(operation);
     audited(state, &call, async {
+        let (card_type, cmd) = command()?;
         let view = cards::create_card(&state.host, &call, card_type, cmd).await?;
         Ok(ok(CardResult::from(view)))
     })
@@ -180,17 +182,20 @@ pub async fn create_credit_card(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let r: CreateCreditCardRequest = body.parse()?;
-    let cmd = NewCard {
-        customer_no: r.customer_no,
-        product_code: r.product_code,
-        emboss_name: r.emboss_name,
-        card_limit: r.card_limit.map(|a| a.0),
-        is_virtual: r.is_virtual,
-        reference: r.reference,
-        ..Default::default()
-    };
-    create(&state, &authed, "CreateCreditCard", CardType::Credit, cmd).await
+    create(&state, &authed, "CreateCreditCard", || {
+        let r: CreateCreditCardRequest = body.parse()?;
+        let cmd = NewCard {
+            customer_no: r.customer_no,
+            product_code: r.product_code,
+            emboss_name: r.emboss_name,
+            card_limit: r.card_limit.map(|a| a.0),
+            is_virtual: r.is_virtual,
+            reference: r.reference,
+            ..Default::default()
+        };
+        Ok((CardType::Credit, cmd))
+    })
+    .await
 }
 
 /// Issue a debit card, optionally sharing an existing debit account.
@@ -202,17 +207,20 @@ pub async fn create_debit_card(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let r: CreateDebitCardRequest = body.parse()?;
-    let cmd = NewCard {
-        customer_no: r.customer_no,
-        product_code: r.product_code,
-        emboss_name: r.emboss_name,
-        is_virtual: r.is_virtual,
-        account_no: r.account_no,
-        reference: r.reference,
-        ..Default::default()
-    };
-    create(&state, &authed, "CreateDebitCard", CardType::Debit, cmd).await
+    create(&state, &authed, "CreateDebitCard", || {
+        let r: CreateDebitCardRequest = body.parse()?;
+        let cmd = NewCard {
+            customer_no: r.customer_no,
+            product_code: r.product_code,
+            emboss_name: r.emboss_name,
+            is_virtual: r.is_virtual,
+            account_no: r.account_no,
+            reference: r.reference,
+            ..Default::default()
+        };
+        Ok((CardType::Debit, cmd))
+    })
+    .await
 }
 
 /// Issue a prepaid card.
@@ -224,16 +232,19 @@ pub async fn create_prepaid_card(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let r: CreatePrepaidCardRequest = body.parse()?;
-    let cmd = NewCard {
-        customer_no: r.customer_no,
-        product_code: r.product_code,
-        emboss_name: r.emboss_name,
-        is_virtual: r.is_virtual,
-        reference: r.reference,
-        ..Default::default()
-    };
-    create(&state, &authed, "CreatePrepaidCard", CardType::Prepaid, cmd).await
+    create(&state, &authed, "CreatePrepaidCard", || {
+        let r: CreatePrepaidCardRequest = body.parse()?;
+        let cmd = NewCard {
+            customer_no: r.customer_no,
+            product_code: r.product_code,
+            emboss_name: r.emboss_name,
+            is_virtual: r.is_virtual,
+            reference: r.reference,
+            ..Default::default()
+        };
+        Ok((CardType::Prepaid, cmd))
+    })
+    .await
 }
 
 /// Register a card whose PAN was made elsewhere (it must be inside the product's BIN).
@@ -245,25 +256,29 @@ pub async fn register_card(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let r: RegisterCardRequest = body.parse()?;
-    let product = r.product_code.clone();
-    let card_type = product
-        .as_deref()
-        .and_then(|code| state.host.settings.product(code))
-        .map_or(CardType::Debit, |p| p.card_type);
-    let cmd = NewCard {
-        customer_no: r.customer_no,
-        product_code: product.or_else(|| Some(String::new())),
-        emboss_name: r.emboss_name,
-        is_virtual: Some(false),
-        reference: r.reference,
-        register: Some((
-            r.card_no.unwrap_or_default(),
-            r.expiry_date.unwrap_or_default(),
-        )),
-        ..Default::default()
-    };
-    create(&state, &authed, "RegisterCard", card_type, cmd).await
+    let settings = &state.host.settings;
+    create(&state, &authed, "RegisterCard", || {
+        let r: RegisterCardRequest = body.parse()?;
+        let product = r.product_code.clone();
+        let card_type = product
+            .as_deref()
+            .and_then(|code| settings.product(code))
+            .map_or(CardType::Debit, |p| p.card_type);
+        let cmd = NewCard {
+            customer_no: r.customer_no,
+            product_code: product.or_else(|| Some(String::new())),
+            emboss_name: r.emboss_name,
+            is_virtual: Some(false),
+            reference: r.reference,
+            register: Some((
+                r.card_no.unwrap_or_default(),
+                r.expiry_date.unwrap_or_default(),
+            )),
+            ..Default::default()
+        };
+        Ok((card_type, cmd))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]

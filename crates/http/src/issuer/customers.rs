@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody, Params};
-use crate::router::{audited, AppState};
+use crate::state::{audited, AppState};
 use crate::wire::{Amount, MoneyOut};
 
 /// `CreateCustomer` and `UpdateCustomer`: the reference page's field set.

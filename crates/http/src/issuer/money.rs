@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use super::cards::{card_key, query_card_key};
 use crate::envelope::{approved, declined, ok, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody, Params};
-use crate::router::{audited, AppState};
+use crate::state::{audited, AppState};
 use crate::wire::{Amount, MoneyOut};
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -20,3 +20,13 @@ FROM card_transactions
 WHERE response_code = '00' AND status <> 'Reversed'
     AND transaction_type IN ('Purchase', 'PreAuthorization', 'CashWithdrawal')
 GROUP BY card_id, business_date;
+
+-- Only the day's sum read this index; each sale wrote a random page of it.
+DROP INDEX card_transactions_card_day;
+-- Refunds, reversals and captures find what followed their original; only
+-- follow-ups carry one, so the index stays small.
+CREATE INDEX card_transactions_original ON card_transactions (original_process_id)
+    WHERE original_process_id IS NOT NULL;
+-- Only CheckLedger reads entries by account, and it sums them all; each sale
+-- wrote a random page of this index.
+DROP INDEX ledger_entries_account;
