@@ -25,7 +25,7 @@ pub struct LedgerCheckResult {
 #[utoipa::path(get, path = "/api/Admin/CheckLedger", tag = "Operations", operation_id = "CheckLedger", security(("token" = [])),
     responses((status = 200, description = "Result 0 with the verdict; 6 without the admin scope", body = Envelope<LedgerCheckResult>)))]
 pub async fn check_ledger(State(state): State<AppState>, authed: Authed) -> ApiResult {
-    let call = authed.call("CheckLedger");
+    let call = authed.call();
     let c = reports::check_ledger(&state.host, &call).await?;
     Ok(ok(LedgerCheckResult {
         ok: c.ok,

@@ -2,7 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use bytes::Bytes;
@@ -112,13 +112,15 @@ impl Params {
 pub struct Authed {
     pub caller: Caller,
     pub request_id: String,
+    /// The API name of the operation the request was routed to.
+    pub operation: &'static str,
 }
 
 impl Authed {
-    pub fn call(&self, operation: &'static str) -> Call {
+    pub fn call(&self) -> Call {
         Call {
             caller: self.caller.clone(),
-            operation,
+            operation: self.operation,
             request_id: self.request_id.clone(),
         }
     }
@@ -142,9 +144,15 @@ impl FromRequestParts<AppState> for Authed {
     ) -> Result<Self, Self::Rejection> {
         let token = parts.headers.get("token").and_then(|v| v.to_str().ok());
         let caller = auth::authenticate(&state.host, token).await?;
+        let operation = parts
+            .extensions
+            .get::<MatchedPath>()
+            .and_then(|p| state.operations.get(p.as_str()).copied())
+            .unwrap_or("unmatched");
         Ok(Authed {
             caller,
             request_id: request_id(parts),
+            operation,
         })
     }
 }

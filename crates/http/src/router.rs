@@ -1,433 +1,190 @@
 //! The route table and the middleware around it.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put, MethodRouter};
-
+use axum::routing::{get, MethodRouter};
 use axum::Router;
 use cardhost_service::Host;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use utoipa::openapi::path::{PathItem, Paths};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa_axum::router::UtoipaMethodRouter;
+use utoipa_axum::routes;
 
 use crate::envelope::{ApiError, Outcome};
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::{auth, issuer, ops};
 
-struct Routes {
+/// Every operation of the API. Each is declared once, by the `#[utoipa::path]`
+/// annotation on its handler (API name as `operation_id`, method, path, request
+/// and response types); the router, the operation names of metrics and audit,
+/// and the OpenAPI document's paths all come from this list.
+pub struct Registry {
     router: Router<AppState>,
     names: HashMap<String, &'static str>,
+    paths: Paths,
+    schemas: Vec<(String, RefOr<Schema>)>,
 }
 
-impl Routes {
-    /// Registers `path` lower-cased (requests are lower-cased before routing,
-    /// which makes `/api/` paths case-insensitive) under its API name.
-    fn op(mut self, name: &'static str, path: &str, handler: MethodRouter<AppState>) -> Self {
+impl Registry {
+    fn new() -> Self {
+        Registry {
+            router: Router::new(),
+            names: HashMap::new(),
+            paths: Paths::new(),
+            schemas: Vec::new(),
+        }
+    }
+
+    /// An annotated operation. Its path is registered lower-cased: requests are
+    /// lower-cased before routing, which makes `/api/` paths case-insensitive.
+    fn add(mut self, (schemas, paths, handler): UtoipaMethodRouter<AppState>) -> Self {
+        for (path, item) in &paths.paths {
+            let name = operation_ids(item).next().unwrap_or("unnamed");
+            self = self.plain(name, path, handler.clone());
+        }
+        self.paths.paths.extend(paths.paths);
+        self.schemas.extend(schemas);
+        self
+    }
+
+    /// An operational endpoint outside the API document.
+    fn plain(mut self, name: &'static str, path: &str, handler: MethodRouter<AppState>) -> Self {
         let lower = path.to_ascii_lowercase();
         self.names.insert(lower.clone(), name);
         self.router = self.router.route(&lower, handler);
         self
     }
+
+    /// The documented paths and the schemas they refer to.
+    pub fn into_document_parts(self) -> (Paths, Vec<(String, RefOr<Schema>)>) {
+        (self.paths, self.schemas)
+    }
 }
 
-fn routes() -> Routes {
-    Routes {
-        router: Router::new(),
-        names: HashMap::new(),
+/// The operation ids of a path item, leaked once per process: metrics and
+/// audit records label by `&'static str`.
+fn operation_ids(item: &PathItem) -> impl Iterator<Item = &'static str> + '_ {
+    [&item.get, &item.post, &item.put, &item.delete]
+        .into_iter()
+        .flatten()
+        .filter_map(|op| op.operation_id.as_deref())
+        .map(static_name)
+}
+
+fn static_name(name: &str) -> &'static str {
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(known) = names.get(name) {
+        return known;
     }
-    .op("Token", "/api/Auth/Token", post(auth::token))
-    .op(
-        "CreateCustomer",
-        "/api/Integration/CreateCustomer",
-        post(issuer::customers::create_customer),
-    )
-    .op(
-        "GetCustomerInfo",
-        "/api/Integration/GetCustomerInfo",
-        get(issuer::customers::get_customer_info),
-    )
-    .op(
-        "UpdateCustomer",
-        "/api/Integration/UpdateCustomer",
-        put(issuer::customers::update_customer),
-    )
-    .op(
-        "UpdateCustomerLimit",
-        "/api/Integration/UpdateCustomerLimit",
-        post(issuer::customers::update_customer_limit),
-    )
-    .op(
-        "GetCardCustomerInfo",
-        "/api/Integration/GetCardCustomerInfo",
-        get(issuer::customers::get_card_customer_info),
-    )
-    .op(
-        "CreateCreditCard",
-        "/api/Integration/CreateCreditCard",
-        post(issuer::cards::create_credit_card),
-    )
-    .op(
-        "CreateDebitCard",
-        "/api/Integration/CreateDebitCard",
-        post(issuer::cards::create_debit_card),
-    )
-    .op(
-        "CreatePrepaidCard",
-        "/api/Integration/CreatePrepaidCard",
-        post(issuer::cards::create_prepaid_card),
-    )
-    .op(
-        "RegisterCard",
-        "/api/Integration/RegisterCard",
-        post(issuer::cards::register_card),
-    )
-    .op(
-        "CreateEmbossDirective",
-        "/api/Integration/CreateEmbossDirective",
-        post(issuer::cards::create_emboss_directive),
-    )
-    .op(
-        "GetCardInfo",
-        "/api/Integration/GetCardInfo",
-        get(issuer::cards::get_card_info),
-    )
-    .op(
-        "GetCardStatus",
-        "/api/Integration/GetCardStatus",
-        get(issuer::cards::get_card_status),
-    )
-    .op(
-        "UpdateCardStatus",
-        "/api/Integration/UpdateCardStatus",
-        post(issuer::cards::update_card_status),
-    )
-    .op(
-        "UpdateCardLimit",
-        "/api/Integration/UpdateCardLimit",
-        post(issuer::cards::update_card_limit),
-    )
-    .op(
-        "UpdateCardFeeStatus",
-        "/api/Integration/UpdateCardFeeStatus",
-        post(issuer::cards::update_card_fee_status),
-    )
-    .op(
-        "GetCardRestriction",
-        "/api/Integration/GetCardRestriction",
-        get(issuer::cards::get_card_restriction),
-    )
-    .op(
-        "CardRestriction",
-        "/api/Integration/CardRestriction",
-        post(issuer::cards::card_restriction),
-    )
-    .op(
-        "CardRenewal",
-        "/api/Integration/CardRenewal",
-        post(issuer::cards::card_renewal),
-    )
-    .op(
-        "TokenizeCardNo",
-        "/api/Integration/TokenizeCardNo",
-        post(issuer::cards::tokenize_card_no),
-    )
-    .op(
-        "GetCardNo",
-        "/api/Integration/GetCardNo",
-        get(issuer::cards::get_card_no),
-    )
-    .op(
-        "GetCardPrivateInfo",
-        "/api/Integration/GetCardPrivateInfo",
-        get(issuer::cards::get_card_private_info),
-    )
-    .op(
-        "VerifyCard",
-        "/api/Integration/VerifyCard",
-        post(issuer::card_security::verify_card),
-    )
-    .op(
-        "ResetCvv2RetryCount",
-        "/api/Integration/ResetCvv2RetryCount",
-        post(issuer::card_security::reset_cvv2_retry_count),
-    )
-    .op(
-        "GetCardPin",
-        "/api/Integration/GetCardPin",
-        post(issuer::card_security::get_card_pin),
-    )
-    .op(
-        "SendPinBySms",
-        "/api/Integration/SendPinBySms",
-        post(issuer::card_security::send_pin_by_sms),
-    )
-    .op(
-        "CheckPin",
-        "/api/Integration/CheckPin",
-        post(issuer::card_security::check_pin),
-    )
-    .op(
-        "ChangeCardPin",
-        "/api/Integration/ChangeCardPin",
-        post(issuer::card_security::change_card_pin),
-    )
-    .op(
-        "Change3DSPassword",
-        "/api/Integration/Change3DSPassword",
-        post(issuer::card_security::change_3ds_password),
-    )
-    .op(
-        "SendTransaction",
-        "/api/Integration/SendTransaction",
-        post(issuer::money::send_transaction),
-    )
-    .op(
-        "LoadCardBalance",
-        "/api/Integration/LoadCardBalance",
-        post(issuer::money::load_card_balance),
-    )
-    .op(
-        "GetHostBalance",
-        "/api/Integration/GetHostBalance",
-        get(issuer::money::get_host_balance),
-    )
-    .op(
-        "GetCardTransactions",
-        "/api/Integration/GetCardTransactions",
-        get(issuer::money::get_card_transactions),
-    )
-    .op(
-        "CardToCardBalanceTransfer",
-        "/api/Integration/CardToCardBalanceTransfer",
-        post(issuer::money::card_to_card_balance_transfer),
-    )
-    .op(
-        "MoneySend",
-        "/api/Integration/MoneySend",
-        post(issuer::money::money_send),
-    )
-    .op(
-        "GetCardBalanceLoadingLimit",
-        "/api/Integration/GetCardBalanceLoadingLimit",
-        get(issuer::money::get_card_balance_loading_limit),
-    )
-    .op(
-        "CreateMerchant",
-        "/api/Integration/CreateMerchant",
-        post(crate::acquirer::merchants::create_merchant),
-    )
-    .op(
-        "GetMerchant",
-        "/api/Integration/GetMerchant",
-        get(crate::acquirer::merchants::get_merchant),
-    )
-    .op(
-        "UpdateMerchant",
-        "/api/Integration/UpdateMerchant",
-        put(crate::acquirer::merchants::update_merchant),
-    )
-    .op(
-        "SearchMerchant",
-        "/api/Integration/SearchMerchant",
-        get(crate::acquirer::merchants::search_merchant),
-    )
-    .op(
-        "CreateTerminal",
-        "/api/Integration/CreateTerminal",
-        post(crate::acquirer::merchants::create_terminal),
-    )
-    .op(
-        "GetTerminal",
-        "/api/Integration/GetTerminal",
-        get(crate::acquirer::merchants::get_terminal),
-    )
-    .op(
-        "UpdateTerminal",
-        "/api/Integration/UpdateTerminal",
-        put(crate::acquirer::merchants::update_terminal),
-    )
-    .op(
-        "SearchTerminal",
-        "/api/Integration/SearchTerminal",
-        get(crate::acquirer::merchants::search_terminal),
-    )
-    .op(
-        "CreateMerchantAndTerminal",
-        "/api/Integration/CreateMerchantAndTerminal",
-        post(crate::acquirer::merchants::create_merchant_and_terminal),
-    )
-    .op(
-        "CreatePosAuthorizationProfile",
-        "/api/Integration/CreatePosAuthorizationProfile",
-        post(crate::acquirer::profiles::create_authorization),
-    )
-    .op(
-        "GetPosAuthorizationProfile",
-        "/api/Integration/GetPosAuthorizationProfile",
-        get(crate::acquirer::profiles::get_authorization),
-    )
-    .op(
-        "UpdatePosAuthorizationProfile",
-        "/api/Integration/UpdatePosAuthorizationProfile",
-        put(crate::acquirer::profiles::update_authorization),
-    )
-    .op(
-        "DeletePosAuthorizationProfile",
-        "/api/Integration/DeletePosAuthorizationProfile",
-        delete(crate::acquirer::profiles::delete_authorization),
-    )
-    .op(
-        "CreatePosFeeProfile",
-        "/api/Integration/CreatePosFeeProfile",
-        post(crate::acquirer::profiles::create_fee),
-    )
-    .op(
-        "GetPosFeeProfile",
-        "/api/Integration/GetPosFeeProfile",
-        get(crate::acquirer::profiles::get_fee),
-    )
-    .op(
-        "UpdatePosFeeProfile",
-        "/api/Integration/UpdatePosFeeProfile",
-        put(crate::acquirer::profiles::update_fee),
-    )
-    .op(
-        "DeletePosFeeProfile",
-        "/api/Integration/DeletePosFeeProfile",
-        delete(crate::acquirer::profiles::delete_fee),
-    )
-    .op(
-        "CreateCommissionProfile",
-        "/api/Integration/CreateCommissionProfile",
-        post(crate::acquirer::profiles::create_commission),
-    )
-    .op(
-        "GetCommissionProfile",
-        "/api/Integration/GetCommissionProfile",
-        get(crate::acquirer::profiles::get_commission),
-    )
-    .op(
-        "UpdateCommissionProfile",
-        "/api/Integration/UpdateCommissionProfile",
-        put(crate::acquirer::profiles::update_commission),
-    )
-    .op(
-        "DeleteCommissionProfile",
-        "/api/Integration/DeleteCommissionProfile",
-        delete(crate::acquirer::profiles::delete_commission),
-    )
-    .op(
-        "GetPosBatchSummary",
-        "/api/Integration/GetPosBatchSummary",
-        get(crate::acquirer::batches::get_pos_batch_summary),
-    )
-    .op(
-        "GetPosBatchDetail",
-        "/api/Integration/GetPosBatchDetail",
-        get(crate::acquirer::batches::get_pos_batch_detail),
-    )
-    .op(
-        "ClosePosBatch",
-        "/api/Integration/ClosePosBatch",
-        post(crate::acquirer::batches::close_pos_batch),
-    )
-    .op(
-        "GetMerchantPaymentSummary",
-        "/api/Integration/GetMerchantPaymentSummary",
-        get(crate::acquirer::payments::get_merchant_payment_summary),
-    )
-    .op(
-        "GetMerchantPaymentDetail",
-        "/api/Integration/GetMerchantPaymentDetail",
-        get(crate::acquirer::payments::get_merchant_payment_detail),
-    )
-    .op(
-        "RunSettlement",
-        "/api/Admin/RunSettlement",
-        post(crate::acquirer::payments::run_settlement),
-    )
-    .op(
-        "PaymentSale",
-        "/api/VPos/PaymentSale",
-        post(crate::vpos::payment_sale),
-    )
-    .op(
-        "PaymentPreSale",
-        "/api/VPos/PaymentPreSale",
-        post(crate::vpos::payment_pre_sale),
-    )
-    .op(
-        "PaymentPostSale",
-        "/api/VPos/PaymentPostSale",
-        post(crate::vpos::payment_post_sale),
-    )
-    .op(
-        "PaymentVoid",
-        "/api/VPos/PaymentVoid",
-        post(crate::vpos::payment_void),
-    )
-    .op(
-        "PaymentRefund",
-        "/api/VPos/PaymentRefund",
-        post(crate::vpos::payment_refund),
-    )
-    .op(
-        "BatchClose",
-        "/api/VPos/BatchClose",
-        post(crate::vpos::batch_close),
-    )
-    .op(
-        "CheckByOrderId",
-        "/api/VPos/CheckByOrderId",
-        get(crate::vpos::check_by_order_id),
-    )
-    .op(
-        "CheckByProcessId",
-        "/api/VPos/CheckByProcessId",
-        get(crate::vpos::check_by_process_id),
-    )
-    .op(
-        "CheckByToken",
-        "/api/VPos/CheckByToken",
-        get(crate::vpos::check_by_token),
-    )
-    .op(
-        "ListByOrderId",
-        "/api/VPos/ListByOrderId",
-        get(crate::vpos::list_by_order_id),
-    )
-    .op(
-        "InstallmentInquiry",
-        "/api/VPos/InstallmentInquiry",
-        post(crate::vpos::installment_inquiry),
-    )
-    .op(
-        "PointInquiry",
-        "/api/VPos/PointInquiry",
-        post(crate::vpos::point_inquiry),
-    )
-    .op(
-        "ExpireHolds",
-        "/api/Admin/ExpireHolds",
-        post(crate::vpos::expire_holds),
-    )
-    .op(
-        "CheckLedger",
-        "/api/Admin/CheckLedger",
-        get(crate::admin::check_ledger),
-    )
-    .op("Health", "/health", get(ops::health))
-    .op("Metrics", "/metrics", get(ops::metrics))
-    .op("OpenApi", "/openapi.json", get(ops::openapi_json))
-    .op("Docs", "/docs", get(ops::docs))
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+pub fn registry() -> Registry {
+    Registry::new()
+        .add(routes!(auth::token))
+        .add(routes!(issuer::customers::create_customer))
+        .add(routes!(issuer::customers::get_customer_info))
+        .add(routes!(issuer::customers::update_customer))
+        .add(routes!(issuer::customers::update_customer_limit))
+        .add(routes!(issuer::customers::get_card_customer_info))
+        .add(routes!(issuer::cards::create_credit_card))
+        .add(routes!(issuer::cards::create_debit_card))
+        .add(routes!(issuer::cards::create_prepaid_card))
+        .add(routes!(issuer::cards::register_card))
+        .add(routes!(issuer::cards::create_emboss_directive))
+        .add(routes!(issuer::cards::get_card_info))
+        .add(routes!(issuer::cards::get_card_status))
+        .add(routes!(issuer::cards::update_card_status))
+        .add(routes!(issuer::cards::update_card_limit))
+        .add(routes!(issuer::cards::update_card_fee_status))
+        .add(routes!(issuer::cards::get_card_restriction))
+        .add(routes!(issuer::cards::card_restriction))
+        .add(routes!(issuer::cards::card_renewal))
+        .add(routes!(issuer::cards::tokenize_card_no))
+        .add(routes!(issuer::cards::get_card_no))
+        .add(routes!(issuer::cards::get_card_private_info))
+        .add(routes!(issuer::card_security::verify_card))
+        .add(routes!(issuer::card_security::reset_cvv2_retry_count))
+        .add(routes!(issuer::card_security::get_card_pin))
+        .add(routes!(issuer::card_security::send_pin_by_sms))
+        .add(routes!(issuer::card_security::check_pin))
+        .add(routes!(issuer::card_security::change_card_pin))
+        .add(routes!(issuer::card_security::change_3ds_password))
+        .add(routes!(issuer::money::send_transaction))
+        .add(routes!(issuer::money::load_card_balance))
+        .add(routes!(issuer::money::get_host_balance))
+        .add(routes!(issuer::money::get_card_transactions))
+        .add(routes!(issuer::money::card_to_card_balance_transfer))
+        .add(routes!(issuer::money::money_send))
+        .add(routes!(issuer::money::get_card_balance_loading_limit))
+        .add(routes!(crate::acquirer::merchants::create_merchant))
+        .add(routes!(crate::acquirer::merchants::get_merchant))
+        .add(routes!(crate::acquirer::merchants::update_merchant))
+        .add(routes!(crate::acquirer::merchants::search_merchant))
+        .add(routes!(crate::acquirer::merchants::create_terminal))
+        .add(routes!(crate::acquirer::merchants::get_terminal))
+        .add(routes!(crate::acquirer::merchants::update_terminal))
+        .add(routes!(crate::acquirer::merchants::search_terminal))
+        .add(routes!(
+            crate::acquirer::merchants::create_merchant_and_terminal
+        ))
+        .add(routes!(crate::acquirer::profiles::create_authorization))
+        .add(routes!(crate::acquirer::profiles::get_authorization))
+        .add(routes!(crate::acquirer::profiles::update_authorization))
+        .add(routes!(crate::acquirer::profiles::delete_authorization))
+        .add(routes!(crate::acquirer::profiles::create_fee))
+        .add(routes!(crate::acquirer::profiles::get_fee))
+        .add(routes!(crate::acquirer::profiles::update_fee))
+        .add(routes!(crate::acquirer::profiles::delete_fee))
+        .add(routes!(crate::acquirer::profiles::create_commission))
+        .add(routes!(crate::acquirer::profiles::get_commission))
+        .add(routes!(crate::acquirer::profiles::update_commission))
+        .add(routes!(crate::acquirer::profiles::delete_commission))
+        .add(routes!(crate::acquirer::batches::get_pos_batch_summary))
+        .add(routes!(crate::acquirer::batches::get_pos_batch_detail))
+        .add(routes!(crate::acquirer::batches::close_pos_batch))
+        .add(routes!(
+            crate::acquirer::payments::get_merchant_payment_summary
+        ))
+        .add(routes!(
+            crate::acquirer::payments::get_merchant_payment_detail
+        ))
+        .add(routes!(crate::acquirer::payments::run_settlement))
+        .add(routes!(crate::vpos::payment_sale))
+        .add(routes!(crate::vpos::payment_pre_sale))
+        .add(routes!(crate::vpos::payment_post_sale))
+        .add(routes!(crate::vpos::payment_void))
+        .add(routes!(crate::vpos::payment_refund))
+        .add(routes!(crate::vpos::batch_close))
+        .add(routes!(crate::vpos::check_by_order_id))
+        .add(routes!(crate::vpos::check_by_process_id))
+        .add(routes!(crate::vpos::check_by_token))
+        .add(routes!(crate::vpos::list_by_order_id))
+        .add(routes!(crate::vpos::installment_inquiry))
+        .add(routes!(crate::vpos::point_inquiry))
+        .add(routes!(crate::vpos::expire_holds))
+        .add(routes!(crate::admin::check_ledger))
+        .add(routes!(ops::health))
+        .plain("Metrics", "/metrics", get(ops::metrics))
+        .plain("OpenApi", "/openapi.json", get(ops::openapi_json))
+        .plain("Docs", "/docs", get(ops::docs))
 }
 
 /// Collapses repeated slashes (`//api/...` as in the reference curl sample),
@@ -489,7 +246,7 @@ pub type App = tower::util::MapRequest<Router, fn(Request) -> Request>;
 
 /// The whole HTTP application over `host`.
 pub fn app(host: Arc<Host>) -> App {
-    let Routes { router, names } = routes();
+    let Registry { router, names, .. } = registry();
     let state = AppState {
         host,
         metrics: Arc::new(Metrics::new()),

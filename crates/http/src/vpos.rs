@@ -187,14 +187,8 @@ fn payment(r: PaymentSaleRequest) -> PaymentRequest {
     }
 }
 
-async fn pay(
-    state: AppState,
-    authed: Authed,
-    body: JsonBody,
-    op: VposOp,
-    name: &'static str,
-) -> ApiResult {
-    let call = authed.call(name);
+async fn pay(state: AppState, authed: Authed, body: JsonBody, op: VposOp) -> ApiResult {
+    let call = authed.call();
     audited(&state, &call, async {
         let r: PaymentSaleRequest = body.parse()?;
         let outcome = payments::pay(&state.host, &call, op, payment(r)).await?;
@@ -214,7 +208,7 @@ pub async fn payment_sale(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    pay(state, authed, body, VposOp::Sale, "PaymentSale").await
+    pay(state, authed, body, VposOp::Sale).await
 }
 
 /// Pre-authorize: place a hold for the amount (order `PreAuthorized`), to be
@@ -227,7 +221,7 @@ pub async fn payment_pre_sale(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    pay(state, authed, body, VposOp::PreSale, "PaymentPreSale").await
+    pay(state, authed, body, VposOp::PreSale).await
 }
 
 /// Runs a follow-up on an order; the request is read inside the audited
@@ -236,10 +230,9 @@ async fn follow(
     state: AppState,
     authed: Authed,
     op: VposOp,
-    name: &'static str,
     request: impl FnOnce() -> Result<FollowUpRequest, ApiError>,
 ) -> ApiResult {
-    let call = authed.call(name);
+    let call = authed.call();
     audited(&state, &call, async {
         let outcome = payments::follow_up(&state.host, &call, op, request()?).await?;
         Ok(financial(outcome))
@@ -257,7 +250,7 @@ pub async fn payment_post_sale(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    follow(state, authed, VposOp::PostSale, "PaymentPostSale", || {
+    follow(state, authed, VposOp::PostSale, || {
         let r: PostSaleRequest = body.parse()?;
         Ok(FollowUpRequest {
             merchant_no: r.merchant_no,
@@ -280,7 +273,7 @@ pub async fn payment_void(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    follow(state, authed, VposOp::Void, "PaymentVoid", || {
+    follow(state, authed, VposOp::Void, || {
         let r: VoidRequest = body.parse()?;
         Ok(FollowUpRequest {
             merchant_no: r.merchant_no,
@@ -303,7 +296,7 @@ pub async fn payment_refund(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    follow(state, authed, VposOp::Refund, "PaymentRefund", || {
+    follow(state, authed, VposOp::Refund, || {
         let r: RefundRequest = body.parse()?;
         Ok(FollowUpRequest {
             merchant_no: r.merchant_no,
@@ -335,7 +328,7 @@ pub async fn batch_close(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("BatchClose");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: BatchCloseRequest = body.parse()?;
         let s = payments::batch_close(&state.host, &call, r.merchant_no, r.terminal_no).await?;
@@ -407,7 +400,7 @@ async fn check_order(
     params: Params,
     operation: &'static str,
 ) -> ApiResult {
-    let call = authed.call(operation);
+    let call = authed.call();
     let by = match operation {
         "CheckByToken" => OrderKey::Token(params.get("Token").unwrap_or("")),
         _ => OrderKey::OrderId(params.get("OrderId").unwrap_or("")),
@@ -426,7 +419,7 @@ pub async fn check_by_process_id(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("CheckByProcessId");
+    let call = authed.call();
     let t = inquiry::by_process(
         &state.host,
         &call,
@@ -447,7 +440,7 @@ pub async fn list_by_order_id(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("ListByOrderId");
+    let call = authed.call();
     let txs = inquiry::list(
         &state.host,
         &call,
@@ -512,7 +505,7 @@ pub async fn installment_inquiry(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("InstallmentInquiry");
+    let call = authed.call();
     let r: InstallmentInquiryRequest = body.parse()?;
     let offer = inquiry::installment_inquiry(
         &state.host,
@@ -576,7 +569,7 @@ pub async fn point_inquiry(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("PointInquiry");
+    let call = authed.call();
     let r: PointInquiryRequest = body.parse()?;
     let p = inquiry::point_inquiry(
         &state.host,
@@ -622,7 +615,7 @@ pub async fn expire_holds(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("ExpireHolds");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: ExpireHoldsRequest = body.parse()?;
         let e = cardhost_service::money::holds::expire(&state.host, &call, r.as_of_date.as_deref())

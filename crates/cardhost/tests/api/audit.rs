@@ -84,11 +84,5 @@ async fn a_card_request_with_a_wrong_typed_field_is_refused_and_audited() {
         (body["Result"].clone(), body["Errors"][0]["Field"].clone()),
         (json!(1), json!("CustomerNo"))
     );
-    let audited: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT operation, result FROM audit_log WHERE operation = 'CreateCreditCard'",
-    )
-    .fetch_all(&app.db().await)
-    .await
-    .unwrap();
-    assert_eq!(audited, [("CreateCreditCard".to_owned(), 1)]);
+    assert_eq!(app.audited_results("CreateCreditCard").await, [1]);
 }

@@ -246,6 +246,15 @@ impl TestApp {
             .await
             .expect("direct connection")
     }
+
+    /// The `Result` of each audit record of `operation`, oldest first.
+    pub async fn audited_results(&self, operation: &str) -> Vec<i64> {
+        sqlx::query_scalar("SELECT result FROM audit_log WHERE operation = $1 ORDER BY audit_id")
+            .bind(operation)
+            .fetch_all(&self.db().await)
+            .await
+            .expect("audit records")
+    }
 }
 
 /// The `Field` names of an envelope's `Errors`.

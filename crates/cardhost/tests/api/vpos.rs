@@ -164,12 +164,7 @@ async fn a_void_with_a_wrong_typed_field_is_refused_and_audited() {
         (body["Result"].clone(), body["Errors"][0]["Field"].clone()),
         (json!(1), json!("OrderId"))
     );
-    let audited: Vec<(String, i64)> =
-        sqlx::query_as("SELECT operation, result FROM audit_log WHERE operation = 'PaymentVoid'")
-            .fetch_all(&app.db().await)
-            .await
-            .unwrap();
-    assert_eq!(audited, [("PaymentVoid".to_owned(), 1)]);
+    assert_eq!(app.audited_results("PaymentVoid").await, [1]);
 }
 
 #[tokio::test]

@@ -83,7 +83,7 @@ pub async fn get_pos_batch_summary(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetPosBatchSummary");
+    let call = authed.call();
     let s = svc::summary(
         &state.host,
         &call,
@@ -131,7 +131,7 @@ pub async fn get_pos_batch_detail(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetPosBatchDetail");
+    let call = authed.call();
     let (page, currency) = svc::detail(
         &state.host,
         &call,
@@ -188,7 +188,7 @@ pub async fn close_pos_batch(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("ClosePosBatch");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: CloseBatchRequest = body.parse()?;
         let s = svc::close(&state.host, &call, r.terminal_no.as_deref().unwrap_or("")).await?;

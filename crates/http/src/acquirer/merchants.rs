@@ -180,7 +180,7 @@ pub async fn create_merchant(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("CreateMerchant");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: MerchantRequest = body.parse()?;
         let (row, vpos) = svc::create_merchant(&state.host, &call, r.into()).await?;
@@ -198,7 +198,7 @@ pub async fn get_merchant(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetMerchant");
+    let call = authed.call();
     let (m, terminals) =
         svc::get_merchant(&state.host, &call, params.get("MerchantNo").unwrap_or("")).await?;
     Ok(ok(merchant_result(m, Some(terminals))))
@@ -219,7 +219,7 @@ pub async fn update_merchant(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("UpdateMerchant");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: MerchantRequest = body.parse()?;
         let merchant_no = svc::update_merchant(&state.host, &call, r.into()).await?;
@@ -249,7 +249,7 @@ pub async fn search_merchant(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("SearchMerchant");
+    let call = authed.call();
     let get = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
     let filter = MerchantFilter {
         name_contains: get("MerchantName"),
@@ -363,7 +363,7 @@ pub async fn create_terminal(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("CreateTerminal");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: TerminalRequest = body.parse()?;
         let t = svc::create_terminal(&state.host, &call, r.into()).await?;
@@ -384,7 +384,7 @@ pub async fn get_terminal(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetTerminal");
+    let call = authed.call();
     let t = svc::get_terminal(&state.host, &call, params.get("TerminalNo").unwrap_or("")).await?;
     Ok(ok(terminal_result(t)))
 }
@@ -404,7 +404,7 @@ pub async fn update_terminal(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("UpdateTerminal");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: TerminalRequest = body.parse()?;
         let terminal_no = svc::update_terminal(&state.host, &call, r.into()).await?;
@@ -433,7 +433,7 @@ pub async fn search_terminal(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("SearchTerminal");
+    let call = authed.call();
     let get = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
     let filter = TerminalFilter {
         merchant_no: get("MerchantNo"),
@@ -488,7 +488,7 @@ pub async fn create_merchant_and_terminal(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("CreateMerchantAndTerminal");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: MerchantAndTerminalRequest = body.parse()?;
         let merchant = r

@@ -42,7 +42,7 @@ pub async fn get_merchant_payment_summary(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetMerchantPaymentSummary");
+    let call = authed.call();
     let rows = svc::summary(
         &state.host,
         &call,
@@ -108,7 +108,7 @@ pub async fn get_merchant_payment_detail(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetMerchantPaymentDetail");
+    let call = authed.call();
     let page = svc::detail(
         &state.host,
         &call,
@@ -180,7 +180,7 @@ pub async fn run_settlement(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("RunSettlement");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: SettlementRequest = body.parse()?;
         let s = svc::run_settlement(&state.host, &call, r.as_of_date.as_deref()).await?;

@@ -100,7 +100,6 @@ pub async fn create_authorization(
     save_profile::<AuthorizationProfileRequest, AuthorizationProfile>(
         &state,
         &authed,
-        "CreatePosAuthorizationProfile",
         body,
         Save::Create,
     )
@@ -115,7 +114,7 @@ pub async fn get_authorization(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetPosAuthorizationProfile");
+    let call = authed.call();
     let (code, p): (String, AuthorizationProfile) = svc::get(
         &state.host,
         &call,
@@ -156,7 +155,6 @@ pub async fn update_authorization(
     save_profile::<AuthorizationProfileRequest, AuthorizationProfile>(
         &state,
         &authed,
-        "UpdatePosAuthorizationProfile",
         body,
         Save::Update,
     )
@@ -173,7 +171,6 @@ enum Save {
 async fn save_profile<R, P>(
     state: &AppState,
     authed: &Authed,
-    op: &'static str,
     body: JsonBody,
     how: Save,
 ) -> ApiResult
@@ -181,7 +178,7 @@ where
     R: serde::de::DeserializeOwned + Into<P::Input>,
     P: svc::ProfileDoc,
 {
-    let call = authed.call(op);
+    let call = authed.call();
     audited(state, &call, async {
         let r: R = body.parse()?;
         let profile_code = match how {
@@ -193,14 +190,8 @@ where
     .await
 }
 
-async fn delete(
-    state: &AppState,
-    authed: &Authed,
-    op: &'static str,
-    kind: Kind,
-    params: &Params,
-) -> ApiResult {
-    let call = authed.call(op);
+async fn delete(state: &AppState, authed: &Authed, kind: Kind, params: &Params) -> ApiResult {
+    let call = authed.call();
     audited(state, &call, async {
         let profile_code = svc::delete(&state.host, &call, kind, params.get("ProfileCode")).await?;
         Ok(ok(ProfileCodeResult { profile_code }))
@@ -217,14 +208,7 @@ pub async fn delete_authorization(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    delete(
-        &state,
-        &authed,
-        "DeletePosAuthorizationProfile",
-        Kind::Authorization,
-        &params,
-    )
-    .await
+    delete(&state, &authed, Kind::Authorization, &params).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -314,21 +298,14 @@ pub async fn create_fee(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    save_profile::<FeeProfileRequest, FeeProfile>(
-        &state,
-        &authed,
-        "CreatePosFeeProfile",
-        body,
-        Save::Create,
-    )
-    .await
+    save_profile::<FeeProfileRequest, FeeProfile>(&state, &authed, body, Save::Create).await
 }
 
 #[utoipa::path(get, path = "/api/Integration/GetPosFeeProfile", tag = "Acquirer: profiles", operation_id = "GetPosFeeProfile", security(("token" = [])),
     params(("ProfileCode" = String, Query, description = "The profile's code")),
     responses((status = 200, description = "Result 0; 2 no such profile", body = Envelope<FeeProfileResult>)))]
 pub async fn get_fee(State(state): State<AppState>, authed: Authed, params: Params) -> ApiResult {
-    let call = authed.call("GetPosFeeProfile");
+    let call = authed.call();
     let (code, p): (String, FeeProfile) =
         svc::get(&state.host, &call, Kind::Fee, params.get("ProfileCode")).await?;
     let cur = currency(p.currency);
@@ -363,14 +340,7 @@ pub async fn update_fee(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    save_profile::<FeeProfileRequest, FeeProfile>(
-        &state,
-        &authed,
-        "UpdatePosFeeProfile",
-        body,
-        Save::Update,
-    )
-    .await
+    save_profile::<FeeProfileRequest, FeeProfile>(&state, &authed, body, Save::Update).await
 }
 
 #[utoipa::path(delete, path = "/api/Integration/DeletePosFeeProfile", tag = "Acquirer: profiles", operation_id = "DeletePosFeeProfile", security(("token" = [])),
@@ -381,7 +351,7 @@ pub async fn delete_fee(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    delete(&state, &authed, "DeletePosFeeProfile", Kind::Fee, &params).await
+    delete(&state, &authed, Kind::Fee, &params).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -426,14 +396,8 @@ pub async fn create_commission(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    save_profile::<CommissionProfileRequest, CommissionProfile>(
-        &state,
-        &authed,
-        "CreateCommissionProfile",
-        body,
-        Save::Create,
-    )
-    .await
+    save_profile::<CommissionProfileRequest, CommissionProfile>(&state, &authed, body, Save::Create)
+        .await
 }
 
 #[utoipa::path(get, path = "/api/Integration/GetCommissionProfile", tag = "Acquirer: profiles", operation_id = "GetCommissionProfile", security(("token" = [])),
@@ -444,7 +408,7 @@ pub async fn get_commission(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetCommissionProfile");
+    let call = authed.call();
     let (code, p): (String, CommissionProfile) = svc::get(
         &state.host,
         &call,
@@ -468,14 +432,8 @@ pub async fn update_commission(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    save_profile::<CommissionProfileRequest, CommissionProfile>(
-        &state,
-        &authed,
-        "UpdateCommissionProfile",
-        body,
-        Save::Update,
-    )
-    .await
+    save_profile::<CommissionProfileRequest, CommissionProfile>(&state, &authed, body, Save::Update)
+        .await
 }
 
 #[utoipa::path(delete, path = "/api/Integration/DeleteCommissionProfile", tag = "Acquirer: profiles", operation_id = "DeleteCommissionProfile", security(("token" = [])),
@@ -486,12 +444,5 @@ pub async fn delete_commission(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    delete(
-        &state,
-        &authed,
-        "DeleteCommissionProfile",
-        Kind::Commission,
-        &params,
-    )
-    .await
+    delete(&state, &authed, Kind::Commission, &params).await
 }

@@ -46,7 +46,7 @@ pub async fn verify_card(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("VerifyCard");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: VerifyCardRequest = body.parse()?;
         let key = card_key(r.card_no, r.card_token);
@@ -91,7 +91,7 @@ pub async fn reset_cvv2_retry_count(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("ResetCvv2RetryCount");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: CardOnlyRequest = body.parse()?;
         sec::reset_cvv2_retry_count(&state.host, &call, &card_key(r.card_no, r.card_token)).await?;
@@ -133,7 +133,7 @@ pub async fn get_card_pin(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("GetCardPin");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: GetCardPinRequest = body.parse()?;
         let key = card_key(r.card_no, r.card_token);
@@ -167,7 +167,7 @@ pub async fn send_pin_by_sms(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("SendPinBySms");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: CardOnlyRequest = body.parse()?;
         let (masked, id) =
@@ -210,7 +210,7 @@ pub struct PinCheckResult {
     request_body = CheckPinRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 with 00; 8 with 55 or 75; 1 validation; 2 no such card; 4 the card is closed", body = Envelope<PinCheckResult>)))]
 pub async fn check_pin(State(state): State<AppState>, authed: Authed, body: JsonBody) -> ApiResult {
-    let call = authed.call("CheckPin");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: CheckPinRequest = body.parse()?;
         let key = card_key(r.card_no, r.card_token);
@@ -265,7 +265,7 @@ pub async fn change_card_pin(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("ChangeCardPin");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: ChangePinRequest = body.parse()?;
         let key = card_key(r.card_no, r.card_token);
@@ -313,7 +313,7 @@ pub async fn change_3ds_password(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("Change3DSPassword");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: ThreeDsPasswordRequest = body.parse()?;
         let view = sec::change_3ds_password(

@@ -158,10 +158,9 @@ pub struct RegisterCardRequest {
 async fn create(
     state: &AppState,
     authed: &Authed,
-    operation: &'static str,
     command: impl FnOnce() -> Result<(CardType, NewCard), ApiError>,
 ) -> ApiResult {
-    let call = authed.call(operation);
+    let call = authed.call();
     audited(state, &call, async {
         let (card_type, cmd) = command()?;
         let view = cards::create_card(&state.host, &call, card_type, cmd).await?;
@@ -182,7 +181,7 @@ pub async fn create_credit_card(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    create(&state, &authed, "CreateCreditCard", || {
+    create(&state, &authed, || {
         let r: CreateCreditCardRequest = body.parse()?;
         let cmd = NewCard {
             customer_no: r.customer_no,
@@ -207,7 +206,7 @@ pub async fn create_debit_card(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    create(&state, &authed, "CreateDebitCard", || {
+    create(&state, &authed, || {
         let r: CreateDebitCardRequest = body.parse()?;
         let cmd = NewCard {
             customer_no: r.customer_no,
@@ -232,7 +231,7 @@ pub async fn create_prepaid_card(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    create(&state, &authed, "CreatePrepaidCard", || {
+    create(&state, &authed, || {
         let r: CreatePrepaidCardRequest = body.parse()?;
         let cmd = NewCard {
             customer_no: r.customer_no,
@@ -257,7 +256,7 @@ pub async fn register_card(
     body: JsonBody,
 ) -> ApiResult {
     let settings = &state.host.settings;
-    create(&state, &authed, "RegisterCard", || {
+    create(&state, &authed, || {
         let r: RegisterCardRequest = body.parse()?;
         let product = r.product_code.clone();
         let card_type = product
@@ -347,7 +346,7 @@ pub async fn get_card_info(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetCardInfo");
+    let call = authed.call();
     let view = cards::get_card(&state.host, &call, &query_card_key(&params)).await?;
     Ok(ok(CardInfoResult::from(view)))
 }
@@ -382,7 +381,7 @@ pub async fn get_card_status(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetCardStatus");
+    let call = authed.call();
     let view = cards::get_card(&state.host, &call, &query_card_key(&params)).await?;
     Ok(ok(status_result(&view)))
 }
@@ -416,7 +415,7 @@ pub async fn update_card_status(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("UpdateCardStatus");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: UpdateCardStatusRequest = body.parse()?;
         let key = card_key(r.card_no, r.card_token);
@@ -474,7 +473,7 @@ pub async fn update_card_limit(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("UpdateCardLimit");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: UpdateCardLimitRequest = body.parse()?;
         let change = LimitChange {
@@ -543,7 +542,7 @@ pub async fn update_card_fee_status(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("UpdateCardFeeStatus");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: FeeStatusRequest = body.parse()?;
         let key = card_key(r.card_no, r.card_token);
@@ -600,7 +599,7 @@ pub async fn get_card_restriction(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetCardRestriction");
+    let call = authed.call();
     let r = cards::get_restrictions(&state.host, &call, &query_card_key(&params)).await?;
     Ok(ok(RestrictionResult::from(r)))
 }
@@ -631,7 +630,7 @@ pub async fn card_restriction(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("CardRestriction");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: CardRestrictionRequest = body.parse()?;
         let change = RestrictionChange {
@@ -678,7 +677,7 @@ pub async fn card_renewal(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("CardRenewal");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: CardRenewalRequest = body.parse()?;
         let key = card_key(r.card_no, r.card_token);
@@ -718,7 +717,7 @@ pub async fn tokenize_card_no(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("TokenizeCardNo");
+    let call = authed.call();
     let r: TokenizeRequest = body.parse()?;
     let token = cards::tokenize(&state.host, &call, r.card_no.as_deref()).await?;
     Ok(ok(TokenResult { card_token: token }))
@@ -739,7 +738,7 @@ pub async fn get_card_no(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetCardNo");
+    let call = authed.call();
     let key = card_key(None, params.get("CardToken").map(str::to_owned));
     let pan = cards::reveal_card_no(&state.host, &call, &key).await?;
     Ok(ok(CardNoResult {
@@ -766,7 +765,7 @@ pub async fn get_card_private_info(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetCardPrivateInfo");
+    let call = authed.call();
     let info = cards::private_info(&state.host, &call, &query_card_key(&params)).await?;
     Ok(ok(PrivateInfoResult {
         card_no: info.pan.expose().to_owned(),
@@ -807,7 +806,7 @@ pub async fn create_emboss_directive(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("CreateEmbossDirective");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: EmbossDirectiveRequest = body.parse()?;
         let key = card_key(r.card_no, r.card_token);

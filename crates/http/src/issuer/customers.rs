@@ -171,7 +171,7 @@ pub async fn create_customer(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("CreateCustomer");
+    let call = authed.call();
     audited(&state, &call, async {
         let customer_no =
             customers::create_customer(&state.host, &call, customer_command(&body)?).await?;
@@ -190,7 +190,7 @@ pub async fn get_customer_info(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetCustomerInfo");
+    let call = authed.call();
     let customer_no = params.get("CustomerNo").unwrap_or("");
     let info = customers::get_customer_info(&state.host, &call, customer_no).await?;
     Ok(ok(CustomerInfoResult::from(info)))
@@ -206,7 +206,7 @@ pub async fn get_card_customer_info(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetCardCustomerInfo");
+    let call = authed.call();
     let key = super::cards::query_card_key(&params);
     let info = customers::get_card_customer_info(&state.host, &call, &key).await?;
     Ok(ok(CustomerInfoResult::from(info)))
@@ -225,7 +225,7 @@ pub async fn update_customer(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("UpdateCustomer");
+    let call = authed.call();
     audited(&state, &call, async {
         let customer_no =
             customers::update_customer(&state.host, &call, customer_command(&body)?).await?;
@@ -245,7 +245,7 @@ pub async fn update_customer_limit(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("UpdateCustomerLimit");
+    let call = authed.call();
     audited(&state, &call, async {
         let request: CustomerLimitRequest = body.parse()?;
         let limit = customers::update_customer_limit(

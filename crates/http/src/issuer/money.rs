@@ -192,7 +192,7 @@ pub async fn send_transaction(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("SendTransaction");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: SendTransactionRequest = body.parse()?;
         let request = FinancialRequest {
@@ -244,7 +244,7 @@ pub async fn load_card_balance(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("LoadCardBalance");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: LoadRequest = body.parse()?;
         let request = FinancialRequest {
@@ -288,7 +288,7 @@ pub async fn get_host_balance(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetHostBalance");
+    let call = authed.call();
     let b = reports::host_balance(&state.host, &call, &query_card_key(&params)).await?;
     let m = |minor| MoneyOut {
         minor,
@@ -345,7 +345,7 @@ pub async fn get_card_transactions(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetCardTransactions");
+    let call = authed.call();
     let page = reports::card_transactions(
         &state.host,
         &call,
@@ -419,7 +419,7 @@ pub async fn card_to_card_balance_transfer(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("CardToCardBalanceTransfer");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: CardToCardRequest = body.parse()?;
         let request = FinancialRequest {
@@ -467,7 +467,7 @@ pub async fn money_send(
     authed: Authed,
     body: JsonBody,
 ) -> ApiResult {
-    let call = authed.call("MoneySend");
+    let call = authed.call();
     audited(&state, &call, async {
         let r: MoneySendRequest = body.parse()?;
         let request = FinancialRequest {
@@ -507,7 +507,7 @@ pub async fn get_card_balance_loading_limit(
     authed: Authed,
     params: Params,
 ) -> ApiResult {
-    let call = authed.call("GetCardBalanceLoadingLimit");
+    let call = authed.call();
     let l = reports::loading_limit(&state.host, &call, &query_card_key(&params)).await?;
     let m = |minor| MoneyOut {
         minor,
