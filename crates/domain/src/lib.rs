@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod money;
 pub mod product;
 pub mod response;
+pub mod secret;
 
 pub use country::Country;
 pub use field::{FieldError, FieldErrors};

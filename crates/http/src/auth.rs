@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::request::Parts;
+use cardhost_domain::secret::ClientSecret;
 use cardhost_service::{audit, auth, Call, Caller, Scopes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +17,7 @@ pub struct TokenRequest {
     #[schema(example = "3f2a9c1e-6d7b-4c55-9a0e-2b8f1d4c7e90")]
     pub client_id: Option<String>,
     #[schema(example = "the secret printed when the client was created")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<ClientSecret>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

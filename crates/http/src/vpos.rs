@@ -6,6 +6,7 @@ use axum::response::Response;
 use cardhost_domain::date::format_timestamp;
 use cardhost_domain::money::format_major;
 use cardhost_domain::response;
+use cardhost_domain::secret::Cvv2;
 use cardhost_domain::Currency;
 use cardhost_service::vpos::inquiry::{self, OrderKey, OrderView};
 use cardhost_service::vpos::payments::{self, FollowUpRequest, PaymentRequest};
@@ -51,7 +52,7 @@ pub struct PaymentSaleRequest {
     pub expiry_date: Option<String>,
     /// Required with CardNo; checked, never stored.
     #[schema(example = "123")]
-    pub cvv2: Option<String>,
+    pub cvv2: Option<Cvv2>,
     #[schema(example = "AYSE YILMAZ")]
     pub card_holder_name: Option<String>,
     /// PaymentSale only: the part of Amount paid with the card's loyalty points.

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::sync::{Mutex, OnceLock};
 
 use cardhost_crypto::secret;
+use cardhost_domain::secret::ClientSecret;
 use cardhost_store::clients;
 use chrono::{DateTime, Duration, Timelike, Utc};
 
@@ -80,8 +81,8 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| secret::hash_secret("cardhost-timing-equalizer").unwrap_or_default())
 }
 
-async fn verify_off_thread(secret_text: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || secret::verify_secret(&secret_text, &hash))
+async fn verify_off_thread(secret_text: ClientSecret, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || secret::verify_secret(secret_text.expose(), &hash))
         .await
         .unwrap_or(false)
 }
@@ -98,7 +99,7 @@ fn token_expiry(now: DateTime<Utc>, ttl_minutes: i64) -> DateTime<Utc> {
 pub async fn issue_token(
     host: &Host,
     client_id: &str,
-    client_secret: &str,
+    client_secret: &ClientSecret,
     remote: IpAddr,
 ) -> Result<IssuedToken, ServiceError> {
     let now = host.clock.now();
@@ -125,7 +126,7 @@ pub async fn issue_token(
     }
     let client = clients::get(host.db.reader(), client_id).await?;
     let Some(client) = client.filter(|c| c.status == "Active") else {
-        verify_off_thread(client_secret.to_owned(), dummy_hash().to_owned()).await;
+        verify_off_thread(client_secret.clone(), dummy_hash().to_owned()).await;
         return Err(invalid_credentials());
     };
     if client.locked_until_ms > now_ms {
@@ -137,7 +138,7 @@ pub async fn issue_token(
         )));
     }
     let mut tx = host.db.begin().await?;
-    if !verify_off_thread(client_secret.to_owned(), client.secret_hash.clone()).await {
+    if !verify_off_thread(client_secret.clone(), client.secret_hash.clone()).await {
         let lock_until = now_ms + LOCK_MINUTES * 60_000;
         clients::record_failure(&mut tx, client_id, LOCK_AFTER_FAILURES, lock_until).await?;
         tx.commit()

@@ -1071,7 +1071,7 @@ async fn an_off_us_request_cut_off_by_a_crash_is_reversed_by_the_sweeper() {
             card_token: None,
         },
         expiry_date: Some("2912".into()),
-        cvv2: Some("123".into()),
+        cvv2: Some(cardhost_domain::secret::Cvv2::new("123")),
         ..Default::default()
     };
     let in_flight = tokio::spawn(async move {

@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use cardhost_domain::response;
+use cardhost_domain::secret::Cvv2;
 use cardhost_service::issuer::card_security as sec;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -22,7 +23,7 @@ pub struct VerifyCardRequest {
     #[schema(example = "3003")]
     pub expiry_date: Option<String>,
     #[schema(example = "123")]
-    pub cvv2: Option<String>,
+    pub cvv2: Option<Cvv2>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,7 +56,7 @@ pub async fn verify_card(
             &call,
             &key,
             r.expiry_date.as_deref(),
-            r.cvv2.as_deref(),
+            r.cvv2.as_ref(),
         )
         .await?;
         let result = VerifyCardResult {

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use cardhost_domain::date::format_timestamp;
 use cardhost_domain::response;
+use cardhost_domain::secret::Cvv2;
 use cardhost_domain::Currency;
 use cardhost_service::money::decide::TxOutcome;
 use cardhost_service::money::operations::{self, Financial, FinancialRequest};
@@ -48,7 +49,7 @@ pub struct SendTransactionRequest {
     /// `yyMM`; checked when present.
     pub expiry_date: Option<String>,
     /// Checked when present.
-    pub cvv2: Option<String>,
+    pub cvv2: Option<Cvv2>,
     /// Checked when present, under `KeyName` in `PinBlockFormat`.
     pub pin_block: Option<String>,
     pub pin_block_format: Option<i64>,

@@ -4,6 +4,7 @@
 use cardhost_crypto::{secret, KeyRef, PinBlockFormat, PvvKey, SecurityModule};
 use cardhost_domain::card::CardStatus;
 use cardhost_domain::response as rc;
+use cardhost_domain::secret::Cvv2;
 use cardhost_store::cards::CardRow;
 use cardhost_store::{customers, StoreError};
 
@@ -47,7 +48,7 @@ pub(crate) fn check_cvv2(
     security: &dyn SecurityModule,
     card: &mut CardRow,
     pan: &cardhost_domain::card::Pan,
-    cvv2: &str,
+    cvv2: &Cvv2,
 ) -> Result<&'static str, ServiceError> {
     if card.cvv2_retry_count >= MAX_TRIES {
         return Ok(rc::RESTRICTED_CARD);
@@ -58,7 +59,7 @@ pub(crate) fn check_cvv2(
         &card.expiry,
         cardhost_crypto::cvv::SERVICE_CODE_CVV2,
     )?;
-    if secret::constant_time_eq(expected.as_bytes(), cvv2.as_bytes()) {
+    if secret::constant_time_eq(expected.as_bytes(), cvv2.expose().as_bytes()) {
         card.cvv2_retry_count = 0;
         Ok(rc::APPROVED)
     } else {
@@ -67,9 +68,9 @@ pub(crate) fn check_cvv2(
     }
 }
 
-fn check_cvv2_shape(cvv2: Option<&str>) -> Result<&str, ServiceError> {
+fn check_cvv2_shape(cvv2: Option<&Cvv2>) -> Result<&Cvv2, ServiceError> {
     match cvv2 {
-        Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_digit()) => Ok(c),
+        Some(c) if c.is_well_formed() => Ok(c),
         Some(_) => Err(ServiceError::field("Cvv2", "must be 3 digits")),
         None => Err(ServiceError::field("Cvv2", "is required")),
     }
@@ -81,7 +82,7 @@ pub async fn verify_card(
     call: &Call,
     key: &CardKey,
     expiry: Option<&str>,
-    cvv2: Option<&str>,
+    cvv2: Option<&Cvv2>,
 ) -> Result<CheckOutcome, ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let cvv2 = check_cvv2_shape(cvv2)?;

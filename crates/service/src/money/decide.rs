@@ -8,6 +8,7 @@ use cardhost_domain::card::{CardStatus, Pan};
 use cardhost_domain::ledger::{available, points_earned, points_for_minor};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
+use cardhost_domain::secret::Cvv2;
 use cardhost_domain::Currency;
 use cardhost_store::cards::CardRow;
 use cardhost_store::ledger::{self, Balance, CardTxRow, HoldRow};
@@ -51,7 +52,7 @@ pub struct TxRequest {
     pub merchant_name: Option<String>,
     pub merchant_country: Option<String>,
     pub expiry: Option<String>,
-    pub cvv2: Option<String>,
+    pub cvv2: Option<Cvv2>,
     pub pin: Option<PinInput>,
     /// The clear card number, when the request carried it: CVV2 and PIN are
     /// then checked against it, without reading the vault.

@@ -112,7 +112,7 @@ fn a_wrong_cvv2_is_declined_n7_and_counts_a_try() {
     let mut req = purchase("r1", 100);
     req.pan = Some(pan);
     req.expiry = Some("3012".into());
-    req.cvv2 = Some(wrong.into());
+    req.cvv2 = Some(cardhost_domain::secret::Cvv2::new(wrong));
     let settings = Settings::default();
     let now = Utc.with_ymd_and_hms(2026, 6, 15, 12, 0, 0).unwrap();
     let env = Env::at(&security, &settings, now);

@@ -3,6 +3,7 @@
 
 use cardhost_crypto::PinBlockFormat;
 use cardhost_domain::money::MajorAmount;
+use cardhost_domain::secret::Cvv2;
 use cardhost_domain::{Country, Currency, FieldErrors};
 
 use super::decide::{PinInput, TxOutcome, TxRequest};
@@ -26,7 +27,7 @@ pub struct FinancialRequest {
     pub merchant_name: Option<String>,
     pub merchant_country: Option<String>,
     pub expiry_date: Option<String>,
-    pub cvv2: Option<String>,
+    pub cvv2: Option<Cvv2>,
     pub pin_block: Option<String>,
     pub pin_block_format: Option<i64>,
     pub key_name: Option<String>,
@@ -140,10 +141,7 @@ fn check(
     {
         errors.push("ExpiryDate", "must be yyMM");
     }
-    if r.cvv2
-        .as_deref()
-        .is_some_and(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_digit()))
-    {
+    if r.cvv2.as_ref().is_some_and(|c| !c.is_well_formed()) {
         errors.push("Cvv2", "must be 3 digits");
     }
     let pin = match &r.pin_block {

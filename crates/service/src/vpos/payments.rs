@@ -9,6 +9,7 @@ use cardhost_domain::fees::Network;
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::CardProduct;
 use cardhost_domain::response as rc;
+use cardhost_domain::secret::Cvv2;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::cards;
 use cardhost_store::merchants::{MerchantRow, TerminalRow};
@@ -38,7 +39,7 @@ pub struct PaymentRequest {
     pub installment_count: Option<i64>,
     pub card: CardKey,
     pub expiry_date: Option<String>,
-    pub cvv2: Option<String>,
+    pub cvv2: Option<Cvv2>,
     pub card_holder_name: Option<String>,
     pub point_amount: Option<MajorAmount>,
     pub customer_ip: Option<String>,
@@ -319,8 +320,8 @@ pub async fn pay(
             Some(e) if e.len() == 4 && e.bytes().all(|b| b.is_ascii_digit()) => {}
             _ => errors.push("ExpiryDate", "is required with CardNo: yyMM"),
         }
-        match r.cvv2.as_deref() {
-            Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_digit()) => {}
+        match r.cvv2.as_ref() {
+            Some(c) if c.is_well_formed() => {}
             _ => errors.push("Cvv2", "is required with CardNo: 3 digits"),
         }
     }

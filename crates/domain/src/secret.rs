@@ -1,0 +1,167 @@
+//! Values that must never be printed: CVV2s, PIN blocks, client secrets and
+//! card numbers as they arrive, before they are parsed.
+//!
+//! A [`Secret`] deserializes straight from a JSON string, shows only a mask in
+//! `Debug` (so a derived `Debug` of a request cannot leak it into a log or a
+//! panic), has no `Display` and no `Serialize`, and wipes its bytes when
+//! dropped. The clear text is reached only through [`Secret::expose`].
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::{Deserialize, Deserializer};
+use zeroize::Zeroizing;
+
+use crate::card::mask_pan;
+
+/// What a secret is, for its `Debug` and its schema.
+pub trait SecretKind {
+    /// The name `Debug` shows.
+    const NAME: &'static str;
+
+    /// What `Debug` shows of the value.
+    fn mask(_clear: &str) -> String {
+        "***".to_owned()
+    }
+}
+
+pub struct Secret<K: SecretKind> {
+    clear: Zeroizing<String>,
+    kind: PhantomData<K>,
+}
+
+impl<K: SecretKind> Secret<K> {
+    pub fn new(clear: impl Into<String>) -> Self {
+        Secret {
+            clear: Zeroizing::new(clear.into()),
+            kind: PhantomData,
+        }
+    }
+
+    /// The clear text, for the check or the key operation that needs it.
+    pub fn expose(&self) -> &str {
+        &self.clear
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.clear.is_empty()
+    }
+}
+
+impl<K: SecretKind> Clone for Secret<K> {
+    fn clone(&self) -> Self {
+        Secret::new(self.clear.as_str())
+    }
+}
+
+impl<K: SecretKind> PartialEq for Secret<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.clear == other.clear
+    }
+}
+
+impl<K: SecretKind> Eq for Secret<K> {}
+
+impl<K: SecretKind> fmt::Debug for Secret<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({})", K::NAME, K::mask(&self.clear))
+    }
+}
+
+impl<'de, K: SecretKind> Deserialize<'de> for Secret<K> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret::new)
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl<K: SecretKind> utoipa::PartialSchema for Secret<K> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        String::schema()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl<K: SecretKind> utoipa::ToSchema for Secret<K> {}
+
+pub mod kind {
+    use super::{mask_pan, SecretKind};
+
+    pub struct Cvv2;
+    pub struct PinBlock;
+    pub struct ClientSecret;
+    pub struct CardNumber;
+
+    impl SecretKind for Cvv2 {
+        const NAME: &'static str = "Cvv2";
+    }
+
+    impl SecretKind for PinBlock {
+        const NAME: &'static str = "PinBlock";
+    }
+
+    impl SecretKind for ClientSecret {
+        const NAME: &'static str = "ClientSecret";
+    }
+
+    impl SecretKind for CardNumber {
+        const NAME: &'static str = "CardNumber";
+
+        /// A number long enough to be a card's shows as masked; anything
+        /// else shows nothing.
+        fn mask(clear: &str) -> String {
+            if (12..=19).contains(&clear.len()) && clear.bytes().all(|b| b.is_ascii_digit()) {
+                mask_pan(clear)
+            } else {
+                "***".to_owned()
+            }
+        }
+    }
+}
+
+/// A card's CVV2 as the request sent it.
+pub type Cvv2 = Secret<kind::Cvv2>;
+
+impl Secret<kind::Cvv2> {
+    /// Three digits, as every CVV2 is.
+    pub fn is_well_formed(&self) -> bool {
+        self.clear.len() == 3 && self.clear.bytes().all(|b| b.is_ascii_digit())
+    }
+}
+/// An encrypted PIN block, hex, as the request sent it.
+pub type PinBlock = Secret<kind::PinBlock>;
+/// An API client's secret as the token request sent it.
+pub type ClientSecret = Secret<kind::ClientSecret>;
+/// A card number as the request sent it, before it is parsed into a `Pan`.
+pub type CardNumber = Secret<kind::CardNumber>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_only_a_mask() {
+        let cvv2: Cvv2 = serde_json::from_str("\"123\"").unwrap();
+        assert_eq!(format!("{cvv2:?}"), "Cvv2(***)");
+        assert_eq!(cvv2.expose(), "123");
+    }
+
+    #[test]
+    fn a_card_number_shows_masked_and_anything_else_not_at_all() {
+        let pan: CardNumber = serde_json::from_str("\"4111111111111111\"").unwrap();
+        assert_eq!(format!("{pan:?}"), "CardNumber(411111******1111)");
+        let junk: CardNumber = serde_json::from_str("\"41x1\"").unwrap();
+        assert_eq!(format!("{junk:?}"), "CardNumber(***)");
+    }
+
+    #[test]
+    fn a_derived_debug_of_a_request_does_not_leak() {
+        #[derive(Debug, Deserialize)]
+        struct Request {
+            #[allow(dead_code)]
+            secret: Option<ClientSecret>,
+        }
+        let r: Request = serde_json::from_str(r#"{"secret": "hunter2"}"#).unwrap();
+        assert!(!format!("{r:?}").contains("hunter2"));
+    }
+}
