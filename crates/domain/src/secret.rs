@@ -16,8 +16,12 @@ use crate::card::mask_pan;
 
 /// What a secret is, for its `Debug` and its schema.
 pub trait SecretKind {
-    /// The name `Debug` shows.
+    /// The name `Debug` and the API document show.
     const NAME: &'static str;
+    /// What the API document says of it.
+    const DESCRIPTION: &'static str;
+    /// The API document's example.
+    const EXAMPLE: &'static str;
 
     /// What `Debug` shows of the value.
     fn mask(_clear: &str) -> String {
@@ -45,6 +49,12 @@ impl<K: SecretKind> Secret<K> {
 
     pub fn is_empty(&self) -> bool {
         self.clear.is_empty()
+    }
+}
+
+impl<K: SecretKind> From<&str> for Secret<K> {
+    fn from(clear: &str) -> Self {
+        Secret::new(clear)
     }
 }
 
@@ -77,12 +87,20 @@ impl<'de, K: SecretKind> Deserialize<'de> for Secret<K> {
 #[cfg(feature = "openapi")]
 impl<K: SecretKind> utoipa::PartialSchema for Secret<K> {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        String::schema()
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(K::DESCRIPTION))
+            .examples([K::EXAMPLE])
+            .into()
     }
 }
 
 #[cfg(feature = "openapi")]
-impl<K: SecretKind> utoipa::ToSchema for Secret<K> {}
+impl<K: SecretKind> utoipa::ToSchema for Secret<K> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed(K::NAME)
+    }
+}
 
 pub mod kind {
     use super::{mask_pan, SecretKind};
@@ -91,21 +109,39 @@ pub mod kind {
     pub struct PinBlock;
     pub struct ClientSecret;
     pub struct CardNumber;
+    pub struct Password;
 
     impl SecretKind for Cvv2 {
         const NAME: &'static str = "Cvv2";
+        const DESCRIPTION: &'static str = "The card's CVV2: 3 digits, never stored.";
+        const EXAMPLE: &'static str = "123";
     }
 
     impl SecretKind for PinBlock {
         const NAME: &'static str = "PinBlock";
+        const DESCRIPTION: &'static str =
+            "An encrypted PIN block, hexadecimal: 16 digits (ISO 9564 formats 0, 1, 3) or 32 (format 4).";
+        const EXAMPLE: &'static str = "0412AC89ABCDEF67";
     }
 
     impl SecretKind for ClientSecret {
         const NAME: &'static str = "ClientSecret";
+        const DESCRIPTION: &'static str =
+            "The client's secret, shown once when the client was made.";
+        const EXAMPLE: &'static str = "the secret printed when the client was created";
+    }
+
+    impl SecretKind for Password {
+        const NAME: &'static str = "Password";
+        const DESCRIPTION: &'static str =
+            "A 3-D Secure static password: 8 to 64 characters, stored only as a hash.";
+        const EXAMPLE: &'static str = "correct-horse-7";
     }
 
     impl SecretKind for CardNumber {
         const NAME: &'static str = "CardNumber";
+        const DESCRIPTION: &'static str = "A card number (PAN): 12 to 19 digits, Luhn-valid.";
+        const EXAMPLE: &'static str = "4100001234567898";
 
         /// A number long enough to be a card's shows as masked; anything
         /// else shows nothing.
@@ -130,8 +166,17 @@ impl Secret<kind::Cvv2> {
 }
 /// An encrypted PIN block, hex, as the request sent it.
 pub type PinBlock = Secret<kind::PinBlock>;
+impl Secret<kind::PinBlock> {
+    /// `digits` hexadecimal digits, the length of a block of its format.
+    pub fn is_hex_of(&self, digits: usize) -> bool {
+        self.clear.len() == digits && self.clear.bytes().all(|b| b.is_ascii_hexdigit())
+    }
+}
+
 /// An API client's secret as the token request sent it.
 pub type ClientSecret = Secret<kind::ClientSecret>;
+/// A cardholder's 3-D Secure password as the request sent it.
+pub type Password = Secret<kind::Password>;
 /// A card number as the request sent it, before it is parsed into a `Pan`.
 pub type CardNumber = Secret<kind::CardNumber>;
 

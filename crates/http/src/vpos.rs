@@ -6,7 +6,7 @@ use axum::response::Response;
 use cardhost_domain::date::format_timestamp;
 use cardhost_domain::money::format_major;
 use cardhost_domain::response;
-use cardhost_domain::secret::Cvv2;
+use cardhost_domain::secret::{CardNumber, Cvv2};
 use cardhost_domain::Currency;
 use cardhost_service::vpos::inquiry::{self, OrderKey, OrderView};
 use cardhost_service::vpos::payments::{self, FollowUpRequest, PaymentRequest};
@@ -44,7 +44,7 @@ pub struct PaymentSaleRequest {
     #[schema(example = 1)]
     pub installment_count: Option<i64>,
     #[schema(example = "4100001234567898")]
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     /// A stored card instead of CardNo (no ExpiryDate or Cvv2 needed).
     pub card_token: Option<String>,
     /// `yyMM`; required with CardNo.
@@ -465,7 +465,7 @@ pub struct InstallmentInquiryRequest {
     #[schema(example = 949)]
     pub currency: Option<i64>,
     #[schema(example = "4100001234567898")]
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     /// 6 to 8 digits, instead of CardNo.
     #[schema(example = "410000")]
     pub bin: Option<String>,
@@ -543,7 +543,7 @@ pub struct PointInquiryRequest {
     #[schema(example = "100000000001")]
     pub merchant_no: Option<String>,
     #[schema(example = "4100001234567898")]
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     pub card_token: Option<String>,
     /// Checked when present.
     #[schema(example = "2812")]

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use cardhost_domain::response;
-use cardhost_domain::secret::Cvv2;
+use cardhost_domain::secret::{CardNumber, Cvv2, Password, PinBlock};
 use cardhost_service::issuer::card_security as sec;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +16,7 @@ use crate::state::{audited, AppState};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct VerifyCardRequest {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     /// `yyMM`.
@@ -72,7 +72,7 @@ pub async fn verify_card(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct CardOnlyRequest {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
 }
@@ -106,7 +106,7 @@ pub async fn reset_cvv2_retry_count(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct GetCardPinRequest {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     /// ISO 9564 format: 0 (default), 1, 3 (3DES zone key) or 4 (AES zone key).
@@ -184,11 +184,11 @@ pub async fn send_pin_by_sms(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct CheckPinRequest {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     #[schema(example = "4C0906D10308871A")]
-    pub pin_block: Option<String>,
+    pub pin_block: Option<PinBlock>,
     #[schema(example = 0)]
     pub pin_block_format: Option<i64>,
     #[schema(example = "zpk")]
@@ -219,7 +219,7 @@ pub async fn check_pin(State(state): State<AppState>, authed: Authed, body: Json
             &state.host,
             &call,
             &key,
-            r.pin_block.as_deref(),
+            r.pin_block.as_ref(),
             r.pin_block_format,
             r.key_name.as_deref(),
         )
@@ -237,16 +237,16 @@ pub async fn check_pin(State(state): State<AppState>, authed: Authed, body: Json
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ChangePinRequest {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
-    pub new_pin_block: Option<String>,
+    pub new_pin_block: Option<PinBlock>,
     #[schema(example = 0)]
     pub pin_block_format: Option<i64>,
     #[schema(example = "zpk")]
     pub key_name: Option<String>,
     /// The current PIN; optional for the issuer's own channel.
-    pub pin_block: Option<String>,
+    pub pin_block: Option<PinBlock>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -274,8 +274,8 @@ pub async fn change_card_pin(
             &state.host,
             &call,
             &key,
-            r.new_pin_block.as_deref(),
-            r.pin_block.as_deref(),
+            r.new_pin_block.as_ref(),
+            r.pin_block.as_ref(),
             r.pin_block_format,
             r.key_name.as_deref(),
         )
@@ -292,11 +292,11 @@ pub async fn change_card_pin(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ThreeDsPasswordRequest {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     /// 8–64 characters; stored only as an Argon2id hash.
-    pub password: Option<String>,
+    pub password: Option<Password>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -321,7 +321,7 @@ pub async fn change_3ds_password(
             &state.host,
             &call,
             &card_key(r.card_no, r.card_token),
-            r.password.as_deref(),
+            r.password.as_ref(),
         )
         .await?;
         Ok(ok(MaskedCardResult {

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use cardhost_domain::date::format_timestamp;
 use cardhost_domain::product::CardType;
+use cardhost_domain::secret::CardNumber;
 use cardhost_service::issuer::card_ref::CardKey;
 use cardhost_service::issuer::cards::{
     self, CardView, LimitChange, NewCard, RestrictionChange, Restrictions,
@@ -18,7 +19,7 @@ use crate::state::{audited, AppState};
 use crate::wire::{Amount, MoneyOut};
 
 /// The card a request names: `CardNo` (the PAN) or `CardToken`.
-pub fn card_key(card_no: Option<String>, card_token: Option<String>) -> CardKey {
+pub fn card_key(card_no: Option<CardNumber>, card_token: Option<String>) -> CardKey {
     CardKey {
         card_no,
         card_token,
@@ -27,7 +28,7 @@ pub fn card_key(card_no: Option<String>, card_token: Option<String>) -> CardKey 
 
 pub fn query_card_key(params: &Params) -> CardKey {
     card_key(
-        params.get("CardNo").map(str::to_owned),
+        params.get("CardNo").map(CardNumber::new),
         params.get("CardToken").map(str::to_owned),
     )
 }
@@ -38,7 +39,7 @@ pub fn query_card_key(params: &Params) -> CardKey {
 pub struct CardFields {
     /// The PAN (12–19 digits, Luhn-valid); or give `CardToken`.
     #[schema(example = "4100001234567898")]
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
 }
@@ -143,7 +144,7 @@ pub struct RegisterCardRequest {
     pub customer_no: Option<String>,
     /// The PAN to take: Luhn-valid and inside the product's BIN.
     #[schema(example = "5200001234567894")]
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     /// `yyMM`, not passed.
     #[schema(example = "2912")]
     pub expiry_date: Option<String>,
@@ -270,7 +271,7 @@ pub async fn register_card(
             is_virtual: Some(false),
             reference: r.reference,
             register: Some((
-                r.card_no.unwrap_or_default(),
+                r.card_no.unwrap_or_else(|| CardNumber::new("")),
                 r.expiry_date.unwrap_or_default(),
             )),
             ..Default::default()
@@ -389,7 +390,7 @@ pub async fn get_card_status(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct UpdateCardStatusRequest {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     /// The new status: N→A,C; A→T,L,S,F,C; T→A,L,S,F,C; nothing leaves L, S, F, C, E.
@@ -438,7 +439,7 @@ pub async fn update_card_status(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct UpdateCardLimitRequest {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     /// Credit cards only.
@@ -516,7 +517,7 @@ pub async fn update_card_limit(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct FeeStatusRequest {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     #[schema(example = "AnnualFee")]
@@ -607,7 +608,7 @@ pub async fn get_card_restriction(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct CardRestrictionRequest {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     pub ecommerce_allowed: Option<bool>,
@@ -657,7 +658,7 @@ pub async fn card_restriction(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct CardRenewalRequest {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     pub reference: Option<String>,
@@ -699,7 +700,7 @@ pub async fn card_renewal(
 #[serde(rename_all = "PascalCase")]
 pub struct TokenizeRequest {
     #[schema(example = "4100001234567898")]
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -719,7 +720,7 @@ pub async fn tokenize_card_no(
 ) -> ApiResult {
     let call = authed.call();
     let r: TokenizeRequest = body.parse()?;
-    let token = cards::tokenize(&state.host, &call, r.card_no.as_deref()).await?;
+    let token = cards::tokenize(&state.host, &call, r.card_no.as_ref()).await?;
     Ok(ok(TokenResult { card_token: token }))
 }
 
@@ -778,7 +779,7 @@ pub async fn get_card_private_info(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct EmbossDirectiveRequest {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
     /// `Home`, `Work` or `Branch`.

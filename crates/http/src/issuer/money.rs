@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use cardhost_domain::date::format_timestamp;
 use cardhost_domain::response;
-use cardhost_domain::secret::Cvv2;
+use cardhost_domain::secret::{CardNumber, Cvv2, PinBlock};
 use cardhost_domain::Currency;
 use cardhost_service::money::decide::TxOutcome;
 use cardhost_service::money::operations::{self, Financial, FinancialRequest};
@@ -24,7 +24,7 @@ use crate::wire::{Amount, MoneyOut};
 #[serde(rename_all = "PascalCase")]
 pub struct SendTransactionRequest {
     #[schema(example = "4100001234567898")]
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     pub card_token: Option<String>,
     /// 1–64 characters, unique per client: a repeat returns the first outcome.
     #[schema(example = "pos-20260302-000123")]
@@ -51,7 +51,7 @@ pub struct SendTransactionRequest {
     /// Checked when present.
     pub cvv2: Option<Cvv2>,
     /// Checked when present, under `KeyName` in `PinBlockFormat`.
-    pub pin_block: Option<String>,
+    pub pin_block: Option<PinBlock>,
     pub pin_block_format: Option<i64>,
     pub key_name: Option<String>,
     /// For Refund, Reversal and Completion: the ProcessId acted on.
@@ -225,7 +225,7 @@ pub async fn send_transaction(
 pub struct LoadRequest {
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub card_token: Option<String>,
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     #[schema(example = "load-0001")]
     pub reference: Option<String>,
     pub amount: Option<Amount>,
@@ -399,10 +399,10 @@ pub async fn get_card_transactions(
 pub struct CardToCardRequest {
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub source_card_token: Option<String>,
-    pub source_card_no: Option<String>,
+    pub source_card_no: Option<CardNumber>,
     #[schema(example = "0A1B2C3D4E5F60718293A4B5C6D7E8F9")]
     pub target_card_token: Option<String>,
-    pub target_card_no: Option<String>,
+    pub target_card_no: Option<CardNumber>,
     #[schema(example = "c2c-0001")]
     pub reference: Option<String>,
     pub amount: Option<Amount>,
@@ -443,7 +443,7 @@ pub async fn card_to_card_balance_transfer(
 pub struct MoneySendRequest {
     #[schema(example = "9F0C2D4E6A8B1C3D5E7F9A0B2C4D6E8F")]
     pub receiver_card_token: Option<String>,
-    pub receiver_card_no: Option<String>,
+    pub receiver_card_no: Option<CardNumber>,
     #[schema(example = "ms-0001")]
     pub reference: Option<String>,
     pub amount: Option<Amount>,
@@ -454,7 +454,7 @@ pub struct MoneySendRequest {
     #[schema(example = "AYSE YILMAZ")]
     pub receiver_name: Option<String>,
     /// Informational; never stored.
-    pub sender_card_no: Option<String>,
+    pub sender_card_no: Option<CardNumber>,
 }
 
 /// Push money to a card. A receiver of this host is credited from

@@ -1,6 +1,7 @@
 //! Finding the card a request names by `CardNo` or `CardToken`.
 
 use cardhost_domain::card::{expiry_passed, CardStatus, Pan};
+use cardhost_domain::secret::CardNumber;
 use cardhost_store::cards::{self, CardRow};
 use chrono::Datelike;
 
@@ -10,7 +11,7 @@ use crate::{vault, ServiceError};
 /// The card fields of a request: either may be given (spec README, card numbers).
 #[derive(Debug, Clone, Default)]
 pub struct CardKey {
-    pub card_no: Option<String>,
+    pub card_no: Option<CardNumber>,
     pub card_token: Option<String>,
 }
 
@@ -23,7 +24,7 @@ pub fn parse_pan(field: &str, text: &str) -> Result<Pan, ServiceError> {
 pub async fn find(host: &Host, key: &CardKey) -> Result<CardRow, ServiceError> {
     let card = match (&key.card_no, &key.card_token) {
         (Some(no), _) if !no.is_empty() => {
-            let pan = parse_pan("CardNo", no)?;
+            let pan = parse_pan("CardNo", no.expose())?;
             match vault::find(&host.db, host.security.as_ref(), &pan).await? {
                 Some(pan_id) => cards::by_pan(host.db.reader(), pan_id).await?,
                 None => None,

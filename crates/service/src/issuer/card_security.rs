@@ -4,7 +4,7 @@
 use cardhost_crypto::{secret, KeyRef, PinBlockFormat, PvvKey, SecurityModule};
 use cardhost_domain::card::CardStatus;
 use cardhost_domain::response as rc;
-use cardhost_domain::secret::Cvv2;
+use cardhost_domain::secret::{Cvv2, Password, PinBlock};
 use cardhost_store::cards::CardRow;
 use cardhost_store::{customers, StoreError};
 
@@ -154,12 +154,12 @@ pub fn pin_format(
 
 fn check_block_shape(
     field: &str,
-    block: Option<&str>,
+    block: Option<&PinBlock>,
     format: PinBlockFormat,
-) -> Result<String, ServiceError> {
+) -> Result<PinBlock, ServiceError> {
     let want = if format.is_aes() { 32 } else { 16 };
     match block {
-        Some(b) if b.len() == want && b.bytes().all(|c| c.is_ascii_hexdigit()) => Ok(b.to_owned()),
+        Some(b) if b.is_hex_of(want) => Ok(b.clone()),
         Some(_) => Err(ServiceError::field(
             field,
             format!("must be {want} hexadecimal digits for this format"),
@@ -179,19 +179,21 @@ pub(crate) fn check_pin_block(
     pan: &cardhost_domain::card::Pan,
     zpk: &str,
     format: PinBlockFormat,
-    block: &str,
+    block: &PinBlock,
 ) -> Result<&'static str, ServiceError> {
     if card.pin_retry_count >= MAX_TRIES {
         return Ok(rc::PIN_TRIES_EXCEEDED);
     }
-    let ok = match security.verify_pin_block(zpk, format, block, pan, pvv_key(card), &card.pvv) {
-        Ok(matches) => matches,
-        Err(
-            cardhost_crypto::CryptoError::MalformedPinBlock(_)
-            | cardhost_crypto::CryptoError::MalformedPin(_),
-        ) => false,
-        Err(other) => return Err(other.into()),
-    };
+    let ok =
+        match security.verify_pin_block(zpk, format, block.expose(), pan, pvv_key(card), &card.pvv)
+        {
+            Ok(matches) => matches,
+            Err(
+                cardhost_crypto::CryptoError::MalformedPinBlock(_)
+                | cardhost_crypto::CryptoError::MalformedPin(_),
+            ) => false,
+            Err(other) => return Err(other.into()),
+        };
     if ok {
         card.pin_retry_count = 0;
         if card.status == CardStatus::NotActivated.code() {
@@ -217,7 +219,7 @@ fn check_pin_now(
     pan: &cardhost_domain::card::Pan,
     zpk: &str,
     format: PinBlockFormat,
-    block: &str,
+    block: &PinBlock,
 ) -> Result<&'static str, ServiceError> {
     let now_ms = host.clock.now_ms();
     check_pin_block(
@@ -246,7 +248,7 @@ pub async fn check_pin(
     host: &Host,
     call: &Call,
     key: &CardKey,
-    block: Option<&str>,
+    block: Option<&PinBlock>,
     format: Option<i64>,
     key_name: Option<&str>,
 ) -> Result<CheckOutcome, ServiceError> {
@@ -273,8 +275,8 @@ pub async fn change_pin(
     host: &Host,
     call: &Call,
     key: &CardKey,
-    new_block: Option<&str>,
-    current: Option<&str>,
+    new_block: Option<&PinBlock>,
+    current: Option<&PinBlock>,
     format: Option<i64>,
     key_name: Option<&str>,
 ) -> Result<CheckOutcome, ServiceError> {
@@ -290,7 +292,7 @@ pub async fn change_pin(
     let pan = vault::reveal(&host.db, host.security.as_ref(), found.pan_id).await?;
     let (new_pvv, new_ciphertext) = host
         .security
-        .set_pin_from_block(&zpk, format, &new_block, &pan, pvv_key(&found))
+        .set_pin_from_block(&zpk, format, new_block.expose(), &pan, pvv_key(&found))
         .map_err(|_| {
             ServiceError::field(
                 "NewPinBlock",
@@ -389,19 +391,19 @@ pub async fn change_3ds_password(
     host: &Host,
     call: &Call,
     key: &CardKey,
-    password: Option<&str>,
+    password: Option<&Password>,
 ) -> Result<CardView, ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let password = password.ok_or_else(|| ServiceError::field("Password", "is required"))?;
-    if !PASSWORD_LEN.contains(&password.chars().count()) {
+    if !PASSWORD_LEN.contains(&password.expose().chars().count()) {
         return Err(ServiceError::field(
             "Password",
             "must be 8 to 64 characters",
         ));
     }
     let found = card_ref::find(host, key).await?;
-    let owned = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || secret::hash_secret(&owned))
+    let owned = password.clone();
+    let hash = tokio::task::spawn_blocking(move || secret::hash_secret(owned.expose()))
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))??;
     let ((), card) = card_ref::change_card(host, call, found.card_id, |card| {

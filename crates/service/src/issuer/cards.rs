@@ -4,6 +4,7 @@ use cardhost_crypto::{KeyRef, PvvKey};
 use cardhost_domain::card::{expiry_after, expiry_passed, CardStatus, Pan};
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::{CardProduct, CardType};
+use cardhost_domain::secret::CardNumber;
 use cardhost_domain::{AmountMinor, Country, Currency, FieldErrors};
 use cardhost_store::cards::{self, AccountRow, CardRow};
 use cardhost_store::{customers, StoreError, Tx};
@@ -31,7 +32,7 @@ pub struct NewCard {
     pub account_no: Option<String>,
     pub reference: Option<String>,
     /// RegisterCard: the PAN and expiry (`yyMM`) to take instead of generating.
-    pub register: Option<(String, String)>,
+    pub register: Option<(CardNumber, String)>,
 }
 
 /// A card as operations answer it; `pan` only for callers with the `pan` scope.
@@ -184,7 +185,7 @@ fn check_new_card<'a>(
         errors.push("AccountNo", "only debit cards share an account");
     }
     let register = match &cmd.register {
-        Some((no, expiry)) => check_registration(host, &mut errors, product, no, expiry),
+        Some((no, expiry)) => check_registration(host, &mut errors, product, no.expose(), expiry),
         None => None,
     };
     errors.finish(())?;
@@ -891,14 +892,14 @@ pub async fn renew_card(
 pub async fn tokenize(
     host: &Host,
     call: &Call,
-    card_no: Option<&str>,
+    card_no: Option<&CardNumber>,
 ) -> Result<String, ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let no = card_no
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ServiceError::field("CardNo", "is required"))?;
     let key = CardKey {
-        card_no: Some(no.to_owned()),
+        card_no: Some(no.clone()),
         card_token: None,
     };
     Ok(card_ref::find(host, &key).await?.card_token)

@@ -8,7 +8,7 @@ use cardhost_domain::card::{CardStatus, Pan};
 use cardhost_domain::ledger::{available, points_earned, points_for_minor};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
-use cardhost_domain::secret::Cvv2;
+use cardhost_domain::secret::{Cvv2, PinBlock};
 use cardhost_domain::Currency;
 use cardhost_store::cards::CardRow;
 use cardhost_store::ledger::{self, Balance, CardTxRow, HoldRow};
@@ -30,7 +30,7 @@ use crate::ServiceError;
 /// A PIN block to check with the request.
 #[derive(Debug, Clone)]
 pub struct PinInput {
-    pub block: String,
+    pub block: PinBlock,
     pub format: PinBlockFormat,
     pub zpk: String,
 }

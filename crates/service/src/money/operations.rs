@@ -3,7 +3,7 @@
 
 use cardhost_crypto::PinBlockFormat;
 use cardhost_domain::money::MajorAmount;
-use cardhost_domain::secret::Cvv2;
+use cardhost_domain::secret::{Cvv2, PinBlock};
 use cardhost_domain::{Country, Currency, FieldErrors};
 
 use super::decide::{PinInput, TxOutcome, TxRequest};
@@ -28,7 +28,7 @@ pub struct FinancialRequest {
     pub merchant_country: Option<String>,
     pub expiry_date: Option<String>,
     pub cvv2: Option<Cvv2>,
-    pub pin_block: Option<String>,
+    pub pin_block: Option<PinBlock>,
     pub pin_block_format: Option<i64>,
     pub key_name: Option<String>,
     pub original_process_id: Option<String>,
@@ -152,7 +152,7 @@ fn check(
                 } else {
                     16
                 };
-                if block.len() != want || !block.bytes().all(|b| b.is_ascii_hexdigit()) {
+                if !block.is_hex_of(want) {
                     errors.push(
                         "PinBlock",
                         format!("must be {want} hexadecimal digits for this format"),
@@ -228,7 +228,12 @@ pub async fn financial(
             None
         }
     });
-    if r.card.card_no.as_deref().unwrap_or("").is_empty()
+    if r.card
+        .card_no
+        .as_ref()
+        .map(|n| n.expose())
+        .unwrap_or("")
+        .is_empty()
         && r.card.card_token.as_deref().unwrap_or("").is_empty()
     {
         errors.push("CardNo", "CardNo or CardToken is required");
@@ -301,7 +306,11 @@ pub async fn card_to_card(
     call.caller.require(Scope::Issuer)?;
     let mut errors = FieldErrors::new();
     let missing = |k: &CardKey| {
-        k.card_no.as_deref().unwrap_or("").is_empty()
+        k.card_no
+            .as_ref()
+            .map(|n| n.expose())
+            .unwrap_or("")
+            .is_empty()
             && k.card_token.as_deref().unwrap_or("").is_empty()
     };
     if missing(&source) {
@@ -375,7 +384,12 @@ pub async fn money_send(
 ) -> Result<Financial, ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let mut errors = FieldErrors::new();
-    if receiver.card_no.as_deref().unwrap_or("").is_empty()
+    if receiver
+        .card_no
+        .as_ref()
+        .map(|n| n.expose())
+        .unwrap_or("")
+        .is_empty()
         && receiver.card_token.as_deref().unwrap_or("").is_empty()
     {
         errors.push(
@@ -399,15 +413,20 @@ pub async fn money_send(
     let card = match card_ref::find(host, &receiver).await {
         Ok(card) => card,
         Err(ServiceError::NotFound(_) | ServiceError::Validation(_)) => {
-            let on_us_bin = receiver.card_no.as_deref().is_some_and(|no| {
-                host.settings
-                    .products
-                    .iter()
-                    .any(|p| no.starts_with(&p.bin))
-            });
+            let on_us_bin = receiver
+                .card_no
+                .as_ref()
+                .map(|n| n.expose())
+                .is_some_and(|no| {
+                    host.settings
+                        .products
+                        .iter()
+                        .any(|p| no.starts_with(&p.bin))
+                });
             let luhn_ok = receiver
                 .card_no
-                .as_deref()
+                .as_ref()
+                .map(|n| n.expose())
                 .is_some_and(cardhost_domain::card::luhn_valid);
             return Ok(if luhn_ok && !on_us_bin {
                 Financial::OffUs {

@@ -153,7 +153,13 @@ pub async fn installment_inquiry(
         }
         _ => None,
     };
-    let bin = match (card.card_no.as_deref().filter(|n| !n.is_empty()), bin) {
+    let bin = match (
+        card.card_no
+            .as_ref()
+            .map(|n| n.expose())
+            .filter(|n| !n.is_empty()),
+        bin,
+    ) {
         (Some(no), _) => errors
             .check(
                 "CardNo",

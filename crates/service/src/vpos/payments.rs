@@ -136,7 +136,12 @@ enum PaymentCard {
 }
 
 async fn payment_card(host: &Host, key: &CardKey) -> Result<PaymentCard, ServiceError> {
-    if let Some(no) = key.card_no.as_deref().filter(|n| !n.is_empty()) {
+    if let Some(no) = key
+        .card_no
+        .as_ref()
+        .map(|n| n.expose())
+        .filter(|n| !n.is_empty())
+    {
         let pan = card_ref::parse_pan("CardNo", no)?;
         let ours = host
             .settings
@@ -307,14 +312,19 @@ pub async fn pay(
             format!("must be 1 to {INSTALLMENTS_MAX}"),
         );
     }
-    let with_card_no = r.card.card_no.as_deref().is_some_and(|n| !n.is_empty());
+    let with_card_no = r
+        .card
+        .card_no
+        .as_ref()
+        .map(|n| n.expose())
+        .is_some_and(|n| !n.is_empty());
     let with_token = r.card.card_token.as_deref().is_some_and(|t| !t.is_empty());
     if !with_card_no && !with_token {
         errors.push("CardNo", "CardNo or CardToken is required");
     }
     if with_card_no {
         if let Some(no) = &r.card.card_no {
-            errors.check("CardNo", Pan::parse(no).map(|_| ()));
+            errors.check("CardNo", Pan::parse(no.expose()).map(|_| ()));
         }
         match r.expiry_date.as_deref() {
             Some(e) if e.len() == 4 && e.bytes().all(|b| b.is_ascii_digit()) => {}
