@@ -52,7 +52,7 @@ pub async fn run(config: &Config, options: SeedOptions) -> anyhow::Result<()> {
         let cards = seed::cards(&host, next, count, options.balance_minor).await?;
         next += u64::try_from(count).unwrap_or(0);
         for c in &cards {
-            writeln!(out, "{},{},{}", c.pan.expose(), c.expiry, c.cvv2)?;
+            writeln!(out, "{},{},{}", c.pan.expose(), c.expiry, c.cvv2.expose())?;
         }
         written += cards.len().max(1);
         bar.inc(u64::try_from(cards.len()).unwrap_or(0));
@@ -61,7 +61,7 @@ pub async fn run(config: &Config, options: SeedOptions) -> anyhow::Result<()> {
     println!("MERCHANT_NO={}", options.merchant_no);
     println!("TERMINAL_NO={}", options.terminal_no);
     println!("VPOS_CLIENT_ID={}", credentials.client_id);
-    println!("VPOS_CLIENT_SECRET={}", credentials.client_secret);
+    println!("VPOS_CLIENT_SECRET={}", credentials.client_secret.expose());
     host.db.close().await;
     Ok(())
 }

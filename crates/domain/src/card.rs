@@ -99,6 +99,11 @@ impl Pan {
     pub fn bin(&self) -> &str {
         &self.0[..6]
     }
+
+    /// The clear number, to be written into a `pan`-scope response.
+    pub fn reveal(&self) -> crate::secret::Revealed<crate::secret::kind::CardNumber> {
+        crate::secret::CardNumber::new(self.0.as_str()).reveal()
+    }
 }
 
 impl std::fmt::Debug for Pan {

@@ -1,6 +1,55 @@
-//! Balance rules of spec ledger.md, "What the host reports".
+//! Balance rules of spec ledger.md: balanced transfers, and "What the host
+//! reports".
+
+use std::collections::BTreeMap;
 
 use crate::product::CardType;
+
+/// One leg of a transfer: (ledger account, signed amount in minor units,
+/// ISO 4217 numeric currency; 0 for points).
+pub type Entry = (String, i64, i64);
+
+/// A journal transfer's entries, summing to zero in each currency. Only
+/// [`Transfer::new`] builds one, so an unbalanced transfer cannot reach the
+/// journal. Zero entries are dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer(Vec<Entry>);
+
+/// Why entries are not a transfer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the entries sum to {sum} in currency {currency}, not to zero")]
+pub struct Unbalanced {
+    pub currency: i64,
+    pub sum: i128,
+}
+
+impl Transfer {
+    pub fn new<A: Into<String>>(
+        entries: impl IntoIterator<Item = (A, i64, i64)>,
+    ) -> Result<Transfer, Unbalanced> {
+        let entries: Vec<Entry> = entries
+            .into_iter()
+            .filter(|(_, amount, _)| *amount != 0)
+            .map(|(account, amount, currency)| (account.into(), amount, currency))
+            .collect();
+        let mut sums: BTreeMap<i64, i128> = BTreeMap::new();
+        for (_, amount, currency) in &entries {
+            *sums.entry(*currency).or_default() += i128::from(*amount);
+        }
+        match sums.into_iter().find(|(_, sum)| *sum != 0) {
+            Some((currency, sum)) => Err(Unbalanced { currency, sum }),
+            None => Ok(Transfer(entries)),
+        }
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
 
 /// What a card account can spend now.
 ///
@@ -54,6 +103,25 @@ pub fn minor_for_points(points: i64, exponent: u8) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_transfer_balances_in_each_currency() {
+        let t = Transfer::new([("a", -500, 949), ("b", 500, 949), ("p", 0, 0)]).unwrap();
+        assert_eq!(t.entries().len(), 2, "zero legs are dropped");
+        assert_eq!(
+            Transfer::new([("a", -500, 949), ("b", 500, 840)]),
+            Err(Unbalanced {
+                currency: 840,
+                sum: 500
+            })
+        );
+    }
+
+    #[test]
+    fn extreme_amounts_cannot_wrap_into_balance() {
+        let legs = [("a", i64::MAX, 949), ("b", i64::MAX, 949), ("c", 2, 949)];
+        assert!(Transfer::new(legs).is_err());
+    }
 
     #[test]
     fn points_are_hundredths_of_the_currency() {

@@ -4,12 +4,14 @@
 //! A [`Secret`] deserializes straight from a JSON string, shows only a mask in
 //! `Debug` (so a derived `Debug` of a request cannot leak it into a log or a
 //! panic), has no `Display` and no `Serialize`, and wipes its bytes when
-//! dropped. The clear text is reached only through [`Secret::expose`].
+//! dropped. The clear text is reached only through [`Secret::expose`], and it
+//! leaves in a response only as a [`Revealed`], where the spec lets it (a
+//! `pan`-scope read, a secret shown once when it is made).
 
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
 use crate::card::mask_pan;
@@ -49,6 +51,28 @@ impl<K: SecretKind> Secret<K> {
 
     pub fn is_empty(&self) -> bool {
         self.clear.is_empty()
+    }
+}
+
+impl<K: SecretKind> Secret<K> {
+    /// This secret, to be written into a response.
+    pub fn reveal(self) -> Revealed<K> {
+        Revealed(self)
+    }
+}
+
+/// A secret a response carries in clear; `Debug` still masks it.
+pub struct Revealed<K: SecretKind>(Secret<K>);
+
+impl<K: SecretKind> fmt::Debug for Revealed<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<K: SecretKind> Serialize for Revealed<K> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.expose())
     }
 }
 
@@ -102,6 +126,20 @@ impl<K: SecretKind> utoipa::ToSchema for Secret<K> {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl<K: SecretKind> utoipa::PartialSchema for Revealed<K> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        Secret::<K>::schema()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl<K: SecretKind> utoipa::ToSchema for Revealed<K> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed(K::NAME)
+    }
+}
+
 pub mod kind {
     use super::{mask_pan, SecretKind};
 
@@ -110,6 +148,7 @@ pub mod kind {
     pub struct ClientSecret;
     pub struct CardNumber;
     pub struct Password;
+    pub struct StoreKey;
 
     impl SecretKind for Cvv2 {
         const NAME: &'static str = "Cvv2";
@@ -129,6 +168,13 @@ pub mod kind {
         const DESCRIPTION: &'static str =
             "The client's secret, shown once when the client was made.";
         const EXAMPLE: &'static str = "the secret printed when the client was created";
+    }
+
+    impl SecretKind for StoreKey {
+        const NAME: &'static str = "StoreKey";
+        const DESCRIPTION: &'static str =
+            "The merchant's HMAC key (its UTF-8 bytes) for 3-D Secure and payment-page callbacks.";
+        const EXAMPLE: &'static str = "k3Y-of-the-store-shown-once";
     }
 
     impl SecretKind for Password {
@@ -177,12 +223,28 @@ impl Secret<kind::PinBlock> {
 pub type ClientSecret = Secret<kind::ClientSecret>;
 /// A cardholder's 3-D Secure password as the request sent it.
 pub type Password = Secret<kind::Password>;
+/// A merchant's callback HMAC key.
+pub type StoreKey = Secret<kind::StoreKey>;
 /// A card number as the request sent it, before it is parsed into a `Pan`.
 pub type CardNumber = Secret<kind::CardNumber>;
+
+/// The secrets a response may carry, named so the API document can refer to them.
+pub type RevealedCardNumber = Revealed<kind::CardNumber>;
+pub type RevealedCvv2 = Revealed<kind::Cvv2>;
+pub type RevealedPinBlock = Revealed<kind::PinBlock>;
+pub type RevealedClientSecret = Revealed<kind::ClientSecret>;
+pub type RevealedStoreKey = Revealed<kind::StoreKey>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_revealed_secret_serializes_in_clear_and_still_debugs_masked() {
+        let cvv2 = Cvv2::new("123").reveal();
+        assert_eq!(serde_json::to_string(&cvv2).unwrap(), "\"123\"");
+        assert_eq!(format!("{cvv2:?}"), "Cvv2(***)");
+    }
 
     #[test]
     fn debug_shows_only_a_mask() {

@@ -9,6 +9,7 @@ use cardhost_crypto::cvv::SERVICE_CODE_CVV2;
 use cardhost_crypto::KeyRef;
 use cardhost_domain::card::{luhn_check_digit, CardStatus, Pan};
 use cardhost_domain::product::{CardProduct, CardType};
+use cardhost_domain::secret::Cvv2;
 use cardhost_store::cards::{self, AccountRow, CardRow};
 use cardhost_store::customers::{self, CustomerRow};
 use cardhost_store::ledger::{self, EntryRow, TransferRow};
@@ -29,7 +30,7 @@ pub const CHUNK: usize = 1_000;
 pub struct SeededCard {
     pub pan: Pan,
     pub expiry: String,
-    pub cvv2: String,
+    pub cvv2: Cvv2,
 }
 
 fn operator() -> Result<Call, ServiceError> {
@@ -144,7 +145,7 @@ pub async fn cards(
         seeded.push(SeededCard {
             pan,
             expiry: row.expiry.clone(),
-            cvv2,
+            cvv2: Cvv2::new(cvv2),
         });
         rows.push(row);
     }

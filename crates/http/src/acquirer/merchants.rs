@@ -1,6 +1,7 @@
 //! Merchants and terminals: create, get, update, search, and both at once.
 
 use axum::extract::State;
+use cardhost_domain::secret::{RevealedClientSecret, RevealedStoreKey};
 use cardhost_domain::Currency;
 use cardhost_service::acquirer::merchants::{
     self as svc, MerchantInput, TerminalInput, VposCredentials,
@@ -85,18 +86,18 @@ pub struct CreatedMerchant {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpos_client_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vpos_client_secret: Option<String>,
+    pub vpos_client_secret: Option<RevealedClientSecret>,
     /// With VposEnabled: the HMAC key (its UTF-8 bytes) of 3-D Secure and payment-page callbacks.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vpos_store_key: Option<String>,
+    pub vpos_store_key: Option<RevealedStoreKey>,
 }
 
 fn created(merchant_no: String, vpos: Option<VposCredentials>) -> CreatedMerchant {
     CreatedMerchant {
         merchant_no,
         vpos_client_id: vpos.as_ref().map(|v| v.client_id.clone()),
-        vpos_client_secret: vpos.as_ref().map(|v| v.client_secret.clone()),
-        vpos_store_key: vpos.map(|v| v.store_key),
+        vpos_client_secret: vpos.as_ref().map(|v| v.client_secret.clone().reveal()),
+        vpos_store_key: vpos.map(|v| v.store_key.reveal()),
     }
 }
 
@@ -473,9 +474,9 @@ pub struct MerchantAndTerminalResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpos_client_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vpos_client_secret: Option<String>,
+    pub vpos_client_secret: Option<RevealedClientSecret>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vpos_store_key: Option<String>,
+    pub vpos_store_key: Option<RevealedStoreKey>,
 }
 
 /// Create a merchant and its terminals: all or nothing. Errors name the field

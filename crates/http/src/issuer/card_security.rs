@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use cardhost_domain::response;
-use cardhost_domain::secret::{CardNumber, Cvv2, Password, PinBlock};
+use cardhost_domain::secret::{CardNumber, Cvv2, Password, PinBlock, RevealedPinBlock};
 use cardhost_service::issuer::card_security as sec;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -121,8 +121,7 @@ pub struct GetCardPinRequest {
 #[serde(rename_all = "PascalCase")]
 pub struct PinBlockResult {
     /// Hex; 16 digits for formats 0/1/3, 32 for format 4.
-    #[schema(example = "4C0906D10308871A")]
-    pub pin_block: String,
+    pub pin_block: RevealedPinBlock,
 }
 
 /// The card's PIN as a PIN block under the caller's zone PIN key (scope `pan`; audited).
@@ -146,7 +145,9 @@ pub async fn get_card_pin(
             r.key_name.as_deref(),
         )
         .await?;
-        Ok(ok(PinBlockResult { pin_block: block }))
+        Ok(ok(PinBlockResult {
+            pin_block: block.reveal(),
+        }))
     })
     .await
 }

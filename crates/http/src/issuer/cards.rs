@@ -4,7 +4,7 @@
 use axum::extract::State;
 use cardhost_domain::date::format_timestamp;
 use cardhost_domain::product::CardType;
-use cardhost_domain::secret::CardNumber;
+use cardhost_domain::secret::{CardNumber, RevealedCardNumber, RevealedCvv2};
 use cardhost_service::issuer::card_ref::CardKey;
 use cardhost_service::issuer::cards::{
     self, CardView, LimitChange, NewCard, RestrictionChange, Restrictions,
@@ -72,7 +72,7 @@ pub struct CardResult {
     pub account_no: String,
     /// The full PAN: only for a caller with the `pan` scope.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub card_no: Option<String>,
+    pub card_no: Option<RevealedCardNumber>,
 }
 
 impl From<CardView> for CardResult {
@@ -86,7 +86,7 @@ impl From<CardView> for CardResult {
             card_type: v.card.card_type,
             product_code: v.card.product_code,
             account_no: v.card.account_no,
-            card_no: v.pan.map(|p| p.expose().to_owned()),
+            card_no: v.pan.map(|p| p.reveal()),
         }
     }
 }
@@ -727,7 +727,7 @@ pub async fn tokenize_card_no(
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct CardNoResult {
-    pub card_no: String,
+    pub card_no: RevealedCardNumber,
 }
 
 /// Deprecated: the PAN behind a token (scope `pan`; every call is audited).
@@ -743,17 +743,17 @@ pub async fn get_card_no(
     let key = card_key(None, params.get("CardToken").map(str::to_owned));
     let pan = cards::reveal_card_no(&state.host, &call, &key).await?;
     Ok(ok(CardNoResult {
-        card_no: pan.expose().to_owned(),
+        card_no: pan.reveal(),
     }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct PrivateInfoResult {
-    pub card_no: String,
+    pub card_no: RevealedCardNumber,
     pub expiry_date: String,
     /// Computed on demand; never stored.
-    pub cvv2: String,
+    pub cvv2: RevealedCvv2,
     pub emboss_name: String,
 }
 
@@ -769,9 +769,9 @@ pub async fn get_card_private_info(
     let call = authed.call();
     let info = cards::private_info(&state.host, &call, &query_card_key(&params)).await?;
     Ok(ok(PrivateInfoResult {
-        card_no: info.pan.expose().to_owned(),
+        card_no: info.pan.reveal(),
         expiry_date: info.expiry,
-        cvv2: info.cvv2,
+        cvv2: info.cvv2.reveal(),
         emboss_name: info.emboss_name,
     }))
 }

@@ -3,6 +3,7 @@
 use cardhost_crypto::secret;
 use cardhost_domain::date::{format_date, parse_date};
 use cardhost_domain::iban::parse_iban;
+use cardhost_domain::secret::{ClientSecret, StoreKey};
 use cardhost_domain::{Country, Currency, FieldErrors};
 use cardhost_store::merchants::{self, MerchantFilter, MerchantRow, TerminalFilter, TerminalRow};
 use cardhost_store::{clients, StoreError, Tx};
@@ -67,8 +68,8 @@ pub struct TerminalInput {
 #[derive(Debug, Clone)]
 pub struct VposCredentials {
     pub client_id: String,
-    pub client_secret: String,
-    pub store_key: String,
+    pub client_secret: ClientSecret,
+    pub store_key: StoreKey,
 }
 
 /// The caller may act on this merchant: `acquirer`, or a `vpos` client bound to it.
@@ -266,8 +267,8 @@ async fn insert_merchant(
             client,
             VposCredentials {
                 client_id,
-                client_secret,
-                store_key,
+                client_secret: ClientSecret::new(client_secret),
+                store_key: StoreKey::new(store_key),
             },
         ))
     } else {

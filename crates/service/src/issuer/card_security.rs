@@ -326,7 +326,7 @@ pub async fn get_card_pin(
     key: &CardKey,
     format: Option<i64>,
     key_name: Option<&str>,
-) -> Result<(String, CardRow), ServiceError> {
+) -> Result<(PinBlock, CardRow), ServiceError> {
     call.caller.require(Scope::Issuer)?;
     call.caller.require(Scope::Pan)?;
     let (format, zpk) = pin_format(host, format, key_name)?;
@@ -338,7 +338,7 @@ pub async fn get_card_pin(
     let mut tx = host.db.begin().await?;
     audit::success(&mut tx, host, call, &card.masked_pan).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    Ok((block, card))
+    Ok((PinBlock::new(block), card))
 }
 
 /// `SendPinBySms`: queues the PIN to the customer's mobile; the API never sees it.

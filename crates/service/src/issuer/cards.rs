@@ -4,7 +4,7 @@ use cardhost_crypto::{KeyRef, PvvKey};
 use cardhost_domain::card::{expiry_after, expiry_passed, CardStatus, Pan};
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::{CardProduct, CardType};
-use cardhost_domain::secret::CardNumber;
+use cardhost_domain::secret::{CardNumber, Cvv2};
 use cardhost_domain::{AmountMinor, Country, Currency, FieldErrors};
 use cardhost_store::cards::{self, AccountRow, CardRow};
 use cardhost_store::{customers, StoreError, Tx};
@@ -926,7 +926,7 @@ pub async fn reveal_card_no(host: &Host, call: &Call, key: &CardKey) -> Result<P
 pub struct PrivateInfo {
     pub pan: Pan,
     pub expiry: String,
-    pub cvv2: String,
+    pub cvv2: Cvv2,
     pub emboss_name: String,
 }
 
@@ -952,7 +952,7 @@ pub async fn private_info(
     Ok(PrivateInfo {
         pan,
         expiry: card.expiry,
-        cvv2,
+        cvv2: Cvv2::new(cvv2),
         emboss_name: card.emboss_name,
     })
 }
