@@ -20,7 +20,7 @@ use rand::Rng;
 use crate::acquirer::merchants::{self, MerchantInput, TerminalInput, VposCredentials};
 use crate::host::{Call, Host};
 use crate::issuer::cards::new_card_row;
-use crate::money::{card_ledger, host_ledger};
+use crate::money::{balanced, card_ledger, host_ledger};
 use crate::{Caller, Scopes, ServiceError};
 
 /// Cards written per transaction.
@@ -227,18 +227,20 @@ async fn write_cards(
         .collect();
     ledger::open_accounts(tx, &opened, now).await?;
     let total = balance_minor * i64::try_from(rows.len()).unwrap_or(0);
-    let mut entries = vec![EntryRow {
-        transfer_id,
-        ledger_account: funding.clone(),
-        amount: -total,
-        currency,
-    }];
-    entries.extend(opened.into_iter().map(|(account, _, amount)| EntryRow {
-        transfer_id,
-        ledger_account: account,
-        amount,
-        currency,
-    }));
+    let legs = opened
+        .iter()
+        .map(|(account, _, amount)| (account.clone(), *amount, currency));
+    let funded = balanced(std::iter::once((funding.clone(), -total, currency)).chain(legs))?;
+    let entries: Vec<EntryRow> = funded
+        .entries()
+        .iter()
+        .map(|(account, amount, currency)| EntryRow {
+            transfer_id,
+            ledger_account: account.clone(),
+            amount: *amount,
+            currency: *currency,
+        })
+        .collect();
     let transfer = TransferRow {
         transfer_id,
         process_id,

@@ -1,5 +1,6 @@
 //! The journal, holds, card transactions and id allocation.
 
+use cardhost_domain::ledger::Transfer;
 use sqlx::{AnyPool, FromRow};
 
 use crate::Script;
@@ -63,7 +64,7 @@ pub async fn post_transfer(
     transfer_id: i64,
     process_id: i64,
     kind: &str,
-    entries: &[(&str, i64, i64)],
+    transfer: &Transfer,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO ledger_transfers (transfer_id, process_id, kind, created_at) VALUES ($1, $2, $3, $4)")
@@ -73,16 +74,16 @@ pub async fn post_transfer(
         .bind(now_ms)
         .execute(&mut **tx)
         .await?;
-    for (account, amount, currency) in entries.iter().filter(|e| e.1 != 0) {
+    for (account, amount, currency) in transfer.entries() {
         sqlx::query("INSERT INTO ledger_entries (transfer_id, ledger_account, amount, currency) VALUES ($1, $2, $3, $4)")
             .bind(transfer_id)
-            .bind(*account)
+            .bind(account.as_str())
             .bind(*amount)
             .bind(*currency)
             .execute(&mut **tx)
             .await?;
         sqlx::query("UPDATE ledger_accounts SET balance = balance + $2 WHERE ledger_account = $1")
-            .bind(*account)
+            .bind(account.as_str())
             .bind(*amount)
             .execute(&mut **tx)
             .await?;

@@ -16,7 +16,7 @@ use cardhost_store::{cards, ledger, StoreError};
 use super::merchants::check_access;
 use super::profiles::{self, CommissionProfile, FeeProfile};
 use crate::host::{Call, Host};
-use crate::money::host_ledger;
+use crate::money::{balanced, host_ledger};
 use crate::{audit, ServiceError};
 
 /// Value days when no fee profile applies: paid the business day after the close.
@@ -290,7 +290,7 @@ pub async fn close(
             transfer_id,
             process_id,
             "BatchClose",
-            &entries,
+            &balanced(entries)?,
             now,
         )
         .await?;

@@ -9,6 +9,7 @@ use cardhost_store::{ledger, StoreError};
 use super::merchants::check_access;
 use crate::caller::{Caller, Scope, Scopes};
 use crate::host::{Call, Host};
+use crate::money::balanced;
 use crate::money::reports::{paging, Page};
 use crate::{audit, ServiceError};
 
@@ -120,7 +121,7 @@ pub async fn run_settlement(
             first_transfer + offset,
             first_process + offset,
             "Settlement",
-            &entries,
+            &balanced(entries)?,
             now,
         )
         .await?;

@@ -2,6 +2,7 @@
 //! request of the batch sees them) and gathered for the batch's writes.
 
 use cardhost_domain::fees::Network;
+use cardhost_domain::ledger::Transfer;
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_store::cards::CardRow;
@@ -15,7 +16,7 @@ use super::order::{self, VposLeg};
 use super::state::{self, BatchState};
 use super::writes::Writes;
 use super::{card_ledger, host_ledger, points_ledger, Channel, TxKind, POINTS_CURRENCY};
-use crate::audit;
+use crate::{audit, ServiceError};
 
 /// A decided request, before its effects.
 pub(super) struct Applied {
@@ -56,16 +57,11 @@ fn account<'s>(
 
 /// Posts entries: the state's balances move, and the transfer joins the
 /// batch's writes.
-fn post(
-    state: &mut BatchState,
-    writes: &mut Writes,
-    row: TransferRow,
-    entries: &[(String, i64, i64)],
-) {
-    for (name, amount, currency) in entries {
+fn post(state: &mut BatchState, writes: &mut Writes, row: TransferRow, transfer: &Transfer) {
+    for (name, amount, currency) in transfer.entries() {
         account(state, writes, name, *currency).balance += amount;
     }
-    writes.transfer(row, entries);
+    writes.transfer(row, transfer);
 }
 
 fn block(state: &mut BatchState, writes: &mut Writes, account: &str, delta: i64) {
@@ -100,7 +96,9 @@ pub(super) fn apply(
     req: &TxRequest,
     ids: &mut (dyn Ids + Send),
     applied: Applied,
-) -> TxOutcome {
+) -> Result<TxOutcome, ServiceError> {
+    // Checked before anything changes: an unbalanced plan fails alone.
+    let transfer = super::balanced(all_entries(&applied.plan, &applied.card.account_no))?;
     let Applied {
         card,
         product,
@@ -122,21 +120,21 @@ pub(super) fn apply(
         writes.cards.insert(card.card_id, card.clone());
         state.cards.insert(card.card_id, card.clone());
     }
-    let entries = all_entries(&plan, &card.account_no);
-    if !entries.is_empty() {
-        let transfer = TransferRow {
+    if !transfer.is_empty() {
+        let row = TransferRow {
             transfer_id: ids.next_transfer_id(),
             process_id,
             kind: req.kind.name().to_owned(),
             created_at: now,
         };
-        post(state, writes, transfer, &entries);
+        post(state, writes, row, &transfer);
     }
     apply_holds(state, writes, &plan, process_id, &account, now);
     if let Some((pid, status)) = plan.original_status {
         set_original_status(env, state, writes, pid, status);
     }
-    let balance_delta: i64 = entries
+    let balance_delta: i64 = transfer
+        .entries()
         .iter()
         .filter(|(a, _, _)| *a == account)
         .map(|(_, m, _)| m)
@@ -188,14 +186,14 @@ pub(super) fn apply(
         if approved { 0 } else { 8 },
         Some(plan.code),
     ));
-    TxOutcome {
+    Ok(TxOutcome {
         row,
         masked_pan: card.masked_pan,
         currency: product.currency,
         repeated: false,
         target_masked_pan: target.map(|t| t.masked_pan),
         vpos: vpos_tx,
-    }
+    })
 }
 
 fn counters_changed(before: &CardRow, after: &CardRow) -> bool {

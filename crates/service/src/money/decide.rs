@@ -782,7 +782,7 @@ pub fn authorize(
         target,
         order_checked,
     };
-    Ok(apply(env, state, writes, req, ids, applied))
+    apply(env, state, writes, req, ids, applied)
 }
 
 /// The order and terminal a VPOS leg acts on, admitted by the order's rules.

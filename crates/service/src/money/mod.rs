@@ -18,6 +18,10 @@ pub mod writes;
 /// A recorded financial transaction, as operations and reports return it.
 pub use cardhost_store::ledger::CardTxRow;
 
+use cardhost_domain::ledger::Transfer;
+
+use crate::ServiceError;
+
 /// The ledger account of a card account's money.
 pub fn card_ledger(account_no: &str) -> String {
     format!("card:{account_no}")
@@ -26,6 +30,14 @@ pub fn card_ledger(account_no: &str) -> String {
 /// The ledger account of a card account's loyalty points.
 pub fn points_ledger(account_no: &str) -> String {
     format!("points:{account_no}")
+}
+
+/// The entries as a journal transfer; entries that do not balance are a
+/// defect of the host, refused before anything is written.
+pub fn balanced<A: Into<String>>(
+    entries: impl IntoIterator<Item = (A, i64, i64)>,
+) -> Result<Transfer, ServiceError> {
+    Transfer::new(entries).map_err(|e| ServiceError::Internal(format!("unbalanced transfer: {e}")))
 }
 
 /// A host account of one currency (`IssuerFunding:949`).

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use cardhost_domain::ledger::Transfer;
 use cardhost_store::audit::{self, AuditRecord};
 use cardhost_store::batches::{self, BatchTxRow, OpenBatch};
 use cardhost_store::cards::{self, CardRow};
@@ -43,11 +44,9 @@ pub struct Writes {
 }
 
 impl Writes {
-    /// One journal transfer: its entries move the balances; the caller built
-    /// it balanced per currency.
-    pub fn transfer(&mut self, row: TransferRow, entries: &[(String, i64, i64)]) {
-        debug_assert!(balanced(entries), "unbalanced transfer {}", row.transfer_id);
-        for (account, amount, currency) in entries.iter().filter(|e| e.1 != 0) {
+    /// One journal transfer: its entries move the balances.
+    pub fn transfer(&mut self, row: TransferRow, transfer: &Transfer) {
+        for (account, amount, currency) in transfer.entries() {
             self.moves.entry(account.clone()).or_default().0 += amount;
             self.entries.push(EntryRow {
                 transfer_id: row.transfer_id,
@@ -136,13 +135,4 @@ fn day_usage_rows(
         .into_iter()
         .filter(|(_, u)| *u != DayUsage::default())
         .collect()
-}
-
-/// Whether entries sum to zero in each currency.
-pub fn balanced(entries: &[(String, i64, i64)]) -> bool {
-    let mut sums: BTreeMap<i64, i64> = BTreeMap::new();
-    for (_, amount, currency) in entries {
-        *sums.entry(*currency).or_default() += amount;
-    }
-    sums.values().all(|s| *s == 0)
 }

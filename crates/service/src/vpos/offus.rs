@@ -10,7 +10,7 @@ use cardhost_store::{ledger, StoreError, Tx};
 use super::order::{self, Charge};
 use super::{VposLeg, VposOp, VposOutcome};
 use crate::host::{Call, Host};
-use crate::money::host_ledger;
+use crate::money::{balanced, host_ledger};
 use crate::network::{within, NetworkAnswer, NetworkError, NetworkMessage};
 use crate::ServiceError;
 
@@ -39,7 +39,7 @@ async fn post(
         transfer_id,
         process_id,
         kind,
-        &[(&network, -amount, currency), (&clearing, amount, currency)],
+        &balanced([(network, -amount, currency), (clearing, amount, currency)])?,
         now,
     )
     .await?;
@@ -285,10 +285,7 @@ pub(super) async fn follow_up(
             VposOp::Void => {
                 let entries = ledger::entries_of_process(&mut tx, target.process_id).await?;
                 if !entries.is_empty() {
-                    let reversed: Vec<(&str, i64, i64)> = entries
-                        .iter()
-                        .map(|(a, m, c)| (a.as_str(), -m, *c))
-                        .collect();
+                    let reversed = balanced(entries.iter().map(|(a, m, c)| (a.as_str(), -m, *c)))?;
                     ledger::post_transfer(
                         &mut tx,
                         transfer_id,
