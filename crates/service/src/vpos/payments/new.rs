@@ -1,0 +1,242 @@
+//! New payments: `PaymentSale` and `PaymentPreSale`.
+
+use cardhost_domain::card::Pan;
+use cardhost_domain::fees::Network;
+use cardhost_domain::response as rc;
+use cardhost_domain::FieldErrors;
+
+use super::{
+    currency_field, merchant_and_terminal, minor, on_us, payment_card, product_installments,
+    product_of, refuse, repeated, required, PaymentCard, PaymentRequest, DESCRIPTION_MAX,
+    HOLDER_NAME_MAX,
+};
+use crate::host::{Call, Host};
+use crate::money::decide::TxRequest;
+use crate::money::Channel;
+use crate::vpos::order::{Charge, OrderCard};
+use crate::vpos::rules::{self, Attempt};
+use crate::vpos::{offus, VposLeg, VposOp, VposOutcome, INSTALLMENTS_MAX, ORDER_ID_MAX_LEN};
+use crate::{idempotency, ServiceError};
+
+/// `PaymentSale` (op `Sale`) and `PaymentPreSale` (op `PreSale`).
+pub async fn pay(
+    host: &Host,
+    call: &Call,
+    op: VposOp,
+    r: PaymentRequest,
+) -> Result<VposOutcome, ServiceError> {
+    let mut errors = FieldErrors::new();
+    let merchant_no = required(&mut errors, "MerchantNo", &r.merchant_no, 15);
+    let terminal_no = required(&mut errors, "TerminalNo", &r.terminal_no, 8);
+    let order_id = required(&mut errors, "OrderId", &r.order_id, ORDER_ID_MAX_LEN);
+    let currency = currency_field(&mut errors, r.currency);
+    if r.amount.is_none() {
+        errors.push("Amount", "is required");
+    }
+    let amount = currency.and_then(|c| minor(&mut errors, "Amount", &r.amount, c));
+    let points = currency.and_then(|c| minor(&mut errors, "PointAmount", &r.point_amount, c));
+    if op == VposOp::PreSale && points.is_some_and(|p| p > 0) {
+        errors.push("PointAmount", "is taken by PaymentSale only");
+    }
+    if let (Some(p), Some(a)) = (points, amount) {
+        if p > a {
+            errors.push("PointAmount", "must not be more than Amount");
+        }
+    }
+    let installments = r.installment_count.unwrap_or(1);
+    if !(1..=INSTALLMENTS_MAX).contains(&installments) {
+        errors.push(
+            "InstallmentCount",
+            format!("must be 1 to {INSTALLMENTS_MAX}"),
+        );
+    }
+    let with_card_no = r
+        .card
+        .card_no
+        .as_ref()
+        .map(|n| n.expose())
+        .is_some_and(|n| !n.is_empty());
+    let with_token = r.card.card_token.as_deref().is_some_and(|t| !t.is_empty());
+    if !with_card_no && !with_token {
+        errors.push("CardNo", "CardNo or CardToken is required");
+    }
+    if with_card_no {
+        if let Some(no) = &r.card.card_no {
+            errors.check("CardNo", Pan::parse(no.expose()).map(|_| ()));
+        }
+        match r.expiry_date.as_deref() {
+            Some(e) if e.len() == 4 && e.bytes().all(|b| b.is_ascii_digit()) => {}
+            _ => errors.push("ExpiryDate", "is required with CardNo: yyMM"),
+        }
+        match r.cvv2.as_ref() {
+            Some(c) if c.is_well_formed() => {}
+            _ => errors.push("Cvv2", "is required with CardNo: 3 digits"),
+        }
+    }
+    if r.card_holder_name
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > HOLDER_NAME_MAX)
+    {
+        errors.push("CardHolderName", "must be at most 64 characters");
+    }
+    if r.description
+        .as_deref()
+        .is_some_and(|d| d.chars().count() > DESCRIPTION_MAX)
+    {
+        errors.push("Description", "must be at most 256 characters");
+    }
+    if r.customer_ip
+        .as_deref()
+        .is_some_and(|ip| ip.parse::<std::net::IpAddr>().is_err())
+    {
+        errors.push("CustomerIp", "must be an IPv4 or IPv6 address");
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let (Some(currency), Some(amount)) = (currency, amount) else {
+        return Err(ServiceError::Validation(errors));
+    };
+    let points = points.unwrap_or(0);
+    let (merchant, terminal) =
+        merchant_and_terminal(host, call, &merchant_no, &terminal_no).await?;
+    if terminal.terminal_type != "Vpos" {
+        return Err(ServiceError::NotAllowed(format!(
+            "Terminal {terminal_no} is a {} terminal; virtual POS payments need a Vpos terminal.",
+            terminal.terminal_type
+        )));
+    }
+    if i64::from(currency.numeric()) != merchant.currency {
+        return Err(ServiceError::field(
+            "Currency",
+            format!("must be the merchant's currency ({})", merchant.currency),
+        ));
+    }
+    let card = payment_card(host, &r.card).await?;
+    let card_identity = match &card {
+        PaymentCard::Issued(c, _) => format!("card:{}", c.card_id),
+        PaymentCard::NeverIssued(masked) => format!("unknown:{masked}"),
+        PaymentCard::OtherIssuer(pan) => host
+            .security
+            .fingerprint_pan(pan)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+    };
+    let digest = idempotency::digest(&[
+        op.name(),
+        &terminal_no,
+        &amount.to_string(),
+        &currency.numeric().to_string(),
+        &installments.to_string(),
+        &points.to_string(),
+        &card_identity,
+        r.expiry_date.as_deref().unwrap_or_default(),
+        r.description.as_deref().unwrap_or_default(),
+    ]);
+    let leg = VposLeg {
+        merchant_no: merchant_no.clone(),
+        terminal_no: terminal_no.clone(),
+        order_id: order_id.clone(),
+        op,
+        idem_key: "Payment".into(),
+        installments,
+        point_amount: points,
+        description: r.description.clone(),
+        target: None,
+    };
+    let _one_at_a_time = host.order_locks.lock(&merchant_no, &order_id).await;
+    let (off_us, card_country, card_type) = match &card {
+        PaymentCard::Issued(c, _) => {
+            let product = product_of(host, c)?;
+            (
+                false,
+                Some(product.country.as_str().to_owned()),
+                product.card_type,
+            )
+        }
+        PaymentCard::NeverIssued(_) => (false, None, cardhost_domain::product::CardType::Debit),
+        PaymentCard::OtherIssuer(pan) => {
+            let info = host.network.card_info(pan);
+            (true, info.country, info.card_type)
+        }
+    };
+    let order_card = |card_id: Option<i64>| OrderCard {
+        card_id,
+        card_type: card_type.name().to_owned(),
+        network: if off_us {
+            Network::OffUs
+        } else {
+            Network::OnUs
+        }
+        .name()
+        .to_owned(),
+    };
+    let attempt = Attempt {
+        op,
+        amount,
+        installments,
+        with_points: points > 0,
+        off_us,
+        card_country: card_country.as_deref(),
+        sale_at: None,
+    };
+    let (masked, card_id) = match &card {
+        PaymentCard::Issued(c, _) => (c.masked_pan.to_string(), Some(c.card_id)),
+        PaymentCard::NeverIssued(m) => (m.clone(), None),
+        PaymentCard::OtherIssuer(pan) => (pan.masked(), None),
+    };
+    let charge = Charge {
+        amount,
+        currency,
+        masked,
+        card: order_card(card_id),
+    };
+    // The merchant's rules first, then what the card itself cannot do.
+    let refusal = match rules::refusal(host, &merchant, &terminal, &attempt).await? {
+        Some(code) => Some(code),
+        None => match &card {
+            PaymentCard::NeverIssued(_) => Some(rc::INVALID_CARD),
+            PaymentCard::OtherIssuer(_) if installments > 1 || points > 0 => {
+                Some(rc::NOT_PERMITTED_CARDHOLDER)
+            }
+            PaymentCard::Issued(c, _) if installments > product_installments(host, c)? => {
+                Some(rc::NOT_PERMITTED_CARDHOLDER)
+            }
+            _ => None,
+        },
+    };
+    // An on-us sale goes straight to the authorizer, which recognises a
+    // repeat itself, in the same transaction as the rest of its batch.
+    let to_authorizer = refusal.is_none() && matches!(card, PaymentCard::Issued(..));
+    if !to_authorizer {
+        if let Some(first) = repeated(host, &leg, &digest).await? {
+            return Ok(first);
+        }
+    }
+    if let Some(code) = refusal {
+        return refuse(host, call, &leg, &digest, charge, code).await;
+    }
+    match card {
+        PaymentCard::NeverIssued(_) => Err(ServiceError::Internal("refused above".into())),
+        PaymentCard::OtherIssuer(pan) => offus::pay(host, call, &leg, &digest, &pan, charge).await,
+        PaymentCard::Issued(c, pan) => {
+            let mut request = TxRequest::new(
+                call,
+                op.tx_kind(),
+                c.card_id,
+                order_id,
+                digest,
+                Some(amount),
+                Some(currency),
+            );
+            request.channel = Channel::Ecom;
+            request.mcc = Some(merchant.mcc.clone());
+            request.merchant_name = Some(merchant.merchant_name.clone());
+            request.merchant_country = Some(merchant.country.clone());
+            request.expiry = r.expiry_date.filter(|_| with_card_no);
+            request.cvv2 = r.cvv2.filter(|_| with_card_no);
+            request.pan = pan;
+            request.vpos = Some(leg.clone());
+            on_us(host, leg, request).await
+        }
+    }
+}
