@@ -1,0 +1,289 @@
+//! Card transactions, and the sums the issuer decision reads from them.
+
+use sqlx::{AnyPool, FromRow};
+
+use super::bind_all;
+use crate::Script;
+use crate::{StoreError, Tx};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CardTxRow {
+    pub process_id: i64,
+    pub card_id: i64,
+    pub account_no: String,
+    pub client_id: String,
+    pub reference: String,
+    pub transaction_type: String,
+    pub amount: i64,
+    pub currency: i64,
+    pub channel: String,
+    pub mcc: Option<String>,
+    pub merchant_name: Option<String>,
+    pub merchant_country: Option<String>,
+    pub response_code: String,
+    pub auth_code: String,
+    pub rrn: String,
+    pub status: String,
+    pub original_process_id: Option<i64>,
+    pub installment_count: i64,
+    pub point_amount: i64,
+    pub points_earned: i64,
+    pub available_after: i64,
+    pub business_date: String,
+    pub created_at: i64,
+}
+
+const TX_COLUMNS: &str = "process_id, card_id, account_no, client_id, reference, transaction_type, amount, currency, channel, \
+    mcc, merchant_name, merchant_country, response_code, auth_code, rrn, status, original_process_id, installment_count, \
+    point_amount, points_earned, available_after, business_date, created_at";
+
+pub async fn insert_card_tx(tx: &mut Tx<'_>, t: &CardTxRow) -> Result<(), StoreError> {
+    let mut script = Script::default();
+    insert_card_txs(&mut script, std::slice::from_ref(t));
+    script.run(tx).await
+}
+
+/// Inserts card transactions, one statement per parameter limit.
+pub fn insert_card_txs<'q>(script: &mut Script<'q>, rows: &'q [CardTxRow]) {
+    let columns: Vec<&str> = TX_COLUMNS.split(',').map(str::trim).collect();
+    script.insert("card_transactions", &columns, "", rows, |q, t| {
+        q.bind(t.process_id)
+            .bind(t.card_id)
+            .bind(&t.account_no)
+            .bind(&t.client_id)
+            .bind(&t.reference)
+            .bind(&t.transaction_type)
+            .bind(t.amount)
+            .bind(t.currency)
+            .bind(&t.channel)
+            .bind(t.mcc.as_deref())
+            .bind(t.merchant_name.as_deref())
+            .bind(t.merchant_country.as_deref())
+            .bind(&t.response_code)
+            .bind(&t.auth_code)
+            .bind(&t.rrn)
+            .bind(&t.status)
+            .bind(t.original_process_id)
+            .bind(t.installment_count)
+            .bind(t.point_amount)
+            .bind(t.points_earned)
+            .bind(t.available_after)
+            .bind(&t.business_date)
+            .bind(t.created_at)
+    });
+}
+
+pub async fn card_tx(tx: &mut Tx<'_>, process_id: i64) -> Result<Option<CardTxRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id = $1"
+    ))
+    .bind(process_id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+pub async fn card_tx_read(
+    pool: &AnyPool,
+    process_id: i64,
+) -> Result<Option<CardTxRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id = $1"
+    ))
+    .bind(process_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub fn set_tx_status<'q>(script: &mut Script<'q>, process_id: i64, status: &'q str) {
+    script.push(
+        "UPDATE card_transactions SET status = $1 WHERE process_id = $2".into(),
+        |q| q.bind(status).bind(process_id),
+    );
+}
+
+/// Approved loads of an account since `from_ms` (for the monthly load limit).
+pub async fn loaded_since(
+    tx: &mut Tx<'_>,
+    account_no: &str,
+    from_ms: i64,
+) -> Result<i64, StoreError> {
+    let (sum,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 \
+         AND transaction_type = 'Load' AND response_code = '00'",
+    )
+    .bind(account_no)
+    .bind(from_ms)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(sum)
+}
+
+/// A card account's transactions between two instants, newest first, paged.
+pub async fn card_txs(
+    pool: &AnyPool,
+    account_no: &str,
+    from_ms: i64,
+    to_ms: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<CardTxRow>, i64), StoreError> {
+    let rows = sqlx::query_as(&format!(
+        "SELECT {TX_COLUMNS} FROM card_transactions WHERE account_no = $1 AND created_at >= $2 AND created_at < $3 \
+         ORDER BY created_at DESC, process_id DESC LIMIT $4 OFFSET $5"
+    ))
+    .bind(account_no)
+    .bind(from_ms)
+    .bind(to_ms)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let (total,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 AND created_at < $3",
+    )
+    .bind(account_no)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_one(pool)
+    .await?;
+    Ok((rows, total))
+}
+
+/// The used credit of a customer's credit card accounts: Σ (blocked − balance).
+pub async fn customer_credit_used(tx: &mut Tx<'_>, customer_no: &str) -> Result<i64, StoreError> {
+    let (used,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(l.blocked - l.balance), 0) AS BIGINT) FROM card_accounts a \
+         JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
+         WHERE a.customer_no = $1 AND a.card_type = 'Credit'",
+    )
+    .bind(customer_no)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(used)
+}
+
+pub async fn customer_credit_used_read(
+    pool: &AnyPool,
+    customer_no: &str,
+) -> Result<i64, StoreError> {
+    let (used,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(l.blocked - l.balance), 0) AS BIGINT) FROM card_accounts a \
+         JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
+         WHERE a.customer_no = $1 AND a.card_type = 'Credit'",
+    )
+    .bind(customer_no)
+    .fetch_one(pool)
+    .await?;
+    Ok(used)
+}
+
+/// The card credited by a card-to-card transfer, from its incoming row.
+pub async fn transfer_target(tx: &mut Tx<'_>, process_id: i64) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT card_id FROM card_transactions WHERE original_process_id = $1 AND transaction_type = 'TransferIn'",
+    )
+    .bind(process_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// What approved refunds of a transaction add up to so far.
+pub async fn refunded_total(tx: &mut Tx<'_>, original: i64) -> Result<i64, StoreError> {
+    let (sum,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions WHERE original_process_id = $1 \
+         AND transaction_type = 'Refund' AND response_code = '00'",
+    )
+    .bind(original)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(sum)
+}
+
+/// [`loaded_since`] outside a transaction, for reports.
+pub async fn loaded_since_read(
+    pool: &AnyPool,
+    account_no: &str,
+    from_ms: i64,
+) -> Result<i64, StoreError> {
+    let (sum,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 \
+         AND transaction_type = 'Load' AND response_code = '00'",
+    )
+    .bind(account_no)
+    .bind(from_ms)
+    .fetch_one(pool)
+    .await?;
+    Ok(sum)
+}
+
+/// The used credit (Σ blocked − balance of their credit card accounts) of these customers.
+pub async fn customers_credit_used(
+    tx: &mut Tx<'_>,
+    customer_nos: &[String],
+) -> Result<Vec<(String, i64)>, StoreError> {
+    crate::sql::fetch_in(
+        tx,
+        "SELECT a.customer_no, CAST(COALESCE(SUM(l.blocked - l.balance), 0) AS BIGINT) FROM card_accounts a \
+         JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
+         WHERE a.customer_no IN ({in}) AND a.card_type = 'Credit' GROUP BY a.customer_no",
+        customer_nos,
+    )
+    .await
+}
+
+/// Approved loads of these accounts since `from_ms` (monthly load limits).
+pub async fn loaded_since_many(
+    tx: &mut Tx<'_>,
+    account_nos: &[String],
+    from_ms: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    if account_nos.is_empty() {
+        return Ok(Vec::new());
+    }
+    let account_nos = &crate::sql::padded(account_nos)[..];
+    let sql = format!(
+        "SELECT account_no, CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions \
+         WHERE created_at >= $1 AND account_no IN ({}) AND transaction_type = 'Load' AND response_code = '00' \
+         GROUP BY account_no",
+        crate::sql::placeholders(2, account_nos.len())
+    );
+    let sql = crate::sql::for_connection(tx, sql);
+    let query = bind_all(sqlx::query_as(&sql).bind(from_ms), account_nos);
+    Ok(query.fetch_all(&mut **tx).await?)
+}
+
+/// These card transactions.
+pub async fn card_txs_by_ids(tx: &mut Tx<'_>, ids: &[i64]) -> Result<Vec<CardTxRow>, StoreError> {
+    let sql = format!("SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id IN ({{in}})");
+    crate::sql::fetch_in(tx, &sql, ids).await
+}
+
+/// What approved refunds of these transactions add up to so far.
+pub async fn refunded_totals(
+    tx: &mut Tx<'_>,
+    originals: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    crate::sql::fetch_in(
+        tx,
+        "SELECT original_process_id, CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions \
+         WHERE original_process_id IN ({in}) AND transaction_type = 'Refund' AND response_code = '00' \
+         GROUP BY original_process_id",
+        originals,
+    )
+    .await
+}
+
+/// The cards credited by these card-to-card transfers: (transfer's process id, card id).
+pub async fn transfer_targets(
+    tx: &mut Tx<'_>,
+    process_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    crate::sql::fetch_in(
+        tx,
+        "SELECT original_process_id, card_id FROM card_transactions \
+         WHERE original_process_id IN ({in}) AND transaction_type = 'TransferIn'",
+        process_ids,
+    )
+    .await
+}

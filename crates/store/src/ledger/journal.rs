@@ -1,0 +1,298 @@
+//! Ledger accounts, balances and the journal of balanced transfers.
+
+use cardhost_domain::ledger::Transfer;
+use sqlx::{AnyPool, FromRow};
+
+use crate::Script;
+use crate::{Engine, StoreError, Tx};
+
+/// Creates a ledger account if it does not exist yet.
+pub async fn ensure_account(
+    tx: &mut Tx<'_>,
+    account: &str,
+    currency: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ledger_accounts (ledger_account, currency, balance, blocked, created_at) VALUES ($1, $2, 0, 0, $3) \
+         ON CONFLICT (ledger_account) DO NOTHING",
+    )
+    .bind(account)
+    .bind(currency)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, Default, FromRow)]
+pub struct Balance {
+    pub balance: i64,
+    pub blocked: i64,
+    pub currency: i64,
+}
+
+/// An account's balance and blocked amount, locked until commit where needed.
+pub async fn balance_for_update(
+    tx: &mut Tx<'_>,
+    engine: Engine,
+    account: &str,
+) -> Result<Option<Balance>, StoreError> {
+    let sql = format!(
+        "SELECT balance, blocked, currency FROM ledger_accounts WHERE ledger_account = $1{}",
+        engine.row_lock_clause()
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(account)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+pub async fn balance(pool: &AnyPool, account: &str) -> Result<Option<Balance>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT balance, blocked, currency FROM ledger_accounts WHERE ledger_account = $1",
+    )
+    .bind(account)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Records a transfer and its entries and moves the materialized balances.
+/// The caller guarantees the entries sum to zero per currency.
+pub async fn post_transfer(
+    tx: &mut Tx<'_>,
+    transfer_id: i64,
+    process_id: i64,
+    kind: &str,
+    transfer: &Transfer,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO ledger_transfers (transfer_id, process_id, kind, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(transfer_id)
+        .bind(process_id)
+        .bind(kind)
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+    for (account, amount, currency) in transfer.entries() {
+        sqlx::query("INSERT INTO ledger_entries (transfer_id, ledger_account, amount, currency) VALUES ($1, $2, $3, $4)")
+            .bind(transfer_id)
+            .bind(account.as_str())
+            .bind(*amount)
+            .bind(*currency)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE ledger_accounts SET balance = balance + $2 WHERE ledger_account = $1")
+            .bind(account.as_str())
+            .bind(*amount)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn add_blocked(tx: &mut Tx<'_>, account: &str, delta: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE ledger_accounts SET blocked = blocked + $2 WHERE ledger_account = $1")
+        .bind(account)
+        .bind(delta)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Reserves `count` consecutive values of a counter in a transaction of its
+/// own (so no batch holds the counter row), returning the first.
+pub async fn reserve_ids(pool: &AnyPool, counter: &str, count: i64) -> Result<i64, StoreError> {
+    let mut tx = pool.begin().await?;
+    let (next,): (i64,) = sqlx::query_as("UPDATE id_counters SET next_value = next_value + $2 WHERE counter_name = $1 RETURNING next_value")
+        .bind(counter)
+        .bind(count)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(next - count)
+}
+
+/// The entries of the transfer a transaction posted (for an exact reversal).
+pub async fn entries_of_process(
+    tx: &mut Tx<'_>,
+    process_id: i64,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT e.ledger_account, e.amount, e.currency FROM ledger_entries e \
+         JOIN ledger_transfers t ON t.transfer_id = e.transfer_id WHERE t.process_id = $1 ORDER BY e.entry_id",
+    )
+    .bind(process_id)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// A materialized balance with its account's name.
+#[derive(Debug, Clone, FromRow)]
+pub struct AccountBalance {
+    pub ledger_account: String,
+    pub balance: i64,
+    pub blocked: i64,
+    pub currency: i64,
+}
+
+/// These accounts' balances, locked in name order where the engine needs it.
+pub async fn balances_for_update(
+    tx: &mut Tx<'_>,
+    engine: Engine,
+    accounts: &[String],
+) -> Result<Vec<AccountBalance>, StoreError> {
+    let sql = format!(
+        "SELECT ledger_account, balance, blocked, currency FROM ledger_accounts \
+         WHERE ledger_account IN ({{in}}) ORDER BY ledger_account{}",
+        engine.row_lock_clause()
+    );
+    crate::sql::fetch_in(tx, &sql, accounts).await
+}
+
+/// The entries these transactions posted, with their process id, in posting order.
+pub async fn entries_of_processes(
+    tx: &mut Tx<'_>,
+    process_ids: &[i64],
+) -> Result<Vec<(i64, String, i64, i64)>, StoreError> {
+    crate::sql::fetch_in(
+        tx,
+        "SELECT t.process_id, e.ledger_account, e.amount, e.currency FROM ledger_entries e \
+         JOIN ledger_transfers t ON t.transfer_id = e.transfer_id WHERE t.process_id IN ({in}) ORDER BY e.entry_id",
+        process_ids,
+    )
+    .await
+}
+
+/// A journal transfer's header.
+#[derive(Debug, Clone)]
+pub struct TransferRow {
+    pub transfer_id: i64,
+    pub process_id: i64,
+    pub kind: String,
+    pub created_at: i64,
+}
+
+/// One entry of a transfer: signed minor units, positive credits the account.
+#[derive(Debug, Clone)]
+pub struct EntryRow {
+    pub transfer_id: i64,
+    pub ledger_account: String,
+    pub amount: i64,
+    pub currency: i64,
+}
+
+const ACCOUNT_COLUMNS: [&str; 5] = [
+    "ledger_account",
+    "currency",
+    "balance",
+    "blocked",
+    "created_at",
+];
+
+/// Creates the accounts that do not exist yet, in one statement.
+pub fn ensure_accounts<'q>(script: &mut Script<'q>, accounts: &'q [(String, i64)], now_ms: i64) {
+    script.insert(
+        "ledger_accounts",
+        &ACCOUNT_COLUMNS,
+        " ON CONFLICT (ledger_account) DO NOTHING",
+        accounts,
+        |q, (account, currency)| {
+            q.bind(account)
+                .bind(*currency)
+                .bind(0_i64)
+                .bind(0_i64)
+                .bind(now_ms)
+        },
+    );
+}
+
+/// Writes transfers and their entries (the caller checked each transfer
+/// balances per currency), two statements for any number.
+pub fn insert_transfers<'q>(
+    script: &mut Script<'q>,
+    transfers: &'q [TransferRow],
+    entries: &'q [EntryRow],
+) {
+    script.insert(
+        "ledger_transfers",
+        &["transfer_id", "process_id", "kind", "created_at"],
+        "",
+        transfers,
+        |q, t| {
+            q.bind(t.transfer_id)
+                .bind(t.process_id)
+                .bind(&t.kind)
+                .bind(t.created_at)
+        },
+    );
+    script.insert(
+        "ledger_entries",
+        &["transfer_id", "ledger_account", "amount", "currency"],
+        "",
+        entries,
+        |q, e| {
+            q.bind(e.transfer_id)
+                .bind(&e.ledger_account)
+                .bind(e.amount)
+                .bind(e.currency)
+        },
+    );
+}
+
+/// Moves materialized balances and blocked amounts by (account, Δbalance,
+/// Δblocked), one statement for any number of accounts.
+pub fn move_balances<'q>(script: &mut Script<'q>, moves: &'q [(String, i64, i64)]) {
+    // Five parameters an account; stay well inside the parameter limit.
+    for chunk in moves.chunks(5_000) {
+        let n = chunk.len();
+        // Every parameter appears once, in order, so SQLite can take them anonymously.
+        let cases = |first: usize| {
+            (0..n)
+                .map(|i| format!("WHEN ${} THEN ${}", first + 2 * i, first + 2 * i + 1))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let sql = format!(
+            "UPDATE ledger_accounts SET balance = balance + CASE ledger_account {} ELSE 0 END, \
+             blocked = blocked + CASE ledger_account {} ELSE 0 END WHERE ledger_account IN ({})",
+            cases(1),
+            cases(2 * n + 1),
+            crate::sql::placeholders(4 * n + 1, n)
+        );
+        script.push(sql, |mut q| {
+            for (account, balance, _) in chunk {
+                q = q.bind(account).bind(*balance);
+            }
+            for (account, _, blocked) in chunk {
+                q = q.bind(account).bind(*blocked);
+            }
+            for (account, _, _) in chunk {
+                q = q.bind(account);
+            }
+            q
+        });
+    }
+}
+
+/// Creates accounts with an opening balance: (account, currency, balance).
+/// The caller posts the transfer whose entries make up those balances.
+pub async fn open_accounts(
+    tx: &mut Tx<'_>,
+    accounts: &[(String, i64, i64)],
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let rows: Vec<(&str, i64, i64, i64)> = accounts
+        .iter()
+        .map(|(a, c, b)| (a.as_str(), *c, *b, now_ms))
+        .collect();
+    crate::sql::insert_rows(
+        tx,
+        "ledger_accounts",
+        &ACCOUNT_COLUMNS,
+        "",
+        &rows,
+        |q, r| q.bind(r.0).bind(r.1).bind(r.2).bind(0_i64).bind(r.3),
+    )
+    .await
+}
