@@ -1,0 +1,174 @@
+//! Spends (purchases, withdrawals, pre-authorizations, transfers out) and loads.
+
+use cardhost_domain::card::CardStatus;
+use cardhost_domain::ledger::{points_earned, points_for_minor};
+use cardhost_domain::product::{CardProduct, CardType};
+use cardhost_domain::response as rc;
+use cardhost_store::cards::CardRow;
+use cardhost_store::ledger::Balance;
+
+use super::*;
+use crate::issuer::card_ref::status_at;
+use crate::money::state::BatchState;
+use crate::money::{card_ledger, host_ledger, points_ledger, TxKind};
+use crate::ServiceError;
+
+/// Decides a request that spends the card's money (steps 2–9, then 10's plan).
+pub(super) fn decide_spend(
+    env: &Env,
+    state: &BatchState,
+    card: &mut CardRow,
+    product: &CardProduct,
+    req: &TxRequest,
+    room: i64,
+) -> Result<Plan, ServiceError> {
+    let amount = req.amount.unwrap_or(0);
+    if let Some(code) = status_code(status_at(card, env.now)) {
+        return Ok(Plan::declined(code, amount));
+    }
+    if req.expiry.as_deref().is_some_and(|e| e != card.expiry) {
+        return Ok(Plan::declined(rc::EXPIRED_CARD, amount));
+    }
+    let code = card_checks(env, state, card, req)?;
+    if code != rc::APPROVED {
+        return Ok(Plan::declined(code, amount));
+    }
+    if restricted(card, product, req) {
+        return Ok(Plan::declined(rc::NOT_PERMITTED_CARDHOLDER, amount));
+    }
+    let usage = state.usage.get(&card.card_id).copied().unwrap_or_default();
+    let paid_in_points = req.vpos.as_ref().map_or(0, |l| l.point_amount);
+    let code = amount_limits_funds(card, product, req, usage, room, paid_in_points);
+    if code != rc::APPROVED {
+        return Ok(Plan::declined(code, amount));
+    }
+    let points_spent = if paid_in_points > 0 {
+        let Some(points) = points_for_minor(paid_in_points, product.currency.exponent()) else {
+            return Ok(Plan::declined(rc::INVALID_AMOUNT, amount));
+        };
+        let held = state
+            .balances
+            .get(&points_ledger(&card.account_no))
+            .map_or(0, |b| b.balance);
+        if held < points {
+            return Ok(Plan::declined(rc::INSUFFICIENT_FUNDS, amount));
+        }
+        points
+    } else {
+        0
+    };
+    Ok(spend_plan(card, product, req, points_spent))
+}
+
+/// Step 10 for a spend: the hold, or the transfer (a sale paid partly with
+/// points takes the points part of the money from PointsFunding).
+pub(super) fn spend_plan(
+    card: &CardRow,
+    product: &CardProduct,
+    req: &TxRequest,
+    points_spent: i64,
+) -> Plan {
+    let amount = req.amount.unwrap_or(0);
+    let paid_in_points = req.vpos.as_ref().map_or(0, |l| l.point_amount);
+    let currency = i64::from(product.currency.numeric());
+    let account = card_ledger(&card.account_no);
+    let mut plan = Plan {
+        code: rc::APPROVED,
+        status: "Approved",
+        amount,
+        entries: Vec::new(),
+        new_hold: None,
+        close_hold: None,
+        original_status: None,
+        points: 0,
+        points_spent,
+    };
+    if req.kind == TxKind::PreAuthorization {
+        plan.status = "Held";
+        plan.new_hold = Some(amount);
+    } else if req.kind == TxKind::Transfer {
+        // The target's account is added once the target is checked.
+        plan.entries = vec![(account, -amount, currency)];
+    } else {
+        let from_card = amount - paid_in_points;
+        plan.entries = vec![(host_ledger("OnUsClearing", currency), amount, currency)];
+        if from_card > 0 {
+            plan.entries.push((account, -from_card, currency));
+        }
+        if paid_in_points > 0 {
+            plan.entries.push((
+                host_ledger("PointsFunding", currency),
+                -paid_in_points,
+                currency,
+            ));
+        }
+        if req.kind == TxKind::Purchase && product.card_type == CardType::Credit {
+            plan.points = points_earned(
+                from_card,
+                product.currency.exponent(),
+                product.points_per_hundred,
+            );
+        }
+    }
+    plan
+}
+
+pub(super) fn approved(amount: i64, entries: Vec<(String, i64, i64)>) -> Plan {
+    Plan {
+        code: rc::APPROVED,
+        status: "Approved",
+        amount,
+        entries,
+        new_hold: None,
+        close_hold: None,
+        original_status: None,
+        points: 0,
+        points_spent: 0,
+    }
+}
+
+/// A load, or on a credit card a repayment: prepaid cards keep their maximum
+/// balance and monthly load limit.
+pub(super) fn decide_load(
+    env: &Env,
+    state: &BatchState,
+    card: &CardRow,
+    product: &CardProduct,
+    req: &TxRequest,
+    balance: Balance,
+) -> Plan {
+    let amount = req.amount.unwrap_or(0);
+    let status = status_at(card, env.now);
+    if let Some(code) = status_code(status).filter(|_| status != CardStatus::NotActivated) {
+        return Plan::declined(code, amount);
+    }
+    if amount <= 0 {
+        return Plan::declined(rc::INVALID_AMOUNT, amount);
+    }
+    if req.currency != Some(product.currency) {
+        return Plan::declined(rc::INVALID_TRANSACTION, amount);
+    }
+    if product
+        .max_balance
+        .is_some_and(|max| balance.balance + amount > max.get())
+    {
+        return Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount);
+    }
+    if let Some(limit) = product
+        .monthly_load_limit
+        .filter(|_| req.kind == TxKind::Load)
+    {
+        let loaded = state.loaded.get(&card.account_no).copied().unwrap_or(0);
+        if loaded + amount > limit.get() {
+            return Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount);
+        }
+    }
+    let currency = i64::from(product.currency.numeric());
+    approved(
+        amount,
+        vec![
+            (host_ledger("IssuerFunding", currency), -amount, currency),
+            (card_ledger(&card.account_no), amount, currency),
+        ],
+    )
+}
