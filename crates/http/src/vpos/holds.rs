@@ -1,0 +1,51 @@
+//! `ExpireHolds`: releasing pre-authorizations past their product's days.
+
+use axum::extract::State;
+use cardhost_domain::Currency;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::envelope::{ok, ApiResult, Envelope};
+use crate::extract::{Authed, JsonBody};
+use crate::state::{audited, AppState};
+use crate::wire::MoneyOut;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct ExpireHoldsRequest {
+    /// `yyyyMMdd`; default today (business time zone).
+    #[schema(example = "20260309")]
+    pub as_of_date: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct ExpireHoldsResult {
+    pub released: i64,
+    /// What was released (in the first currency when holds of several were).
+    pub amount: MoneyOut,
+}
+
+/// Release pre-authorization holds older than their product's hold days
+/// (default 7); their orders become Expired. The server also runs this hourly.
+#[utoipa::path(post, path = "/api/Admin/ExpireHolds", tag = "Operations", operation_id = "ExpireHolds",
+    request_body = ExpireHoldsRequest, security(("token" = [])),
+    responses((status = 200, description = "Result 0; 1 bad date; 6 without the admin scope", body = Envelope<ExpireHoldsResult>)))]
+pub async fn expire_holds(
+    State(state): State<AppState>,
+    authed: Authed,
+    body: JsonBody,
+) -> ApiResult {
+    let call = authed.call();
+    audited(&state, &call, async {
+        let r: ExpireHoldsRequest = body.parse()?;
+        let e = cardhost_service::money::holds::expire(&state.host, &call, r.as_of_date.as_deref())
+            .await?;
+        let (currency, minor) = e.amounts.first().copied().unwrap_or((Currency::TRY, 0));
+        Ok(ok(ExpireHoldsResult {
+            released: e.released,
+            amount: MoneyOut { minor, currency },
+        }))
+    })
+    .await
+}

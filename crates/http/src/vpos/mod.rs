@@ -1,0 +1,91 @@
+//! Virtual POS operations (`/api/VPos/`, scope `vpos`): payments on orders,
+//! their inquiries, installments and points; and `ExpireHolds` for operators.
+
+mod holds;
+mod inquiries;
+mod order_payments;
+
+pub use holds::*;
+pub use inquiries::*;
+pub use order_payments::*;
+
+use axum::response::Response;
+use cardhost_domain::date::format_timestamp;
+use cardhost_domain::response;
+use cardhost_domain::Currency;
+use cardhost_service::vpos::OrderTxRow;
+use cardhost_service::vpos::VposOutcome;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::envelope::{approved, declined};
+use crate::wire::MoneyOut;
+
+fn timestamp(ms: i64) -> String {
+    format_timestamp(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct VposResult {
+    #[schema(example = "100000000001")]
+    pub process_id: String,
+    pub order_id: String,
+    /// Sale, PreSale, PostSale, Void or Refund.
+    #[schema(example = "Sale")]
+    pub transaction_type: String,
+    #[schema(example = "00")]
+    pub response_code: String,
+    #[schema(example = "Approved")]
+    pub response_message: String,
+    pub auth_code: String,
+    pub rrn: String,
+    pub amount: MoneyOut,
+    #[schema(example = 949)]
+    pub currency: u16,
+    pub masked_card_no: String,
+    /// `yyyyMMddHHmmss` UTC.
+    pub transaction_date: String,
+    /// The terminal batch the transaction landed in (none for a pre-sale or a decline).
+    pub batch_no: Option<i64>,
+    pub installment_count: i64,
+    pub point_amount: MoneyOut,
+    /// OnUs (a card of this host) or OffUs (through the card network).
+    pub network: String,
+    /// Approved, Declined or Voided.
+    pub status: String,
+    /// Capture, void, refund: the transaction acted on.
+    pub original_process_id: Option<String>,
+}
+
+fn tx_result(t: &OrderTxRow, currency: Currency) -> VposResult {
+    let m = |minor| MoneyOut { minor, currency };
+    VposResult {
+        process_id: t.process_id.to_string(),
+        order_id: t.order_id.clone(),
+        transaction_type: t.transaction_type.clone(),
+        response_code: t.response_code.clone(),
+        response_message: response::message(&t.response_code).to_owned(),
+        auth_code: t.auth_code.clone(),
+        rrn: t.rrn.clone(),
+        amount: m(t.amount),
+        currency: currency.numeric(),
+        masked_card_no: t.masked_card_no.clone(),
+        transaction_date: timestamp(t.created_at),
+        batch_no: t.batch_no,
+        installment_count: t.installment_count,
+        point_amount: m(t.point_amount),
+        network: t.network.clone(),
+        status: t.status.clone(),
+        original_process_id: t.original_process_id.map(|p| p.to_string()),
+    }
+}
+
+fn financial(outcome: VposOutcome) -> Response {
+    let result = tx_result(&outcome.tx, outcome.currency);
+    if outcome.tx.response_code == response::APPROVED {
+        approved(result, outcome.tx.rrn.parse().unwrap_or(0))
+    } else {
+        declined(result, &outcome.tx.response_code)
+    }
+}
