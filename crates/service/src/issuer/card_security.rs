@@ -152,7 +152,7 @@ pub fn pin_format(
     Ok((format, key))
 }
 
-fn check_block_shape(
+pub(crate) fn check_block_shape(
     field: &str,
     block: Option<&PinBlock>,
     format: PinBlockFormat,

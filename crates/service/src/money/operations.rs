@@ -1,7 +1,6 @@
 //! `SendTransaction` and `LoadCardBalance`: validate, find the card, and hand
 //! the request to the authorizer.
 
-use cardhost_crypto::PinBlockFormat;
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::secret::{Cvv2, PinBlock};
 use cardhost_domain::{Country, Currency, FieldErrors};
@@ -11,7 +10,7 @@ use super::{Channel, TxKind};
 use crate::caller::Scope;
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
-use crate::issuer::card_security::pin_format;
+use crate::issuer::card_security::{check_block_shape, pin_format};
 use crate::{idempotency, ServiceError};
 
 /// A financial request as the API received it.
@@ -146,24 +145,16 @@ fn check(
     }
     let pin = match &r.pin_block {
         Some(block) => match pin_format(host, r.pin_block_format, r.key_name.as_deref()) {
-            Ok((format, zpk)) => {
-                let want = if format == PinBlockFormat::Iso4 {
-                    32
-                } else {
-                    16
-                };
-                if !block.is_hex_of(want) {
-                    errors.push(
-                        "PinBlock",
-                        format!("must be {want} hexadecimal digits for this format"),
-                    );
+            Ok((format, zpk)) => match check_block_shape("PinBlock", Some(block), format) {
+                Ok(block) => Some(PinInput { block, format, zpk }),
+                Err(ServiceError::Validation(e)) => {
+                    for f in e.into_vec() {
+                        errors.push(f.field, f.message);
+                    }
+                    None
                 }
-                Some(PinInput {
-                    block: block.clone(),
-                    format,
-                    zpk,
-                })
-            }
+                Err(_) => None,
+            },
             Err(ServiceError::Validation(e)) => {
                 for f in e.into_vec() {
                     errors.push(f.field, f.message);

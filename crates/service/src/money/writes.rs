@@ -39,8 +39,9 @@ pub struct Writes {
     /// Orders as the batch leaves them (the last state wins).
     pub orders: BTreeMap<(String, String), OrderRow>,
     pub audits: Vec<AuditRecord>,
-    /// What each counted transaction adds to its card's day counters.
-    pub usage: Vec<((i64, String), DayUsage)>,
+    /// Per card and business day: what the batch adds to its counters (one
+    /// row each: PostgreSQL refuses an upsert that touches a row twice).
+    pub usage: BTreeMap<(i64, String), DayUsage>,
 }
 
 impl Writes {
@@ -59,8 +60,8 @@ impl Writes {
     }
 
     pub fn count_usage(&mut self, row: &CardTxRow, usage: DayUsage) {
-        self.usage
-            .push(((row.card_id, row.business_date.clone()), usage));
+        let key = (row.card_id, row.business_date.clone());
+        *self.usage.entry(key).or_default() += usage;
     }
 
     pub fn block(&mut self, account: &str, delta: i64) {
@@ -79,7 +80,11 @@ impl Writes {
             .collect();
         let open: Vec<OpenBatch> = self.open_batches.into_iter().collect();
         let orders: Vec<OrderRow> = self.orders.into_values().collect();
-        let usage = day_usage_rows(self.usage, tx.backend_name() == "SQLite");
+        let usage: Vec<((i64, String), DayUsage)> = self
+            .usage
+            .into_iter()
+            .filter(|(_, u)| *u != DayUsage::default())
+            .collect();
         let mut script = Script::default();
         // Accounts first and on their own: the balance moves below must find them.
         ledger::ensure_accounts(&mut script, &accounts, now_ms);
@@ -113,26 +118,4 @@ impl Writes {
         }
         Ok(())
     }
-}
-
-/// The day-counter rows to upsert. PostgreSQL refuses an upsert that touches
-/// one row twice, so there they are merged per card and day. SQLite applies
-/// the rows in turn, and keeping one row per transaction keeps the batch's
-/// statement text to a few shapes that stay prepared (merged, the row count
-/// varies with how many requests share a card, and each new text is parsed again).
-fn day_usage_rows(
-    rows: Vec<((i64, String), DayUsage)>,
-    one_per_transaction: bool,
-) -> Vec<((i64, String), DayUsage)> {
-    if one_per_transaction {
-        return rows;
-    }
-    let mut merged: BTreeMap<(i64, String), DayUsage> = BTreeMap::new();
-    for (key, usage) in rows {
-        *merged.entry(key).or_default() += usage;
-    }
-    merged
-        .into_iter()
-        .filter(|(_, u)| *u != DayUsage::default())
-        .collect()
 }
