@@ -88,6 +88,12 @@ batches=$(( $(metric cardhost_authorizer_batches_total) - batches_before ))
 decided=$(( $(metric cardhost_authorizer_requests_total) - decided_before ))
 echo "authorizer batches $batches, requests $decided, mean batch $(( decided / (batches > 0 ? batches : 1) ))"
 echo "largest batch     $(metric cardhost_authorizer_largest_batch)"
+phases=""
+for phase in load decide write commit; do
+  spent=$(metric "cardhost_authorizer_phase_microseconds_total{phase=\"$phase\"}")
+  phases="$phases $phase $(( spent / (decided > 0 ? decided : 1) )) us"
+done
+echo "authorizer per request:$phases (since the server started)"
 echo "peak memory       $(awk '/VmHWM/ { print $2, $3 }' /proc/$server/status)"
 
 echo "== GET /health: same server, $connections connections, 10 s"

@@ -328,6 +328,11 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
         mean_tenths % 10,
         stats.largest_batch.load(Ordering::Relaxed)
     );
+    let per_request: Vec<String> = cardhost_service::BatchPhase::ALL
+        .iter()
+        .map(|&p| format!("{} {} us", p.name(), stats.phase_micros(p) / decided.max(1)))
+        .collect();
+    println!("authorizer per request: {}", per_request.join(", "));
 
     println!(
         "memory:              {} MiB resident, {} MiB peak",

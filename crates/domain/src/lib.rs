@@ -17,6 +17,7 @@ pub mod money;
 pub mod product;
 pub mod response;
 pub mod secret;
+pub mod settlement;
 
 pub use country::Country;
 pub use field::{FieldError, FieldErrors};

@@ -130,6 +130,7 @@ impl Metrics {
                 "# HELP {name} {help}.\n# TYPE {name} {kind}\n{name} {value}\n"
             ));
         }
+        extra.push_str(&phase_counters(stats));
         out.insert_str(eof, &extra);
         out
     }
@@ -143,4 +144,20 @@ impl Metrics {
         }
         out
     }
+}
+
+/// Where the authorizer's committed batches spent their time, per phase.
+fn phase_counters(stats: &cardhost_service::host::AuthorizerStats) -> String {
+    let name = "cardhost_authorizer_phase_microseconds_total";
+    let mut out = format!(
+        "# HELP {name} Time the authorizer's committed batches spent loading, deciding, writing and committing.\n# TYPE {name} counter\n"
+    );
+    for phase in cardhost_service::BatchPhase::ALL {
+        out.push_str(&format!(
+            "{name}{{phase=\"{}\"}} {}\n",
+            phase.name(),
+            stats.phase_micros(phase)
+        ));
+    }
+    out
 }

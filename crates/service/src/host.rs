@@ -96,6 +96,50 @@ pub struct AuthorizerStats {
     pub batches: AtomicU64,
     pub requests: AtomicU64,
     pub largest_batch: AtomicU64,
+    /// Microseconds the committed batches spent in each [`BatchPhase`].
+    pub phase_micros: [AtomicU64; BatchPhase::ALL.len()],
+}
+
+/// Where an authorizer batch's time goes, for the operator and the benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchPhase {
+    /// Reading what the requests need.
+    Load,
+    /// The decisions, in memory.
+    Decide,
+    /// Sending every effect to the database.
+    Write,
+    /// The commit, with its fsync.
+    Commit,
+}
+
+impl BatchPhase {
+    pub const ALL: [BatchPhase; 4] = [
+        BatchPhase::Load,
+        BatchPhase::Decide,
+        BatchPhase::Write,
+        BatchPhase::Commit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BatchPhase::Load => "load",
+            BatchPhase::Decide => "decide",
+            BatchPhase::Write => "write",
+            BatchPhase::Commit => "commit",
+        }
+    }
+}
+
+impl AuthorizerStats {
+    pub fn phase_micros(&self, phase: BatchPhase) -> u64 {
+        self.phase_micros[phase as usize].load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add_phase(&self, phase: BatchPhase, spent: std::time::Duration) {
+        let micros = u64::try_from(spent.as_micros()).unwrap_or(u64::MAX);
+        self.phase_micros[phase as usize].fetch_add(micros, Ordering::Relaxed);
+    }
 }
 
 impl Host {

@@ -26,4 +26,4 @@ pub mod vpos;
 pub use caller::{Caller, Scope, Scopes};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ServiceError;
-pub use host::{Call, Host, Settings};
+pub use host::{BatchPhase, Call, Host, Settings};

@@ -53,6 +53,20 @@ async fn metrics_count_requests_per_operation_and_result() {
     assert!(text.contains("cardhost_http_request_duration_seconds_bucket{le=\"0.0001\",operation=\"GetCustomerInfo\"}"), "{text}");
 }
 
+#[tokio::test]
+async fn metrics_show_where_the_authorizers_batches_spend_their_time() {
+    let app = TestApp::spawn().await;
+    let token = crate::cards::setup(&app).await;
+    let card = crate::cards::issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
+    crate::money::load(&app, &token, &card, "10.00", "L1").await;
+    let text = app.raw_get("/metrics").await.text().await.unwrap();
+    assert!(text.contains("cardhost_authorizer_requests_total 1\n"), "{text}");
+    for phase in ["load", "decide", "write", "commit"] {
+        let line = format!("cardhost_authorizer_phase_microseconds_total{{phase=\"{phase}\"}} ");
+        assert!(text.contains(&line), "{line} missing from {text}");
+    }
+}
+
 /// Every operation the host serves: (path, method, operation id).
 const OPERATIONS: [(&str, &str, &str); 77] = [
     ("/api/Auth/Token", "post", "Token"),

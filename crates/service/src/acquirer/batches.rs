@@ -2,16 +2,16 @@
 //! closing computes each transaction's commission and payment date and posts
 //! what the merchant is owed (spec acquirer.md, ledger.md).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use cardhost_domain::date::{format_date, parse_date};
-use cardhost_domain::fees::{commission, match_rate, FeeRate, Network};
+use cardhost_domain::fees::{FeeRate, Network};
+use cardhost_domain::settlement::{settle, ClosingTx, Settlement};
 use cardhost_domain::product::CardType;
 use cardhost_domain::Currency;
 use cardhost_store::batches::{self, BatchRow, BatchTxRow};
 use cardhost_store::merchants::{self, MerchantRow, TerminalRow};
-use cardhost_store::{cards, ledger, StoreError};
+use cardhost_store::{cards, ledger, StoreError, Tx};
 
 use super::merchants::check_access;
 use super::profiles::{self, CommissionProfile, FeeProfile};
@@ -19,8 +19,6 @@ use crate::host::{Call, Host};
 use crate::money::{balanced, host_ledger};
 use crate::{audit, ServiceError};
 
-/// Value days when no fee profile applies: paid the business day after the close.
-pub const DEFAULT_VALUE_DAYS: u32 = 1;
 /// A close that finds the open batch empty this soon after the previous close
 /// is a repeat of it (a double submit), and answers that close.
 pub const REPEAT_CLOSE_WINDOW_MS: i64 = 10_000;
@@ -181,42 +179,17 @@ pub async fn close(
     let observed = terminal.open_batch_no;
     let rates = rates_for(host, &terminal, &merchant).await?;
     let currency = currency_of(&merchant);
-    let cur = i64::from(currency.numeric());
     // Ids are reserved before the write transaction: SQLite's single writer
     // connection cannot serve a second transaction inside the first.
     let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
     let transfer_id = ledger::reserve_ids(host.db.writer(), "transfer_id", 1).await?;
     let now = host.clock.now_ms();
     let mut tx = host.db.begin().await?;
-    let locked = merchants::terminal_for_update(&mut tx, host.db.engine(), terminal_no)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;
-    if locked.open_batch_no != observed {
+    if let Some((closed, open)) = closed_already(host, &mut tx, terminal_no, observed, now).await? {
         drop(tx);
-        return summary(
-            host,
-            call,
-            terminal_no,
-            Some(observed),
-            Some(locked.open_batch_no),
-        )
-        .await;
+        return summary(host, call, terminal_no, Some(closed), Some(open)).await;
     }
-    if observed > 1
-        && batches::txs_of_batch(&mut tx, terminal_no, observed)
-            .await?
-            .is_empty()
-    {
-        let previous = batches::batch(host.db.reader(), terminal_no, observed - 1).await?;
-        if previous
-            .and_then(|b| b.close_date)
-            .is_some_and(|at| now - at < REPEAT_CLOSE_WINDOW_MS)
-        {
-            drop(tx);
-            return summary(host, call, terminal_no, Some(observed - 1), Some(observed)).await;
-        }
-    }
-
+    let cur = i64::from(currency.numeric());
     let mut batch = batches::ensure_batch(
         &mut tx,
         terminal_no,
@@ -230,83 +203,18 @@ pub async fn close(
     totals(&mut batch, &txs);
     let close_day = parse_date(&host.settings.calendar.business_date(now))
         .map_err(|e| ServiceError::Internal(e.into()))?;
-    // Per payment date: (gross, commission, count).
-    let mut payments: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
-    let (mut sales, mut fees, mut refunds) = (0i64, 0i64, 0i64);
-    // What each clearing account gives up: on-us money sits in OnUsClearing,
-    // what the network owes in NetworkClearing.
-    let (mut on_us_net, mut off_us_net) = (0i64, 0i64);
-    for t in txs.iter().filter(|t| t.status != "Voided") {
-        let card_type = CardType::parse(&t.card_type).unwrap_or(CardType::Debit);
-        let network = Network::parse(&t.network).unwrap_or(Network::OnUs);
-        let installments = u8::try_from(t.installment_count).unwrap_or(1);
-        let rate = match_rate(&rates, card_type, network, installments);
-        let value_days = rate.map_or(DEFAULT_VALUE_DAYS, |r| r.value_days);
-        let pay_day = format_date(close_day + chrono::Duration::days(i64::from(value_days)));
-        let signed = if t.transaction_type == "Refund" {
-            -t.amount
-        } else {
-            t.amount
-        };
-        if network == Network::OffUs {
-            off_us_net += signed;
-        } else {
-            on_us_net += signed;
-        }
-        let (fee, gross) = if t.transaction_type == "Refund" {
-            refunds += t.amount;
-            (0, -t.amount)
-        } else {
-            let fee = rate.map_or(0, |r| commission(t.amount, r));
-            sales += t.amount;
-            fees += fee;
-            (fee, t.amount)
-        };
-        batches::settle_tx(&mut tx, t.process_id, fee, gross - fee, &pay_day).await?;
-        let entry = payments.entry(pay_day).or_default();
-        entry.0 += gross;
-        entry.1 += fee;
-        entry.2 += 1;
+    let open: Vec<&BatchTxRow> = txs.iter().filter(|t| t.status != "Voided").collect();
+    let closing = open
+        .iter()
+        .map(|t| closing_tx(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let settlement = settle(&closing, &rates, close_day);
+    for (t, settled) in open.iter().zip(&settlement.txs) {
+        let day = format_date(settled.pay_day);
+        batches::settle_tx(&mut tx, t.process_id, settled.commission, settled.net, &day).await?;
     }
-    let payable = format!("MerchantPayable:{}:{cur}", merchant.merchant_no);
-    let accounts = [
-        host_ledger("OnUsClearing", cur),
-        host_ledger("NetworkClearing", cur),
-        payable.clone(),
-        host_ledger("AcquirerFeeIncome", cur),
-    ];
-    for a in &accounts {
-        ledger::ensure_account(&mut tx, a, cur, now).await?;
-    }
-    if sales > 0 || refunds > 0 {
-        let entries = [
-            (accounts[0].as_str(), -on_us_net, cur),
-            (accounts[1].as_str(), -off_us_net, cur),
-            (payable.as_str(), sales - fees - refunds, cur),
-            (accounts[3].as_str(), fees, cur),
-        ];
-        ledger::post_transfer(
-            &mut tx,
-            transfer_id,
-            process_id,
-            "BatchClose",
-            &balanced(entries)?,
-            now,
-        )
-        .await?;
-    }
-    for (day, (gross, fee, count)) in &payments {
-        batches::add_payment(
-            &mut tx,
-            &merchant.merchant_no,
-            day,
-            cur,
-            *gross,
-            *fee,
-            *count,
-        )
-        .await?;
-    }
+    let ids = (transfer_id, process_id);
+    post_settlement(&mut tx, &merchant.merchant_no, cur, &settlement, ids, now).await?;
     batch.status = "Closed".into();
     batch.close_date = Some(now);
     batches::close_batch(&mut tx, &batch).await?;
@@ -318,6 +226,94 @@ pub async fn close(
         currency,
         next_batch_no: Some(observed + 1),
     })
+}
+
+/// The (closed, now open) batch numbers when the batch `observed` open is
+/// closed already: by a concurrent close, or by one just before this repeat.
+async fn closed_already(
+    host: &Host,
+    tx: &mut Tx<'_>,
+    terminal_no: &str,
+    observed: i64,
+    now: i64,
+) -> Result<Option<(i64, i64)>, ServiceError> {
+    let locked = merchants::terminal_for_update(tx, host.db.engine(), terminal_no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;
+    if locked.open_batch_no != observed {
+        return Ok(Some((observed, locked.open_batch_no)));
+    }
+    if observed == 1 || !batches::txs_of_batch(tx, terminal_no, observed).await?.is_empty() {
+        return Ok(None);
+    }
+    let previous = batches::batch(host.db.reader(), terminal_no, observed - 1).await?;
+    let just_closed = previous
+        .and_then(|b| b.close_date)
+        .is_some_and(|at| now - at < REPEAT_CLOSE_WINDOW_MS);
+    Ok(just_closed.then_some((observed - 1, observed)))
+}
+
+/// A stored batch transaction as the close's arithmetic takes it; a stored
+/// value that does not parse is an error, never a default.
+fn closing_tx(t: &BatchTxRow) -> Result<ClosingTx, ServiceError> {
+    let malformed = |what: &str, value: &str| {
+        ServiceError::Internal(format!(
+            "batch transaction {} has {what} '{value}'",
+            t.process_id
+        ))
+    };
+    Ok(ClosingTx {
+        amount: t.amount,
+        refund: t.transaction_type == "Refund",
+        card_type: CardType::parse(&t.card_type)
+            .ok_or_else(|| malformed("card type", &t.card_type))?,
+        network: Network::parse(&t.network).ok_or_else(|| malformed("network", &t.network))?,
+        installments: u8::try_from(t.installment_count)
+            .map_err(|_| malformed("installment count", &t.installment_count.to_string()))?,
+    })
+}
+
+/// The close's journal transfer (clearing accounts to the merchant's payable
+/// and the acquirer's fee income) and its merchant payments per date.
+async fn post_settlement(
+    tx: &mut Tx<'_>,
+    merchant_no: &str,
+    cur: i64,
+    settlement: &Settlement,
+    (transfer_id, process_id): (i64, i64),
+    now: i64,
+) -> Result<(), ServiceError> {
+    let on_us = host_ledger("OnUsClearing", cur);
+    let network = host_ledger("NetworkClearing", cur);
+    let payable = format!("MerchantPayable:{merchant_no}:{cur}");
+    let income = host_ledger("AcquirerFeeIncome", cur);
+    for a in [&on_us, &network, &payable, &income] {
+        ledger::ensure_account(tx, a, cur, now).await?;
+    }
+    if settlement.moves_money() {
+        let entries = [
+            (on_us.as_str(), -settlement.on_us_net, cur),
+            (network.as_str(), -settlement.off_us_net, cur),
+            (payable.as_str(), settlement.payable(), cur),
+            (income.as_str(), settlement.commissions, cur),
+        ];
+        let transfer = balanced(entries)?;
+        ledger::post_transfer(tx, transfer_id, process_id, "BatchClose", &transfer, now).await?;
+    }
+    for (day, paid) in &settlement.payments {
+        let day = format_date(*day);
+        batches::add_payment(
+            tx,
+            merchant_no,
+            &day,
+            cur,
+            paid.gross,
+            paid.commission,
+            paid.count,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// `GetPosBatchSummary`: the open batch by default.
