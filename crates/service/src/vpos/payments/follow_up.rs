@@ -2,8 +2,8 @@
 //! `PaymentRefund`, and `BatchClose`.
 
 use cardhost_domain::fees::Network;
-use cardhost_domain::FieldErrors;
-use cardhost_store::vpos::{self, OrderRow};
+use cardhost_domain::{Currency, FieldErrors};
+use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
 
 use super::{merchant_and_terminal, on_us, refuse, repeated, required, FollowUpRequest};
 use crate::acquirer::batches::{self, BatchSummary};
@@ -15,6 +15,20 @@ use crate::vpos::rules::{self, Attempt};
 use crate::vpos::{offus, VposLeg, VposOp, VposOutcome, ORDER_ID_MAX_LEN};
 use crate::{idempotency, ServiceError};
 
+/// A follow-up request that passed its field checks.
+struct Valid {
+    merchant_no: String,
+    terminal_no: String,
+    order_id: String,
+    /// A refund's own reference (empty for the other follow-ups).
+    reference: String,
+    /// A void's transaction, when it names one.
+    process_id: Option<i64>,
+}
+
+/// The transaction a follow-up acts on, how much, and its key on the order.
+type Target = (OrderTxRow, i64, String);
+
 /// `PaymentPostSale` (op `PostSale`), `PaymentVoid` (`Void`), `PaymentRefund` (`Refund`).
 pub async fn follow_up(
     host: &Host,
@@ -22,123 +36,45 @@ pub async fn follow_up(
     op: VposOp,
     r: FollowUpRequest,
 ) -> Result<VposOutcome, ServiceError> {
-    let mut errors = FieldErrors::new();
-    let merchant_no = required(&mut errors, "MerchantNo", &r.merchant_no, 15);
-    let terminal_no = required(&mut errors, "TerminalNo", &r.terminal_no, 8);
-    let order_id = required(&mut errors, "OrderId", &r.order_id, ORDER_ID_MAX_LEN);
-    let reference = if op == VposOp::Refund {
-        required(
-            &mut errors,
-            "Reference",
-            &r.reference,
-            idempotency::REFERENCE_MAX_LEN,
-        )
-    } else {
-        String::new()
-    };
-    let process_id = match r.process_id.as_deref() {
-        Some(p) if op == VposOp::Void => match p.parse::<i64>() {
-            Ok(n) if n > 0 => Some(n),
-            _ => {
-                errors.push("ProcessId", "must be the digits of a ProcessId");
-                None
-            }
-        },
-        _ => None,
-    };
-    if !errors.is_empty() {
-        return Err(ServiceError::Validation(errors));
-    }
+    let v = validate(op, &r)?;
     let (merchant, terminal) =
-        merchant_and_terminal(host, call, &merchant_no, &terminal_no).await?;
-    let _one_at_a_time = host.order_locks.lock(&merchant_no, &order_id).await;
-    let order_row = vpos::order(host.db.reader(), &merchant_no, &order_id)
+        merchant_and_terminal(host, call, &v.merchant_no, &v.terminal_no).await?;
+    let _one_at_a_time = host.order_locks.lock(&v.merchant_no, &v.order_id).await;
+    let order_row = vpos::order(host.db.reader(), &v.merchant_no, &v.order_id)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("Order {order_id} not found.")))?;
-    if order_row.terminal_no != terminal_no {
+        .ok_or_else(|| ServiceError::NotFound(format!("Order {} not found.", v.order_id)))?;
+    if order_row.terminal_no != v.terminal_no {
         return Err(ServiceError::NotAllowed(format!(
-            "Order {order_id} was paid on terminal {}.",
-            order_row.terminal_no
+            "Order {} was paid on terminal {}.",
+            v.order_id, order_row.terminal_no
         )));
     }
     let currency = crate::vpos::currency_of(order_row.currency);
-    let requested = match &r.amount {
-        Some(a) => Some(
-            a.to_minor(currency)
-                .map_err(|e| ServiceError::field("Amount", e.to_string()))?
-                .get(),
-        ),
-        None => None,
-    };
-    if requested == Some(0) {
-        return Err(ServiceError::field("Amount", "must be more than 0"));
-    }
+    let requested = requested_amount(&r, currency)?;
     // A repeat is the same request: the amount as asked for, not as resolved.
     let digest = idempotency::digest(&[
         op.name(),
-        &terminal_no,
+        &v.terminal_no,
         &requested.map_or_else(|| "all".to_owned(), |a| a.to_string()),
     ]);
-    let txs = vpos::txs_of_order(host.db.reader(), &merchant_no, &order_id).await?;
+    let txs = vpos::txs_of_order(host.db.reader(), &v.merchant_no, &v.order_id).await?;
     let (target, amount, idem_key) = match op {
-        VposOp::PostSale => {
-            let target = order::capture_target(&order_row, &txs)?;
-            let amount = requested.unwrap_or(order_row.authorized_amount);
-            if amount > order_row.authorized_amount {
-                return Err(ServiceError::NotAllowed(
-                    "Amount is more than the pre-authorized amount.".into(),
-                ));
-            }
-            (target, amount, "PostSale".to_owned())
-        }
-        VposOp::Void => {
-            if !matches!(
-                order_row.status.as_str(),
-                "Paid" | "PreAuthorized" | "Captured"
-            ) {
-                return Err(ServiceError::NotAllowed(format!(
-                    "Order {order_id} is {}; nothing to void.",
-                    order_row.status
-                )));
-            }
-            if order_row.refunded_amount > 0 {
-                return Err(ServiceError::NotAllowed(
-                    "A refunded order cannot be voided.".into(),
-                ));
-            }
-            let target = order::void_target(&txs, process_id)?.clone();
-            if requested.is_some_and(|a| a != target.amount) {
-                return Err(ServiceError::field(
-                    "Amount",
-                    "a void undoes the whole transaction",
-                ));
-            }
-            let amount = target.amount;
-            let key = format!("Void:{}", target.process_id);
-            (target, amount, key)
-        }
+        VposOp::PostSale => capture_of(&order_row, &txs, requested)?,
+        VposOp::Void => void_of(&order_row, &txs, requested, v.process_id)?,
         VposOp::Refund => {
-            let left = order_row.captured_amount - order_row.refunded_amount;
-            let amount = requested.unwrap_or(left);
-            let key = format!("Refund:{reference}");
-            let leg_probe = probe_leg(&order_row, op, &key, None);
-            if let Some(first) = repeated(host, &leg_probe, &digest).await? {
+            let key = format!("Refund:{}", v.reference);
+            let probe = probe_leg(&order_row, op, &key, None);
+            if let Some(first) = repeated(host, &probe, &digest).await? {
                 return Ok(first);
             }
-            let target = order::refund_target(&order_row, &txs)?;
-            if amount > left || amount <= 0 {
-                return Err(ServiceError::NotAllowed(
-                    "Refunds would exceed what was captured on the order.".into(),
-                ));
-            }
-            (target, amount, key)
+            refund_of(&order_row, &txs, requested, key)?
         }
         VposOp::Sale | VposOp::PreSale => {
             return Err(ServiceError::Internal("not a follow-up".into()))
         }
     };
     let mut leg = probe_leg(&order_row, op, &idem_key, Some(target.process_id));
-    leg.terminal_no = terminal_no.clone();
+    leg.terminal_no = v.terminal_no.clone();
     if let Some(first) = repeated(host, &leg, &digest).await? {
         return Ok(first);
     }
@@ -158,20 +94,14 @@ pub async fn follow_up(
         network: order_row.network.clone(),
     };
     if let Some(code) = rules::refusal(host, &merchant, &terminal, &attempt).await? {
-        return refuse(
-            host,
-            call,
-            &leg,
-            &digest,
-            Charge {
-                amount,
-                currency,
-                masked: order_row.masked_card_no.clone(),
-                card,
-            },
-            code,
-        )
-        .await;
+        let masked = order_row.masked_card_no.clone();
+        let charge = Charge {
+            amount,
+            currency,
+            masked,
+            card,
+        };
+        return refuse(host, call, &leg, &digest, charge, code).await;
     }
     if off_us {
         let charge = Charge {
@@ -182,14 +112,14 @@ pub async fn follow_up(
         };
         return offus::follow_up(host, call, &leg, &digest, &target, charge).await;
     }
-    let card_id = order_row
-        .card_id
-        .ok_or_else(|| ServiceError::Internal(format!("on-us order {order_id} has no card")))?;
+    let card_id = order_row.card_id.ok_or_else(|| {
+        ServiceError::Internal(format!("on-us order {} has no card", v.order_id))
+    })?;
     let mut request = TxRequest::new(
         call,
         op.tx_kind(),
         card_id,
-        order_id,
+        v.order_id,
         digest,
         Some(amount),
         Some(currency),
@@ -201,6 +131,116 @@ pub async fn follow_up(
     request.merchant_country = Some(merchant.country.clone());
     request.vpos = Some(leg.clone());
     on_us(host, leg, request).await
+}
+
+fn validate(op: VposOp, r: &FollowUpRequest) -> Result<Valid, ServiceError> {
+    let mut errors = FieldErrors::new();
+    let merchant_no = required(&mut errors, "MerchantNo", &r.merchant_no, 15);
+    let terminal_no = required(&mut errors, "TerminalNo", &r.terminal_no, 8);
+    let order_id = required(&mut errors, "OrderId", &r.order_id, ORDER_ID_MAX_LEN);
+    let reference = if op == VposOp::Refund {
+        let max = idempotency::REFERENCE_MAX_LEN;
+        required(&mut errors, "Reference", &r.reference, max)
+    } else {
+        String::new()
+    };
+    let process_id = match r.process_id.as_deref() {
+        Some(p) if op == VposOp::Void => match p.parse::<i64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                errors.push("ProcessId", "must be the digits of a ProcessId");
+                None
+            }
+        },
+        _ => None,
+    };
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    Ok(Valid {
+        merchant_no,
+        terminal_no,
+        order_id,
+        reference,
+        process_id,
+    })
+}
+
+/// The amount asked for, in the order's currency; absent means "all of it".
+fn requested_amount(r: &FollowUpRequest, currency: Currency) -> Result<Option<i64>, ServiceError> {
+    let Some(a) = &r.amount else { return Ok(None) };
+    let minor = a
+        .to_minor(currency)
+        .map_err(|e| ServiceError::field("Amount", e.to_string()))?
+        .get();
+    if minor == 0 {
+        return Err(ServiceError::field("Amount", "must be more than 0"));
+    }
+    Ok(Some(minor))
+}
+
+fn capture_of(
+    order_row: &OrderRow,
+    txs: &[OrderTxRow],
+    requested: Option<i64>,
+) -> Result<Target, ServiceError> {
+    let target = order::capture_target(order_row, txs)?;
+    let amount = requested.unwrap_or(order_row.authorized_amount);
+    if amount > order_row.authorized_amount {
+        return Err(ServiceError::NotAllowed(
+            "Amount is more than the pre-authorized amount.".into(),
+        ));
+    }
+    Ok((target, amount, "PostSale".to_owned()))
+}
+
+fn void_of(
+    order_row: &OrderRow,
+    txs: &[OrderTxRow],
+    requested: Option<i64>,
+    process_id: Option<i64>,
+) -> Result<Target, ServiceError> {
+    if !matches!(
+        order_row.status.as_str(),
+        "Paid" | "PreAuthorized" | "Captured"
+    ) {
+        return Err(ServiceError::NotAllowed(format!(
+            "Order {} is {}; nothing to void.",
+            order_row.order_id, order_row.status
+        )));
+    }
+    if order_row.refunded_amount > 0 {
+        return Err(ServiceError::NotAllowed(
+            "A refunded order cannot be voided.".into(),
+        ));
+    }
+    let target = order::void_target(txs, process_id)?.clone();
+    if requested.is_some_and(|a| a != target.amount) {
+        return Err(ServiceError::field(
+            "Amount",
+            "a void undoes the whole transaction",
+        ));
+    }
+    let amount = target.amount;
+    let key = format!("Void:{}", target.process_id);
+    Ok((target, amount, key))
+}
+
+fn refund_of(
+    order_row: &OrderRow,
+    txs: &[OrderTxRow],
+    requested: Option<i64>,
+    key: String,
+) -> Result<Target, ServiceError> {
+    let left = order_row.captured_amount - order_row.refunded_amount;
+    let amount = requested.unwrap_or(left);
+    let target = order::refund_target(order_row, txs)?;
+    if amount > left || amount <= 0 {
+        return Err(ServiceError::NotAllowed(
+            "Refunds would exceed what was captured on the order.".into(),
+        ));
+    }
+    Ok((target, amount, key))
 }
 
 fn probe_leg(order: &OrderRow, op: VposOp, idem_key: &str, target: Option<i64>) -> VposLeg {

@@ -3,7 +3,8 @@
 use cardhost_domain::card::Pan;
 use cardhost_domain::fees::Network;
 use cardhost_domain::response as rc;
-use cardhost_domain::FieldErrors;
+use cardhost_domain::product::CardType;
+use cardhost_domain::{Currency, FieldErrors};
 
 use super::{
     currency_field, merchant_and_terminal, minor, on_us, payment_card, product_installments,
@@ -18,6 +19,19 @@ use crate::vpos::rules::{self, Attempt};
 use crate::vpos::{offus, VposLeg, VposOp, VposOutcome, INSTALLMENTS_MAX, ORDER_ID_MAX_LEN};
 use crate::{idempotency, ServiceError};
 
+/// A payment request that passed its field checks.
+struct Valid {
+    merchant_no: String,
+    terminal_no: String,
+    order_id: String,
+    currency: Currency,
+    amount: i64,
+    points: i64,
+    installments: i64,
+    /// Paid with a card number (not a token): expiry and CVV2 come with it.
+    with_card_no: bool,
+}
+
 /// `PaymentSale` (op `Sale`) and `PaymentPreSale` (op `PreSale`).
 pub async fn pay(
     host: &Host,
@@ -25,6 +39,90 @@ pub async fn pay(
     op: VposOp,
     r: PaymentRequest,
 ) -> Result<VposOutcome, ServiceError> {
+    let v = validate(op, &r)?;
+    let (merchant, terminal) =
+        merchant_and_terminal(host, call, &v.merchant_no, &v.terminal_no).await?;
+    if terminal.terminal_type != "Vpos" {
+        return Err(ServiceError::NotAllowed(format!(
+            "Terminal {} is a {} terminal; virtual POS payments need a Vpos terminal.",
+            v.terminal_no, terminal.terminal_type
+        )));
+    }
+    if i64::from(v.currency.numeric()) != merchant.currency {
+        return Err(ServiceError::field(
+            "Currency",
+            format!("must be the merchant's currency ({})", merchant.currency),
+        ));
+    }
+    let card = payment_card(host, &r.card).await?;
+    let digest = digest_of(host, op, &v, &r, &card)?;
+    let leg = VposLeg {
+        merchant_no: v.merchant_no.clone(),
+        terminal_no: v.terminal_no.clone(),
+        order_id: v.order_id.clone(),
+        op,
+        idem_key: "Payment".into(),
+        installments: v.installments,
+        point_amount: v.points,
+        description: r.description.clone(),
+        target: None,
+    };
+    let _one_at_a_time = host.order_locks.lock(&v.merchant_no, &v.order_id).await;
+    let facts = card_facts(host, &card)?;
+    let attempt = Attempt {
+        op,
+        amount: v.amount,
+        installments: v.installments,
+        with_points: v.points > 0,
+        off_us: facts.off_us,
+        card_country: facts.country.as_deref(),
+        sale_at: None,
+    };
+    let charge = charge_of(&v, &card, &facts);
+    // The merchant's rules first, then what the card itself cannot do.
+    let refusal = match rules::refusal(host, &merchant, &terminal, &attempt).await? {
+        Some(code) => Some(code),
+        None => card_refusal(host, &card, &v)?,
+    };
+    // An on-us sale goes straight to the authorizer, which recognises a
+    // repeat itself, in the same transaction as the rest of its batch.
+    let to_authorizer = refusal.is_none() && matches!(card, PaymentCard::Issued(..));
+    if !to_authorizer {
+        if let Some(first) = repeated(host, &leg, &digest).await? {
+            return Ok(first);
+        }
+    }
+    if let Some(code) = refusal {
+        return refuse(host, call, &leg, &digest, charge, code).await;
+    }
+    match card {
+        PaymentCard::NeverIssued(_) => Err(ServiceError::Internal("refused above".into())),
+        PaymentCard::OtherIssuer(pan) => offus::pay(host, call, &leg, &digest, &pan, charge).await,
+        PaymentCard::Issued(c, pan) => {
+            let mut request = TxRequest::new(
+                call,
+                op.tx_kind(),
+                c.card_id,
+                v.order_id.clone(),
+                digest,
+                Some(v.amount),
+                Some(v.currency),
+            );
+            request.channel = Channel::Ecom;
+            request.mcc = Some(merchant.mcc.clone());
+            request.merchant_name = Some(merchant.merchant_name.clone());
+            request.merchant_country = Some(merchant.country.clone());
+            request.expiry = r.expiry_date.filter(|_| v.with_card_no);
+            request.cvv2 = r.cvv2.filter(|_| v.with_card_no);
+            request.pan = pan;
+            request.vpos = Some(leg.clone());
+            on_us(host, leg, request).await
+        }
+    }
+}
+
+/// Every field check of a new payment, each failure naming its field.
+fn validate(op: VposOp, r: &PaymentRequest) -> Result<Valid, ServiceError> {
     let mut errors = FieldErrors::new();
     let merchant_no = required(&mut errors, "MerchantNo", &r.merchant_no, 15);
     let terminal_no = required(&mut errors, "TerminalNo", &r.terminal_no, 8);
@@ -50,6 +148,26 @@ pub async fn pay(
             format!("must be 1 to {INSTALLMENTS_MAX}"),
         );
     }
+    let with_card_no = check_card_fields(&mut errors, r);
+    check_free_text(&mut errors, r);
+    match (currency, amount) {
+        (Some(currency), Some(amount)) if errors.is_empty() => Ok(Valid {
+            merchant_no,
+            terminal_no,
+            order_id,
+            currency,
+            amount,
+            points: points.unwrap_or(0),
+            installments,
+            with_card_no,
+        }),
+        _ => Err(ServiceError::Validation(errors)),
+    }
+}
+
+/// The card number or token, and with a number its expiry and CVV2; whether
+/// the payment is by card number.
+fn check_card_fields(errors: &mut FieldErrors, r: &PaymentRequest) -> bool {
     let with_card_no = r
         .card
         .card_no
@@ -73,6 +191,10 @@ pub async fn pay(
             _ => errors.push("Cvv2", "is required with CardNo: 3 digits"),
         }
     }
+    with_card_no
+}
+
+fn check_free_text(errors: &mut FieldErrors, r: &PaymentRequest) {
     if r.card_holder_name
         .as_deref()
         .is_some_and(|n| n.chars().count() > HOLDER_NAME_MAX)
@@ -91,29 +213,18 @@ pub async fn pay(
     {
         errors.push("CustomerIp", "must be an IPv4 or IPv6 address");
     }
-    if !errors.is_empty() {
-        return Err(ServiceError::Validation(errors));
-    }
-    let (Some(currency), Some(amount)) = (currency, amount) else {
-        return Err(ServiceError::Validation(errors));
-    };
-    let points = points.unwrap_or(0);
-    let (merchant, terminal) =
-        merchant_and_terminal(host, call, &merchant_no, &terminal_no).await?;
-    if terminal.terminal_type != "Vpos" {
-        return Err(ServiceError::NotAllowed(format!(
-            "Terminal {terminal_no} is a {} terminal; virtual POS payments need a Vpos terminal.",
-            terminal.terminal_type
-        )));
-    }
-    if i64::from(currency.numeric()) != merchant.currency {
-        return Err(ServiceError::field(
-            "Currency",
-            format!("must be the merchant's currency ({})", merchant.currency),
-        ));
-    }
-    let card = payment_card(host, &r.card).await?;
-    let card_identity = match &card {
+}
+
+/// What a repeat of the payment must match: everything but the order id,
+/// with the card as an identity that holds no card number.
+fn digest_of(
+    host: &Host,
+    op: VposOp,
+    v: &Valid,
+    r: &PaymentRequest,
+    card: &PaymentCard,
+) -> Result<String, ServiceError> {
+    let card_identity = match card {
         PaymentCard::Issued(c, _) => format!("card:{}", c.card_id),
         PaymentCard::NeverIssued(masked) => format!("unknown:{masked}"),
         PaymentCard::OtherIssuer(pan) => host
@@ -121,122 +232,90 @@ pub async fn pay(
             .fingerprint_pan(pan)
             .map_err(|e| ServiceError::Internal(e.to_string()))?,
     };
-    let digest = idempotency::digest(&[
+    Ok(idempotency::digest(&[
         op.name(),
-        &terminal_no,
-        &amount.to_string(),
-        &currency.numeric().to_string(),
-        &installments.to_string(),
-        &points.to_string(),
+        &v.terminal_no,
+        &v.amount.to_string(),
+        &v.currency.numeric().to_string(),
+        &v.installments.to_string(),
+        &v.points.to_string(),
         &card_identity,
         r.expiry_date.as_deref().unwrap_or_default(),
         r.description.as_deref().unwrap_or_default(),
-    ]);
-    let leg = VposLeg {
-        merchant_no: merchant_no.clone(),
-        terminal_no: terminal_no.clone(),
-        order_id: order_id.clone(),
-        op,
-        idem_key: "Payment".into(),
-        installments,
-        point_amount: points,
-        description: r.description.clone(),
-        target: None,
-    };
-    let _one_at_a_time = host.order_locks.lock(&merchant_no, &order_id).await;
-    let (off_us, card_country, card_type) = match &card {
+    ]))
+}
+
+/// What the merchant's rules and the order need to know of the card.
+struct CardFacts {
+    off_us: bool,
+    country: Option<String>,
+    card_type: CardType,
+}
+
+fn card_facts(host: &Host, card: &PaymentCard) -> Result<CardFacts, ServiceError> {
+    Ok(match card {
         PaymentCard::Issued(c, _) => {
             let product = product_of(host, c)?;
-            (
-                false,
-                Some(product.country.as_str().to_owned()),
-                product.card_type,
-            )
+            CardFacts {
+                off_us: false,
+                country: Some(product.country.as_str().to_owned()),
+                card_type: product.card_type,
+            }
         }
-        PaymentCard::NeverIssued(_) => (false, None, cardhost_domain::product::CardType::Debit),
+        PaymentCard::NeverIssued(_) => CardFacts {
+            off_us: false,
+            country: None,
+            card_type: CardType::Debit,
+        },
         PaymentCard::OtherIssuer(pan) => {
             let info = host.network.card_info(pan);
-            (true, info.country, info.card_type)
+            CardFacts {
+                off_us: true,
+                country: info.country,
+                card_type: info.card_type,
+            }
         }
-    };
-    let order_card = |card_id: Option<i64>| OrderCard {
-        card_id,
-        card_type: card_type.name().to_owned(),
-        network: if off_us {
-            Network::OffUs
-        } else {
-            Network::OnUs
-        }
-        .name()
-        .to_owned(),
-    };
-    let attempt = Attempt {
-        op,
-        amount,
-        installments,
-        with_points: points > 0,
-        off_us,
-        card_country: card_country.as_deref(),
-        sale_at: None,
-    };
-    let (masked, card_id) = match &card {
+    })
+}
+
+/// What the order records of the payment, before any outcome.
+fn charge_of(v: &Valid, card: &PaymentCard, facts: &CardFacts) -> Charge {
+    let (masked, card_id) = match card {
         PaymentCard::Issued(c, _) => (c.masked_pan.to_string(), Some(c.card_id)),
         PaymentCard::NeverIssued(m) => (m.clone(), None),
         PaymentCard::OtherIssuer(pan) => (pan.masked(), None),
     };
-    let charge = Charge {
-        amount,
-        currency,
+    let network = if facts.off_us {
+        Network::OffUs
+    } else {
+        Network::OnUs
+    };
+    Charge {
+        amount: v.amount,
+        currency: v.currency,
         masked,
-        card: order_card(card_id),
-    };
-    // The merchant's rules first, then what the card itself cannot do.
-    let refusal = match rules::refusal(host, &merchant, &terminal, &attempt).await? {
-        Some(code) => Some(code),
-        None => match &card {
-            PaymentCard::NeverIssued(_) => Some(rc::INVALID_CARD),
-            PaymentCard::OtherIssuer(_) if installments > 1 || points > 0 => {
-                Some(rc::NOT_PERMITTED_CARDHOLDER)
-            }
-            PaymentCard::Issued(c, _) if installments > product_installments(host, c)? => {
-                Some(rc::NOT_PERMITTED_CARDHOLDER)
-            }
-            _ => None,
+        card: OrderCard {
+            card_id,
+            card_type: facts.card_type.name().to_owned(),
+            network: network.name().to_owned(),
         },
-    };
-    // An on-us sale goes straight to the authorizer, which recognises a
-    // repeat itself, in the same transaction as the rest of its batch.
-    let to_authorizer = refusal.is_none() && matches!(card, PaymentCard::Issued(..));
-    if !to_authorizer {
-        if let Some(first) = repeated(host, &leg, &digest).await? {
-            return Ok(first);
+    }
+}
+
+/// What the card itself cannot do, once the merchant's rules allowed it.
+fn card_refusal(
+    host: &Host,
+    card: &PaymentCard,
+    v: &Valid,
+) -> Result<Option<&'static str>, ServiceError> {
+    Ok(match card {
+        PaymentCard::NeverIssued(_) => Some(rc::INVALID_CARD),
+        PaymentCard::OtherIssuer(_) if v.installments > 1 || v.points > 0 => {
+            Some(rc::NOT_PERMITTED_CARDHOLDER)
         }
-    }
-    if let Some(code) = refusal {
-        return refuse(host, call, &leg, &digest, charge, code).await;
-    }
-    match card {
-        PaymentCard::NeverIssued(_) => Err(ServiceError::Internal("refused above".into())),
-        PaymentCard::OtherIssuer(pan) => offus::pay(host, call, &leg, &digest, &pan, charge).await,
-        PaymentCard::Issued(c, pan) => {
-            let mut request = TxRequest::new(
-                call,
-                op.tx_kind(),
-                c.card_id,
-                order_id,
-                digest,
-                Some(amount),
-                Some(currency),
-            );
-            request.channel = Channel::Ecom;
-            request.mcc = Some(merchant.mcc.clone());
-            request.merchant_name = Some(merchant.merchant_name.clone());
-            request.merchant_country = Some(merchant.country.clone());
-            request.expiry = r.expiry_date.filter(|_| with_card_no);
-            request.cvv2 = r.cvv2.filter(|_| with_card_no);
-            request.pan = pan;
-            request.vpos = Some(leg.clone());
-            on_us(host, leg, request).await
+        PaymentCard::Issued(c, _) if v.installments > product_installments(host, c)? => {
+            Some(rc::NOT_PERMITTED_CARDHOLDER)
         }
-    }
+        _ => None,
+    })
 }
