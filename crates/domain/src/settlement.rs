@@ -136,7 +136,11 @@ mod tests {
     #[test]
     fn a_sale_pays_its_rate_and_fixed_fee_on_its_value_day() {
         // 1.75 % of 100.00 is 1.75, plus 0.25 fixed.
-        let s = settle(&[sale(10_000, Network::OnUs)], &[rate(17_500, 25, 2)], day("20261201"));
+        let s = settle(
+            &[sale(10_000, Network::OnUs)],
+            &[rate(17_500, 25, 2)],
+            day("20261201"),
+        );
         assert_eq!(
             s.txs,
             vec![Settled {

@@ -606,6 +606,39 @@ async fn a_reversed_purchase_no_longer_counts_towards_the_daily_limit() {
 }
 
 #[tokio::test]
+async fn check_ledger_names_a_balance_that_disagrees_with_its_entries() {
+    let app = TestApp::spawn().await;
+    let token = setup(&app).await;
+    let card = issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
+    load(&app, &token, &card, "10.00", "L1").await;
+    let db = app.db().await;
+    let (account,): (String,) = sqlx::query_as(
+        "SELECT ledger_account FROM ledger_accounts WHERE ledger_account LIKE 'card:%'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    // Tampering behind the journal's back, as a bad restore or a stray UPDATE would.
+    sqlx::query(&format!(
+        "UPDATE ledger_accounts SET balance = balance + 1 WHERE ledger_account = '{account}'"
+    ))
+    .execute(&db)
+    .await
+    .unwrap();
+    let admin = app.admin_token().await;
+    let (_, body) = app.get("/api/Admin/CheckLedger", &admin).await;
+    assert_eq!(
+        body["ResultObject"]["Violations"],
+        json!([
+            "balances in currency 949 sum to 1",
+            format!("account {account} shows 1001 but its entries sum to 1000"),
+        ]),
+        "{body}"
+    );
+    assert_eq!(body["ResultObject"]["Ok"], false);
+}
+
+#[tokio::test]
 async fn two_hundred_concurrent_purchases_never_overspend() {
     let app = TestApp::spawn().await;
     let token = setup(&app).await;

@@ -60,7 +60,10 @@ async fn metrics_show_where_the_authorizers_batches_spend_their_time() {
     let card = crate::cards::issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
     crate::money::load(&app, &token, &card, "10.00", "L1").await;
     let text = app.raw_get("/metrics").await.text().await.unwrap();
-    assert!(text.contains("cardhost_authorizer_requests_total 1\n"), "{text}");
+    assert!(
+        text.contains("cardhost_authorizer_requests_total 1\n"),
+        "{text}"
+    );
     for phase in ["load", "decide", "write", "commit"] {
         let line = format!("cardhost_authorizer_phase_microseconds_total{{phase=\"{phase}\"}} ");
         assert!(text.contains(&line), "{line} missing from {text}");

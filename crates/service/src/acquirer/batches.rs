@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use cardhost_domain::date::{format_date, parse_date};
 use cardhost_domain::fees::{FeeRate, Network};
-use cardhost_domain::settlement::{settle, ClosingTx, Settlement};
 use cardhost_domain::product::CardType;
+use cardhost_domain::settlement::{settle, ClosingTx, Settlement};
 use cardhost_domain::Currency;
 use cardhost_store::batches::{self, BatchRow, BatchTxRow};
 use cardhost_store::merchants::{self, MerchantRow, TerminalRow};
@@ -243,7 +243,11 @@ async fn closed_already(
     if locked.open_batch_no != observed {
         return Ok(Some((observed, locked.open_batch_no)));
     }
-    if observed == 1 || !batches::txs_of_batch(tx, terminal_no, observed).await?.is_empty() {
+    if observed == 1
+        || !batches::txs_of_batch(tx, terminal_no, observed)
+            .await?
+            .is_empty()
+    {
         return Ok(None);
     }
     let previous = batches::batch(host.db.reader(), terminal_no, observed - 1).await?;

@@ -39,28 +39,10 @@ pub struct Authorizer {
 }
 
 impl Authorizer {
-    /// Starts the worker on a thread of its own; it ends when the host is dropped.
-    ///
-    /// Its own thread, because the worker is the money path's one serial
-    /// stretch: on the server's shared runtime each of its waits for the
-    /// database queued behind HTTP tasks, and under load that doubled the
-    /// time a batch held the writer.
+    /// Starts the worker; it ends when the host is dropped.
     pub fn spawn(host: Weak<Host>) -> Authorizer {
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build();
-        match runtime {
-            Ok(runtime) => {
-                let started = std::thread::Builder::new()
-                    .name("authorizer".into())
-                    .spawn(move || runtime.block_on(run(host, rx)));
-                if let Err(e) = started {
-                    tracing::error!(error = %e, "could not start the authorizer thread");
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "could not build the authorizer's runtime"),
-        }
+        tokio::spawn(run(host, rx));
         Authorizer { queue }
     }
 
@@ -292,7 +274,8 @@ async fn decide_all(
     tx.commit().await.map_err(StoreError::from)?;
     spent[BatchPhase::Commit as usize] = lap.next();
     for phase in BatchPhase::ALL {
-        host.authorizer_stats.add_phase(phase, spent[phase as usize]);
+        host.authorizer_stats
+            .add_phase(phase, spent[phase as usize]);
     }
     Ok(outcomes)
 }

@@ -112,9 +112,9 @@ pub async fn follow_up(
         };
         return offus::follow_up(host, call, &leg, &digest, &target, charge).await;
     }
-    let card_id = order_row.card_id.ok_or_else(|| {
-        ServiceError::Internal(format!("on-us order {} has no card", v.order_id))
-    })?;
+    let card_id = order_row
+        .card_id
+        .ok_or_else(|| ServiceError::Internal(format!("on-us order {} has no card", v.order_id)))?;
     let mut request = TxRequest::new(
         call,
         op.tx_kind(),

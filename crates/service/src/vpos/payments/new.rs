@@ -2,8 +2,8 @@
 
 use cardhost_domain::card::Pan;
 use cardhost_domain::fees::Network;
-use cardhost_domain::response as rc;
 use cardhost_domain::product::CardType;
+use cardhost_domain::response as rc;
 use cardhost_domain::{Currency, FieldErrors};
 
 use super::{
