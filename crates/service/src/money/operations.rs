@@ -81,16 +81,41 @@ fn check(
             None
         }
     };
-    let currency = match r.currency {
-        Some(n) => {
-            let c = u16::try_from(n).ok().and_then(Currency::from_numeric);
-            if c.is_none() {
-                errors.push("Currency", "is not a known ISO 4217 numeric currency code");
-            }
-            c
-        }
-        None => None,
+    let (amount, currency) = check_amount(kind, r, errors);
+    let channel = match r.channel.as_deref() {
+        None => Channel::Pos,
+        Some(text) => Channel::parse(text).unwrap_or_else(|| {
+            errors.push("Channel", "must be Pos, Ecom, Atm or Moto");
+            Channel::Pos
+        }),
     };
+    check_merchant_and_card(r, errors);
+    let pin = check_pin(host, r, errors);
+    let original = check_original(kind, r, errors);
+    Some(Checked {
+        kind: kind?,
+        reference: reference?,
+        amount,
+        currency,
+        channel,
+        pin,
+        original,
+    })
+}
+
+/// The amount in minor units of the currency, each required where `kind` moves money.
+fn check_amount(
+    kind: Option<TxKind>,
+    r: &FinancialRequest,
+    errors: &mut FieldErrors,
+) -> (Option<i64>, Option<Currency>) {
+    let currency = r.currency.and_then(|n| {
+        let c = u16::try_from(n).ok().and_then(Currency::from_numeric);
+        if c.is_none() {
+            errors.push("Currency", "is not a known ISO 4217 numeric currency code");
+        }
+        c
+    });
     let needs_amount = matches!(
         kind,
         Some(
@@ -112,17 +137,13 @@ fn check(
         (Some(a), Some(c)) => errors.check("Amount", a.to_minor(c)).map(|m| m.get()),
         _ => None,
     };
-    let channel = match r.channel.as_deref() {
-        None => Channel::Pos,
-        Some(text) => Channel::parse(text).unwrap_or_else(|| {
-            errors.push("Channel", "must be Pos, Ecom, Atm or Moto");
-            Channel::Pos
-        }),
-    };
-    if r.mcc
-        .as_deref()
-        .is_some_and(|m| m.len() != 4 || !m.bytes().all(|b| b.is_ascii_digit()))
-    {
+    (amount, currency)
+}
+
+/// The acceptor's fields and the card's expiry and CVV2, when given.
+fn check_merchant_and_card(r: &FinancialRequest, errors: &mut FieldErrors) {
+    let digits = |text: &str, n: usize| text.len() == n && text.bytes().all(|b| b.is_ascii_digit());
+    if r.mcc.as_deref().is_some_and(|m| !digits(m, 4)) {
         errors.push("Mcc", "must be 4 digits");
     }
     if let Some(country) = &r.merchant_country {
@@ -134,42 +155,48 @@ fn check(
     {
         errors.push("MerchantName", "must be at most 100 characters");
     }
-    if r.expiry_date
-        .as_deref()
-        .is_some_and(|e| e.len() != 4 || !e.bytes().all(|b| b.is_ascii_digit()))
-    {
+    if r.expiry_date.as_deref().is_some_and(|e| !digits(e, 4)) {
         errors.push("ExpiryDate", "must be yyMM");
     }
     if r.cvv2.as_ref().is_some_and(|c| !c.is_well_formed()) {
         errors.push("Cvv2", "must be 3 digits");
     }
-    let pin = match &r.pin_block {
-        Some(block) => match pin_format(host, r.pin_block_format, r.key_name.as_deref()) {
-            Ok((format, zpk)) => match check_block_shape("PinBlock", Some(block), format) {
-                Ok(block) => Some(PinInput { block, format, zpk }),
-                Err(ServiceError::Validation(e)) => {
-                    for f in e.into_vec() {
-                        errors.push(f.field, f.message);
-                    }
-                    None
-                }
-                Err(_) => None,
-            },
-            Err(ServiceError::Validation(e)) => {
-                for f in e.into_vec() {
-                    errors.push(f.field, f.message);
-                }
-                None
+}
+
+/// The PIN block with its format and key, when one is given.
+fn check_pin(host: &Host, r: &FinancialRequest, errors: &mut FieldErrors) -> Option<PinInput> {
+    let block = r.pin_block.as_ref()?;
+    let checked =
+        pin_format(host, r.pin_block_format, r.key_name.as_deref()).and_then(|(format, zpk)| {
+            check_block_shape("PinBlock", Some(block), format).map(|block| PinInput {
+                block,
+                format,
+                zpk,
+            })
+        });
+    match checked {
+        Ok(pin) => Some(pin),
+        Err(ServiceError::Validation(e)) => {
+            for f in e.into_vec() {
+                errors.push(f.field, f.message);
             }
-            Err(_) => None,
-        },
-        None => None,
-    };
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// The earlier transaction a refund, reversal or completion acts on.
+fn check_original(
+    kind: Option<TxKind>,
+    r: &FinancialRequest,
+    errors: &mut FieldErrors,
+) -> Option<i64> {
     let needs_original = matches!(
         kind,
         Some(TxKind::Refund | TxKind::Reversal | TxKind::Completion)
     );
-    let original = match &r.original_process_id {
+    match &r.original_process_id {
         Some(p) => {
             let parsed = p.parse::<i64>().ok().filter(|n| *n > 0);
             if parsed.is_none() {
@@ -188,16 +215,7 @@ fn check(
             None
         }
         None => None,
-    };
-    Some(Checked {
-        kind: kind?,
-        reference: reference?,
-        amount,
-        currency,
-        channel,
-        pin,
-        original,
-    })
+    }
 }
 
 /// Runs a financial request of `kind` (from `TransactionType` when `None`).
@@ -209,26 +227,7 @@ pub async fn financial(
 ) -> Result<Financial, ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let mut errors = FieldErrors::new();
-    let kind = kind.or_else(|| match r.transaction_type.as_deref() {
-        Some(t) => TxKind::parse_sendable(t).or_else(|| {
-            errors.push("TransactionType", "must be Purchase, CashWithdrawal, Refund, Reversal, PreAuthorization or Completion");
-            None
-        }),
-        None => {
-            errors.push("TransactionType", "is required");
-            None
-        }
-    });
-    if r.card
-        .card_no
-        .as_ref()
-        .map(|n| n.expose())
-        .unwrap_or("")
-        .is_empty()
-        && r.card.card_token.as_deref().unwrap_or("").is_empty()
-    {
-        errors.push("CardNo", "CardNo or CardToken is required");
-    }
+    let kind = kind_of(kind, &r, &mut errors);
     let checked = check(host, kind, &r, &mut errors);
     errors.finish(())?;
     let Some(c) = checked else {
@@ -247,20 +246,7 @@ pub async fn financial(
         }
         Err(other) => return Err(other),
     };
-    let digest = idempotency::digest(&[
-        &card.card_id.to_string(),
-        c.kind.name(),
-        &c.amount.map(|a| a.to_string()).unwrap_or_default(),
-        &c.currency
-            .map(|x| x.numeric().to_string())
-            .unwrap_or_default(),
-        c.channel.name(),
-        r.mcc.as_deref().unwrap_or(""),
-        r.merchant_name.as_deref().unwrap_or(""),
-        r.merchant_country.as_deref().unwrap_or(""),
-        r.expiry_date.as_deref().unwrap_or(""),
-        &c.original.map(|o| o.to_string()).unwrap_or_default(),
-    ]);
+    let digest = digest_of(card.card_id, &c, &r);
     let request = TxRequest {
         channel: c.channel,
         mcc: r.mcc,
@@ -283,6 +269,44 @@ pub async fn financial(
     Ok(Financial::Decided(Box::new(
         host.authorizer.submit(request).await?,
     )))
+}
+
+/// The request's transaction type (unless the operation fixes it), and that
+/// it names a card.
+fn kind_of(kind: Option<TxKind>, r: &FinancialRequest, errors: &mut FieldErrors) -> Option<TxKind> {
+    let kind = kind.or_else(|| match r.transaction_type.as_deref() {
+        Some(t) => TxKind::parse_sendable(t).or_else(|| {
+            errors.push("TransactionType", "must be Purchase, CashWithdrawal, Refund, Reversal, PreAuthorization or Completion");
+            None
+        }),
+        None => {
+            errors.push("TransactionType", "is required");
+            None
+        }
+    });
+    let card_no = r.card.card_no.as_ref().map_or("", |n| n.expose());
+    if card_no.is_empty() && r.card.card_token.as_deref().unwrap_or("").is_empty() {
+        errors.push("CardNo", "CardNo or CardToken is required");
+    }
+    kind
+}
+
+/// What a repeat of the reference must match.
+fn digest_of(card_id: i64, c: &Checked, r: &FinancialRequest) -> String {
+    idempotency::digest(&[
+        &card_id.to_string(),
+        c.kind.name(),
+        &c.amount.map(|a| a.to_string()).unwrap_or_default(),
+        &c.currency
+            .map(|x| x.numeric().to_string())
+            .unwrap_or_default(),
+        c.channel.name(),
+        r.mcc.as_deref().unwrap_or(""),
+        r.merchant_name.as_deref().unwrap_or(""),
+        r.merchant_country.as_deref().unwrap_or(""),
+        r.expiry_date.as_deref().unwrap_or(""),
+        &c.original.map(|o| o.to_string()).unwrap_or_default(),
+    ])
 }
 
 /// `CardToCardBalanceTransfer`: the source's debit leg runs the issuer
@@ -404,35 +428,7 @@ pub async fn money_send(
     let card = match card_ref::find(host, &receiver).await {
         Ok(card) => card,
         Err(ServiceError::NotFound(_) | ServiceError::Validation(_)) => {
-            let on_us_bin = receiver
-                .card_no
-                .as_ref()
-                .map(|n| n.expose())
-                .is_some_and(|no| {
-                    host.settings
-                        .products
-                        .iter()
-                        .any(|p| no.starts_with(&p.bin))
-                });
-            let luhn_ok = receiver
-                .card_no
-                .as_ref()
-                .map(|n| n.expose())
-                .is_some_and(cardhost_domain::card::luhn_valid);
-            return Ok(if luhn_ok && !on_us_bin {
-                Financial::OffUs {
-                    reference: c.reference,
-                    amount: c.amount.unwrap_or(0),
-                    currency: c.currency,
-                    code: OFF_US_UNAVAILABLE,
-                }
-            } else {
-                Financial::UnknownCard {
-                    reference: c.reference,
-                    amount: c.amount.unwrap_or(0),
-                    currency: c.currency,
-                }
-            });
+            return Ok(not_ours(host, &receiver, c));
         }
         Err(other) => return Err(other),
     };
@@ -460,4 +456,32 @@ pub async fn money_send(
     Ok(Financial::Decided(Box::new(
         host.authorizer.submit(request).await?,
     )))
+}
+
+/// A money send to a card this host does not hold: another issuer's (the
+/// network is not connected for it yet), or no card at all.
+fn not_ours(host: &Host, receiver: &CardKey, c: Checked) -> Financial {
+    let card_no = receiver.card_no.as_ref().map(|n| n.expose());
+    let on_us_bin = card_no.is_some_and(|no| {
+        host.settings
+            .products
+            .iter()
+            .any(|p| no.starts_with(&p.bin))
+    });
+    let luhn_ok = card_no.is_some_and(cardhost_domain::card::luhn_valid);
+    let (reference, amount, currency) = (c.reference, c.amount.unwrap_or(0), c.currency);
+    if luhn_ok && !on_us_bin {
+        Financial::OffUs {
+            reference,
+            amount,
+            currency,
+            code: OFF_US_UNAVAILABLE,
+        }
+    } else {
+        Financial::UnknownCard {
+            reference,
+            amount,
+            currency,
+        }
+    }
 }

@@ -7,7 +7,7 @@ use cardhost_domain::response as rc;
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow, ReversalRow};
 use cardhost_store::{ledger, StoreError, Tx};
 
-use super::order::{self, Charge};
+use super::order::{self, Charge, OrderCard};
 use super::{VposLeg, VposOp, VposOutcome};
 use crate::host::{Call, Host};
 use crate::money::{balanced, host_ledger};
@@ -77,23 +77,64 @@ pub(super) async fn pay(
         card,
         ..
     } = charge;
-    let card = &card;
     let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
     let cur = i64::from(currency.numeric());
+    open_order(host, leg, pan, &card, (process_id, amount, cur)).await?;
+    let msg = NetworkMessage {
+        process_id,
+        amount,
+        currency: cur,
+    };
+    let answer = within(
+        host,
+        host.network.authorize(pan, msg, leg.op == VposOp::Sale),
+    )
+    .await;
+    if let Err(err) = &answer {
+        tracing::warn!(process_id, error = %err, "network authorization unanswered; reversing");
+    }
+    let t = answered(
+        OrderTxRow {
+            process_id,
+            amount,
+            currency: cur,
+            masked_card_no: pan.masked(),
+            created_at: host.clock.now_ms(),
+            ..leg.tx(&call.caller.client_id, digest)
+        },
+        &answer,
+    );
+    let t = record_answer(host, call, leg, &card, t, answer.is_ok()).await?;
+    Ok(VposOutcome {
+        tx: t,
+        currency,
+        repeated: false,
+    })
+}
+
+/// The order and an armed reversal, committed before the network is asked:
+/// a crash while it is asked leaves a record that undoes whatever it approved.
+async fn open_order(
+    host: &Host,
+    leg: &VposLeg,
+    pan: &Pan,
+    card: &OrderCard,
+    (process_id, amount, cur): (i64, i64, i64),
+) -> Result<(), ServiceError> {
     let now = host.clock.now_ms();
-    // The order and an armed reversal first, so that a crash while the
-    // network is asked leaves a record that undoes whatever it approved.
+    let busy = || {
+        ServiceError::NotAllowed(format!(
+            "Order {} is being processed; repeat the request for its outcome.",
+            leg.order_id
+        ))
+    };
     let mut tx = host.db.begin().await?;
     if let Some(existing) =
         vpos::order_for_update(&mut tx, host.db.engine(), &leg.merchant_no, &leg.order_id).await?
     {
-        let busy = existing.status == "Created";
         drop(tx);
-        return Err(if busy {
-            ServiceError::NotAllowed(format!(
-                "Order {} is being processed; repeat the request for its outcome.",
-                leg.order_id
-            ))
+        return Err(if existing.status == "Created" {
+            busy()
         } else {
             ServiceError::IdempotencyConflict(format!(
                 "OrderId {} was used before with different content.",
@@ -118,97 +159,53 @@ pub(super) async fn pay(
         ..Default::default()
     };
     match vpos::insert_order(&mut tx, &order_row).await {
-        Err(StoreError::Duplicate) => {
-            return Err(ServiceError::NotAllowed(format!(
-                "Order {} is being processed; repeat the request for its outcome.",
-                leg.order_id
-            )))
-        }
+        Err(StoreError::Duplicate) => return Err(busy()),
         other => other?,
     }
-    vpos::arm_reversal(
-        &mut tx,
-        &ReversalRow {
-            process_id,
-            network: host.network.name().to_owned(),
-            amount,
-            currency: cur,
-            merchant_no: leg.merchant_no.clone(),
-            order_id: leg.order_id.clone(),
-            next_attempt: now,
-            created_at: now,
-            ..Default::default()
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-
-    let msg = NetworkMessage {
+    let reversal = ReversalRow {
         process_id,
+        network: host.network.name().to_owned(),
         amount,
         currency: cur,
+        merchant_no: leg.merchant_no.clone(),
+        order_id: leg.order_id.clone(),
+        next_attempt: now,
+        created_at: now,
+        ..Default::default()
     };
-    let answer = within(
-        host,
-        host.network.authorize(pan, msg, leg.op == VposOp::Sale),
-    )
-    .await;
-    if let Err(err) = &answer {
-        tracing::warn!(process_id, error = %err, "network authorization unanswered; reversing");
-    }
-    let now = host.clock.now_ms();
-    let t = answered(
-        OrderTxRow {
-            process_id,
-            amount,
-            currency: cur,
-            masked_card_no: pan.masked(),
-            created_at: now,
-            ..leg.tx(&call.caller.client_id, digest)
-        },
-        &answer,
-    );
+    vpos::arm_reversal(&mut tx, &reversal).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// The network's answer `t` on the order, with the sale's clearing transfer
+/// when approved; an unanswered call leaves its reversal pending for the sweeper.
+async fn record_answer(
+    host: &Host,
+    call: &Call,
+    leg: &VposLeg,
+    card: &OrderCard,
+    t: OrderTxRow,
+    answered: bool,
+) -> Result<OrderTxRow, ServiceError> {
     let approved = t.response_code == rc::APPROVED;
+    let now = host.clock.now_ms();
     // Reserved outside the write transaction, which must not wait on the counter.
     let transfer_id = ledger::reserve_ids(host.db.writer(), "transfer_id", 1).await?;
     let mut tx = host.db.begin().await?;
-    let (order_row, terminal) = order::lock_for(&mut tx, host, leg, amount).await?;
+    let (order_row, terminal) = order::lock_for(&mut tx, host, leg, t.amount).await?;
     if approved && leg.op == VposOp::Sale {
-        post(
-            &mut tx,
-            host,
-            (process_id, transfer_id),
-            "OffUsSale",
-            amount,
-            cur,
-        )
-        .await?;
+        let ids = (t.process_id, transfer_id);
+        post(&mut tx, host, ids, "OffUsSale", t.amount, t.currency).await?;
     }
-    let reversal = match answer {
-        Err(_) => "Pending",
-        Ok(_) => "Disarmed",
-    };
-    vpos::set_reversal(&mut tx, process_id, reversal, now).await?;
+    let reversal = if answered { "Disarmed" } else { "Pending" };
+    vpos::set_reversal(&mut tx, t.process_id, reversal, now).await?;
     let t = order::record(&mut tx, leg, order_row, &terminal, t, card).await?;
-    let result = if approved { 0 } else { 8 };
-    crate::audit::record_in(
-        &mut tx,
-        host,
-        call,
-        &t.masked_card_no,
-        result,
-        &t.response_code,
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    if reversal == "Pending" {
+    audit_and_commit(tx, host, call, &t).await?;
+    if !answered {
         host.reversal_wakeup.notify_one();
     }
-    Ok(VposOutcome {
-        tx: t,
-        currency,
-        repeated: false,
-    })
+    Ok(t)
 }
 
 /// An off-us capture, void or refund of `target`.
@@ -235,29 +232,7 @@ pub(super) async fn follow_up(
     } else {
         target.process_id
     };
-    let answer = match leg.op {
-        VposOp::PostSale => {
-            let msg = NetworkMessage {
-                process_id: auth_id,
-                amount,
-                currency: cur,
-            };
-            within(host, host.network.capture(msg)).await
-        }
-        VposOp::Refund => {
-            let msg = NetworkMessage {
-                process_id,
-                amount,
-                currency: cur,
-            };
-            within(host, host.network.refund(auth_id, msg)).await
-        }
-        // A void is approved here and its reversal queued: the queue retries
-        // it until the network acknowledges.
-        _ => Ok(NetworkAnswer::Approved {
-            auth_code: String::new(),
-        }),
-    };
+    let answer = ask_network(host, leg.op, auth_id, process_id, amount, cur).await;
     let now = host.clock.now_ms();
     let mut t = answered(
         OrderTxRow {
@@ -279,30 +254,95 @@ pub(super) async fn follow_up(
     let mut tx = host.db.begin().await?;
     let (order_row, terminal) = order::lock_for(&mut tx, host, leg, amount).await?;
     if approved {
-        match leg.op {
-            VposOp::PostSale => post(&mut tx, host, ids, "OffUsCapture", amount, cur).await?,
-            VposOp::Refund => post(&mut tx, host, ids, "OffUsRefund", -amount, cur).await?,
-            VposOp::Void => {
-                let entries = ledger::entries_of_process(&mut tx, target.process_id).await?;
-                if !entries.is_empty() {
-                    let reversed = balanced(entries.iter().map(|(a, m, c)| (a.as_str(), -m, *c)))?;
-                    ledger::post_transfer(
-                        &mut tx,
-                        transfer_id,
-                        process_id,
-                        "OffUsVoid",
-                        &reversed,
-                        now,
-                    )
-                    .await?;
-                }
-                vpos::set_reversal(&mut tx, auth_id, "Pending", now).await?;
-            }
-            VposOp::Sale | VposOp::PreSale => {}
-        }
+        post_follow_up(&mut tx, host, leg.op, target, ids, (auth_id, amount, cur)).await?;
     }
     let t = order::record(&mut tx, leg, order_row, &terminal, t, card).await?;
-    let result = if approved { 0 } else { 8 };
+    audit_and_commit(tx, host, call, &t).await?;
+    if approved && leg.op == VposOp::Void {
+        host.reversal_wakeup.notify_one();
+    }
+    Ok(VposOutcome {
+        tx: t,
+        currency,
+        repeated: false,
+    })
+}
+
+/// What the network answers a capture or refund; a void is approved here and
+/// its reversal queued: the queue retries it until the network acknowledges.
+async fn ask_network(
+    host: &Host,
+    op: VposOp,
+    auth_id: i64,
+    process_id: i64,
+    amount: i64,
+    currency: i64,
+) -> Result<NetworkAnswer, NetworkError> {
+    match op {
+        VposOp::PostSale => {
+            let msg = NetworkMessage {
+                process_id: auth_id,
+                amount,
+                currency,
+            };
+            within(host, host.network.capture(msg)).await
+        }
+        VposOp::Refund => {
+            let msg = NetworkMessage {
+                process_id,
+                amount,
+                currency,
+            };
+            within(host, host.network.refund(auth_id, msg)).await
+        }
+        _ => Ok(NetworkAnswer::Approved {
+            auth_code: String::new(),
+        }),
+    }
+}
+
+/// The journal of an approved off-us follow-up: a capture or refund moves
+/// NetworkClearing; a void takes back its target's transfer and queues the
+/// reversal of the authorization.
+async fn post_follow_up(
+    tx: &mut Tx<'_>,
+    host: &Host,
+    op: VposOp,
+    target: &OrderTxRow,
+    ids: (i64, i64),
+    (auth_id, amount, cur): (i64, i64, i64),
+) -> Result<(), ServiceError> {
+    let now = host.clock.now_ms();
+    match op {
+        VposOp::PostSale => post(tx, host, ids, "OffUsCapture", amount, cur).await,
+        VposOp::Refund => post(tx, host, ids, "OffUsRefund", -amount, cur).await,
+        VposOp::Void => {
+            let entries = ledger::entries_of_process(tx, target.process_id).await?;
+            if !entries.is_empty() {
+                let reversed = balanced(entries.iter().map(|(a, m, c)| (a.as_str(), -m, *c)))?;
+                let (process_id, transfer_id) = ids;
+                ledger::post_transfer(tx, transfer_id, process_id, "OffUsVoid", &reversed, now)
+                    .await?;
+            }
+            vpos::set_reversal(tx, auth_id, "Pending", now).await?;
+            Ok(())
+        }
+        VposOp::Sale | VposOp::PreSale => Ok(()),
+    }
+}
+
+/// The payment's audit record, in its transaction, then the commit.
+async fn audit_and_commit(
+    mut tx: Tx<'_>,
+    host: &Host,
+    call: &Call,
+    t: &OrderTxRow,
+) -> Result<(), ServiceError> {
+    let result = if t.response_code == rc::APPROVED {
+        0
+    } else {
+        8
+    };
     crate::audit::record_in(
         &mut tx,
         host,
@@ -313,12 +353,5 @@ pub(super) async fn follow_up(
     )
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
-    if approved && leg.op == VposOp::Void {
-        host.reversal_wakeup.notify_one();
-    }
-    Ok(VposOutcome {
-        tx: t,
-        currency,
-        repeated: false,
-    })
+    Ok(())
 }
