@@ -30,6 +30,21 @@ pub struct Attempt<'a> {
     pub sale_at: Option<i64>,
 }
 
+impl Attempt<'_> {
+    /// A capture, void or refund: one installment, no points, no card country.
+    pub fn follow_up(op: VposOp, amount: i64, off_us: bool) -> Attempt<'static> {
+        Attempt {
+            op,
+            amount,
+            installments: 1,
+            with_points: false,
+            off_us,
+            card_country: None,
+            sale_at: None,
+        }
+    }
+}
+
 /// The terminal's authorization profile, else its merchant's, else none.
 pub async fn profile_of(
     host: &Host,

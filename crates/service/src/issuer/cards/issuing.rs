@@ -7,7 +7,8 @@ use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::secret::CardNumber;
 use cardhost_domain::{AmountMinor, Currency, FieldErrors};
 use cardhost_store::cards::{self, AccountRow, CardRow};
-use cardhost_store::{customers, StoreError, Tx};
+use cardhost_store::customers::{self, CustomerRow};
+use cardhost_store::{StoreError, Tx};
 use chrono::Datelike;
 use rand::Rng;
 
@@ -361,6 +362,83 @@ pub(crate) fn new_card_row(
     })
 }
 
+/// What a repeat of the request's reference must match.
+fn new_card_digest(
+    host: &Host,
+    card_type: CardType,
+    checked: &Checked<'_>,
+    cmd: &NewCard,
+) -> Result<String, ServiceError> {
+    let fingerprint = match &checked.register {
+        Some((pan, _)) => host.security.fingerprint_pan(pan)?,
+        None => String::new(),
+    };
+    Ok(idempotency::digest(&[
+        card_type.name(),
+        &checked.customer_no,
+        &checked.product.code,
+        checked.emboss_name.as_deref().unwrap_or(""),
+        &checked
+            .card_limit
+            .map(|a| a.get().to_string())
+            .unwrap_or_default(),
+        if checked.is_virtual { "1" } else { "0" },
+        cmd.account_no.as_deref().unwrap_or(""),
+        &fingerprint,
+        checked.register.as_ref().map_or("", |(_, e)| e.as_str()),
+    ]))
+}
+
+/// The card a repeated reference created (or renewed), shown as it is.
+pub(super) async fn card_created_before(
+    host: &Host,
+    call: &Call,
+    outcome: &str,
+) -> Result<CardView, ServiceError> {
+    let card_id: i64 = outcome
+        .parse()
+        .map_err(|_| ServiceError::Internal("idempotency outcome".into()))?;
+    let card = cards::by_id(host.db.reader(), card_id)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("card".into()))?;
+    let pan = vault::reveal(&host.db, host.security.as_ref(), card.pan_id).await?;
+    view(host, card, reveal_for(call, pan))
+}
+
+/// What the request sets on a new card beyond its product's defaults.
+fn fill_new_row(
+    row: &mut CardRow,
+    checked: Checked<'_>,
+    customer: &CustomerRow,
+    card_type: CardType,
+) {
+    row.emboss_name = match checked.emboss_name {
+        Some(n) => n,
+        None => {
+            let profile: serde_json::Value =
+                serde_json::from_str(&customer.profile).unwrap_or_default();
+            emboss_from_customer(
+                profile["Name"].as_str().unwrap_or(""),
+                profile["Surname"].as_str().unwrap_or(""),
+            )
+        }
+    };
+    if let Some((_, expiry)) = &checked.register {
+        row.expiry = expiry.clone();
+    }
+    if card_type == CardType::Credit {
+        row.card_limit = checked
+            .card_limit
+            .unwrap_or(checked.product.default_card_limit)
+            .get();
+    }
+    if checked.is_virtual {
+        row.is_virtual = 1;
+        row.status = CardStatus::Active.code().to_owned();
+        row.activated_at = Some(row.created_at);
+    }
+}
+
 /// `CreateCreditCard`, `CreateDebitCard`, `CreatePrepaidCard` and `RegisterCard`.
 pub async fn create_card(
     host: &Host,
@@ -371,36 +449,12 @@ pub async fn create_card(
     call.caller.require(Scope::Issuer)?;
     let checked = check_new_card(host, card_type, &cmd)?;
     let product = checked.product;
-    let fingerprint = match &checked.register {
-        Some((pan, _)) => host.security.fingerprint_pan(pan)?,
-        None => String::new(),
-    };
-    let digest = idempotency::digest(&[
-        card_type.name(),
-        &checked.customer_no,
-        &product.code,
-        checked.emboss_name.as_deref().unwrap_or(""),
-        &checked
-            .card_limit
-            .map(|a| a.get().to_string())
-            .unwrap_or_default(),
-        if checked.is_virtual { "1" } else { "0" },
-        cmd.account_no.as_deref().unwrap_or(""),
-        &fingerprint,
-        checked.register.as_ref().map_or("", |(_, e)| e.as_str()),
-    ]);
+    let digest = new_card_digest(host, card_type, &checked, &cmd)?;
     let mut tx = host.db.begin().await?;
     if let Some(reference) = &cmd.reference {
         if let Some(outcome) = idempotency::prior(&mut tx, call, reference, &digest).await? {
             drop(tx);
-            let card_id: i64 = outcome
-                .parse()
-                .map_err(|_| ServiceError::Internal("idempotency outcome".into()))?;
-            let card = cards::by_id(host.db.reader(), card_id)
-                .await?
-                .ok_or_else(|| ServiceError::Internal("card".into()))?;
-            let pan = vault::reveal(&host.db, host.security.as_ref(), card.pan_id).await?;
-            return view(host, card, reveal_for(call, pan));
+            return card_created_before(host, call, &outcome).await;
         }
     }
     let customer = customers::get_for_update(&mut tx, host.db.engine(), &checked.customer_no)
@@ -432,31 +486,7 @@ pub async fn create_card(
         &customer.customer_no,
         &account_no,
     )?;
-    row.emboss_name = match checked.emboss_name {
-        Some(n) => n,
-        None => {
-            let profile: serde_json::Value =
-                serde_json::from_str(&customer.profile).unwrap_or_default();
-            emboss_from_customer(
-                profile["Name"].as_str().unwrap_or(""),
-                profile["Surname"].as_str().unwrap_or(""),
-            )
-        }
-    };
-    if let Some((_, expiry)) = &checked.register {
-        row.expiry = expiry.clone();
-    }
-    if card_type == CardType::Credit {
-        row.card_limit = checked
-            .card_limit
-            .unwrap_or(product.default_card_limit)
-            .get();
-    }
-    if checked.is_virtual {
-        row.is_virtual = 1;
-        row.status = CardStatus::Active.code().to_owned();
-        row.activated_at = Some(row.created_at);
-    }
+    fill_new_row(&mut row, checked, &customer, card_type);
     row.card_id = cards::insert(&mut tx, &row).await?;
     audit::success(&mut tx, host, call, &row.masked_pan).await?;
     if let Some(reference) = &cmd.reference {

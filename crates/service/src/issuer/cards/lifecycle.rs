@@ -2,11 +2,11 @@
 
 use cardhost_domain::card::{expiry_after, CardStatus};
 use cardhost_domain::secret::CardNumber;
-use cardhost_store::cards;
+use cardhost_store::cards::{self, CardRow};
 use cardhost_store::StoreError;
 use chrono::Datelike;
 
-use super::issuing::{claim_pan, new_card_row};
+use super::issuing::{card_created_before, claim_pan, new_card_row};
 use super::{reveal_for, view, CardView};
 use crate::caller::Scope;
 use crate::host::{Call, Host};
@@ -84,33 +84,11 @@ pub async fn renew_card(
     if let Some(r) = &reference {
         if let Some(outcome) = idempotency::prior(&mut tx, call, r, &digest).await? {
             drop(tx);
-            let id: i64 = outcome
-                .parse()
-                .map_err(|_| ServiceError::Internal("idempotency outcome".into()))?;
-            let card = cards::by_id(host.db.reader(), id)
-                .await?
-                .ok_or_else(|| ServiceError::Internal("card".into()))?;
-            let pan = vault::reveal(&host.db, host.security.as_ref(), card.pan_id).await?;
-            return view(host, card, reveal_for(call, pan));
+            return card_created_before(host, call, &outcome).await;
         }
     }
     let mut old = card_ref::lock(host, &mut tx, found.card_id).await?;
-    let status = effective_status(host, &old);
-    if matches!(
-        status,
-        CardStatus::Lost | CardStatus::Stolen | CardStatus::Fraud | CardStatus::Closed
-    ) && !new_pan
-    {
-        return Err(ServiceError::NotAllowed(format!(
-            "a card in status {} can only be renewed with a new card number",
-            status.code()
-        )));
-    }
-    if status == CardStatus::Closed {
-        return Err(ServiceError::NotAllowed(
-            "a closed card cannot be renewed".into(),
-        ));
-    }
+    check_renewable(effective_status(host, &old), new_pan)?;
     let product = card_ref::product_of(host, &old)?.clone();
     let now = host.clock.now();
     let renewed = if new_pan {
@@ -123,28 +101,7 @@ pub async fn renew_card(
             &old.customer_no,
             &old.account_no,
         )?;
-        row.emboss_name = old.emboss_name.clone();
-        row.card_limit = old.card_limit;
-        row.daily_purchase_limit = old.daily_purchase_limit;
-        row.daily_cash_limit = old.daily_cash_limit;
-        row.daily_ecom_limit = old.daily_ecom_limit;
-        row.transaction_limit = old.transaction_limit;
-        row.daily_count_limit = old.daily_count_limit;
-        row.annual_fee_status = old.annual_fee_status.clone();
-        row.ecommerce_allowed = old.ecommerce_allowed;
-        row.international_allowed = old.international_allowed;
-        row.atm_allowed = old.atm_allowed;
-        row.contactless_allowed = old.contactless_allowed;
-        row.moto_allowed = old.moto_allowed;
-        row.blocked_mccs = old.blocked_mccs.clone();
-        row.blocked_countries = old.blocked_countries.clone();
-        row.three_ds_password = old.three_ds_password.clone();
-        row.is_virtual = old.is_virtual;
-        row.renewed_from = Some(old.card_id);
-        if old.is_virtual != 0 {
-            row.status = CardStatus::Active.code().to_owned();
-            row.activated_at = Some(row.created_at);
-        }
+        carry_over(&mut row, &old);
         row.card_id = cards::insert(&mut tx, &row).await?;
         old.status = CardStatus::Closed.code().to_owned();
         old.status_reason = Some(reason.clone().unwrap_or_else(|| "Renewed".into()));
@@ -172,6 +129,53 @@ pub async fn renew_card(
     tx.commit().await.map_err(StoreError::from)?;
     host.caches.forget_pan(host, &renewed.1);
     view(host, renewed.0, reveal_for(call, renewed.1))
+}
+
+/// Lost, stolen and fraud cards are renewed only with a new number; closed ones never.
+fn check_renewable(status: CardStatus, new_pan: bool) -> Result<(), ServiceError> {
+    if status == CardStatus::Closed {
+        return Err(ServiceError::NotAllowed(
+            "a closed card cannot be renewed".into(),
+        ));
+    }
+    if matches!(
+        status,
+        CardStatus::Lost | CardStatus::Stolen | CardStatus::Fraud
+    ) && !new_pan
+    {
+        return Err(ServiceError::NotAllowed(format!(
+            "a card in status {} can only be renewed with a new card number",
+            status.code()
+        )));
+    }
+    Ok(())
+}
+
+/// What a card renewed with a new number keeps of the old one: its name,
+/// limits, restrictions, 3-D Secure password and kind.
+fn carry_over(row: &mut CardRow, old: &CardRow) {
+    row.emboss_name = old.emboss_name.clone();
+    row.card_limit = old.card_limit;
+    row.daily_purchase_limit = old.daily_purchase_limit;
+    row.daily_cash_limit = old.daily_cash_limit;
+    row.daily_ecom_limit = old.daily_ecom_limit;
+    row.transaction_limit = old.transaction_limit;
+    row.daily_count_limit = old.daily_count_limit;
+    row.annual_fee_status = old.annual_fee_status.clone();
+    row.ecommerce_allowed = old.ecommerce_allowed;
+    row.international_allowed = old.international_allowed;
+    row.atm_allowed = old.atm_allowed;
+    row.contactless_allowed = old.contactless_allowed;
+    row.moto_allowed = old.moto_allowed;
+    row.blocked_mccs = old.blocked_mccs.clone();
+    row.blocked_countries = old.blocked_countries.clone();
+    row.three_ds_password = old.three_ds_password.clone();
+    row.is_virtual = old.is_virtual;
+    row.renewed_from = Some(old.card_id);
+    if old.is_virtual != 0 {
+        row.status = CardStatus::Active.code().to_owned();
+        row.activated_at = Some(row.created_at);
+    }
 }
 
 /// `TokenizeCardNo`: the card's token, for the host's own cards only.

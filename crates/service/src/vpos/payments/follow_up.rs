@@ -9,7 +9,6 @@ use super::{merchant_and_terminal, on_us, refuse, repeated, required, FollowUpRe
 use crate::acquirer::batches::{self, BatchSummary};
 use crate::host::{Call, Host};
 use crate::money::decide::TxRequest;
-use crate::money::Channel;
 use crate::vpos::order::{self, Charge, OrderCard};
 use crate::vpos::rules::{self, Attempt};
 use crate::vpos::{offus, VposLeg, VposOp, VposOutcome, ORDER_ID_MAX_LEN};
@@ -40,15 +39,7 @@ pub async fn follow_up(
     let (merchant, terminal) =
         merchant_and_terminal(host, call, &v.merchant_no, &v.terminal_no).await?;
     let _one_at_a_time = host.order_locks.lock(&v.merchant_no, &v.order_id).await;
-    let order_row = vpos::order(host.db.reader(), &v.merchant_no, &v.order_id)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("Order {} not found.", v.order_id)))?;
-    if order_row.terminal_no != v.terminal_no {
-        return Err(ServiceError::NotAllowed(format!(
-            "Order {} was paid on terminal {}.",
-            v.order_id, order_row.terminal_no
-        )));
-    }
+    let order_row = order_on_terminal(host, &v).await?;
     let currency = crate::vpos::currency_of(order_row.currency);
     let requested = requested_amount(&r, currency)?;
     // A repeat is the same request: the amount as asked for, not as resolved.
@@ -57,22 +48,11 @@ pub async fn follow_up(
         &v.terminal_no,
         &requested.map_or_else(|| "all".to_owned(), |a| a.to_string()),
     ]);
-    let txs = vpos::txs_of_order(host.db.reader(), &v.merchant_no, &v.order_id).await?;
-    let (target, amount, idem_key) = match op {
-        VposOp::PostSale => capture_of(&order_row, &txs, requested)?,
-        VposOp::Void => void_of(&order_row, &txs, requested, v.process_id)?,
-        VposOp::Refund => {
-            let key = format!("Refund:{}", v.reference);
-            let probe = probe_leg(&order_row, op, &key, None);
-            if let Some(first) = repeated(host, &probe, &digest).await? {
-                return Ok(first);
-            }
-            refund_of(&order_row, &txs, requested, key)?
-        }
-        VposOp::Sale | VposOp::PreSale => {
-            return Err(ServiceError::Internal("not a follow-up".into()))
-        }
-    };
+    let (target, amount, idem_key) =
+        match target_of(host, op, &v, &order_row, requested, &digest).await? {
+            Found::Repeat(first) => return Ok(first),
+            Found::Target(target) => target,
+        };
     let mut leg = probe_leg(&order_row, op, &idem_key, Some(target.process_id));
     leg.terminal_no = v.terminal_no.clone();
     if let Some(first) = repeated(host, &leg, &digest).await? {
@@ -80,13 +60,8 @@ pub async fn follow_up(
     }
     let off_us = order_row.network == Network::OffUs.name();
     let attempt = Attempt {
-        op,
-        amount,
-        installments: 1,
-        with_points: false,
-        off_us,
-        card_country: None,
         sale_at: Some(target.created_at),
+        ..Attempt::follow_up(op, amount, off_us)
     };
     let card = OrderCard {
         card_id: order_row.card_id,
@@ -124,13 +99,55 @@ pub async fn follow_up(
         Some(amount),
         Some(currency),
     );
-    request.channel = Channel::Ecom;
     request.original = Some(target.process_id);
-    request.mcc = Some(merchant.mcc.clone());
-    request.merchant_name = Some(merchant.merchant_name.clone());
-    request.merchant_country = Some(merchant.country.clone());
-    request.vpos = Some(leg.clone());
-    on_us(host, leg, request).await
+    on_us(host, &merchant, leg, request).await
+}
+
+/// The order, which must have been paid on the request's terminal.
+async fn order_on_terminal(host: &Host, v: &Valid) -> Result<OrderRow, ServiceError> {
+    let order_row = vpos::order(host.db.reader(), &v.merchant_no, &v.order_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Order {} not found.", v.order_id)))?;
+    if order_row.terminal_no != v.terminal_no {
+        return Err(ServiceError::NotAllowed(format!(
+            "Order {} was paid on terminal {}.",
+            v.order_id, order_row.terminal_no
+        )));
+    }
+    Ok(order_row)
+}
+
+/// A follow-up's target, or the first outcome of a refund's repeated reference.
+enum Found {
+    Repeat(VposOutcome),
+    Target(Target),
+}
+
+async fn target_of(
+    host: &Host,
+    op: VposOp,
+    v: &Valid,
+    order_row: &OrderRow,
+    requested: Option<i64>,
+    digest: &str,
+) -> Result<Found, ServiceError> {
+    let txs = vpos::txs_of_order(host.db.reader(), &v.merchant_no, &v.order_id).await?;
+    let target = match op {
+        VposOp::PostSale => capture_of(order_row, &txs, requested)?,
+        VposOp::Void => void_of(order_row, &txs, requested, v.process_id)?,
+        VposOp::Refund => {
+            let key = format!("Refund:{}", v.reference);
+            let probe = probe_leg(order_row, op, &key, None);
+            if let Some(first) = repeated(host, &probe, digest).await? {
+                return Ok(Found::Repeat(first));
+            }
+            refund_of(order_row, &txs, requested, key)?
+        }
+        VposOp::Sale | VposOp::PreSale => {
+            return Err(ServiceError::Internal("not a follow-up".into()))
+        }
+    };
+    Ok(Found::Target(target))
 }
 
 fn validate(op: VposOp, r: &FollowUpRequest) -> Result<Valid, ServiceError> {

@@ -28,6 +28,7 @@ use crate::cache::{self, CardOfPan};
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
 use crate::money::decide::TxRequest;
+use crate::money::Channel;
 use crate::ServiceError;
 
 /// `PaymentSale` and `PaymentPreSale` as the API received them.
@@ -255,7 +256,19 @@ async fn refuse(
 }
 
 /// An on-us payment through the authorizer.
-async fn on_us(host: &Host, leg: VposLeg, request: TxRequest) -> Result<VposOutcome, ServiceError> {
+/// An on-us payment or follow-up through the authorizer, as an e-commerce
+/// transaction at `merchant`.
+async fn on_us(
+    host: &Host,
+    merchant: &MerchantRow,
+    leg: VposLeg,
+    mut request: TxRequest,
+) -> Result<VposOutcome, ServiceError> {
+    request.channel = Channel::Ecom;
+    request.mcc = Some(merchant.mcc.clone());
+    request.merchant_name = Some(merchant.merchant_name.clone());
+    request.merchant_country = Some(merchant.country.clone());
+    request.vpos = Some(leg.clone());
     let outcome = host.authorizer.submit(request).await?;
     let tx = outcome.vpos.ok_or_else(|| {
         ServiceError::Internal(format!("order {} has no transaction", leg.order_id))

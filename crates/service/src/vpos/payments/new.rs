@@ -5,6 +5,7 @@ use cardhost_domain::fees::Network;
 use cardhost_domain::product::CardType;
 use cardhost_domain::response as rc;
 use cardhost_domain::{Currency, FieldErrors};
+use cardhost_store::merchants::{MerchantRow, TerminalRow};
 
 use super::{
     currency_field, merchant_and_terminal, minor, on_us, payment_card, product_installments,
@@ -13,7 +14,6 @@ use super::{
 };
 use crate::host::{Call, Host};
 use crate::money::decide::TxRequest;
-use crate::money::Channel;
 use crate::vpos::order::{Charge, OrderCard};
 use crate::vpos::rules::{self, Attempt};
 use crate::vpos::{offus, VposLeg, VposOp, VposOutcome, INSTALLMENTS_MAX, ORDER_ID_MAX_LEN};
@@ -42,18 +42,7 @@ pub async fn pay(
     let v = validate(op, &r)?;
     let (merchant, terminal) =
         merchant_and_terminal(host, call, &v.merchant_no, &v.terminal_no).await?;
-    if terminal.terminal_type != "Vpos" {
-        return Err(ServiceError::NotAllowed(format!(
-            "Terminal {} is a {} terminal; virtual POS payments need a Vpos terminal.",
-            v.terminal_no, terminal.terminal_type
-        )));
-    }
-    if i64::from(v.currency.numeric()) != merchant.currency {
-        return Err(ServiceError::field(
-            "Currency",
-            format!("must be the merchant's currency ({})", merchant.currency),
-        ));
-    }
+    check_acceptance(&v, &merchant, &terminal)?;
     let card = payment_card(host, &r.card).await?;
     let digest = digest_of(host, op, &v, &r, &card)?;
     let leg = VposLeg {
@@ -108,17 +97,33 @@ pub async fn pay(
                 Some(v.amount),
                 Some(v.currency),
             );
-            request.channel = Channel::Ecom;
-            request.mcc = Some(merchant.mcc.clone());
-            request.merchant_name = Some(merchant.merchant_name.clone());
-            request.merchant_country = Some(merchant.country.clone());
             request.expiry = r.expiry_date.filter(|_| v.with_card_no);
             request.cvv2 = r.cvv2.filter(|_| v.with_card_no);
             request.pan = pan;
-            request.vpos = Some(leg.clone());
-            on_us(host, leg, request).await
+            on_us(host, &merchant, leg, request).await
         }
     }
+}
+
+/// A virtual POS payment needs a Vpos terminal and the merchant's currency.
+fn check_acceptance(
+    v: &Valid,
+    merchant: &MerchantRow,
+    terminal: &TerminalRow,
+) -> Result<(), ServiceError> {
+    if terminal.terminal_type != "Vpos" {
+        return Err(ServiceError::NotAllowed(format!(
+            "Terminal {} is a {} terminal; virtual POS payments need a Vpos terminal.",
+            v.terminal_no, terminal.terminal_type
+        )));
+    }
+    if i64::from(v.currency.numeric()) != merchant.currency {
+        return Err(ServiceError::field(
+            "Currency",
+            format!("must be the merchant's currency ({})", merchant.currency),
+        ));
+    }
+    Ok(())
 }
 
 /// Every field check of a new payment, each failure naming its field.
