@@ -5,6 +5,7 @@ use cardhost_domain::fees::Network;
 use cardhost_domain::ledger::Transfer;
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
+use cardhost_store::audit::AuditRecord;
 use cardhost_store::cards::CardRow;
 use cardhost_store::idempotency::{ReferenceRow, UsedReference};
 use cardhost_store::ledger::{Balance, CardTxRow, DayUsage, HoldRow, TransferRow};
@@ -112,46 +113,23 @@ pub(super) fn apply(
     let currency = i64::from(product.currency.numeric());
     let account = card_ledger(&card.account_no);
     self::account(state, writes, &account, currency);
-    if state
-        .cards
-        .get(&card.card_id)
-        .is_some_and(|before| counters_changed(before, &card))
-    {
-        writes.cards.insert(card.card_id, card.clone());
-        state.cards.insert(card.card_id, card.clone());
-    }
+    keep_card(state, writes, &card);
     if !transfer.is_empty() {
-        let row = TransferRow {
-            transfer_id: ids.next_transfer_id(),
-            process_id,
-            kind: req.kind.name().to_owned(),
-            created_at: now,
-        };
+        let row = transfer_row(ids, req, process_id, now);
         post(state, writes, row, &transfer);
     }
     apply_holds(state, writes, &plan, process_id, &account, now);
     if let Some((pid, status)) = plan.original_status {
         set_original_status(env, state, writes, pid, status);
     }
-    let balance_delta: i64 = transfer
-        .entries()
-        .iter()
-        .filter(|(a, _, _)| *a == account)
-        .map(|(_, m, _)| m)
-        .sum();
-    let blocked_delta = plan.new_hold.unwrap_or(0)
-        - plan
-            .close_hold
-            .as_ref()
-            .filter(|(h, _)| h.ledger_account == account)
-            .map_or(0, |(h, _)| h.amount);
-    let after_room = funds_now.room_after(balance_delta, blocked_delta);
-    if product.card_type == CardType::Credit {
-        *state
-            .customer_used
-            .entry(card.customer_no.clone())
-            .or_default() += blocked_delta - balance_delta;
-    }
+    let credit = product.card_type == CardType::Credit;
+    let after_room = move_room(
+        state,
+        &transfer,
+        &plan,
+        &account,
+        (&funds_now, &card, credit),
+    );
     let row = card_tx_row(env, req, &card, &plan, process_id, currency, after_room);
     count_usage(state, writes, req, &row);
     let vpos_tx = match (&req.vpos, order_checked) {
@@ -178,14 +156,7 @@ pub(super) fn apply(
         state.transfer_targets.insert(process_id, t.card_id);
         writes.card_txs.push(incoming);
     }
-    let approved = plan.code == rc::APPROVED;
-    writes.audits.push(audit::record_at(
-        env.now_ms,
-        &req.call,
-        Some(&card.masked_pan),
-        if approved { 0 } else { 8 },
-        Some(plan.code),
-    ));
+    writes.audits.push(audit_record(env, req, &card, plan.code));
     Ok(TxOutcome {
         row,
         masked_pan: card.masked_pan,
@@ -194,6 +165,74 @@ pub(super) fn apply(
         target_masked_pan: target.map(|t| t.masked_pan),
         vpos: vpos_tx,
     })
+}
+
+fn transfer_row(
+    ids: &mut (dyn Ids + Send),
+    req: &TxRequest,
+    process_id: i64,
+    now: i64,
+) -> TransferRow {
+    TransferRow {
+        transfer_id: ids.next_transfer_id(),
+        process_id,
+        kind: req.kind.name().to_owned(),
+        created_at: now,
+    }
+}
+
+/// The request's audit record: `Result` 0 when approved, 8 (declined) otherwise.
+fn audit_record(env: &Env, req: &TxRequest, card: &CardRow, code: &str) -> AuditRecord {
+    let result = if code == rc::APPROVED { 0 } else { 8 };
+    audit::record_at(
+        env.now_ms,
+        &req.call,
+        Some(&card.masked_pan),
+        result,
+        Some(code),
+    )
+}
+
+/// The card as the decision left it, written when its counters or status changed.
+fn keep_card(state: &mut BatchState, writes: &mut Writes, card: &CardRow) {
+    if state
+        .cards
+        .get(&card.card_id)
+        .is_some_and(|before| counters_changed(before, card))
+    {
+        writes.cards.insert(card.card_id, card.clone());
+        state.cards.insert(card.card_id, card.clone());
+    }
+}
+
+/// The card's room to spend after the plan; a credit card's customer uses
+/// what its balance and holds moved.
+fn move_room(
+    state: &mut BatchState,
+    transfer: &Transfer,
+    plan: &Plan,
+    account: &str,
+    (funds_now, card, credit): (&Funds, &CardRow, bool),
+) -> i64 {
+    let balance_delta: i64 = transfer
+        .entries()
+        .iter()
+        .filter(|(a, _, _)| *a == account)
+        .map(|(_, m, _)| m)
+        .sum();
+    let blocked_delta = plan.new_hold.unwrap_or(0)
+        - plan
+            .close_hold
+            .as_ref()
+            .filter(|(h, _)| h.ledger_account == account)
+            .map_or(0, |(h, _)| h.amount);
+    if credit {
+        *state
+            .customer_used
+            .entry(card.customer_no.clone())
+            .or_default() += blocked_delta - balance_delta;
+    }
+    funds_now.room_after(balance_delta, blocked_delta)
 }
 
 fn counters_changed(before: &CardRow, after: &CardRow) -> bool {

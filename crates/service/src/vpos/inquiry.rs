@@ -117,49 +117,14 @@ fn brand_of(bin: &str) -> &'static str {
     }
 }
 
-/// `InstallmentInquiry`.
-pub async fn installment_inquiry(
-    host: &Host,
-    call: &Call,
-    merchant_no: &str,
-    amount: Option<&MajorAmount>,
-    currency: Option<i64>,
-    card: &CardKey,
-    bin: Option<&str>,
-) -> Result<InstallmentOffer, ServiceError> {
-    let mut errors = FieldErrors::new();
-    if merchant_no.is_empty() {
-        errors.push("MerchantNo", "is required");
-    }
-    let currency = match currency
-        .and_then(|n| u16::try_from(n).ok())
-        .map(Currency::from_numeric)
-    {
-        Some(Some(c)) => Some(c),
-        Some(None) => {
-            errors.push("Currency", "is not a known ISO 4217 numeric currency code");
-            None
-        }
-        None => {
-            errors.push("Currency", "is required");
-            None
-        }
-    };
-    let amount = match (amount, currency) {
-        (Some(a), Some(c)) => errors.check("Amount", a.to_minor(c)).map(|m| m.get()),
-        (None, _) => {
-            errors.push("Amount", "is required");
-            None
-        }
-        _ => None,
-    };
-    let bin = match (
-        card.card_no
-            .as_ref()
-            .map(|n| n.expose())
-            .filter(|n| !n.is_empty()),
-        bin,
-    ) {
+/// The BIN asked about: the card number's, else the `Bin` given.
+fn bin_of(errors: &mut FieldErrors, card: &CardKey, bin: Option<&str>) -> Option<String> {
+    let card_no = card
+        .card_no
+        .as_ref()
+        .map(|n| n.expose())
+        .filter(|n| !n.is_empty());
+    match (card_no, bin) {
         (Some(no), _) => errors
             .check(
                 "CardNo",
@@ -177,7 +142,33 @@ pub async fn installment_inquiry(
             errors.push("CardNo", "CardNo or Bin is required");
             None
         }
+    }
+}
+
+/// `InstallmentInquiry`.
+pub async fn installment_inquiry(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+    amount: Option<&MajorAmount>,
+    currency: Option<i64>,
+    card: &CardKey,
+    bin: Option<&str>,
+) -> Result<InstallmentOffer, ServiceError> {
+    let mut errors = FieldErrors::new();
+    if merchant_no.is_empty() {
+        errors.push("MerchantNo", "is required");
+    }
+    let currency = super::payments::currency_field(&mut errors, currency);
+    let amount = match (amount, currency) {
+        (Some(a), Some(c)) => errors.check("Amount", a.to_minor(c)).map(|m| m.get()),
+        (None, _) => {
+            errors.push("Amount", "is required");
+            None
+        }
+        _ => None,
     };
+    let bin = bin_of(&mut errors, card, bin);
     let (Some(currency), Some(amount), Some(bin)) = (currency, amount, bin) else {
         return Err(ServiceError::Validation(errors));
     };

@@ -73,7 +73,7 @@ fn required(errors: &mut FieldErrors, field: &str, value: &Option<String>, max: 
     }
 }
 
-fn currency_field(errors: &mut FieldErrors, currency: Option<i64>) -> Option<Currency> {
+pub(super) fn currency_field(errors: &mut FieldErrors, currency: Option<i64>) -> Option<Currency> {
     match currency {
         Some(n) => {
             let c = u16::try_from(n).ok().and_then(Currency::from_numeric);
