@@ -145,16 +145,37 @@ async fn authorize_directly(
     Ok((latencies, approved))
 }
 
-pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
-    if options.concurrency == 0 || options.requests == 0 {
-        bail!("--requests and --concurrency must be at least 1");
+/// What the bench drives: HTTP `SendTransaction`s, HTTP `PaymentSale`s, or
+/// the authorizer directly.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    Purchase,
+    Sale,
+    Authorize,
+}
+
+impl Operation {
+    fn parse(text: &str) -> anyhow::Result<Operation> {
+        Ok(match text {
+            "purchase" => Operation::Purchase,
+            "sale" => Operation::Sale,
+            "authorize" => Operation::Authorize,
+            other => bail!("--operation must be purchase, sale or authorize, not '{other}'"),
+        })
     }
-    let (sale, direct) = match options.operation.as_str() {
-        "purchase" => (false, false),
-        "sale" => (true, false),
-        "authorize" => (false, true),
-        other => bail!("--operation must be purchase, sale or authorize, not '{other}'"),
-    };
+}
+
+/// The server under test, listening, with an admin token and a funded card.
+struct Bench {
+    host: Arc<Host>,
+    addr: std::net::SocketAddr,
+    token: String,
+    card_token: String,
+    /// Holds the temporary database and key store until the bench ends.
+    _dir: tempfile::TempDir,
+}
+
+async fn start(config: &Config, options: &BenchOptions) -> anyhow::Result<Bench> {
     let dir = tempfile::tempdir().context("temporary directory")?;
     let url = options
         .database_url
@@ -180,30 +201,38 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
         host.clone(),
         std::future::pending(),
     ));
-
     let mut setup = connect(addr).await?;
-    let token = post(
-        &mut setup,
-        "/api/Auth/Token",
-        None,
-        serde_json::json!({"ClientId": created.client_id, "ClientSecret": created.client_secret})
-            .to_string(),
-    )
-    .await?["ResultObject"]["Token"]
+    let credentials =
+        serde_json::json!({"ClientId": created.client_id, "ClientSecret": created.client_secret});
+    let token = post(&mut setup, "/api/Auth/Token", None, credentials.to_string()).await?
+        ["ResultObject"]["Token"]
         .as_str()
         .context("token")?
         .to_owned();
+    let card_token = funded_card(&mut setup, &token).await?;
+    Ok(Bench {
+        host,
+        addr,
+        token,
+        card_token,
+        _dir: dir,
+    })
+}
+
+/// A customer's virtual debit card with 90,000,000.00 on it; its token.
+async fn funded_card(setup: &mut Sender, token: &str) -> anyhow::Result<String> {
+    let customer = r#"{"CustomerNo": "BENCH", "Name": "Bench", "Surname": "Mark"}"#;
     post(
-        &mut setup,
+        setup,
         "/api/Integration/CreateCustomer",
-        Some(&token),
-        r#"{"CustomerNo": "BENCH", "Name": "Bench", "Surname": "Mark"}"#.into(),
+        Some(token),
+        customer.into(),
     )
     .await?;
     let card = post(
-        &mut setup,
+        setup,
         "/api/Integration/CreateDebitCard",
-        Some(&token),
+        Some(token),
         r#"{"CustomerNo": "BENCH", "IsVirtual": true}"#.into(),
     )
     .await?;
@@ -212,30 +241,83 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
         .context("card")?
         .to_owned();
     let loaded = post(
-        &mut setup,
+        setup,
         "/api/Integration/LoadCardBalance",
-        Some(&token),
+        Some(token),
         format!(r#"{{"CardToken": "{card_token}", "Reference": "bench-load", "Amount": 9000000000, "Currency": 949}}"#),
     )
     .await?;
     if loaded["Result"] != 0 {
         bail!("funding the bench card failed: {loaded}");
     }
-    if sale {
-        let shop = post(
-            &mut setup,
-            "/api/Integration/CreateMerchantAndTerminal",
-            Some(&token),
-            r#"{"Merchant": {"MerchantNo": "900001", "MerchantName": "Bench", "Mcc": "5411", "Country": "TR", "Currency": 949},
-                "Terminals": [{"TerminalNo": "BENCH001", "TerminalType": "Vpos"}]}"#
-                .into(),
-        )
-        .await?;
-        if shop["Result"] != 0 {
-            bail!("creating the bench merchant failed: {shop}");
+    Ok(card_token)
+}
+
+/// The merchant and VPOS terminal the `PaymentSale`s are made at.
+async fn open_shop(bench: &Bench) -> anyhow::Result<()> {
+    let mut setup = connect(bench.addr).await?;
+    let shop = post(
+        &mut setup,
+        "/api/Integration/CreateMerchantAndTerminal",
+        Some(&bench.token),
+        r#"{"Merchant": {"MerchantNo": "900001", "MerchantName": "Bench", "Mcc": "5411", "Country": "TR", "Currency": 949},
+            "Terminals": [{"TerminalNo": "BENCH001", "TerminalType": "Vpos"}]}"#
+            .into(),
+    )
+    .await?;
+    if shop["Result"] != 0 {
+        bail!("creating the bench merchant failed: {shop}");
+    }
+    Ok(())
+}
+
+/// One connection making `count` requests in turn: their latencies and how
+/// many were approved.
+async fn over_http(
+    bench: &Bench,
+    sale: bool,
+    worker: usize,
+    count: usize,
+) -> anyhow::Result<(Vec<Duration>, usize)> {
+    let (token, card_token) = (&bench.token, &bench.card_token);
+    let mut sender = connect(bench.addr).await?;
+    let mut latencies = Vec::with_capacity(count);
+    let mut approved = 0usize;
+    for i in 0..count {
+        let (path, body) = if sale {
+            (
+                "/api/VPos/PaymentSale",
+                format!(
+                    r#"{{"MerchantNo": "900001", "TerminalNo": "BENCH001", "OrderId": "b{worker}-{i}", "CardToken": "{card_token}", "Amount": 1.00, "Currency": 949}}"#
+                ),
+            )
+        } else {
+            (
+                "/api/Integration/SendTransaction",
+                format!(
+                    r#"{{"CardToken": "{card_token}", "Reference": "b{worker}-{i}", "TransactionType": "Purchase", "Amount": 1.00, "Currency": 949, "Mcc": "5411"}}"#
+                ),
+            )
+        };
+        let t = Instant::now();
+        let answer = post(&mut sender, path, Some(token), body).await?;
+        latencies.push(t.elapsed());
+        if answer["Result"] == 0 {
+            approved += 1;
         }
     }
+    Ok((latencies, approved))
+}
 
+pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
+    if options.concurrency == 0 || options.requests == 0 {
+        bail!("--requests and --concurrency must be at least 1");
+    }
+    let operation = Operation::parse(&options.operation)?;
+    let bench = Arc::new(start(config, &options).await?);
+    if operation == Operation::Sale {
+        open_shop(&bench).await?;
+    }
     println!(
         "cardhost bench: {} {}s over {} connections, database {}",
         options.requests,
@@ -248,49 +330,23 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
         }
     );
     let per_worker = options.requests.div_ceil(options.concurrency);
-    let card_ids = if direct {
-        Arc::new(seeded_card_ids(&host).await?)
+    let card_ids = if operation == Operation::Authorize {
+        Arc::new(seeded_card_ids(&bench.host).await?)
     } else {
         Arc::default()
     };
     let started = Instant::now();
     let mut workers = Vec::new();
     for w in 0..options.concurrency {
-        if direct {
-            let count = per_worker.min(options.requests.saturating_sub(w * per_worker));
-            workers.push(tokio::spawn(authorize_directly(
-                host.clone(),
-                card_ids.clone(),
-                w,
-                count,
-            )));
-            continue;
-        }
-        let token = token.clone();
-        let card_token = card_token.clone();
         let count = per_worker.min(options.requests.saturating_sub(w * per_worker));
+        let (bench, card_ids) = (bench.clone(), card_ids.clone());
         workers.push(tokio::spawn(async move {
-            let mut sender = connect(addr).await?;
-            let mut latencies = Vec::with_capacity(count);
-            let mut approved = 0usize;
-            for i in 0..count {
-                let (path, body) = if sale {
-                    ("/api/VPos/PaymentSale", format!(
-                        r#"{{"MerchantNo": "900001", "TerminalNo": "BENCH001", "OrderId": "b{w}-{i}", "CardToken": "{card_token}", "Amount": 1.00, "Currency": 949}}"#
-                    ))
-                } else {
-                    ("/api/Integration/SendTransaction", format!(
-                        r#"{{"CardToken": "{card_token}", "Reference": "b{w}-{i}", "TransactionType": "Purchase", "Amount": 1.00, "Currency": 949, "Mcc": "5411"}}"#
-                    ))
-                };
-                let t = Instant::now();
-                let answer = post(&mut sender, path, Some(&token), body).await?;
-                latencies.push(t.elapsed());
-                if answer["Result"] == 0 {
-                    approved += 1;
+            match operation {
+                Operation::Authorize => {
+                    authorize_directly(bench.host.clone(), card_ids, w, count).await
                 }
+                _ => over_http(&bench, operation == Operation::Sale, w, count).await,
             }
-            Ok::<_, anyhow::Error>((latencies, approved))
         }));
     }
     let mut latencies = Vec::with_capacity(options.requests);
@@ -302,6 +358,17 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed();
     latencies.sort();
+    report(&bench.host, &options, &latencies, approved, elapsed);
+    Ok(())
+}
+
+fn report(
+    host: &Host,
+    options: &BenchOptions,
+    latencies: &[Duration],
+    approved: usize,
+    elapsed: Duration,
+) {
     let stats = &host.authorizer_stats;
     let batches = stats.batches.load(Ordering::Relaxed).max(1);
     let decided = stats.requests.load(Ordering::Relaxed);
@@ -316,9 +383,9 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
     );
     println!(
         "latency:             p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        percentile(&latencies, 50).as_secs_f64() * 1e3,
-        percentile(&latencies, 90).as_secs_f64() * 1e3,
-        percentile(&latencies, 99).as_secs_f64() * 1e3,
+        percentile(latencies, 50).as_secs_f64() * 1e3,
+        percentile(latencies, 90).as_secs_f64() * 1e3,
+        percentile(latencies, 99).as_secs_f64() * 1e3,
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
     let mean_tenths = decided * 10 / batches;
@@ -333,11 +400,9 @@ pub async fn run(config: &Config, options: BenchOptions) -> anyhow::Result<()> {
         .map(|&p| format!("{} {} us", p.name(), stats.phase_micros(p) / decided.max(1)))
         .collect();
     println!("authorizer per request: {}", per_request.join(", "));
-
     println!(
         "memory:              {} MiB resident, {} MiB peak",
         memory_kib("VmRSS:") / 1024,
         memory_kib("VmHWM:") / 1024
     );
-    Ok(())
 }

@@ -107,14 +107,51 @@ impl ProductConfig {
         let card_type = CardType::parse(&self.card_type).with_context(|| {
             format!("card_product {code}: card_type must be Credit, Debit or Prepaid")
         })?;
-        if !(6..=8).contains(&self.bin.len()) || !self.bin.bytes().all(|b| b.is_ascii_digit()) {
-            bail!("card_product {code}: bin must be 6 to 8 digits");
-        }
+        self.check_numbers()?;
         let currency = Currency::from_numeric(self.currency)
             .with_context(|| format!("card_product {code}: unknown currency {}", self.currency))?;
         let country = Country::parse(&self.country)
             .map_err(|m| anyhow::anyhow!("card_product {code}: country {m}"))?;
-        if self.service_code.len() != 3 || !self.service_code.bytes().all(|b| b.is_ascii_digit()) {
+        let installments = self.installment_bands()?;
+        let amount =
+            |field: &str, text: &Option<String>| money(&code, field, text.as_ref(), currency);
+        Ok(CardProduct {
+            default_card_limit: amount("card_limit", &self.card_limit)?.unwrap_or_default(),
+            limits: CardLimits {
+                daily_purchase: amount("daily_purchase_limit", &self.daily_purchase_limit)?,
+                daily_cash: amount("daily_cash_limit", &self.daily_cash_limit)?,
+                daily_ecom: amount("daily_ecom_limit", &self.daily_ecom_limit)?,
+                per_transaction: amount("transaction_limit", &self.transaction_limit)?,
+                daily_count: self.daily_transaction_count,
+            },
+            max_balance: amount("max_balance", &self.max_balance)?,
+            monthly_load_limit: amount("monthly_load_limit", &self.monthly_load_limit)?,
+            code: self.code,
+            card_type,
+            brand: self.brand,
+            bin: self.bin,
+            country,
+            currency,
+            validity_years: self.validity_years,
+            service_code: self.service_code,
+            pin_length: self.pin_length,
+            cvk: self.cvk,
+            pvk: self.pvk,
+            pvki: self.pvki,
+            points_per_hundred: self.points_per_hundred,
+            installments,
+            hold_days: self.hold_days,
+        })
+    }
+
+    /// The BIN, service code, PIN length, validity and PVKI are in range.
+    fn check_numbers(&self) -> anyhow::Result<()> {
+        let code = &self.code;
+        let digits = |text: &str| text.bytes().all(|b| b.is_ascii_digit());
+        if !(6..=8).contains(&self.bin.len()) || !digits(&self.bin) {
+            bail!("card_product {code}: bin must be 6 to 8 digits");
+        }
+        if self.service_code.len() != 3 || !digits(&self.service_code) {
             bail!("card_product {code}: service_code must be 3 digits");
         }
         if !(4..=12).contains(&self.pin_length)
@@ -123,8 +160,15 @@ impl ProductConfig {
         {
             bail!("card_product {code}: pin_length 4-12, validity_years 1-10, pvki 0-9");
         }
+        Ok(())
+    }
+
+    /// Installment bands from 2 to 99, their interest in basis points.
+    fn installment_bands(&self) -> anyhow::Result<Vec<InstallmentBand>> {
+        let code = &self.code;
         let mut installments = Vec::new();
         for band in &self.installments {
+            // A percentage with two decimals read as an amount in cents is basis points.
             let bp = MajorAmount::from_json_number_text(&band.interest_percent)
                 .to_minor(Currency::USD)
                 .with_context(|| {
@@ -142,59 +186,7 @@ impl ProductConfig {
                 interest_bp: u32::try_from(bp.get()).context("interest")?,
             });
         }
-        Ok(CardProduct {
-            default_card_limit: money(&code, "card_limit", self.card_limit.as_ref(), currency)?
-                .unwrap_or_default(),
-            limits: CardLimits {
-                daily_purchase: money(
-                    &code,
-                    "daily_purchase_limit",
-                    self.daily_purchase_limit.as_ref(),
-                    currency,
-                )?,
-                daily_cash: money(
-                    &code,
-                    "daily_cash_limit",
-                    self.daily_cash_limit.as_ref(),
-                    currency,
-                )?,
-                daily_ecom: money(
-                    &code,
-                    "daily_ecom_limit",
-                    self.daily_ecom_limit.as_ref(),
-                    currency,
-                )?,
-                per_transaction: money(
-                    &code,
-                    "transaction_limit",
-                    self.transaction_limit.as_ref(),
-                    currency,
-                )?,
-                daily_count: self.daily_transaction_count,
-            },
-            max_balance: money(&code, "max_balance", self.max_balance.as_ref(), currency)?,
-            monthly_load_limit: money(
-                &code,
-                "monthly_load_limit",
-                self.monthly_load_limit.as_ref(),
-                currency,
-            )?,
-            code: self.code,
-            card_type,
-            brand: self.brand,
-            bin: self.bin,
-            country,
-            currency,
-            validity_years: self.validity_years,
-            service_code: self.service_code,
-            pin_length: self.pin_length,
-            cvk: self.cvk,
-            pvk: self.pvk,
-            pvki: self.pvki,
-            points_per_hundred: self.points_per_hundred,
-            installments,
-            hold_days: self.hold_days,
-        })
+        Ok(installments)
     }
 }
 

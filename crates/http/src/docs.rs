@@ -155,69 +155,85 @@ fn operation_html(doc: &Value, method: &str, path: &str, op: &Value) -> String {
         html.push_str("<p class=\"auth\">Needs the <code>token</code> header.</p>");
     }
     if let Some(params) = op.get("parameters").and_then(Value::as_array) {
-        html.push_str("<h4>Query parameters</h4><table><tr><th>Name</th><th>Type</th><th>Description</th></tr>");
-        for p in params {
-            let name = p.get("name").and_then(Value::as_str).unwrap_or("");
-            let ty = p
-                .get("schema")
-                .map(|s| type_name(doc, s))
-                .unwrap_or_default();
-            let description = p.get("description").and_then(Value::as_str).unwrap_or("");
-            html.push_str(&format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                esc(name),
-                esc(&ty),
-                esc(description)
-            ));
-        }
-        html.push_str("</table>");
+        html.push_str(&parameters_html(doc, params));
     }
     if let Some(content) = op.pointer("/requestBody/content/application~1json") {
-        html.push_str("<h4>Request body</h4>");
-        if let Some(schema) = content.get("schema") {
-            html.push_str(&field_table(doc, schema));
-        }
-        if let Some(example) = content.get("example") {
-            let pretty = serde_json::to_string_pretty(example).unwrap_or_default();
-            html.push_str(&format!(
-                "<details><summary>Example request</summary><pre>{}</pre></details>",
-                esc(&pretty)
-            ));
-        }
+        html.push_str(&request_html(doc, content));
     }
     if let Some(responses) = op.get("responses").and_then(Value::as_object) {
-        html.push_str("<h4>Responses</h4><ul>");
-        for (status, response) in responses {
-            let description = response
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            html.push_str(&format!(
-                "<li><b>{}</b> {}</li>",
-                esc(status),
-                esc(description)
-            ));
-        }
-        html.push_str("</ul>");
-        let result_schema = responses
-            .get("200")
-            .and_then(|r| r.pointer("/content/application~1json/schema"))
-            .map(|s| resolve(doc, s))
-            .and_then(|s| s.pointer("/properties/ResultObject"));
-        if let Some(schema) = result_schema {
-            let table = field_table(doc, schema);
-            if !table.is_empty() {
-                html.push_str("<h4><code>ResultObject</code></h4>");
-                html.push_str(&table);
-            }
-        } else if let Some(schema) = responses
-            .get("200")
-            .and_then(|r| r.pointer("/content/application~1json/schema"))
-        {
-            html.push_str(&field_table(doc, schema));
-        }
+        html.push_str(&responses_html(doc, responses));
     }
     html.push_str("</section>");
+    html
+}
+
+fn parameters_html(doc: &Value, params: &[Value]) -> String {
+    let mut html = String::from(
+        "<h4>Query parameters</h4><table><tr><th>Name</th><th>Type</th><th>Description</th></tr>",
+    );
+    for p in params {
+        let name = p.get("name").and_then(Value::as_str).unwrap_or("");
+        let ty = p
+            .get("schema")
+            .map(|s| type_name(doc, s))
+            .unwrap_or_default();
+        let description = p.get("description").and_then(Value::as_str).unwrap_or("");
+        html.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            esc(name),
+            esc(&ty),
+            esc(description)
+        ));
+    }
+    html.push_str("</table>");
+    html
+}
+
+fn request_html(doc: &Value, content: &Value) -> String {
+    let mut html = String::from("<h4>Request body</h4>");
+    if let Some(schema) = content.get("schema") {
+        html.push_str(&field_table(doc, schema));
+    }
+    if let Some(example) = content.get("example") {
+        let pretty = serde_json::to_string_pretty(example).unwrap_or_default();
+        html.push_str(&format!(
+            "<details><summary>Example request</summary><pre>{}</pre></details>",
+            esc(&pretty)
+        ));
+    }
+    html
+}
+
+/// Each status with its description, then the fields of a success's `ResultObject`.
+fn responses_html(doc: &Value, responses: &serde_json::Map<String, Value>) -> String {
+    let mut html = String::from("<h4>Responses</h4><ul>");
+    for (status, response) in responses {
+        let description = response
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        html.push_str(&format!(
+            "<li><b>{}</b> {}</li>",
+            esc(status),
+            esc(description)
+        ));
+    }
+    html.push_str("</ul>");
+    let success = responses
+        .get("200")
+        .and_then(|r| r.pointer("/content/application~1json/schema"));
+    let result_schema = success
+        .map(|s| resolve(doc, s))
+        .and_then(|s| s.pointer("/properties/ResultObject"));
+    if let Some(schema) = result_schema {
+        let table = field_table(doc, schema);
+        if !table.is_empty() {
+            html.push_str("<h4><code>ResultObject</code></h4>");
+            html.push_str(&table);
+        }
+    } else if let Some(schema) = success {
+        html.push_str(&field_table(doc, schema));
+    }
     html
 }
 

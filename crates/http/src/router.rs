@@ -48,7 +48,7 @@ impl Registry {
 
     /// An annotated operation. Its path is registered lower-cased: requests are
     /// lower-cased before routing, which makes `/api/` paths case-insensitive.
-    fn add(mut self, (schemas, paths, handler): UtoipaMethodRouter<AppState>) -> Self {
+    pub(crate) fn add(mut self, (schemas, paths, handler): UtoipaMethodRouter<AppState>) -> Self {
         for (path, item) in &paths.paths {
             let name = operation_ids(item).next().unwrap_or("unnamed");
             self = self.plain(name, path, handler.clone());
@@ -97,89 +97,9 @@ fn static_name(name: &str) -> &'static str {
 }
 
 pub fn registry() -> Registry {
-    Registry::new()
-        .add(routes!(auth::token))
-        .add(routes!(issuer::customers::create_customer))
-        .add(routes!(issuer::customers::get_customer_info))
-        .add(routes!(issuer::customers::update_customer))
-        .add(routes!(issuer::customers::update_customer_limit))
-        .add(routes!(issuer::customers::get_card_customer_info))
-        .add(routes!(issuer::cards::create_credit_card))
-        .add(routes!(issuer::cards::create_debit_card))
-        .add(routes!(issuer::cards::create_prepaid_card))
-        .add(routes!(issuer::cards::register_card))
-        .add(routes!(issuer::cards::create_emboss_directive))
-        .add(routes!(issuer::cards::get_card_info))
-        .add(routes!(issuer::cards::get_card_status))
-        .add(routes!(issuer::cards::update_card_status))
-        .add(routes!(issuer::cards::update_card_limit))
-        .add(routes!(issuer::cards::update_card_fee_status))
-        .add(routes!(issuer::cards::get_card_restriction))
-        .add(routes!(issuer::cards::card_restriction))
-        .add(routes!(issuer::cards::card_renewal))
-        .add(routes!(issuer::cards::tokenize_card_no))
-        .add(routes!(issuer::cards::get_card_no))
-        .add(routes!(issuer::cards::get_card_private_info))
-        .add(routes!(issuer::card_security::verify_card))
-        .add(routes!(issuer::card_security::reset_cvv2_retry_count))
-        .add(routes!(issuer::card_security::get_card_pin))
-        .add(routes!(issuer::card_security::send_pin_by_sms))
-        .add(routes!(issuer::card_security::check_pin))
-        .add(routes!(issuer::card_security::change_card_pin))
-        .add(routes!(issuer::card_security::change_3ds_password))
-        .add(routes!(issuer::money::send_transaction))
-        .add(routes!(issuer::money::load_card_balance))
-        .add(routes!(issuer::money::get_host_balance))
-        .add(routes!(issuer::money::get_card_transactions))
-        .add(routes!(issuer::money::card_to_card_balance_transfer))
-        .add(routes!(issuer::money::money_send))
-        .add(routes!(issuer::money::get_card_balance_loading_limit))
-        .add(routes!(crate::acquirer::merchants::create_merchant))
-        .add(routes!(crate::acquirer::merchants::get_merchant))
-        .add(routes!(crate::acquirer::merchants::update_merchant))
-        .add(routes!(crate::acquirer::merchants::search_merchant))
-        .add(routes!(crate::acquirer::merchants::create_terminal))
-        .add(routes!(crate::acquirer::merchants::get_terminal))
-        .add(routes!(crate::acquirer::merchants::update_terminal))
-        .add(routes!(crate::acquirer::merchants::search_terminal))
-        .add(routes!(
-            crate::acquirer::merchants::create_merchant_and_terminal
-        ))
-        .add(routes!(crate::acquirer::profiles::create_authorization))
-        .add(routes!(crate::acquirer::profiles::get_authorization))
-        .add(routes!(crate::acquirer::profiles::update_authorization))
-        .add(routes!(crate::acquirer::profiles::delete_authorization))
-        .add(routes!(crate::acquirer::profiles::create_fee))
-        .add(routes!(crate::acquirer::profiles::get_fee))
-        .add(routes!(crate::acquirer::profiles::update_fee))
-        .add(routes!(crate::acquirer::profiles::delete_fee))
-        .add(routes!(crate::acquirer::profiles::create_commission))
-        .add(routes!(crate::acquirer::profiles::get_commission))
-        .add(routes!(crate::acquirer::profiles::update_commission))
-        .add(routes!(crate::acquirer::profiles::delete_commission))
-        .add(routes!(crate::acquirer::batches::get_pos_batch_summary))
-        .add(routes!(crate::acquirer::batches::get_pos_batch_detail))
-        .add(routes!(crate::acquirer::batches::close_pos_batch))
-        .add(routes!(
-            crate::acquirer::payments::get_merchant_payment_summary
-        ))
-        .add(routes!(
-            crate::acquirer::payments::get_merchant_payment_detail
-        ))
-        .add(routes!(crate::acquirer::payments::run_settlement))
-        .add(routes!(crate::vpos::payment_sale))
-        .add(routes!(crate::vpos::payment_pre_sale))
-        .add(routes!(crate::vpos::payment_post_sale))
-        .add(routes!(crate::vpos::payment_void))
-        .add(routes!(crate::vpos::payment_refund))
-        .add(routes!(crate::vpos::batch_close))
-        .add(routes!(crate::vpos::check_by_order_id))
-        .add(routes!(crate::vpos::check_by_process_id))
-        .add(routes!(crate::vpos::check_by_token))
-        .add(routes!(crate::vpos::list_by_order_id))
-        .add(routes!(crate::vpos::installment_inquiry))
-        .add(routes!(crate::vpos::point_inquiry))
-        .add(routes!(crate::vpos::expire_holds))
+    let registry = Registry::new().add(routes!(auth::token));
+    let registry = crate::vpos::register(crate::acquirer::register(issuer::register(registry)));
+    registry
         .add(routes!(crate::admin::check_ledger))
         .add(routes!(ops::health))
         .plain("Metrics", "/metrics", get(ops::metrics))

@@ -17,6 +17,9 @@ use cardhost_service::vpos::OrderTxRow;
 use cardhost_service::vpos::VposOutcome;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
+
+use crate::router::Registry;
 
 use crate::envelope::{approved, declined};
 use crate::wire::MoneyOut;
@@ -88,4 +91,22 @@ fn financial(outcome: VposOutcome) -> Response {
     } else {
         declined(result, &outcome.tx.response_code)
     }
+}
+
+/// The virtual POS operations, in the order of vpos.md.
+pub fn register(registry: Registry) -> Registry {
+    registry
+        .add(routes!(payment_sale))
+        .add(routes!(payment_pre_sale))
+        .add(routes!(payment_post_sale))
+        .add(routes!(payment_void))
+        .add(routes!(payment_refund))
+        .add(routes!(batch_close))
+        .add(routes!(check_by_order_id))
+        .add(routes!(check_by_process_id))
+        .add(routes!(check_by_token))
+        .add(routes!(list_by_order_id))
+        .add(routes!(installment_inquiry))
+        .add(routes!(point_inquiry))
+        .add(routes!(expire_holds))
 }
