@@ -12,6 +12,7 @@
 pub mod cvv;
 pub mod des;
 pub mod error;
+pub mod keys;
 pub mod keystore;
 pub mod module;
 pub mod pinblock;
@@ -19,6 +20,7 @@ pub mod pvv;
 pub mod secret;
 
 pub use error::CryptoError;
-pub use keystore::{KeyInfo, KeyKind, KeyStore, MasterKey};
+pub use keys::{KeyKind, MasterKey};
+pub use keystore::{KeyInfo, KeyStore};
 pub use module::{KeyRef, PvvKey, SecurityModule, SoftwareModule};
 pub use pinblock::{Pin, PinBlockFormat};

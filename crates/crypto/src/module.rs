@@ -13,7 +13,8 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::des::TdesKey;
-use crate::keystore::{KeyInfo, KeyKind, KeyStore};
+use crate::keys::KeyKind;
+use crate::keystore::{KeyInfo, KeyStore};
 use crate::pinblock::{self, Pin, PinBlockFormat};
 use crate::secret::random_bytes;
 use crate::{cvv, pvv, CryptoError};
@@ -403,7 +404,7 @@ impl SoftwareModule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keystore::MasterKey;
+    use crate::keys::MasterKey;
 
     fn module() -> SoftwareModule {
         let dir =

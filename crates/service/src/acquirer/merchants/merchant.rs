@@ -1,0 +1,304 @@
+//! Merchants: create, get, update, search, and their VPOS credentials.
+
+use super::*;
+
+/// Merchant fields of a request; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct MerchantInput {
+    pub merchant_no: Option<String>,
+    pub merchant_name: Option<String>,
+    pub trade_name: Option<String>,
+    pub mcc: Option<String>,
+    pub tax_no: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub zip_code: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub iban: Option<String>,
+    pub currency: Option<i64>,
+    pub pos_fee_profile_code: Option<String>,
+    pub pos_authorization_profile_code: Option<String>,
+    pub commission_profile_code: Option<String>,
+    pub merchant_status: Option<String>,
+    pub vpos_enabled: Option<bool>,
+    pub open_date: Option<String>,
+}
+
+/// Credentials of a merchant's VPOS, shown once.
+#[derive(Debug, Clone)]
+pub struct VposCredentials {
+    pub client_id: String,
+    pub client_secret: ClientSecret,
+    pub store_key: StoreKey,
+}
+
+/// Applies `input` to `row`, recording every invalid field.
+fn apply_merchant(errors: &mut FieldErrors, row: &mut MerchantRow, input: &MerchantInput) {
+    if let Some(name) = &input.merchant_name {
+        if name.trim().is_empty() || name.chars().count() > 100 {
+            errors.push("MerchantName", "must be 1 to 100 characters");
+        } else {
+            row.merchant_name = name.trim().to_owned();
+        }
+    }
+    if let Some(mcc) = &input.mcc {
+        if mcc.len() == 4 && mcc.bytes().all(|b| b.is_ascii_digit()) {
+            row.mcc = mcc.clone();
+        } else {
+            errors.push("Mcc", "must be 4 digits");
+        }
+    }
+    if let Some(country) = &input.country {
+        if errors.check("Country", Country::parse(country)).is_some() {
+            row.country = country.clone();
+        }
+    }
+    if let Some(c) = input.currency {
+        match u16::try_from(c).ok().and_then(Currency::from_numeric) {
+            Some(cur) => row.currency = i64::from(cur.numeric()),
+            None => errors.push("Currency", "is not a known ISO 4217 numeric currency code"),
+        }
+    }
+    if let Some(iban) = &input.iban {
+        if let Some(clean) = errors.check("Iban", parse_iban(iban)) {
+            row.iban = Some(clean);
+        }
+    }
+    if let Some(date) = &input.open_date {
+        if let Some(d) = errors.check("OpenDate", parse_date(date)) {
+            row.open_date = format_date(d);
+        }
+    }
+    text(
+        errors,
+        "TradeName",
+        &input.trade_name,
+        100,
+        &mut row.trade_name,
+    );
+    text(errors, "TaxNo", &input.tax_no, 20, &mut row.tax_no);
+    text(errors, "Address", &input.address, 200, &mut row.address);
+    text(errors, "City", &input.city, 50, &mut row.city);
+    text(errors, "ZipCode", &input.zip_code, 20, &mut row.zip_code);
+    text(errors, "Email", &input.email, 100, &mut row.email);
+    text(errors, "Phone", &input.phone, 20, &mut row.phone);
+    text(
+        errors,
+        "PosFeeProfileCode",
+        &input.pos_fee_profile_code,
+        20,
+        &mut row.pos_fee_profile_code,
+    );
+    text(
+        errors,
+        "PosAuthorizationProfileCode",
+        &input.pos_authorization_profile_code,
+        20,
+        &mut row.pos_authorization_profile_code,
+    );
+    text(
+        errors,
+        "CommissionProfileCode",
+        &input.commission_profile_code,
+        20,
+        &mut row.commission_profile_code,
+    );
+    one_of(
+        errors,
+        "MerchantStatus",
+        &input.merchant_status,
+        &STATUSES,
+        &mut row.merchant_status,
+    );
+}
+
+fn check_merchant_no(errors: &mut FieldErrors, no: &str) {
+    if no.is_empty() || no.len() > 15 || !no.bytes().all(|b| b.is_ascii_digit()) {
+        errors.push("MerchantNo", "must be 1 to 15 digits");
+    }
+}
+
+/// Inserts a merchant (and, when VPOS is enabled, its client and store key) in `tx`.
+pub(super) async fn insert_merchant(
+    tx: &mut Tx<'_>,
+    host: &Host,
+    input: &MerchantInput,
+) -> Result<(MerchantRow, Option<VposCredentials>), ServiceError> {
+    let mut errors = FieldErrors::new();
+    let now = host.clock.now();
+    let mut row = MerchantRow {
+        merchant_status: "Active".into(),
+        open_date: format_date(now.date_naive()),
+        created_at: now.timestamp_millis(),
+        updated_at: now.timestamp_millis(),
+        ..Default::default()
+    };
+    for (field, present) in [
+        ("MerchantName", input.merchant_name.is_some()),
+        ("Mcc", input.mcc.is_some()),
+        ("Country", input.country.is_some()),
+        ("Currency", input.currency.is_some()),
+    ] {
+        if !present {
+            errors.push(field, "is required");
+        }
+    }
+    if let Some(no) = &input.merchant_no {
+        check_merchant_no(&mut errors, no);
+    }
+    apply_merchant(&mut errors, &mut row, input);
+    merchant_references(tx, &mut errors, &row).await?;
+    errors.finish(())?;
+    row.merchant_no = input
+        .merchant_no
+        .clone()
+        .unwrap_or_else(|| digits(MERCHANT_NO_DIGITS));
+    let vpos = if input.vpos_enabled == Some(true) {
+        row.vpos_enabled = 1;
+        let store_key = secret::random_secret(STORE_KEY_LEN);
+        row.vpos_store_key = Some(
+            host.security
+                .seal_secret(STORE_KEY_PURPOSE, store_key.as_bytes())?,
+        );
+        let client_id = uuid::Uuid::new_v4().to_string();
+        let client_secret = secret::random_secret(CLIENT_SECRET_LEN);
+        let new = NewClient {
+            name: format!("vpos {}", row.merchant_no),
+            scopes: Scopes::parse_list("vpos").map_err(ServiceError::Internal)?,
+            merchant_no: Some(row.merchant_no.clone()),
+        };
+        let client = prepare_row(&new, &client_id, &client_secret, now.timestamp_millis()).await?;
+        Some((
+            client,
+            VposCredentials {
+                client_id,
+                client_secret: ClientSecret::new(client_secret),
+                store_key: StoreKey::new(store_key),
+            },
+        ))
+    } else {
+        None
+    };
+    merchants::insert_merchant(tx, &row)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate => {
+                ServiceError::AlreadyExists(format!("Merchant {} already exists.", row.merchant_no))
+            }
+            other => other.into(),
+        })?;
+    let credentials = match vpos {
+        Some((client, credentials)) => {
+            clients::insert(tx, &client).await?;
+            Some(credentials)
+        }
+        None => None,
+    };
+    Ok((row, credentials))
+}
+
+pub async fn create_merchant(
+    host: &Host,
+    call: &Call,
+    input: MerchantInput,
+) -> Result<(MerchantRow, Option<VposCredentials>), ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let mut tx = host.db.begin().await?;
+    let created = insert_merchant(&mut tx, host, &input).await?;
+    audit::success(&mut tx, host, call, &created.0.merchant_no).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(created)
+}
+
+pub async fn get_merchant(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+) -> Result<(MerchantRow, Vec<TerminalRow>), ServiceError> {
+    if merchant_no.is_empty() {
+        return Err(ServiceError::field("MerchantNo", "is required"));
+    }
+    check_access(call, merchant_no)?;
+    let merchant = merchants::merchant(host.db.reader(), merchant_no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Merchant {merchant_no} not found.")))?;
+    let terminals = merchants::terminals_of(host.db.reader(), merchant_no).await?;
+    Ok((merchant, terminals))
+}
+
+pub async fn update_merchant(
+    host: &Host,
+    call: &Call,
+    input: MerchantInput,
+) -> Result<String, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let no = input
+        .merchant_no
+        .clone()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ServiceError::field("MerchantNo", "is required"))?;
+    let mut tx = host.db.begin().await?;
+    let mut row = merchants::merchant_for_update(&mut tx, host.db.engine(), &no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Merchant {no} not found.")))?;
+    let mut errors = FieldErrors::new();
+    apply_merchant(&mut errors, &mut row, &input);
+    if input.vpos_enabled.is_some() {
+        errors.push("VposEnabled", "is set when the merchant is created");
+    }
+    merchant_references(&mut tx, &mut errors, &row).await?;
+    errors.finish(())?;
+    row.updated_at = host.clock.now_ms();
+    merchants::update_merchant(&mut tx, &row).await?;
+    audit::success(&mut tx, host, call, &no).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    host.caches.merchants.forget(&no);
+    Ok(no)
+}
+
+pub async fn search_merchants(
+    host: &Host,
+    call: &Call,
+    filter: MerchantFilter,
+    page: Option<&str>,
+    size: Option<&str>,
+) -> Result<Page<MerchantRow>, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let paging = paging(page, size)?;
+    let found =
+        merchants::search_merchants(host.db.reader(), &filter, paging.offset(), paging.page_size)
+            .await?;
+    Ok(paging.of(found))
+}
+
+async fn merchant_references(
+    tx: &mut Tx<'_>,
+    errors: &mut FieldErrors,
+    row: &MerchantRow,
+) -> Result<(), ServiceError> {
+    use crate::acquirer::profiles::{check_references, Kind};
+    check_references(
+        tx,
+        errors,
+        &[
+            (
+                "PosFeeProfileCode",
+                Kind::Fee,
+                row.pos_fee_profile_code.as_ref(),
+            ),
+            (
+                "PosAuthorizationProfileCode",
+                Kind::Authorization,
+                row.pos_authorization_profile_code.as_ref(),
+            ),
+            (
+                "CommissionProfileCode",
+                Kind::Commission,
+                row.commission_profile_code.as_ref(),
+            ),
+        ],
+    )
+    .await
+}

@@ -1,0 +1,125 @@
+//! Merchants and terminals: their shared field checks and access rule, and
+//! both created at once.
+
+mod merchant;
+mod terminal;
+
+pub use merchant::*;
+pub use terminal::*;
+
+use cardhost_crypto::secret;
+use cardhost_domain::date::{format_date, parse_date};
+use cardhost_domain::iban::parse_iban;
+use cardhost_domain::secret::{ClientSecret, StoreKey};
+use cardhost_domain::{Country, Currency, FieldErrors};
+use cardhost_store::merchants::{self, MerchantFilter, MerchantRow, TerminalFilter, TerminalRow};
+use cardhost_store::{clients, StoreError, Tx};
+use rand::Rng;
+
+use crate::caller::{Scope, Scopes};
+use crate::clients::{prepare_row, NewClient};
+use crate::host::{Call, Host};
+use crate::money::reports::{paging, Page};
+use crate::{audit, ServiceError};
+
+/// Length of a generated merchant number (spec: up to 15 digits).
+const MERCHANT_NO_DIGITS: usize = 10;
+/// Terminal numbers are 8 characters (spec acquirer.md).
+const TERMINAL_NO_LEN: usize = 8;
+/// Length of a generated VPOS store key (letters and digits, ~280 bits).
+const STORE_KEY_LEN: usize = 48;
+const CLIENT_SECRET_LEN: usize = 48;
+const STATUSES: [&str; 3] = ["Active", "Passive", "Closed"];
+const TERMINAL_TYPES: [&str; 3] = ["Pos", "Vpos", "SoftPos"];
+/// What sealed store keys are bound to.
+pub const STORE_KEY_PURPOSE: &str = "vpos-store-key";
+
+/// The caller may act on this merchant: `acquirer`, or a `vpos` client bound to it.
+pub fn check_access(call: &Call, merchant_no: &str) -> Result<(), ServiceError> {
+    if call.caller.scopes.contains(Scope::Acquirer) {
+        return Ok(());
+    }
+    if call.caller.scopes.contains(Scope::Vpos)
+        && call.caller.merchant_no.as_deref() == Some(merchant_no)
+    {
+        return Ok(());
+    }
+    Err(ServiceError::Forbidden(
+        "This client may not act on that merchant.".into(),
+    ))
+}
+
+fn text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &Option<String>,
+    max: usize,
+    slot: &mut Option<String>,
+) {
+    if let Some(v) = value {
+        if v.chars().count() > max {
+            errors.push(field, format!("must be at most {max} characters"));
+        } else {
+            *slot = Some(v.clone());
+        }
+    }
+}
+
+fn one_of(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &Option<String>,
+    allowed: &[&str],
+    slot: &mut String,
+) {
+    if let Some(v) = value {
+        if allowed.contains(&v.as_str()) {
+            v.clone_into(slot);
+        } else {
+            errors.push(field, format!("must be one of {}", allowed.join(", ")));
+        }
+    }
+}
+
+fn digits(n: usize) -> String {
+    let mut rng = rand::thread_rng();
+    let first = char::from(b'1' + rng.gen_range(0..9u8));
+    std::iter::once(first)
+        .chain((1..n).map(|_| char::from(b'0' + rng.gen_range(0..10u8))))
+        .collect()
+}
+
+/// `CreateMerchantAndTerminal`: the merchant and every terminal, or nothing.
+pub async fn create_merchant_and_terminals(
+    host: &Host,
+    call: &Call,
+    merchant: MerchantInput,
+    terminals: Vec<TerminalInput>,
+) -> Result<(MerchantRow, Vec<TerminalRow>, Option<VposCredentials>), ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let mut tx = host.db.begin().await?;
+    let (row, credentials) = insert_merchant(&mut tx, host, &merchant)
+        .await
+        .map_err(|e| prefix_fields(e, "Merchant."))?;
+    let mut created = Vec::new();
+    for (i, t) in terminals.iter().enumerate() {
+        let prefix = format!("Terminals[{i}].");
+        created.push(insert_terminal(&mut tx, host, t, &row.merchant_no, &prefix).await?);
+    }
+    audit::success(&mut tx, host, call, &row.merchant_no).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok((row, created, credentials))
+}
+
+fn prefix_fields(err: ServiceError, prefix: &str) -> ServiceError {
+    match err {
+        ServiceError::Validation(errors) => {
+            let mut out = FieldErrors::new();
+            for e in errors.into_vec() {
+                out.push(format!("{prefix}{}", e.field), e.message);
+            }
+            ServiceError::Validation(out)
+        }
+        other => other,
+    }
+}

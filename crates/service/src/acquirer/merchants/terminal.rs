@@ -1,0 +1,216 @@
+//! Terminals: create, get, update, search.
+
+use super::*;
+
+#[derive(Debug, Clone, Default)]
+pub struct TerminalInput {
+    pub terminal_no: Option<String>,
+    pub merchant_no: Option<String>,
+    pub terminal_type: Option<String>,
+    pub serial_no: Option<String>,
+    pub model: Option<String>,
+    pub terminal_status: Option<String>,
+    pub pos_authorization_profile_code: Option<String>,
+    pub pos_fee_profile_code: Option<String>,
+    pub address: Option<String>,
+}
+
+fn apply_terminal(errors: &mut FieldErrors, row: &mut TerminalRow, input: &TerminalInput) {
+    one_of(
+        errors,
+        "TerminalType",
+        &input.terminal_type,
+        &TERMINAL_TYPES,
+        &mut row.terminal_type,
+    );
+    one_of(
+        errors,
+        "TerminalStatus",
+        &input.terminal_status,
+        &STATUSES,
+        &mut row.terminal_status,
+    );
+    text(errors, "SerialNo", &input.serial_no, 50, &mut row.serial_no);
+    text(errors, "Model", &input.model, 50, &mut row.model);
+    text(errors, "Address", &input.address, 200, &mut row.address);
+    text(
+        errors,
+        "PosAuthorizationProfileCode",
+        &input.pos_authorization_profile_code,
+        20,
+        &mut row.pos_authorization_profile_code,
+    );
+    text(
+        errors,
+        "PosFeeProfileCode",
+        &input.pos_fee_profile_code,
+        20,
+        &mut row.pos_fee_profile_code,
+    );
+}
+
+pub(super) async fn insert_terminal(
+    tx: &mut Tx<'_>,
+    host: &Host,
+    input: &TerminalInput,
+    merchant_no: &str,
+    field_prefix: &str,
+) -> Result<TerminalRow, ServiceError> {
+    let mut errors = FieldErrors::new();
+    let now = host.clock.now_ms();
+    let mut row = TerminalRow {
+        merchant_no: merchant_no.to_owned(),
+        terminal_status: "Active".into(),
+        open_batch_no: 1,
+        created_at: now,
+        updated_at: now,
+        ..Default::default()
+    };
+    if input.terminal_type.is_none() {
+        errors.push(format!("{field_prefix}TerminalType"), "is required");
+    }
+    if let Some(no) = &input.terminal_no {
+        if no.len() != TERMINAL_NO_LEN || !no.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            errors.push(
+                format!("{field_prefix}TerminalNo"),
+                "must be 8 letters or digits",
+            );
+        }
+    }
+    let mut inner = FieldErrors::new();
+    apply_terminal(&mut inner, &mut row, input);
+    terminal_references(tx, &mut inner, &row).await?;
+    for e in inner.into_vec() {
+        errors.push(format!("{field_prefix}{}", e.field), e.message);
+    }
+    errors.finish(())?;
+    row.terminal_no = input
+        .terminal_no
+        .clone()
+        .unwrap_or_else(|| digits(TERMINAL_NO_LEN));
+    merchants::insert_terminal(tx, &row)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate => {
+                ServiceError::AlreadyExists(format!("Terminal {} already exists.", row.terminal_no))
+            }
+            other => other.into(),
+        })?;
+    Ok(row)
+}
+
+pub async fn create_terminal(
+    host: &Host,
+    call: &Call,
+    input: TerminalInput,
+) -> Result<TerminalRow, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let merchant_no = input
+        .merchant_no
+        .clone()
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| ServiceError::field("MerchantNo", "is required"))?;
+    let mut tx = host.db.begin().await?;
+    if merchants::merchant_for_update(&mut tx, host.db.engine(), &merchant_no)
+        .await?
+        .is_none()
+    {
+        return Err(ServiceError::NotFound(format!(
+            "Merchant {merchant_no} not found."
+        )));
+    }
+    let row = insert_terminal(&mut tx, host, &input, &merchant_no, "").await?;
+    audit::success(&mut tx, host, call, &row.terminal_no).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(row)
+}
+
+pub async fn get_terminal(
+    host: &Host,
+    call: &Call,
+    terminal_no: &str,
+) -> Result<TerminalRow, ServiceError> {
+    if terminal_no.is_empty() {
+        return Err(ServiceError::field("TerminalNo", "is required"));
+    }
+    let row = merchants::terminal(host.db.reader(), terminal_no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;
+    check_access(call, &row.merchant_no)?;
+    Ok(row)
+}
+
+pub async fn update_terminal(
+    host: &Host,
+    call: &Call,
+    input: TerminalInput,
+) -> Result<String, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let no = input
+        .terminal_no
+        .clone()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ServiceError::field("TerminalNo", "is required"))?;
+    let mut tx = host.db.begin().await?;
+    let mut row = merchants::terminal_for_update(&mut tx, host.db.engine(), &no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {no} not found.")))?;
+    let mut errors = FieldErrors::new();
+    apply_terminal(&mut errors, &mut row, &input);
+    if input
+        .merchant_no
+        .as_ref()
+        .is_some_and(|m| *m != row.merchant_no)
+    {
+        errors.push("MerchantNo", "a terminal stays with its merchant");
+    }
+    terminal_references(&mut tx, &mut errors, &row).await?;
+    errors.finish(())?;
+
+    row.updated_at = host.clock.now_ms();
+    merchants::update_terminal(&mut tx, &row).await?;
+    audit::success(&mut tx, host, call, &no).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    host.caches.terminals.forget(&no);
+    Ok(no)
+}
+
+pub async fn search_terminals(
+    host: &Host,
+    call: &Call,
+    filter: TerminalFilter,
+    page: Option<&str>,
+    size: Option<&str>,
+) -> Result<Page<TerminalRow>, ServiceError> {
+    call.caller.require(Scope::Acquirer)?;
+    let paging = paging(page, size)?;
+    let found =
+        merchants::search_terminals(host.db.reader(), &filter, paging.offset(), paging.page_size)
+            .await?;
+    Ok(paging.of(found))
+}
+
+async fn terminal_references(
+    tx: &mut Tx<'_>,
+    errors: &mut FieldErrors,
+    row: &TerminalRow,
+) -> Result<(), ServiceError> {
+    use crate::acquirer::profiles::{check_references, Kind};
+    check_references(
+        tx,
+        errors,
+        &[
+            (
+                "PosFeeProfileCode",
+                Kind::Fee,
+                row.pos_fee_profile_code.as_ref(),
+            ),
+            (
+                "PosAuthorizationProfileCode",
+                Kind::Authorization,
+                row.pos_authorization_profile_code.as_ref(),
+            ),
+        ],
+    )
+    .await
+}
