@@ -18,6 +18,7 @@ pub mod product;
 pub mod response;
 pub mod secret;
 pub mod settlement;
+pub mod status;
 
 pub use country::Country;
 pub use field::{FieldError, FieldErrors};

@@ -3,6 +3,7 @@
 //! and the queue of reversals that are retried until the network acknowledges
 //! them, so no off-us authorization outlives a timeout or a restart.
 
+use cardhost_domain::status::OrderStatus;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -332,8 +333,8 @@ async fn fail_cut_off_order(host: &Host, r: &vpos::ReversalRow) -> Result<(), St
     if let Some(mut order) =
         vpos::order_for_update(&mut tx, host.db.engine(), &r.merchant_no, &r.order_id).await?
     {
-        if order.status == "Created" {
-            order.status = "Failed".into();
+        if order.status == OrderStatus::Created {
+            order.status = order.status.fail();
             order.updated_at = host.clock.now_ms();
             vpos::update_order(&mut tx, &order).await?;
         }

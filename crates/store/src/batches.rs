@@ -1,5 +1,6 @@
 //! POS batches, batch transactions and merchant payments.
 
+use cardhost_domain::status::{BatchStatus, OrderTxStatus};
 use sqlx::{AnyPool, FromRow};
 
 use crate::Script;
@@ -10,7 +11,8 @@ pub struct BatchRow {
     pub terminal_no: String,
     pub batch_no: i64,
     pub merchant_no: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: BatchStatus,
     pub open_date: i64,
     pub close_date: Option<i64>,
     pub currency: i64,
@@ -130,7 +132,8 @@ pub struct BatchTxRow {
     pub installment_count: i64,
     pub card_type: String,
     pub network: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: OrderTxStatus,
     pub created_at: i64,
     pub commission: Option<i64>,
     pub net: Option<i64>,
@@ -330,10 +333,10 @@ pub async fn mark_paid(tx: &mut Tx<'_>, p: &PaymentRow, now_ms: i64) -> Result<(
 }
 
 /// Marks a batch row (a void marks the row it voided `Voided`).
-pub fn set_tx_status<'q>(script: &mut Script<'q>, process_id: i64, status: &'q str) {
+pub fn set_tx_status(script: &mut Script<'_>, process_id: i64, status: OrderTxStatus) {
     script.push(
         "UPDATE batch_transactions SET status = $1 WHERE process_id = $2".into(),
-        |q| q.bind(status).bind(process_id),
+        |q| q.bind(status.name()).bind(process_id),
     );
 }
 
@@ -393,7 +396,7 @@ fn bind_tx<'q>(q: crate::sql::AnyQuery<'q>, t: &'q BatchTxRow) -> crate::sql::An
         .bind(t.installment_count)
         .bind(&t.card_type)
         .bind(&t.network)
-        .bind(&t.status)
+        .bind(t.status.name())
         .bind(t.created_at)
         .bind(t.commission)
         .bind(t.net)

@@ -1,6 +1,7 @@
 //! Virtual POS orders, their transactions, the off-us reversal queue, and the
 //! test network's record of its authorizations.
 
+use cardhost_domain::status::{OrderStatus, OrderTxStatus};
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
 use crate::sql::update_by_key;
@@ -12,7 +13,8 @@ pub struct OrderRow {
     pub merchant_no: String,
     pub order_id: String,
     pub terminal_no: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: OrderStatus,
     pub amount: i64,
     pub currency: i64,
     pub authorized_amount: i64,
@@ -68,7 +70,7 @@ fn bind_order<'q>(q: crate::sql::AnyQuery<'q>, o: &'q OrderRow) -> crate::sql::A
     q.bind(&o.merchant_no)
         .bind(&o.order_id)
         .bind(&o.terminal_no)
-        .bind(&o.status)
+        .bind(o.status.name())
         .bind(o.amount)
         .bind(o.currency)
         .bind(o.authorized_amount)
@@ -154,7 +156,7 @@ pub async fn update_order(tx: &mut Tx<'_>, o: &OrderRow) -> Result<(), StoreErro
     )
     .bind(&o.merchant_no)
     .bind(&o.order_id)
-    .bind(&o.status)
+    .bind(o.status.name())
     .bind(o.authorized_amount)
     .bind(o.captured_amount)
     .bind(o.refunded_amount)
@@ -251,7 +253,8 @@ pub struct OrderTxRow {
     pub network: String,
     pub batch_no: Option<i64>,
     pub original_process_id: Option<i64>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: OrderTxStatus,
     pub created_at: i64,
 }
 
@@ -307,15 +310,15 @@ pub fn insert_txs<'q>(script: &mut Script<'q>, rows: &'q [OrderTxRow]) {
             .bind(&t.network)
             .bind(t.batch_no)
             .bind(t.original_process_id)
-            .bind(&t.status)
+            .bind(t.status.name())
             .bind(t.created_at)
     });
 }
 
-pub fn set_tx_status<'q>(script: &mut Script<'q>, process_id: i64, status: &'q str) {
+pub fn set_tx_status(script: &mut Script<'_>, process_id: i64, status: OrderTxStatus) {
     script.push(
         update_by_key("vpos_transactions", &["status"], "process_id"),
-        |q| q.bind(status).bind(process_id),
+        |q| q.bind(status.name()).bind(process_id),
     );
 }
 

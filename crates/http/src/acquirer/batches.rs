@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use cardhost_domain::date::format_timestamp;
+use cardhost_domain::status::{BatchStatus, OrderTxStatus};
 use cardhost_service::acquirer::batches::{self as svc, BatchSummary};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,8 +22,7 @@ pub struct BatchSummaryResult {
     pub terminal_no: String,
     pub merchant_no: String,
     pub batch_no: i64,
-    /// Open or Closed.
-    pub batch_status: String,
+    pub batch_status: BatchStatus,
     pub open_date: String,
     pub close_date: Option<String>,
     pub sale_count: i64,
@@ -109,7 +109,7 @@ pub struct BatchTransaction {
     pub installment_count: i64,
     pub transaction_date: String,
     /// Approved or Voided.
-    pub status: String,
+    pub status: OrderTxStatus,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

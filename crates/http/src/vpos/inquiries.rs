@@ -3,6 +3,7 @@
 use axum::extract::State;
 use cardhost_domain::money::format_major;
 use cardhost_domain::secret::CardNumber;
+use cardhost_domain::status::OrderStatus;
 use cardhost_service::vpos::inquiry::{self, OrderKey, OrderView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,9 +19,7 @@ use crate::wire::{Amount, DecimalOut, MoneyOut};
 #[serde(rename_all = "PascalCase")]
 pub struct OrderResult {
     pub order_id: String,
-    /// Created, Paid, PreAuthorized, Captured, Voided, PartiallyRefunded, Refunded, Failed or Expired.
-    #[schema(example = "Paid")]
-    pub order_status: String,
+    pub order_status: OrderStatus,
     pub amount: MoneyOut,
     pub captured_amount: MoneyOut,
     pub refunded_amount: MoneyOut,
@@ -36,7 +35,7 @@ fn order_result(v: OrderView) -> OrderResult {
     let m = |minor| MoneyOut { minor, currency };
     OrderResult {
         order_id: v.order.order_id.clone(),
-        order_status: v.order.status.clone(),
+        order_status: v.order.status,
         amount: m(v.order.amount),
         captured_amount: m(v.order.captured_amount),
         refunded_amount: m(v.order.refunded_amount),

@@ -12,6 +12,7 @@ pub use order_payments::*;
 use axum::response::Response;
 use cardhost_domain::date::format_timestamp;
 use cardhost_domain::response;
+use cardhost_domain::status::OrderTxStatus;
 use cardhost_domain::Currency;
 use cardhost_service::vpos::OrderTxRow;
 use cardhost_service::vpos::VposOutcome;
@@ -55,8 +56,7 @@ pub struct VposResult {
     pub point_amount: MoneyOut,
     /// OnUs (a card of this host) or OffUs (through the card network).
     pub network: String,
-    /// Approved, Declined or Voided.
-    pub status: String,
+    pub status: OrderTxStatus,
     /// Capture, void, refund: the transaction acted on.
     pub original_process_id: Option<String>,
 }
@@ -79,7 +79,7 @@ fn tx_result(t: &OrderTxRow, currency: Currency) -> VposResult {
         installment_count: t.installment_count,
         point_amount: m(t.point_amount),
         network: t.network.clone(),
-        status: t.status.clone(),
+        status: t.status,
         original_process_id: t.original_process_id.map(|p| p.to_string()),
     }
 }

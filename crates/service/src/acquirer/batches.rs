@@ -2,6 +2,7 @@
 //! closing computes each transaction's commission and payment date and posts
 //! what the merchant is owed (spec acquirer.md, ledger.md).
 
+use cardhost_domain::status::{BatchStatus, OrderTxStatus};
 use std::sync::Arc;
 
 use cardhost_domain::date::{format_date, parse_date};
@@ -77,7 +78,7 @@ pub async fn record_on_us(
         installment_count: i64::from(installments.max(1)),
         card_type: card.card_type,
         network: Network::OnUs.name().to_owned(),
-        status: "Approved".into(),
+        status: OrderTxStatus::Approved,
         created_at: host.clock.now_ms(),
         ..Default::default()
     };
@@ -103,8 +104,8 @@ fn totals(batch: &mut BatchRow, txs: &[BatchTxRow]) {
     batch.void_count = 0;
     batch.void_amount = 0;
     for t in txs {
-        match (t.status.as_str(), t.transaction_type.as_str()) {
-            ("Voided", _) => {
+        match (t.status, t.transaction_type.as_str()) {
+            (OrderTxStatus::Voided, _) => {
                 batch.void_count += 1;
                 batch.void_amount += t.amount;
             }
@@ -203,7 +204,10 @@ pub async fn close(
     totals(&mut batch, &txs);
     let close_day = parse_date(&host.settings.calendar.business_date(now))
         .map_err(|e| ServiceError::Internal(e.into()))?;
-    let open: Vec<&BatchTxRow> = txs.iter().filter(|t| t.status != "Voided").collect();
+    let open: Vec<&BatchTxRow> = txs
+        .iter()
+        .filter(|t| t.status != OrderTxStatus::Voided)
+        .collect();
     let closing = open
         .iter()
         .map(|t| closing_tx(t))
@@ -215,7 +219,7 @@ pub async fn close(
     }
     let ids = (transfer_id, process_id);
     post_settlement(&mut tx, &merchant.merchant_no, cur, &settlement, ids, now).await?;
-    batch.status = "Closed".into();
+    batch.status = BatchStatus::Closed;
     batch.close_date = Some(now);
     batches::close_batch(&mut tx, &batch).await?;
     batches::next_batch(&mut tx, terminal_no, observed).await?;
@@ -342,13 +346,13 @@ pub async fn summary(
             terminal_no: terminal_no.to_owned(),
             batch_no,
             merchant_no: merchant.merchant_no.clone(),
-            status: "Open".into(),
+            status: BatchStatus::Open,
             open_date: terminal.created_at,
             currency: i64::from(currency.numeric()),
             ..Default::default()
         },
     };
-    if batch.status == "Open" {
+    if batch.status == BatchStatus::Open {
         let (txs, _) =
             batches::txs_page(host.db.reader(), terminal_no, batch_no, 0, i64::MAX).await?;
         totals(&mut batch, &txs);

@@ -5,6 +5,7 @@ use cardhost_domain::fees::Network;
 use cardhost_domain::ledger::Transfer;
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
+use cardhost_domain::status::{HoldStatus, OrderTxStatus};
 use cardhost_store::audit::AuditRecord;
 use cardhost_store::cards::CardRow;
 use cardhost_store::idempotency::{ReferenceRow, UsedReference};
@@ -142,7 +143,7 @@ pub(super) fn apply(
             };
             Some(record_order(
                 state, writes, req, &facts, order_row, &terminal,
-            ))
+            )?)
         }
         _ => {
             record_reference(state, writes, req, process_id, now);
@@ -258,7 +259,7 @@ fn apply_holds(
             amount,
             captured: 0,
             released: 0,
-            status: "Open".into(),
+            status: HoldStatus::Open,
             created_at: now,
             closed_at: None,
         };
@@ -272,7 +273,7 @@ fn apply_holds(
             .closed_holds
             .insert(hold.process_id, (*captured, released, now));
         if let Some(h) = state.holds.get_mut(&hold.process_id) {
-            h.status = "Closed".into();
+            h.status = HoldStatus::Closed;
         }
         block(state, writes, &hold.ledger_account, -hold.amount);
     }
@@ -418,7 +419,7 @@ fn record_order(
     facts: &OrderFacts,
     order_row: Option<OrderRow>,
     terminal: &TerminalRow,
-) -> OrderTxRow {
+) -> Result<OrderTxRow, ServiceError> {
     let OrderFacts {
         leg,
         row,
@@ -448,10 +449,10 @@ fn record_order(
         .target
         .and_then(|pid| txs.iter().find(|t| t.process_id == pid))
         .and_then(|t| t.batch_no);
-    let w = order::outcome(leg, order_row, terminal, t, &order_card, voided_batch);
+    let w = order::outcome(leg, order_row, terminal, t, &order_card, voided_batch)?;
     if let Some(pid) = w.voided {
         if let Some(t) = txs.iter_mut().find(|t| t.process_id == pid) {
-            t.status = "Voided".into();
+            t.status = OrderTxStatus::Voided;
         }
         writes.voided.push(pid);
     }
@@ -461,7 +462,7 @@ fn record_order(
     writes.order_txs.push(w.tx.clone());
     state.orders.insert(key.clone(), w.order.clone());
     writes.orders.insert(key, w.order);
-    w.tx
+    Ok(w.tx)
 }
 
 /// The credited card's row of a card-to-card transfer.

@@ -2,6 +2,7 @@
 //! days are released, and their orders become `Expired`.
 
 use cardhost_domain::date::parse_date;
+use cardhost_domain::status::HoldStatus;
 use cardhost_domain::Currency;
 use cardhost_store::{ledger, vpos, Script, StoreError};
 
@@ -55,7 +56,7 @@ pub async fn expire(
         crate::issuer::card_ref::lock(host, &mut tx, hold.card_id).await?;
         let Some(open) = ledger::hold_for_update(&mut tx, host.db.engine(), hold.process_id)
             .await?
-            .filter(|h| h.status == "Open")
+            .filter(|h| h.status == HoldStatus::Open)
         else {
             continue;
         };

@@ -5,6 +5,7 @@
 //! the rows; the money path depends on nothing of it.
 
 use cardhost_domain::response as rc;
+use cardhost_domain::status::{NotAllowed, OrderStatus, OrderTxStatus};
 use cardhost_domain::Currency;
 use cardhost_store::batches::{BatchTxRow, OpenBatch};
 use cardhost_store::merchants::TerminalRow;
@@ -47,7 +48,7 @@ pub fn void_target(
 ) -> Result<&OrderTxRow, ServiceError> {
     let voidable = |t: &&OrderTxRow| {
         t.response_code == rc::APPROVED
-            && t.status == "Approved"
+            && t.status == OrderTxStatus::Approved
             && matches!(t.transaction_type.as_str(), "Sale" | "PreSale" | "PostSale")
     };
     let found = match process_id {
@@ -61,12 +62,10 @@ pub fn void_target(
 
 /// The approved pre-sale a capture completes.
 pub fn capture_target(order: &OrderRow, txs: &[OrderTxRow]) -> Result<OrderTxRow, ServiceError> {
-    if order.status != "PreAuthorized" {
-        return Err(not_allowed(format!(
-            "Order {} is {}, not PreAuthorized.",
-            order.order_id, order.status
-        )));
-    }
+    order
+        .status
+        .capture()
+        .map_err(|e| not_allowed(format!("Order {}: {e}.", order.order_id)))?;
     txs.iter()
         .find(|t| t.transaction_type == "PreSale" && t.response_code == rc::APPROVED)
         .cloned()
@@ -75,21 +74,16 @@ pub fn capture_target(order: &OrderRow, txs: &[OrderTxRow]) -> Result<OrderTxRow
 
 /// The approved sale or capture a refund returns money of.
 pub fn refund_target(order: &OrderRow, txs: &[OrderTxRow]) -> Result<OrderTxRow, ServiceError> {
-    if !matches!(
-        order.status.as_str(),
-        "Paid" | "Captured" | "PartiallyRefunded"
-    ) {
-        return Err(not_allowed(format!(
-            "Order {} is {}; only a paid or captured order is refunded.",
-            order.order_id, order.status
-        )));
-    }
+    order
+        .status
+        .refund(false)
+        .map_err(|e| not_allowed(format!("Order {}: {e}.", order.order_id)))?;
     txs.iter()
         .rev()
         .find(|t| {
             matches!(t.transaction_type.as_str(), "Sale" | "PostSale")
                 && t.response_code == rc::APPROVED
-                && t.status == "Approved"
+                && t.status == OrderTxStatus::Approved
         })
         .cloned()
         .ok_or_else(|| not_allowed("The order has nothing captured to refund."))
@@ -109,7 +103,7 @@ pub fn admit<'t>(
     })?;
     match (leg.op, order) {
         (VposOp::Sale | VposOp::PreSale, None) => {}
-        (VposOp::Sale | VposOp::PreSale, Some(o)) if o.status == "Created" => {}
+        (VposOp::Sale | VposOp::PreSale, Some(o)) if o.status == OrderStatus::Created => {}
         (VposOp::Sale | VposOp::PreSale, Some(_)) => {
             return Err(ServiceError::IdempotencyConflict(format!(
                 "OrderId {} was used before with different content.",
@@ -123,12 +117,9 @@ pub fn admit<'t>(
             )))
         }
         (VposOp::PostSale, Some(o)) => {
-            if o.status != "PreAuthorized" {
-                return Err(not_allowed(format!(
-                    "Order {} is {}.",
-                    o.order_id, o.status
-                )));
-            }
+            o.status
+                .capture()
+                .map_err(|e| not_allowed(format!("Order {}: {e}.", o.order_id)))?;
             if amount > o.authorized_amount {
                 return Err(not_allowed(
                     "Amount is more than the pre-authorized amount.",
@@ -163,35 +154,31 @@ pub fn admit<'t>(
 }
 
 /// What the order becomes after an approved transaction.
-fn apply(order: &mut OrderRow, op: VposOp, amount: i64) {
+fn apply(order: &mut OrderRow, op: VposOp, amount: i64) -> Result<(), NotAllowed> {
     match op {
-        VposOp::Sale => {
-            order.status = "Paid".into();
+        VposOp::Sale | VposOp::PreSale => {
+            order.status = order.status.pay(op == VposOp::PreSale)?;
             order.authorized_amount = amount;
-            order.captured_amount = amount;
-        }
-        VposOp::PreSale => {
-            order.status = "PreAuthorized".into();
-            order.authorized_amount = amount;
+            if op == VposOp::Sale {
+                order.captured_amount = amount;
+            }
         }
         VposOp::PostSale => {
-            order.status = "Captured".into();
+            order.status = order.status.capture()?;
             order.captured_amount = amount;
         }
         VposOp::Void => {
-            order.status = "Voided".into();
+            order.status = order.status.void()?;
             order.captured_amount = 0;
         }
         VposOp::Refund => {
             order.refunded_amount += amount;
-            order.status = if order.refunded_amount >= order.captured_amount {
-                "Refunded"
-            } else {
-                "PartiallyRefunded"
-            }
-            .into();
+            order.status = order
+                .status
+                .refund(order.refunded_amount >= order.captured_amount)?;
         }
     }
+    Ok(())
 }
 
 /// What a transaction charges and to which card.
@@ -233,10 +220,14 @@ pub fn outcome(
     mut t: OrderTxRow,
     card: &OrderCard,
     voided_batch: Option<i64>,
-) -> OrderWrite {
+) -> Result<OrderWrite, ServiceError> {
     let now = t.created_at;
     let approved = t.response_code == rc::APPROVED;
-    t.status = if approved { "Approved" } else { "Declined" }.into();
+    t.status = if approved {
+        OrderTxStatus::Approved
+    } else {
+        OrderTxStatus::Declined
+    };
     let mut write_batch = None;
     if approved && leg.op.batched() {
         t.batch_no = Some(terminal.open_batch_no);
@@ -256,20 +247,22 @@ pub fn outcome(
     let order_is_new = order.is_none();
     let mut o = order.unwrap_or_else(|| new_order(leg, &t, card));
     if approved {
-        apply(&mut o, leg.op, t.amount);
-    } else if o.status == "Created" {
-        o.status = "Failed".into();
+        apply(&mut o, leg.op, t.amount).map_err(|e| {
+            ServiceError::Internal(format!("order {} admitted but {e}", o.order_id))
+        })?;
+    } else {
+        o.status = o.status.fail();
     }
     o.updated_at = now;
     let (open_batch, batch_row) = write_batch.unzip();
-    OrderWrite {
+    Ok(OrderWrite {
         tx: t,
         order: o,
         order_is_new,
         open_batch,
         batch_row,
         voided,
-    }
+    })
 }
 
 fn batch_row(
@@ -298,19 +291,19 @@ fn batch_row(
         installment_count: t.installment_count,
         card_type: card.card_type.clone(),
         network: card.network.clone(),
-        status: "Approved".into(),
+        status: OrderTxStatus::Approved,
         created_at: t.created_at,
         ..Default::default()
     }
 }
 
-/// The order a first transaction opens (`Failed` until an approval applies).
+/// The order a first transaction opens, `Created` until its outcome applies.
 fn new_order(leg: &VposLeg, t: &OrderTxRow, card: &OrderCard) -> OrderRow {
     OrderRow {
         merchant_no: leg.merchant_no.clone(),
         order_id: leg.order_id.clone(),
         terminal_no: leg.terminal_no.clone(),
-        status: "Failed".into(),
+        status: OrderStatus::Created,
         amount: t.amount,
         currency: t.currency,
         installment_count: leg.installments,

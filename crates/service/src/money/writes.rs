@@ -3,6 +3,7 @@
 //! past the database's parameter limit), so the statement count does not grow
 //! with the batch.
 
+use cardhost_domain::status::OrderTxStatus;
 use std::collections::{BTreeMap, BTreeSet};
 
 use cardhost_domain::ledger::Transfer;
@@ -109,8 +110,8 @@ impl Writes {
             ledger::set_tx_status(&mut script, *pid, status);
         }
         for pid in &self.voided {
-            vpos::set_tx_status(&mut script, *pid, "Voided");
-            batches::set_tx_status(&mut script, *pid, "Voided");
+            vpos::set_tx_status(&mut script, *pid, OrderTxStatus::Voided);
+            batches::set_tx_status(&mut script, *pid, OrderTxStatus::Voided);
         }
         script.run(tx).await?;
         for card in self.cards.values() {

@@ -4,6 +4,7 @@
 
 use cardhost_domain::card::Pan;
 use cardhost_domain::response as rc;
+use cardhost_domain::status::OrderStatus;
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow, ReversalRow};
 use cardhost_store::{ledger, StoreError, Tx};
 
@@ -133,7 +134,7 @@ async fn open_order(
         vpos::order_for_update(&mut tx, host.db.engine(), &leg.merchant_no, &leg.order_id).await?
     {
         drop(tx);
-        return Err(if existing.status == "Created" {
+        return Err(if existing.status == OrderStatus::Created {
             busy()
         } else {
             ServiceError::IdempotencyConflict(format!(
@@ -146,7 +147,7 @@ async fn open_order(
         merchant_no: leg.merchant_no.clone(),
         order_id: leg.order_id.clone(),
         terminal_no: leg.terminal_no.clone(),
-        status: "Created".into(),
+        status: OrderStatus::Created,
         amount,
         currency: cur,
         installment_count: leg.installments,

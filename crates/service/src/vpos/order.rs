@@ -3,6 +3,7 @@
 //! answered). The rules and the rows themselves are `money::order`'s, the same
 //! code the authorizer applies to on-us payments.
 
+use cardhost_domain::status::OrderTxStatus;
 use cardhost_store::batches;
 use cardhost_store::merchants::{self, TerminalRow};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
@@ -72,15 +73,15 @@ pub async fn record(
         Some(target) => vpos::tx(&mut **tx, target).await?.and_then(|v| v.batch_no),
         None => None,
     };
-    let w = outcome(leg, order, terminal, t, card, voided_batch);
+    let w = outcome(leg, order, terminal, t, card, voided_batch)?;
     let mut script = Script::default();
     if let (Some(open), Some(row)) = (&w.open_batch, &w.batch_row) {
         batches::open_batches(&mut script, std::slice::from_ref(open));
         batches::insert_txs(&mut script, std::slice::from_ref(row));
     }
     if let Some(target) = w.voided {
-        vpos::set_tx_status(&mut script, target, "Voided");
-        batches::set_tx_status(&mut script, target, "Voided");
+        vpos::set_tx_status(&mut script, target, OrderTxStatus::Voided);
+        batches::set_tx_status(&mut script, target, OrderTxStatus::Voided);
     }
     script.run(tx).await?;
     vpos::insert_tx(tx, &w.tx).await?;

@@ -1,5 +1,6 @@
 //! Holds: amounts reserved on an account until captured, released or expired.
 
+use cardhost_domain::status::HoldStatus;
 use sqlx::{AnyPool, FromRow};
 
 use crate::Script;
@@ -12,7 +13,8 @@ pub struct HoldRow {
     pub amount: i64,
     pub captured: i64,
     pub released: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: HoldStatus,
     pub created_at: i64,
     pub closed_at: Option<i64>,
 }
@@ -27,7 +29,7 @@ pub async fn insert_hold(tx: &mut Tx<'_>, h: &HoldRow) -> Result<(), StoreError>
     .bind(h.amount)
     .bind(h.captured)
     .bind(h.released)
-    .bind(&h.status)
+    .bind(h.status.name())
     .bind(h.created_at)
     .bind(h.closed_at)
     .execute(&mut **tx)
@@ -128,7 +130,7 @@ pub fn insert_holds<'q>(script: &mut Script<'q>, holds: &'q [HoldRow]) {
                 .bind(h.amount)
                 .bind(h.captured)
                 .bind(h.released)
-                .bind(&h.status)
+                .bind(h.status.name())
                 .bind(h.created_at)
                 .bind(h.closed_at)
         },

@@ -3,6 +3,7 @@
 use cardhost_domain::ledger::points_earned;
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
+use cardhost_domain::status::HoldStatus;
 use cardhost_store::cards::CardRow;
 use cardhost_store::ledger::CardTxRow;
 
@@ -96,7 +97,7 @@ pub(super) fn reversal(state: &BatchState, req: &TxRequest, original: &CardTxRow
     }
     if original.transaction_type == "PreAuthorization" {
         let hold = state.holds.get(&original.process_id);
-        let Some(hold) = hold.filter(|h| h.status == "Open") else {
+        let Some(hold) = hold.filter(|h| h.status == HoldStatus::Open) else {
             return Plan::declined(rc::INVALID_TRANSACTION, requested);
         };
         let mut plan = approved(original.amount, Vec::new());
@@ -131,7 +132,7 @@ pub(super) fn completion(
         return Plan::declined(rc::INVALID_TRANSACTION, requested);
     }
     let hold = state.holds.get(&original.process_id);
-    let Some(hold) = hold.filter(|h| h.status == "Open") else {
+    let Some(hold) = hold.filter(|h| h.status == HoldStatus::Open) else {
         return Plan::declined(rc::INVALID_TRANSACTION, requested);
     };
     let amount = req.amount.unwrap_or(hold.amount);

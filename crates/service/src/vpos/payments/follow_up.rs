@@ -217,15 +217,10 @@ fn void_of(
     requested: Option<i64>,
     process_id: Option<i64>,
 ) -> Result<Target, ServiceError> {
-    if !matches!(
-        order_row.status.as_str(),
-        "Paid" | "PreAuthorized" | "Captured"
-    ) {
-        return Err(ServiceError::NotAllowed(format!(
-            "Order {} is {}; nothing to void.",
-            order_row.order_id, order_row.status
-        )));
-    }
+    order_row
+        .status
+        .void()
+        .map_err(|e| ServiceError::NotAllowed(format!("Order {}: {e}.", order_row.order_id)))?;
     if order_row.refunded_amount > 0 {
         return Err(ServiceError::NotAllowed(
             "A refunded order cannot be voided.".into(),

@@ -1,0 +1,243 @@
+//! The states of what the host records: virtual POS orders and their
+//! transactions, card transactions, holds, POS batches and network
+//! reversals. Each is stored and sent as its variant's name; a stored name
+//! that is not a variant is an error, never a default. An order's moves are
+//! methods that answer the next state or why the move is not allowed.
+
+use std::fmt;
+
+/// A stored or sent status that is not one of its kind's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{value}' is not a {kind}")]
+pub struct UnknownStatus {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+macro_rules! statuses {
+    ($(#[$doc:meta])* $name:ident ($kind:literal, new $default:ident) { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name it is stored and sent as.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => stringify!($variant)),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Result<$name, UnknownStatus> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|s| s.name() == text)
+                    .ok_or_else(|| UnknownStatus {
+                        kind: $kind,
+                        value: text.to_owned(),
+                    })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        /// What a new record starts as.
+        impl Default for $name {
+            fn default() -> $name {
+                $name::$default
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = UnknownStatus;
+
+            fn try_from(text: String) -> Result<$name, UnknownStatus> {
+                $name::parse(&text)
+            }
+        }
+    };
+}
+
+statuses! {
+    /// A virtual POS order (spec vpos.md, `OrderStatus`).
+    OrderStatus ("order status", new Created) {
+        /// Recorded before an off-us network call, or by a payment in flight.
+        Created,
+        Paid,
+        PreAuthorized,
+        Captured,
+        Voided,
+        Refunded,
+        PartiallyRefunded,
+        /// Its payment was declined or never answered.
+        Failed,
+        /// Its pre-authorization's hold ran out before a capture.
+        Expired,
+    }
+}
+
+statuses! {
+    /// A transaction on an order or in a POS batch.
+    OrderTxStatus ("order transaction status", new Approved) {
+        Approved,
+        Declined,
+        Voided,
+    }
+}
+
+statuses! {
+    /// A hold on a card account's funds.
+    HoldStatus ("hold status", new Open) {
+        Open,
+        /// Captured, released or both.
+        Closed,
+        /// Released after the product's hold days.
+        Expired,
+    }
+}
+
+statuses! {
+    /// A terminal's POS batch.
+    BatchStatus ("batch status", new Open) {
+        Open,
+        Closed,
+    }
+}
+
+/// Why an order cannot make a move from its state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the order is {from}; {reason}")]
+pub struct NotAllowed {
+    pub from: OrderStatus,
+    pub reason: &'static str,
+}
+
+impl OrderStatus {
+    fn unless(self, allowed: bool, reason: &'static str) -> Result<(), NotAllowed> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(NotAllowed { from: self, reason })
+        }
+    }
+
+    /// A new payment on this order id: only a `Created` order (its own
+    /// payment in flight, or one that never finished) takes one.
+    pub fn pay(self, pre_authorize: bool) -> Result<OrderStatus, NotAllowed> {
+        self.unless(self == OrderStatus::Created, "its OrderId was used before")?;
+        Ok(if pre_authorize {
+            OrderStatus::PreAuthorized
+        } else {
+            OrderStatus::Paid
+        })
+    }
+
+    pub fn capture(self) -> Result<OrderStatus, NotAllowed> {
+        self.unless(
+            self == OrderStatus::PreAuthorized,
+            "only a pre-authorized order is captured",
+        )?;
+        Ok(OrderStatus::Captured)
+    }
+
+    pub fn void(self) -> Result<OrderStatus, NotAllowed> {
+        self.unless(
+            matches!(
+                self,
+                OrderStatus::Paid | OrderStatus::PreAuthorized | OrderStatus::Captured
+            ),
+            "nothing to void",
+        )?;
+        Ok(OrderStatus::Voided)
+    }
+
+    /// A refund; `all` when it returns the rest of what was captured.
+    pub fn refund(self, all: bool) -> Result<OrderStatus, NotAllowed> {
+        self.unless(
+            matches!(
+                self,
+                OrderStatus::Paid | OrderStatus::Captured | OrderStatus::PartiallyRefunded
+            ),
+            "only a paid or captured order is refunded",
+        )?;
+        Ok(if all {
+            OrderStatus::Refunded
+        } else {
+            OrderStatus::PartiallyRefunded
+        })
+    }
+
+    /// Its payment was declined or never answered: a `Created` order fails;
+    /// any other keeps what it had.
+    pub fn fail(self) -> OrderStatus {
+        if self == OrderStatus::Created {
+            OrderStatus::Failed
+        } else {
+            self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_is_stored_as_its_name_and_read_back() {
+        for s in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(s.name()), Ok(*s));
+        }
+        assert_eq!(HoldStatus::Expired.to_string(), "Expired");
+    }
+
+    #[test]
+    fn an_unknown_stored_status_is_an_error() {
+        assert_eq!(
+            BatchStatus::parse("closed").unwrap_err().to_string(),
+            "'closed' is not a batch status"
+        );
+    }
+
+    #[test]
+    fn a_pre_authorized_order_is_captured_once() {
+        let captured = OrderStatus::Created
+            .pay(true)
+            .and_then(OrderStatus::capture);
+        assert_eq!(captured, Ok(OrderStatus::Captured));
+        assert!(OrderStatus::Captured.capture().is_err());
+    }
+
+    #[test]
+    fn refunds_run_from_partial_to_whole_and_then_stop() {
+        let partly = OrderStatus::Paid.refund(false);
+        assert_eq!(partly, Ok(OrderStatus::PartiallyRefunded));
+        assert_eq!(
+            OrderStatus::PartiallyRefunded.refund(true),
+            Ok(OrderStatus::Refunded)
+        );
+        assert!(OrderStatus::Refunded.refund(false).is_err());
+    }
+
+    #[test]
+    fn a_voided_or_failed_order_cannot_be_voided() {
+        assert!(OrderStatus::Voided.void().is_err());
+        assert!(OrderStatus::Failed.void().is_err());
+        assert_eq!(OrderStatus::PreAuthorized.void(), Ok(OrderStatus::Voided));
+    }
+
+    #[test]
+    fn only_an_order_in_flight_fails() {
+        assert_eq!(OrderStatus::Created.fail(), OrderStatus::Failed);
+        assert_eq!(OrderStatus::Paid.fail(), OrderStatus::Paid);
+    }
+}
