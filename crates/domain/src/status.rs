@@ -96,6 +96,38 @@ statuses! {
 }
 
 statuses! {
+    /// A card transaction of the issuer (spec ledger.md).
+    CardTxStatus ("card transaction status", new Approved) {
+        Approved,
+        Declined,
+        /// An approved pre-authorization whose hold is open.
+        Held,
+        /// A pre-authorization completed.
+        Captured,
+        /// A purchase refunded in part or in whole.
+        Refunded,
+        Reversed,
+        /// A pre-authorization whose hold ran out.
+        Expired,
+    }
+}
+
+statuses! {
+    /// A card network authorization's reversal, armed before the network is
+    /// asked (spec vpos.md, crash safety).
+    ReversalStatus ("reversal status", new Armed) {
+        /// Waiting for the network's answer; a crash leaves it to the sweeper.
+        Armed,
+        /// The network answered: nothing to reverse.
+        Disarmed,
+        /// To be sent (again) at its next attempt.
+        Pending,
+        /// The network acknowledged the reversal.
+        Done,
+    }
+}
+
+statuses! {
     /// A hold on a card account's funds.
     HoldStatus ("hold status", new Open) {
         Open,

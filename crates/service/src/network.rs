@@ -3,7 +3,7 @@
 //! and the queue of reversals that are retried until the network acknowledges
 //! them, so no off-us authorization outlives a timeout or a restart.
 
-use cardhost_domain::status::OrderStatus;
+use cardhost_domain::status::{OrderStatus, ReversalStatus};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -291,7 +291,7 @@ pub async fn reverse_due(host: &Host) -> Result<SweepResult, ServiceError> {
     let due = vpos::due_reversals(host.db.writer(), now, cutoff, SWEEP_LIMIT).await?;
     let mut result = SweepResult::default();
     for r in due {
-        if r.status == "Armed" {
+        if r.status == ReversalStatus::Armed {
             fail_cut_off_order(host, &r).await?;
         }
         let msg = NetworkMessage {

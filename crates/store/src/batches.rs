@@ -86,7 +86,7 @@ pub async fn batch(
 
 pub async fn close_batch(tx: &mut Tx<'_>, b: &BatchRow) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE pos_batches SET status = 'Closed', close_date = $3, sale_count = $4, sale_amount = $5, refund_count = $6, \
+        "UPDATE pos_batches SET status = $10, close_date = $3, sale_count = $4, sale_amount = $5, refund_count = $6, \
          refund_amount = $7, void_count = $8, void_amount = $9 WHERE terminal_no = $1 AND batch_no = $2",
     )
     .bind(&b.terminal_no)
@@ -98,6 +98,7 @@ pub async fn close_batch(tx: &mut Tx<'_>, b: &BatchRow) -> Result<(), StoreError
     .bind(b.refund_amount)
     .bind(b.void_count)
     .bind(b.void_amount)
+    .bind(BatchStatus::Closed.name())
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -1,7 +1,7 @@
 //! Virtual POS orders, their transactions, the off-us reversal queue, and the
 //! test network's record of its authorizations.
 
-use cardhost_domain::status::{OrderStatus, OrderTxStatus};
+use cardhost_domain::status::{OrderStatus, OrderTxStatus, ReversalStatus};
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
 use crate::sql::update_by_key;
@@ -221,12 +221,14 @@ pub async fn expire_order_of_process(
     now_ms: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE vpos_orders SET status = 'Expired', updated_at = $2 WHERE status = 'PreAuthorized' \
+        "UPDATE vpos_orders SET status = $3, updated_at = $2 WHERE status = $4 \
          AND EXISTS (SELECT 1 FROM vpos_transactions t WHERE t.process_id = $1 \
          AND t.merchant_no = vpos_orders.merchant_no AND t.order_id = vpos_orders.order_id)",
     )
     .bind(process_id)
     .bind(now_ms)
+    .bind(OrderStatus::Expired.name())
+    .bind(OrderStatus::PreAuthorized.name())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -378,11 +380,12 @@ pub async fn terminal_taken_since(
 ) -> Result<i64, StoreError> {
     let (sum,): (i64,) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM vpos_transactions WHERE terminal_no = $1 \
-         AND created_at >= $2 AND response_code = '00' AND status <> 'Voided' \
+         AND created_at >= $2 AND response_code = '00' AND status <> $3 \
          AND transaction_type IN ('Sale', 'PreSale')",
     )
     .bind(terminal_no)
     .bind(since_ms)
+    .bind(OrderTxStatus::Voided.name())
     .fetch_one(pool)
     .await?;
     Ok(sum)
@@ -396,7 +399,8 @@ pub struct ReversalRow {
     pub currency: i64,
     pub merchant_no: String,
     pub order_id: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ReversalStatus,
     pub attempts: i64,
     pub next_attempt: i64,
     pub last_error: Option<String>,
@@ -412,7 +416,7 @@ const REVERSAL_COLUMNS: &str =
 /// reversed unless it is disarmed.
 pub async fn arm_reversal(tx: &mut Tx<'_>, r: &ReversalRow) -> Result<(), StoreError> {
     sqlx::query(&format!(
-        "INSERT INTO network_reversals ({REVERSAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'Armed', 0, $7, NULL, $8, NULL)"
+        "INSERT INTO network_reversals ({REVERSAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, NULL, $9, NULL)"
     ))
     .bind(r.process_id)
     .bind(&r.network)
@@ -420,6 +424,7 @@ pub async fn arm_reversal(tx: &mut Tx<'_>, r: &ReversalRow) -> Result<(), StoreE
     .bind(r.currency)
     .bind(&r.merchant_no)
     .bind(&r.order_id)
+    .bind(ReversalStatus::Armed.name())
     .bind(r.next_attempt)
     .bind(r.created_at)
     .execute(&mut **tx)
@@ -430,14 +435,14 @@ pub async fn arm_reversal(tx: &mut Tx<'_>, r: &ReversalRow) -> Result<(), StoreE
 pub async fn set_reversal(
     tx: &mut Tx<'_>,
     process_id: i64,
-    status: &str,
+    status: ReversalStatus,
     next_attempt: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE network_reversals SET status = $2, next_attempt = $3 WHERE process_id = $1",
     )
     .bind(process_id)
-    .bind(status)
+    .bind(status.name())
     .bind(next_attempt)
     .execute(&mut **tx)
     .await?;
@@ -453,12 +458,14 @@ pub async fn due_reversals(
     limit: i64,
 ) -> Result<Vec<ReversalRow>, StoreError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {REVERSAL_COLUMNS} FROM network_reversals WHERE (status = 'Pending' AND next_attempt <= $1) \
-         OR (status = 'Armed' AND created_at < $2) ORDER BY process_id LIMIT $3"
+        "SELECT {REVERSAL_COLUMNS} FROM network_reversals WHERE (status = $4 AND next_attempt <= $1) \
+         OR (status = $5 AND created_at < $2) ORDER BY process_id LIMIT $3"
     ))
     .bind(now_ms)
     .bind(armed_before)
     .bind(limit)
+    .bind(ReversalStatus::Pending.name())
+    .bind(ReversalStatus::Armed.name())
     .fetch_all(pool)
     .await?)
 }
@@ -476,7 +483,14 @@ pub async fn reversal_attempted(
          next_attempt = $4, done_at = $5 WHERE process_id = $1",
     )
     .bind(process_id)
-    .bind(if acknowledged { "Done" } else { "Pending" })
+    .bind(
+        if acknowledged {
+            ReversalStatus::Done
+        } else {
+            ReversalStatus::Pending
+        }
+        .name(),
+    )
     .bind(error)
     .bind(next_attempt)
     .bind(acknowledged.then_some(now_ms))

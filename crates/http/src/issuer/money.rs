@@ -6,6 +6,7 @@ use axum::response::Response;
 use cardhost_domain::date::format_timestamp;
 use cardhost_domain::response;
 use cardhost_domain::secret::{CardNumber, Cvv2, PinBlock};
+use cardhost_domain::status::CardTxStatus;
 use cardhost_domain::Currency;
 use cardhost_service::money::decide::TxOutcome;
 use cardhost_service::money::operations::{self, Financial, FinancialRequest};
@@ -319,8 +320,7 @@ pub struct CardTransactionItem {
     pub merchant_name: Option<String>,
     pub mcc: Option<String>,
     pub channel: String,
-    /// Approved, Declined, Reversed, Refunded, Captured or Held.
-    pub status: String,
+    pub status: CardTxStatus,
     pub transaction_date: String,
     pub installment_count: i64,
     pub point_amount: MoneyOut,

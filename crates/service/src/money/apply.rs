@@ -5,7 +5,7 @@ use cardhost_domain::fees::Network;
 use cardhost_domain::ledger::Transfer;
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
-use cardhost_domain::status::{HoldStatus, OrderTxStatus};
+use cardhost_domain::status::{CardTxStatus, HoldStatus, OrderTxStatus};
 use cardhost_store::audit::AuditRecord;
 use cardhost_store::cards::CardRow;
 use cardhost_store::idempotency::{ReferenceRow, UsedReference};
@@ -309,7 +309,7 @@ fn card_tx_row(
         } else {
             String::new()
         },
-        status: plan.status.to_owned(),
+        status: plan.status,
         original_process_id: req.original,
         installment_count: req.vpos.as_ref().map_or(1, |l| l.installments),
         point_amount: req.vpos.as_ref().map_or(0, |l| l.point_amount),
@@ -373,14 +373,14 @@ fn set_original_status(
     state: &mut BatchState,
     writes: &mut Writes,
     pid: i64,
-    status: &'static str,
+    status: CardTxStatus,
 ) {
     writes.tx_statuses.insert(pid, status);
     let Some(original) = state.txs.get_mut(&pid) else {
         return;
     };
-    let uncounted = status == "Reversed" && original.status != "Reversed";
-    original.status = status.to_owned();
+    let uncounted = status == CardTxStatus::Reversed && original.status != CardTxStatus::Reversed;
+    original.status = status;
     let Some(usage) = day_usage(original).filter(|_| uncounted) else {
         return;
     };

@@ -2,7 +2,7 @@
 //! days are released, and their orders become `Expired`.
 
 use cardhost_domain::date::parse_date;
-use cardhost_domain::status::HoldStatus;
+use cardhost_domain::status::{CardTxStatus, HoldStatus};
 use cardhost_domain::Currency;
 use cardhost_store::{ledger, vpos, Script, StoreError};
 
@@ -62,7 +62,7 @@ pub async fn expire(
         };
         let mut script = Script::default();
         ledger::close_hold(&mut script, open.process_id, 0, open.amount, now);
-        ledger::set_tx_status(&mut script, open.process_id, "Expired");
+        ledger::set_tx_status(&mut script, open.process_id, CardTxStatus::Expired);
         script.run(&mut tx).await?;
         ledger::add_blocked(&mut tx, &open.ledger_account, -open.amount).await?;
         vpos::expire_order_of_process(&mut tx, open.process_id, now).await?;

@@ -3,7 +3,7 @@
 //! past the database's parameter limit), so the statement count does not grow
 //! with the batch.
 
-use cardhost_domain::status::OrderTxStatus;
+use cardhost_domain::status::{CardTxStatus, OrderTxStatus};
 use std::collections::{BTreeMap, BTreeSet};
 
 use cardhost_domain::ledger::Transfer;
@@ -27,7 +27,7 @@ pub struct Writes {
     /// Holds closed: process id → (captured, released, at).
     pub closed_holds: BTreeMap<i64, (i64, i64, i64)>,
     /// Earlier card transactions whose status changes.
-    pub tx_statuses: BTreeMap<i64, &'static str>,
+    pub tx_statuses: BTreeMap<i64, CardTxStatus>,
     pub card_txs: Vec<CardTxRow>,
     /// Cards whose counters or status changed, by id (the last state wins).
     pub cards: BTreeMap<i64, CardRow>,
@@ -107,7 +107,7 @@ impl Writes {
             ledger::close_hold(&mut script, *pid, *captured, *released, *at);
         }
         for (pid, status) in &self.tx_statuses {
-            ledger::set_tx_status(&mut script, *pid, status);
+            ledger::set_tx_status(&mut script, *pid, *status);
         }
         for pid in &self.voided {
             vpos::set_tx_status(&mut script, *pid, OrderTxStatus::Voided);

@@ -4,7 +4,7 @@
 
 use cardhost_domain::card::Pan;
 use cardhost_domain::response as rc;
-use cardhost_domain::status::OrderStatus;
+use cardhost_domain::status::{OrderStatus, ReversalStatus};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow, ReversalRow};
 use cardhost_store::{ledger, StoreError, Tx};
 
@@ -199,7 +199,11 @@ async fn record_answer(
         let ids = (t.process_id, transfer_id);
         post(&mut tx, host, ids, "OffUsSale", t.amount, t.currency).await?;
     }
-    let reversal = if answered { "Disarmed" } else { "Pending" };
+    let reversal = if answered {
+        ReversalStatus::Disarmed
+    } else {
+        ReversalStatus::Pending
+    };
     vpos::set_reversal(&mut tx, t.process_id, reversal, now).await?;
     let t = order::record(&mut tx, leg, order_row, &terminal, t, card).await?;
     audit_and_commit(tx, host, call, &t).await?;
@@ -325,7 +329,7 @@ async fn post_follow_up(
                 ledger::post_transfer(tx, transfer_id, process_id, "OffUsVoid", &reversed, now)
                     .await?;
             }
-            vpos::set_reversal(tx, auth_id, "Pending", now).await?;
+            vpos::set_reversal(tx, auth_id, ReversalStatus::Pending, now).await?;
             Ok(())
         }
         VposOp::Sale | VposOp::PreSale => Ok(()),

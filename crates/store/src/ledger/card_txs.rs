@@ -1,5 +1,6 @@
 //! Card transactions, and the sums the issuer decision reads from them.
 
+use cardhost_domain::status::CardTxStatus;
 use sqlx::{AnyPool, FromRow};
 
 use super::bind_all;
@@ -23,7 +24,8 @@ pub struct CardTxRow {
     pub response_code: String,
     pub auth_code: String,
     pub rrn: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: CardTxStatus,
     pub original_process_id: Option<i64>,
     pub installment_count: i64,
     pub point_amount: i64,
@@ -62,7 +64,7 @@ pub fn insert_card_txs<'q>(script: &mut Script<'q>, rows: &'q [CardTxRow]) {
             .bind(&t.response_code)
             .bind(&t.auth_code)
             .bind(&t.rrn)
-            .bind(&t.status)
+            .bind(t.status.name())
             .bind(t.original_process_id)
             .bind(t.installment_count)
             .bind(t.point_amount)
@@ -94,10 +96,10 @@ pub async fn card_tx_read(
     .await?)
 }
 
-pub fn set_tx_status<'q>(script: &mut Script<'q>, process_id: i64, status: &'q str) {
+pub fn set_tx_status(script: &mut Script<'_>, process_id: i64, status: CardTxStatus) {
     script.push(
         "UPDATE card_transactions SET status = $1 WHERE process_id = $2".into(),
-        |q| q.bind(status).bind(process_id),
+        |q| q.bind(status.name()).bind(process_id),
     );
 }
 

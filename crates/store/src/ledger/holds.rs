@@ -60,8 +60,14 @@ pub fn close_hold(
     now_ms: i64,
 ) {
     script.push(
-        "UPDATE holds SET captured = $1, released = $2, status = 'Closed', closed_at = $3 WHERE process_id = $4".into(),
-        |q| q.bind(captured).bind(released).bind(now_ms).bind(process_id),
+        "UPDATE holds SET captured = $1, released = $2, status = $3, closed_at = $4 WHERE process_id = $5".into(),
+        |q| {
+            q.bind(captured)
+                .bind(released)
+                .bind(HoldStatus::Closed.name())
+                .bind(now_ms)
+                .bind(process_id)
+        },
     );
 }
 
@@ -84,9 +90,10 @@ pub async fn open_holds_before(
     Ok(sqlx::query_as(
         "SELECT h.process_id, t.card_id, h.amount, t.currency, h.created_at, c.product_code FROM holds h \
          JOIN card_transactions t ON t.process_id = h.process_id JOIN cards c ON c.card_id = t.card_id \
-         WHERE h.status = 'Open' AND h.created_at < $1 ORDER BY h.created_at",
+         WHERE h.status = $2 AND h.created_at < $1 ORDER BY h.created_at",
     )
     .bind(before_ms)
+    .bind(HoldStatus::Open.name())
     .fetch_all(pool)
     .await?)
 }

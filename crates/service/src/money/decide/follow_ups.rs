@@ -3,7 +3,7 @@
 use cardhost_domain::ledger::points_earned;
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
-use cardhost_domain::status::HoldStatus;
+use cardhost_domain::status::{CardTxStatus, HoldStatus};
 use cardhost_store::cards::CardRow;
 use cardhost_store::ledger::CardTxRow;
 
@@ -47,7 +47,10 @@ pub(super) fn refund(
     let refundable = matches!(
         original.transaction_type.as_str(),
         "Purchase" | "Completion"
-    ) && matches!(original.status.as_str(), "Approved" | "Refunded");
+    ) && matches!(
+        original.status,
+        CardTxStatus::Approved | CardTxStatus::Refunded
+    );
     if !refundable {
         return Plan::declined(rc::INVALID_TRANSACTION, req.amount.unwrap_or(0));
     }
@@ -69,7 +72,7 @@ pub(super) fn refund(
         ],
     );
     if done + amount == original.amount {
-        plan.original_status = Some((original.process_id, "Refunded"));
+        plan.original_status = Some((original.process_id, CardTxStatus::Refunded));
     }
     plan
 }
@@ -77,7 +80,7 @@ pub(super) fn refund(
 pub(super) fn reversal(state: &BatchState, req: &TxRequest, original: &CardTxRow) -> Plan {
     let requested = req.amount.unwrap_or(0);
     let reversible = !matches!(original.transaction_type.as_str(), "Reversal" | "Refund")
-        && matches!(original.status.as_str(), "Approved" | "Held");
+        && matches!(original.status, CardTxStatus::Approved | CardTxStatus::Held);
     if !reversible || req.amount.is_some_and(|a| a != original.amount) {
         let code = if reversible {
             rc::INVALID_AMOUNT
@@ -102,7 +105,7 @@ pub(super) fn reversal(state: &BatchState, req: &TxRequest, original: &CardTxRow
         };
         let mut plan = approved(original.amount, Vec::new());
         plan.close_hold = Some((hold.clone(), 0));
-        plan.original_status = Some((original.process_id, "Reversed"));
+        plan.original_status = Some((original.process_id, CardTxStatus::Reversed));
         return plan;
     }
     let reversed = state
@@ -116,7 +119,7 @@ pub(super) fn reversal(state: &BatchState, req: &TxRequest, original: &CardTxRow
         })
         .unwrap_or_default();
     let mut plan = approved(original.amount, reversed);
-    plan.original_status = Some((original.process_id, "Reversed"));
+    plan.original_status = Some((original.process_id, CardTxStatus::Reversed));
     plan
 }
 
@@ -128,7 +131,7 @@ pub(super) fn completion(
     original: &CardTxRow,
 ) -> Plan {
     let requested = req.amount.unwrap_or(0);
-    if original.transaction_type != "PreAuthorization" || original.status != "Held" {
+    if original.transaction_type != "PreAuthorization" || original.status != CardTxStatus::Held {
         return Plan::declined(rc::INVALID_TRANSACTION, requested);
     }
     let hold = state.holds.get(&original.process_id);
@@ -155,6 +158,6 @@ pub(super) fn completion(
         );
     }
     plan.close_hold = Some((hold.clone(), amount));
-    plan.original_status = Some((original.process_id, "Captured"));
+    plan.original_status = Some((original.process_id, CardTxStatus::Captured));
     plan
 }

@@ -10,6 +10,7 @@ mod checks;
 mod follow_ups;
 mod spend;
 
+use cardhost_domain::status::CardTxStatus;
 use checks::{amount_limits_funds, card_checks, restricted, status_code};
 pub(super) use checks::{funds, Funds};
 use follow_ups::decide_follow_up;
@@ -170,12 +171,12 @@ pub trait Ids {
 /// What a decision will write.
 pub(super) struct Plan {
     pub(super) code: &'static str,
-    pub(super) status: &'static str,
+    pub(super) status: CardTxStatus,
     pub(super) amount: i64,
     pub(super) entries: Vec<(String, i64, i64)>,
     pub(super) new_hold: Option<i64>,
     pub(super) close_hold: Option<(HoldRow, i64)>,
-    pub(super) original_status: Option<(i64, &'static str)>,
+    pub(super) original_status: Option<(i64, CardTxStatus)>,
     pub(super) points: i64,
     /// Loyalty points spent on the purchase.
     pub(super) points_spent: i64,
@@ -185,7 +186,7 @@ impl Plan {
     fn declined(code: &'static str, amount: i64) -> Plan {
         Plan {
             code,
-            status: "Declined",
+            status: CardTxStatus::Declined,
             amount,
             entries: Vec::new(),
             new_hold: None,

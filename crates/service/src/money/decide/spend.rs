@@ -4,6 +4,7 @@ use cardhost_domain::card::CardStatus;
 use cardhost_domain::ledger::{points_earned, points_for_minor};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
+use cardhost_domain::status::CardTxStatus;
 use cardhost_store::cards::CardRow;
 use cardhost_store::ledger::Balance;
 
@@ -74,7 +75,7 @@ pub(super) fn spend_plan(
     let account = card_ledger(&card.account_no);
     let mut plan = Plan {
         code: rc::APPROVED,
-        status: "Approved",
+        status: CardTxStatus::Approved,
         amount,
         entries: Vec::new(),
         new_hold: None,
@@ -84,7 +85,7 @@ pub(super) fn spend_plan(
         points_spent,
     };
     if req.kind == TxKind::PreAuthorization {
-        plan.status = "Held";
+        plan.status = CardTxStatus::Held;
         plan.new_hold = Some(amount);
     } else if req.kind == TxKind::Transfer {
         // The target's account is added once the target is checked.
@@ -116,7 +117,7 @@ pub(super) fn spend_plan(
 pub(super) fn approved(amount: i64, entries: Vec<(String, i64, i64)>) -> Plan {
     Plan {
         code: rc::APPROVED,
-        status: "Approved",
+        status: CardTxStatus::Approved,
         amount,
         entries,
         new_hold: None,
