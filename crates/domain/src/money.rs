@@ -16,6 +16,11 @@ pub struct Currency {
     exponent: u8,
 }
 
+/// A stored currency code that is not an ISO 4217 currency with minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("stored currency {0} is not an ISO 4217 currency with minor units")]
+pub struct UnknownCurrency(pub i64);
+
 impl Currency {
     pub const TRY: Currency = Currency {
         numeric: 949,
@@ -40,6 +45,15 @@ impl Currency {
 
     pub fn numeric(self) -> u16 {
         self.numeric
+    }
+
+    /// The currency of a stored numeric code; one that is not a currency is
+    /// an error that says so, never a default.
+    pub fn stored(numeric: i64) -> Result<Currency, UnknownCurrency> {
+        u16::try_from(numeric)
+            .ok()
+            .and_then(Currency::from_numeric)
+            .ok_or(UnknownCurrency(numeric))
     }
 
     /// Digits after the decimal point (2 for TRY, 0 for JPY, 3 for KWD).

@@ -108,3 +108,9 @@ impl ToSchema for DecimalOut {
         Cow::Borrowed("Decimal")
     }
 }
+
+/// A stored currency code as the currency it writes amounts in; an unknown
+/// one fails the request, saying so.
+pub fn stored_currency(numeric: i64) -> Result<Currency, cardhost_service::ServiceError> {
+    Currency::stored(numeric).map_err(|e| cardhost_service::ServiceError::Internal(e.to_string()))
+}

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::time::Duration;
 
-use cardhost_domain::date::format_timestamp;
+use cardhost_domain::date::Timestamp;
 use cardhost_store::outbox::{self, OutboxRow};
 use cardhost_store::{StoreError, Tx};
 use serde_json::json;
@@ -61,7 +61,7 @@ fn write_log_line(host: &Host, msg: &OutboxRow, text: &str) -> std::io::Result<(
         "Channel": msg.channel,
         "To": msg.recipient,
         "Text": text,
-        "CreateDate": format_timestamp(chrono::DateTime::from_timestamp_millis(msg.created_at).unwrap_or_default()),
+        "CreateDate": Timestamp::from_millis(msg.created_at).format().map_err(std::io::Error::other)?,
     });
     let mut file = std::fs::OpenOptions::new()
         .create(true)

@@ -287,6 +287,29 @@ async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
 }
 
 #[tokio::test]
+async fn an_order_stored_in_an_unknown_currency_is_an_error_never_lira() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("100.00").await;
+    let paid = vpos(&app, &s.vpos, "PaymentSale", pay_body("U1", "10.00", &card)).await;
+    assert_eq!(paid["Result"], 0, "{paid}");
+    // Damage behind the host's back, as a bad migration or restore would.
+    sqlx::query("UPDATE vpos_orders SET currency = 1 WHERE order_id = 'U1'")
+        .execute(&app.db().await)
+        .await
+        .unwrap();
+    let (status, body) = app
+        .get(
+            &format!("/api/VPos/CheckByOrderId?MerchantNo={MERCHANT}&OrderId=U1"),
+            &s.vpos,
+        )
+        .await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["Result"], 99);
+    assert_eq!(body["ResultObject"], Value::Null);
+}
+
+#[tokio::test]
 async fn a_pre_sale_of_100_captured_at_80_releases_20() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;

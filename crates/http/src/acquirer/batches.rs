@@ -1,7 +1,7 @@
 //! POS batches: summary, detail, close.
 
 use axum::extract::State;
-use cardhost_domain::date::format_timestamp;
+use cardhost_domain::date::Timestamp;
 use cardhost_domain::status::{BatchStatus, OrderTxStatus};
 use cardhost_service::acquirer::batches::{self as svc, BatchSummary};
 use serde::{Deserialize, Serialize};
@@ -12,10 +12,6 @@ use crate::extract::{Authed, JsonBody, Params};
 use crate::state::{audited, AppState};
 use crate::wire::MoneyOut;
 
-fn timestamp(ms: i64) -> String {
-    format_timestamp(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default())
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct BatchSummaryResult {
@@ -23,8 +19,8 @@ pub struct BatchSummaryResult {
     pub merchant_no: String,
     pub batch_no: i64,
     pub batch_status: BatchStatus,
-    pub open_date: String,
-    pub close_date: Option<String>,
+    pub open_date: Timestamp,
+    pub close_date: Option<Timestamp>,
     pub sale_count: i64,
     pub sale_amount: MoneyOut,
     pub refund_count: i64,
@@ -54,8 +50,8 @@ pub fn summary_result(s: BatchSummary) -> BatchSummaryResult {
         merchant_no: b.merchant_no,
         batch_no: b.batch_no,
         batch_status: b.status,
-        open_date: timestamp(b.open_date),
-        close_date: b.close_date.map(timestamp),
+        open_date: Timestamp::from_millis(b.open_date),
+        close_date: b.close_date.map(Timestamp::from_millis),
         sale_count: b.sale_count,
         refund_count: b.refund_count,
         void_count: b.void_count,
@@ -107,7 +103,7 @@ pub struct BatchTransaction {
     pub auth_code: String,
     pub rrn: String,
     pub installment_count: i64,
-    pub transaction_date: String,
+    pub transaction_date: Timestamp,
     /// Approved or Voided.
     pub status: OrderTxStatus,
 }
@@ -157,7 +153,7 @@ pub async fn get_pos_batch_detail(
                 auth_code: t.auth_code,
                 rrn: t.rrn,
                 installment_count: t.installment_count,
-                transaction_date: timestamp(t.created_at),
+                transaction_date: Timestamp::from_millis(t.created_at),
                 status: t.status,
             })
             .collect(),

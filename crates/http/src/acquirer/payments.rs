@@ -3,20 +3,14 @@
 use axum::extract::State;
 use cardhost_domain::Currency;
 use cardhost_service::acquirer::payments as svc;
+use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody, Params};
 use crate::state::{audited, AppState};
-use crate::wire::MoneyOut;
-
-fn currency(n: i64) -> Currency {
-    u16::try_from(n)
-        .ok()
-        .and_then(Currency::from_numeric)
-        .unwrap_or(Currency::TRY)
-}
+use crate::wire::{stored_currency, MoneyOut};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -51,15 +45,15 @@ pub async fn get_merchant_payment_summary(
         params.get("EndDate"),
     )
     .await?;
-    let items: Vec<PaymentItem> = rows
+    let items = rows
         .into_iter()
         .map(|p| {
-            let cur = currency(p.currency);
+            let cur = stored_currency(p.currency)?;
             let m = |minor| MoneyOut {
                 minor,
                 currency: cur,
             };
-            PaymentItem {
+            Ok(PaymentItem {
                 payment_date: p.payment_date,
                 gross_amount: m(p.gross_amount),
                 commission_amount: m(p.commission_amount),
@@ -67,9 +61,9 @@ pub async fn get_merchant_payment_summary(
                 transaction_count: p.transaction_count,
                 currency: cur.numeric(),
                 payment_status: p.status,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<PaymentItem>, ServiceError>>()?;
     Ok(ok(items))
 }
 
@@ -118,36 +112,37 @@ pub async fn get_merchant_payment_detail(
         params.get("PageSize"),
     )
     .await?;
-    Ok(ok(PaymentDetailPage {
-        items: page
-            .items
-            .into_iter()
-            .map(|t| {
-                let cur = currency(t.currency);
-                let m = |minor| MoneyOut {
-                    minor,
-                    currency: cur,
-                };
-                let gross = if t.transaction_type == "Refund" {
-                    -t.amount
-                } else {
-                    t.amount
-                };
-                let fee = t.commission.unwrap_or(0);
-                PaymentTransaction {
-                    process_id: t.process_id.to_string(),
-                    terminal_no: t.terminal_no,
-                    batch_no: t.batch_no,
-                    transaction_type: t.transaction_type,
-                    gross_amount: m(gross),
-                    commission_amount: m(fee),
-                    net_amount: m(t.net.unwrap_or(gross - fee)),
-                    installment_count: t.installment_count,
-                    card_type: t.card_type,
-                    network: t.network,
-                }
+    let items = page
+        .items
+        .into_iter()
+        .map(|t| {
+            let cur = stored_currency(t.currency)?;
+            let m = |minor| MoneyOut {
+                minor,
+                currency: cur,
+            };
+            let gross = if t.transaction_type == "Refund" {
+                -t.amount
+            } else {
+                t.amount
+            };
+            let fee = t.commission.unwrap_or(0);
+            Ok(PaymentTransaction {
+                process_id: t.process_id.to_string(),
+                terminal_no: t.terminal_no,
+                batch_no: t.batch_no,
+                transaction_type: t.transaction_type,
+                gross_amount: m(gross),
+                commission_amount: m(fee),
+                net_amount: m(t.net.unwrap_or(gross - fee)),
+                installment_count: t.installment_count,
+                card_type: t.card_type,
+                network: t.network,
             })
-            .collect(),
+        })
+        .collect::<Result<Vec<PaymentTransaction>, ServiceError>>()?;
+    Ok(ok(PaymentDetailPage {
+        items,
         page: page.page,
         page_size: page.page_size,
         total_count: page.total,

@@ -6,6 +6,7 @@ use cardhost_service::acquirer::profiles::{
     self as svc, AuthorizationInput, AuthorizationProfile, CommissionInput, CommissionProfile,
     FeeInput, FeeProfile, Kind, RateInput,
 };
+use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -21,8 +22,8 @@ pub struct ProfileCodeResult {
     pub profile_code: String,
 }
 
-fn currency(n: u16) -> Currency {
-    Currency::from_numeric(n).unwrap_or(Currency::TRY)
+fn currency(n: u16) -> Result<Currency, ServiceError> {
+    crate::wire::stored_currency(i64::from(n))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -122,7 +123,7 @@ pub async fn get_authorization(
         params.get("ProfileCode"),
     )
     .await?;
-    let cur = currency(p.currency);
+    let cur = currency(p.currency)?;
     Ok(ok(AuthorizationProfileResult {
         profile_code: code,
         profile_name: p.profile_name,
@@ -308,7 +309,7 @@ pub async fn get_fee(State(state): State<AppState>, authed: Authed, params: Para
     let call = authed.call();
     let (code, p): (String, FeeProfile) =
         svc::get(&state.host, &call, Kind::Fee, params.get("ProfileCode")).await?;
-    let cur = currency(p.currency);
+    let cur = currency(p.currency)?;
     Ok(ok(FeeProfileResult {
         profile_code: code,
         profile_name: p.profile_name,

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use cardhost_domain::customer::CustomerProfile;
-use cardhost_domain::date::format_timestamp;
+use cardhost_domain::date::Timestamp;
 use cardhost_service::issuer::customers::{self, CustomerCommand, CustomerInfo, CustomerLimit};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -92,7 +92,7 @@ pub struct CustomerInfoResult {
     pub cards: Vec<CustomerCard>,
     /// `yyyyMMddHHmmss` UTC.
     #[schema(example = "20250121120500")]
-    pub create_date: String,
+    pub create_date: Timestamp,
 }
 
 impl From<CustomerInfo> for CustomerInfoResult {
@@ -117,7 +117,7 @@ impl From<CustomerInfo> for CustomerInfoResult {
             used_limit: money(c.used_limit),
             available_limit: money(c.available_limit),
             cards,
-            create_date: format_timestamp(c.created_at),
+            create_date: c.created_at,
             profile: c.profile,
         }
     }

@@ -3,15 +3,15 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use cardhost_domain::date::format_timestamp;
+use cardhost_domain::date::Timestamp;
 use cardhost_domain::response;
 use cardhost_domain::secret::{CardNumber, Cvv2, PinBlock};
 use cardhost_domain::status::CardTxStatus;
 use cardhost_domain::Currency;
 use cardhost_service::money::decide::TxOutcome;
-use cardhost_service::money::operations::{self, Financial, FinancialRequest};
-use cardhost_service::money::CardTxRow;
+use cardhost_service::money::operations::{self, Financial, FinancialRequest, Unprocessed};
 use cardhost_service::money::{reports, TxKind};
+use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -19,7 +19,7 @@ use super::cards::{card_key, query_card_key};
 use crate::envelope::{approved, declined, ok, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody, Params};
 use crate::state::{audited, AppState};
-use crate::wire::{Amount, MoneyOut};
+use crate::wire::{stored_currency, Amount, MoneyOut};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -84,23 +84,12 @@ pub struct FinancialResult {
     pub currency: u16,
     pub masked_card_no: String,
     /// `yyyyMMddHHmmss` UTC.
-    pub transaction_date: String,
+    pub transaction_date: Timestamp,
     /// What the card can spend after this transaction.
     pub available_amount: Option<MoneyOut>,
     /// CardToCardBalanceTransfer: the card credited, masked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_masked_card_no: Option<String>,
-}
-
-fn currency_of(row: &CardTxRow) -> Currency {
-    u16::try_from(row.currency)
-        .ok()
-        .and_then(Currency::from_numeric)
-        .unwrap_or(Currency::TRY)
-}
-
-fn timestamp(ms: i64) -> String {
-    format_timestamp(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default())
 }
 
 fn financial_response(answer: Financial) -> Response {
@@ -127,7 +116,7 @@ fn financial_response(answer: Financial) -> Response {
                 },
                 currency: currency.numeric(),
                 masked_card_no: masked_pan,
-                transaction_date: timestamp(row.created_at),
+                transaction_date: Timestamp::from_millis(row.created_at),
                 available_amount: Some(MoneyOut {
                     minor: row.available_after,
                     currency,
@@ -140,27 +129,19 @@ fn financial_response(answer: Financial) -> Response {
                 declined(result, &row.response_code)
             }
         }
-        Financial::UnknownCard {
-            reference,
-            amount,
-            currency,
-        } => unprocessed(reference, amount, currency, response::INVALID_CARD),
-        Financial::OffUs {
-            reference,
-            amount,
-            currency,
-            code,
-        } => unprocessed(reference, amount, currency, code),
+        Financial::Unprocessed(declined) => unprocessed(declined),
     }
 }
 
 /// A refusal before any card of this host was involved: nothing recorded.
-fn unprocessed(
-    reference: String,
-    amount: i64,
-    currency: Option<Currency>,
-    code: &'static str,
-) -> Response {
+fn unprocessed(d: Unprocessed) -> Response {
+    let Unprocessed {
+        reference,
+        amount,
+        currency,
+        code,
+        at_ms,
+    } = d;
     let currency = currency.unwrap_or(Currency::TRY);
     let result = FinancialResult {
         process_id: String::new(),
@@ -176,7 +157,7 @@ fn unprocessed(
         },
         currency: currency.numeric(),
         masked_card_no: String::new(),
-        transaction_date: String::new(),
+        transaction_date: Timestamp::from_millis(at_ms),
         available_amount: None,
         target_masked_card_no: None,
     };
@@ -321,7 +302,7 @@ pub struct CardTransactionItem {
     pub mcc: Option<String>,
     pub channel: String,
     pub status: CardTxStatus,
-    pub transaction_date: String,
+    pub transaction_date: Timestamp,
     pub installment_count: i64,
     pub point_amount: MoneyOut,
 }
@@ -361,8 +342,8 @@ pub async fn get_card_transactions(
         .items
         .into_iter()
         .map(|row| {
-            let currency = currency_of(&row);
-            CardTransactionItem {
+            let currency = stored_currency(row.currency)?;
+            Ok(CardTransactionItem {
                 process_id: row.process_id.to_string(),
                 transaction_type: row.transaction_type,
                 amount: MoneyOut {
@@ -377,15 +358,15 @@ pub async fn get_card_transactions(
                 mcc: row.mcc,
                 channel: row.channel,
                 status: row.status,
-                transaction_date: timestamp(row.created_at),
+                transaction_date: Timestamp::from_millis(row.created_at),
                 installment_count: row.installment_count,
                 point_amount: MoneyOut {
                     minor: row.point_amount,
                     currency,
                 },
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<CardTransactionItem>, ServiceError>>()?;
     Ok(ok(CardTransactionsPage {
         items,
         page: page.page,

@@ -5,6 +5,7 @@ use cardhost_domain::money::format_major;
 use cardhost_domain::secret::CardNumber;
 use cardhost_domain::status::OrderStatus;
 use cardhost_service::vpos::inquiry::{self, OrderKey, OrderView};
+use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -30,10 +31,10 @@ pub struct OrderResult {
     pub last_transaction: Option<VposResult>,
 }
 
-fn order_result(v: OrderView) -> OrderResult {
-    let currency = cardhost_service::vpos::currency_of(v.order.currency);
+fn order_result(v: OrderView) -> Result<OrderResult, ServiceError> {
+    let currency = cardhost_service::vpos::currency_of(v.order.currency)?;
     let m = |minor| MoneyOut { minor, currency };
-    OrderResult {
+    Ok(OrderResult {
         order_id: v.order.order_id.clone(),
         order_status: v.order.status,
         amount: m(v.order.amount),
@@ -43,7 +44,7 @@ fn order_result(v: OrderView) -> OrderResult {
         masked_card_no: v.order.masked_card_no.clone(),
         installment_count: v.order.installment_count,
         last_transaction: v.last.as_ref().map(|t| tx_result(t, currency)),
-    }
+    })
 }
 
 /// An order's status and amounts, with its latest transaction.
@@ -83,7 +84,7 @@ async fn check_order(
     };
     let merchant_no = params.get("MerchantNo").unwrap_or("");
     let v = inquiry::order_view(&state.host, &call, merchant_no, by).await?;
-    Ok(ok(order_result(v)))
+    Ok(ok(order_result(v)?))
 }
 
 /// One transaction by its ProcessId, with its type and order.
@@ -103,7 +104,7 @@ pub async fn check_by_process_id(
         params.get("ProcessId").unwrap_or(""),
     )
     .await?;
-    let currency = cardhost_service::vpos::currency_of(t.currency);
+    let currency = cardhost_service::vpos::currency_of(t.currency)?;
     Ok(ok(tx_result(&t, currency)))
 }
 
@@ -124,10 +125,15 @@ pub async fn list_by_order_id(
         params.get("OrderId").unwrap_or(""),
     )
     .await?;
-    let items: Vec<VposResult> = txs
+    let items = txs
         .iter()
-        .map(|t| tx_result(t, cardhost_service::vpos::currency_of(t.currency)))
-        .collect();
+        .map(|t| {
+            Ok(tx_result(
+                t,
+                cardhost_service::vpos::currency_of(t.currency)?,
+            ))
+        })
+        .collect::<Result<Vec<VposResult>, ServiceError>>()?;
     Ok(ok(items))
 }
 

@@ -10,7 +10,7 @@ pub use inquiries::*;
 pub use order_payments::*;
 
 use axum::response::Response;
-use cardhost_domain::date::format_timestamp;
+use cardhost_domain::date::Timestamp;
 use cardhost_domain::response;
 use cardhost_domain::status::OrderTxStatus;
 use cardhost_domain::Currency;
@@ -24,10 +24,6 @@ use crate::router::Registry;
 
 use crate::envelope::{approved, declined};
 use crate::wire::MoneyOut;
-
-fn timestamp(ms: i64) -> String {
-    format_timestamp(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default())
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -49,7 +45,7 @@ pub struct VposResult {
     pub currency: u16,
     pub masked_card_no: String,
     /// `yyyyMMddHHmmss` UTC.
-    pub transaction_date: String,
+    pub transaction_date: Timestamp,
     /// The terminal batch the transaction landed in (none for a pre-sale or a decline).
     pub batch_no: Option<i64>,
     pub installment_count: i64,
@@ -74,7 +70,7 @@ fn tx_result(t: &OrderTxRow, currency: Currency) -> VposResult {
         amount: m(t.amount),
         currency: currency.numeric(),
         masked_card_no: t.masked_card_no.clone(),
-        transaction_date: timestamp(t.created_at),
+        transaction_date: Timestamp::from_millis(t.created_at),
         batch_no: t.batch_no,
         installment_count: t.installment_count,
         point_amount: m(t.point_amount),

@@ -161,11 +161,8 @@ async fn terminal_and_merchant(
     Ok((terminal, merchant))
 }
 
-fn currency_of(merchant: &MerchantRow) -> Currency {
-    u16::try_from(merchant.currency)
-        .ok()
-        .and_then(Currency::from_numeric)
-        .unwrap_or(Currency::TRY)
+fn currency_of(merchant: &MerchantRow) -> Result<Currency, ServiceError> {
+    crate::money::order::currency_of(merchant.currency)
 }
 
 /// `ClosePosBatch` / `BatchClose`: closes the batch open when the request
@@ -179,7 +176,7 @@ pub async fn close(
     let (terminal, merchant) = terminal_and_merchant(host, call, terminal_no).await?;
     let observed = terminal.open_batch_no;
     let rates = rates_for(host, &terminal, &merchant).await?;
-    let currency = currency_of(&merchant);
+    let currency = currency_of(&merchant)?;
     // Ids are reserved before the write transaction: SQLite's single writer
     // connection cannot serve a second transaction inside the first.
     let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
@@ -339,7 +336,7 @@ pub async fn summary(
             "Terminal {terminal_no} has no batch {batch_no}."
         )));
     }
-    let currency = currency_of(&merchant);
+    let currency = currency_of(&merchant)?;
     let mut batch = match batches::batch(host.db.reader(), terminal_no, batch_no).await? {
         Some(b) => b,
         None => BatchRow {
@@ -384,5 +381,5 @@ pub async fn detail(
         paging.page_size,
     )
     .await?;
-    Ok((paging.of(found), currency_of(&merchant)))
+    Ok((paging.of(found), currency_of(&merchant)?))
 }

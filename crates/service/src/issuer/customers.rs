@@ -1,11 +1,11 @@
 //! `CreateCustomer`, `GetCustomerInfo`, `UpdateCustomer`, `UpdateCustomerLimit`.
 
 use cardhost_domain::customer::{check_customer_no, CustomerProfile};
+use cardhost_domain::date::Timestamp;
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::{AmountMinor, Currency, FieldErrors};
 use cardhost_store::customers::{self, CustomerRow};
 use cardhost_store::StoreError;
-use chrono::{DateTime, Utc};
 use rand::Rng;
 
 use crate::caller::Scope;
@@ -39,7 +39,7 @@ pub struct CustomerInfo {
     pub limit_currency: Currency,
     pub used_limit: AmountMinor,
     pub available_limit: AmountMinor,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
     pub cards: Vec<super::cards::CardView>,
 }
 
@@ -204,7 +204,7 @@ pub async fn get_customer_info(
         limit_currency: stored_currency(&row)?,
         used_limit: used,
         available_limit: available(limit, used),
-        created_at: DateTime::from_timestamp_millis(row.created_at_ms).unwrap_or_default(),
+        created_at: Timestamp::from_millis(row.created_at_ms),
     })
 }
 

@@ -2,6 +2,7 @@
 //! the request to the authorizer.
 
 use cardhost_domain::money::MajorAmount;
+use cardhost_domain::response as rc;
 use cardhost_domain::secret::{Cvv2, PinBlock};
 use cardhost_domain::{Country, Currency, FieldErrors};
 
@@ -37,20 +38,31 @@ pub struct FinancialRequest {
 #[derive(Debug, Clone)]
 pub enum Financial {
     Decided(Box<TxOutcome>),
-    /// Not a card of this host (or not a card number at all): decline `14`,
-    /// recorded nowhere since there is no card to record it on.
-    UnknownCard {
-        reference: String,
-        amount: i64,
-        currency: Option<Currency>,
-    },
-    /// A card of another issuer that no connector can reach: declined with `code`.
-    OffUs {
-        reference: String,
-        amount: i64,
-        currency: Option<Currency>,
-        code: &'static str,
-    },
+    /// Declined before any card of this host was involved.
+    Unprocessed(Unprocessed),
+}
+
+/// A decline recorded nowhere, since there is no card to record it on: not a
+/// card of this host (`14`), or another issuer's that no connector reaches.
+#[derive(Debug, Clone)]
+pub struct Unprocessed {
+    pub reference: String,
+    pub amount: i64,
+    pub currency: Option<Currency>,
+    pub code: &'static str,
+    pub at_ms: i64,
+}
+
+impl Unprocessed {
+    fn of(host: &Host, c: &Checked, code: &'static str) -> Financial {
+        Financial::Unprocessed(Unprocessed {
+            reference: c.reference.clone(),
+            amount: c.amount.unwrap_or(0),
+            currency: c.currency,
+            code,
+            at_ms: host.clock.now_ms(),
+        })
+    }
 }
 
 /// Longest merchant name kept with a transaction.
@@ -238,11 +250,7 @@ pub async fn financial(
     let card = match card_ref::find(host, &r.card).await {
         Ok(card) => card,
         Err(ServiceError::NotFound(_) | ServiceError::Validation(_)) => {
-            return Ok(Financial::UnknownCard {
-                reference: c.reference,
-                amount: c.amount.unwrap_or(0),
-                currency: c.currency,
-            })
+            return Ok(Unprocessed::of(host, &c, rc::INVALID_CARD))
         }
         Err(other) => return Err(other),
     };
@@ -347,11 +355,7 @@ pub async fn card_to_card(
             "validation passed without a request".into(),
         ));
     };
-    let unknown = || Financial::UnknownCard {
-        reference: c.reference.clone(),
-        amount: c.amount.unwrap_or(0),
-        currency: c.currency,
-    };
+    let unknown = || Unprocessed::of(host, &c, rc::INVALID_CARD);
     let (Ok(from), Ok(to)) = (
         card_ref::find(host, &source).await,
         card_ref::find(host, &target).await,
@@ -469,19 +473,10 @@ fn not_ours(host: &Host, receiver: &CardKey, c: Checked) -> Financial {
             .any(|p| no.starts_with(&p.bin))
     });
     let luhn_ok = card_no.is_some_and(cardhost_domain::card::luhn_valid);
-    let (reference, amount, currency) = (c.reference, c.amount.unwrap_or(0), c.currency);
-    if luhn_ok && !on_us_bin {
-        Financial::OffUs {
-            reference,
-            amount,
-            currency,
-            code: OFF_US_UNAVAILABLE,
-        }
+    let code = if luhn_ok && !on_us_bin {
+        OFF_US_UNAVAILABLE
     } else {
-        Financial::UnknownCard {
-            reference,
-            amount,
-            currency,
-        }
-    }
+        rc::INVALID_CARD
+    };
+    Unprocessed::of(host, &c, code)
 }

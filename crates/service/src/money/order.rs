@@ -407,9 +407,7 @@ impl VposLeg {
     }
 }
 
-pub fn currency_of(numeric: i64) -> Currency {
-    u16::try_from(numeric)
-        .ok()
-        .and_then(Currency::from_numeric)
-        .unwrap_or(Currency::TRY)
+/// A stored currency code as a currency; an unknown one fails the request.
+pub fn currency_of(numeric: i64) -> Result<Currency, ServiceError> {
+    Currency::stored(numeric).map_err(|e| ServiceError::Internal(e.to_string()))
 }

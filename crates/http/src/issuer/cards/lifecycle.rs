@@ -1,7 +1,7 @@
 //! A card after issue: its information and status, renewal, its token.
 
 use axum::extract::State;
-use cardhost_domain::date::format_timestamp;
+use cardhost_domain::date::Timestamp;
 use cardhost_domain::secret::CardNumber;
 use cardhost_service::issuer::cards::{self, CardView};
 use serde::{Deserialize, Serialize};
@@ -34,13 +34,9 @@ pub struct CardInfoResult {
     /// `Active` or `Waived`.
     pub annual_fee_status: String,
     /// `yyyyMMddHHmmss` UTC.
-    pub create_date: String,
+    pub create_date: Timestamp,
     /// `yyyyMMddHHmmss` UTC; null until the card is activated.
-    pub activation_date: Option<String>,
-}
-
-fn timestamp(ms: i64) -> String {
-    format_timestamp(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default())
+    pub activation_date: Option<Timestamp>,
 }
 
 impl From<CardView> for CardInfoResult {
@@ -64,8 +60,8 @@ impl From<CardView> for CardInfoResult {
             },
             currency: v.currency.numeric(),
             annual_fee_status: c.annual_fee_status,
-            create_date: timestamp(c.created_at),
-            activation_date: c.activated_at.map(timestamp),
+            create_date: Timestamp::from_millis(c.created_at),
+            activation_date: c.activated_at.map(Timestamp::from_millis),
         }
     }
 }
@@ -93,7 +89,7 @@ pub struct CardStatusResult {
     pub status_description: String,
     pub status_reason: Option<String>,
     /// `yyyyMMddHHmmss` UTC.
-    pub status_date: String,
+    pub status_date: Timestamp,
 }
 
 fn status_result(v: &CardView) -> CardStatusResult {
@@ -101,7 +97,7 @@ fn status_result(v: &CardView) -> CardStatusResult {
         card_status: v.status.code().to_owned(),
         status_description: v.status.name().to_owned(),
         status_reason: v.card.status_reason.clone(),
-        status_date: timestamp(v.card.status_at),
+        status_date: Timestamp::from_millis(v.card.status_at),
     }
 }
 
@@ -136,7 +132,7 @@ pub struct UpdateCardStatusRequest {
 #[serde(rename_all = "PascalCase")]
 pub struct UpdatedStatus {
     pub card_status: String,
-    pub status_date: String,
+    pub status_date: Timestamp,
 }
 
 /// Move a card to another status; any move outside the status table is `Result` 4.
@@ -162,7 +158,7 @@ pub async fn update_card_status(
         .await?;
         Ok(ok(UpdatedStatus {
             card_status: view.status.code().to_owned(),
-            status_date: timestamp(view.card.status_at),
+            status_date: Timestamp::from_millis(view.card.status_at),
         }))
     })
     .await

@@ -40,7 +40,7 @@ pub async fn follow_up(
         merchant_and_terminal(host, call, &v.merchant_no, &v.terminal_no).await?;
     let _one_at_a_time = host.order_locks.lock(&v.merchant_no, &v.order_id).await;
     let order_row = order_on_terminal(host, &v).await?;
-    let currency = crate::vpos::currency_of(order_row.currency);
+    let currency = crate::vpos::currency_of(order_row.currency)?;
     let requested = requested_amount(&r, currency)?;
     // A repeat is the same request: the amount as asked for, not as resolved.
     let digest = idempotency::digest(&[

@@ -191,7 +191,7 @@ async fn repeated(
         Some(t) => {
             let t = order::check_repeat(t, leg, digest)?;
             Ok(Some(VposOutcome {
-                currency: super::currency_of(t.currency),
+                currency: super::currency_of(t.currency)?,
                 tx: t,
                 repeated: true,
             }))
