@@ -12,7 +12,7 @@ use cardhost_domain::settlement::{settle, ClosingTx, Settlement};
 use cardhost_domain::Currency;
 use cardhost_store::batches::{self, BatchRow, BatchTxRow};
 use cardhost_store::merchants::{self, MerchantRow, TerminalRow};
-use cardhost_store::{cards, ledger, StoreError, Tx};
+use cardhost_store::{ledger, StoreError, Tx};
 
 use super::merchants::check_access;
 use super::profiles::{self, CommissionProfile, FeeProfile};
@@ -23,69 +23,6 @@ use crate::{audit, ServiceError};
 /// A close that finds the open batch empty this soon after the previous close
 /// is a repeat of it (a double submit), and answers that close.
 pub const REPEAT_CLOSE_WINDOW_MS: i64 = 10_000;
-
-/// Records an approved on-us card transaction of this host (a purchase or a
-/// completion as a sale, a refund as a refund) in the terminal's open batch.
-/// The virtual POS calls it for every payment; tests call it to fill batches.
-pub async fn record_on_us(
-    host: &Host,
-    terminal_no: &str,
-    process_id: i64,
-    order_id: Option<String>,
-    installments: u8,
-) -> Result<BatchTxRow, ServiceError> {
-    let card_tx = ledger::card_tx_read(host.db.reader(), process_id)
-        .await?
-        .filter(|t| t.response_code == "00")
-        .ok_or_else(|| ServiceError::NotFound(format!("No approved transaction {process_id}.")))?;
-    let kind = match card_tx.transaction_type.as_str() {
-        "Purchase" | "Completion" => "Sale",
-        "Refund" => "Refund",
-        other => {
-            return Err(ServiceError::NotAllowed(format!(
-                "a {other} does not go into a batch"
-            )))
-        }
-    };
-    let card = cards::by_id(host.db.reader(), card_tx.card_id)
-        .await?
-        .ok_or_else(|| ServiceError::Internal("card".into()))?;
-    let mut tx = host.db.begin().await?;
-    let terminal = merchants::terminal_for_update(&mut tx, host.db.engine(), terminal_no)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;
-    batches::ensure_batch(
-        &mut tx,
-        terminal_no,
-        terminal.open_batch_no,
-        &terminal.merchant_no,
-        card_tx.currency,
-        host.clock.now_ms(),
-    )
-    .await?;
-    let row = BatchTxRow {
-        process_id,
-        terminal_no: terminal_no.to_owned(),
-        batch_no: terminal.open_batch_no,
-        merchant_no: terminal.merchant_no.clone(),
-        order_id,
-        transaction_type: kind.to_owned(),
-        amount: card_tx.amount,
-        currency: card_tx.currency,
-        masked_card_no: card.masked_pan,
-        auth_code: card_tx.auth_code,
-        rrn: card_tx.rrn,
-        installment_count: i64::from(installments.max(1)),
-        card_type: card.card_type,
-        network: Network::OnUs.name().to_owned(),
-        status: OrderTxStatus::Approved,
-        created_at: host.clock.now_ms(),
-        ..Default::default()
-    };
-    batches::insert_tx(&mut tx, &row).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(row)
-}
 
 /// A batch's totals (live for the open batch, as frozen for a closed one).
 #[derive(Debug, Clone)]
