@@ -297,3 +297,14 @@ pub fn assert_result(status: StatusCode, body: &Value, http: u16, result: i64) {
         );
     }
 }
+
+/// A JSON amount in minor units of a two-decimal currency, read from its
+/// literal text (`25.62` is 2562): exact, never through a float.
+pub fn minor_units(v: &Value) -> i64 {
+    let text = v.to_string();
+    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
+    assert_eq!(cents.len(), 2, "{text} is not written with two decimals");
+    let sign = if whole.starts_with('-') { -1 } else { 1 };
+    let whole: i64 = whole.trim_start_matches('-').parse().unwrap();
+    sign * (whole * 100 + cents.parse::<i64>().unwrap())
+}

@@ -1,0 +1,106 @@
+//! After the payments: batch close, settlement and expired pre-authorizations.
+
+use super::*;
+
+#[tokio::test]
+async fn after_close_and_settlement_the_merchant_is_paid_gross_less_commission() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("1000.00").await;
+    s.op("PaymentSale", pay_body("s-1", "200.00", &card)).await;
+    s.op("PaymentSale", pay_body("s-2", "100.00", &json!(OFF_US)))
+        .await;
+    s.op(
+        "PaymentRefund",
+        follow("s-1", json!({"Reference": "SR", "Amount": 50.00})),
+    )
+    .await;
+    let closed = s
+        .op(
+            "BatchClose",
+            json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL}),
+        )
+        .await;
+    assert_eq!(closed["Result"], 0, "{closed}");
+    // On-us 200.00 at 1.50 % + 0.10 = 3.10; off-us 100.00 at 2 % = 2.00; the refund takes 50.00 off.
+    let (_, summary) = app
+        .get(
+            &format!("/api/Integration/GetMerchantPaymentSummary?MerchantNo={MERCHANT}"),
+            &s.acquirer,
+        )
+        .await;
+    let day = &summary["ResultObject"][0];
+    assert_eq!(
+        (
+            money(&day["GrossAmount"]),
+            money(&day["CommissionAmount"]),
+            money(&day["NetAmount"])
+        ),
+        ("250.00".into(), "5.10".into(), "244.90".into()),
+        "{summary}"
+    );
+    let admin = app.admin_token().await;
+    let (_, settled) = app
+        .post(
+            "/api/Admin/RunSettlement",
+            &admin,
+            json!({"AsOfDate": day["PaymentDate"]}),
+        )
+        .await;
+    assert_eq!(
+        (
+            settled["ResultObject"]["PaymentsPosted"].clone(),
+            money(&settled["ResultObject"]["Amount"])
+        ),
+        (json!(1), "244.90".into()),
+        "{settled}"
+    );
+    ledger_ok(&app).await;
+}
+
+#[tokio::test]
+async fn expire_holds_releases_pre_authorizations_after_the_product_days() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    s.op("PaymentPreSale", pay_body("h-1", "100.00", &card))
+        .await;
+    let admin = app.admin_token().await;
+    // Placed on 2026-03-02: still held on day 6, released from day 7 (hold days 7).
+    let (_, early) = app
+        .post(
+            "/api/Admin/ExpireHolds",
+            &admin,
+            json!({"AsOfDate": "20260308"}),
+        )
+        .await;
+    assert_eq!(early["ResultObject"]["Released"], 0, "{early}");
+    let (_, due) = app
+        .post(
+            "/api/Admin/ExpireHolds",
+            &admin,
+            json!({"AsOfDate": "20260309"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            due["ResultObject"]["Released"].clone(),
+            money(&due["ResultObject"]["Amount"])
+        ),
+        (json!(1), "100.00".into()),
+        "{due}"
+    );
+    assert_eq!(s.available(&card).await, "500.00");
+    assert_eq!(order(&app, &s.vpos, "h-1").await["OrderStatus"], "Expired");
+    assert_eq!(
+        s.op("PaymentVoid", follow("h-1", json!({}))).await["Result"],
+        4
+    );
+    assert_eq!(
+        s.op("PaymentPostSale", follow("h-1", json!({}))).await["Result"],
+        4
+    );
+    let (status, refused) = app.post("/api/Admin/ExpireHolds", &s.vpos, json!({})).await;
+    assert_result(status, &refused, 403, 6);
+    ledger_ok(&app).await;
+}

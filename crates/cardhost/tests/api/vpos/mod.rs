@@ -1,0 +1,161 @@
+//! Virtual POS payments through the merchant's own `vpos` client: on-us cards
+//! through the authorizer, off-us cards through the built-in test network.
+
+mod closing;
+mod off_us;
+mod on_us;
+mod rules;
+
+use serde_json::{json, Value};
+
+use crate::cards::{issue, setup};
+use crate::independent;
+use crate::money::{balance, ledger_ok, load, send};
+use crate::support::*;
+
+const MERCHANT: &str = "777";
+const TERMINAL: &str = "VPOS0777";
+/// Luhn-valid and outside this host's BINs: routed to the card network.
+const OFF_US: &str = "4111111111111111";
+
+struct Shop<'a> {
+    app: &'a TestApp,
+    issuer: String,
+    acquirer: String,
+    vpos: String,
+}
+
+impl Shop<'_> {
+    /// A VPOS operation through the merchant's own client.
+    async fn op(&self, op: &str, body: Value) -> Value {
+        vpos(self.app, &self.vpos, op, body).await
+    }
+
+    /// `InstallmentInquiry` for 100.00 on a BIN.
+    async fn installments_for(&self, bin: &str) -> Value {
+        let body = json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": bin});
+        self.op("InstallmentInquiry", body).await
+    }
+
+    /// What `card` can spend now.
+    async fn available(&self, card: &Value) -> String {
+        money(&balance(self.app, &self.issuer, card).await["AvailableAmount"])
+    }
+
+    /// A debit card of this host holding `amount`.
+    async fn funded_debit(&self, amount: &str) -> Value {
+        let card = issue(self.app, &self.issuer, "Debit", json!({"IsVirtual": true})).await;
+        assert_eq!(
+            load(self.app, &self.issuer, &card, amount, "L1").await["Result"],
+            0
+        );
+        card
+    }
+}
+
+async fn shop(app: &TestApp) -> Shop<'_> {
+    let issuer = setup(app).await;
+    let acquirer = app.token("acquirer").await;
+    let (_, body) = app
+        .post(
+            "/api/Integration/CreatePosFeeProfile",
+            &acquirer,
+            json!({"ProfileCode": "FEE", "ProfileName": "Std", "Rates": [
+            {"RatePercent": 1.5, "FixedFee": 0.10, "ValueDays": 1},
+            {"Network": "OffUs", "RatePercent": 2, "ValueDays": 1}]}),
+        )
+        .await;
+    assert_eq!(body["Result"], 0, "{body}");
+    let (_, body) = app
+        .post("/api/Integration/CreateMerchantAndTerminal", &acquirer, json!({"Merchant": {"MerchantNo": MERCHANT, "MerchantName": "Book Shop", "Mcc": "5942",
+            "Country": "TR", "Currency": 949, "PosFeeProfileCode": "FEE", "VposEnabled": true}, "Terminals": [{"TerminalType": "Vpos", "TerminalNo": TERMINAL}]}))
+        .await;
+    assert_eq!(body["Result"], 0, "{body}");
+    let vpos = vpos_token_of(app, MERCHANT).await;
+    Shop {
+        app,
+        issuer,
+        acquirer,
+        vpos,
+    }
+}
+
+/// A `vpos` client bound to `merchant_no`, made by the operator.
+async fn vpos_token_of(app: &TestApp, merchant_no: &str) -> String {
+    let created = cardhost_service::clients::create(
+        &app.host.db,
+        &cardhost_service::clients::NewClient {
+            name: format!("vpos {merchant_no}"),
+            scopes: cardhost_service::Scopes::parse_list("vpos").unwrap(),
+            merchant_no: Some(merchant_no.to_owned()),
+        },
+        app.clock_ms(),
+    )
+    .await
+    .unwrap();
+    let (_, tok) = app
+        .token_for(&created.client_id, &created.client_secret)
+        .await;
+    tok["ResultObject"]["Token"].as_str().unwrap().to_owned()
+}
+
+fn money(v: &Value) -> String {
+    v.to_string()
+}
+
+fn code(body: &Value) -> &str {
+    body["ResultObject"]["ResponseCode"].as_str().unwrap_or("")
+}
+
+/// A payment body for `card` (an issued card with CardNo, or a PAN string).
+fn pay_body(order: &str, amount: &str, card: &Value) -> Value {
+    let mut body: Value = serde_json::from_str(&format!(
+        r#"{{"MerchantNo": "{MERCHANT}", "TerminalNo": "{TERMINAL}", "OrderId": "{order}", "Amount": {amount}, "Currency": 949}}"#
+    ))
+    .unwrap();
+    match card {
+        Value::String(pan) => {
+            body["CardNo"] = json!(pan);
+            body["ExpiryDate"] = json!("2912");
+            body["Cvv2"] = json!("123");
+        }
+        issued => body["CardToken"] = issued["CardToken"].clone(),
+    }
+    body
+}
+
+async fn vpos(app: &TestApp, token: &str, op: &str, body: Value) -> Value {
+    let (status, body) = app.post(&format!("/api/VPos/{op}"), token, body).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn order(app: &TestApp, token: &str, order_id: &str) -> Value {
+    let (_, body) = app
+        .get(
+            &format!("/api/VPos/CheckByOrderId?MerchantNo={MERCHANT}&OrderId={order_id}"),
+            token,
+        )
+        .await;
+    assert_eq!(body["Result"], 0, "{body}");
+    body["ResultObject"].clone()
+}
+
+async fn open_batch(app: &TestApp, token: &str) -> Value {
+    let (_, body) = app
+        .get(
+            &format!("/api/Integration/GetPosBatchSummary?TerminalNo={TERMINAL}"),
+            token,
+        )
+        .await;
+    assert_eq!(body["Result"], 0, "{body}");
+    body["ResultObject"].clone()
+}
+
+fn follow(order: &str, extra: Value) -> Value {
+    let mut body = json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL, "OrderId": order});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    body
+}
