@@ -7,6 +7,7 @@
 pub mod acquirer;
 pub mod admin;
 pub mod auth;
+pub mod command;
 pub mod docs;
 pub mod envelope;
 pub mod extract;

@@ -7,9 +7,10 @@ use cardhost_service::acquirer::batches::{self as svc, BatchSummary};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::command::Command;
 use crate::envelope::{ok, ApiError, ApiResult, Envelope};
-use crate::extract::{Authed, JsonBody, Params};
-use crate::state::{audited, AppState};
+use crate::extract::{Authed, Params};
+use crate::state::AppState;
 use crate::wire::MoneyOut;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -179,16 +180,11 @@ pub struct CloseBatchRequest {
 #[utoipa::path(post, path = "/api/Integration/ClosePosBatch", tag = "Acquirer: batches", operation_id = "ClosePosBatch",
     request_body = CloseBatchRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 the closed batch with NextBatchNo; 2 no such terminal", body = Envelope<BatchSummaryResult>)))]
-pub async fn close_pos_batch(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: CloseBatchRequest = body.parse()?;
-        let s = svc::close(&state.host, &call, r.terminal_no.as_deref().unwrap_or("")).await?;
-        Ok(ok(summary_result(s)))
-    })
-    .await
+pub async fn close_pos_batch(command: Command<CloseBatchRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let s = svc::close(host, call, r.terminal_no.as_deref().unwrap_or("")).await?;
+            Ok(ok(summary_result(s)))
+        })
+        .await
 }

@@ -10,9 +10,10 @@ use cardhost_service::acquirer::{MerchantFilter, MerchantRow, TerminalFilter, Te
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::extract::{Authed, JsonBody, Params};
-use crate::state::{audited, AppState};
+use crate::extract::{Authed, Params};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -176,18 +177,13 @@ fn merchant_result(m: MerchantRow, terminals: Option<Vec<TerminalRow>>) -> Merch
 #[utoipa::path(post, path = "/api/Integration/CreateMerchant", tag = "Acquirer: merchants", operation_id = "CreateMerchant",
     request_body = MerchantRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 3 MerchantNo exists", body = Envelope<CreatedMerchant>)))]
-pub async fn create_merchant(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: MerchantRequest = body.parse()?;
-        let (row, vpos) = svc::create_merchant(&state.host, &call, r.into()).await?;
-        Ok(ok(created(row.merchant_no, vpos)))
-    })
-    .await
+pub async fn create_merchant(command: Command<MerchantRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let (row, vpos) = svc::create_merchant(host, call, r.into()).await?;
+            Ok(ok(created(row.merchant_no, vpos)))
+        })
+        .await
 }
 
 /// A merchant with its terminals. A vpos client reads only its own merchant.
@@ -215,18 +211,13 @@ pub struct MerchantNoResult {
 #[utoipa::path(put, path = "/api/Integration/UpdateMerchant", tag = "Acquirer: merchants", operation_id = "UpdateMerchant",
     request_body = MerchantRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 2 no such merchant", body = Envelope<MerchantNoResult>)))]
-pub async fn update_merchant(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: MerchantRequest = body.parse()?;
-        let merchant_no = svc::update_merchant(&state.host, &call, r.into()).await?;
-        Ok(ok(MerchantNoResult { merchant_no }))
-    })
-    .await
+pub async fn update_merchant(command: Command<MerchantRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let merchant_no = svc::update_merchant(host, call, r.into()).await?;
+            Ok(ok(MerchantNoResult { merchant_no }))
+        })
+        .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -359,21 +350,16 @@ pub struct TerminalNoResult {
 #[utoipa::path(post, path = "/api/Integration/CreateTerminal", tag = "Acquirer: merchants", operation_id = "CreateTerminal",
     request_body = TerminalRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 2 no such merchant; 3 TerminalNo exists", body = Envelope<TerminalNoResult>)))]
-pub async fn create_terminal(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: TerminalRequest = body.parse()?;
-        let t = svc::create_terminal(&state.host, &call, r.into()).await?;
-        Ok(ok(TerminalNoResult {
-            terminal_no: t.terminal_no,
-            merchant_no: t.merchant_no,
-        }))
-    })
-    .await
+pub async fn create_terminal(command: Command<TerminalRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let t = svc::create_terminal(host, call, r.into()).await?;
+            Ok(ok(TerminalNoResult {
+                terminal_no: t.terminal_no,
+                merchant_no: t.merchant_no,
+            }))
+        })
+        .await
 }
 
 /// A terminal with its open batch number.
@@ -400,18 +386,13 @@ pub struct UpdatedTerminal {
 #[utoipa::path(put, path = "/api/Integration/UpdateTerminal", tag = "Acquirer: merchants", operation_id = "UpdateTerminal",
     request_body = TerminalRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 2 no such terminal", body = Envelope<UpdatedTerminal>)))]
-pub async fn update_terminal(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: TerminalRequest = body.parse()?;
-        let terminal_no = svc::update_terminal(&state.host, &call, r.into()).await?;
-        Ok(ok(UpdatedTerminal { terminal_no }))
-    })
-    .await
+pub async fn update_terminal(command: Command<TerminalRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let terminal_no = svc::update_terminal(host, call, r.into()).await?;
+            Ok(ok(UpdatedTerminal { terminal_no }))
+        })
+        .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -485,28 +466,24 @@ pub struct MerchantAndTerminalResult {
     request_body = MerchantAndTerminalRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 3 a number exists (nothing created)", body = Envelope<MerchantAndTerminalResult>)))]
 pub async fn create_merchant_and_terminal(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
+    command: Command<MerchantAndTerminalRequest>,
 ) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: MerchantAndTerminalRequest = body.parse()?;
-        let merchant = r
-            .merchant
-            .ok_or_else(|| crate::envelope::ApiError::field("Merchant", "is required"))?;
-        let terminals = r.terminals.into_iter().map(Into::into).collect();
-        let (m, ts, vpos) =
-            svc::create_merchant_and_terminals(&state.host, &call, merchant.into(), terminals)
-                .await?;
-        let c = created(m.merchant_no, vpos);
-        Ok(ok(MerchantAndTerminalResult {
-            merchant_no: c.merchant_no,
-            terminal_nos: ts.into_iter().map(|t| t.terminal_no).collect(),
-            vpos_client_id: c.vpos_client_id,
-            vpos_client_secret: c.vpos_client_secret,
-            vpos_store_key: c.vpos_store_key,
-        }))
-    })
-    .await
+    command
+        .respond(async |host, call, r| {
+            let merchant = r
+                .merchant
+                .ok_or_else(|| crate::envelope::ApiError::field("Merchant", "is required"))?;
+            let terminals = r.terminals.into_iter().map(Into::into).collect();
+            let (m, ts, vpos) =
+                svc::create_merchant_and_terminals(host, call, merchant.into(), terminals).await?;
+            let c = created(m.merchant_no, vpos);
+            Ok(ok(MerchantAndTerminalResult {
+                merchant_no: c.merchant_no,
+                terminal_nos: ts.into_iter().map(|t| t.terminal_no).collect(),
+                vpos_client_id: c.vpos_client_id,
+                vpos_client_secret: c.vpos_client_secret,
+                vpos_store_key: c.vpos_store_key,
+            }))
+        })
+        .await
 }

@@ -7,9 +7,10 @@ use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::extract::{Authed, JsonBody, Params};
-use crate::state::{audited, AppState};
+use crate::extract::{Authed, Params};
+use crate::state::AppState;
 use crate::wire::{stored_currency, MoneyOut};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -170,23 +171,18 @@ pub struct SettlementResult {
 #[utoipa::path(post, path = "/api/Admin/RunSettlement", tag = "Operations", operation_id = "RunSettlement",
     request_body = SettlementRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 bad date; 6 without the admin scope", body = Envelope<SettlementResult>)))]
-pub async fn run_settlement(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: SettlementRequest = body.parse()?;
-        let s = svc::run_settlement(&state.host, &call, r.as_of_date.as_deref()).await?;
-        Ok(ok(SettlementResult {
-            merchants_paid: s.merchants_paid,
-            payments_posted: s.payments_posted,
-            amount: MoneyOut {
-                minor: s.amount,
-                currency: s.currency.unwrap_or(Currency::TRY),
-            },
-        }))
-    })
-    .await
+pub async fn run_settlement(command: Command<SettlementRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let s = svc::run_settlement(host, call, r.as_of_date.as_deref()).await?;
+            Ok(ok(SettlementResult {
+                merchants_paid: s.merchants_paid,
+                payments_posted: s.payments_posted,
+                amount: MoneyOut {
+                    minor: s.amount,
+                    currency: s.currency.unwrap_or(Currency::TRY),
+                },
+            }))
+        })
+        .await
 }

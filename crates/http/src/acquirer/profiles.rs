@@ -10,8 +10,9 @@ use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::extract::{Authed, JsonBody, Params};
+use crate::extract::{Authed, Params};
 use crate::state::{audited, AppState};
 use crate::wire::{Amount, DecimalOut, MoneyOut};
 
@@ -93,18 +94,8 @@ pub struct AuthorizationProfileResult {
 #[utoipa::path(post, path = "/api/Integration/CreatePosAuthorizationProfile", tag = "Acquirer: profiles", operation_id = "CreatePosAuthorizationProfile",
     request_body = AuthorizationProfileRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 3 the code exists", body = Envelope<ProfileCodeResult>)))]
-pub async fn create_authorization(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    save_profile::<AuthorizationProfileRequest, AuthorizationProfile>(
-        &state,
-        &authed,
-        body,
-        Save::Create,
-    )
-    .await
+pub async fn create_authorization(command: Command<AuthorizationProfileRequest>) -> ApiResult {
+    save_profile::<AuthorizationProfileRequest, AuthorizationProfile>(command, Save::Create).await
 }
 
 #[utoipa::path(get, path = "/api/Integration/GetPosAuthorizationProfile", tag = "Acquirer: profiles", operation_id = "GetPosAuthorizationProfile", security(("token" = [])),
@@ -148,18 +139,8 @@ pub async fn get_authorization(
 #[utoipa::path(put, path = "/api/Integration/UpdatePosAuthorizationProfile", tag = "Acquirer: profiles", operation_id = "UpdatePosAuthorizationProfile",
     request_body = AuthorizationProfileRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 2 no such profile", body = Envelope<ProfileCodeResult>)))]
-pub async fn update_authorization(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    save_profile::<AuthorizationProfileRequest, AuthorizationProfile>(
-        &state,
-        &authed,
-        body,
-        Save::Update,
-    )
-    .await
+pub async fn update_authorization(command: Command<AuthorizationProfileRequest>) -> ApiResult {
+    save_profile::<AuthorizationProfileRequest, AuthorizationProfile>(command, Save::Update).await
 }
 
 #[derive(Clone, Copy)]
@@ -169,26 +150,20 @@ enum Save {
 }
 
 /// A create or update of a profile of kind `P` from request `R`.
-async fn save_profile<R, P>(
-    state: &AppState,
-    authed: &Authed,
-    body: JsonBody,
-    how: Save,
-) -> ApiResult
+async fn save_profile<R, P>(command: Command<R>, how: Save) -> ApiResult
 where
     R: serde::de::DeserializeOwned + Into<P::Input>,
     P: svc::ProfileDoc,
 {
-    let call = authed.call();
-    audited(state, &call, async {
-        let r: R = body.parse()?;
-        let profile_code = match how {
-            Save::Create => svc::create::<P>(&state.host, &call, r.into()).await?,
-            Save::Update => svc::update::<P>(&state.host, &call, r.into()).await?,
-        };
-        Ok(ok(ProfileCodeResult { profile_code }))
-    })
-    .await
+    command
+        .run(async |host, call, r| {
+            let profile_code = match how {
+                Save::Create => svc::create::<P>(host, call, r.into()).await?,
+                Save::Update => svc::update::<P>(host, call, r.into()).await?,
+            };
+            Ok(ProfileCodeResult { profile_code })
+        })
+        .await
 }
 
 async fn delete(state: &AppState, authed: &Authed, kind: Kind, params: &Params) -> ApiResult {
@@ -294,12 +269,8 @@ pub struct FeeProfileResult {
 #[utoipa::path(post, path = "/api/Integration/CreatePosFeeProfile", tag = "Acquirer: profiles", operation_id = "CreatePosFeeProfile",
     request_body = FeeProfileRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation (fields such as Rates[1].RatePercent); 3 the code exists", body = Envelope<ProfileCodeResult>)))]
-pub async fn create_fee(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    save_profile::<FeeProfileRequest, FeeProfile>(&state, &authed, body, Save::Create).await
+pub async fn create_fee(command: Command<FeeProfileRequest>) -> ApiResult {
+    save_profile::<FeeProfileRequest, FeeProfile>(command, Save::Create).await
 }
 
 #[utoipa::path(get, path = "/api/Integration/GetPosFeeProfile", tag = "Acquirer: profiles", operation_id = "GetPosFeeProfile", security(("token" = [])),
@@ -336,12 +307,8 @@ pub async fn get_fee(State(state): State<AppState>, authed: Authed, params: Para
 #[utoipa::path(put, path = "/api/Integration/UpdatePosFeeProfile", tag = "Acquirer: profiles", operation_id = "UpdatePosFeeProfile",
     request_body = FeeProfileRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 2 no such profile", body = Envelope<ProfileCodeResult>)))]
-pub async fn update_fee(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    save_profile::<FeeProfileRequest, FeeProfile>(&state, &authed, body, Save::Update).await
+pub async fn update_fee(command: Command<FeeProfileRequest>) -> ApiResult {
+    save_profile::<FeeProfileRequest, FeeProfile>(command, Save::Update).await
 }
 
 #[utoipa::path(delete, path = "/api/Integration/DeletePosFeeProfile", tag = "Acquirer: profiles", operation_id = "DeletePosFeeProfile", security(("token" = [])),
@@ -392,13 +359,8 @@ pub struct CommissionProfileResult {
 #[utoipa::path(post, path = "/api/Integration/CreateCommissionProfile", tag = "Acquirer: profiles", operation_id = "CreateCommissionProfile",
     request_body = CommissionProfileRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 3 the code exists", body = Envelope<ProfileCodeResult>)))]
-pub async fn create_commission(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    save_profile::<CommissionProfileRequest, CommissionProfile>(&state, &authed, body, Save::Create)
-        .await
+pub async fn create_commission(command: Command<CommissionProfileRequest>) -> ApiResult {
+    save_profile::<CommissionProfileRequest, CommissionProfile>(command, Save::Create).await
 }
 
 #[utoipa::path(get, path = "/api/Integration/GetCommissionProfile", tag = "Acquirer: profiles", operation_id = "GetCommissionProfile", security(("token" = [])),
@@ -428,13 +390,8 @@ pub async fn get_commission(
 #[utoipa::path(put, path = "/api/Integration/UpdateCommissionProfile", tag = "Acquirer: profiles", operation_id = "UpdateCommissionProfile",
     request_body = CommissionProfileRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 2 no such profile", body = Envelope<ProfileCodeResult>)))]
-pub async fn update_commission(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    save_profile::<CommissionProfileRequest, CommissionProfile>(&state, &authed, body, Save::Update)
-        .await
+pub async fn update_commission(command: Command<CommissionProfileRequest>) -> ApiResult {
+    save_profile::<CommissionProfileRequest, CommissionProfile>(command, Save::Update).await
 }
 
 #[utoipa::path(delete, path = "/api/Integration/DeleteCommissionProfile", tag = "Acquirer: profiles", operation_id = "DeleteCommissionProfile", security(("token" = [])),

@@ -1,7 +1,6 @@
 //! Card security operations: `VerifyCard`, `ResetCvv2RetryCount`, `GetCardPin`,
 //! `SendPinBySms`, `CheckPin`, `ChangeCardPin`, `Change3DSPassword`.
 
-use axum::extract::State;
 use cardhost_domain::response;
 use cardhost_domain::secret::{CardNumber, Cvv2, Password, PinBlock, RevealedPinBlock};
 use cardhost_service::issuer::card_security as sec;
@@ -9,9 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::cards::card_key;
+use crate::command::Command;
 use crate::envelope::{ok, verdict, ApiResult, Envelope};
-use crate::extract::{Authed, JsonBody};
-use crate::state::{audited, AppState};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -42,31 +40,20 @@ pub struct VerifyCardResult {
 #[utoipa::path(post, path = "/api/Integration/VerifyCard", tag = "Issuer: card security", operation_id = "VerifyCard",
     request_body = VerifyCardRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 with 00; 8 with 54, N7 or 62; 1 validation; 2 no such card", body = Envelope<VerifyCardResult>)))]
-pub async fn verify_card(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: VerifyCardRequest = body.parse()?;
-        let key = card_key(r.card_no, r.card_token);
-        let out = sec::verify_card(
-            &state.host,
-            &call,
-            &key,
-            r.expiry_date.as_deref(),
-            r.cvv2.as_ref(),
-        )
-        .await?;
-        let result = VerifyCardResult {
-            response_code: out.response_code.to_owned(),
-            response_message: response::message(out.response_code).to_owned(),
-            cvv2_retry_count: out.retry_count,
-        };
-        Ok(verdict(result, out.response_code))
-    })
-    .await
+pub async fn verify_card(command: Command<VerifyCardRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let key = card_key(r.card_no, r.card_token);
+            let out = sec::verify_card(host, call, &key, r.expiry_date.as_deref(), r.cvv2.as_ref())
+                .await?;
+            let result = VerifyCardResult {
+                response_code: out.response_code.to_owned(),
+                response_message: response::message(out.response_code).to_owned(),
+                cvv2_retry_count: out.retry_count,
+            };
+            Ok(verdict(result, out.response_code))
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -87,20 +74,15 @@ pub struct Cvv2RetryResult {
 #[utoipa::path(post, path = "/api/Integration/ResetCvv2RetryCount", tag = "Issuer: card security", operation_id = "ResetCvv2RetryCount",
     request_body = CardOnlyRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 2 no such card", body = Envelope<Cvv2RetryResult>)))]
-pub async fn reset_cvv2_retry_count(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: CardOnlyRequest = body.parse()?;
-        sec::reset_cvv2_retry_count(&state.host, &call, &card_key(r.card_no, r.card_token)).await?;
-        Ok(ok(Cvv2RetryResult {
-            cvv2_retry_count: 0,
-        }))
-    })
-    .await
+pub async fn reset_cvv2_retry_count(command: Command<CardOnlyRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            sec::reset_cvv2_retry_count(host, call, &card_key(r.card_no, r.card_token)).await?;
+            Ok(ok(Cvv2RetryResult {
+                cvv2_retry_count: 0,
+            }))
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -128,28 +110,18 @@ pub struct PinBlockResult {
 #[utoipa::path(post, path = "/api/Integration/GetCardPin", tag = "Issuer: card security", operation_id = "GetCardPin",
     request_body = GetCardPinRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 unknown format or key; 2 no such card; 6 no pan scope", body = Envelope<PinBlockResult>)))]
-pub async fn get_card_pin(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: GetCardPinRequest = body.parse()?;
-        let key = card_key(r.card_no, r.card_token);
-        let (block, _) = sec::get_card_pin(
-            &state.host,
-            &call,
-            &key,
-            r.pin_block_format,
-            r.key_name.as_deref(),
-        )
-        .await?;
-        Ok(ok(PinBlockResult {
-            pin_block: block.reveal(),
-        }))
-    })
-    .await
+pub async fn get_card_pin(command: Command<GetCardPinRequest>) -> ApiResult {
+    command
+        .run(async |host, call, r| {
+            let key = card_key(r.card_no, r.card_token);
+            let format = r.pin_block_format;
+            let (block, _) =
+                sec::get_card_pin(host, call, &key, format, r.key_name.as_deref()).await?;
+            Ok(PinBlockResult {
+                pin_block: block.reveal(),
+            })
+        })
+        .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -164,22 +136,17 @@ pub struct SmsResult {
 #[utoipa::path(post, path = "/api/Integration/SendPinBySms", tag = "Issuer: card security", operation_id = "SendPinBySms",
     request_body = CardOnlyRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 queued; 2 no such card; 4 no mobile number or the card is closed", body = Envelope<SmsResult>)))]
-pub async fn send_pin_by_sms(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: CardOnlyRequest = body.parse()?;
-        let (masked, id) =
-            sec::send_pin_by_sms(&state.host, &call, &card_key(r.card_no, r.card_token)).await?;
-        Ok(ok(SmsResult {
-            masked_mobile_no: masked,
-            message_id: id,
-        }))
-    })
-    .await
+pub async fn send_pin_by_sms(command: Command<CardOnlyRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let (masked, id) =
+                sec::send_pin_by_sms(host, call, &card_key(r.card_no, r.card_token)).await?;
+            Ok(ok(SmsResult {
+                masked_mobile_no: masked,
+                message_id: id,
+            }))
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -211,28 +178,27 @@ pub struct PinCheckResult {
 #[utoipa::path(post, path = "/api/Integration/CheckPin", tag = "Issuer: card security", operation_id = "CheckPin",
     request_body = CheckPinRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 with 00; 8 with 55 or 75; 1 validation; 2 no such card; 4 the card is closed", body = Envelope<PinCheckResult>)))]
-pub async fn check_pin(State(state): State<AppState>, authed: Authed, body: JsonBody) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: CheckPinRequest = body.parse()?;
-        let key = card_key(r.card_no, r.card_token);
-        let out = sec::check_pin(
-            &state.host,
-            &call,
-            &key,
-            r.pin_block.as_ref(),
-            r.pin_block_format,
-            r.key_name.as_deref(),
-        )
-        .await?;
-        let result = PinCheckResult {
-            response_code: out.response_code.to_owned(),
-            response_message: response::message(out.response_code).to_owned(),
-            pin_retry_count: out.retry_count,
-        };
-        Ok(verdict(result, out.response_code))
-    })
-    .await
+pub async fn check_pin(command: Command<CheckPinRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let key = card_key(r.card_no, r.card_token);
+            let out = sec::check_pin(
+                host,
+                call,
+                &key,
+                r.pin_block.as_ref(),
+                r.pin_block_format,
+                r.key_name.as_deref(),
+            )
+            .await?;
+            let result = PinCheckResult {
+                response_code: out.response_code.to_owned(),
+                response_message: response::message(out.response_code).to_owned(),
+                pin_retry_count: out.retry_count,
+            };
+            Ok(verdict(result, out.response_code))
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -262,32 +228,27 @@ pub struct PinChangeResult {
 #[utoipa::path(post, path = "/api/Integration/ChangeCardPin", tag = "Issuer: card security", operation_id = "ChangeCardPin",
     request_body = ChangePinRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 with 00; 8 with 55 or 75; 1 validation; 2 no such card", body = Envelope<PinChangeResult>)))]
-pub async fn change_card_pin(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: ChangePinRequest = body.parse()?;
-        let key = card_key(r.card_no, r.card_token);
-        let out = sec::change_pin(
-            &state.host,
-            &call,
-            &key,
-            r.new_pin_block.as_ref(),
-            r.pin_block.as_ref(),
-            r.pin_block_format,
-            r.key_name.as_deref(),
-        )
-        .await?;
-        let result = PinChangeResult {
-            response_code: out.response_code.to_owned(),
-            response_message: response::message(out.response_code).to_owned(),
-        };
-        Ok(verdict(result, out.response_code))
-    })
-    .await
+pub async fn change_card_pin(command: Command<ChangePinRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let key = card_key(r.card_no, r.card_token);
+            let out = sec::change_pin(
+                host,
+                call,
+                &key,
+                r.new_pin_block.as_ref(),
+                r.pin_block.as_ref(),
+                r.pin_block_format,
+                r.key_name.as_deref(),
+            )
+            .await?;
+            let result = PinChangeResult {
+                response_code: out.response_code.to_owned(),
+                response_message: response::message(out.response_code).to_owned(),
+            };
+            Ok(verdict(result, out.response_code))
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -310,24 +271,19 @@ pub struct MaskedCardResult {
 #[utoipa::path(post, path = "/api/Integration/Change3DSPassword", tag = "Issuer: card security", operation_id = "Change3DSPassword",
     request_body = ThreeDsPasswordRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 2 no such card", body = Envelope<MaskedCardResult>)))]
-pub async fn change_3ds_password(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: ThreeDsPasswordRequest = body.parse()?;
-        let view = sec::change_3ds_password(
-            &state.host,
-            &call,
-            &card_key(r.card_no, r.card_token),
-            r.password.as_ref(),
-        )
-        .await?;
-        Ok(ok(MaskedCardResult {
-            masked_card_no: view.card.masked_pan,
-        }))
-    })
-    .await
+pub async fn change_3ds_password(command: Command<ThreeDsPasswordRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let view = sec::change_3ds_password(
+                host,
+                call,
+                &card_key(r.card_no, r.card_token),
+                r.password.as_ref(),
+            )
+            .await?;
+            Ok(ok(MaskedCardResult {
+                masked_card_no: view.card.masked_pan,
+            }))
+        })
+        .await
 }

@@ -7,6 +7,7 @@ use cardhost_service::issuer::customers::{self, CustomerCommand, CustomerInfo, C
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody, Params};
 use crate::state::{audited, AppState};
@@ -240,23 +241,18 @@ pub async fn update_customer(
 #[utoipa::path(post, path = "/api/Integration/UpdateCustomerLimit", tag = "Issuer: customers",
     operation_id = "UpdateCustomerLimit", request_body = CustomerLimitRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 set; 1 validation; 2 no such customer; 4 below what is used", body = Envelope<CustomerLimitResult>)))]
-pub async fn update_customer_limit(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let request: CustomerLimitRequest = body.parse()?;
-        let limit = customers::update_customer_limit(
-            &state.host,
-            &call,
-            request.customer_no,
-            request.limit.map(|a| a.0),
-            request.limit_currency,
-        )
-        .await?;
-        Ok(ok(CustomerLimitResult::from(limit)))
-    })
-    .await
+pub async fn update_customer_limit(command: Command<CustomerLimitRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, request| {
+            let limit = customers::update_customer_limit(
+                host,
+                call,
+                request.customer_no,
+                request.limit.map(|a| a.0),
+                request.limit_currency,
+            )
+            .await?;
+            Ok(ok(CustomerLimitResult::from(limit)))
+        })
+        .await
 }

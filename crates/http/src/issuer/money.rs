@@ -16,9 +16,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::cards::{card_key, query_card_key};
+use crate::command::Command;
 use crate::envelope::{approved, declined, ok, ApiResult, Envelope};
-use crate::extract::{Authed, JsonBody, Params};
-use crate::state::{audited, AppState};
+use crate::extract::{Authed, Params};
+use crate::state::AppState;
 use crate::wire::{stored_currency, Amount, MoneyOut};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -170,36 +171,31 @@ fn unprocessed(d: Unprocessed) -> Response {
 #[utoipa::path(post, path = "/api/Integration/SendTransaction", tag = "Issuer: money", operation_id = "SendTransaction",
     request_body = SendTransactionRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 approved; 8 declined (ResponseCode); 1 validation; 7 Reference reused with other content", body = Envelope<FinancialResult>)))]
-pub async fn send_transaction(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: SendTransactionRequest = body.parse()?;
-        let request = FinancialRequest {
-            card: card_key(r.card_no, r.card_token),
-            reference: r.reference,
-            transaction_type: r.transaction_type,
-            amount: r.amount.map(|a| a.0),
-            currency: r.currency,
-            channel: r.channel,
-            mcc: r.mcc,
-            merchant_name: r.merchant_name,
-            merchant_country: r.merchant_country,
-            expiry_date: r.expiry_date,
-            cvv2: r.cvv2,
-            pin_block: r.pin_block,
-            pin_block_format: r.pin_block_format,
-            key_name: r.key_name,
-            original_process_id: r.original_process_id,
-        };
-        Ok(financial_response(
-            operations::financial(&state.host, &call, None, request).await?,
-        ))
-    })
-    .await
+pub async fn send_transaction(command: Command<SendTransactionRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let request = FinancialRequest {
+                card: card_key(r.card_no, r.card_token),
+                reference: r.reference,
+                transaction_type: r.transaction_type,
+                amount: r.amount.map(|a| a.0),
+                currency: r.currency,
+                channel: r.channel,
+                mcc: r.mcc,
+                merchant_name: r.merchant_name,
+                merchant_country: r.merchant_country,
+                expiry_date: r.expiry_date,
+                cvv2: r.cvv2,
+                pin_block: r.pin_block,
+                pin_block_format: r.pin_block_format,
+                key_name: r.key_name,
+                original_process_id: r.original_process_id,
+            };
+            Ok(financial_response(
+                operations::financial(host, call, None, request).await?,
+            ))
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -222,27 +218,22 @@ pub struct LoadRequest {
 #[utoipa::path(post, path = "/api/Integration/LoadCardBalance", tag = "Issuer: money", operation_id = "LoadCardBalance",
     request_body = LoadRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 loaded; 8 declined; 1 validation", body = Envelope<FinancialResult>)))]
-pub async fn load_card_balance(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: LoadRequest = body.parse()?;
-        let request = FinancialRequest {
-            card: card_key(r.card_no, r.card_token),
-            reference: r.reference,
-            amount: r.amount.map(|a| a.0),
-            currency: r.currency,
-            merchant_name: r.description,
-            ..Default::default()
-        };
-        Ok(financial_response(
-            operations::financial(&state.host, &call, Some(TxKind::Load), request).await?,
-        ))
-    })
-    .await
+pub async fn load_card_balance(command: Command<LoadRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let request = FinancialRequest {
+                card: card_key(r.card_no, r.card_token),
+                reference: r.reference,
+                amount: r.amount.map(|a| a.0),
+                currency: r.currency,
+                merchant_name: r.description,
+                ..Default::default()
+            };
+            Ok(financial_response(
+                operations::financial(host, call, Some(TxKind::Load), request).await?,
+            ))
+        })
+        .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -396,27 +387,22 @@ pub struct CardToCardRequest {
 #[utoipa::path(post, path = "/api/Integration/CardToCardBalanceTransfer", tag = "Issuer: money", operation_id = "CardToCardBalanceTransfer",
     request_body = CardToCardRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 both legs posted; 8 declined (14 unknown card, 51 funds, 61 target over its maximum balance, ...); 1 validation", body = Envelope<FinancialResult>)))]
-pub async fn card_to_card_balance_transfer(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: CardToCardRequest = body.parse()?;
-        let request = FinancialRequest {
-            reference: r.reference,
-            amount: r.amount.map(|a| a.0),
-            currency: r.currency,
-            ..Default::default()
-        };
-        let source = card_key(r.source_card_no, r.source_card_token);
-        let target = card_key(r.target_card_no, r.target_card_token);
-        Ok(financial_response(
-            operations::card_to_card(&state.host, &call, source, target, request).await?,
-        ))
-    })
-    .await
+pub async fn card_to_card_balance_transfer(command: Command<CardToCardRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let request = FinancialRequest {
+                reference: r.reference,
+                amount: r.amount.map(|a| a.0),
+                currency: r.currency,
+                ..Default::default()
+            };
+            let source = card_key(r.source_card_no, r.source_card_token);
+            let target = card_key(r.target_card_no, r.target_card_token);
+            Ok(financial_response(
+                operations::card_to_card(host, call, source, target, request).await?,
+            ))
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -444,26 +430,21 @@ pub struct MoneySendRequest {
 #[utoipa::path(post, path = "/api/Integration/MoneySend", tag = "Issuer: money", operation_id = "MoneySend",
     request_body = MoneySendRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 credited; 8 declined (14, 61, 91, ...); 1 validation", body = Envelope<FinancialResult>)))]
-pub async fn money_send(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: MoneySendRequest = body.parse()?;
-        let request = FinancialRequest {
-            reference: r.reference,
-            amount: r.amount.map(|a| a.0),
-            currency: r.currency,
-            ..Default::default()
-        };
-        let receiver = card_key(r.receiver_card_no, r.receiver_card_token);
-        Ok(financial_response(
-            operations::money_send(&state.host, &call, receiver, r.sender_name, request).await?,
-        ))
-    })
-    .await
+pub async fn money_send(command: Command<MoneySendRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let request = FinancialRequest {
+                reference: r.reference,
+                amount: r.amount.map(|a| a.0),
+                currency: r.currency,
+                ..Default::default()
+            };
+            let receiver = card_key(r.receiver_card_no, r.receiver_card_token);
+            Ok(financial_response(
+                operations::money_send(host, call, receiver, r.sender_name, request).await?,
+            ))
+        })
+        .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,13 +1,11 @@
 //! `ExpireHolds`: releasing pre-authorizations past their product's days.
 
-use axum::extract::State;
 use cardhost_domain::Currency;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::extract::{Authed, JsonBody};
-use crate::state::{audited, AppState};
 use crate::wire::MoneyOut;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -31,21 +29,16 @@ pub struct ExpireHoldsResult {
 #[utoipa::path(post, path = "/api/Admin/ExpireHolds", tag = "Operations", operation_id = "ExpireHolds",
     request_body = ExpireHoldsRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 bad date; 6 without the admin scope", body = Envelope<ExpireHoldsResult>)))]
-pub async fn expire_holds(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: ExpireHoldsRequest = body.parse()?;
-        let e = cardhost_service::money::holds::expire(&state.host, &call, r.as_of_date.as_deref())
-            .await?;
-        let (currency, minor) = e.amounts.first().copied().unwrap_or((Currency::TRY, 0));
-        Ok(ok(ExpireHoldsResult {
-            released: e.released,
-            amount: MoneyOut { minor, currency },
-        }))
-    })
-    .await
+pub async fn expire_holds(command: Command<ExpireHoldsRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let e =
+                cardhost_service::money::holds::expire(host, call, r.as_of_date.as_deref()).await?;
+            let (currency, minor) = e.amounts.first().copied().unwrap_or((Currency::TRY, 0));
+            Ok(ok(ExpireHoldsResult {
+                released: e.released,
+                amount: MoneyOut { minor, currency },
+            }))
+        })
+        .await
 }

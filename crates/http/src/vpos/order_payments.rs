@@ -1,18 +1,17 @@
 //! Payments on orders: sale, pre-sale, capture, void, refund, and the merchant's batch close.
 
-use axum::extract::State;
 use cardhost_domain::secret::{CardNumber, Cvv2};
 use cardhost_service::vpos::payments::{self, FollowUpRequest, PaymentRequest};
 use cardhost_service::vpos::VposOp;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{financial, VposResult};
 use crate::acquirer::batches::{summary_result, BatchSummaryResult};
-use crate::envelope::{ok, ApiError, ApiResult, Envelope};
-use crate::extract::{Authed, JsonBody};
+use crate::command::Command;
+use crate::envelope::{ok, ApiResult, Envelope};
 use crate::issuer::cards::card_key;
-use crate::state::{audited, AppState};
 use crate::wire::Amount;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -112,14 +111,13 @@ fn payment(r: PaymentSaleRequest) -> PaymentRequest {
     }
 }
 
-async fn pay(state: AppState, authed: Authed, body: JsonBody, op: VposOp) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: PaymentSaleRequest = body.parse()?;
-        let outcome = payments::pay(&state.host, &call, op, payment(r)).await?;
-        Ok(financial(outcome))
-    })
-    .await
+async fn pay(command: Command<PaymentSaleRequest>, op: VposOp) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let outcome = payments::pay(host, call, op, payment(r)).await?;
+            Ok(financial(outcome))
+        })
+        .await
 }
 
 /// Authorize and capture an e-commerce sale on an order. On-us cards are
@@ -128,12 +126,8 @@ async fn pay(state: AppState, authed: Authed, body: JsonBody, op: VposOp) -> Api
 #[utoipa::path(post, path = "/api/VPos/PaymentSale", tag = "Virtual POS", operation_id = "PaymentSale",
     request_body = PaymentSaleRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 approved (order Paid); 8 declined (order Failed, ResponseCode says why); 1 validation; 6 another merchant's; 7 OrderId reused with other content", body = Envelope<VposResult>)))]
-pub async fn payment_sale(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    pay(state, authed, body, VposOp::Sale).await
+pub async fn payment_sale(command: Command<PaymentSaleRequest>) -> ApiResult {
+    pay(command, VposOp::Sale).await
 }
 
 /// Pre-authorize: place a hold for the amount (order `PreAuthorized`), to be
@@ -141,28 +135,58 @@ pub async fn payment_sale(
 #[utoipa::path(post, path = "/api/VPos/PaymentPreSale", tag = "Virtual POS", operation_id = "PaymentPreSale",
     request_body = PaymentSaleRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 approved (order PreAuthorized); 8 declined; 1 validation; 7 OrderId reused", body = Envelope<VposResult>)))]
-pub async fn payment_pre_sale(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    pay(state, authed, body, VposOp::PreSale).await
+pub async fn payment_pre_sale(command: Command<PaymentSaleRequest>) -> ApiResult {
+    pay(command, VposOp::PreSale).await
 }
 
-/// Runs a follow-up on an order; the request is read inside the audited
-/// section so that a malformed body is audited too.
-async fn follow(
-    state: AppState,
-    authed: Authed,
-    op: VposOp,
-    request: impl FnOnce() -> Result<FollowUpRequest, ApiError>,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let outcome = payments::follow_up(&state.host, &call, op, request()?).await?;
-        Ok(financial(outcome))
-    })
-    .await
+/// Runs a follow-up on an order.
+async fn follow<T>(command: Command<T>, op: VposOp) -> ApiResult
+where
+    T: DeserializeOwned + Into<FollowUpRequest>,
+{
+    command
+        .respond(async |host, call, r| {
+            let outcome = payments::follow_up(host, call, op, r.into()).await?;
+            Ok(financial(outcome))
+        })
+        .await
+}
+
+impl From<PostSaleRequest> for FollowUpRequest {
+    fn from(r: PostSaleRequest) -> Self {
+        FollowUpRequest {
+            merchant_no: r.merchant_no,
+            terminal_no: r.terminal_no,
+            order_id: r.order_id,
+            amount: r.amount.map(|a| a.0),
+            ..Default::default()
+        }
+    }
+}
+
+impl From<VoidRequest> for FollowUpRequest {
+    fn from(r: VoidRequest) -> Self {
+        FollowUpRequest {
+            merchant_no: r.merchant_no,
+            terminal_no: r.terminal_no,
+            order_id: r.order_id,
+            process_id: r.process_id,
+            ..Default::default()
+        }
+    }
+}
+
+impl From<RefundRequest> for FollowUpRequest {
+    fn from(r: RefundRequest) -> Self {
+        FollowUpRequest {
+            merchant_no: r.merchant_no,
+            terminal_no: r.terminal_no,
+            order_id: r.order_id,
+            amount: r.amount.map(|a| a.0),
+            reference: r.reference,
+            ..Default::default()
+        }
+    }
 }
 
 /// Capture a pre-authorized order (all of it by default, or less: the rest of
@@ -170,22 +194,8 @@ async fn follow(
 #[utoipa::path(post, path = "/api/VPos/PaymentPostSale", tag = "Virtual POS", operation_id = "PaymentPostSale",
     request_body = PostSaleRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 approved (order Captured); 4 not pre-authorized, already captured, or more than the hold; 2 no such order", body = Envelope<VposResult>)))]
-pub async fn payment_post_sale(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    follow(state, authed, VposOp::PostSale, || {
-        let r: PostSaleRequest = body.parse()?;
-        Ok(FollowUpRequest {
-            merchant_no: r.merchant_no,
-            terminal_no: r.terminal_no,
-            order_id: r.order_id,
-            amount: r.amount.map(|a| a.0),
-            ..Default::default()
-        })
-    })
-    .await
+pub async fn payment_post_sale(command: Command<PostSaleRequest>) -> ApiResult {
+    follow(command, VposOp::PostSale).await
 }
 
 /// Undo a sale, pre-sale or capture completely, while its batch is open
@@ -193,22 +203,8 @@ pub async fn payment_post_sale(
 #[utoipa::path(post, path = "/api/VPos/PaymentVoid", tag = "Virtual POS", operation_id = "PaymentVoid",
     request_body = VoidRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 approved (order Voided); 4 nothing voidable, batch closed, or order refunded; 2 no such order", body = Envelope<VposResult>)))]
-pub async fn payment_void(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    follow(state, authed, VposOp::Void, || {
-        let r: VoidRequest = body.parse()?;
-        Ok(FollowUpRequest {
-            merchant_no: r.merchant_no,
-            terminal_no: r.terminal_no,
-            order_id: r.order_id,
-            process_id: r.process_id,
-            ..Default::default()
-        })
-    })
-    .await
+pub async fn payment_void(command: Command<VoidRequest>) -> ApiResult {
+    follow(command, VposOp::Void).await
 }
 
 /// Return money of a paid or captured order, in one or more refunds each with
@@ -216,23 +212,8 @@ pub async fn payment_void(
 #[utoipa::path(post, path = "/api/VPos/PaymentRefund", tag = "Virtual POS", operation_id = "PaymentRefund",
     request_body = RefundRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 approved (order PartiallyRefunded or Refunded); 4 more than is left; 7 Reference reused with another amount", body = Envelope<VposResult>)))]
-pub async fn payment_refund(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    follow(state, authed, VposOp::Refund, || {
-        let r: RefundRequest = body.parse()?;
-        Ok(FollowUpRequest {
-            merchant_no: r.merchant_no,
-            terminal_no: r.terminal_no,
-            order_id: r.order_id,
-            amount: r.amount.map(|a| a.0),
-            reference: r.reference,
-            ..Default::default()
-        })
-    })
-    .await
+pub async fn payment_refund(command: Command<RefundRequest>) -> ApiResult {
+    follow(command, VposOp::Refund).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -248,16 +229,11 @@ pub struct BatchCloseRequest {
 #[utoipa::path(post, path = "/api/VPos/BatchClose", tag = "Virtual POS", operation_id = "BatchClose",
     request_body = BatchCloseRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 the closed batch with NextBatchNo; 2 no such terminal of the merchant; 6 another merchant's", body = Envelope<BatchSummaryResult>)))]
-pub async fn batch_close(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: BatchCloseRequest = body.parse()?;
-        let s = payments::batch_close(&state.host, &call, r.merchant_no, r.terminal_no).await?;
-        Ok(ok(summary_result(s)))
-    })
-    .await
+pub async fn batch_close(command: Command<BatchCloseRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let s = payments::batch_close(host, call, r.merchant_no, r.terminal_no).await?;
+            Ok(ok(summary_result(s)))
+        })
+        .await
 }

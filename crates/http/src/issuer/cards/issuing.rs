@@ -1,17 +1,17 @@
 //! Issuing cards, and the emboss directives that send them to the bureau.
 
-use axum::extract::State;
 use cardhost_domain::product::CardType;
 use cardhost_domain::secret::CardNumber;
 use cardhost_service::issuer::cards::{self, NewCard};
 use cardhost_service::issuer::emboss;
+use cardhost_service::Host;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{card_key, CardResult};
-use crate::envelope::{ok, ApiError, ApiResult, Envelope};
-use crate::extract::{Authed, JsonBody};
-use crate::state::{audited, AppState};
+use crate::command::Command;
+use crate::envelope::{ok, ApiResult, Envelope};
 use crate::wire::Amount;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -77,20 +77,19 @@ pub struct RegisterCardRequest {
     pub reference: Option<String>,
 }
 
-/// Issues a card from the request `command` reads, inside the audited section
-/// so that a malformed body is audited too.
-async fn create(
-    state: &AppState,
-    authed: &Authed,
-    command: impl FnOnce() -> Result<(CardType, NewCard), ApiError>,
-) -> ApiResult {
-    let call = authed.call();
-    audited(state, &call, async {
-        let (card_type, cmd) = command()?;
-        let view = cards::create_card(&state.host, &call, card_type, cmd).await?;
-        Ok(ok(CardResult::from(view)))
-    })
-    .await
+/// A request that issues a card: of which kind, and with what.
+trait IssueRequest {
+    fn new_card(self, host: &Host) -> (CardType, NewCard);
+}
+
+async fn create<R: DeserializeOwned + IssueRequest>(command: Command<R>) -> ApiResult {
+    command
+        .run(async |host, call, r| {
+            let (card_type, new_card) = r.new_card(host);
+            let view = cards::create_card(host, call, card_type, new_card).await?;
+            Ok(CardResult::from(view))
+        })
+        .await
 }
 
 /// Issue a credit card.
@@ -100,108 +99,100 @@ async fn create(
 #[utoipa::path(post, path = "/api/Integration/CreateCreditCard", tag = "Issuer: cards", operation_id = "CreateCreditCard",
     request_body = CreateCreditCardRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 issued; 1 validation; 2 no such customer; 7 Reference reused with other content", body = Envelope<CardResult>)))]
-pub async fn create_credit_card(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    create(&state, &authed, || {
-        let r: CreateCreditCardRequest = body.parse()?;
+pub async fn create_credit_card(command: Command<CreateCreditCardRequest>) -> ApiResult {
+    create(command).await
+}
+
+impl IssueRequest for CreateCreditCardRequest {
+    fn new_card(self, _host: &Host) -> (CardType, NewCard) {
         let cmd = NewCard {
-            customer_no: r.customer_no,
-            product_code: r.product_code,
-            emboss_name: r.emboss_name,
-            card_limit: r.card_limit.map(|a| a.0),
-            is_virtual: r.is_virtual,
-            reference: r.reference,
+            customer_no: self.customer_no,
+            product_code: self.product_code,
+            emboss_name: self.emboss_name,
+            card_limit: self.card_limit.map(|a| a.0),
+            is_virtual: self.is_virtual,
+            reference: self.reference,
             ..Default::default()
         };
-        Ok((CardType::Credit, cmd))
-    })
-    .await
+        (CardType::Credit, cmd)
+    }
 }
 
 /// Issue a debit card, optionally sharing an existing debit account.
 #[utoipa::path(post, path = "/api/Integration/CreateDebitCard", tag = "Issuer: cards", operation_id = "CreateDebitCard",
     request_body = CreateDebitCardRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 issued; 1 validation; 2 no such customer", body = Envelope<CardResult>)))]
-pub async fn create_debit_card(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    create(&state, &authed, || {
-        let r: CreateDebitCardRequest = body.parse()?;
+pub async fn create_debit_card(command: Command<CreateDebitCardRequest>) -> ApiResult {
+    create(command).await
+}
+
+impl IssueRequest for CreateDebitCardRequest {
+    fn new_card(self, _host: &Host) -> (CardType, NewCard) {
         let cmd = NewCard {
-            customer_no: r.customer_no,
-            product_code: r.product_code,
-            emboss_name: r.emboss_name,
-            is_virtual: r.is_virtual,
-            account_no: r.account_no,
-            reference: r.reference,
+            customer_no: self.customer_no,
+            product_code: self.product_code,
+            emboss_name: self.emboss_name,
+            is_virtual: self.is_virtual,
+            account_no: self.account_no,
+            reference: self.reference,
             ..Default::default()
         };
-        Ok((CardType::Debit, cmd))
-    })
-    .await
+        (CardType::Debit, cmd)
+    }
 }
 
 /// Issue a prepaid card.
 #[utoipa::path(post, path = "/api/Integration/CreatePrepaidCard", tag = "Issuer: cards", operation_id = "CreatePrepaidCard",
     request_body = CreatePrepaidCardRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 issued; 1 validation; 2 no such customer", body = Envelope<CardResult>)))]
-pub async fn create_prepaid_card(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    create(&state, &authed, || {
-        let r: CreatePrepaidCardRequest = body.parse()?;
+pub async fn create_prepaid_card(command: Command<CreatePrepaidCardRequest>) -> ApiResult {
+    create(command).await
+}
+
+impl IssueRequest for CreatePrepaidCardRequest {
+    fn new_card(self, _host: &Host) -> (CardType, NewCard) {
         let cmd = NewCard {
-            customer_no: r.customer_no,
-            product_code: r.product_code,
-            emboss_name: r.emboss_name,
-            is_virtual: r.is_virtual,
-            reference: r.reference,
+            customer_no: self.customer_no,
+            product_code: self.product_code,
+            emboss_name: self.emboss_name,
+            is_virtual: self.is_virtual,
+            reference: self.reference,
             ..Default::default()
         };
-        Ok((CardType::Prepaid, cmd))
-    })
-    .await
+        (CardType::Prepaid, cmd)
+    }
 }
 
 /// Register a card whose PAN was made elsewhere (it must be inside the product's BIN).
 #[utoipa::path(post, path = "/api/Integration/RegisterCard", tag = "Issuer: cards", operation_id = "RegisterCard",
     request_body = RegisterCardRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 registered; 1 validation; 3 the PAN exists", body = Envelope<CardResult>)))]
-pub async fn register_card(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let settings = &state.host.settings;
-    create(&state, &authed, || {
-        let r: RegisterCardRequest = body.parse()?;
-        let product = r.product_code.clone();
+pub async fn register_card(command: Command<RegisterCardRequest>) -> ApiResult {
+    create(command).await
+}
+
+impl IssueRequest for RegisterCardRequest {
+    fn new_card(self, host: &Host) -> (CardType, NewCard) {
+        let settings = &host.settings;
+        let product = self.product_code.clone();
         let card_type = product
             .as_deref()
             .and_then(|code| settings.product(code))
             .map_or(CardType::Debit, |p| p.card_type);
         let cmd = NewCard {
-            customer_no: r.customer_no,
+            customer_no: self.customer_no,
             product_code: product.or_else(|| Some(String::new())),
-            emboss_name: r.emboss_name,
+            emboss_name: self.emboss_name,
             is_virtual: Some(false),
-            reference: r.reference,
+            reference: self.reference,
             register: Some((
-                r.card_no.unwrap_or_else(|| CardNumber::new("")),
-                r.expiry_date.unwrap_or_default(),
+                self.card_no.unwrap_or_else(|| CardNumber::new("")),
+                self.expiry_date.unwrap_or_default(),
             )),
             ..Default::default()
         };
-        Ok((card_type, cmd))
-    })
-    .await
+        (card_type, cmd)
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -230,28 +221,23 @@ pub struct EmbossDirectiveResult {
 #[utoipa::path(post, path = "/api/Integration/CreateEmbossDirective", tag = "Issuer: cards", operation_id = "CreateEmbossDirective",
     request_body = EmbossDirectiveRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 queued; 1 validation; 2 no such card; 4 a virtual card", body = Envelope<EmbossDirectiveResult>)))]
-pub async fn create_emboss_directive(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: EmbossDirectiveRequest = body.parse()?;
-        let key = card_key(r.card_no, r.card_token);
-        let (id, card) = emboss::create_directive(
-            &state.host,
-            &call,
-            &key,
-            r.delivery_address_type.as_deref(),
-            r.branch_code.as_deref(),
-        )
-        .await?;
-        Ok(ok(EmbossDirectiveResult {
-            directive_id: id,
-            masked_card_no: card.masked_pan,
-            status: "Queued".into(),
-        }))
-    })
-    .await
+pub async fn create_emboss_directive(command: Command<EmbossDirectiveRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let key = card_key(r.card_no, r.card_token);
+            let (id, card) = emboss::create_directive(
+                host,
+                call,
+                &key,
+                r.delivery_address_type.as_deref(),
+                r.branch_code.as_deref(),
+            )
+            .await?;
+            Ok(ok(EmbossDirectiveResult {
+                directive_id: id,
+                masked_card_no: card.masked_pan,
+                status: "Queued".into(),
+            }))
+        })
+        .await
 }

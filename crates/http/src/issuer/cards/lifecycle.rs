@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{card_key, query_card_key, CardResult};
+use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody, Params};
-use crate::state::{audited, AppState};
+use crate::state::AppState;
 use crate::wire::MoneyOut;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -139,29 +140,24 @@ pub struct UpdatedStatus {
 #[utoipa::path(post, path = "/api/Integration/UpdateCardStatus", tag = "Issuer: cards", operation_id = "UpdateCardStatus",
     request_body = UpdateCardStatusRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 moved; 1 unknown status; 2 no such card; 4 not a legal move", body = Envelope<UpdatedStatus>)))]
-pub async fn update_card_status(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: UpdateCardStatusRequest = body.parse()?;
-        let key = card_key(r.card_no, r.card_token);
-        let view = cards::update_card_status(
-            &state.host,
-            &call,
-            &key,
-            r.card_status.as_deref(),
-            r.status_reason,
-        )
-        .await?;
-        Ok(ok(UpdatedStatus {
-            card_status: view.status.code().to_owned(),
-            status_date: Timestamp::from_millis(view.card.status_at),
-        }))
-    })
-    .await
+pub async fn update_card_status(command: Command<UpdateCardStatusRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let key = card_key(r.card_no, r.card_token);
+            let view = cards::update_card_status(
+                host,
+                call,
+                &key,
+                r.card_status.as_deref(),
+                r.status_reason,
+            )
+            .await?;
+            Ok(ok(UpdatedStatus {
+                card_status: view.status.code().to_owned(),
+                status_date: Timestamp::from_millis(view.card.status_at),
+            }))
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -182,27 +178,22 @@ pub struct CardRenewalRequest {
 #[utoipa::path(post, path = "/api/Integration/CardRenewal", tag = "Issuer: cards", operation_id = "CardRenewal",
     request_body = CardRenewalRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 the renewed card; 2 no such card; 4 the card cannot be renewed", body = Envelope<CardResult>)))]
-pub async fn card_renewal(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: CardRenewalRequest = body.parse()?;
-        let key = card_key(r.card_no, r.card_token);
-        let view = cards::renew_card(
-            &state.host,
-            &call,
-            &key,
-            r.reference,
-            r.new_pan.unwrap_or(false),
-            r.reason,
-        )
-        .await?;
-        Ok(ok(CardResult::from(view)))
-    })
-    .await
+pub async fn card_renewal(command: Command<CardRenewalRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let key = card_key(r.card_no, r.card_token);
+            let view = cards::renew_card(
+                host,
+                call,
+                &key,
+                r.reference,
+                r.new_pan.unwrap_or(false),
+                r.reason,
+            )
+            .await?;
+            Ok(ok(CardResult::from(view)))
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

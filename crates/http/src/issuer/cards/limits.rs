@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{card_key, query_card_key};
+use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::extract::{Authed, JsonBody, Params};
-use crate::state::{audited, AppState};
+use crate::extract::{Authed, Params};
+use crate::state::AppState;
 use crate::wire::{Amount, MoneyOut};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -45,49 +46,40 @@ pub struct CardLimitsResult {
 #[utoipa::path(post, path = "/api/Integration/UpdateCardLimit", tag = "Issuer: cards", operation_id = "UpdateCardLimit",
     request_body = UpdateCardLimitRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 2 no such card", body = Envelope<CardLimitsResult>)))]
-pub async fn update_card_limit(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: UpdateCardLimitRequest = body.parse()?;
-        let change = LimitChange {
-            card_limit: r.card_limit.map(|a| a.0),
-            daily_purchase: r.daily_purchase_limit.map(|a| a.0),
-            daily_cash: r.daily_cash_limit.map(|a| a.0),
-            daily_ecom: r.daily_ecom_limit.map(|a| a.0),
-            per_transaction: r.transaction_limit.map(|a| a.0),
-            daily_count: r.daily_transaction_count,
-        };
-        let v = cards::update_card_limit(
-            &state.host,
-            &call,
-            &card_key(r.card_no, r.card_token),
-            change,
-        )
-        .await?;
-        let money = |m: Option<i64>| {
-            m.map(|minor| MoneyOut {
-                minor,
-                currency: v.currency,
-            })
-        };
-        Ok(ok(CardLimitsResult {
-            card_limit: MoneyOut {
-                minor: v.card.card_limit,
-                currency: v.currency,
-            },
-            daily_purchase_limit: money(v.card.daily_purchase_limit),
-            daily_cash_limit: money(v.card.daily_cash_limit),
-            daily_ecom_limit: money(v.card.daily_ecom_limit),
-            transaction_limit: money(v.card.transaction_limit),
-            daily_transaction_count: v.card.daily_count_limit,
-            currency: v.currency.numeric(),
-        }))
-    })
-    .await
+pub async fn update_card_limit(command: Command<UpdateCardLimitRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let change = LimitChange {
+                card_limit: r.card_limit.map(|a| a.0),
+                daily_purchase: r.daily_purchase_limit.map(|a| a.0),
+                daily_cash: r.daily_cash_limit.map(|a| a.0),
+                daily_ecom: r.daily_ecom_limit.map(|a| a.0),
+                per_transaction: r.transaction_limit.map(|a| a.0),
+                daily_count: r.daily_transaction_count,
+            };
+            let v =
+                cards::update_card_limit(host, call, &card_key(r.card_no, r.card_token), change)
+                    .await?;
+            let money = |m: Option<i64>| {
+                m.map(|minor| MoneyOut {
+                    minor,
+                    currency: v.currency,
+                })
+            };
+            Ok(ok(CardLimitsResult {
+                card_limit: MoneyOut {
+                    minor: v.card.card_limit,
+                    currency: v.currency,
+                },
+                daily_purchase_limit: money(v.card.daily_purchase_limit),
+                daily_cash_limit: money(v.card.daily_cash_limit),
+                daily_ecom_limit: money(v.card.daily_ecom_limit),
+                transaction_limit: money(v.card.transaction_limit),
+                daily_transaction_count: v.card.daily_count_limit,
+                currency: v.currency.numeric(),
+            }))
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -114,29 +106,24 @@ pub struct FeeStatusResult {
 #[utoipa::path(post, path = "/api/Integration/UpdateCardFeeStatus", tag = "Issuer: cards", operation_id = "UpdateCardFeeStatus",
     request_body = FeeStatusRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 2 no such card", body = Envelope<FeeStatusResult>)))]
-pub async fn update_card_fee_status(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: FeeStatusRequest = body.parse()?;
-        let key = card_key(r.card_no, r.card_token);
-        let status = cards::update_card_fee_status(
-            &state.host,
-            &call,
-            &key,
-            r.fee_type.as_deref(),
-            r.fee_status.as_deref(),
-        )
-        .await?;
-        Ok(ok(FeeStatusResult {
-            fee_type: "AnnualFee".into(),
-            fee_status: status,
-        }))
-    })
-    .await
+pub async fn update_card_fee_status(command: Command<FeeStatusRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let key = card_key(r.card_no, r.card_token);
+            let status = cards::update_card_fee_status(
+                host,
+                call,
+                &key,
+                r.fee_type.as_deref(),
+                r.fee_status.as_deref(),
+            )
+            .await?;
+            Ok(ok(FeeStatusResult {
+                fee_type: "AnnualFee".into(),
+                fee_status: status,
+            }))
+        })
+        .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -202,31 +189,22 @@ pub struct CardRestrictionRequest {
 #[utoipa::path(post, path = "/api/Integration/CardRestriction", tag = "Issuer: cards", operation_id = "CardRestriction",
     request_body = CardRestrictionRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0; 1 validation; 2 no such card", body = Envelope<RestrictionResult>)))]
-pub async fn card_restriction(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let r: CardRestrictionRequest = body.parse()?;
-        let change = RestrictionChange {
-            ecommerce_allowed: r.ecommerce_allowed,
-            international_allowed: r.international_allowed,
-            atm_allowed: r.atm_allowed,
-            contactless_allowed: r.contactless_allowed,
-            moto_allowed: r.moto_allowed,
-            blocked_mccs: r.blocked_mccs,
-            blocked_countries: r.blocked_countries,
-        };
-        let out = cards::set_restrictions(
-            &state.host,
-            &call,
-            &card_key(r.card_no, r.card_token),
-            change,
-        )
-        .await?;
-        Ok(ok(RestrictionResult::from(out)))
-    })
-    .await
+pub async fn card_restriction(command: Command<CardRestrictionRequest>) -> ApiResult {
+    command
+        .respond(async |host, call, r| {
+            let change = RestrictionChange {
+                ecommerce_allowed: r.ecommerce_allowed,
+                international_allowed: r.international_allowed,
+                atm_allowed: r.atm_allowed,
+                contactless_allowed: r.contactless_allowed,
+                moto_allowed: r.moto_allowed,
+                blocked_mccs: r.blocked_mccs,
+                blocked_countries: r.blocked_countries,
+            };
+            let out =
+                cards::set_restrictions(host, call, &card_key(r.card_no, r.card_token), change)
+                    .await?;
+            Ok(ok(RestrictionResult::from(out)))
+        })
+        .await
 }

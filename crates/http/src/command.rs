@@ -1,0 +1,67 @@
+//! The one path of every state-changing operation: authenticate, then inside
+//! the audited section parse the body, call the service and write the
+//! envelope. A handler says only what it calls and what it answers.
+
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::response::Response;
+use cardhost_service::{Call, Host};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::envelope::{ok, ApiError, ApiResult};
+use crate::extract::{Authed, JsonBody};
+use crate::state::{audited, AppState};
+
+/// An authenticated call with its body of type `T`, not parsed yet: a body
+/// that does not parse is refused inside the audited section, so it is
+/// audited like any other refusal.
+pub struct Command<T> {
+    state: AppState,
+    authed: Authed,
+    body: JsonBody,
+    request: PhantomData<fn() -> T>,
+}
+
+impl<T> FromRequest<AppState> for Command<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let authed = Authed::from_request_parts(&mut parts, state).await?;
+        let body = JsonBody::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(Command {
+            state: state.clone(),
+            authed,
+            body,
+            request: PhantomData,
+        })
+    }
+}
+
+impl<T: DeserializeOwned> Command<T> {
+    /// Runs `f` on the parsed request and answers its value as `ResultObject`.
+    pub async fn run<R: Serialize>(
+        self,
+        f: impl AsyncFnOnce(&Host, &Call, T) -> Result<R, ApiError>,
+    ) -> ApiResult {
+        self.respond(async |host, call, request| Ok(ok(f(host, call, request).await?)))
+            .await
+    }
+
+    /// Runs `f` on the parsed request; `f` writes the whole answer (a decline
+    /// with its own `Result`, say).
+    pub async fn respond(
+        self,
+        f: impl AsyncFnOnce(&Host, &Call, T) -> Result<Response, ApiError>,
+    ) -> ApiResult {
+        let call = self.authed.call();
+        let Command { state, body, .. } = self;
+        audited(&state, &call, async {
+            let request: T = body.parse()?;
+            f(&state.host, &call, request).await
+        })
+        .await
+    }
+}
