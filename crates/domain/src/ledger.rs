@@ -5,6 +5,65 @@ use std::collections::BTreeMap;
 
 use crate::product::CardType;
 
+/// A ledger account, by what it holds (spec ledger.md). The journal stores it
+/// by [`Account::name`]; no other code spells account names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Account<'a> {
+    /// A card account's money, by account number.
+    Card(&'a str),
+    /// A card account's loyalty points (currency 0).
+    Points(&'a str),
+    /// Where loads come from.
+    IssuerFunding(i64),
+    /// On-us card money between the issuer and the acquirer side.
+    OnUsClearing(i64),
+    /// Off-us money between the card network and the acquirer side.
+    NetworkClearing(i64),
+    /// What one card network owes the host (negative) or is owed.
+    Network(&'a str, i64),
+    /// The other side of points: earned and spent, and money paid in points.
+    PointsFunding(i64),
+    /// Commissions the acquirer earned.
+    AcquirerFeeIncome(i64),
+    /// What the host owes a merchant.
+    MerchantPayable(&'a str, i64),
+    /// What has been paid out to merchants.
+    MerchantPayout(i64),
+}
+
+impl Account<'_> {
+    /// The host accounts every product currency has from the start.
+    pub fn host_accounts(currency: i64) -> [Account<'static>; 3] {
+        [
+            Account::IssuerFunding(currency),
+            Account::OnUsClearing(currency),
+            Account::NetworkClearing(currency),
+        ]
+    }
+
+    /// The name the journal keeps it under.
+    pub fn name(&self) -> String {
+        match self {
+            Account::Card(no) => format!("card:{no}"),
+            Account::Points(no) => format!("points:{no}"),
+            Account::IssuerFunding(c) => format!("IssuerFunding:{c}"),
+            Account::OnUsClearing(c) => format!("OnUsClearing:{c}"),
+            Account::NetworkClearing(c) => format!("NetworkClearing:{c}"),
+            Account::Network(network, c) => format!("Network:{network}:{c}"),
+            Account::PointsFunding(c) => format!("PointsFunding:{c}"),
+            Account::AcquirerFeeIncome(c) => format!("AcquirerFeeIncome:{c}"),
+            Account::MerchantPayable(merchant, c) => format!("MerchantPayable:{merchant}:{c}"),
+            Account::MerchantPayout(c) => format!("MerchantPayout:{c}"),
+        }
+    }
+}
+
+impl From<Account<'_>> for String {
+    fn from(account: Account<'_>) -> String {
+        account.name()
+    }
+}
+
 /// One leg of a transfer: (ledger account, signed amount in minor units,
 /// ISO 4217 numeric currency; 0 for points).
 pub type Entry = (String, i64, i64);
@@ -103,6 +162,19 @@ pub fn minor_for_points(points: i64, exponent: u8) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accounts_keep_the_names_the_journal_already_holds() {
+        assert_eq!(Account::Card("0000012345").name(), "card:0000012345");
+        assert_eq!(Account::Points("0000012345").name(), "points:0000012345");
+        assert_eq!(Account::OnUsClearing(949).name(), "OnUsClearing:949");
+        assert_eq!(Account::Network("test", 978).name(), "Network:test:978");
+        assert_eq!(
+            Account::MerchantPayable("777", 949).name(),
+            "MerchantPayable:777:949"
+        );
+        assert_eq!(Account::PointsFunding(0).name(), "PointsFunding:0");
+    }
 
     #[test]
     fn a_transfer_balances_in_each_currency() {

@@ -8,6 +8,7 @@
 use cardhost_crypto::cvv::SERVICE_CODE_CVV2;
 use cardhost_crypto::KeyRef;
 use cardhost_domain::card::{luhn_check_digit, CardStatus, Pan};
+use cardhost_domain::ledger::Account;
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::secret::Cvv2;
 use cardhost_store::cards::{self, AccountRow, CardRow};
@@ -20,7 +21,7 @@ use rand::Rng;
 use crate::acquirer::merchants::{self, MerchantInput, TerminalInput, VposCredentials};
 use crate::host::{Call, Host};
 use crate::issuer::cards::new_card_row;
-use crate::money::{balanced, card_ledger, host_ledger};
+use crate::money::balanced;
 use crate::{Caller, Scopes, ServiceError};
 
 /// Cards written per transaction.
@@ -219,11 +220,11 @@ async fn write_cards(
         .collect();
     cards::insert_accounts(tx, &accounts).await?;
     cards::insert_many(tx, rows).await?;
-    let funding = host_ledger("IssuerFunding", currency);
+    let funding = Account::IssuerFunding(currency).name();
     ledger::ensure_account(tx, &funding, currency, now).await?;
     let opened: Vec<(String, i64, i64)> = rows
         .iter()
-        .map(|c| (card_ledger(&c.account_no), currency, balance_minor))
+        .map(|c| (Account::Card(&c.account_no).name(), currency, balance_minor))
         .collect();
     ledger::open_accounts(tx, &opened, now).await?;
     let total = balance_minor * i64::try_from(rows.len()).unwrap_or(0);

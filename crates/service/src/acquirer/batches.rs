@@ -2,6 +2,7 @@
 //! closing computes each transaction's commission and payment date and posts
 //! what the merchant is owed (spec acquirer.md, ledger.md).
 
+use cardhost_domain::ledger::Account;
 use cardhost_domain::status::{BatchStatus, OrderTxStatus};
 use std::sync::Arc;
 
@@ -17,7 +18,7 @@ use cardhost_store::{ledger, StoreError, Tx};
 use super::merchants::check_access;
 use super::profiles::{self, CommissionProfile, FeeProfile};
 use crate::host::{Call, Host};
-use crate::money::{balanced, host_ledger};
+use crate::money::balanced;
 use crate::{audit, ServiceError};
 
 /// A close that finds the open batch empty this soon after the previous close
@@ -225,10 +226,10 @@ async fn post_settlement(
     (transfer_id, process_id): (i64, i64),
     now: i64,
 ) -> Result<(), ServiceError> {
-    let on_us = host_ledger("OnUsClearing", cur);
-    let network = host_ledger("NetworkClearing", cur);
-    let payable = format!("MerchantPayable:{merchant_no}:{cur}");
-    let income = host_ledger("AcquirerFeeIncome", cur);
+    let on_us = Account::OnUsClearing(cur).name();
+    let network = Account::NetworkClearing(cur).name();
+    let payable = Account::MerchantPayable(merchant_no, cur).name();
+    let income = Account::AcquirerFeeIncome(cur).name();
     for a in [&on_us, &network, &payable, &income] {
         ledger::ensure_account(tx, a, cur, now).await?;
     }

@@ -2,6 +2,7 @@
 //! settlement, which pays what has come due.
 
 use cardhost_domain::date::{format_date, parse_date};
+use cardhost_domain::ledger::Account;
 use cardhost_domain::Currency;
 use cardhost_store::batches::{self, BatchTxRow, PaymentRow};
 use cardhost_store::{ledger, StoreError};
@@ -109,8 +110,8 @@ pub async fn run_settlement(
         .enumerate()
     {
         let offset = i64::try_from(i).unwrap_or(0);
-        let payable = format!("MerchantPayable:{}:{}", p.merchant_no, p.currency);
-        let payout = crate::money::host_ledger("MerchantPayout", p.currency);
+        let payable = Account::MerchantPayable(&p.merchant_no, p.currency).name();
+        let payout = Account::MerchantPayout(p.currency).name();
         ledger::ensure_account(&mut tx, &payout, p.currency, now).await?;
         let entries = [
             (payable.as_str(), -p.net_amount, p.currency),

@@ -2,7 +2,7 @@
 //! request of the batch sees them) and gathered for the batch's writes.
 
 use cardhost_domain::fees::Network;
-use cardhost_domain::ledger::Transfer;
+use cardhost_domain::ledger::{Account, Transfer};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_domain::status::{CardTxStatus, HoldStatus, OrderTxStatus};
@@ -17,7 +17,7 @@ use super::decide::{auth_code, funds, Env, Funds, Ids, Plan, TxOutcome, TxReques
 use super::order::{self, VposLeg};
 use super::state::{self, BatchState};
 use super::writes::Writes;
-use super::{card_ledger, host_ledger, points_ledger, Channel, TxKind, POINTS_CURRENCY};
+use super::{Channel, TxKind, POINTS_CURRENCY};
 use crate::{audit, ServiceError};
 
 /// A decided request, before its effects.
@@ -76,8 +76,8 @@ fn block(state: &mut BatchState, writes: &mut Writes, account: &str, delta: i64)
 /// The entries of a plan with its points legs.
 fn all_entries(plan: &Plan, account_no: &str) -> Vec<(String, i64, i64)> {
     let mut entries = plan.entries.clone();
-    let points = points_ledger(account_no);
-    let funding = host_ledger("PointsFunding", POINTS_CURRENCY);
+    let points = Account::Points(account_no).name();
+    let funding = Account::PointsFunding(POINTS_CURRENCY).name();
     if plan.points_spent > 0 {
         entries.push((points.clone(), -plan.points_spent, POINTS_CURRENCY));
         entries.push((funding.clone(), plan.points_spent, POINTS_CURRENCY));
@@ -112,7 +112,7 @@ pub(super) fn apply(
     let now = env.now_ms;
     let process_id = ids.next_process_id();
     let currency = i64::from(product.currency.numeric());
-    let account = card_ledger(&card.account_no);
+    let account = Account::Card(&card.account_no).name();
     self::account(state, writes, &account, currency);
     keep_card(state, writes, &card);
     if !transfer.is_empty() {

@@ -5,6 +5,7 @@
 //! before it is durable. Concurrent requests on one card are decided one after
 //! the other, so together they never spend more than is there.
 
+use cardhost_domain::ledger::Account;
 use std::sync::Weak;
 use std::time::{Duration, Instant};
 
@@ -75,9 +76,8 @@ async fn ensure_host_accounts(host: &Host) -> Result<(), StoreError> {
     let now = host.clock.now_ms();
     for product in &host.settings.products {
         let currency = i64::from(product.currency.numeric());
-        for name in super::HOST_ACCOUNTS {
-            ledger::ensure_account(&mut tx, &super::host_ledger(name, currency), currency, now)
-                .await?;
+        for account in Account::host_accounts(currency) {
+            ledger::ensure_account(&mut tx, &account.name(), currency, now).await?;
         }
     }
     tx.commit().await?;

@@ -3,6 +3,7 @@
 
 use cardhost_crypto::{cvv, KeyRef, SecurityModule};
 use cardhost_domain::card::{CardStatus, Pan};
+use cardhost_domain::ledger::Account;
 use cardhost_domain::response as rc;
 use chrono::{TimeZone, Utc};
 
@@ -10,7 +11,6 @@ use super::decide::{authorize, Env, TxOutcome, TxRequest};
 use super::sample::{debit_card, purchase, security, state_with, Counter, ACCOUNT, PAN, TRY};
 use super::state::BatchState;
 use super::writes::Writes;
-use super::{card_ledger, host_ledger};
 use crate::host::Settings;
 
 /// Decides `requests` in order against `state`, as one batch.
@@ -38,9 +38,12 @@ fn a_covered_purchase_is_approved_and_posts_one_balanced_transfer() {
     let (outcomes, writes) = decide(&mut state, &[purchase("r1", 2_500)]);
     assert_eq!(code(&outcomes[0]), rc::APPROVED);
     assert_eq!(writes.transfers.len(), 1);
-    assert_eq!(writes.moves[&card_ledger(ACCOUNT)], (-2_500, 0));
-    assert_eq!(writes.moves[&host_ledger("OnUsClearing", TRY)], (2_500, 0));
-    assert_eq!(state.balances[&card_ledger(ACCOUNT)].balance, 7_500);
+    assert_eq!(writes.moves[&Account::Card(ACCOUNT).name()], (-2_500, 0));
+    assert_eq!(writes.moves[&Account::OnUsClearing(TRY).name()], (2_500, 0));
+    assert_eq!(
+        state.balances[&Account::Card(ACCOUNT).name()].balance,
+        7_500
+    );
 }
 
 #[test]
@@ -49,7 +52,10 @@ fn a_purchase_over_the_balance_is_declined_51_and_moves_nothing() {
     let (outcomes, writes) = decide(&mut state, &[purchase("r1", 1_001)]);
     assert_eq!(code(&outcomes[0]), rc::INSUFFICIENT_FUNDS);
     assert!(writes.transfers.is_empty());
-    assert_eq!(state.balances[&card_ledger(ACCOUNT)].balance, 1_000);
+    assert_eq!(
+        state.balances[&Account::Card(ACCOUNT).name()].balance,
+        1_000
+    );
 }
 
 #[test]
@@ -58,7 +64,10 @@ fn the_second_purchase_of_a_batch_sees_what_the_first_spent() {
     let (outcomes, _) = decide(&mut state, &[purchase("r1", 6_000), purchase("r2", 6_000)]);
     assert_eq!(code(&outcomes[0]), rc::APPROVED);
     assert_eq!(code(&outcomes[1]), rc::INSUFFICIENT_FUNDS);
-    assert_eq!(state.balances[&card_ledger(ACCOUNT)].balance, 4_000);
+    assert_eq!(
+        state.balances[&Account::Card(ACCOUNT).name()].balance,
+        4_000
+    );
 }
 
 #[test]
@@ -68,7 +77,10 @@ fn a_repeated_reference_answers_the_first_outcome_without_posting_again() {
     assert!(outcomes[1].repeated);
     assert_eq!(outcomes[1].row.process_id, outcomes[0].row.process_id);
     assert_eq!(writes.transfers.len(), 1);
-    assert_eq!(state.balances[&card_ledger(ACCOUNT)].balance, 7_500);
+    assert_eq!(
+        state.balances[&Account::Card(ACCOUNT).name()].balance,
+        7_500
+    );
 }
 
 #[test]

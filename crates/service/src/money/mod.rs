@@ -22,16 +22,6 @@ use cardhost_domain::ledger::Transfer;
 
 use crate::ServiceError;
 
-/// The ledger account of a card account's money.
-pub fn card_ledger(account_no: &str) -> String {
-    format!("card:{account_no}")
-}
-
-/// The ledger account of a card account's loyalty points.
-pub fn points_ledger(account_no: &str) -> String {
-    format!("points:{account_no}")
-}
-
 /// The entries as a journal transfer; entries that do not balance are a
 /// defect of the host, refused before anything is written.
 pub fn balanced<A: Into<String>>(
@@ -40,16 +30,8 @@ pub fn balanced<A: Into<String>>(
     Transfer::new(entries).map_err(|e| ServiceError::Internal(format!("unbalanced transfer: {e}")))
 }
 
-/// A host account of one currency (`IssuerFunding:949`).
-pub fn host_ledger(name: &str, currency: i64) -> String {
-    format!("{name}:{currency}")
-}
-
 /// Points are journaled in a currency of their own.
 pub const POINTS_CURRENCY: i64 = 0;
-
-/// The host accounts of ledger.md, one per currency.
-pub const HOST_ACCOUNTS: [&str; 3] = ["IssuerFunding", "OnUsClearing", "NetworkClearing"];
 
 /// What a financial request asks for (SendTransaction's types plus loads).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

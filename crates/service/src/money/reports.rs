@@ -1,13 +1,12 @@
 //! `GetHostBalance`, `GetCardTransactions`, `CheckLedger`.
 
 use cardhost_domain::date::parse_date;
-use cardhost_domain::ledger::available;
+use cardhost_domain::ledger::{available, Account};
 use cardhost_domain::product::CardType;
 use cardhost_domain::Currency;
 use cardhost_store::customers;
 use cardhost_store::ledger::{self, CardTxRow};
 
-use super::{card_ledger, points_ledger};
 use crate::caller::Scope;
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
@@ -34,10 +33,10 @@ pub async fn host_balance(
     let card = card_ref::find(host, key).await?;
     let product = card_ref::product_of(host, &card)?;
     let pool = host.db.reader();
-    let bal = ledger::balance(pool, &card_ledger(&card.account_no))
+    let bal = ledger::balance(pool, &Account::Card(&card.account_no).name())
         .await?
         .unwrap_or_default();
-    let points = ledger::balance(pool, &points_ledger(&card.account_no))
+    let points = ledger::balance(pool, &Account::Points(&card.account_no).name())
         .await?
         .map_or(0, |b| b.balance);
     let (customer_limit, customer_used) = if product.card_type == CardType::Credit {
@@ -213,7 +212,7 @@ pub async fn loading_limit(
     let product = card_ref::product_of(host, &card)?;
     let month_start = host.settings.calendar.month_start_ms(host.clock.now_ms());
     let loaded = ledger::loaded_since_read(host.db.reader(), &card.account_no, month_start).await?;
-    let balance = ledger::balance(host.db.reader(), &card_ledger(&card.account_no))
+    let balance = ledger::balance(host.db.reader(), &Account::Card(&card.account_no).name())
         .await?
         .unwrap_or_default()
         .balance;

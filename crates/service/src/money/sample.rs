@@ -1,6 +1,7 @@
 //! A card, a batch state and requests built in memory, for the decision
 //! table's tests and the decision's benchmark (no database, no host).
 
+use cardhost_domain::ledger::Account;
 use std::path::PathBuf;
 
 use cardhost_crypto::{KeyStore, MasterKey, SoftwareModule};
@@ -10,7 +11,7 @@ use cardhost_store::ledger::Balance;
 
 use super::decide::{Ids, TxRequest};
 use super::state::BatchState;
-use super::{card_ledger, host_ledger, TxKind};
+use super::TxKind;
 use crate::caller::{Caller, Scopes};
 use crate::host::Call;
 
@@ -98,7 +99,7 @@ pub fn debit_card(status: &str, expiry: &str) -> CardRow {
 pub fn state_with(card: CardRow, balance: i64) -> BatchState {
     let mut state = BatchState::default();
     state.balances.insert(
-        card_ledger(&card.account_no),
+        Account::Card(&card.account_no).name(),
         Balance {
             balance,
             blocked: 0,
@@ -106,7 +107,7 @@ pub fn state_with(card: CardRow, balance: i64) -> BatchState {
         },
     );
     state.balances.insert(
-        host_ledger("OnUsClearing", TRY),
+        Account::OnUsClearing(TRY).name(),
         Balance {
             balance: 0,
             blocked: 0,

@@ -4,6 +4,7 @@
 //! then run in memory against this state, each seeing what the earlier ones
 //! of the batch left.
 
+use cardhost_domain::ledger::Account;
 use std::collections::{BTreeSet, HashMap};
 
 use cardhost_domain::product::CardType;
@@ -15,7 +16,7 @@ use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
 use cardhost_store::{customers, pans, Tx};
 
 use super::decide::TxRequest;
-use super::{card_ledger, points_ledger, TxKind};
+use super::TxKind;
 use crate::host::{Host, Settings};
 use crate::ServiceError;
 
@@ -184,14 +185,14 @@ impl BatchState {
         let mut accounts: Vec<String> = self
             .cards
             .values()
-            .map(|c| card_ledger(&c.account_no))
+            .map(|c| Account::Card(&c.account_no).name())
             .collect();
         accounts.extend(
             requests
                 .iter()
                 .filter(|r| r.vpos.as_ref().is_some_and(|l| l.point_amount > 0))
                 .filter_map(|r| self.cards.get(&r.card_id))
-                .map(|c| points_ledger(&c.account_no)),
+                .map(|c| Account::Points(&c.account_no).name()),
         );
         for row in ledger::balances_for_update(tx, engine, &sorted(accounts)).await? {
             let balance = Balance {

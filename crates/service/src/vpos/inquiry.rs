@@ -2,7 +2,7 @@
 //! installments a card may take, and a card's loyalty points.
 
 use cardhost_domain::installments::{self, Installment};
-use cardhost_domain::ledger::minor_for_points;
+use cardhost_domain::ledger::{minor_for_points, Account};
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::CardProduct;
 use cardhost_domain::{Currency, FieldErrors};
@@ -15,7 +15,6 @@ use super::rules;
 use crate::acquirer::profiles::{self, AuthorizationProfile, Kind};
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
-use crate::money::points_ledger;
 use crate::ServiceError;
 
 /// An order and its latest transaction.
@@ -225,7 +224,7 @@ pub async fn point_inquiry(
         return Err(ServiceError::field("ExpiryDate", "does not match the card"));
     }
     let product = card_ref::product_of(host, &found)?;
-    let points = ledger::balance(host.db.reader(), &points_ledger(&found.account_no))
+    let points = ledger::balance(host.db.reader(), &Account::Points(&found.account_no).name())
         .await?
         .map_or(0, |b| b.balance);
     Ok(PointBalance {

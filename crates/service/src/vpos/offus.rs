@@ -3,6 +3,7 @@
 //! authorization whose answer never came is reversed.
 
 use cardhost_domain::card::Pan;
+use cardhost_domain::ledger::Account;
 use cardhost_domain::response as rc;
 use cardhost_domain::status::{OrderStatus, ReversalStatus};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow, ReversalRow};
@@ -11,13 +12,13 @@ use cardhost_store::{ledger, StoreError, Tx};
 use super::order::{self, Charge, OrderCard};
 use super::{VposLeg, VposOp, VposOutcome};
 use crate::host::{Call, Host};
-use crate::money::{balanced, host_ledger};
+use crate::money::balanced;
 use crate::network::{within, NetworkAnswer, NetworkError, NetworkMessage};
 use crate::ServiceError;
 
 /// The account of what the network owes the host (negative) or is owed.
 fn network_ledger(host: &Host, currency: i64) -> String {
-    host_ledger(&format!("Network:{}", host.network.name()), currency)
+    Account::Network(host.network.name(), currency).name()
 }
 
 /// Posts `amount` between the network and `NetworkClearing`: positive when
@@ -32,7 +33,7 @@ async fn post(
 ) -> Result<(), ServiceError> {
     let now = host.clock.now_ms();
     let network = network_ledger(host, currency);
-    let clearing = host_ledger("NetworkClearing", currency);
+    let clearing = Account::NetworkClearing(currency).name();
     ledger::ensure_account(tx, &network, currency, now).await?;
     ledger::ensure_account(tx, &clearing, currency, now).await?;
     ledger::post_transfer(

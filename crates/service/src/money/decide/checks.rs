@@ -2,7 +2,7 @@
 //! restrictions, amount limits, the day's counters, funds, CVV2 and PIN.
 
 use cardhost_domain::card::CardStatus;
-use cardhost_domain::ledger::available;
+use cardhost_domain::ledger::{available, Account};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_store::cards::CardRow;
@@ -11,7 +11,7 @@ use cardhost_store::ledger::{self, Balance};
 use super::*;
 use crate::issuer::card_security::{check_cvv2, check_pin_block};
 use crate::money::state::BatchState;
-use crate::money::{card_ledger, Channel, TxKind};
+use crate::money::{Channel, TxKind};
 use crate::ServiceError;
 
 pub(super) fn status_code(status: CardStatus) -> Option<&'static str> {
@@ -114,7 +114,7 @@ impl Funds {
 pub(in crate::money) fn funds(state: &BatchState, card: &CardRow, card_type: CardType) -> Funds {
     let balance = state
         .balances
-        .get(&card_ledger(&card.account_no))
+        .get(&Account::Card(&card.account_no).name())
         .copied()
         .unwrap_or_default();
     let (customer_limit, customer_used) = if card_type == CardType::Credit {

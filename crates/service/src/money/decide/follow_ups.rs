@@ -1,6 +1,6 @@
 //! Refunds, reversals and completions: what follows an earlier transaction.
 
-use cardhost_domain::ledger::points_earned;
+use cardhost_domain::ledger::{points_earned, Account};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_domain::status::{CardTxStatus, HoldStatus};
@@ -9,7 +9,7 @@ use cardhost_store::ledger::CardTxRow;
 
 use super::*;
 use crate::money::state::BatchState;
-use crate::money::{card_ledger, host_ledger, TxKind};
+use crate::money::TxKind;
 
 /// Refund, reversal and completion all act on an earlier approved transaction.
 pub(super) fn decide_follow_up(
@@ -67,8 +67,8 @@ pub(super) fn refund(
     let mut plan = approved(
         amount,
         vec![
-            (host_ledger("OnUsClearing", currency), -amount, currency),
-            (card_ledger(&card.account_no), amount, currency),
+            (Account::OnUsClearing(currency).name(), -amount, currency),
+            (Account::Card(&card.account_no).name(), amount, currency),
         ],
     );
     if done + amount == original.amount {
@@ -146,8 +146,8 @@ pub(super) fn completion(
     let mut plan = approved(
         amount,
         vec![
-            (card_ledger(&card.account_no), -amount, currency),
-            (host_ledger("OnUsClearing", currency), amount, currency),
+            (Account::Card(&card.account_no).name(), -amount, currency),
+            (Account::OnUsClearing(currency).name(), amount, currency),
         ],
     );
     if product.card_type == CardType::Credit {

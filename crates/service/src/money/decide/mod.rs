@@ -10,6 +10,7 @@ mod checks;
 mod follow_ups;
 mod spend;
 
+use cardhost_domain::ledger::Account;
 use cardhost_domain::status::CardTxStatus;
 use checks::{amount_limits_funds, card_checks, restricted, status_code};
 pub(super) use checks::{funds, Funds};
@@ -33,7 +34,7 @@ use super::apply::{apply, Applied};
 use super::order::{self, VposLeg};
 use super::state::BatchState;
 use super::writes::Writes;
-use super::{card_ledger, Channel, TxKind};
+use super::{Channel, TxKind};
 use crate::host::{Call, Host, Settings};
 use crate::issuer::card_ref::status_at;
 use crate::ServiceError;
@@ -292,7 +293,7 @@ pub fn authorize(
         match credit_leg(env, state, &card, &product, req)? {
             Ok(credited) => {
                 plan.entries.push((
-                    card_ledger(&credited.account_no),
+                    Account::Card(&credited.account_no).name(),
                     plan.amount,
                     i64::from(product.currency.numeric()),
                 ));

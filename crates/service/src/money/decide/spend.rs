@@ -1,7 +1,7 @@
 //! Spends (purchases, withdrawals, pre-authorizations, transfers out) and loads.
 
 use cardhost_domain::card::CardStatus;
-use cardhost_domain::ledger::{points_earned, points_for_minor};
+use cardhost_domain::ledger::{points_earned, points_for_minor, Account};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_domain::status::CardTxStatus;
@@ -11,7 +11,7 @@ use cardhost_store::ledger::Balance;
 use super::*;
 use crate::issuer::card_ref::status_at;
 use crate::money::state::BatchState;
-use crate::money::{card_ledger, host_ledger, points_ledger, TxKind};
+use crate::money::TxKind;
 use crate::ServiceError;
 
 /// Decides a request that spends the card's money (steps 2–9, then 10's plan).
@@ -49,7 +49,7 @@ pub(super) fn decide_spend(
         };
         let held = state
             .balances
-            .get(&points_ledger(&card.account_no))
+            .get(&Account::Points(&card.account_no).name())
             .map_or(0, |b| b.balance);
         if held < points {
             return Ok(Plan::declined(rc::INSUFFICIENT_FUNDS, amount));
@@ -72,7 +72,7 @@ pub(super) fn spend_plan(
     let amount = req.amount.unwrap_or(0);
     let paid_in_points = req.vpos.as_ref().map_or(0, |l| l.point_amount);
     let currency = i64::from(product.currency.numeric());
-    let account = card_ledger(&card.account_no);
+    let account = Account::Card(&card.account_no).name();
     let mut plan = Plan {
         code: rc::APPROVED,
         status: CardTxStatus::Approved,
@@ -92,13 +92,13 @@ pub(super) fn spend_plan(
         plan.entries = vec![(account, -amount, currency)];
     } else {
         let from_card = amount - paid_in_points;
-        plan.entries = vec![(host_ledger("OnUsClearing", currency), amount, currency)];
+        plan.entries = vec![(Account::OnUsClearing(currency).name(), amount, currency)];
         if from_card > 0 {
             plan.entries.push((account, -from_card, currency));
         }
         if paid_in_points > 0 {
             plan.entries.push((
-                host_ledger("PointsFunding", currency),
+                Account::PointsFunding(currency).name(),
                 -paid_in_points,
                 currency,
             ));
@@ -168,8 +168,8 @@ pub(super) fn decide_load(
     approved(
         amount,
         vec![
-            (host_ledger("IssuerFunding", currency), -amount, currency),
-            (card_ledger(&card.account_no), amount, currency),
+            (Account::IssuerFunding(currency).name(), -amount, currency),
+            (Account::Card(&card.account_no).name(), amount, currency),
         ],
     )
 }
