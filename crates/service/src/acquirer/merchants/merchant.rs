@@ -149,7 +149,7 @@ pub(super) async fn insert_merchant(
         check_merchant_no(&mut errors, no);
     }
     apply_merchant(&mut errors, &mut row, input);
-    merchant_references(tx, &mut errors, &row).await?;
+    profile_references(tx, &mut errors, profiles_of(&row)).await?;
     errors.finish(())?;
     row.merchant_no = input
         .merchant_no
@@ -248,7 +248,7 @@ pub async fn update_merchant(
     if input.vpos_enabled.is_some() {
         errors.push("VposEnabled", "is set when the merchant is created");
     }
-    merchant_references(&mut tx, &mut errors, &row).await?;
+    profile_references(&mut tx, &mut errors, profiles_of(&row)).await?;
     errors.finish(())?;
     row.updated_at = host.clock.now_ms();
     merchants::update_merchant(&mut tx, &row).await?;
@@ -273,32 +273,11 @@ pub async fn search_merchants(
     Ok(paging.of(found))
 }
 
-async fn merchant_references(
-    tx: &mut Tx<'_>,
-    errors: &mut FieldErrors,
-    row: &MerchantRow,
-) -> Result<(), ServiceError> {
-    use crate::acquirer::profiles::{check_references, Kind};
-    check_references(
-        tx,
-        errors,
-        &[
-            (
-                "PosFeeProfileCode",
-                Kind::Fee,
-                row.pos_fee_profile_code.as_ref(),
-            ),
-            (
-                "PosAuthorizationProfileCode",
-                Kind::Authorization,
-                row.pos_authorization_profile_code.as_ref(),
-            ),
-            (
-                "CommissionProfileCode",
-                Kind::Commission,
-                row.commission_profile_code.as_ref(),
-            ),
-        ],
-    )
-    .await
+/// The profiles a merchant names: fee, authorization, commission.
+fn profiles_of(row: &MerchantRow) -> [Option<&String>; 3] {
+    [
+        row.pos_fee_profile_code.as_ref(),
+        row.pos_authorization_profile_code.as_ref(),
+        row.commission_profile_code.as_ref(),
+    ]
 }

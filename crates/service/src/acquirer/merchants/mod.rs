@@ -123,3 +123,22 @@ fn prefix_fields(err: ServiceError, prefix: &str) -> ServiceError {
         other => other,
     }
 }
+
+/// That the fee, authorization and commission profiles named exist.
+async fn profile_references(
+    tx: &mut Tx<'_>,
+    errors: &mut FieldErrors,
+    [fee, authorization, commission]: [Option<&String>; 3],
+) -> Result<(), ServiceError> {
+    use crate::acquirer::profiles::{check_references, Kind};
+    let named = [
+        ("PosFeeProfileCode", Kind::Fee, fee),
+        (
+            "PosAuthorizationProfileCode",
+            Kind::Authorization,
+            authorization,
+        ),
+        ("CommissionProfileCode", Kind::Commission, commission),
+    ];
+    check_references(tx, errors, &named).await
+}

@@ -79,7 +79,7 @@ pub(super) async fn insert_terminal(
     }
     let mut inner = FieldErrors::new();
     apply_terminal(&mut inner, &mut row, input);
-    terminal_references(tx, &mut inner, &row).await?;
+    profile_references(tx, &mut inner, profiles_of(&row)).await?;
     for e in inner.into_vec() {
         errors.push(format!("{field_prefix}{}", e.field), e.message);
     }
@@ -164,7 +164,7 @@ pub async fn update_terminal(
     {
         errors.push("MerchantNo", "a terminal stays with its merchant");
     }
-    terminal_references(&mut tx, &mut errors, &row).await?;
+    profile_references(&mut tx, &mut errors, profiles_of(&row)).await?;
     errors.finish(())?;
 
     row.updated_at = host.clock.now_ms();
@@ -190,27 +190,11 @@ pub async fn search_terminals(
     Ok(paging.of(found))
 }
 
-async fn terminal_references(
-    tx: &mut Tx<'_>,
-    errors: &mut FieldErrors,
-    row: &TerminalRow,
-) -> Result<(), ServiceError> {
-    use crate::acquirer::profiles::{check_references, Kind};
-    check_references(
-        tx,
-        errors,
-        &[
-            (
-                "PosFeeProfileCode",
-                Kind::Fee,
-                row.pos_fee_profile_code.as_ref(),
-            ),
-            (
-                "PosAuthorizationProfileCode",
-                Kind::Authorization,
-                row.pos_authorization_profile_code.as_ref(),
-            ),
-        ],
-    )
-    .await
+/// The profiles a terminal names: fee and authorization (no commission).
+fn profiles_of(row: &TerminalRow) -> [Option<&String>; 3] {
+    [
+        row.pos_fee_profile_code.as_ref(),
+        row.pos_authorization_profile_code.as_ref(),
+        None,
+    ]
 }
