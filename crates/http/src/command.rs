@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::envelope::{ok, ApiError, ApiResult};
-use crate::extract::{Authed, JsonBody};
+use crate::extract::{Authed, JsonBody, Params};
 use crate::state::{audited, AppState};
 
 /// An authenticated call with its body of type `T`, not parsed yet: a body
@@ -56,11 +56,58 @@ impl<T: DeserializeOwned> Command<T> {
         self,
         f: impl AsyncFnOnce(&Host, &Call, T) -> Result<Response, ApiError>,
     ) -> ApiResult {
+        self.run_on_body(async |host, call, body| f(host, call, body.parse()?).await)
+            .await
+    }
+}
+
+impl<T> Command<T> {
+    /// Runs `f` on the body as read, for a request that is parsed as more
+    /// than one document (`T` still names it for the reference).
+    pub async fn run_on_body(
+        self,
+        f: impl AsyncFnOnce(&Host, &Call, &JsonBody) -> Result<Response, ApiError>,
+    ) -> ApiResult {
         let call = self.authed.call();
         let Command { state, body, .. } = self;
+        audited(&state, &call, f(&state.host, &call, &body)).await
+    }
+}
+
+/// An authenticated state-changing call whose input is its query string (a
+/// `DELETE`, say).
+pub struct QueryCommand {
+    state: AppState,
+    authed: Authed,
+    params: Params,
+}
+
+impl FromRequestParts<AppState> for QueryCommand {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(QueryCommand {
+            authed: Authed::from_request_parts(parts, state).await?,
+            params: Params::from_request_parts(parts, state).await?,
+            state: state.clone(),
+        })
+    }
+}
+
+impl QueryCommand {
+    /// Runs `f` on the query and answers its value as `ResultObject`; a
+    /// refusal is audited.
+    pub async fn run<R: Serialize>(
+        self,
+        f: impl AsyncFnOnce(&Host, &Call, &Params) -> Result<R, ApiError>,
+    ) -> ApiResult {
+        let call = self.authed.call();
+        let QueryCommand { state, params, .. } = self;
         audited(&state, &call, async {
-            let request: T = body.parse()?;
-            f(&state.host, &call, request).await
+            Ok(ok(f(&state.host, &call, &params).await?))
         })
         .await
     }

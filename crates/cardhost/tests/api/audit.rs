@@ -86,3 +86,19 @@ async fn a_card_request_with_a_wrong_typed_field_is_refused_and_audited() {
     );
     assert_eq!(app.audited_results("CreateCreditCard").await, [1]);
 }
+
+#[tokio::test]
+async fn a_refused_profile_delete_is_audited() {
+    let app = TestApp::spawn().await;
+    let token = app.token("acquirer").await;
+    let (_, body) = app
+        .call(
+            reqwest::Method::DELETE,
+            "/api/Integration/DeletePosFeeProfile?ProfileCode=NOPE",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(body["Result"], 2, "{body}");
+    assert_eq!(app.audited_results("DeletePosFeeProfile").await, [2]);
+}

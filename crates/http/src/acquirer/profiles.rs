@@ -10,10 +10,10 @@ use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::command::Command;
+use crate::command::{Command, QueryCommand};
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, Params};
-use crate::state::{audited, AppState};
+use crate::state::AppState;
 use crate::wire::{Amount, DecimalOut, MoneyOut};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -166,25 +166,21 @@ where
         .await
 }
 
-async fn delete(state: &AppState, authed: &Authed, kind: Kind, params: &Params) -> ApiResult {
-    let call = authed.call();
-    audited(state, &call, async {
-        let profile_code = svc::delete(&state.host, &call, kind, params.get("ProfileCode")).await?;
-        Ok(ok(ProfileCodeResult { profile_code }))
-    })
-    .await
+async fn delete(command: QueryCommand, kind: Kind) -> ApiResult {
+    command
+        .run(async |host, call, params| {
+            let profile_code = svc::delete(host, call, kind, params.get("ProfileCode")).await?;
+            Ok(ProfileCodeResult { profile_code })
+        })
+        .await
 }
 
 /// Delete a profile; `Result` 4 while a merchant or terminal uses it.
 #[utoipa::path(delete, path = "/api/Integration/DeletePosAuthorizationProfile", tag = "Acquirer: profiles", operation_id = "DeletePosAuthorizationProfile", security(("token" = [])),
     params(("ProfileCode" = String, Query, description = "The profile's code")),
     responses((status = 200, description = "Result 0; 2 no such profile; 4 in use", body = Envelope<ProfileCodeResult>)))]
-pub async fn delete_authorization(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    delete(&state, &authed, Kind::Authorization, &params).await
+pub async fn delete_authorization(command: QueryCommand) -> ApiResult {
+    delete(command, Kind::Authorization).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -314,12 +310,8 @@ pub async fn update_fee(command: Command<FeeProfileRequest>) -> ApiResult {
 #[utoipa::path(delete, path = "/api/Integration/DeletePosFeeProfile", tag = "Acquirer: profiles", operation_id = "DeletePosFeeProfile", security(("token" = [])),
     params(("ProfileCode" = String, Query, description = "The profile's code")),
     responses((status = 200, description = "Result 0; 2 no such profile; 4 in use", body = Envelope<ProfileCodeResult>)))]
-pub async fn delete_fee(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    delete(&state, &authed, Kind::Fee, &params).await
+pub async fn delete_fee(command: QueryCommand) -> ApiResult {
+    delete(command, Kind::Fee).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -397,10 +389,6 @@ pub async fn update_commission(command: Command<CommissionProfileRequest>) -> Ap
 #[utoipa::path(delete, path = "/api/Integration/DeleteCommissionProfile", tag = "Acquirer: profiles", operation_id = "DeleteCommissionProfile", security(("token" = [])),
     params(("ProfileCode" = String, Query, description = "The profile's code")),
     responses((status = 200, description = "Result 0; 2 no such profile; 4 in use", body = Envelope<ProfileCodeResult>)))]
-pub async fn delete_commission(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    delete(&state, &authed, Kind::Commission, &params).await
+pub async fn delete_commission(command: QueryCommand) -> ApiResult {
+    delete(command, Kind::Commission).await
 }

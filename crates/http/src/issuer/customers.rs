@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody, Params};
-use crate::state::{audited, AppState};
+use crate::state::AppState;
 use crate::wire::{Amount, MoneyOut};
 
 /// `CreateCustomer` and `UpdateCustomer`: the reference page's field set.
@@ -167,18 +167,14 @@ impl From<CustomerLimit> for CustomerLimitResult {
 #[utoipa::path(post, path = "/api/Integration/CreateCustomer", tag = "Issuer: customers",
     operation_id = "CreateCustomer", request_body = CustomerRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 created; 1 validation; 3 CustomerNo exists", body = Envelope<CustomerNoResult>)))]
-pub async fn create_customer(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let customer_no =
-            customers::create_customer(&state.host, &call, customer_command(&body)?).await?;
-        Ok(ok(CustomerNoResult { customer_no }))
-    })
-    .await
+pub async fn create_customer(command: Command<CustomerRequest>) -> ApiResult {
+    command
+        .run_on_body(async |host, call, body| {
+            let customer_no =
+                customers::create_customer(host, call, customer_command(body)?).await?;
+            Ok(ok(CustomerNoResult { customer_no }))
+        })
+        .await
 }
 
 /// Get a customer with limits and cards.
@@ -221,18 +217,14 @@ pub async fn get_card_customer_info(
 #[utoipa::path(put, path = "/api/Integration/UpdateCustomer", tag = "Issuer: customers",
     operation_id = "UpdateCustomer", request_body = CustomerRequest, security(("token" = [])),
     responses((status = 200, description = "Result 0 updated; 1 validation; 2 no such customer; 4 limit below what is used", body = Envelope<CustomerNoResult>)))]
-pub async fn update_customer(
-    State(state): State<AppState>,
-    authed: Authed,
-    body: JsonBody,
-) -> ApiResult {
-    let call = authed.call();
-    audited(&state, &call, async {
-        let customer_no =
-            customers::update_customer(&state.host, &call, customer_command(&body)?).await?;
-        Ok(ok(CustomerNoResult { customer_no }))
-    })
-    .await
+pub async fn update_customer(command: Command<CustomerRequest>) -> ApiResult {
+    command
+        .run_on_body(async |host, call, body| {
+            let customer_no =
+                customers::update_customer(host, call, customer_command(body)?).await?;
+            Ok(ok(CustomerNoResult { customer_no }))
+        })
+        .await
 }
 
 /// Set the customer's total credit limit.
