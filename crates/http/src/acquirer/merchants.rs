@@ -2,11 +2,11 @@
 
 use axum::extract::State;
 use cardhost_domain::secret::{RevealedClientSecret, RevealedStoreKey};
-use cardhost_domain::Currency;
 use cardhost_service::acquirer::merchants::{
     self as svc, MerchantInput, TerminalInput, VposCredentials,
 };
 use cardhost_service::acquirer::{MerchantFilter, MerchantRow, TerminalFilter, TerminalRow};
+use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,6 +14,7 @@ use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, Params};
 use crate::state::AppState;
+use crate::wire::stored_currency;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -137,12 +138,12 @@ pub struct MerchantResult {
     pub terminals: Option<Vec<TerminalSummary>>,
 }
 
-fn merchant_result(m: MerchantRow, terminals: Option<Vec<TerminalRow>>) -> MerchantResult {
-    MerchantResult {
-        currency: u16::try_from(m.currency)
-            .ok()
-            .and_then(Currency::from_numeric)
-            .map_or(0, Currency::numeric),
+fn merchant_result(
+    m: MerchantRow,
+    terminals: Option<Vec<TerminalRow>>,
+) -> Result<MerchantResult, ServiceError> {
+    Ok(MerchantResult {
+        currency: stored_currency(m.currency)?.numeric(),
         merchant_no: m.merchant_no,
         merchant_name: m.merchant_name,
         trade_name: m.trade_name,
@@ -170,7 +171,7 @@ fn merchant_result(m: MerchantRow, terminals: Option<Vec<TerminalRow>>) -> Merch
                 })
                 .collect()
         }),
-    }
+    })
 }
 
 /// Create a merchant. `MerchantName`, `Mcc`, `Country` and `Currency` are required.
@@ -198,7 +199,7 @@ pub async fn get_merchant(
     let call = authed.call();
     let (m, terminals) =
         svc::get_merchant(&state.host, &call, params.get("MerchantNo").unwrap_or("")).await?;
-    Ok(ok(merchant_result(m, Some(terminals))))
+    Ok(ok(merchant_result(m, Some(terminals))?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -258,12 +259,13 @@ pub async fn search_merchant(
         params.get("PageSize"),
     )
     .await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|m| merchant_result(m, None))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(ok(MerchantPage {
-        items: page
-            .items
-            .into_iter()
-            .map(|m| merchant_result(m, None))
-            .collect(),
+        items,
         page: page.page,
         page_size: page.page_size,
         total_count: page.total,
