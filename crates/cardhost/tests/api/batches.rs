@@ -43,7 +43,7 @@ async fn record_in_batch(
 ) {
     use cardhost_store::{batches, cards, ledger, merchants};
     let db = &app.host.db;
-    let card_tx = ledger::card_tx_read(db.reader(), process_id)
+    let card_tx = ledger::card_tx(db.reader(), process_id)
         .await
         .unwrap()
         .unwrap();

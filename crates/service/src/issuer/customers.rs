@@ -167,8 +167,7 @@ async fn used_limit(
     db: &cardhost_store::Db,
     row: &CustomerRow,
 ) -> Result<AmountMinor, ServiceError> {
-    let used =
-        cardhost_store::ledger::customer_credit_used_read(db.reader(), &row.customer_no).await?;
+    let used = cardhost_store::ledger::customer_credit_used(db.reader(), &row.customer_no).await?;
     Ok(AmountMinor::new(used.max(0)).unwrap_or_default())
 }
 
@@ -213,7 +212,7 @@ async fn used_in_tx(
     tx: &mut cardhost_store::Tx<'_>,
     row: &CustomerRow,
 ) -> Result<AmountMinor, ServiceError> {
-    let used = cardhost_store::ledger::customer_credit_used(tx, &row.customer_no).await?;
+    let used = cardhost_store::ledger::customer_credit_used(&mut **tx, &row.customer_no).await?;
     Ok(AmountMinor::new(used.max(0)).unwrap_or_default())
 }
 

@@ -43,7 +43,7 @@ pub async fn host_balance(
         let customer = customers::get(pool, &card.customer_no).await?;
         (
             customer.map_or(0, |c| c.credit_limit),
-            ledger::customer_credit_used_read(pool, &card.customer_no).await?,
+            ledger::customer_credit_used(pool, &card.customer_no).await?,
         )
     } else {
         (0, 0)
@@ -211,7 +211,7 @@ pub async fn loading_limit(
     let card = card_ref::find(host, key).await?;
     let product = card_ref::product_of(host, &card)?;
     let month_start = host.settings.calendar.month_start_ms(host.clock.now_ms());
-    let loaded = ledger::loaded_since_read(host.db.reader(), &card.account_no, month_start).await?;
+    let loaded = ledger::loaded_since(host.db.reader(), &card.account_no, month_start).await?;
     let balance = ledger::balance(host.db.reader(), &Account::Card(&card.account_no).name())
         .await?
         .unwrap_or_default()

@@ -1,7 +1,7 @@
 //! Card transactions, and the sums the issuer decision reads from them.
 
 use cardhost_domain::status::CardTxStatus;
-use sqlx::{AnyPool, FromRow};
+use sqlx::{Any, AnyPool, Executor, FromRow};
 
 use super::bind_all;
 use crate::Script;
@@ -75,24 +75,16 @@ pub fn insert_card_txs<'q>(script: &mut Script<'q>, rows: &'q [CardTxRow]) {
     });
 }
 
-pub async fn card_tx(tx: &mut Tx<'_>, process_id: i64) -> Result<Option<CardTxRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id = $1"
-    ))
-    .bind(process_id)
-    .fetch_optional(&mut **tx)
-    .await?)
-}
-
-pub async fn card_tx_read(
-    pool: &AnyPool,
+/// One card transaction by its process id.
+pub async fn card_tx<'c, E: Executor<'c, Database = Any>>(
+    db: E,
     process_id: i64,
 ) -> Result<Option<CardTxRow>, StoreError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id = $1"
     ))
     .bind(process_id)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?)
 }
 
@@ -101,23 +93,6 @@ pub fn set_tx_status(script: &mut Script<'_>, process_id: i64, status: CardTxSta
         "UPDATE card_transactions SET status = $1 WHERE process_id = $2".into(),
         |q| q.bind(status.name()).bind(process_id),
     );
-}
-
-/// Approved loads of an account since `from_ms` (for the monthly load limit).
-pub async fn loaded_since(
-    tx: &mut Tx<'_>,
-    account_no: &str,
-    from_ms: i64,
-) -> Result<i64, StoreError> {
-    let (sum,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 \
-         AND transaction_type = 'Load' AND response_code = '00'",
-    )
-    .bind(account_no)
-    .bind(from_ms)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(sum)
 }
 
 /// A card account's transactions between two instants, newest first, paged.
@@ -152,20 +127,8 @@ pub async fn card_txs(
 }
 
 /// The used credit of a customer's credit card accounts: Σ (blocked − balance).
-pub async fn customer_credit_used(tx: &mut Tx<'_>, customer_no: &str) -> Result<i64, StoreError> {
-    let (used,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(l.blocked - l.balance), 0) AS BIGINT) FROM card_accounts a \
-         JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
-         WHERE a.customer_no = $1 AND a.card_type = 'Credit'",
-    )
-    .bind(customer_no)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(used)
-}
-
-pub async fn customer_credit_used_read(
-    pool: &AnyPool,
+pub async fn customer_credit_used<'c, E: Executor<'c, Database = Any>>(
+    db: E,
     customer_no: &str,
 ) -> Result<i64, StoreError> {
     let (used,): (i64,) = sqlx::query_as(
@@ -174,36 +137,13 @@ pub async fn customer_credit_used_read(
          WHERE a.customer_no = $1 AND a.card_type = 'Credit'",
     )
     .bind(customer_no)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok(used)
 }
 
-/// The card credited by a card-to-card transfer, from its incoming row.
-pub async fn transfer_target(tx: &mut Tx<'_>, process_id: i64) -> Result<Option<i64>, StoreError> {
-    let row: Option<(i64,)> = sqlx::query_as(
-        "SELECT card_id FROM card_transactions WHERE original_process_id = $1 AND transaction_type = 'TransferIn'",
-    )
-    .bind(process_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row.map(|r| r.0))
-}
-
-/// What approved refunds of a transaction add up to so far.
-pub async fn refunded_total(tx: &mut Tx<'_>, original: i64) -> Result<i64, StoreError> {
-    let (sum,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions WHERE original_process_id = $1 \
-         AND transaction_type = 'Refund' AND response_code = '00'",
-    )
-    .bind(original)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(sum)
-}
-
-/// [`loaded_since`] outside a transaction, for reports.
-pub async fn loaded_since_read(
+/// Approved loads of an account since `from_ms` (the monthly load limit, for reports).
+pub async fn loaded_since(
     pool: &AnyPool,
     account_no: &str,
     from_ms: i64,

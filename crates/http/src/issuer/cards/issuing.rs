@@ -103,18 +103,36 @@ pub async fn create_credit_card(command: Command<CreateCreditCardRequest>) -> Ap
     create(command).await
 }
 
+/// The fields every card-issuing request has.
+fn issued(
+    customer_no: Option<String>,
+    product_code: Option<String>,
+    emboss_name: Option<String>,
+    is_virtual: Option<bool>,
+    reference: Option<String>,
+) -> NewCard {
+    NewCard {
+        customer_no,
+        product_code,
+        emboss_name,
+        is_virtual,
+        reference,
+        ..Default::default()
+    }
+}
+
 impl IssueRequest for CreateCreditCardRequest {
     fn new_card(self, _host: &Host) -> (CardType, NewCard) {
-        let cmd = NewCard {
-            customer_no: self.customer_no,
-            product_code: self.product_code,
-            emboss_name: self.emboss_name,
-            card_limit: self.card_limit.map(|a| a.0),
-            is_virtual: self.is_virtual,
-            reference: self.reference,
-            ..Default::default()
-        };
-        (CardType::Credit, cmd)
+        let r = self;
+        let card = issued(
+            r.customer_no,
+            r.product_code,
+            r.emboss_name,
+            r.is_virtual,
+            r.reference,
+        );
+        let card_limit = r.card_limit.map(|a| a.0);
+        (CardType::Credit, NewCard { card_limit, ..card })
     }
 }
 
@@ -128,16 +146,16 @@ pub async fn create_debit_card(command: Command<CreateDebitCardRequest>) -> ApiR
 
 impl IssueRequest for CreateDebitCardRequest {
     fn new_card(self, _host: &Host) -> (CardType, NewCard) {
-        let cmd = NewCard {
-            customer_no: self.customer_no,
-            product_code: self.product_code,
-            emboss_name: self.emboss_name,
-            is_virtual: self.is_virtual,
-            account_no: self.account_no,
-            reference: self.reference,
-            ..Default::default()
-        };
-        (CardType::Debit, cmd)
+        let r = self;
+        let card = issued(
+            r.customer_no,
+            r.product_code,
+            r.emboss_name,
+            r.is_virtual,
+            r.reference,
+        );
+        let account_no = r.account_no;
+        (CardType::Debit, NewCard { account_no, ..card })
     }
 }
 
@@ -151,15 +169,15 @@ pub async fn create_prepaid_card(command: Command<CreatePrepaidCardRequest>) -> 
 
 impl IssueRequest for CreatePrepaidCardRequest {
     fn new_card(self, _host: &Host) -> (CardType, NewCard) {
-        let cmd = NewCard {
-            customer_no: self.customer_no,
-            product_code: self.product_code,
-            emboss_name: self.emboss_name,
-            is_virtual: self.is_virtual,
-            reference: self.reference,
-            ..Default::default()
-        };
-        (CardType::Prepaid, cmd)
+        let r = self;
+        let card = issued(
+            r.customer_no,
+            r.product_code,
+            r.emboss_name,
+            r.is_virtual,
+            r.reference,
+        );
+        (CardType::Prepaid, card)
     }
 }
 
@@ -173,25 +191,26 @@ pub async fn register_card(command: Command<RegisterCardRequest>) -> ApiResult {
 
 impl IssueRequest for RegisterCardRequest {
     fn new_card(self, host: &Host) -> (CardType, NewCard) {
-        let settings = &host.settings;
-        let product = self.product_code.clone();
-        let card_type = product
+        let r = self;
+        let card_type = r
+            .product_code
             .as_deref()
-            .and_then(|code| settings.product(code))
+            .and_then(|code| host.settings.product(code))
             .map_or(CardType::Debit, |p| p.card_type);
-        let cmd = NewCard {
-            customer_no: self.customer_no,
-            product_code: product.or_else(|| Some(String::new())),
-            emboss_name: self.emboss_name,
-            is_virtual: Some(false),
-            reference: self.reference,
-            register: Some((
-                self.card_no.unwrap_or_else(|| CardNumber::new("")),
-                self.expiry_date.unwrap_or_default(),
-            )),
-            ..Default::default()
-        };
-        (card_type, cmd)
+        // An absent product is refused by the service's product check.
+        let product_code = r.product_code.or_else(|| Some(String::new()));
+        let card = issued(
+            r.customer_no,
+            product_code,
+            r.emboss_name,
+            Some(false),
+            r.reference,
+        );
+        let register = Some((
+            r.card_no.unwrap_or_else(|| CardNumber::new("")),
+            r.expiry_date.unwrap_or_default(),
+        ));
+        (card_type, NewCard { register, ..card })
     }
 }
 
