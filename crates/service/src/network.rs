@@ -3,7 +3,6 @@
 //! and the queue of reversals that are retried until the network acknowledges
 //! them, so no off-us authorization outlives a timeout or a restart.
 
-use cardhost_domain::status::{OrderStatus, ReversalStatus};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -13,6 +12,7 @@ use std::time::Duration;
 use cardhost_domain::card::Pan;
 use cardhost_domain::product::CardType;
 use cardhost_domain::response as rc;
+use cardhost_domain::status::{OrderStatus, ReversalStatus};
 use cardhost_store::vpos::{self, NetworkAuthRow};
 use cardhost_store::{Db, StoreError};
 

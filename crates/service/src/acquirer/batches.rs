@@ -2,14 +2,14 @@
 //! closing computes each transaction's commission and payment date and posts
 //! what the merchant is owed (spec acquirer.md, ledger.md).
 
-use cardhost_domain::ledger::Account;
-use cardhost_domain::status::{BatchStatus, OrderTxStatus};
 use std::sync::Arc;
 
 use cardhost_domain::date::{format_date, parse_date};
 use cardhost_domain::fees::{FeeRate, Network};
+use cardhost_domain::ledger::Account;
 use cardhost_domain::product::CardType;
 use cardhost_domain::settlement::{settle, ClosingTx, Settlement};
+use cardhost_domain::status::{BatchStatus, OrderTxStatus};
 use cardhost_domain::Currency;
 use cardhost_store::batches::{self, BatchRow, BatchTxRow};
 use cardhost_store::merchants::{self, MerchantRow, TerminalRow};

@@ -5,10 +5,10 @@
 //! before it is durable. Concurrent requests on one card are decided one after
 //! the other, so together they never spend more than is there.
 
-use cardhost_domain::ledger::Account;
 use std::sync::Weak;
 use std::time::{Duration, Instant};
 
+use cardhost_domain::ledger::Account;
 use cardhost_store::{begin_on, ledger, StoreError, WriterConnection};
 use tokio::sync::{mpsc, oneshot};
 
@@ -259,7 +259,7 @@ async fn decide_all(
     let mut lap = Lap::start();
     let mut tx = begin_on(conn).await?;
     let mut state = BatchState::load(&mut tx, host, requests, &env.business_date).await?;
-    let mut spent = [lap.next(); BatchPhase::ALL.len()];
+    let load = lap.next();
     let mut writes = Writes::default();
     let mut outcomes = Vec::with_capacity(requests.len());
     for request in requests {
@@ -268,14 +268,17 @@ async fn decide_all(
             other => outcomes.push(other),
         }
     }
-    spent[BatchPhase::Decide as usize] = lap.next();
+    let decide = lap.next();
     writes.flush(&mut tx, now_ms).await?;
-    spent[BatchPhase::Write as usize] = lap.next();
+    let write = lap.next();
     tx.commit().await.map_err(StoreError::from)?;
-    spent[BatchPhase::Commit as usize] = lap.next();
-    for phase in BatchPhase::ALL {
-        host.authorizer_stats
-            .add_phase(phase, spent[phase as usize]);
+    let commit = lap.next();
+    // Counted only for a batch that committed.
+    for (phase, spent) in BatchPhase::ALL
+        .into_iter()
+        .zip([load, decide, write, commit])
+    {
+        host.authorizer_stats.add_phase(phase, spent);
     }
     Ok(outcomes)
 }

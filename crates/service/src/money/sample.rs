@@ -1,10 +1,10 @@
 //! A card, a batch state and requests built in memory, for the decision
 //! table's tests and the decision's benchmark (no database, no host).
 
-use cardhost_domain::ledger::Account;
 use std::path::PathBuf;
 
 use cardhost_crypto::{KeyStore, MasterKey, SoftwareModule};
+use cardhost_domain::ledger::Account;
 use cardhost_domain::Currency;
 use cardhost_store::cards::CardRow;
 use cardhost_store::ledger::Balance;

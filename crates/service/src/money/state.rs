@@ -4,9 +4,9 @@
 //! then run in memory against this state, each seeing what the earlier ones
 //! of the batch left.
 
-use cardhost_domain::ledger::Account;
 use std::collections::{BTreeSet, HashMap};
 
+use cardhost_domain::ledger::Account;
 use cardhost_domain::product::CardType;
 use cardhost_store::cards::{self, CardRow};
 use cardhost_store::idempotency::{self, UsedReference};

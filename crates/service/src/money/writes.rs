@@ -3,10 +3,10 @@
 //! past the database's parameter limit), so the statement count does not grow
 //! with the batch.
 
-use cardhost_domain::status::{CardTxStatus, OrderTxStatus};
 use std::collections::{BTreeMap, BTreeSet};
 
 use cardhost_domain::ledger::Transfer;
+use cardhost_domain::status::{CardTxStatus, OrderTxStatus};
 use cardhost_store::audit::{self, AuditRecord};
 use cardhost_store::batches::{self, BatchTxRow, OpenBatch};
 use cardhost_store::cards::{self, CardRow};

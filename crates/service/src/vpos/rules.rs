@@ -2,13 +2,13 @@
 //! payment outside its profile, or on a Passive or Closed merchant or
 //! terminal, is declined `58`.
 
+use std::sync::Arc;
+
 use cardhost_domain::response as rc;
 use cardhost_store::merchants::{MerchantRow, TerminalRow};
 use cardhost_store::vpos;
 
 use super::VposOp;
-use std::sync::Arc;
-
 use crate::acquirer::profiles::{self, AuthorizationProfile};
 use crate::host::Host;
 use crate::ServiceError;
