@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use crate::{Engine, StoreError, Tx};
+use crate::{Engine, Pending, Reads, StoreError, Tx};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct CardRow {
@@ -195,17 +195,13 @@ pub async fn by_id_for_update(
 }
 
 /// The cards with these ids, locked in id order where the engine needs it.
-pub async fn by_ids_for_update(
-    tx: &mut Tx<'_>,
-    engine: Engine,
-    ids: &[i64],
-) -> Result<Vec<CardRow>, StoreError> {
+pub fn by_ids_for_update(reads: &mut Reads<'_>, engine: Engine, ids: &[i64]) -> Pending<CardRow> {
     let sql = format!(
         "{} ORDER BY card_id{}",
         select("card_id IN ({in})"),
         engine.row_lock_clause()
     );
-    crate::sql::fetch_in(tx, &sql, ids).await
+    reads.push_in(&sql, 0, |q| q, ids)
 }
 
 pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<CardRow>, StoreError> {

@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use crate::{Engine, StoreError, Tx};
+use crate::{Engine, Pending, Reads, StoreError, Tx};
 
 #[derive(Debug, Clone)]
 pub struct CustomerRow {
@@ -89,14 +89,14 @@ pub async fn update(tx: &mut Tx<'_>, c: &CustomerRow) -> Result<(), StoreError> 
 }
 
 /// The credit limits of these customers, locked in key order where the engine needs it.
-pub async fn credit_limits_for_update(
-    tx: &mut Tx<'_>,
+pub fn credit_limits_for_update(
+    reads: &mut Reads<'_>,
     engine: Engine,
     customer_nos: &[String],
-) -> Result<Vec<(String, i64)>, StoreError> {
+) -> Pending<(String, i64)> {
     let sql = format!(
         "SELECT customer_no, credit_limit FROM customers WHERE customer_no IN ({{in}}) ORDER BY customer_no{}",
         engine.row_lock_clause()
     );
-    crate::sql::fetch_in(tx, &sql, customer_nos).await
+    reads.push_in(&sql, 0, |q| q, customer_nos)
 }

@@ -1,8 +1,9 @@
 //! Caller references already used, with what they produced.
 
-use sqlx::Row;
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
 
-use crate::Script;
+use crate::{Pending, Reads, Script};
 use crate::{StoreError, Tx};
 
 #[derive(Debug, Clone)]
@@ -63,37 +64,27 @@ pub struct ReferenceRow {
 }
 
 /// The used references among these (client, reference) pairs.
-pub async fn find_many(
-    tx: &mut Tx<'_>,
-    keys: &[(String, String)],
-) -> Result<Vec<ReferenceRow>, StoreError> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keys = &crate::sql::padded(keys)[..];
-    let sql = format!(
-        "SELECT client_id, reference, operation, request_digest, outcome, created_at FROM idempotency_keys WHERE {}",
-        crate::sql::pair_filter("client_id", "reference", keys.len())
-    );
-    let sql = crate::sql::for_connection(tx, sql);
-    let mut query = sqlx::query(&sql);
-    for (client, reference) in keys {
-        query = query.bind(client).bind(reference);
-    }
-    let rows = query.fetch_all(&mut **tx).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ReferenceRow {
-            client_id: r.get(0),
-            reference: r.get(1),
+pub fn find_many(reads: &mut Reads<'_>, keys: &[(String, String)]) -> Pending<ReferenceRow> {
+    reads.push_pairs(
+        "SELECT client_id, reference, operation, request_digest, outcome, created_at \
+         FROM idempotency_keys WHERE (client_id, reference) IN {pairs}",
+        keys,
+    )
+}
+
+impl FromRow<'_, AnyRow> for ReferenceRow {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(ReferenceRow {
+            client_id: r.try_get(0)?,
+            reference: r.try_get(1)?,
             used: UsedReference {
-                operation: r.get(2),
-                request_digest: r.get(3),
-                outcome: r.get(4),
+                operation: r.try_get(2)?,
+                request_digest: r.try_get(3)?,
+                outcome: r.try_get(4)?,
             },
-            created_at: r.get(5),
+            created_at: r.try_get(5)?,
         })
-        .collect())
+    }
 }
 
 /// Records references; `Duplicate` when a concurrent call took one first.

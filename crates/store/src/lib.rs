@@ -20,10 +20,12 @@ pub mod meta;
 pub mod outbox;
 pub mod pans;
 pub mod profiles;
+pub mod reads;
 pub mod script;
 pub mod sql;
 pub mod vpos;
 
 pub use db::{begin_on, Db, Engine, Tx, WriterConnection};
 pub use error::StoreError;
+pub use reads::{Pending, Reads, Rows};
 pub use script::Script;

@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use crate::{Engine, StoreError, Tx};
+use crate::{Engine, Pending, Reads, StoreError, Tx};
 
 #[derive(Debug, Clone, Default, FromRow)]
 pub struct MerchantRow {
@@ -370,15 +370,15 @@ where
 }
 
 /// These terminals under a shared lock, in key order where the engine needs it.
-pub async fn terminals_for_share(
-    tx: &mut Tx<'_>,
+pub fn terminals_for_share(
+    reads: &mut Reads<'_>,
     engine: Engine,
     terminal_nos: &[String],
-) -> Result<Vec<TerminalRow>, StoreError> {
+) -> Pending<TerminalRow> {
     let sql = format!(
         "SELECT {} FROM terminals WHERE terminal_no IN ({{in}}) ORDER BY terminal_no{}",
         TERMINAL_COLUMNS.join(", "),
         engine.row_share_clause()
     );
-    crate::sql::fetch_in(tx, &sql, terminal_nos).await
+    reads.push_in(&sql, 0, |q| q, terminal_nos)
 }

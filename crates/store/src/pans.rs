@@ -1,10 +1,10 @@
 //! The PAN vault table.
 
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyPool, FromRow, Row};
 
-use crate::{StoreError, Tx};
+use crate::{Pending, Reads, StoreError, Tx};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct PanRow {
     pub pan_id: i64,
     pub fingerprint: String,
@@ -112,31 +112,13 @@ pub async fn count_by_version(pool: &AnyPool) -> Result<Vec<(i64, i64)>, StoreEr
 }
 
 /// The vault rows of these ids, inside the caller's transaction.
-pub async fn by_ids(tx: &mut Tx<'_>, pan_ids: &[i64]) -> Result<Vec<PanRow>, StoreError> {
-    if pan_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let pan_ids = &crate::sql::padded(pan_ids)[..];
-    let sql = format!(
-        "SELECT pan_id, fingerprint, ciphertext, key_version, masked_pan FROM card_pans WHERE pan_id IN ({})",
-        crate::sql::placeholders(1, pan_ids.len())
-    );
-    let sql = crate::sql::for_connection(tx, sql);
-    let mut query = sqlx::query(&sql);
-    for id in pan_ids {
-        query = query.bind(*id);
-    }
-    let rows = query.fetch_all(&mut **tx).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| PanRow {
-            pan_id: r.get(0),
-            fingerprint: r.get(1),
-            ciphertext: r.get(2),
-            key_version: r.get(3),
-            masked_pan: r.get(4),
-        })
-        .collect())
+pub fn by_ids(reads: &mut Reads<'_>, pan_ids: &[i64]) -> Pending<PanRow> {
+    reads.push_in(
+        "SELECT pan_id, fingerprint, ciphertext, key_version, masked_pan FROM card_pans WHERE pan_id IN ({in})",
+        0,
+        |q| q,
+        pan_ids,
+    )
 }
 
 /// A PAN for the vault: its fingerprint, ciphertext, key version and masked form.

@@ -67,50 +67,12 @@ pub fn padded<K: Clone>(keys: &[K]) -> Vec<K> {
     out
 }
 
-/// `sql` with `{in}` replaced by the placeholders of `keys` (padded), run as
-/// a typed query in the caller's transaction.
-pub async fn fetch_in<O, K>(tx: &mut Tx<'_>, sql: &str, keys: &[K]) -> Result<Vec<O>, StoreError>
-where
-    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Sync + Send + Clone,
-{
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keys = &padded(keys)[..];
-    let sql = sql.replace("{in}", &placeholders(1, keys.len()));
-    let sql = for_connection(tx, sql);
-    let query = {
-        let mut query = sqlx::query_as::<_, O>(&sql);
-        for key in keys {
-            query = query.bind(key);
-        }
-        query
-    };
-    Ok(query.fetch_all(&mut **tx).await?)
-}
-
 /// `$first, $first+1, …` for `count` parameters.
 pub fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// `(a, b) IN (SELECT column1, column2 FROM (VALUES ($1, $2), …) AS keys)`
-/// for `count` pairs of keys: a two-column `IN` both engines serve from the
-/// index. (The same filter as `(a = $1 AND b = $2) OR …` cost PostgreSQL
-/// 3.5 ms of planning per call at 64 pairs; `(a, b) IN (VALUES …)` without
-/// the `SELECT` made SQLite scan the whole table.)
-pub fn pair_filter(a: &str, b: &str, count: usize) -> String {
-    let pairs: Vec<String> = (0..count)
-        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-        .collect();
-    format!(
-        "({a}, {b}) IN (SELECT column1, column2 FROM (VALUES {}) AS keys)",
-        pairs.join(", ")
-    )
 }
 
 /// `INSERT INTO table (a, b) VALUES ($1, $2), ($3, $4) …` for `rows` rows,

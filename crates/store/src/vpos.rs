@@ -5,8 +5,8 @@ use cardhost_domain::status::{OrderStatus, OrderTxStatus, ReversalStatus};
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
 use crate::sql::update_by_key;
-use crate::Script;
 use crate::{Engine, StoreError, Tx};
+use crate::{Pending, Reads, Script};
 
 #[derive(Debug, Clone, Default, FromRow)]
 pub struct OrderRow {
@@ -103,49 +103,27 @@ pub fn upsert_orders<'q>(script: &mut Script<'q>, orders: &'q [OrderRow]) {
 }
 
 /// These orders, locked in key order where the engine needs it.
-pub async fn orders_for_update(
-    tx: &mut Tx<'_>,
+pub fn orders_for_update(
+    reads: &mut Reads<'_>,
     engine: Engine,
     keys: &[(String, String)],
-) -> Result<Vec<OrderRow>, StoreError> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keys = &crate::sql::padded(keys)[..];
+) -> Pending<OrderRow> {
     let sql = format!(
-        "SELECT {} FROM vpos_orders WHERE {} ORDER BY merchant_no, order_id{}",
+        "SELECT {} FROM vpos_orders WHERE (merchant_no, order_id) IN {{pairs}} \
+         ORDER BY merchant_no, order_id{}",
         ORDER_COLUMNS.join(", "),
-        crate::sql::pair_filter("merchant_no", "order_id", keys.len()),
         engine.row_lock_clause()
     );
-    let sql = crate::sql::for_connection(tx, sql);
-    let mut query = sqlx::query_as(&sql);
-    for (merchant, order) in keys {
-        query = query.bind(merchant).bind(order);
-    }
-    Ok(query.fetch_all(&mut **tx).await?)
+    reads.push_pairs(&sql, keys)
 }
 
 /// Every transaction of these orders, oldest first.
-pub async fn txs_of_orders(
-    tx: &mut Tx<'_>,
-    keys: &[(String, String)],
-) -> Result<Vec<OrderTxRow>, StoreError> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keys = &crate::sql::padded(keys)[..];
+pub fn txs_of_orders(reads: &mut Reads<'_>, keys: &[(String, String)]) -> Pending<OrderTxRow> {
     let sql = format!(
-        "SELECT {} FROM vpos_transactions WHERE {} ORDER BY process_id",
-        TX_COLUMNS.join(", "),
-        crate::sql::pair_filter("merchant_no", "order_id", keys.len())
+        "SELECT {} FROM vpos_transactions WHERE (merchant_no, order_id) IN {{pairs}} ORDER BY process_id",
+        TX_COLUMNS.join(", ")
     );
-    let sql = crate::sql::for_connection(tx, sql);
-    let mut query = sqlx::query_as(&sql);
-    for (merchant, order) in keys {
-        query = query.bind(merchant).bind(order);
-    }
-    Ok(query.fetch_all(&mut **tx).await?)
+    reads.push_pairs(&sql, keys)
 }
 
 /// Writes the order's state (status and amounts) back.

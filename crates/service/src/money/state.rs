@@ -1,8 +1,10 @@
 //! What a batch of the authorizer reads, loaded with one statement per kind
-//! of row for the whole batch (keys `IN (...)`; on PostgreSQL locked in key
-//! order: cards, accounts, customers, terminals, orders, holds). The decisions
-//! then run in memory against this state, each seeing what the earlier ones
-//! of the batch left.
+//! of row for the whole batch (keys `IN (...)`), the statements sent together
+//! ([`Reads`]). On PostgreSQL rows are locked kind by kind in one order for
+//! every batch, each kind in key order: cards, card accounts, terminals,
+//! orders, holds, points accounts, customers. The decisions then run in
+//! memory against this state, each seeing what the earlier ones of the batch
+//! left.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -10,10 +12,10 @@ use cardhost_domain::ledger::Account;
 use cardhost_domain::product::CardType;
 use cardhost_store::cards::{self, CardRow};
 use cardhost_store::idempotency::{self, UsedReference};
-use cardhost_store::ledger::{self, Balance, CardTxRow, DayUsage, HoldRow};
+use cardhost_store::ledger::{self, AccountBalance, Balance, CardTxRow, DayUsage, HoldRow};
 use cardhost_store::merchants::{self, TerminalRow};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
-use cardhost_store::{customers, pans, Tx};
+use cardhost_store::{customers, pans, Reads, Tx};
 
 use super::decide::TxRequest;
 use super::TxKind;
@@ -79,7 +81,11 @@ impl BatchState {
         }
     }
 
-    /// Loads everything `requests` need.
+    /// Loads everything `requests` need, in as few round trips as their
+    /// keys allow: what repeats are recognised by; the transactions repeats
+    /// and follow-ups refer to (only when there are some); the locked rows
+    /// and what else the requests name; and what depends on the cards read
+    /// (only when a request needs it). A batch of new sales takes two.
     pub async fn load(
         tx: &mut Tx<'_>,
         host: &Host,
@@ -89,10 +95,8 @@ impl BatchState {
         let mut state = BatchState::default();
         state.load_keys(tx, requests).await?;
         state.load_earlier(tx, requests).await?;
-        state.load_cards(tx, host, requests).await?;
-        state.load_funds(tx, host, requests, business_date).await?;
-        state.load_orders(tx, host, requests).await?;
-        state.load_originals(tx, host, requests).await?;
+        state.load_locked(tx, host, requests, business_date).await?;
+        state.load_dependent(tx, host, requests).await?;
         Ok(state)
     }
 
@@ -108,12 +112,16 @@ impl BatchState {
                 .filter(|r| r.vpos.is_none())
                 .map(|r| (r.call.caller.client_id.clone(), r.reference.clone())),
         );
-        for row in idempotency::find_many(tx, &references).await? {
+        let orders = sorted(requests.iter().filter_map(|r| order_key(r)));
+        let mut reads = Reads::default();
+        let references = idempotency::find_many(&mut reads, &references);
+        let order_txs = vpos::txs_of_orders(&mut reads, &orders);
+        let mut rows = reads.run(tx).await?;
+        for row in rows.take(references)? {
             self.references
                 .insert((row.client_id, row.reference), row.used);
         }
-        let orders = sorted(requests.iter().filter_map(|r| order_key(r)));
-        for t in vpos::txs_of_orders(tx, &orders).await? {
+        for t in rows.take(order_txs)? {
             self.order_txs
                 .entry((t.merchant_no.clone(), t.order_id.clone()))
                 .or_default()
@@ -135,46 +143,24 @@ impl BatchState {
                 .copied()
                 .chain(requests.iter().filter_map(|r| r.original)),
         );
-        for row in ledger::card_txs_by_ids(tx, &ids).await? {
+        let mut reads = Reads::default();
+        let txs = ledger::card_txs_by_ids(&mut reads, &ids);
+        let targets = ledger::transfer_targets(&mut reads, &sorted(priors));
+        if reads.is_empty() {
+            return Ok(());
+        }
+        let mut rows = reads.run(tx).await?;
+        for row in rows.take(txs)? {
             self.txs.insert(row.process_id, row);
         }
-        for (transfer, card) in ledger::transfer_targets(tx, &sorted(priors)).await? {
-            self.transfer_targets.insert(transfer, card);
-        }
+        self.transfer_targets.extend(rows.take(targets)?);
         Ok(())
     }
 
-    async fn load_cards(
-        &mut self,
-        tx: &mut Tx<'_>,
-        host: &Host,
-        requests: &[&TxRequest],
-    ) -> Result<(), ServiceError> {
-        let ids = sorted(
-            requests
-                .iter()
-                .flat_map(|r| [Some(r.card_id), r.target_card_id])
-                .flatten()
-                .chain(self.txs.values().map(|t| t.card_id))
-                .chain(self.transfer_targets.values().copied()),
-        );
-        for card in cards::by_ids_for_update(tx, host.db.engine(), &ids).await? {
-            self.cards.insert(card.card_id, card);
-        }
-        let checked = sorted(
-            requests
-                .iter()
-                .filter(|r| r.pan.is_none() && (r.cvv2.is_some() || r.pin.is_some()))
-                .filter_map(|r| self.cards.get(&r.card_id).map(|c| c.pan_id)),
-        );
-        for row in pans::by_ids(tx, &checked).await? {
-            self.pan_ciphertexts.insert(row.pan_id, row.ciphertext);
-        }
-        Ok(())
-    }
-
-    /// Balances, customers' credit, the day's usage and the month's loads.
-    async fn load_funds(
+    /// In lock order: cards, their accounts, terminals (shared: their
+    /// batches cannot close meanwhile), orders and holds; with them the
+    /// day's usage and what follow-ups need of their originals.
+    async fn load_locked(
         &mut self,
         tx: &mut Tx<'_>,
         host: &Host,
@@ -182,19 +168,72 @@ impl BatchState {
         business_date: &str,
     ) -> Result<(), ServiceError> {
         let engine = host.db.engine();
-        let mut accounts: Vec<String> = self
-            .cards
-            .values()
-            .map(|c| Account::Card(&c.account_no).name())
-            .collect();
-        accounts.extend(
+        let card_ids = sorted(
             requests
                 .iter()
-                .filter(|r| r.vpos.as_ref().is_some_and(|l| l.point_amount > 0))
-                .filter_map(|r| self.cards.get(&r.card_id))
-                .map(|c| Account::Points(&c.account_no).name()),
+                .flat_map(|r| [Some(r.card_id), r.target_card_id])
+                .flatten()
+                .chain(self.txs.values().map(|t| t.card_id))
+                .chain(self.transfer_targets.values().copied()),
         );
-        for row in ledger::balances_for_update(tx, engine, &sorted(accounts)).await? {
+        // Counters of cards without daily limits are read too: nothing checks them.
+        let spending = sorted(
+            requests
+                .iter()
+                .filter(|r| r.kind.spends())
+                .map(|r| r.card_id),
+        );
+        let terminals = sorted(
+            requests
+                .iter()
+                .filter_map(|r| r.vpos.as_ref().map(|l| l.terminal_no.clone())),
+        );
+        let orders = sorted(requests.iter().filter_map(|r| order_key(r)));
+        let originals = sorted(requests.iter().filter_map(|r| r.original));
+        let reversed = sorted(
+            requests
+                .iter()
+                .filter(|r| r.kind == TxKind::Reversal)
+                .filter_map(|r| r.original),
+        );
+        let mut reads = Reads::default();
+        let cards = cards::by_ids_for_update(&mut reads, engine, &card_ids);
+        let balances = ledger::card_balances_for_update(&mut reads, engine, &card_ids);
+        let terminals = merchants::terminals_for_share(&mut reads, engine, &terminals);
+        let orders = vpos::orders_for_update(&mut reads, engine, &orders);
+        let holds = ledger::holds_for_update(&mut reads, engine, &originals);
+        let usage = ledger::day_usages(&mut reads, &spending, business_date);
+        let refunded = ledger::refunded_totals(&mut reads, &originals);
+        let entries = ledger::entries_of_processes(&mut reads, &reversed);
+        let mut rows = reads.run(tx).await?;
+        self.cards
+            .extend(rows.take(cards)?.into_iter().map(|c| (c.card_id, c)));
+        self.add_balances(rows.take(balances)?);
+        self.terminals.extend(
+            rows.take(terminals)?
+                .into_iter()
+                .map(|t| (t.terminal_no.clone(), t)),
+        );
+        for o in rows.take(orders)? {
+            self.orders
+                .insert((o.merchant_no.clone(), o.order_id.clone()), o);
+        }
+        self.holds
+            .extend(rows.take(holds)?.into_iter().map(|h| (h.process_id, h)));
+        self.usage
+            .extend(rows.take(usage)?.into_iter().map(|u| (u.card_id, u.usage)));
+        self.refunded.extend(rows.take(refunded)?);
+        for (pid, account, amount, currency) in rows.take(entries)? {
+            self.entries
+                .entry(pid)
+                .or_default()
+                .push((account, amount, currency));
+        }
+        Ok(())
+    }
+
+    fn add_balances(&mut self, rows: Vec<AccountBalance>) {
+        for row in rows {
             let balance = Balance {
                 balance: row.balance,
                 blocked: row.blocked,
@@ -202,30 +241,62 @@ impl BatchState {
             };
             self.balances.insert(row.ledger_account, balance);
         }
+    }
+
+    /// What only some requests need, keyed by the cards read: PAN
+    /// ciphertexts (CVV2 or PIN without the card number), points accounts,
+    /// customers' credit (locked after everything else) and the month's loads.
+    async fn load_dependent(
+        &mut self,
+        tx: &mut Tx<'_>,
+        host: &Host,
+        requests: &[&TxRequest],
+    ) -> Result<(), ServiceError> {
+        let checked = sorted(
+            requests
+                .iter()
+                .filter(|r| r.pan.is_none() && (r.cvv2.is_some() || r.pin.is_some()))
+                .filter_map(|r| self.cards.get(&r.card_id).map(|c| c.pan_id)),
+        );
+        let points = sorted(
+            requests
+                .iter()
+                .filter(|r| r.vpos.as_ref().is_some_and(|l| l.point_amount > 0))
+                .filter_map(|r| self.cards.get(&r.card_id))
+                .map(|c| Account::Points(&c.account_no).name()),
+        );
         let credit = sorted(
             self.cards
                 .values()
                 .filter(|c| card_type(&host.settings, c) == CardType::Credit)
                 .map(|c| c.customer_no.clone()),
         );
-        for (no, limit) in customers::credit_limits_for_update(tx, engine, &credit).await? {
-            self.customer_limits.insert(no, limit);
+        let loading = self.monthly_loaders(host, requests);
+        let month_start = host.settings.calendar.month_start_ms(host.clock.now_ms());
+        let engine = host.db.engine();
+        let mut reads = Reads::default();
+        let pans = pans::by_ids(&mut reads, &checked);
+        let points = ledger::balances_for_update(&mut reads, engine, &points);
+        let limits = customers::credit_limits_for_update(&mut reads, engine, &credit);
+        let used = ledger::customers_credit_used(&mut reads, &credit);
+        let loaded = ledger::loaded_since_many(&mut reads, &loading, month_start);
+        if reads.is_empty() {
+            return Ok(());
         }
-        for (no, used) in ledger::customers_credit_used(tx, &credit).await? {
-            self.customer_used.insert(no, used);
+        let mut rows = reads.run(tx).await?;
+        for row in rows.take(pans)? {
+            self.pan_ciphertexts.insert(row.pan_id, row.ciphertext);
         }
-        let limited = sorted(
-            requests
-                .iter()
-                .filter(|r| r.kind.spends())
-                .filter_map(|r| self.cards.get(&r.card_id))
-                .filter(|c| has_daily_limit(c))
-                .map(|c| c.card_id),
-        );
-        for (card, usage) in ledger::day_usages(tx, &limited, business_date).await? {
-            self.usage.insert(card, usage);
-        }
-        let loading = sorted(
+        self.add_balances(rows.take(points)?);
+        self.customer_limits.extend(rows.take(limits)?);
+        self.customer_used.extend(rows.take(used)?);
+        self.loaded.extend(rows.take(loaded)?);
+        Ok(())
+    }
+
+    /// Accounts of the batch's loads whose product limits a month's loads.
+    fn monthly_loaders(&self, host: &Host, requests: &[&TxRequest]) -> Vec<String> {
+        sorted(
             requests
                 .iter()
                 .filter(|r| r.kind == TxKind::Load)
@@ -236,73 +307,8 @@ impl BatchState {
                         .is_some_and(|p| p.monthly_load_limit.is_some())
                 })
                 .map(|c| c.account_no.clone()),
-        );
-        let month_start = host.settings.calendar.month_start_ms(host.clock.now_ms());
-        for (account, sum) in ledger::loaded_since_many(tx, &loading, month_start).await? {
-            self.loaded.insert(account, sum);
-        }
-        Ok(())
+        )
     }
-
-    /// Terminals (shared: their batches cannot close meanwhile) and orders.
-    async fn load_orders(
-        &mut self,
-        tx: &mut Tx<'_>,
-        host: &Host,
-        requests: &[&TxRequest],
-    ) -> Result<(), ServiceError> {
-        let engine = host.db.engine();
-        let terminals = sorted(
-            requests
-                .iter()
-                .filter_map(|r| r.vpos.as_ref().map(|l| l.terminal_no.clone())),
-        );
-        for t in merchants::terminals_for_share(tx, engine, &terminals).await? {
-            self.terminals.insert(t.terminal_no.clone(), t);
-        }
-        let orders = sorted(requests.iter().filter_map(|r| order_key(r)));
-        for o in vpos::orders_for_update(tx, engine, &orders).await? {
-            self.orders
-                .insert((o.merchant_no.clone(), o.order_id.clone()), o);
-        }
-        Ok(())
-    }
-
-    /// What follow-ups need of their originals: refunds so far, holds, entries.
-    async fn load_originals(
-        &mut self,
-        tx: &mut Tx<'_>,
-        host: &Host,
-        requests: &[&TxRequest],
-    ) -> Result<(), ServiceError> {
-        let originals = sorted(requests.iter().filter_map(|r| r.original));
-        for (original, sum) in ledger::refunded_totals(tx, &originals).await? {
-            self.refunded.insert(original, sum);
-        }
-        for hold in ledger::holds_for_update(tx, host.db.engine(), &originals).await? {
-            self.holds.insert(hold.process_id, hold);
-        }
-        let reversed = sorted(
-            requests
-                .iter()
-                .filter(|r| r.kind == TxKind::Reversal)
-                .filter_map(|r| r.original),
-        );
-        for (pid, account, amount, currency) in ledger::entries_of_processes(tx, &reversed).await? {
-            self.entries
-                .entry(pid)
-                .or_default()
-                .push((account, amount, currency));
-        }
-        Ok(())
-    }
-}
-
-pub fn has_daily_limit(card: &CardRow) -> bool {
-    card.daily_purchase_limit.is_some()
-        || card.daily_cash_limit.is_some()
-        || card.daily_ecom_limit.is_some()
-        || card.daily_count_limit.is_some()
 }
 
 pub fn card_type(settings: &Settings, card: &CardRow) -> CardType {

@@ -3,8 +3,7 @@
 use cardhost_domain::status::CardTxStatus;
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
-use super::bind_all;
-use crate::Script;
+use crate::{Pending, Reads, Script};
 use crate::{StoreError, Tx};
 
 #[derive(Debug, Clone, FromRow)]
@@ -160,72 +159,61 @@ pub async fn loaded_since(
 }
 
 /// The used credit (Σ blocked − balance of their credit card accounts) of these customers.
-pub async fn customers_credit_used(
-    tx: &mut Tx<'_>,
+pub fn customers_credit_used(
+    reads: &mut Reads<'_>,
     customer_nos: &[String],
-) -> Result<Vec<(String, i64)>, StoreError> {
-    crate::sql::fetch_in(
-        tx,
+) -> Pending<(String, i64)> {
+    reads.push_in(
         "SELECT a.customer_no, CAST(COALESCE(SUM(l.blocked - l.balance), 0) AS BIGINT) FROM card_accounts a \
          JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
          WHERE a.customer_no IN ({in}) AND a.card_type = 'Credit' GROUP BY a.customer_no",
+        0,
+        |q| q,
         customer_nos,
     )
-    .await
 }
 
 /// Approved loads of these accounts since `from_ms` (monthly load limits).
-pub async fn loaded_since_many(
-    tx: &mut Tx<'_>,
+pub fn loaded_since_many(
+    reads: &mut Reads<'_>,
     account_nos: &[String],
     from_ms: i64,
-) -> Result<Vec<(String, i64)>, StoreError> {
-    if account_nos.is_empty() {
-        return Ok(Vec::new());
-    }
-    let account_nos = &crate::sql::padded(account_nos)[..];
-    let sql = format!(
+) -> Pending<(String, i64)> {
+    reads.push_in(
         "SELECT account_no, CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions \
-         WHERE created_at >= $1 AND account_no IN ({}) AND transaction_type = 'Load' AND response_code = '00' \
+         WHERE created_at >= $1 AND account_no IN ({in}) AND transaction_type = 'Load' AND response_code = '00' \
          GROUP BY account_no",
-        crate::sql::placeholders(2, account_nos.len())
-    );
-    let sql = crate::sql::for_connection(tx, sql);
-    let query = bind_all(sqlx::query_as(&sql).bind(from_ms), account_nos);
-    Ok(query.fetch_all(&mut **tx).await?)
+        1,
+        |q| q.bind(from_ms),
+        account_nos,
+    )
 }
 
 /// These card transactions.
-pub async fn card_txs_by_ids(tx: &mut Tx<'_>, ids: &[i64]) -> Result<Vec<CardTxRow>, StoreError> {
+pub fn card_txs_by_ids(reads: &mut Reads<'_>, ids: &[i64]) -> Pending<CardTxRow> {
     let sql = format!("SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id IN ({{in}})");
-    crate::sql::fetch_in(tx, &sql, ids).await
+    reads.push_in(&sql, 0, |q| q, ids)
 }
 
 /// What approved refunds of these transactions add up to so far.
-pub async fn refunded_totals(
-    tx: &mut Tx<'_>,
-    originals: &[i64],
-) -> Result<Vec<(i64, i64)>, StoreError> {
-    crate::sql::fetch_in(
-        tx,
+pub fn refunded_totals(reads: &mut Reads<'_>, originals: &[i64]) -> Pending<(i64, i64)> {
+    reads.push_in(
         "SELECT original_process_id, CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions \
          WHERE original_process_id IN ({in}) AND transaction_type = 'Refund' AND response_code = '00' \
          GROUP BY original_process_id",
+        0,
+        |q| q,
         originals,
     )
-    .await
 }
 
 /// The cards credited by these card-to-card transfers: (transfer's process id, card id).
-pub async fn transfer_targets(
-    tx: &mut Tx<'_>,
-    process_ids: &[i64],
-) -> Result<Vec<(i64, i64)>, StoreError> {
-    crate::sql::fetch_in(
-        tx,
+pub fn transfer_targets(reads: &mut Reads<'_>, process_ids: &[i64]) -> Pending<(i64, i64)> {
+    reads.push_in(
         "SELECT original_process_id, card_id FROM card_transactions \
          WHERE original_process_id IN ({in}) AND transaction_type = 'TransferIn'",
+        0,
+        |q| q,
         process_ids,
     )
-    .await
 }

@@ -4,7 +4,7 @@ use cardhost_domain::status::HoldStatus;
 use sqlx::{AnyPool, FromRow};
 
 use crate::Script;
-use crate::{Engine, StoreError, Tx};
+use crate::{Engine, Pending, Reads, StoreError, Tx};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct HoldRow {
@@ -102,17 +102,17 @@ pub async fn open_holds_before(
 // with one statement, keyed `IN (...)`.
 
 /// These holds, locked in id order where the engine needs it.
-pub async fn holds_for_update(
-    tx: &mut Tx<'_>,
+pub fn holds_for_update(
+    reads: &mut Reads<'_>,
     engine: Engine,
     process_ids: &[i64],
-) -> Result<Vec<HoldRow>, StoreError> {
+) -> Pending<HoldRow> {
     let sql = format!(
         "SELECT process_id, ledger_account, amount, captured, released, status, created_at, closed_at FROM holds \
          WHERE process_id IN ({{in}}) ORDER BY process_id{}",
         engine.row_lock_clause()
     );
-    crate::sql::fetch_in(tx, &sql, process_ids).await
+    reads.push_in(&sql, 0, |q| q, process_ids)
 }
 
 /// Inserts holds, one statement per parameter limit.

@@ -4,7 +4,7 @@ use cardhost_domain::ledger::Transfer;
 use sqlx::{AnyPool, FromRow};
 
 use crate::Script;
-use crate::{Engine, StoreError, Tx};
+use crate::{Engine, Pending, Reads, StoreError, Tx};
 
 /// Creates a ledger account if it does not exist yet.
 pub async fn ensure_account(
@@ -137,31 +137,48 @@ pub struct AccountBalance {
 }
 
 /// These accounts' balances, locked in name order where the engine needs it.
-pub async fn balances_for_update(
-    tx: &mut Tx<'_>,
+pub fn balances_for_update(
+    reads: &mut Reads<'_>,
     engine: Engine,
     accounts: &[String],
-) -> Result<Vec<AccountBalance>, StoreError> {
+) -> Pending<AccountBalance> {
     let sql = format!(
         "SELECT ledger_account, balance, blocked, currency FROM ledger_accounts \
          WHERE ledger_account IN ({{in}}) ORDER BY ledger_account{}",
         engine.row_lock_clause()
     );
-    crate::sql::fetch_in(tx, &sql, accounts).await
+    reads.push_in(&sql, 0, |q| q, accounts)
+}
+
+/// The balances of these cards' accounts (`card:{account_no}`, as
+/// `Account::Card` names them), locked in name order where the engine needs
+/// it: read in the same round trip as the cards themselves.
+pub fn card_balances_for_update(
+    reads: &mut Reads<'_>,
+    engine: Engine,
+    card_ids: &[i64],
+) -> Pending<AccountBalance> {
+    let sql = format!(
+        "SELECT ledger_account, balance, blocked, currency FROM ledger_accounts \
+         WHERE ledger_account IN (SELECT 'card:' || account_no FROM cards WHERE card_id IN ({{in}})) \
+         ORDER BY ledger_account{}",
+        engine.row_lock_clause()
+    );
+    reads.push_in(&sql, 0, |q| q, card_ids)
 }
 
 /// The entries these transactions posted, with their process id, in posting order.
-pub async fn entries_of_processes(
-    tx: &mut Tx<'_>,
+pub fn entries_of_processes(
+    reads: &mut Reads<'_>,
     process_ids: &[i64],
-) -> Result<Vec<(i64, String, i64, i64)>, StoreError> {
-    crate::sql::fetch_in(
-        tx,
+) -> Pending<(i64, String, i64, i64)> {
+    reads.push_in(
         "SELECT t.process_id, e.ledger_account, e.amount, e.currency FROM ledger_entries e \
          JOIN ledger_transfers t ON t.transfer_id = e.transfer_id WHERE t.process_id IN ({in}) ORDER BY e.entry_id",
+        0,
+        |q| q,
         process_ids,
     )
-    .await
 }
 
 /// A journal transfer's header.

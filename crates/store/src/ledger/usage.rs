@@ -2,9 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::bind_all;
-use crate::Script;
-use crate::{StoreError, Tx};
+use crate::{Pending, Reads, Script};
 
 /// Sum of approved amounts of a card on a business day, by kind, and their count.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromRow)]
@@ -37,40 +35,27 @@ impl std::ops::Neg for DayUsage {
 }
 
 /// [`DayUsage`] of these cards on one business day.
-pub async fn day_usages(
-    tx: &mut Tx<'_>,
+pub fn day_usages(
+    reads: &mut Reads<'_>,
     card_ids: &[i64],
     business_date: &str,
-) -> Result<Vec<(i64, DayUsage)>, StoreError> {
-    if card_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let card_ids = &crate::sql::padded(card_ids)[..];
-    let sql = format!(
+) -> Pending<CardDayUsage> {
+    let date = business_date.to_owned();
+    reads.push_in(
         "SELECT card_id, purchase, cash, ecom, count FROM card_day_usage \
-         WHERE business_date = $1 AND card_id IN ({})",
-        crate::sql::placeholders(2, card_ids.len())
-    );
-    let sql = crate::sql::for_connection(tx, sql);
-    let query = bind_all(
-        sqlx::query_as::<_, (i64, i64, i64, i64, i64)>(&sql).bind(business_date),
+         WHERE business_date = $1 AND card_id IN ({in})",
+        1,
+        |q| q.bind(date),
         card_ids,
-    );
-    let rows = query.fetch_all(&mut **tx).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(card, purchase, cash, ecom, count)| {
-            (
-                card,
-                DayUsage {
-                    purchase,
-                    cash,
-                    ecom,
-                    count,
-                },
-            )
-        })
-        .collect())
+    )
+}
+
+/// A card's [`DayUsage`] as read.
+#[derive(Debug, Clone, Copy, FromRow)]
+pub struct CardDayUsage {
+    pub card_id: i64,
+    #[sqlx(flatten)]
+    pub usage: DayUsage,
 }
 
 /// Adds to cards' day counters; each (card, day) at most once per call.
