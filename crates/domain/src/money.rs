@@ -192,6 +192,15 @@ pub fn parse_scaled(text: &str, digits: u8) -> Result<i64, MoneyError> {
     parse_decimal(text, digits)
 }
 
+/// Adds `minor` to its currency's total, keeping the currencies in the order
+/// they first came.
+pub fn add_to_totals(totals: &mut Vec<(Currency, i64)>, currency: Currency, minor: i64) {
+    match totals.iter_mut().find(|(c, _)| *c == currency) {
+        Some((_, total)) => *total += minor,
+        None => totals.push((currency, minor)),
+    }
+}
+
 /// Minor units as major-unit text with exactly the currency's decimals
 /// (`12550`, 2 → `"125.50"`; negative values keep their sign).
 pub fn format_major(minor: i64, exponent: u8) -> String {

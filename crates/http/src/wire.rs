@@ -109,6 +109,34 @@ impl ToSchema for DecimalOut {
     }
 }
 
+/// One currency's total of what an operator run moved.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct CurrencyTotal {
+    pub amount: MoneyOut,
+    #[schema(example = 949)]
+    pub currency: u16,
+}
+
+/// What an operator run moved: `Amount` is the total when it moved one
+/// currency, `0` when it moved nothing and null when it moved several; the
+/// per-currency totals are always in `Amounts`.
+pub fn totals(amounts: &[(Currency, i64)]) -> (Option<DecimalOut>, Vec<CurrencyTotal>) {
+    let single = match amounts {
+        [] => Some(DecimalOut("0".into())),
+        [(currency, minor)] => Some(DecimalOut(format_major(*minor, currency.exponent()))),
+        _ => None,
+    };
+    let each = amounts
+        .iter()
+        .map(|&(currency, minor)| CurrencyTotal {
+            amount: MoneyOut { minor, currency },
+            currency: currency.numeric(),
+        })
+        .collect();
+    (single, each)
+}
+
 /// A stored currency code as the currency it writes amounts in; an unknown
 /// one fails the request, saying so.
 pub fn stored_currency(numeric: i64) -> Result<Currency, cardhost_service::ServiceError> {

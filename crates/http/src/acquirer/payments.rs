@@ -1,7 +1,6 @@
 //! Merchant payments and settlement.
 
 use axum::extract::State;
-use cardhost_domain::Currency;
 use cardhost_service::acquirer::payments as svc;
 use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
@@ -11,7 +10,7 @@ use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, Params};
 use crate::state::AppState;
-use crate::wire::{stored_currency, MoneyOut};
+use crate::wire::{stored_currency, totals, Amount, CurrencyTotal, DecimalOut, MoneyOut};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -163,7 +162,12 @@ pub struct SettlementRequest {
 pub struct SettlementResult {
     pub merchants_paid: i64,
     pub payments_posted: i64,
-    pub amount: MoneyOut,
+    /// What was paid: `0` when nothing was, null when payments of several
+    /// currencies were (see `Amounts`).
+    #[schema(value_type = Option<Amount>)]
+    pub amount: Option<DecimalOut>,
+    /// What was paid, per currency.
+    pub amounts: Vec<CurrencyTotal>,
 }
 
 /// Pay every pending merchant payment dated AsOfDate or earlier (MerchantPayable
@@ -175,13 +179,12 @@ pub async fn run_settlement(command: Command<SettlementRequest>) -> ApiResult {
     command
         .respond(async |host, call, r| {
             let s = svc::run_settlement(host, call, r.as_of_date.as_deref()).await?;
+            let (amount, amounts) = totals(&s.amounts);
             Ok(ok(SettlementResult {
                 merchants_paid: s.merchants_paid,
                 payments_posted: s.payments_posted,
-                amount: MoneyOut {
-                    minor: s.amount,
-                    currency: s.currency.unwrap_or(Currency::TRY),
-                },
+                amount,
+                amounts,
             }))
         })
         .await

@@ -80,9 +80,11 @@ pub struct FinancialResult {
     /// 12 digits when approved (the envelope's ApprovalRefNumber), else empty.
     #[schema(example = "100000000001")]
     pub rrn: String,
-    pub amount: MoneyOut,
+    /// Null, with `Currency`, only for a refusal before any card of this host
+    /// was involved, of a request that named no currency.
+    pub amount: Option<MoneyOut>,
     #[schema(example = 949)]
-    pub currency: u16,
+    pub currency: Option<u16>,
     pub masked_card_no: String,
     /// `yyyyMMddHHmmss` UTC.
     pub transaction_date: Timestamp,
@@ -111,11 +113,11 @@ fn financial_response(answer: Financial) -> Response {
                 response_message: response::message(&row.response_code).to_owned(),
                 auth_code: row.auth_code.clone(),
                 rrn: row.rrn.clone(),
-                amount: MoneyOut {
+                amount: Some(MoneyOut {
                     minor: row.amount,
                     currency,
-                },
-                currency: currency.numeric(),
+                }),
+                currency: Some(currency.numeric()),
                 masked_card_no: masked_pan,
                 transaction_date: Timestamp::from_millis(row.created_at),
                 available_amount: Some(MoneyOut {
@@ -143,7 +145,6 @@ fn unprocessed(d: Unprocessed) -> Response {
         code,
         at_ms,
     } = d;
-    let currency = currency.unwrap_or(Currency::TRY);
     let result = FinancialResult {
         process_id: String::new(),
         reference,
@@ -152,11 +153,11 @@ fn unprocessed(d: Unprocessed) -> Response {
         response_message: response::message(code).into(),
         auth_code: String::new(),
         rrn: String::new(),
-        amount: MoneyOut {
+        amount: currency.map(|currency| MoneyOut {
             minor: amount,
             currency,
-        },
-        currency: currency.numeric(),
+        }),
+        currency: currency.map(Currency::numeric),
         masked_card_no: String::new(),
         transaction_date: Timestamp::from_millis(at_ms),
         available_amount: None,

@@ -1,12 +1,11 @@
 //! `ExpireHolds`: releasing pre-authorizations past their product's days.
 
-use cardhost_domain::Currency;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::wire::MoneyOut;
+use crate::wire::{totals, Amount, CurrencyTotal, DecimalOut};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -20,8 +19,12 @@ pub struct ExpireHoldsRequest {
 #[serde(rename_all = "PascalCase")]
 pub struct ExpireHoldsResult {
     pub released: i64,
-    /// What was released (in the first currency when holds of several were).
-    pub amount: MoneyOut,
+    /// What was released: `0` when nothing was, null when holds of several
+    /// currencies were (see `Amounts`).
+    #[schema(value_type = Option<Amount>)]
+    pub amount: Option<DecimalOut>,
+    /// What was released, per currency.
+    pub amounts: Vec<CurrencyTotal>,
 }
 
 /// Release pre-authorization holds older than their product's hold days
@@ -34,10 +37,11 @@ pub async fn expire_holds(command: Command<ExpireHoldsRequest>) -> ApiResult {
         .respond(async |host, call, r| {
             let e =
                 cardhost_service::money::holds::expire(host, call, r.as_of_date.as_deref()).await?;
-            let (currency, minor) = e.amounts.first().copied().unwrap_or((Currency::TRY, 0));
+            let (amount, amounts) = totals(&e.amounts);
             Ok(ok(ExpireHoldsResult {
                 released: e.released,
-                amount: MoneyOut { minor, currency },
+                amount,
+                amounts,
             }))
         })
         .await

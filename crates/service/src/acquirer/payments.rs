@@ -3,6 +3,7 @@
 
 use cardhost_domain::date::{format_date, parse_date};
 use cardhost_domain::ledger::Account;
+use cardhost_domain::money::add_to_totals;
 use cardhost_domain::Currency;
 use cardhost_store::batches::{self, BatchTxRow, PaymentRow};
 use cardhost_store::{ledger, StoreError};
@@ -11,6 +12,7 @@ use super::merchants::check_access;
 use crate::caller::{Caller, Scope, Scopes};
 use crate::host::{Call, Host};
 use crate::money::balanced;
+use crate::money::order::currency_of;
 use crate::money::reports::{paging, Page};
 use crate::{audit, ServiceError};
 
@@ -77,8 +79,8 @@ pub async fn detail(
 pub struct Settlement {
     pub merchants_paid: i64,
     pub payments_posted: i64,
-    pub amount: i64,
-    pub currency: Option<Currency>,
+    /// Minor units paid, per currency.
+    pub amounts: Vec<(Currency, i64)>,
 }
 
 /// Pays every pending payment whose date is `as_of` or earlier:
@@ -128,10 +130,7 @@ pub async fn run_settlement(
         .await?;
         batches::mark_paid(&mut tx, p, now).await?;
         out.payments_posted += 1;
-        out.amount += p.net_amount;
-        out.currency = u16::try_from(p.currency)
-            .ok()
-            .and_then(Currency::from_numeric);
+        add_to_totals(&mut out.amounts, currency_of(p.currency)?, p.net_amount);
         if !merchants.contains(&p.merchant_no.as_str()) {
             merchants.push(&p.merchant_no);
         }

@@ -2,6 +2,7 @@
 //! days are released, and their orders become `Expired`.
 
 use cardhost_domain::date::parse_date;
+use cardhost_domain::money::add_to_totals;
 use cardhost_domain::status::{CardTxStatus, HoldStatus};
 use cardhost_domain::Currency;
 use cardhost_store::{ledger, vpos, Script, StoreError};
@@ -70,10 +71,7 @@ pub async fn expire(
         tx.commit().await.map_err(StoreError::from)?;
         out.released += 1;
         let currency = super::order::currency_of(hold.currency)?;
-        match out.amounts.iter_mut().find(|(c, _)| *c == currency) {
-            Some((_, sum)) => *sum += open.amount,
-            None => out.amounts.push((currency, open.amount)),
-        }
+        add_to_totals(&mut out.amounts, currency, open.amount);
     }
     Ok(out)
 }

@@ -531,3 +531,23 @@ async fn a_reversed_purchase_no_longer_counts_towards_the_daily_limit() {
     );
     ledger_ok(&app).await;
 }
+
+#[tokio::test]
+async fn a_refusal_of_an_unknown_card_that_named_no_currency_answers_no_currency() {
+    let app = TestApp::spawn().await;
+    let token = setup(&app).await;
+    let (_, body) = app
+        .post(
+            SEND,
+            &token,
+            json!({"CardNo": "4111111111111111", "Reference": "rv-unknown",
+                   "TransactionType": "Reversal", "OriginalProcessId": "100000000001"}),
+        )
+        .await;
+    let r = &body["ResultObject"];
+    assert_eq!(
+        (code(&body), r["Currency"].clone(), r["Amount"].clone()),
+        ("14".into(), Value::Null, Value::Null),
+        "{body}"
+    );
+}

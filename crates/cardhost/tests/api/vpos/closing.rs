@@ -104,3 +104,54 @@ async fn expire_holds_releases_pre_authorizations_after_the_product_days() {
     assert_result(status, &refused, 403, 6);
     ledger_ok(&app).await;
 }
+
+#[tokio::test]
+async fn a_settlement_reports_what_it_paid_per_currency() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("1000.00").await;
+    s.op("PaymentSale", pay_body("c-1", "100.00", &card)).await;
+    s.op(
+        "BatchClose",
+        json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL}),
+    )
+    .await;
+    let admin = app.admin_token().await;
+    // Every payment whose value date has come by the end of the year.
+    let (_, settled) = app
+        .post(
+            "/api/Admin/RunSettlement",
+            &admin,
+            json!({"AsOfDate": "20991231"}),
+        )
+        .await;
+    let each = &settled["ResultObject"]["Amounts"];
+    assert_eq!(
+        (
+            each.as_array().map(Vec::len),
+            money(&each[0]["Amount"]),
+            each[0]["Currency"].clone()
+        ),
+        (Some(1), "98.40".into(), json!(949)),
+        "{settled}"
+    );
+}
+
+#[tokio::test]
+async fn a_settlement_that_pays_nothing_answers_amount_zero_in_no_currency() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (_, settled) = app
+        .post("/api/Admin/RunSettlement", &admin, json!({}))
+        .await;
+    assert_eq!(
+        (
+            settled["Result"].clone(),
+            settled["ResultObject"]["PaymentsPosted"].clone(),
+            settled["ResultObject"]["Amount"].to_string(),
+            settled["ResultObject"]["Amounts"].clone()
+        ),
+        (json!(0), json!(0), "0".into(), json!([])),
+        "{settled}"
+    );
+}
