@@ -146,6 +146,15 @@ statuses! {
     }
 }
 
+statuses! {
+    /// What a merchant is owed on one value date (spec acquirer.md).
+    PaymentStatus ("merchant payment status", new Pending) {
+        Pending,
+        /// Posted by `RunSettlement`.
+        Paid,
+    }
+}
+
 /// Why an order cannot make a move from its state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the order is {from}; {reason}")]

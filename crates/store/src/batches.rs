@@ -1,6 +1,6 @@
 //! POS batches, batch transactions and merchant payments.
 
-use cardhost_domain::status::{BatchStatus, OrderTxStatus};
+use cardhost_domain::status::{BatchStatus, OrderTxStatus, PaymentStatus};
 use sqlx::{AnyPool, FromRow};
 
 use crate::Script;
@@ -217,11 +217,12 @@ pub async fn add_payment(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO merchant_payments (merchant_no, payment_date, currency, gross_amount, commission_amount, net_amount, transaction_count, status) \
-         VALUES ($1, $2, $3, 0, 0, 0, 0, 'Pending') ON CONFLICT (merchant_no, payment_date, currency) DO NOTHING",
+         VALUES ($1, $2, $3, 0, 0, 0, 0, $4) ON CONFLICT (merchant_no, payment_date, currency) DO NOTHING",
     )
     .bind(merchant_no)
     .bind(payment_date)
     .bind(currency)
+    .bind(PaymentStatus::Pending.name())
     .execute(&mut **tx)
     .await?;
     sqlx::query(
@@ -249,7 +250,8 @@ pub struct PaymentRow {
     pub commission_amount: i64,
     pub net_amount: i64,
     pub transaction_count: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: PaymentStatus,
     pub paid_at: Option<i64>,
 }
 
@@ -305,29 +307,32 @@ pub async fn payment_txs(
 /// Pending payments whose date has come.
 pub async fn due_payments(tx: &mut Tx<'_>, as_of: &str) -> Result<Vec<PaymentRow>, StoreError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {PAYMENT_COLUMNS} FROM merchant_payments WHERE status = 'Pending' AND payment_date <= $1 ORDER BY merchant_no, payment_date, currency"
+        "SELECT {PAYMENT_COLUMNS} FROM merchant_payments WHERE status = $2 AND payment_date <= $1 ORDER BY merchant_no, payment_date, currency"
     ))
     .bind(as_of)
+    .bind(PaymentStatus::Pending.name())
     .fetch_all(&mut **tx)
     .await?)
 }
 
 pub async fn count_due(pool: &AnyPool, as_of: &str) -> Result<i64, StoreError> {
     let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM merchant_payments WHERE status = 'Pending' AND payment_date <= $1",
+        "SELECT COUNT(*) FROM merchant_payments WHERE status = $2 AND payment_date <= $1",
     )
     .bind(as_of)
+    .bind(PaymentStatus::Pending.name())
     .fetch_one(pool)
     .await?;
     Ok(n)
 }
 
 pub async fn mark_paid(tx: &mut Tx<'_>, p: &PaymentRow, now_ms: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE merchant_payments SET status = 'Paid', paid_at = $4 WHERE merchant_no = $1 AND payment_date = $2 AND currency = $3")
+    sqlx::query("UPDATE merchant_payments SET status = $5, paid_at = $4 WHERE merchant_no = $1 AND payment_date = $2 AND currency = $3")
         .bind(&p.merchant_no)
         .bind(&p.payment_date)
         .bind(p.currency)
         .bind(now_ms)
+        .bind(PaymentStatus::Paid.name())
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -5,8 +5,8 @@ use cardhost_domain::secret::{RevealedClientSecret, RevealedStoreKey};
 use cardhost_service::acquirer::merchants::{
     self as svc, MerchantInput, TerminalInput, VposCredentials,
 };
-use cardhost_service::acquirer::{MerchantFilter, MerchantRow, TerminalFilter, TerminalRow};
-use cardhost_service::ServiceError;
+use cardhost_service::acquirer::merchants::{Merchant, Terminal};
+use cardhost_service::acquirer::{MerchantFilter, TerminalFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,7 +14,6 @@ use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, Params};
 use crate::state::AppState;
-use crate::wire::stored_currency;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -138,12 +137,9 @@ pub struct MerchantResult {
     pub terminals: Option<Vec<TerminalSummary>>,
 }
 
-fn merchant_result(
-    m: MerchantRow,
-    terminals: Option<Vec<TerminalRow>>,
-) -> Result<MerchantResult, ServiceError> {
-    Ok(MerchantResult {
-        currency: stored_currency(m.currency)?.numeric(),
+fn merchant_result(m: Merchant, terminals: Option<Vec<Terminal>>) -> MerchantResult {
+    MerchantResult {
+        currency: m.currency.numeric(),
         merchant_no: m.merchant_no,
         merchant_name: m.merchant_name,
         trade_name: m.trade_name,
@@ -160,7 +156,7 @@ fn merchant_result(
         pos_authorization_profile_code: m.pos_authorization_profile_code,
         commission_profile_code: m.commission_profile_code,
         merchant_status: m.merchant_status,
-        vpos_enabled: m.vpos_enabled != 0,
+        vpos_enabled: m.vpos_enabled,
         open_date: m.open_date,
         terminals: terminals.map(|ts| {
             ts.into_iter()
@@ -171,7 +167,7 @@ fn merchant_result(
                 })
                 .collect()
         }),
-    })
+    }
 }
 
 /// Create a merchant. `MerchantName`, `Mcc`, `Country` and `Currency` are required.
@@ -199,7 +195,7 @@ pub async fn get_merchant(
     let call = authed.call();
     let (m, terminals) =
         svc::get_merchant(&state.host, &call, params.get("MerchantNo").unwrap_or("")).await?;
-    Ok(ok(merchant_result(m, Some(terminals))?))
+    Ok(ok(merchant_result(m, Some(terminals))))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -263,7 +259,7 @@ pub async fn search_merchant(
         .items
         .into_iter()
         .map(|m| merchant_result(m, None))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     Ok(ok(MerchantPage {
         items,
         page: page.page,
@@ -326,7 +322,7 @@ pub struct TerminalResult {
     pub open_batch_no: i64,
 }
 
-fn terminal_result(t: TerminalRow) -> TerminalResult {
+fn terminal_result(t: Terminal) -> TerminalResult {
     TerminalResult {
         terminal_no: t.terminal_no,
         merchant_no: t.merchant_no,

@@ -1,8 +1,8 @@
 //! Merchant payments and settlement.
 
 use axum::extract::State;
+use cardhost_domain::status::PaymentStatus;
 use cardhost_service::acquirer::payments as svc;
-use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -10,7 +10,7 @@ use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, Params};
 use crate::state::AppState;
-use crate::wire::{stored_currency, totals, Amount, CurrencyTotal, DecimalOut, MoneyOut};
+use crate::wire::{totals, Amount, CurrencyTotal, DecimalOut, MoneyOut};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -22,8 +22,7 @@ pub struct PaymentItem {
     pub net_amount: MoneyOut,
     pub transaction_count: i64,
     pub currency: u16,
-    /// Pending or Paid.
-    pub payment_status: String,
+    pub payment_status: PaymentStatus,
 }
 
 /// What closed batches owe a merchant, per value date in [StartDate, EndDate].
@@ -48,22 +47,19 @@ pub async fn get_merchant_payment_summary(
     let items = rows
         .into_iter()
         .map(|p| {
-            let cur = stored_currency(p.currency)?;
-            let m = |minor| MoneyOut {
-                minor,
-                currency: cur,
-            };
-            Ok(PaymentItem {
+            let currency = p.currency;
+            let m = |minor| MoneyOut { minor, currency };
+            PaymentItem {
                 payment_date: p.payment_date,
                 gross_amount: m(p.gross_amount),
                 commission_amount: m(p.commission_amount),
                 net_amount: m(p.net_amount),
                 transaction_count: p.transaction_count,
-                currency: cur.numeric(),
+                currency: currency.numeric(),
                 payment_status: p.status,
-            })
+            }
         })
-        .collect::<Result<Vec<PaymentItem>, ServiceError>>()?;
+        .collect::<Vec<PaymentItem>>();
     Ok(ok(items))
 }
 
@@ -116,31 +112,22 @@ pub async fn get_merchant_payment_detail(
         .items
         .into_iter()
         .map(|t| {
-            let cur = stored_currency(t.currency)?;
-            let m = |minor| MoneyOut {
-                minor,
-                currency: cur,
-            };
-            let gross = if t.transaction_type == "Refund" {
-                -t.amount
-            } else {
-                t.amount
-            };
-            let fee = t.commission.unwrap_or(0);
-            Ok(PaymentTransaction {
+            let currency = t.currency;
+            let m = |minor| MoneyOut { minor, currency };
+            PaymentTransaction {
                 process_id: t.process_id.to_string(),
                 terminal_no: t.terminal_no,
                 batch_no: t.batch_no,
                 transaction_type: t.transaction_type,
-                gross_amount: m(gross),
-                commission_amount: m(fee),
-                net_amount: m(t.net.unwrap_or(gross - fee)),
+                gross_amount: m(t.gross_amount),
+                commission_amount: m(t.commission_amount),
+                net_amount: m(t.net_amount),
                 installment_count: t.installment_count,
                 card_type: t.card_type,
                 network: t.network,
-            })
+            }
         })
-        .collect::<Result<Vec<PaymentTransaction>, ServiceError>>()?;
+        .collect::<Vec<PaymentTransaction>>();
     Ok(ok(PaymentDetailPage {
         items,
         page: page.page,

@@ -8,10 +8,8 @@ use cardhost_domain::response;
 use cardhost_domain::secret::{CardNumber, Cvv2, PinBlock};
 use cardhost_domain::status::CardTxStatus;
 use cardhost_domain::Currency;
-use cardhost_service::money::decide::TxOutcome;
 use cardhost_service::money::operations::{self, Financial, FinancialRequest, Unprocessed};
 use cardhost_service::money::{reports, TxKind};
-use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -20,7 +18,7 @@ use crate::command::Command;
 use crate::envelope::{approved, declined, ok, ApiResult, Envelope};
 use crate::extract::{Authed, Params};
 use crate::state::AppState;
-use crate::wire::{stored_currency, Amount, MoneyOut};
+use crate::wire::{Amount, MoneyOut};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -97,39 +95,36 @@ pub struct FinancialResult {
 
 fn financial_response(answer: Financial) -> Response {
     match answer {
-        Financial::Decided(outcome) => {
-            let TxOutcome {
-                row,
-                masked_pan,
-                currency,
-                target_masked_pan,
-                ..
-            } = *outcome;
+        Financial::Decided(t) => {
+            let t = *t;
+            let currency = t.currency;
             let result = FinancialResult {
-                process_id: row.process_id.to_string(),
-                reference: row.reference.clone(),
-                transaction_type: row.transaction_type.clone(),
-                response_code: row.response_code.clone(),
-                response_message: response::message(&row.response_code).to_owned(),
-                auth_code: row.auth_code.clone(),
-                rrn: row.rrn.clone(),
+                process_id: t.process_id.to_string(),
+                reference: t.reference,
+                transaction_type: t.transaction_type,
+                response_message: response::message(&t.response_code).to_owned(),
+                response_code: t.response_code,
+                auth_code: t.auth_code,
+                rrn: t.rrn,
                 amount: Some(MoneyOut {
-                    minor: row.amount,
+                    minor: t.amount,
                     currency,
                 }),
                 currency: Some(currency.numeric()),
-                masked_card_no: masked_pan,
-                transaction_date: Timestamp::from_millis(row.created_at),
+                masked_card_no: t.masked_card_no,
+                transaction_date: t.at,
                 available_amount: Some(MoneyOut {
-                    minor: row.available_after,
+                    minor: t.available_after,
                     currency,
                 }),
-                target_masked_card_no: target_masked_pan,
+                target_masked_card_no: t.target_masked_card_no,
             };
-            if row.response_code == response::APPROVED {
-                approved(result, row.rrn.parse().unwrap_or(0))
+            if result.response_code == response::APPROVED {
+                let rrn = result.rrn.parse().unwrap_or(0);
+                approved(result, rrn)
             } else {
-                declined(result, &row.response_code)
+                let code = result.response_code.clone();
+                declined(result, &code)
             }
         }
         Financial::Unprocessed(declined) => unprocessed(declined),
@@ -143,7 +138,7 @@ fn unprocessed(d: Unprocessed) -> Response {
         amount,
         currency,
         code,
-        at_ms,
+        at,
     } = d;
     let result = FinancialResult {
         process_id: String::new(),
@@ -159,7 +154,7 @@ fn unprocessed(d: Unprocessed) -> Response {
         }),
         currency: currency.map(Currency::numeric),
         masked_card_no: String::new(),
-        transaction_date: Timestamp::from_millis(at_ms),
+        transaction_date: at,
         available_amount: None,
         target_masked_card_no: None,
     };
@@ -333,32 +328,27 @@ pub async fn get_card_transactions(
     let items = page
         .items
         .into_iter()
-        .map(|row| {
-            let currency = stored_currency(row.currency)?;
-            Ok(CardTransactionItem {
-                process_id: row.process_id.to_string(),
-                transaction_type: row.transaction_type,
-                amount: MoneyOut {
-                    minor: row.amount,
-                    currency,
-                },
+        .map(|t| {
+            let currency = t.currency;
+            let m = |minor| MoneyOut { minor, currency };
+            CardTransactionItem {
+                process_id: t.process_id.to_string(),
+                transaction_type: t.transaction_type,
+                amount: m(t.amount),
                 currency: currency.numeric(),
-                response_code: row.response_code,
-                auth_code: row.auth_code,
-                rrn: row.rrn,
-                merchant_name: row.merchant_name,
-                mcc: row.mcc,
-                channel: row.channel,
-                status: row.status,
-                transaction_date: Timestamp::from_millis(row.created_at),
-                installment_count: row.installment_count,
-                point_amount: MoneyOut {
-                    minor: row.point_amount,
-                    currency,
-                },
-            })
+                response_code: t.response_code,
+                auth_code: t.auth_code,
+                rrn: t.rrn,
+                merchant_name: t.merchant_name,
+                mcc: t.mcc,
+                channel: t.channel,
+                status: t.status,
+                transaction_date: t.at,
+                installment_count: t.installment_count,
+                point_amount: m(t.point_amount),
+            }
         })
-        .collect::<Result<Vec<CardTransactionItem>, ServiceError>>()?;
+        .collect::<Vec<CardTransactionItem>>();
     Ok(ok(CardTransactionsPage {
         items,
         page: page.page,

@@ -4,8 +4,8 @@ use axum::extract::State;
 use cardhost_domain::money::format_major;
 use cardhost_domain::secret::CardNumber;
 use cardhost_domain::status::OrderStatus;
-use cardhost_service::vpos::inquiry::{self, OrderKey, OrderView};
-use cardhost_service::ServiceError;
+use cardhost_service::vpos::inquiry::{self, OrderKey};
+use cardhost_service::vpos::OrderView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -31,20 +31,20 @@ pub struct OrderResult {
     pub last_transaction: Option<VposResult>,
 }
 
-fn order_result(v: OrderView) -> Result<OrderResult, ServiceError> {
-    let currency = cardhost_service::vpos::currency_of(v.order.currency)?;
+fn order_result(v: OrderView) -> OrderResult {
+    let currency = v.currency;
     let m = |minor| MoneyOut { minor, currency };
-    Ok(OrderResult {
-        order_id: v.order.order_id.clone(),
-        order_status: v.order.status,
-        amount: m(v.order.amount),
-        captured_amount: m(v.order.captured_amount),
-        refunded_amount: m(v.order.refunded_amount),
+    OrderResult {
+        order_id: v.order_id,
+        order_status: v.status,
+        amount: m(v.amount),
+        captured_amount: m(v.captured_amount),
+        refunded_amount: m(v.refunded_amount),
         currency: currency.numeric(),
-        masked_card_no: v.order.masked_card_no.clone(),
-        installment_count: v.order.installment_count,
-        last_transaction: v.last.as_ref().map(|t| tx_result(t, currency)),
-    })
+        masked_card_no: v.masked_card_no,
+        installment_count: v.installment_count,
+        last_transaction: v.last.map(tx_result),
+    }
 }
 
 /// An order's status and amounts, with its latest transaction.
@@ -84,7 +84,7 @@ async fn check_order(
     };
     let merchant_no = params.get("MerchantNo").unwrap_or("");
     let v = inquiry::order_view(&state.host, &call, merchant_no, by).await?;
-    Ok(ok(order_result(v)?))
+    Ok(ok(order_result(v)))
 }
 
 /// One transaction by its ProcessId, with its type and order.
@@ -104,8 +104,7 @@ pub async fn check_by_process_id(
         params.get("ProcessId").unwrap_or(""),
     )
     .await?;
-    let currency = cardhost_service::vpos::currency_of(t.currency)?;
-    Ok(ok(tx_result(&t, currency)))
+    Ok(ok(tx_result(t)))
 }
 
 /// Every transaction of the order, oldest first.
@@ -125,15 +124,7 @@ pub async fn list_by_order_id(
         params.get("OrderId").unwrap_or(""),
     )
     .await?;
-    let items = txs
-        .iter()
-        .map(|t| {
-            Ok(tx_result(
-                t,
-                cardhost_service::vpos::currency_of(t.currency)?,
-            ))
-        })
-        .collect::<Result<Vec<VposResult>, ServiceError>>()?;
+    let items: Vec<VposResult> = txs.into_iter().map(tx_result).collect();
     Ok(ok(items))
 }
 

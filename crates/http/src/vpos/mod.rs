@@ -13,9 +13,7 @@ use axum::response::Response;
 use cardhost_domain::date::Timestamp;
 use cardhost_domain::response;
 use cardhost_domain::status::OrderTxStatus;
-use cardhost_domain::Currency;
-use cardhost_service::vpos::OrderTxRow;
-use cardhost_service::vpos::VposOutcome;
+use cardhost_service::vpos::{Payment, VposOutcome};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::routes;
@@ -57,35 +55,38 @@ pub struct VposResult {
     pub original_process_id: Option<String>,
 }
 
-fn tx_result(t: &OrderTxRow, currency: Currency) -> VposResult {
+fn tx_result(t: Payment) -> VposResult {
+    let currency = t.currency;
     let m = |minor| MoneyOut { minor, currency };
     VposResult {
         process_id: t.process_id.to_string(),
-        order_id: t.order_id.clone(),
-        transaction_type: t.transaction_type.clone(),
-        response_code: t.response_code.clone(),
+        order_id: t.order_id,
+        transaction_type: t.transaction_type,
         response_message: response::message(&t.response_code).to_owned(),
-        auth_code: t.auth_code.clone(),
-        rrn: t.rrn.clone(),
+        response_code: t.response_code,
+        auth_code: t.auth_code,
+        rrn: t.rrn,
         amount: m(t.amount),
         currency: currency.numeric(),
-        masked_card_no: t.masked_card_no.clone(),
-        transaction_date: Timestamp::from_millis(t.created_at),
+        masked_card_no: t.masked_card_no,
+        transaction_date: t.at,
         batch_no: t.batch_no,
         installment_count: t.installment_count,
         point_amount: m(t.point_amount),
-        network: t.network.clone(),
+        network: t.network,
         status: t.status,
         original_process_id: t.original_process_id.map(|p| p.to_string()),
     }
 }
 
 fn financial(outcome: VposOutcome) -> Response {
-    let result = tx_result(&outcome.tx, outcome.currency);
-    if outcome.tx.response_code == response::APPROVED {
-        approved(result, outcome.tx.rrn.parse().unwrap_or(0))
+    let result = tx_result(outcome.payment);
+    if result.response_code == response::APPROVED {
+        let rrn = result.rrn.parse().unwrap_or(0);
+        approved(result, rrn)
     } else {
-        declined(result, &outcome.tx.response_code)
+        let code = result.response_code.clone();
+        declined(result, &code)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use cardhost_domain::date::{format_date, parse_date};
+use cardhost_domain::date::{format_date, parse_date, Timestamp};
 use cardhost_domain::fees::{FeeRate, Network};
 use cardhost_domain::ledger::Account;
 use cardhost_domain::product::CardType;
@@ -28,10 +28,74 @@ pub const REPEAT_CLOSE_WINDOW_MS: i64 = 10_000;
 /// A batch's totals (live for the open batch, as frozen for a closed one).
 #[derive(Debug, Clone)]
 pub struct BatchSummary {
-    pub batch: BatchRow,
+    pub terminal_no: String,
+    pub merchant_no: String,
+    pub batch_no: i64,
+    pub status: BatchStatus,
+    pub opened: Timestamp,
+    pub closed: Option<Timestamp>,
+    pub sale_count: i64,
+    pub sale_amount: i64,
+    pub refund_count: i64,
+    pub refund_amount: i64,
+    pub void_count: i64,
+    pub void_amount: i64,
     pub currency: Currency,
     /// Set when the summary answers a close: the batch now open.
     pub next_batch_no: Option<i64>,
+}
+
+impl BatchSummary {
+    fn of(b: BatchRow, currency: Currency, next_batch_no: Option<i64>) -> BatchSummary {
+        BatchSummary {
+            terminal_no: b.terminal_no,
+            merchant_no: b.merchant_no,
+            batch_no: b.batch_no,
+            status: b.status,
+            opened: Timestamp::from_millis(b.open_date),
+            closed: b.close_date.map(Timestamp::from_millis),
+            sale_count: b.sale_count,
+            sale_amount: b.sale_amount,
+            refund_count: b.refund_count,
+            refund_amount: b.refund_amount,
+            void_count: b.void_count,
+            void_amount: b.void_amount,
+            currency,
+            next_batch_no,
+        }
+    }
+}
+
+/// One transaction of a batch, in the merchant's currency.
+#[derive(Debug, Clone)]
+pub struct BatchTransaction {
+    pub process_id: i64,
+    pub order_id: Option<String>,
+    pub transaction_type: String,
+    pub amount: i64,
+    pub masked_card_no: String,
+    pub auth_code: String,
+    pub rrn: String,
+    pub installment_count: i64,
+    pub at: Timestamp,
+    pub status: OrderTxStatus,
+}
+
+impl From<BatchTxRow> for BatchTransaction {
+    fn from(t: BatchTxRow) -> BatchTransaction {
+        BatchTransaction {
+            process_id: t.process_id,
+            order_id: t.order_id,
+            transaction_type: t.transaction_type,
+            amount: t.amount,
+            masked_card_no: t.masked_card_no,
+            auth_code: t.auth_code,
+            rrn: t.rrn,
+            installment_count: t.installment_count,
+            at: Timestamp::from_millis(t.created_at),
+            status: t.status,
+        }
+    }
 }
 
 fn totals(batch: &mut BatchRow, txs: &[BatchTxRow]) {
@@ -160,11 +224,7 @@ pub async fn close(
     batches::next_batch(&mut tx, terminal_no, observed).await?;
     audit::success(&mut tx, host, call, &format!("{terminal_no}/{observed}")).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    Ok(BatchSummary {
-        batch,
-        currency,
-        next_batch_no: Some(observed + 1),
-    })
+    Ok(BatchSummary::of(batch, currency, Some(observed + 1)))
 }
 
 /// The (closed, now open) batch numbers when the batch `observed` open is
@@ -292,11 +352,7 @@ pub async fn summary(
             batches::txs_page(host.db.reader(), terminal_no, batch_no, 0, i64::MAX).await?;
         totals(&mut batch, &txs);
     }
-    Ok(BatchSummary {
-        batch,
-        currency,
-        next_batch_no: next,
-    })
+    Ok(BatchSummary::of(batch, currency, next))
 }
 
 /// `GetPosBatchDetail`: a page of a batch's transactions.
@@ -307,7 +363,7 @@ pub async fn detail(
     batch_no: Option<i64>,
     page: Option<&str>,
     size: Option<&str>,
-) -> Result<(crate::money::reports::Page<BatchTxRow>, Currency), ServiceError> {
+) -> Result<(crate::money::reports::Page<BatchTransaction>, Currency), ServiceError> {
     let (terminal, merchant) = terminal_and_merchant(host, call, terminal_no).await?;
     let paging = crate::money::reports::paging(page, size)?;
     let batch_no = batch_no.unwrap_or(terminal.open_batch_no);
@@ -319,5 +375,6 @@ pub async fn detail(
         paging.page_size,
     )
     .await?;
-    Ok((paging.of(found), currency_of(&merchant)?))
+    let page = paging.of(found).map(BatchTransaction::from);
+    Ok((page, currency_of(&merchant)?))
 }

@@ -5,4 +5,4 @@ pub mod merchants;
 pub mod payments;
 pub mod profiles;
 
-pub use cardhost_store::merchants::{MerchantFilter, MerchantRow, TerminalFilter, TerminalRow};
+pub use cardhost_store::merchants::{MerchantFilter, TerminalFilter};

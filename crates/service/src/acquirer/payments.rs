@@ -4,6 +4,7 @@
 use cardhost_domain::date::{format_date, parse_date};
 use cardhost_domain::ledger::Account;
 use cardhost_domain::money::add_to_totals;
+use cardhost_domain::status::PaymentStatus;
 use cardhost_domain::Currency;
 use cardhost_store::batches::{self, BatchTxRow, PaymentRow};
 use cardhost_store::{ledger, StoreError};
@@ -25,6 +26,81 @@ fn date_or(field: &str, text: Option<&str>, default: &str) -> Result<String, Ser
     }
 }
 
+/// What a merchant is owed on one value date, in one currency.
+#[derive(Debug, Clone)]
+pub struct MerchantPayment {
+    /// `yyyyMMdd`: the batch close date + `ValueDays`.
+    pub payment_date: String,
+    pub currency: Currency,
+    pub gross_amount: i64,
+    pub commission_amount: i64,
+    pub net_amount: i64,
+    pub transaction_count: i64,
+    pub status: PaymentStatus,
+}
+
+impl TryFrom<PaymentRow> for MerchantPayment {
+    type Error = ServiceError;
+
+    fn try_from(p: PaymentRow) -> Result<MerchantPayment, ServiceError> {
+        Ok(MerchantPayment {
+            currency: currency_of(p.currency)?,
+            payment_date: p.payment_date,
+            gross_amount: p.gross_amount,
+            commission_amount: p.commission_amount,
+            net_amount: p.net_amount,
+            transaction_count: p.transaction_count,
+            status: p.status,
+        })
+    }
+}
+
+/// One transaction a merchant is paid for: a refund's gross is negative.
+#[derive(Debug, Clone)]
+pub struct PaidTransaction {
+    pub process_id: i64,
+    pub terminal_no: String,
+    pub batch_no: i64,
+    pub transaction_type: String,
+    pub currency: Currency,
+    pub gross_amount: i64,
+    pub commission_amount: i64,
+    pub net_amount: i64,
+    pub installment_count: i64,
+    pub card_type: String,
+    /// OnUs or OffUs.
+    pub network: String,
+}
+
+impl TryFrom<BatchTxRow> for PaidTransaction {
+    type Error = ServiceError;
+
+    /// The close wrote the commission and net of every transaction it paid:
+    /// one without them is an error, never a quiet zero.
+    fn try_from(t: BatchTxRow) -> Result<PaidTransaction, ServiceError> {
+        let unpaid =
+            || ServiceError::Internal(format!("transaction {} has no commission", t.process_id));
+        let gross = if t.transaction_type == "Refund" {
+            -t.amount
+        } else {
+            t.amount
+        };
+        Ok(PaidTransaction {
+            currency: currency_of(t.currency)?,
+            commission_amount: t.commission.ok_or_else(unpaid)?,
+            net_amount: t.net.ok_or_else(unpaid)?,
+            gross_amount: gross,
+            process_id: t.process_id,
+            terminal_no: t.terminal_no,
+            batch_no: t.batch_no,
+            transaction_type: t.transaction_type,
+            installment_count: t.installment_count,
+            card_type: t.card_type,
+            network: t.network,
+        })
+    }
+}
+
 /// `GetMerchantPaymentSummary`: payments by value date in `[start, end]`.
 pub async fn summary(
     host: &Host,
@@ -32,14 +108,18 @@ pub async fn summary(
     merchant_no: &str,
     start: Option<&str>,
     end: Option<&str>,
-) -> Result<Vec<PaymentRow>, ServiceError> {
+) -> Result<Vec<MerchantPayment>, ServiceError> {
     if merchant_no.is_empty() {
         return Err(ServiceError::field("MerchantNo", "is required"));
     }
     check_access(call, merchant_no)?;
     let start = date_or("StartDate", start, "00000101")?;
     let end = date_or("EndDate", end, "99991231")?;
-    Ok(batches::payments_between(host.db.reader(), merchant_no, &start, &end).await?)
+    batches::payments_between(host.db.reader(), merchant_no, &start, &end)
+        .await?
+        .into_iter()
+        .map(MerchantPayment::try_from)
+        .collect()
 }
 
 /// `GetMerchantPaymentDetail`: the transactions paid on one value date.
@@ -50,7 +130,7 @@ pub async fn detail(
     payment_date: Option<&str>,
     page: Option<&str>,
     size: Option<&str>,
-) -> Result<Page<BatchTxRow>, ServiceError> {
+) -> Result<Page<PaidTransaction>, ServiceError> {
     if merchant_no.is_empty() {
         return Err(ServiceError::field("MerchantNo", "is required"));
     }
@@ -72,7 +152,7 @@ pub async fn detail(
         paging.page_size,
     )
     .await?;
-    Ok(paging.of(found))
+    paging.of(found).try_map(PaidTransaction::try_from)
 }
 
 #[derive(Debug, Clone, Default)]

@@ -22,7 +22,6 @@ pub const MAX_TRIES: i64 = 3;
 pub struct CheckOutcome {
     pub response_code: &'static str,
     pub retry_count: i64,
-    pub card: CardRow,
 }
 
 fn cvk(card: &CardRow) -> KeyRef<'_> {
@@ -108,7 +107,6 @@ pub async fn verify_card(
     Ok(CheckOutcome {
         response_code: code,
         retry_count: card.cvv2_retry_count,
-        card,
     })
 }
 
@@ -265,7 +263,6 @@ pub async fn check_pin(
     Ok(CheckOutcome {
         response_code: code,
         retry_count: card.pin_retry_count,
-        card,
     })
 }
 
@@ -315,7 +312,6 @@ pub async fn change_pin(
     Ok(CheckOutcome {
         response_code: code,
         retry_count: card.pin_retry_count,
-        card,
     })
 }
 

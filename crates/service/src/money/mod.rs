@@ -13,10 +13,8 @@ pub mod reports;
 #[doc(hidden)]
 pub mod sample;
 pub mod state;
+pub mod view;
 pub mod writes;
-
-/// A recorded financial transaction, as operations and reports return it.
-pub use cardhost_store::ledger::CardTxRow;
 
 use cardhost_domain::ledger::Transfer;
 

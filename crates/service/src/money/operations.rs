@@ -1,12 +1,14 @@
 //! `SendTransaction` and `LoadCardBalance`: validate, find the card, and hand
 //! the request to the authorizer.
 
+use cardhost_domain::date::Timestamp;
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::response as rc;
 use cardhost_domain::secret::{Cvv2, PinBlock};
 use cardhost_domain::{Country, Currency, FieldErrors};
 
-use super::decide::{PinInput, TxOutcome, TxRequest};
+use super::decide::{PinInput, TxRequest};
+use super::view::Transaction;
 use super::{Channel, TxKind};
 use crate::caller::Scope;
 use crate::host::{Call, Host};
@@ -37,7 +39,7 @@ pub struct FinancialRequest {
 /// The answer to a financial request.
 #[derive(Debug, Clone)]
 pub enum Financial {
-    Decided(Box<TxOutcome>),
+    Decided(Box<Transaction>),
     /// Declined before any card of this host was involved.
     Unprocessed(Unprocessed),
 }
@@ -50,7 +52,7 @@ pub struct Unprocessed {
     pub amount: i64,
     pub currency: Option<Currency>,
     pub code: &'static str,
-    pub at_ms: i64,
+    pub at: Timestamp,
 }
 
 impl Unprocessed {
@@ -60,7 +62,7 @@ impl Unprocessed {
             amount: c.amount.unwrap_or(0),
             currency: c.currency,
             code,
-            at_ms: host.clock.now_ms(),
+            at: Timestamp::from_millis(host.clock.now_ms()),
         })
     }
 }
@@ -275,7 +277,7 @@ pub async fn financial(
         )
     };
     Ok(Financial::Decided(Box::new(
-        host.authorizer.submit(request).await?,
+        host.authorizer.submit(request).await?.into(),
     )))
 }
 
@@ -384,7 +386,7 @@ pub async fn card_to_card(
         )
     };
     Ok(Financial::Decided(Box::new(
-        host.authorizer.submit(request).await?,
+        host.authorizer.submit(request).await?.into(),
     )))
 }
 
@@ -458,7 +460,7 @@ pub async fn money_send(
         )
     };
     Ok(Financial::Decided(Box::new(
-        host.authorizer.submit(request).await?,
+        host.authorizer.submit(request).await?.into(),
     )))
 }
 

@@ -5,8 +5,9 @@ use cardhost_domain::ledger::{available, Account};
 use cardhost_domain::product::CardType;
 use cardhost_domain::Currency;
 use cardhost_store::customers;
-use cardhost_store::ledger::{self, CardTxRow};
+use cardhost_store::ledger;
 
+use super::view::Transaction;
 use crate::caller::Scope;
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
@@ -81,6 +82,28 @@ pub struct Page<T> {
     pub total: i64,
 }
 
+impl<T> Page<T> {
+    /// The same page with each item made into what `view` makes of it.
+    pub fn map<U>(self, view: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(view).collect(),
+            page: self.page,
+            page_size: self.page_size,
+            total: self.total,
+        }
+    }
+
+    /// [`Page::map`] with a `view` that can fail.
+    pub fn try_map<U, E>(self, view: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(view).collect::<Result<_, E>>()?,
+            page: self.page,
+            page_size: self.page_size,
+            total: self.total,
+        })
+    }
+}
+
 /// A requested page: `Page` (from 1) and `PageSize`.
 #[derive(Debug, Clone, Copy)]
 pub struct Paging {
@@ -139,7 +162,7 @@ pub async fn card_transactions(
     end: Option<&str>,
     page: Option<&str>,
     size: Option<&str>,
-) -> Result<Page<CardTxRow>, ServiceError> {
+) -> Result<Page<Transaction>, ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let paging = paging(page, size)?;
     let cal = &host.settings.calendar;
@@ -169,7 +192,7 @@ pub async fn card_transactions(
         paging.page_size,
     )
     .await?;
-    Ok(paging.of(found))
+    paging.of(found).try_map(Transaction::try_from)
 }
 
 #[derive(Debug, Clone)]

@@ -8,21 +8,14 @@ use cardhost_domain::product::CardProduct;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::ledger;
 use cardhost_store::merchants;
-use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
+use cardhost_store::vpos;
 
-use super::check_access;
 use super::rules;
+use super::{check_access, OrderView, Payment};
 use crate::acquirer::profiles::{self, AuthorizationProfile, Kind};
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
 use crate::ServiceError;
-
-/// An order and its latest transaction.
-#[derive(Debug, Clone)]
-pub struct OrderView {
-    pub order: OrderRow,
-    pub last: Option<OrderTxRow>,
-}
 
 fn key(field: &str, value: &str) -> Result<(), ServiceError> {
     if value.is_empty() {
@@ -64,7 +57,7 @@ pub async fn order_view(
     let last = vpos::txs_of_order(host.db.reader(), &order.merchant_no, &order.order_id)
         .await?
         .pop();
-    Ok(OrderView { order, last })
+    OrderView::of(order, last)
 }
 
 /// `CheckByProcessId`: one transaction of the merchant's.
@@ -73,7 +66,7 @@ pub async fn by_process(
     call: &Call,
     merchant_no: &str,
     process_id: &str,
-) -> Result<OrderTxRow, ServiceError> {
+) -> Result<Payment, ServiceError> {
     key("MerchantNo", merchant_no)?;
     let pid: i64 = process_id
         .parse()
@@ -82,7 +75,8 @@ pub async fn by_process(
     vpos::tx(host.db.reader(), pid)
         .await?
         .filter(|t| t.merchant_no == merchant_no)
-        .ok_or_else(|| ServiceError::NotFound(format!("Transaction {pid} not found.")))
+        .ok_or_else(|| ServiceError::NotFound(format!("Transaction {pid} not found.")))?
+        .try_into()
 }
 
 /// `ListByOrderId`: every transaction of the order, oldest first.
@@ -91,9 +85,13 @@ pub async fn list(
     call: &Call,
     merchant_no: &str,
     order_id: &str,
-) -> Result<Vec<OrderTxRow>, ServiceError> {
+) -> Result<Vec<Payment>, ServiceError> {
     let seen = order_view(host, call, merchant_no, OrderKey::OrderId(order_id)).await?;
-    Ok(vpos::txs_of_order(host.db.reader(), merchant_no, &seen.order.order_id).await?)
+    vpos::txs_of_order(host.db.reader(), merchant_no, &seen.order_id)
+        .await?
+        .into_iter()
+        .map(Payment::try_from)
+        .collect()
 }
 
 /// The installment plans a card may take at a merchant.

@@ -7,12 +7,13 @@ mod offus;
 pub mod order;
 pub mod payments;
 mod rules;
+mod view;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use cardhost_domain::Currency;
-pub use cardhost_store::vpos::{OrderRow, OrderTxRow};
+pub use view::{OrderView, Payment};
 
 pub use crate::money::order::{currency_of, VposLeg, VposOp};
 
@@ -28,10 +29,22 @@ pub const INSTALLMENTS_MAX: i64 = 36;
 /// A VPOS transaction as the API reports it.
 #[derive(Debug, Clone)]
 pub struct VposOutcome {
-    pub tx: OrderTxRow,
-    pub currency: Currency,
+    pub payment: Payment,
     /// True when this answers a repeated request.
     pub repeated: bool,
+}
+
+impl VposOutcome {
+    pub(crate) fn new(
+        tx: cardhost_store::vpos::OrderTxRow,
+        currency: Currency,
+        repeated: bool,
+    ) -> VposOutcome {
+        VposOutcome {
+            payment: Payment::of(tx, currency),
+            repeated,
+        }
+    }
 }
 
 /// Requests on one order run one at a time in this process: an off-us request

@@ -107,11 +107,7 @@ pub(super) async fn pay(
         &answer,
     );
     let t = record_answer(host, call, leg, &card, t, answer.is_ok()).await?;
-    Ok(VposOutcome {
-        tx: t,
-        currency,
-        repeated: false,
-    })
+    Ok(VposOutcome::new(t, currency, false))
 }
 
 /// The order and an armed reversal, committed before the network is asked:
@@ -267,11 +263,7 @@ pub(super) async fn follow_up(
     if approved && leg.op == VposOp::Void {
         host.reversal_wakeup.notify_one();
     }
-    Ok(VposOutcome {
-        tx: t,
-        currency,
-        repeated: false,
-    })
+    Ok(VposOutcome::new(t, currency, false))
 }
 
 /// What the network answers a capture or refund; a void is approved here and

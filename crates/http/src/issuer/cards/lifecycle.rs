@@ -53,7 +53,7 @@ impl From<CardView> for CardInfoResult {
             emboss_name: c.emboss_name,
             expiry_date: c.expiry,
             card_status: v.status.code().to_owned(),
-            is_virtual: c.is_virtual != 0,
+            is_virtual: c.is_virtual,
             account_no: c.account_no,
             card_limit: MoneyOut {
                 minor: c.card_limit,
@@ -61,8 +61,8 @@ impl From<CardView> for CardInfoResult {
             },
             currency: v.currency.numeric(),
             annual_fee_status: c.annual_fee_status,
-            create_date: Timestamp::from_millis(c.created_at),
-            activation_date: c.activated_at.map(Timestamp::from_millis),
+            create_date: c.created_at,
+            activation_date: c.activated_at,
         }
     }
 }
@@ -98,7 +98,7 @@ fn status_result(v: &CardView) -> CardStatusResult {
         card_status: v.status.code().to_owned(),
         status_description: v.status.name().to_owned(),
         status_reason: v.card.status_reason.clone(),
-        status_date: Timestamp::from_millis(v.card.status_at),
+        status_date: v.card.status_at,
     }
 }
 
@@ -154,7 +154,7 @@ pub async fn update_card_status(command: Command<UpdateCardStatusRequest>) -> Ap
             .await?;
             Ok(ok(UpdatedStatus {
                 card_status: view.status.code().to_owned(),
-                status_date: Timestamp::from_millis(view.card.status_at),
+                status_date: view.card.status_at,
             }))
         })
         .await

@@ -203,20 +203,20 @@ pub async fn create_merchant(
     host: &Host,
     call: &Call,
     input: MerchantInput,
-) -> Result<(MerchantRow, Option<VposCredentials>), ServiceError> {
+) -> Result<(Merchant, Option<VposCredentials>), ServiceError> {
     call.caller.require(Scope::Acquirer)?;
     let mut tx = host.db.begin().await?;
-    let created = insert_merchant(&mut tx, host, &input).await?;
-    audit::success(&mut tx, host, call, &created.0.merchant_no).await?;
+    let (row, vpos) = insert_merchant(&mut tx, host, &input).await?;
+    audit::success(&mut tx, host, call, &row.merchant_no).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    Ok(created)
+    Ok((row.try_into()?, vpos))
 }
 
 pub async fn get_merchant(
     host: &Host,
     call: &Call,
     merchant_no: &str,
-) -> Result<(MerchantRow, Vec<TerminalRow>), ServiceError> {
+) -> Result<(Merchant, Vec<Terminal>), ServiceError> {
     if merchant_no.is_empty() {
         return Err(ServiceError::field("MerchantNo", "is required"));
     }
@@ -225,7 +225,10 @@ pub async fn get_merchant(
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("Merchant {merchant_no} not found.")))?;
     let terminals = merchants::terminals_of(host.db.reader(), merchant_no).await?;
-    Ok((merchant, terminals))
+    Ok((
+        merchant.try_into()?,
+        terminals.into_iter().map(Terminal::from).collect(),
+    ))
 }
 
 pub async fn update_merchant(
@@ -264,13 +267,13 @@ pub async fn search_merchants(
     filter: MerchantFilter,
     page: Option<&str>,
     size: Option<&str>,
-) -> Result<Page<MerchantRow>, ServiceError> {
+) -> Result<Page<Merchant>, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
     let paging = paging(page, size)?;
     let found =
         merchants::search_merchants(host.db.reader(), &filter, paging.offset(), paging.page_size)
             .await?;
-    Ok(paging.of(found))
+    paging.of(found).try_map(Merchant::try_from)
 }
 
 /// The profiles a merchant names: fee, authorization, commission.

@@ -3,9 +3,11 @@
 
 mod merchant;
 mod terminal;
+mod view;
 
 pub use merchant::*;
 pub use terminal::*;
+pub use view::{Merchant, Terminal};
 
 use cardhost_crypto::secret;
 use cardhost_domain::date::{format_date, parse_date};
@@ -95,7 +97,7 @@ pub async fn create_merchant_and_terminals(
     call: &Call,
     merchant: MerchantInput,
     terminals: Vec<TerminalInput>,
-) -> Result<(MerchantRow, Vec<TerminalRow>, Option<VposCredentials>), ServiceError> {
+) -> Result<(Merchant, Vec<Terminal>, Option<VposCredentials>), ServiceError> {
     call.caller.require(Scope::Acquirer)?;
     let mut tx = host.db.begin().await?;
     let (row, credentials) = insert_merchant(&mut tx, host, &merchant)
@@ -104,11 +106,12 @@ pub async fn create_merchant_and_terminals(
     let mut created = Vec::new();
     for (i, t) in terminals.iter().enumerate() {
         let prefix = format!("Terminals[{i}].");
-        created.push(insert_terminal(&mut tx, host, t, &row.merchant_no, &prefix).await?);
+        let terminal = insert_terminal(&mut tx, host, t, &row.merchant_no, &prefix).await?;
+        created.push(Terminal::from(terminal));
     }
     audit::success(&mut tx, host, call, &row.merchant_no).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    Ok((row, created, credentials))
+    Ok((row.try_into()?, created, credentials))
 }
 
 fn prefix_fields(err: ServiceError, prefix: &str) -> ServiceError {

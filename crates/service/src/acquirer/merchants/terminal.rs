@@ -103,7 +103,7 @@ pub async fn create_terminal(
     host: &Host,
     call: &Call,
     input: TerminalInput,
-) -> Result<TerminalRow, ServiceError> {
+) -> Result<Terminal, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
     let merchant_no = input
         .merchant_no
@@ -122,14 +122,14 @@ pub async fn create_terminal(
     let row = insert_terminal(&mut tx, host, &input, &merchant_no, "").await?;
     audit::success(&mut tx, host, call, &row.terminal_no).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    Ok(row)
+    Ok(row.into())
 }
 
 pub async fn get_terminal(
     host: &Host,
     call: &Call,
     terminal_no: &str,
-) -> Result<TerminalRow, ServiceError> {
+) -> Result<Terminal, ServiceError> {
     if terminal_no.is_empty() {
         return Err(ServiceError::field("TerminalNo", "is required"));
     }
@@ -137,7 +137,7 @@ pub async fn get_terminal(
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;
     check_access(call, &row.merchant_no)?;
-    Ok(row)
+    Ok(row.into())
 }
 
 pub async fn update_terminal(
@@ -181,13 +181,13 @@ pub async fn search_terminals(
     filter: TerminalFilter,
     page: Option<&str>,
     size: Option<&str>,
-) -> Result<Page<TerminalRow>, ServiceError> {
+) -> Result<Page<Terminal>, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
     let paging = paging(page, size)?;
     let found =
         merchants::search_terminals(host.db.reader(), &filter, paging.offset(), paging.page_size)
             .await?;
-    Ok(paging.of(found))
+    Ok(paging.of(found).map(Terminal::from))
 }
 
 /// The profiles a terminal names: fee and authorization (no commission).

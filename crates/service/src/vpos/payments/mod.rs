@@ -190,11 +190,8 @@ async fn repeated(
         None => Ok(None),
         Some(t) => {
             let t = order::check_repeat(t, leg, digest)?;
-            Ok(Some(VposOutcome {
-                currency: super::currency_of(t.currency)?,
-                tx: t,
-                repeated: true,
-            }))
+            let currency = super::currency_of(t.currency)?;
+            Ok(Some(VposOutcome::new(t, currency, true)))
         }
     }
 }
@@ -238,11 +235,7 @@ async fn refuse(
     match written {
         Ok(t) => {
             tx.commit().await.map_err(StoreError::from)?;
-            Ok(VposOutcome {
-                tx: t,
-                currency,
-                repeated: false,
-            })
+            Ok(VposOutcome::new(t, currency, false))
         }
         Err(err) => {
             drop(tx);
@@ -273,11 +266,7 @@ async fn on_us(
     let tx = outcome.vpos.ok_or_else(|| {
         ServiceError::Internal(format!("order {} has no transaction", leg.order_id))
     })?;
-    Ok(VposOutcome {
-        tx,
-        currency: outcome.currency,
-        repeated: outcome.repeated,
-    })
+    Ok(VposOutcome::new(tx, outcome.currency, outcome.repeated))
 }
 
 fn product_of<'a>(host: &'a Host, card: &CardOfPan) -> Result<&'a CardProduct, ServiceError> {
