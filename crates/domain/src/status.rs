@@ -155,6 +155,25 @@ statuses! {
     }
 }
 
+statuses! {
+    /// An authorization as the built-in test card network records it.
+    NetworkAuthStatus ("network authorization status", new Authorized) {
+        Authorized,
+        Captured,
+        Reversed,
+    }
+}
+
+statuses! {
+    /// A message in the SMS outbox.
+    MessageStatus ("message status", new Pending) {
+        /// Waiting for its next attempt.
+        Pending,
+        /// Handed to the provider; its secret is gone.
+        Sent,
+    }
+}
+
 /// Why an order cannot make a move from its state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the order is {from}; {reason}")]

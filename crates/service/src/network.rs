@@ -12,7 +12,7 @@ use std::time::Duration;
 use cardhost_domain::card::Pan;
 use cardhost_domain::product::CardType;
 use cardhost_domain::response as rc;
-use cardhost_domain::status::{OrderStatus, ReversalStatus};
+use cardhost_domain::status::{NetworkAuthStatus, OrderStatus, ReversalStatus};
 use cardhost_store::vpos::{self, NetworkAuthRow};
 use cardhost_store::{Db, StoreError};
 
@@ -179,7 +179,11 @@ impl CardNetwork for TestNetwork {
                 currency: msg.currency,
                 captured: if capture { msg.amount } else { 0 },
                 refunded: 0,
-                status: if capture { "Captured" } else { "Authorized" }.into(),
+                status: if capture {
+                    NetworkAuthStatus::Captured
+                } else {
+                    NetworkAuthStatus::Authorized
+                },
                 created_at: self.clock.now_ms(),
             })
             .await?;
@@ -197,11 +201,11 @@ impl CardNetwork for TestNetwork {
             let Some(mut auth) = self.existing(msg.process_id).await? else {
                 return Ok(NetworkAnswer::Declined(rc::INVALID_TRANSACTION));
             };
-            if auth.status != "Authorized" || msg.amount > auth.amount {
+            if auth.status != NetworkAuthStatus::Authorized || msg.amount > auth.amount {
                 return Ok(NetworkAnswer::Declined(rc::INVALID_TRANSACTION));
             }
             auth.captured = msg.amount;
-            auth.status = "Captured".into();
+            auth.status = NetworkAuthStatus::Captured;
             self.record(auth).await?;
             Ok(Self::approved(msg.process_id))
         })
@@ -217,7 +221,7 @@ impl CardNetwork for TestNetwork {
                 return Err(NetworkError::Unavailable("test network refused".into()));
             }
             if let Some(mut auth) = self.existing(msg.process_id).await? {
-                auth.status = "Reversed".into();
+                auth.status = NetworkAuthStatus::Reversed;
                 self.record(auth).await?;
             }
             Ok(())

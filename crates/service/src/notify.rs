@@ -7,6 +7,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::time::Duration;
 
 use cardhost_domain::date::Timestamp;
+use cardhost_domain::status::MessageStatus;
 use cardhost_store::outbox::{self, OutboxRow};
 use cardhost_store::{StoreError, Tx};
 use serde_json::json;
@@ -43,7 +44,7 @@ pub async fn queue_sms(
             recipient: to.to_owned(),
             template: template.to_owned(),
             secret: secret.map(str::to_owned),
-            status: "Pending".into(),
+            status: MessageStatus::Pending,
             attempts: 0,
             next_attempt: now,
             created_at: now,

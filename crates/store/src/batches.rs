@@ -374,7 +374,7 @@ pub fn open_batches<'q>(script: &mut Script<'q>, batches: &'q [OpenBatch]) {
             q.bind(&b.terminal_no)
                 .bind(b.batch_no)
                 .bind(&b.merchant_no)
-                .bind("Open")
+                .bind(BatchStatus::Open.name())
                 .bind(b.open_date)
                 .bind(b.currency)
         },

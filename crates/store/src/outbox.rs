@@ -1,5 +1,6 @@
 //! Messages waiting for the SMS/e-mail provider.
 
+use cardhost_domain::status::MessageStatus;
 use sqlx::{AnyPool, FromRow};
 
 use crate::{StoreError, Tx};
@@ -13,7 +14,8 @@ pub struct OutboxRow {
     pub template: String,
     /// A pin-storage ciphertext the sender opens at delivery, if any.
     pub secret: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: MessageStatus,
     pub attempts: i64,
     pub next_attempt: i64,
     pub created_at: i64,
@@ -31,7 +33,7 @@ pub async fn insert(tx: &mut Tx<'_>, m: &OutboxRow) -> Result<(), StoreError> {
     .bind(&m.recipient)
     .bind(&m.template)
     .bind(m.secret.as_deref())
-    .bind(&m.status)
+    .bind(m.status.name())
     .bind(m.attempts)
     .bind(m.next_attempt)
     .bind(m.created_at)
@@ -44,19 +46,21 @@ pub async fn insert(tx: &mut Tx<'_>, m: &OutboxRow) -> Result<(), StoreError> {
 /// Pending messages whose next attempt is due, oldest first.
 pub async fn due(pool: &AnyPool, now_ms: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE status = 'Pending' AND next_attempt <= $1 ORDER BY created_at, message_id LIMIT $2"
+        "SELECT {COLUMNS} FROM outbox WHERE status = $3 AND next_attempt <= $1 ORDER BY created_at, message_id LIMIT $2"
     ))
     .bind(now_ms)
     .bind(limit)
+    .bind(MessageStatus::Pending.name())
     .fetch_all(pool)
     .await?)
 }
 
 pub async fn mark_sent(tx: &mut Tx<'_>, message_id: &str, now_ms: i64) -> Result<(), StoreError> {
     // The ciphertext is dropped once delivered: nothing keeps a PIN it no longer needs.
-    sqlx::query("UPDATE outbox SET status = 'Sent', secret = NULL, sent_at = $2, attempts = attempts + 1 WHERE message_id = $1")
+    sqlx::query("UPDATE outbox SET status = $3, secret = NULL, sent_at = $2, attempts = attempts + 1 WHERE message_id = $1")
         .bind(message_id)
         .bind(now_ms)
+        .bind(MessageStatus::Sent.name())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -78,7 +82,8 @@ pub async fn mark_retry(
 }
 
 pub async fn pending_count(pool: &AnyPool) -> Result<i64, StoreError> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'Pending'")
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status = $1")
+        .bind(MessageStatus::Pending.name())
         .fetch_one(pool)
         .await?;
     Ok(n)

@@ -1,7 +1,7 @@
 //! Virtual POS orders, their transactions, the off-us reversal queue, and the
 //! test network's record of its authorizations.
 
-use cardhost_domain::status::{OrderStatus, OrderTxStatus, ReversalStatus};
+use cardhost_domain::status::{NetworkAuthStatus, OrderStatus, OrderTxStatus, ReversalStatus};
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
 use crate::sql::update_by_key;
@@ -496,7 +496,8 @@ pub struct NetworkAuthRow {
     pub currency: i64,
     pub captured: i64,
     pub refunded: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: NetworkAuthStatus,
     pub created_at: i64,
 }
 
@@ -524,7 +525,7 @@ pub async fn put_network_auth(pool: &AnyPool, a: &NetworkAuthRow) -> Result<(), 
     .bind(a.currency)
     .bind(a.captured)
     .bind(a.refunded)
-    .bind(&a.status)
+    .bind(a.status.name())
     .bind(a.created_at)
     .execute(pool)
     .await?;

@@ -1,5 +1,6 @@
 //! `CheckLedger`: every invariant of ledger.md, read back from the tables.
 
+use cardhost_domain::status::{BatchStatus, CardTxStatus, HoldStatus, OrderTxStatus};
 use sqlx::AnyPool;
 
 use crate::StoreError;
@@ -23,7 +24,7 @@ const INVARIANTS: [&str; 12] = [
     "SELECT 'account ' || a.ledger_account || ' blocks ' || a.blocked || ' but its open holds hold ' \
        || CAST(COALESCE(SUM(h.amount - h.captured - h.released), 0) AS BIGINT) \
      FROM ledger_accounts a \
-     LEFT JOIN holds h ON h.ledger_account = a.ledger_account AND h.status = 'Open' \
+     LEFT JOIN holds h ON h.ledger_account = a.ledger_account AND h.status = '{open_hold}' \
      GROUP BY a.ledger_account, a.blocked \
      HAVING a.blocked <> CAST(COALESCE(SUM(h.amount - h.captured - h.released), 0) AS BIGINT)",
     // Debit and prepaid money never goes below zero.
@@ -50,7 +51,7 @@ const INVARIANTS: [&str; 12] = [
        CAST(SUM(CASE WHEN transaction_type = 'CashWithdrawal' THEN amount ELSE 0 END) AS BIGINT) AS cash, \
        CAST(SUM(CASE WHEN channel = 'Ecom' AND transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END) AS BIGINT) AS ecom, \
        COUNT(*) AS count \
-       FROM card_transactions WHERE response_code = '00' AND status <> 'Reversed' \
+       FROM card_transactions WHERE response_code = '00' AND status <> '{reversed}' \
          AND transaction_type IN ('Purchase', 'PreAuthorization', 'CashWithdrawal') \
        GROUP BY card_id, business_date), \
      drifted AS (SELECT u.card_id, u.business_date FROM card_day_usage u \
@@ -62,13 +63,13 @@ const INVARIANTS: [&str; 12] = [
      SELECT 'card ' || card_id || '''s counters for ' || business_date || ' disagree with its transactions' FROM drifted",
     // A closed batch's totals are its transactions'.
     "SELECT 'closed batch ' || b.terminal_no || '/' || b.batch_no || ' has totals other than its transactions''' \
-     FROM pos_batches b WHERE b.status = 'Closed' AND ( \
+     FROM pos_batches b WHERE b.status = '{closed_batch}' AND ( \
        b.sale_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
-         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> 'Voided' AND t.transaction_type <> 'Refund') \
+         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> '{voided}' AND t.transaction_type <> 'Refund') \
        OR b.refund_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
-         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> 'Voided' AND t.transaction_type = 'Refund') \
+         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> '{voided}' AND t.transaction_type = 'Refund') \
        OR b.void_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
-         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status = 'Voided'))",
+         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status = '{voided}'))",
     // A merchant payment is gross less commission of its transactions.
     "SELECT 'merchant ' || p.merchant_no || '''s payment of ' || p.payment_date || ' is not gross − commission of its transactions' \
      FROM merchant_payments p WHERE p.net_amount <> p.gross_amount - p.commission_amount \
@@ -80,12 +81,20 @@ const INVARIANTS: [&str; 12] = [
        OR refunded_amount > captured_amount OR refunded_amount < 0",
 ];
 
+/// `sql` with the statuses it names spelled as their enums spell them.
+fn spelled(sql: &str) -> String {
+    sql.replace("{open_hold}", HoldStatus::Open.name())
+        .replace("{reversed}", CardTxStatus::Reversed.name())
+        .replace("{closed_batch}", BatchStatus::Closed.name())
+        .replace("{voided}", OrderTxStatus::Voided.name())
+}
+
 /// The number of accounts and entries, and every violation of the journal's
 /// invariants as a human sentence.
 pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError> {
     let mut violations = Vec::new();
     for invariant in INVARIANTS {
-        let found: Vec<(String,)> = sqlx::query_as(invariant).fetch_all(pool).await?;
+        let found: Vec<(String,)> = sqlx::query_as(&spelled(invariant)).fetch_all(pool).await?;
         violations.extend(found.into_iter().map(|(v,)| v));
     }
     let (accounts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ledger_accounts")

@@ -46,7 +46,7 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        held.status, "Captured",
+        held.status.name(), "Captured",
         "the network took the sale whose answer was lost"
     );
     assert_eq!(order(&app, &s.vpos, "n-91").await["OrderStatus"], "Failed");
@@ -64,7 +64,7 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(undone.status, "Reversed");
+    assert_eq!(undone.status.name(), "Reversed");
     let third = cardhost_service::network::reverse_due(&app.host)
         .await
         .unwrap();
@@ -106,7 +106,7 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(reversed.status, "Reversed");
+    assert_eq!(reversed.status.name(), "Reversed");
 
     // Off-us rows close from NetworkClearing: 25.00 captured − 5.00 refunded.
     let closed = s
