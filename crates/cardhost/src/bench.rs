@@ -202,8 +202,7 @@ async fn start(config: &Config, options: &BenchOptions) -> anyhow::Result<Bench>
         std::future::pending(),
     ));
     let mut setup = connect(addr).await?;
-    let credentials =
-        serde_json::json!({"ClientId": created.client_id, "ClientSecret": created.client_secret});
+    let credentials = serde_json::json!({"ClientId": created.client_id, "ClientSecret": created.client_secret.expose()});
     let token = post(&mut setup, "/api/Auth/Token", None, credentials.to_string()).await?
         ["ResultObject"]["Token"]
         .as_str()

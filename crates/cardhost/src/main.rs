@@ -362,7 +362,7 @@ async fn client_command(config: &Config, cmd: ClientCommand) -> anyhow::Result<(
             )
             .await?;
             println!("ClientId: {}", created.client_id);
-            println!("ClientSecret: {}", created.client_secret);
+            println!("ClientSecret: {}", created.client_secret.expose());
             Ok(())
         }
         ClientCommand::List => {

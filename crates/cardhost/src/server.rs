@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use cardhost_crypto::{KeyStore, SoftwareModule};
+use cardhost_domain::secret::ClientSecret;
 use cardhost_service::clients::{self, CreatedClient};
 use cardhost_service::{Clock, Host, Settings};
 use cardhost_store::Db;
@@ -13,14 +14,14 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 
 /// Admin credentials from `CARDHOST_ADMIN_CLIENT_ID` / `_SECRET`, when both are set.
-pub fn admin_credentials_from_env() -> Option<(String, String)> {
+pub fn admin_credentials_from_env() -> Option<(String, ClientSecret)> {
     let id = std::env::var("CARDHOST_ADMIN_CLIENT_ID")
         .ok()
         .filter(|v| !v.is_empty())?;
     let secret = std::env::var("CARDHOST_ADMIN_CLIENT_SECRET")
         .ok()
         .filter(|v| !v.is_empty())?;
-    Some((id, secret))
+    Some((id, ClientSecret::new(secret)))
 }
 
 /// The running host over an opened database and key store.
@@ -55,12 +56,13 @@ pub fn print_admin_credentials(created: &CreatedClient, listen: &str) {
     println!();
     println!("Created the bootstrap admin client. Its secret is shown only this once:");
     println!("ClientId: {}", created.client_id);
-    println!("ClientSecret: {}", created.client_secret);
+    println!("ClientSecret: {}", created.client_secret.expose());
     println!();
     println!("Get a token:");
     println!(
         "  curl -s -X POST http://{listen}/api/Auth/Token -H 'Content-Type: application/json' \\\n    -d '{{\"ClientId\": \"{}\", \"ClientSecret\": \"{}\"}}'",
-        created.client_id, created.client_secret
+        created.client_id,
+        created.client_secret.expose()
     );
     println!("then send it as the 'token' header. API reference: http://{listen}/docs");
     println!();

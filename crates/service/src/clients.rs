@@ -1,6 +1,7 @@
 //! API clients, managed by the operator's CLI and by the bootstrap at first start.
 
 use cardhost_crypto::secret;
+use cardhost_domain::secret::ClientSecret;
 use cardhost_store::clients::{self, ClientRow};
 use cardhost_store::{meta, Db, StoreError};
 
@@ -23,7 +24,7 @@ pub struct NewClient {
 #[derive(Debug)]
 pub struct CreatedClient {
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: ClientSecret,
 }
 
 fn check(new: &NewClient) -> Result<(), ServiceError> {
@@ -50,14 +51,15 @@ fn check(new: &NewClient) -> Result<(), ServiceError> {
 pub(crate) async fn prepare_row(
     new: &NewClient,
     client_id: &str,
-    client_secret: &str,
+    client_secret: &ClientSecret,
     now_ms: i64,
 ) -> Result<ClientRow, ServiceError> {
     check(new)?;
-    let secret_text = client_secret.to_owned();
-    let secret_hash = tokio::task::spawn_blocking(move || secret::hash_secret(&secret_text))
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+    let secret_text = client_secret.clone();
+    let secret_hash =
+        tokio::task::spawn_blocking(move || secret::hash_secret(secret_text.expose()))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))??;
     Ok(ClientRow {
         client_id: client_id.to_owned(),
         name: new.name.trim().to_owned(),
@@ -83,7 +85,7 @@ async fn insert(tx: &mut cardhost_store::Tx<'_>, row: &ClientRow) -> Result<(), 
 /// A new client with a generated id and secret.
 pub async fn create(db: &Db, new: &NewClient, now_ms: i64) -> Result<CreatedClient, ServiceError> {
     let client_id = uuid::Uuid::new_v4().to_string();
-    let client_secret = secret::random_secret(SECRET_LEN);
+    let client_secret = ClientSecret::new(secret::random_secret(SECRET_LEN));
     let row = prepare_row(new, &client_id, &client_secret, now_ms).await?;
     let mut tx = db.begin().await?;
     insert(&mut tx, &row).await?;
@@ -113,7 +115,7 @@ pub async fn revoke(db: &Db, client_id: &str) -> Result<(), ServiceError> {
 /// print; otherwise generated credentials are returned to be printed once.
 pub async fn bootstrap_admin(
     db: &Db,
-    given: Option<(String, String)>,
+    given: Option<(String, ClientSecret)>,
     now_ms: i64,
 ) -> Result<Option<CreatedClient>, ServiceError> {
     let mut tx = db.begin().await?;
@@ -131,7 +133,7 @@ pub async fn bootstrap_admin(
     let (client_id, client_secret) = given.unwrap_or_else(|| {
         (
             uuid::Uuid::new_v4().to_string(),
-            secret::random_secret(SECRET_LEN),
+            ClientSecret::new(secret::random_secret(SECRET_LEN)),
         )
     });
     let row = prepare_row(&new, &client_id, &client_secret, now_ms).await?;

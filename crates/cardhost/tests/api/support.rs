@@ -126,7 +126,7 @@ impl TestApp {
             merchant_no: None,
         };
         let created = clients::create(&self.host.db, &new, 0).await.unwrap();
-        (created.client_id, created.client_secret)
+        (created.client_id, created.client_secret.expose().to_owned())
     }
 
     pub async fn token_for(&self, id: &str, secret: &str) -> (StatusCode, Value) {

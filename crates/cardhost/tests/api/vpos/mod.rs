@@ -94,7 +94,7 @@ async fn vpos_token_of(app: &TestApp, merchant_no: &str) -> String {
     .await
     .unwrap();
     let (_, tok) = app
-        .token_for(&created.client_id, &created.client_secret)
+        .token_for(&created.client_id, created.client_secret.expose())
         .await;
     tok["ResultObject"]["Token"].as_str().unwrap().to_owned()
 }

@@ -46,7 +46,8 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        held.status.name(), "Captured",
+        held.status.name(),
+        "Captured",
         "the network took the sale whose answer was lost"
     );
     assert_eq!(order(&app, &s.vpos, "n-91").await["OrderStatus"], "Failed");

@@ -163,7 +163,7 @@ pub(super) async fn insert_merchant(
                 .seal_secret(STORE_KEY_PURPOSE, store_key.as_bytes())?,
         );
         let client_id = uuid::Uuid::new_v4().to_string();
-        let client_secret = secret::random_secret(CLIENT_SECRET_LEN);
+        let client_secret = ClientSecret::new(secret::random_secret(CLIENT_SECRET_LEN));
         let new = NewClient {
             name: format!("vpos {}", row.merchant_no),
             scopes: Scopes::parse_list("vpos").map_err(ServiceError::Internal)?,
@@ -174,7 +174,7 @@ pub(super) async fn insert_merchant(
             client,
             VposCredentials {
                 client_id,
-                client_secret: ClientSecret::new(client_secret),
+                client_secret,
                 store_key: StoreKey::new(store_key),
             },
         ))
