@@ -24,6 +24,7 @@ pub struct FileConfig {
     pub token_ttl_minutes: Option<i64>,
     pub business_timezone: Option<String>,
     pub network_timeout_ms: Option<u64>,
+    pub authorizer_workers: Option<usize>,
     pub sms_log_file: Option<PathBuf>,
     pub log_format: Option<String>,
     #[serde(default)]
@@ -58,6 +59,8 @@ pub struct Config {
     pub business_timezone: String,
     /// How long the card network gets before the host answers `91` and reverses.
     pub network_timeout_ms: u64,
+    /// Batches the authorizer decides at once; `None`: the engine's default.
+    pub authorizer_workers: Option<usize>,
     pub sms_log_file: PathBuf,
     pub sms_log_secrets: bool,
     pub log_format: LogFormat,
@@ -68,6 +71,21 @@ pub struct Config {
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// `CARDHOST_AUTHORIZER_WORKERS`, else the file's `authorizer_workers`: 1 to 16.
+fn authorizer_workers(file: Option<usize>) -> anyhow::Result<Option<usize>> {
+    let workers = match env("CARDHOST_AUTHORIZER_WORKERS") {
+        Some(v) => Some(
+            v.parse()
+                .context("CARDHOST_AUTHORIZER_WORKERS must be a whole number")?,
+        ),
+        None => file,
+    };
+    if let Some(n) = workers.filter(|n| !(1..=16).contains(n)) {
+        bail!("authorizer workers must be 1 to 16, not {n}");
+    }
+    Ok(workers)
 }
 
 fn read_file(path: &Path, required: bool) -> anyhow::Result<FileConfig> {
@@ -130,6 +148,7 @@ impl Config {
         }
         Ok(Config {
             network_timeout_ms,
+            authorizer_workers: authorizer_workers(file.authorizer_workers)?,
             products,
             sms_log_secrets: env("CARDHOST_SMS_LOG_SECRETS")
                 .is_some_and(|v| v == "1" || v == "true"),

@@ -38,6 +38,7 @@ pub async fn build_host(
         sms_log_secrets: config.sms_log_secrets,
         calendar: config.calendar.clone(),
         network_timeout_ms: config.network_timeout_ms,
+        authorizer_workers: config.authorizer_workers,
     };
     Host::new(db, Arc::new(SoftwareModule::new(keys)), clock, settings)
 }

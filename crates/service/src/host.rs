@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use cardhost_crypto::SecurityModule;
 use cardhost_domain::product::{default_products, CardProduct, CardType};
-use cardhost_store::Db;
+use cardhost_store::{Db, Engine};
 
 use crate::auth::AuthState;
 use crate::calendar::Calendar;
@@ -30,6 +30,19 @@ pub struct Settings {
     pub calendar: Calendar,
     /// How long the host waits for the card network before answering `91`.
     pub network_timeout_ms: u64,
+    /// Batches the authorizer decides at once; `None`: the engine's default
+    /// ([`default_authorizer_workers`]).
+    pub authorizer_workers: Option<usize>,
+}
+
+/// SQLite has one writer, so a second batch would only wait for it; on
+/// PostgreSQL one batch loads while another writes or commits (the rows they
+/// share are locked in one order), and three measured best on two cores.
+pub fn default_authorizer_workers(engine: Engine) -> usize {
+    match engine {
+        Engine::Sqlite => 1,
+        Engine::Postgres => 3,
+    }
 }
 
 impl Default for Settings {
@@ -41,6 +54,7 @@ impl Default for Settings {
             sms_log_secrets: false,
             calendar: Calendar::new("Europe/Istanbul").unwrap_or_else(|_| Calendar::utc()),
             network_timeout_ms: crate::network::DEFAULT_TIMEOUT_MS,
+            authorizer_workers: None,
         }
     }
 }
@@ -152,6 +166,9 @@ impl Host {
         settings: Settings,
     ) -> Arc<Host> {
         let test_network = Arc::new(TestNetwork::new(db.clone(), clock.clone()));
+        let workers = settings
+            .authorizer_workers
+            .unwrap_or_else(|| default_authorizer_workers(db.engine()));
         Arc::new_cyclic(|weak| Host {
             network: test_network.clone(),
             test_network,
@@ -165,7 +182,7 @@ impl Host {
             settings,
             auth: AuthState::default(),
             outbox_wakeup: tokio::sync::Notify::new(),
-            authorizer: Authorizer::spawn(weak.clone()),
+            authorizer: Authorizer::spawn(weak.clone(), workers),
             authorizer_stats: AuthorizerStats::default(),
         })
     }

@@ -71,6 +71,7 @@ fn test_config(db_url: &str, dir: &std::path::Path) -> Config {
         business_timezone: "Europe/Istanbul".into(),
         // Short, so the `91` rule of the test network times out quickly.
         network_timeout_ms: 300,
+        authorizer_workers: None,
         sms_log_file: dir.join("sms.log"),
         sms_log_secrets: true,
         log_format: LogFormat::Text,

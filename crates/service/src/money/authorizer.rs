@@ -5,12 +5,12 @@
 //! before it is durable. Concurrent requests on one card are decided one after
 //! the other, so together they never spend more than is there.
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use cardhost_domain::ledger::Account;
 use cardhost_store::{begin_on, ledger, StoreError, WriterConnection};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::decide::{self, Env, Ids, TxOutcome, TxRequest};
 use super::state::BatchState;
@@ -41,9 +41,16 @@ pub struct Authorizer {
 
 impl Authorizer {
     /// Starts the worker; it ends when the host is dropped.
-    pub fn spawn(host: Weak<Host>) -> Authorizer {
+    pub fn spawn(host: Weak<Host>, workers: usize) -> Authorizer {
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
-        tokio::spawn(run(host, rx));
+        let shared = Arc::new(Shared {
+            rx: Mutex::new(rx),
+            queue: queue.downgrade(),
+            ids: Mutex::new(IdBlocks::default()),
+        });
+        for _ in 0..workers.max(1) {
+            tokio::spawn(run(host.clone(), shared.clone()));
+        }
         Authorizer { queue }
     }
 
@@ -84,17 +91,28 @@ async fn ensure_host_accounts(host: &Host) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Process ids a request takes at most: a card-to-card transfer records two
+/// transactions. (One transfer id at most.)
+const PROCESS_IDS_PER_REQUEST: i64 = 2;
+
+/// The process and transfer ids `requests` requests may take.
+fn needs(requests: i64) -> (i64, i64) {
+    (PROCESS_IDS_PER_REQUEST.saturating_mul(requests), requests)
+}
+
 impl IdBlocks {
-    fn short_of(&self, needed: i64) -> bool {
+    fn short_of(&self, requests: i64) -> bool {
+        let (process, transfer) = needs(requests);
         !self.host_accounts_ready
-            || self.process.1 - self.process.0 < needed
-            || self.transfer.1 - self.transfer.0 < needed
+            || self.process.1 - self.process.0 < process
+            || self.transfer.1 - self.transfer.0 < transfer
     }
 
-    async fn refill(&mut self, host: &Host, needed: i64) -> Result<(), StoreError> {
-        for (counter, block) in [
-            ("process_id", &mut self.process),
-            ("transfer_id", &mut self.transfer),
+    async fn refill(&mut self, host: &Host, requests: i64) -> Result<(), StoreError> {
+        let (process, transfer) = needs(requests);
+        for (counter, block, needed) in [
+            ("process_id", &mut self.process, process),
+            ("transfer_id", &mut self.transfer, transfer),
         ] {
             if block.1 - block.0 < needed {
                 let count = ID_BLOCK.max(needed);
@@ -103,6 +121,19 @@ impl IdBlocks {
             }
         }
         Ok(())
+    }
+
+    /// The next ids for `requests` requests, cut off the front.
+    fn split(&mut self, requests: i64) -> IdBlocks {
+        let (process, transfer) = needs(requests);
+        let out = IdBlocks {
+            process: (self.process.0, self.process.0 + process),
+            transfer: (self.transfer.0, self.transfer.0 + transfer),
+            host_accounts_ready: true,
+        };
+        self.process.0 += process;
+        self.transfer.0 += transfer;
+        out
     }
 }
 
@@ -141,62 +172,77 @@ impl Kept {
     }
 }
 
-async fn run(host: Weak<Host>, mut rx: mpsc::Receiver<Job>) {
-    let mut ids = IdBlocks::default();
-    let mut kept = Kept::default();
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+/// Takes what is waiting, up to a batch; `None` once the queue has closed.
+async fn next_batch(rx: &Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
+    let mut rx = rx.lock().await;
+    let mut batch = vec![rx.recv().await?];
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
         }
+    }
+    Some(batch)
+}
+
+/// What the workers share: the queue, its sending side (to see it empty) and
+/// the id blocks.
+struct Shared {
+    rx: Mutex<mpsc::Receiver<Job>>,
+    queue: mpsc::WeakSender<Job>,
+    ids: Mutex<IdBlocks>,
+}
+
+async fn run(host: Weak<Host>, shared: Arc<Shared>) {
+    let mut kept = Kept::default();
+    while let Some(batch) = next_batch(&shared.rx).await {
         let Some(host) = host.upgrade() else { break };
-        process(&host, &mut ids, &mut kept, batch).await;
-        if rx.is_empty() {
+        process(&host, &shared.ids, &mut kept, batch).await;
+        let idle = shared
+            .queue
+            .upgrade()
+            .is_none_or(|q| q.capacity() == q.max_capacity());
+        if idle {
             kept = Kept::default();
         }
     }
 }
 
-/// Host accounts and id blocks, through the pool (so without the kept connection).
-async fn prepare(
+/// Ids for `requests` requests, cut from the shared blocks, so that batches
+/// take ids in the order they start whichever worker runs them; host
+/// accounts and new blocks go through the pool (so without the kept
+/// connection).
+async fn reserve(
     host: &Host,
-    ids: &mut IdBlocks,
+    shared: &Mutex<IdBlocks>,
     kept: &mut Kept,
-    needed: i64,
-) -> Result<(), StoreError> {
-    if !ids.short_of(needed) {
-        return Ok(());
+    requests: i64,
+) -> Result<IdBlocks, StoreError> {
+    let mut ids = shared.lock().await;
+    if ids.short_of(requests) {
+        *kept = Kept::default();
+        if !ids.host_accounts_ready {
+            ensure_host_accounts(host).await?;
+            ids.host_accounts_ready = true;
+        }
+        ids.refill(host, requests).await?;
     }
-    *kept = Kept::default();
-    if !ids.host_accounts_ready {
-        ensure_host_accounts(host).await?;
-        ids.host_accounts_ready = true;
-    }
-    ids.refill(host, needed).await
+    Ok(ids.split(requests))
 }
 
-async fn process(host: &Host, ids: &mut IdBlocks, kept: &mut Kept, batch: Vec<Job>) {
-    let needed = i64::try_from(batch.len()).unwrap_or(i64::MAX);
-    let conn = match prepare(host, ids, kept, needed).await {
-        Ok(()) => kept.get(host).await,
-        Err(err) => Err(err),
+async fn process(host: &Host, shared: &Mutex<IdBlocks>, kept: &mut Kept, batch: Vec<Job>) {
+    let requests = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+    let mut ids = match reserve(host, shared, kept, requests).await {
+        Ok(ids) => ids,
+        Err(err) => return fail_all(batch, &err),
     };
+    let conn = kept.get(host).await;
     let conn = match conn {
         Ok(conn) => conn,
-        Err(err) => {
-            for job in batch {
-                let _ = job.reply.send(Err(ServiceError::Internal(format!(
-                    "preparing a batch: {err}"
-                ))));
-            }
-            return;
-        }
+        Err(err) => return fail_all(batch, &err),
     };
     let requests: Vec<&TxRequest> = batch.iter().map(|j| &j.request).collect();
-    let decided = decide_all(host, ids, conn, &requests).await;
+    let decided = decide_all(host, &mut ids, conn, &requests).await;
     if decided.is_err() {
         // The connection may be what failed: the next batch takes a fresh one.
         *kept = Kept::default();
@@ -212,7 +258,7 @@ async fn process(host: &Host, ids: &mut IdBlocks, kept: &mut Kept, batch: Vec<Jo
         // again on its own, so one bad request cannot fail the others.
         Err(_) if batch.len() > 1 => {
             for job in batch {
-                let outcome = match single(host, ids, kept, &job.request).await {
+                let outcome = match single(host, shared, kept, &job.request).await {
                     Ok(mut single) => single
                         .pop()
                         .unwrap_or_else(|| Err(ServiceError::Internal("no outcome".into()))),
@@ -229,19 +275,41 @@ async fn process(host: &Host, ids: &mut IdBlocks, kept: &mut Kept, batch: Vec<Jo
     }
 }
 
+fn fail_all(batch: Vec<Job>, err: &StoreError) {
+    for job in batch {
+        let cause = format!("preparing a batch: {err}");
+        let _ = job.reply.send(Err(ServiceError::Internal(cause)));
+    }
+}
+
+/// Times a request decided on its own is tried: it can lose a race to a
+/// batch of another worker (or instance) that wrote the same reference or
+/// order first; its unique key then waits for that commit and fails, and
+/// decided again it answers that first outcome.
+const SINGLE_ATTEMPTS: usize = 3;
+
 /// One request decided on its own, after its batch failed.
 async fn single(
     host: &Host,
-    ids: &mut IdBlocks,
+    shared: &Mutex<IdBlocks>,
     kept: &mut Kept,
     request: &TxRequest,
 ) -> Result<Vec<Result<TxOutcome, ServiceError>>, ServiceError> {
-    let conn = kept.get(host).await?;
-    let decided = decide_all(host, ids, conn, &[request]).await;
-    if decided.is_err() {
-        *kept = Kept::default();
+    let mut attempt = 1;
+    loop {
+        let mut ids = reserve(host, shared, kept, 1).await?;
+        let conn = kept.get(host).await?;
+        match decide_all(host, &mut ids, conn, &[request]).await {
+            Ok(decided) => return Ok(decided),
+            Err(err) => {
+                *kept = Kept::default();
+                if attempt == SINGLE_ATTEMPTS {
+                    return Err(err);
+                }
+                attempt += 1;
+            }
+        }
     }
-    decided
 }
 
 /// One transaction for all `requests`: load what they need, decide each in
