@@ -1,0 +1,121 @@
+//! The real `cardhost` binary as an operator runs it.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStderr, ChildStdout, Command};
+
+mod clients;
+mod keys;
+mod products;
+mod secrecy;
+mod start;
+
+const BIN: &str = env!("CARGO_BIN_EXE_cardhost");
+const MASTER: &str = "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F";
+
+fn cardhost(dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir).env("CARDHOST_LOG", "info");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CARDHOST_") && key != "CARDHOST_LOG" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+async fn run(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().await.expect("run cardhost");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+struct Server {
+    child: Child,
+    stdout: Lines<BufReader<ChildStdout>>,
+    /// Taken by a test that must read the logs while the server runs.
+    stderr: Option<Lines<BufReader<ChildStderr>>>,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        Server::start_with(dir, &[])
+    }
+
+    fn start_with(dir: &Path, envs: &[(&str, &str)]) -> Server {
+        let mut child = cardhost(dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .envs(envs.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start cardhost serve");
+        let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let stderr = Some(BufReader::new(child.stderr.take().unwrap()).lines());
+        Server {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Reads stderr up to the `listening on ADDR` line; returns ADDR and what came before.
+    async fn wait_listening(&mut self) -> (String, String) {
+        let mut seen = String::new();
+        let stderr = self.stderr.as_mut().expect("stderr not taken");
+        while let Some(line) = stderr.next_line().await.expect("stderr") {
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                // Text or JSON log line: the address ends at the first character
+                // an IPv4 address and port cannot hold.
+                let addr: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                    .collect();
+                return (addr, seen);
+            }
+            seen.push_str(&line);
+            seen.push('\n');
+        }
+        panic!("server ended before listening:\n{seen}");
+    }
+
+    /// Sends SIGTERM and waits for the process; true when it exited cleanly.
+    async fn terminate(&mut self) -> bool {
+        let pid = self.child.id().expect("pid").to_string();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .expect("kill");
+        assert!(killed.success());
+        self.child.wait().await.expect("wait").success()
+    }
+
+    /// Everything left on stdout (after the process has exited).
+    async fn rest_of_stdout(&mut self) -> String {
+        let mut rest = String::new();
+        while let Some(line) = self.stdout.next_line().await.expect("stdout") {
+            rest.push_str(&line);
+            rest.push('\n');
+        }
+        rest
+    }
+}
+
+fn line_value(text: &str, key: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key))
+        .map(|v| v.trim().to_owned())
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
