@@ -15,7 +15,7 @@ async fn shop(app: &TestApp) -> Shop {
     let acquirer = app.token("acquirer").await;
     let (_, body) = app
         .post("/api/Integration/CreatePosFeeProfile", &acquirer, json!({"ProfileCode": "FEE", "ProfileName": "Std", "Rates": [
-            {"RatePercent": 1.5, "FixedFee": 0.10, "ValueDays": 1},
+            {"RatePercent": dec("1.5"), "FixedFee": dec("0.10"), "ValueDays": 1},
             {"CardType": "Credit", "InstallmentFrom": 2, "InstallmentTo": 6, "RatePercent": 2, "ValueDays": 30}]}))
         .await;
     assert_eq!(body["Result"], 0, "{body}");

@@ -129,7 +129,7 @@ async fn a_partial_update_keeps_untouched_fields() {
     let app = TestApp::spawn().await;
     let token = app.token("issuer").await;
     let request = json!({"CustomerNo": "P1", "Name": "Ada", "Surname": "Lovelace", "Email": "ada@example.com",
-        "MobileNo": "905320000001", "BirthDate": "19801210", "Limit": 1500.50, "LimitCurrency": 949});
+        "MobileNo": "905320000001", "BirthDate": "19801210", "Limit": dec("1500.50"), "LimitCurrency": 949});
     assert_eq!(app.post(CREATE, &token, request).await.1["Result"], 0);
     let (status, body) = app
         .put(
@@ -155,7 +155,7 @@ async fn validation_names_each_bad_field_and_writes_nothing() {
     let request = json!({
         "CustomerNo": "V1", "Name": "x".repeat(51), "BirthDate": "20230229", "PassportDateOfIssue": "2024-04-23",
         "Gender": "X", "BirthCountryCode": "ZZ", "AddressHomeCountry": "tr", "TCKN": "10000000147",
-        "Limit": 10.005, "PassportControlPeriod": -1
+        "Limit": dec("10.005"), "PassportControlPeriod": -1
     });
     let (status, body) = app.post(CREATE, &token, request).await;
     assert_result(status, &body, 200, 1);
@@ -188,7 +188,7 @@ async fn money_validation_follows_the_currency() {
     let token = app.token("issuer").await;
     let cases = [
         (
-            json!({"Name": "A", "Surname": "B", "Limit": 100.5, "LimitCurrency": 392}),
+            json!({"Name": "A", "Surname": "B", "Limit": dec("100.5"), "LimitCurrency": 392}),
             "Limit",
         ),
         (
@@ -196,7 +196,7 @@ async fn money_validation_follows_the_currency() {
             "Limit",
         ),
         (
-            json!({"Name": "A", "Surname": "B", "Limit": 10000000000.00}),
+            json!({"Name": "A", "Surname": "B", "Limit": dec("10000000000.00")}),
             "Limit",
         ),
         (
@@ -210,7 +210,7 @@ async fn money_validation_follows_the_currency() {
         assert_eq!(error_fields(&body), [field], "{body}");
     }
     let (status, body) = app
-        .post(CREATE, &token, json!({"CustomerNo": "KWD", "Name": "A", "Surname": "B", "Limit": 1.234, "LimitCurrency": 414}))
+        .post(CREATE, &token, json!({"CustomerNo": "KWD", "Name": "A", "Surname": "B", "Limit": dec("1.234"), "LimitCurrency": 414}))
         .await;
     assert_result(status, &body, 200, 0);
     assert_eq!(
@@ -307,7 +307,7 @@ async fn update_customer_limit_sets_and_reports_the_limit() {
         .post(
             LIMIT,
             &token,
-            json!({"CustomerNo": "1308590", "Limit": 5.5, "LimitCurrency": 392}),
+            json!({"CustomerNo": "1308590", "Limit": dec("5.5"), "LimitCurrency": 392}),
         )
         .await;
     assert_result(status, &body, 200, 1);
@@ -328,7 +328,7 @@ async fn no_bad_input_produces_a_500_or_a_write() {
         json!(true),
         json!({"a": 1}),
         json!([1]),
-        json!(1.5),
+        dec("1.5"),
         json!("x".repeat(200)),
     ];
     for (field, good) in example.as_object().unwrap() {

@@ -8,8 +8,8 @@ async fn fee_profiles_keep_exact_rates_and_replace_their_rows() {
     let token = app.token("acquirer").await;
     let (status, body) = app
         .post("/api/Integration/CreatePosFeeProfile", &token, json!({"ProfileCode": "FEE-STD", "ProfileName": "Standard", "Currency": 949, "Rates": [
-            {"CardType": "Any", "Network": "Any", "RatePercent": 1.75, "FixedFee": 0.25, "ValueDays": 1},
-            {"CardType": "Credit", "InstallmentFrom": 2, "InstallmentTo": 6, "RatePercent": 2.5, "ValueDays": 30}]}))
+            {"CardType": "Any", "Network": "Any", "RatePercent": dec("1.75"), "FixedFee": dec("0.25"), "ValueDays": 1},
+            {"CardType": "Credit", "InstallmentFrom": 2, "InstallmentTo": 6, "RatePercent": dec("2.5"), "ValueDays": 30}]}))
         .await;
     assert_result(status, &body, 200, 0);
     assert_eq!(body["ResultObject"], json!({"ProfileCode": "FEE-STD"}));
@@ -36,7 +36,7 @@ async fn fee_profiles_keep_exact_rates_and_replace_their_rows() {
         .put(
             "/api/Integration/UpdatePosFeeProfile",
             &token,
-            json!({"ProfileCode": "FEE-STD", "Rates": [{"RatePercent": 0.0001}]}),
+            json!({"ProfileCode": "FEE-STD", "Rates": [{"RatePercent": dec("0.0001")}]}),
         )
         .await;
     assert_eq!(body["Result"], 0);
@@ -62,7 +62,7 @@ async fn fee_profiles_keep_exact_rates_and_replace_their_rows() {
 
     let (_, body) = app
         .post("/api/Integration/CreatePosFeeProfile", &token, json!({"ProfileCode": "BAD", "ProfileName": "x", "Rates": [
-            {"RatePercent": 1}, {"CardType": "Gold", "Network": "Visa", "RatePercent": 1.00001, "InstallmentFrom": 5, "InstallmentTo": 2, "FixedFee": 0.001}]}))
+            {"RatePercent": 1}, {"CardType": "Gold", "Network": "Visa", "RatePercent": dec("1.00001"), "InstallmentFrom": 5, "InstallmentTo": 2, "FixedFee": dec("0.001")}]}))
         .await;
     let mut fields = error_fields(&body);
     fields.sort();
@@ -117,7 +117,7 @@ async fn authorization_and_commission_profiles() {
     let mut fields = error_fields(&body);
     fields.sort();
     assert_eq!(fields, ["AllowedTransactionTypes", "MaxInstallmentCount"]);
-    let (_, body) = app.post("/api/Integration/CreateCommissionProfile", &token, json!({"ProfileCode": "COM", "ProfileName": "Legacy", "CommissionRate": 1.2, "ValueDays": 2})).await;
+    let (_, body) = app.post("/api/Integration/CreateCommissionProfile", &token, json!({"ProfileCode": "COM", "ProfileName": "Legacy", "CommissionRate": dec("1.2"), "ValueDays": 2})).await;
     assert_eq!(body["Result"], 0);
     let (_, got) = app
         .get(

@@ -309,3 +309,9 @@ pub fn minor_units(v: &Value) -> i64 {
     let whole: i64 = whole.trim_start_matches('-').parse().unwrap();
     sign * (whole * 100 + cents.parse::<i64>().unwrap())
 }
+
+/// A JSON number exactly as written (`dec("100.01")`): `json!` would carry a
+/// decimal literal through a binary float on its way into the request.
+pub fn dec(text: &str) -> Value {
+    serde_json::from_str(text).expect("a decimal number")
+}

@@ -167,7 +167,7 @@ async fn creation_refusals() {
         ),
         (
             "Credit",
-            json!({"CustomerNo": CUSTOMER, "CardLimit": 10.001}),
+            json!({"CustomerNo": CUSTOMER, "CardLimit": dec("10.001")}),
             1,
             Some("CardLimit"),
         ),

@@ -6,10 +6,10 @@ use super::*;
 async fn limits_fees_and_restrictions() {
     let app = TestApp::spawn().await;
     let token = setup(&app).await;
-    let credit = issue(&app, &token, "Credit", json!({"CardLimit": 7500.5})).await;
+    let credit = issue(&app, &token, "Credit", json!({"CardLimit": dec("7500.5")})).await;
     let t = credit["CardToken"].as_str().unwrap();
     let (status, body) = app
-        .post("/api/Integration/UpdateCardLimit", &token, json!({"CardToken": t, "DailyPurchaseLimit": 2000, "DailyCashLimit": 500.25, "DailyTransactionCount": 20}))
+        .post("/api/Integration/UpdateCardLimit", &token, json!({"CardToken": t, "DailyPurchaseLimit": 2000, "DailyCashLimit": dec("500.25"), "DailyTransactionCount": 20}))
         .await;
     assert_result(status, &body, 200, 0);
     let r = &body["ResultObject"];

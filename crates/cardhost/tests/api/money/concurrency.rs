@@ -15,7 +15,7 @@ async fn two_hundred_concurrent_purchases_never_overspend() {
         let token = token.clone();
         let card_token = card["CardToken"].as_str().unwrap().to_owned();
         tasks.push(tokio::spawn(async move {
-            let body = json!({"CardToken": card_token, "Reference": format!("c-{i}"), "TransactionType": "Purchase", "Amount": 10.00, "Currency": 949});
+            let body = json!({"CardToken": card_token, "Reference": format!("c-{i}"), "TransactionType": "Purchase", "Amount": dec("10.00"), "Currency": 949});
             let res = http.post(format!("{base}{SEND}")).header("token", token).json(&body).send().await.unwrap();
             res.json::<Value>().await.unwrap()
         }));
@@ -50,7 +50,7 @@ async fn a_hundred_concurrent_repeats_post_once() {
         let token = token.clone();
         let card_token = card["CardToken"].as_str().unwrap().to_owned();
         tasks.push(tokio::spawn(async move {
-            let body = json!({"CardToken": card_token, "Reference": "same-ref", "TransactionType": "Purchase", "Amount": 12.34, "Currency": 949});
+            let body = json!({"CardToken": card_token, "Reference": "same-ref", "TransactionType": "Purchase", "Amount": dec("12.34"), "Currency": 949});
             let res = http.post(format!("{base}{SEND}")).header("token", token).json(&body).send().await.unwrap();
             res.json::<Value>().await.unwrap()
         }));

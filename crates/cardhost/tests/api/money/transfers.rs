@@ -85,7 +85,7 @@ async fn money_send_credits_on_us_cards_and_refuses_off_us_for_now() {
     let token = setup(&app).await;
     let card = issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
     let (status, body) = app
-        .post("/api/Integration/MoneySend", &token, json!({"ReceiverCardToken": card["CardToken"], "Reference": "ms1", "Amount": 75.25, "Currency": 949, "SenderName": "ACME PAYROLL"}))
+        .post("/api/Integration/MoneySend", &token, json!({"ReceiverCardToken": card["CardToken"], "Reference": "ms1", "Amount": dec("75.25"), "Currency": 949, "SenderName": "ACME PAYROLL"}))
         .await;
     assert_result(status, &body, 200, 0);
     assert_eq!(body["ResultObject"]["AvailableAmount"].to_string(), "75.25");

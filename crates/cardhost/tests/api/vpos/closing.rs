@@ -7,14 +7,10 @@ async fn after_close_and_settlement_the_merchant_is_paid_gross_less_commission()
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     let card = s.funded_debit("1000.00").await;
-    s.op("PaymentSale", pay_body("s-1", "200.00", &card)).await;
-    s.op("PaymentSale", pay_body("s-2", "100.00", &json!(OFF_US)))
+    s.sale("s-1", "200.00", &card).await;
+    s.sale("s-2", "100.00", &json!(OFF_US)).await;
+    s.refund("s-1", json!({"Reference": "SR", "Amount": dec("50.00")}))
         .await;
-    s.op(
-        "PaymentRefund",
-        follow("s-1", json!({"Reference": "SR", "Amount": 50.00})),
-    )
-    .await;
     let closed = s
         .op(
             "BatchClose",
@@ -63,8 +59,7 @@ async fn expire_holds_releases_pre_authorizations_after_the_product_days() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     let card = s.funded_debit("500.00").await;
-    s.op("PaymentPreSale", pay_body("h-1", "100.00", &card))
-        .await;
+    s.pre_sale("h-1", "100.00", &card).await;
     let admin = app.admin_token().await;
     // Placed on 2026-03-02: still held on day 6, released from day 7 (hold days 7).
     let (_, early) = app
@@ -92,14 +87,8 @@ async fn expire_holds_releases_pre_authorizations_after_the_product_days() {
     );
     assert_eq!(s.available(&card).await, "500.00");
     assert_eq!(order(&app, &s.vpos, "h-1").await["OrderStatus"], "Expired");
-    assert_eq!(
-        s.op("PaymentVoid", follow("h-1", json!({}))).await["Result"],
-        4
-    );
-    assert_eq!(
-        s.op("PaymentPostSale", follow("h-1", json!({}))).await["Result"],
-        4
-    );
+    assert_eq!(s.void("h-1").await["Result"], 4);
+    assert_eq!(s.post_sale("h-1", json!({})).await["Result"], 4);
     let (status, refused) = app.post("/api/Admin/ExpireHolds", &s.vpos, json!({})).await;
     assert_result(status, &refused, 403, 6);
     ledger_ok(&app).await;
@@ -110,7 +99,7 @@ async fn a_settlement_reports_what_it_paid_per_currency() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     let card = s.funded_debit("1000.00").await;
-    s.op("PaymentSale", pay_body("c-1", "100.00", &card)).await;
+    s.sale("c-1", "100.00", &card).await;
     s.op(
         "BatchClose",
         json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL}),

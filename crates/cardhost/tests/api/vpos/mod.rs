@@ -31,9 +31,36 @@ impl Shop<'_> {
         vpos(self.app, &self.vpos, op, body).await
     }
 
+    /// `PaymentSale` of `amount` on `order` with `card` (see [`pay_body`]).
+    async fn sale(&self, order: &str, amount: &str, card: &Value) -> Value {
+        self.op("PaymentSale", pay_body(order, amount, card)).await
+    }
+
+    /// `PaymentPreSale` of `amount` on `order` with `card`.
+    async fn pre_sale(&self, order: &str, amount: &str, card: &Value) -> Value {
+        self.op("PaymentPreSale", pay_body(order, amount, card))
+            .await
+    }
+
+    /// `PaymentPostSale` of `order`, with `extra` fields (an `Amount`).
+    async fn post_sale(&self, order: &str, extra: Value) -> Value {
+        self.op("PaymentPostSale", follow(order, extra)).await
+    }
+
+    /// `PaymentVoid` of `order`'s last transaction.
+    async fn void(&self, order: &str) -> Value {
+        self.op("PaymentVoid", follow(order, json!({}))).await
+    }
+
+    /// `PaymentRefund` of `order`, with `extra` fields (`Reference`, `Amount`).
+    async fn refund(&self, order: &str, extra: Value) -> Value {
+        self.op("PaymentRefund", follow(order, extra)).await
+    }
+
     /// `InstallmentInquiry` for 100.00 on a BIN.
     async fn installments_for(&self, bin: &str) -> Value {
-        let body = json!({"MerchantNo": MERCHANT, "Amount": 100.00, "Currency": 949, "Bin": bin});
+        let body =
+            json!({"MerchantNo": MERCHANT, "Amount": dec("100.00"), "Currency": 949, "Bin": bin});
         self.op("InstallmentInquiry", body).await
     }
 
@@ -61,7 +88,7 @@ async fn shop(app: &TestApp) -> Shop<'_> {
             "/api/Integration/CreatePosFeeProfile",
             &acquirer,
             json!({"ProfileCode": "FEE", "ProfileName": "Std", "Rates": [
-            {"RatePercent": 1.5, "FixedFee": 0.10, "ValueDays": 1},
+            {"RatePercent": dec("1.5"), "FixedFee": dec("0.10"), "ValueDays": 1},
             {"Network": "OffUs", "RatePercent": 2, "ValueDays": 1}]}),
         )
         .await;

@@ -7,12 +7,7 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     for (amount, expected) in [("10.51", "51"), ("10.05", "05"), ("10.54", "54")] {
-        let body = s
-            .op(
-                "PaymentSale",
-                pay_body(&format!("n-{amount}"), amount, &json!(OFF_US)),
-            )
-            .await;
+        let body = s.sale(&format!("n-{amount}"), amount, &json!(OFF_US)).await;
         assert_eq!(
             (body["Result"].clone(), code(&body)),
             (json!(8), expected),
@@ -20,17 +15,13 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
         );
         assert_eq!(body["ResultObject"]["Network"], "OffUs");
     }
-    let ok = s
-        .op("PaymentSale", pay_body("n-ok", "10.00", &json!(OFF_US)))
-        .await;
+    let ok = s.sale("n-ok", "10.00", &json!(OFF_US)).await;
     assert_eq!((ok["Result"].clone(), code(&ok)), (json!(0), "00"), "{ok}");
     assert_eq!(ok["ResultObject"]["MaskedCardNo"], "411111******1111");
 
     // 91: the network never answers; the host answers 91 and reverses.
     app.host.test_network.refuse_next_reversals(1);
-    let lost = s
-        .op("PaymentSale", pay_body("n-91", "10.91", &json!(OFF_US)))
-        .await;
+    let lost = s.sale("n-91", "10.91", &json!(OFF_US)).await;
     assert_eq!(
         (lost["Result"].clone(), code(&lost)),
         (json!(8), "91"),
@@ -80,20 +71,14 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
     }
 
     // Off-us: pre-sale, capture and refund go to the network; a void queues its reversal.
-    s.op("PaymentPreSale", pay_body("n-pre", "40.00", &json!(OFF_US)))
-        .await;
-    let post = s
-        .op("PaymentPostSale", follow("n-pre", json!({"Amount": 25.00})))
-        .await;
+    s.pre_sale("n-pre", "40.00", &json!(OFF_US)).await;
+    let post = s.post_sale("n-pre", json!({"Amount": dec("25.00")})).await;
     assert_eq!(post["Result"], 0, "{post}");
     let refund = s
-        .op(
-            "PaymentRefund",
-            follow("n-pre", json!({"Reference": "NR1", "Amount": 5.00})),
-        )
+        .refund("n-pre", json!({"Reference": "NR1", "Amount": dec("5.00")}))
         .await;
     assert_eq!(refund["Result"], 0, "{refund}");
-    let void = s.op("PaymentVoid", follow("n-ok", json!({}))).await;
+    let void = s.void("n-ok").await;
     assert_eq!(void["Result"], 0, "{void}");
     cardhost_service::network::reverse_due(&app.host)
         .await

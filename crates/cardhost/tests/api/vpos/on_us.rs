@@ -22,7 +22,7 @@ async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
     let pan = card["CardNo"].as_str().unwrap();
     let expiry = card["ExpiryDate"].as_str().unwrap();
     let cvv2 = independent::visa_cvv(TEST_CVK, pan, expiry, "000");
-    let body = json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL, "OrderId": "o-1", "Amount": 120.50, "Currency": 949,
+    let body = json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL, "OrderId": "o-1", "Amount": dec("120.50"), "Currency": 949,
         "CardNo": pan, "ExpiryDate": expiry, "Cvv2": cvv2, "CardHolderName": "AYSE YILMAZ", "CustomerIp": "203.0.113.7"});
     let first = s.op("PaymentSale", body.clone()).await;
     assert_eq!(first["Result"], 0, "{first}");
@@ -55,7 +55,7 @@ async fn an_on_us_sale_moves_exactly_its_amount_and_lands_in_the_open_batch() {
     let again = s.op("PaymentSale", body.clone()).await;
     assert_eq!(again["ResultObject"]["ProcessId"], r["ProcessId"]);
     let mut changed = body.clone();
-    changed["Amount"] = json!(120.51);
+    changed["Amount"] = dec("120.51");
     assert_eq!(s.op("PaymentSale", changed).await["Result"], 7);
     assert_eq!(s.available(&card).await, "379.50");
 
@@ -161,9 +161,7 @@ async fn a_pre_sale_of_100_captured_at_80_releases_20() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     let card = s.funded_debit("500.00").await;
-    let pre = s
-        .op("PaymentPreSale", pay_body("p-1", "100.00", &card))
-        .await;
+    let pre = s.pre_sale("p-1", "100.00", &card).await;
     assert_eq!(pre["Result"], 0, "{pre}");
     assert_eq!(pre["ResultObject"]["BatchNo"], Value::Null);
     let b = balance(&app, &s.issuer, &card).await;
@@ -176,13 +174,9 @@ async fn a_pre_sale_of_100_captured_at_80_releases_20() {
         "PreAuthorized"
     );
 
-    let over = s
-        .op("PaymentPostSale", follow("p-1", json!({"Amount": 100.01})))
-        .await;
+    let over = s.post_sale("p-1", json!({"Amount": dec("100.01")})).await;
     assert_eq!(over["Result"], 4, "{over}");
-    let post = s
-        .op("PaymentPostSale", follow("p-1", json!({"Amount": 80.00})))
-        .await;
+    let post = s.post_sale("p-1", json!({"Amount": dec("80.00")})).await;
     assert_eq!(post["Result"], 0, "{post}");
     assert_eq!(
         (
@@ -202,7 +196,7 @@ async fn a_pre_sale_of_100_captured_at_80_releases_20() {
         (Some("Captured"), "80.00".into())
     );
     // Once per order.
-    let second = s.op("PaymentPostSale", follow("p-1", json!({}))).await;
+    let second = s.post_sale("p-1", json!({})).await;
     assert_eq!(second["Result"], 4, "{second}");
     let (_, list) = app
         .get(
@@ -230,9 +224,9 @@ async fn a_void_restores_everything_before_the_close_and_is_refused_after() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     let card = s.funded_debit("500.00").await;
-    let sale = s.op("PaymentSale", pay_body("v-1", "50.00", &card)).await;
+    let sale = s.sale("v-1", "50.00", &card).await;
     assert_eq!(sale["Result"], 0, "{sale}");
-    let void = s.op("PaymentVoid", follow("v-1", json!({}))).await;
+    let void = s.void("v-1").await;
     assert_eq!(void["Result"], 0, "{void}");
     assert_eq!(
         void["ResultObject"]["OriginalProcessId"],
@@ -249,25 +243,18 @@ async fn a_void_restores_everything_before_the_close_and_is_refused_after() {
         ),
         (json!(0), json!(1), "50.00".into())
     );
-    assert_eq!(
-        s.op("PaymentVoid", follow("v-1", json!({}))).await["Result"],
-        4
-    );
+    assert_eq!(s.void("v-1").await["Result"], 4);
 
     // A pre-sale voided releases its hold.
-    s.op("PaymentPreSale", pay_body("v-2", "70.00", &card))
-        .await;
-    assert_eq!(
-        s.op("PaymentVoid", follow("v-2", json!({}))).await["Result"],
-        0
-    );
+    s.pre_sale("v-2", "70.00", &card).await;
+    assert_eq!(s.void("v-2").await["Result"], 0);
     assert_eq!(
         money(&balance(&app, &s.issuer, &card).await["BlockedAmount"]),
         "0.00"
     );
 
     // After the batch closes, a void is refused and a refund is the way back.
-    s.op("PaymentSale", pay_body("v-3", "30.00", &card)).await;
+    s.sale("v-3", "30.00", &card).await;
     let closed = s
         .op(
             "BatchClose",
@@ -282,7 +269,7 @@ async fn a_void_restores_everything_before_the_close_and_is_refused_after() {
         (json!(0), json!(2)),
         "{closed}"
     );
-    let late = s.op("PaymentVoid", follow("v-3", json!({}))).await;
+    let late = s.void("v-3").await;
     assert_eq!(late["Result"], 4, "{late}");
     assert_eq!(s.available(&card).await, "470.00");
     ledger_ok(&app).await;
@@ -293,29 +280,20 @@ async fn refunds_are_partial_idempotent_and_never_exceed_the_capture() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     let card = s.funded_debit("500.00").await;
-    s.op("PaymentSale", pay_body("r-1", "100.00", &card)).await;
+    s.sale("r-1", "100.00", &card).await;
     let first = s
-        .op(
-            "PaymentRefund",
-            follow("r-1", json!({"Reference": "R1", "Amount": 30.00})),
-        )
+        .refund("r-1", json!({"Reference": "R1", "Amount": dec("30.00")}))
         .await;
     assert_eq!(first["Result"], 0, "{first}");
     let again = s
-        .op(
-            "PaymentRefund",
-            follow("r-1", json!({"Reference": "R1", "Amount": 30.00})),
-        )
+        .refund("r-1", json!({"Reference": "R1", "Amount": dec("30.00")}))
         .await;
     assert_eq!(
         again["ResultObject"]["ProcessId"],
         first["ResultObject"]["ProcessId"]
     );
     let changed = s
-        .op(
-            "PaymentRefund",
-            follow("r-1", json!({"Reference": "R1", "Amount": 40.00})),
-        )
+        .refund("r-1", json!({"Reference": "R1", "Amount": dec("40.00")}))
         .await;
     assert_eq!(changed["Result"], 7);
     let o = order(&app, &s.vpos, "r-1").await;
@@ -324,20 +302,12 @@ async fn refunds_are_partial_idempotent_and_never_exceed_the_capture() {
         (Some("PartiallyRefunded"), "30.00".into())
     );
     let too_much = s
-        .op(
-            "PaymentRefund",
-            follow("r-1", json!({"Reference": "R2", "Amount": 70.01})),
-        )
+        .refund("r-1", json!({"Reference": "R2", "Amount": dec("70.01")}))
         .await;
     assert_eq!(too_much["Result"], 4, "{too_much}");
     // A refunded order is not voided.
-    assert_eq!(
-        s.op("PaymentVoid", follow("r-1", json!({}))).await["Result"],
-        4
-    );
-    let rest = s
-        .op("PaymentRefund", follow("r-1", json!({"Reference": "R3"})))
-        .await;
+    assert_eq!(s.void("r-1").await["Result"], 4);
+    let rest = s.refund("r-1", json!({"Reference": "R3"})).await;
     assert_eq!(
         (
             rest["Result"].clone(),
@@ -351,11 +321,8 @@ async fn refunds_are_partial_idempotent_and_never_exceed_the_capture() {
         (Some("Refunded"), "100.00".into())
     );
     assert_eq!(
-        s.op(
-            "PaymentRefund",
-            follow("r-1", json!({"Reference": "R4", "Amount": 0.01}))
-        )
-        .await["Result"],
+        s.refund("r-1", json!({"Reference": "R4", "Amount": dec("0.01")}))
+            .await["Result"],
         4
     );
     assert_eq!(s.available(&card).await, "500.00");

@@ -103,9 +103,7 @@ async fn installment_plans_add_up_and_installment_sales_follow_the_profile() {
         .await;
     assert_eq!(detail["ResultObject"]["Items"][0]["InstallmentCount"], 6);
     // Foreign cards are refused by this profile: the test network does not say where a card is from.
-    let foreign = s
-        .op("PaymentSale", pay_body("i-f", "10.00", &json!(OFF_US)))
-        .await;
+    let foreign = s.sale("i-f", "10.00", &json!(OFF_US)).await;
     assert_eq!(code(&foreign), "58");
     ledger_ok(&app).await;
 }
@@ -137,7 +135,7 @@ async fn a_sale_paid_partly_with_points_spends_points_and_money_exactly() {
     let before = s.available(&credit).await;
     assert_eq!(before, "5000.00");
     let mut body = pay_body("pt-1", "10.00", &credit);
-    body["PointAmount"] = json!(0.30);
+    body["PointAmount"] = dec("0.30");
     let sold = s.op("PaymentSale", body).await;
     assert_eq!(sold["Result"], 0, "{sold}");
     assert_eq!(
@@ -158,10 +156,10 @@ async fn a_sale_paid_partly_with_points_spends_points_and_money_exactly() {
     assert_eq!(points["ResultObject"]["PointBalance"], 20);
     // More points than the card has: declined 51, nothing spent.
     let mut greedy = pay_body("pt-2", "10.00", &credit);
-    greedy["PointAmount"] = json!(0.21);
+    greedy["PointAmount"] = dec("0.21");
     assert_eq!(code(&s.op("PaymentSale", greedy).await), "51");
     let mut over = pay_body("pt-3", "10.00", &credit);
-    over["PointAmount"] = json!(10.01);
+    over["PointAmount"] = dec("10.01");
     assert_eq!(
         error_fields(&s.op("PaymentSale", over).await),
         ["PointAmount"]
@@ -182,7 +180,7 @@ async fn the_authorization_profile_and_merchant_status_decline_58() {
     let (_, p) = app
         .post("/api/Integration/CreatePosAuthorizationProfile", &s.acquirer, json!({"ProfileCode": "SALES", "ProfileName": "Sales only",
             "AllowedTransactionTypes": ["Sale", "Void"], "AllowForeignCards": true, "AllowOffUsCards": false,
-            "MaxTransactionAmount": 100.00, "DailyAmountLimit": 150.00, "MaxInstallmentCount": 1}))
+            "MaxTransactionAmount": dec("100.00"), "DailyAmountLimit": dec("150.00"), "MaxInstallmentCount": 1}))
         .await;
     assert_eq!(p["Result"], 0, "{p}");
     let (_, u) = app
@@ -206,22 +204,11 @@ async fn the_authorization_profile_and_merchant_status_decline_58() {
             "{op}: {answer}"
         );
     }
-    assert_eq!(
-        s.op("PaymentSale", pay_body("a-4", "100.00", &card)).await["Result"],
-        0
-    );
+    assert_eq!(s.sale("a-4", "100.00", &card).await["Result"], 0);
     // The day's limit: 100.00 taken, 50.01 more would pass 150.00.
-    assert_eq!(
-        code(&s.op("PaymentSale", pay_body("a-5", "50.01", &card)).await),
-        "58"
-    );
-    assert_eq!(
-        s.op("PaymentSale", pay_body("a-6", "50.00", &card)).await["Result"],
-        0
-    );
-    let refund = s
-        .op("PaymentRefund", follow("a-4", json!({"Reference": "X"})))
-        .await;
+    assert_eq!(code(&s.sale("a-5", "50.01", &card).await), "58");
+    assert_eq!(s.sale("a-6", "50.00", &card).await["Result"], 0);
+    let refund = s.refund("a-4", json!({"Reference": "X"})).await;
     assert_eq!(
         code(&refund),
         "58",
@@ -234,10 +221,7 @@ async fn the_authorization_profile_and_merchant_status_decline_58() {
         json!({"TerminalNo": TERMINAL, "TerminalStatus": "Passive"}),
     )
     .await;
-    assert_eq!(
-        code(&s.op("PaymentSale", pay_body("a-7", "1.00", &card)).await),
-        "58"
-    );
+    assert_eq!(code(&s.sale("a-7", "1.00", &card).await), "58");
     assert_eq!(s.available(&card).await, "850.00");
     ledger_ok(&app).await;
 }
