@@ -159,6 +159,12 @@ pub async fn insert(tx: &mut Tx<'_>, c: &CardRow) -> Result<i64, StoreError> {
 }
 
 /// Writes every column of `c` back to its row.
+/// The card's row written back, as a statement of `script`.
+pub fn update_in<'q>(script: &mut crate::Script<'q>, c: &'q CardRow) {
+    let sql = crate::sql::update_by_key("cards", &COLUMNS, "card_id");
+    script.push(sql, |q| bind_all(q, c).bind(c.card_id));
+}
+
 pub async fn update(tx: &mut Tx<'_>, c: &CardRow) -> Result<(), StoreError> {
     let sql = crate::sql::update_by_key("cards", &COLUMNS, "card_id");
     bind_all(sqlx::query(&sql), c)

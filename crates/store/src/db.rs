@@ -17,6 +17,14 @@ pub async fn begin_on(conn: &mut WriterConnection) -> Result<Tx<'_>, StoreError>
     Ok(sqlx::Transaction::begin(&mut **conn, None).await?)
 }
 
+/// Rolls back a transaction begun by a `BEGIN` inside a statement text (the
+/// authorizer's on SQLite), so the connection never goes back to the pool
+/// inside it. An error when none was open.
+pub async fn rollback(conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+    conn.execute("ROLLBACK").await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,

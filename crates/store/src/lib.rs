@@ -25,7 +25,8 @@ pub mod script;
 pub mod sql;
 pub mod vpos;
 
-pub use db::{begin_on, Db, Engine, Tx, WriterConnection};
+pub use db::{begin_on, rollback, Db, Engine, Tx, WriterConnection};
 pub use error::StoreError;
 pub use reads::{Pending, Reads, Rows};
 pub use script::Script;
+pub use sqlx::AnyConnection;

@@ -12,10 +12,10 @@ use std::marker::PhantomData;
 
 use futures_util::TryStreamExt;
 use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{Either, Execute, Executor, FromRow};
+use sqlx::{AnyConnection, Either, Execute, Executor, FromRow};
 
 use crate::sql::{anonymous, padded, placeholders, AnyQuery};
-use crate::{StoreError, Tx};
+use crate::StoreError;
 
 /// The rows one pushed statement gives, taken from [`Rows`] after the run;
 /// `None` when it had no keys and was never sent.
@@ -36,6 +36,12 @@ impl<'q> Reads<'q> {
     /// True when nothing was pushed (running costs no round trip).
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty() && self.failed.is_none()
+    }
+
+    /// A statement that answers no rows (`BEGIN`), sent with the reads.
+    pub fn execute(&mut self, sql: &str) {
+        self.statements
+            .push((sql.to_owned(), AnyArguments::default()));
     }
 
     /// One statement; `bind` gives it its parameters in order.
@@ -98,15 +104,15 @@ impl<'q> Reads<'q> {
     }
 
     /// Runs every statement in order.
-    pub async fn run(self, tx: &mut Tx<'_>) -> Result<Rows, StoreError> {
+    pub async fn run(self, conn: &mut AnyConnection) -> Result<Rows, StoreError> {
         if let Some(cause) = self.failed {
             return Err(StoreError::Malformed(cause));
         }
         let count = self.statements.len();
         let mut sets = Vec::with_capacity(count);
-        if tx.backend_name() != "SQLite" {
+        if conn.backend_name() != "SQLite" {
             for (sql, args) in self.statements {
-                sets.push(sqlx::query_with(&sql, args).fetch_all(&mut **tx).await?);
+                sets.push(sqlx::query_with(&sql, args).fetch_all(&mut *conn).await?);
             }
             return Ok(Rows(sets.into_iter().map(Some).collect()));
         }
@@ -124,14 +130,14 @@ impl<'q> Reads<'q> {
                 None => {
                     let pending = std::mem::take(&mut args);
                     sets.extend(
-                        fetch_sets(tx, &std::mem::take(&mut text), pending, grouped).await?,
+                        fetch_sets(conn, &std::mem::take(&mut text), pending, grouped).await?,
                     );
                     grouped = 0;
-                    sets.extend(fetch_sets(tx, &sql, own, 1).await?);
+                    sets.extend(fetch_sets(conn, &sql, own, 1).await?);
                 }
             }
         }
-        sets.extend(fetch_sets(tx, &text, args, grouped).await?);
+        sets.extend(fetch_sets(conn, &text, args, grouped).await?);
         Ok(Rows(sets.into_iter().map(Some).collect()))
     }
 }
@@ -172,7 +178,7 @@ impl Rows {
 /// The rows of `count` statements sent as one text, split at each
 /// statement's end.
 async fn fetch_sets(
-    tx: &mut Tx<'_>,
+    conn: &mut AnyConnection,
     sql: &str,
     args: AnyArguments<'_>,
     count: usize,
@@ -182,7 +188,7 @@ async fn fetch_sets(
     }
     let mut sets = Vec::with_capacity(count);
     let mut current = Vec::new();
-    let mut stream = (&mut **tx).fetch_many(sqlx::query_with(sql, args));
+    let mut stream = conn.fetch_many(sqlx::query_with(sql, args));
     while let Some(step) = stream.try_next().await? {
         match step {
             Either::Left(_) => sets.push(std::mem::take(&mut current)),

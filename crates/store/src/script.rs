@@ -10,10 +10,10 @@
 //!   same group writes; foreign keys are checked at the end of the statement.
 
 use sqlx::any::AnyArguments;
-use sqlx::Execute;
+use sqlx::{AnyConnection, Execute};
 
 use crate::sql::{anonymous, insert_values, map_parameters, AnyQuery, MAX_BINDS};
-use crate::{StoreError, Tx};
+use crate::StoreError;
 
 struct Statement<'q> {
     sql: String,
@@ -45,6 +45,11 @@ impl<'q> Script<'q> {
         }
     }
 
+    /// A statement without parameters (`COMMIT`), in its place in the script.
+    pub fn execute(&mut self, sql: &str) {
+        self.push(sql.to_owned(), |q| q);
+    }
+
     /// The statements after this see what those before it wrote.
     pub fn barrier(&mut self) {
         self.barrier = true;
@@ -73,12 +78,12 @@ impl<'q> Script<'q> {
     }
 
     /// Runs every statement in order. A unique violation is [`StoreError::Duplicate`].
-    pub async fn run(self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
+    pub async fn run(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
         if let Some(cause) = self.failed {
             return Err(StoreError::Malformed(cause));
         }
-        if tx.backend_name() != "SQLite" {
-            return run_grouped(tx, self.statements).await;
+        if conn.backend_name() != "SQLite" {
+            return run_grouped(conn, self.statements).await;
         }
         let mut text = String::new();
         let mut args = AnyArguments::default();
@@ -91,31 +96,37 @@ impl<'q> Script<'q> {
                 }
                 None => {
                     let pending = std::mem::take(&mut args);
-                    execute(tx, &std::mem::take(&mut text), pending).await?;
-                    execute(tx, &s.sql, s.args).await?;
+                    execute(conn, &std::mem::take(&mut text), pending).await?;
+                    execute(conn, &s.sql, s.args).await?;
                 }
             }
         }
-        execute(tx, &text, args).await
+        execute(conn, &text, args).await
     }
 }
 
 /// PostgreSQL: each group between barriers as one `WITH` statement.
-async fn run_grouped(tx: &mut Tx<'_>, statements: Vec<Statement<'_>>) -> Result<(), StoreError> {
+async fn run_grouped(
+    conn: &mut AnyConnection,
+    statements: Vec<Statement<'_>>,
+) -> Result<(), StoreError> {
     let mut group: Vec<Statement<'_>> = Vec::new();
     for s in statements {
         if s.after_barrier && !group.is_empty() {
-            run_group(tx, std::mem::take(&mut group)).await?;
+            run_group(conn, std::mem::take(&mut group)).await?;
         }
         group.push(s);
     }
-    run_group(tx, group).await
+    run_group(conn, group).await
 }
 
-async fn run_group(tx: &mut Tx<'_>, mut group: Vec<Statement<'_>>) -> Result<(), StoreError> {
+async fn run_group(
+    conn: &mut AnyConnection,
+    mut group: Vec<Statement<'_>>,
+) -> Result<(), StoreError> {
     if group.len() <= 1 {
         return match group.pop() {
-            Some(s) => execute(tx, &s.sql, s.args).await,
+            Some(s) => execute(conn, &s.sql, s.args).await,
             None => Ok(()),
         };
     }
@@ -128,7 +139,7 @@ async fn run_group(tx: &mut Tx<'_>, mut group: Vec<Statement<'_>>) -> Result<(),
         ));
         append(&mut args, s.args);
     }
-    execute(tx, &format!("WITH {} SELECT 1", parts.join(", ")), args).await
+    execute(conn, &format!("WITH {} SELECT 1", parts.join(", ")), args).await
 }
 
 /// `sql` with every `$n` as `$(n + offset)`.
@@ -136,12 +147,16 @@ fn renumbered(sql: &str, offset: usize) -> String {
     map_parameters(sql, |n| Some(format!("${}", n + offset))).unwrap_or_else(|| sql.to_owned())
 }
 
-async fn execute(tx: &mut Tx<'_>, sql: &str, args: AnyArguments<'_>) -> Result<(), StoreError> {
+async fn execute(
+    conn: &mut AnyConnection,
+    sql: &str,
+    args: AnyArguments<'_>,
+) -> Result<(), StoreError> {
     if sql.is_empty() {
         return Ok(());
     }
     sqlx::query_with(sql, args)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await
         .map_err(StoreError::from_insert)?;
     Ok(())

@@ -9,7 +9,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use cardhost_domain::ledger::Account;
-use cardhost_store::{begin_on, ledger, StoreError, WriterConnection};
+use cardhost_store::{begin_on, ledger, AnyConnection, Engine, StoreError, WriterConnection};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::decide::{self, Env, Ids, TxOutcome, TxRequest};
@@ -255,8 +255,9 @@ async fn process(host: &Host, shared: &Mutex<IdBlocks>, kept: &mut Kept, batch: 
             }
         }
         // The whole batch rolled back (a database error): decide each request
-        // again on its own, so one bad request cannot fail the others.
-        Err(_) if batch.len() > 1 => {
+        // again on its own, so one bad request cannot fail the others (and a
+        // request alone that lost a race gets its tries too).
+        Err(_) => {
             for job in batch {
                 let outcome = match single(host, shared, kept, &job.request).await {
                     Ok(mut single) => single
@@ -265,11 +266,6 @@ async fn process(host: &Host, shared: &Mutex<IdBlocks>, kept: &mut Kept, batch: 
                     Err(err) => Err(err),
                 };
                 let _ = job.reply.send(outcome);
-            }
-        }
-        Err(err) => {
-            for job in batch {
-                let _ = job.reply.send(Err(ServiceError::Internal(err.to_string())));
             }
         }
     }
@@ -316,17 +312,56 @@ async fn single(
 /// order in memory, write every effect, commit. A refused request is an
 /// `Err` in its slot; a database failure is an `Err` of the whole (nothing
 /// committed).
+///
+/// On SQLite `BEGIN` goes in the text of the first reads and `COMMIT` at the
+/// end of the write's, two round trips to its connection's thread fewer a
+/// batch; a failure rolls back by hand. PostgreSQL's extended protocol takes
+/// one statement at a time, so there the batch runs in sqlx's transaction.
 async fn decide_all(
     host: &Host,
     ids: &mut IdBlocks,
     conn: &mut WriterConnection,
     requests: &[&TxRequest],
 ) -> Result<Vec<Result<TxOutcome, ServiceError>>, ServiceError> {
-    let env = Env::of(host);
-    let now_ms = env.now_ms;
     let mut lap = Lap::start();
-    let mut tx = begin_on(conn).await?;
-    let mut state = BatchState::load(&mut tx, host, requests, &env.business_date).await?;
+    let (outcomes, mut phases) = if host.db.engine() == Engine::Sqlite {
+        let inline = Some(("BEGIN", "COMMIT"));
+        let decided = decide_in(host, ids, conn, requests, inline, &mut lap).await;
+        if decided.is_err() {
+            // Nothing to roll back when the failure came before BEGIN ran.
+            let _ = cardhost_store::rollback(conn).await;
+        }
+        decided?
+    } else {
+        let mut tx = begin_on(conn).await?;
+        let decided = decide_in(host, ids, &mut tx, requests, None, &mut lap).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        decided
+    };
+    phases[3] = lap.next();
+    // Counted only for a batch that committed.
+    for (phase, spent) in BatchPhase::ALL.into_iter().zip(phases) {
+        host.authorizer_stats.add_phase(phase, spent);
+    }
+    Ok(outcomes)
+}
+
+type Decided = Vec<Result<TxOutcome, ServiceError>>;
+
+/// The batch on an open connection: `inline` gives the statements that open
+/// and end its transaction in the first read and the write. Answers the
+/// outcomes and the time of each phase (the commit's is the caller's).
+async fn decide_in(
+    host: &Host,
+    ids: &mut IdBlocks,
+    conn: &mut AnyConnection,
+    requests: &[&TxRequest],
+    inline: Option<(&str, &str)>,
+    lap: &mut Lap,
+) -> Result<(Decided, [Duration; 4]), ServiceError> {
+    let env = Env::of(host);
+    let (begin, commit) = (inline.map(|i| i.0), inline.map(|i| i.1));
+    let mut state = BatchState::load(conn, host, requests, &env.business_date, begin).await?;
     let load = lap.next();
     let mut writes = Writes::default();
     let mut outcomes = Vec::with_capacity(requests.len());
@@ -337,18 +372,9 @@ async fn decide_all(
         }
     }
     let decide = lap.next();
-    writes.flush(&mut tx, now_ms).await?;
+    writes.flush(conn, env.now_ms, commit).await?;
     let write = lap.next();
-    tx.commit().await.map_err(StoreError::from)?;
-    let commit = lap.next();
-    // Counted only for a batch that committed.
-    for (phase, spent) in BatchPhase::ALL
-        .into_iter()
-        .zip([load, decide, write, commit])
-    {
-        host.authorizer_stats.add_phase(phase, spent);
-    }
-    Ok(outcomes)
+    Ok((outcomes, [load, decide, write, Duration::ZERO]))
 }
 
 /// Consecutive stretches of one batch's time.

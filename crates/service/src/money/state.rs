@@ -15,7 +15,7 @@ use cardhost_store::idempotency::{self, UsedReference};
 use cardhost_store::ledger::{self, AccountBalance, Balance, CardTxRow, DayUsage, HoldRow};
 use cardhost_store::merchants::{self, TerminalRow};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
-use cardhost_store::{customers, pans, Reads, Tx};
+use cardhost_store::{customers, pans, AnyConnection, Reads};
 
 use super::decide::TxRequest;
 use super::TxKind;
@@ -87,24 +87,29 @@ impl BatchState {
     /// and what else the requests name; and what depends on the cards read
     /// (only when a request needs it). A batch of new sales takes two.
     pub async fn load(
-        tx: &mut Tx<'_>,
+        conn: &mut AnyConnection,
         host: &Host,
         requests: &[&TxRequest],
         business_date: &str,
+        begin: Option<&str>,
     ) -> Result<BatchState, ServiceError> {
         let mut state = BatchState::default();
-        state.load_keys(tx, requests).await?;
-        state.load_earlier(tx, requests).await?;
-        state.load_locked(tx, host, requests, business_date).await?;
-        state.load_dependent(tx, host, requests).await?;
+        state.load_keys(conn, requests, begin).await?;
+        state.load_earlier(conn, requests).await?;
+        state
+            .load_locked(conn, host, requests, business_date)
+            .await?;
+        state.load_dependent(conn, host, requests).await?;
         Ok(state)
     }
 
-    /// References and order transactions, by which repeats are recognised.
+    /// References and order transactions, by which repeats are recognised;
+    /// `begin` opens the transaction in the same round trip.
     async fn load_keys(
         &mut self,
-        tx: &mut Tx<'_>,
+        conn: &mut AnyConnection,
         requests: &[&TxRequest],
+        begin: Option<&str>,
     ) -> Result<(), ServiceError> {
         let references = sorted(
             requests
@@ -114,9 +119,12 @@ impl BatchState {
         );
         let orders = sorted(requests.iter().filter_map(|r| order_key(r)));
         let mut reads = Reads::default();
+        if let Some(begin) = begin {
+            reads.execute(begin);
+        }
         let references = idempotency::find_many(&mut reads, &references);
         let order_txs = vpos::txs_of_orders(&mut reads, &orders);
-        let mut rows = reads.run(tx).await?;
+        let mut rows = reads.run(conn).await?;
         for row in rows.take(references)? {
             self.references
                 .insert((row.client_id, row.reference), row.used);
@@ -133,7 +141,7 @@ impl BatchState {
     /// The transactions that repeats answer with and that follow-ups act on.
     async fn load_earlier(
         &mut self,
-        tx: &mut Tx<'_>,
+        conn: &mut AnyConnection,
         requests: &[&TxRequest],
     ) -> Result<(), ServiceError> {
         let priors: Vec<i64> = requests.iter().filter_map(|r| self.prior_of(r)).collect();
@@ -149,7 +157,7 @@ impl BatchState {
         if reads.is_empty() {
             return Ok(());
         }
-        let mut rows = reads.run(tx).await?;
+        let mut rows = reads.run(conn).await?;
         for row in rows.take(txs)? {
             self.txs.insert(row.process_id, row);
         }
@@ -162,7 +170,7 @@ impl BatchState {
     /// day's usage and what follow-ups need of their originals.
     async fn load_locked(
         &mut self,
-        tx: &mut Tx<'_>,
+        conn: &mut AnyConnection,
         host: &Host,
         requests: &[&TxRequest],
         business_date: &str,
@@ -205,7 +213,7 @@ impl BatchState {
         let usage = ledger::day_usages(&mut reads, &spending, business_date);
         let refunded = ledger::refunded_totals(&mut reads, &originals);
         let entries = ledger::entries_of_processes(&mut reads, &reversed);
-        let mut rows = reads.run(tx).await?;
+        let mut rows = reads.run(conn).await?;
         self.cards
             .extend(rows.take(cards)?.into_iter().map(|c| (c.card_id, c)));
         self.add_balances(rows.take(balances)?);
@@ -248,7 +256,7 @@ impl BatchState {
     /// customers' credit (locked after everything else) and the month's loads.
     async fn load_dependent(
         &mut self,
-        tx: &mut Tx<'_>,
+        conn: &mut AnyConnection,
         host: &Host,
         requests: &[&TxRequest],
     ) -> Result<(), ServiceError> {
@@ -283,7 +291,7 @@ impl BatchState {
         if reads.is_empty() {
             return Ok(());
         }
-        let mut rows = reads.run(tx).await?;
+        let mut rows = reads.run(conn).await?;
         for row in rows.take(pans)? {
             self.pan_ciphertexts.insert(row.pan_id, row.ciphertext);
         }

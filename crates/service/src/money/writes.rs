@@ -13,7 +13,7 @@ use cardhost_store::cards::{self, CardRow};
 use cardhost_store::idempotency::{self, ReferenceRow};
 use cardhost_store::ledger::{self, CardTxRow, DayUsage, EntryRow, HoldRow, TransferRow};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
-use cardhost_store::{Script, StoreError, Tx};
+use cardhost_store::{AnyConnection, Script, StoreError};
 
 #[derive(Default)]
 pub struct Writes {
@@ -70,8 +70,14 @@ impl Writes {
     }
 
     /// Writes everything as one script: new accounts, then every insert and
-    /// balance move (one round trip on either engine), then status changes.
-    pub async fn flush(self, tx: &mut Tx<'_>, now_ms: i64) -> Result<(), StoreError> {
+    /// balance move (one round trip on either engine), then status changes
+    /// and changed cards; `commit` ends the transaction in the same round trip.
+    pub async fn flush(
+        self,
+        conn: &mut AnyConnection,
+        now_ms: i64,
+        commit: Option<&str>,
+    ) -> Result<(), StoreError> {
         let accounts: Vec<(String, i64)> = self.accounts.into_iter().collect();
         let moves: Vec<(String, i64, i64)> = self
             .moves
@@ -113,10 +119,12 @@ impl Writes {
             vpos::set_tx_status(&mut script, *pid, OrderTxStatus::Voided);
             batches::set_tx_status(&mut script, *pid, OrderTxStatus::Voided);
         }
-        script.run(tx).await?;
         for card in self.cards.values() {
-            cards::update(tx, card).await?;
+            cards::update_in(&mut script, card);
         }
-        Ok(())
+        if let Some(commit) = commit {
+            script.execute(commit);
+        }
+        script.run(conn).await
     }
 }
