@@ -3,7 +3,9 @@
 //! one database transaction, commits once, and only then answers each caller:
 //! the commit's fsync is shared by the batch, and "approved" is never heard
 //! before it is durable. Concurrent requests on one card are decided one after
-//! the other, so together they never spend more than is there.
+//! the other, so together they never spend more than is there: inside a batch
+//! in order, across the batches of several workers (PostgreSQL) or instances
+//! under the card's row lock.
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -22,7 +24,7 @@ use crate::ServiceError;
 pub const MAX_BATCH: usize = 256;
 /// Requests waiting at most; callers beyond it wait for room (backpressure).
 pub const QUEUE_CAPACITY: usize = 10_000;
-/// Ids reserved from the database at a time (a process and a transfer id per request).
+/// Ids reserved from the database at a time, at least.
 const ID_BLOCK: i64 = 1_000;
 /// How long the worker keeps the writer connection while requests keep
 /// coming: at most this long another writer waits for it (on SQLite the
@@ -40,7 +42,7 @@ pub struct Authorizer {
 }
 
 impl Authorizer {
-    /// Starts the worker; it ends when the host is dropped.
+    /// Starts `workers` workers on the one queue; they end when the host is dropped.
     pub fn spawn(host: Weak<Host>, workers: usize) -> Authorizer {
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let shared = Arc::new(Shared {
