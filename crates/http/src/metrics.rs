@@ -150,7 +150,7 @@ impl Metrics {
 fn phase_counters(stats: &cardhost_service::host::AuthorizerStats) -> String {
     let name = "cardhost_authorizer_phase_microseconds_total";
     let mut out = format!(
-        "# HELP {name} Time the authorizer's committed batches spent loading, deciding, writing and committing.\n# TYPE {name} counter\n"
+        "# HELP {name} Time the authorizer's committed batches spent loading, deciding, writing and committing (on SQLite the commit ends the write and is counted in it).\n# TYPE {name} counter\n"
     );
     for phase in cardhost_service::BatchPhase::ALL {
         out.push_str(&format!(
