@@ -97,3 +97,65 @@ async fn a_hundred_concurrent_repeats_post_once() {
     );
     ledger_ok(&app).await;
 }
+
+/// Makes the database itself refuse any card transaction with `reference`.
+async fn refuse_reference(app: &TestApp, reference: &str) {
+    let db = app.db().await;
+    let statements = if app.db_url.starts_with("sqlite:") {
+        vec![format!(
+            "CREATE TRIGGER refuse BEFORE INSERT ON card_transactions WHEN NEW.reference = '{reference}' \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )]
+    } else {
+        vec![
+            format!(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.reference = '{reference}' THEN RAISE EXCEPTION 'refused by the test'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER refuse BEFORE INSERT ON card_transactions \
+             FOR EACH ROW EXECUTE FUNCTION refuse()"
+                .to_owned(),
+        ]
+    };
+    for sql in statements {
+        sqlx::query(&sql).execute(&db).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_request_the_database_refuses_fails_alone_and_the_others_post() {
+    let app = TestApp::spawn().await;
+    let token = setup(&app).await;
+    let card = issue(&app, &token, "Prepaid", json!({"IsVirtual": true})).await;
+    assert_eq!(load(&app, &token, &card, "500.00", "L1").await["Result"], 0);
+    refuse_reference(&app, "boom").await;
+    let mut tasks = Vec::new();
+    for reference in (0..19)
+        .map(|i| format!("ok-{i}"))
+        .chain(["boom".to_owned()])
+    {
+        let (base, http, token) = (app.base.clone(), app.http.clone(), token.clone());
+        let card_token = card["CardToken"].as_str().unwrap().to_owned();
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"CardToken": card_token, "Reference": reference, "TransactionType": "Purchase", "Amount": dec("10.00"), "Currency": 949});
+            let res = http.post(format!("{base}{SEND}")).header("token", token).json(&body).send().await.unwrap();
+            (reference, res.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        let (reference, body) = t.await.unwrap();
+        answers.push((reference == "boom", body["Result"].as_i64().unwrap()));
+    }
+    answers.sort();
+    let mut expected = vec![(false, 0); 19];
+    expected.push((true, 99));
+    assert_eq!(answers, expected);
+    // The writer is usable afterwards: nothing was left half done.
+    let after = send(&app, &token, &card, "after", "10.00", json!({})).await;
+    assert_eq!(after["Result"], 0, "{after}");
+    let b = balance(&app, &token, &card).await;
+    assert_eq!(b["LedgerBalance"].to_string(), "300.00");
+    ledger_ok(&app).await;
+}
