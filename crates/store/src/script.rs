@@ -9,6 +9,8 @@
 //!   The parts run on one snapshot, so none may need a row another part of the
 //!   same group writes; foreign keys are checked at the end of the statement.
 
+use std::fmt::Write;
+
 use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Execute};
 
@@ -144,7 +146,8 @@ async fn run_group(
 
 /// `sql` with every `$n` as `$(n + offset)`.
 fn renumbered(sql: &str, offset: usize) -> String {
-    map_parameters(sql, |n| Some(format!("${}", n + offset))).unwrap_or_else(|| sql.to_owned())
+    map_parameters(sql, |n, out| write!(out, "${}", n + offset).is_ok())
+        .unwrap_or_else(|| sql.to_owned())
 }
 
 async fn execute(

@@ -3,6 +3,8 @@
 //! batch, whatever the batch's size (each statement is a round trip: a thread
 //! hand-off on SQLite, a network trip on PostgreSQL).
 
+use std::fmt::Write;
+
 use crate::{StoreError, Tx};
 
 pub type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
@@ -23,15 +25,19 @@ pub fn for_connection(conn: &sqlx::AnyConnection, sql: String) -> String {
 /// `sql` with `$1, $2, …` as `?`, or `None` when they are not in that order.
 pub fn anonymous(sql: &str) -> Option<String> {
     let mut expected = 0;
-    map_parameters(sql, |n| {
+    map_parameters(sql, |n, out| {
         expected += 1;
-        (n == expected).then(|| "?".to_owned())
+        out.push('?');
+        n == expected
     })
 }
 
-/// `sql` with each `$n` replaced by what `map` makes of `n`, or `None` when
-/// `map` refuses one.
-pub fn map_parameters(sql: &str, mut map: impl FnMut(usize) -> Option<String>) -> Option<String> {
+/// `sql` with each `$n` replaced by what `map` writes for `n` onto the
+/// text, or `None` when `map` refuses one (answers false).
+pub fn map_parameters(
+    sql: &str,
+    mut map: impl FnMut(usize, &mut String) -> bool,
+) -> Option<String> {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut rest = sql;
     while let Some(at) = rest.find('$') {
@@ -41,7 +47,9 @@ pub fn map_parameters(sql: &str, mut map: impl FnMut(usize) -> Option<String>) -
             .take_while(u8::is_ascii_digit)
             .count();
         let n: usize = rest[at + 1..at + 1 + digits].parse().ok()?;
-        out.push_str(&map(n)?);
+        if !map(n, &mut out) {
+            return None;
+        }
         rest = &rest[at + 1 + digits..];
     }
     out.push_str(rest);
@@ -69,24 +77,41 @@ pub fn padded<K: Clone>(keys: &[K]) -> Vec<K> {
 
 /// `$first, $first+1, …` for `count` parameters.
 pub fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(count * 6);
+    push_placeholders(&mut out, first, count);
+    out
+}
+
+/// [`placeholders`] written onto `out`: one buffer for a whole statement,
+/// where a string per parameter made the texts of a batch's inserts a tenth
+/// of the authorizer's own time (mostly allocation).
+fn push_placeholders(out: &mut String, first: usize, count: usize) {
+    for i in first..first + count {
+        if i > first {
+            out.push_str(", ");
+        }
+        out.push('$');
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{i}");
+    }
 }
 
 /// `INSERT INTO table (a, b) VALUES ($1, $2), ($3, $4) …` for `rows` rows,
 /// followed by `suffix` (an `ON CONFLICT` clause, or nothing).
 pub fn insert_values(table: &str, columns: &[&str], rows: usize, suffix: &str) -> String {
     let width = columns.len();
-    let values: Vec<String> = (0..rows)
-        .map(|r| format!("({})", placeholders(r * width + 1, width)))
-        .collect();
-    format!(
-        "INSERT INTO {table} ({}) VALUES {}{suffix}",
-        columns.join(", "),
-        values.join(", ")
-    )
+    let mut out = String::with_capacity(64 + rows * width * 7 + suffix.len());
+    let _ = write!(out, "INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        push_placeholders(&mut out, r * width + 1, width);
+        out.push(')');
+    }
+    out.push_str(suffix);
+    out
 }
 
 /// Inserts every row with as few statements as the parameter limit allows.
