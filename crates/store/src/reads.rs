@@ -52,12 +52,18 @@ impl<'q> Reads<'q> {
     ) -> Pending<T> {
         let mut query = bind(sqlx::query(""));
         match query.take_arguments() {
-            Ok(args) => self.statements.push((sql, args.unwrap_or_default())),
-            Err(e) => self.failed = Some(e.to_string()),
-        }
-        Pending {
-            index: Some(self.statements.len() - 1),
-            row: PhantomData,
+            Ok(args) => {
+                self.statements.push((sql, args.unwrap_or_default()));
+                Pending {
+                    index: Some(self.statements.len() - 1),
+                    row: PhantomData,
+                }
+            }
+            // `run` fails with it before anything is taken.
+            Err(e) => {
+                self.failed = Some(e.to_string());
+                Pending::none()
+            }
         }
     }
 
