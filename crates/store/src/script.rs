@@ -47,7 +47,9 @@ impl<'q> Script<'q> {
         }
     }
 
-    /// A statement without parameters (`COMMIT`), in its place in the script.
+    /// A statement without parameters, in its place in the script. For
+    /// `COMMIT` on SQLite only: PostgreSQL runs a group as `WITH` parts,
+    /// which cannot hold transaction control.
     pub fn execute(&mut self, sql: &str) {
         self.push(sql.to_owned(), |q| q);
     }
