@@ -136,35 +136,34 @@ pub struct AccountBalance {
     pub currency: i64,
 }
 
-/// These accounts' balances, locked in name order where the engine needs it.
+/// Balances of the accounts `names` selects (a list or a sub-select), locked
+/// in name order where the engine needs it.
+fn balances_of(names: &str, engine: Engine) -> String {
+    format!(
+        "SELECT ledger_account, balance, blocked, currency FROM ledger_accounts \
+         WHERE ledger_account IN ({names}) ORDER BY ledger_account{}",
+        engine.row_lock_clause()
+    )
+}
+
+/// These accounts' balances.
 pub fn balances_for_update(
     reads: &mut Reads<'_>,
     engine: Engine,
     accounts: &[String],
 ) -> Pending<AccountBalance> {
-    let sql = format!(
-        "SELECT ledger_account, balance, blocked, currency FROM ledger_accounts \
-         WHERE ledger_account IN ({{in}}) ORDER BY ledger_account{}",
-        engine.row_lock_clause()
-    );
-    reads.push_in(&sql, 0, |q| q, accounts)
+    reads.push_in(&balances_of("{in}", engine), 0, |q| q, accounts)
 }
 
 /// The balances of these cards' accounts (`card:{account_no}`, as
-/// `Account::Card` names them), locked in name order where the engine needs
-/// it: read in the same round trip as the cards themselves.
+/// `Account::Card` names them): read in the same round trip as the cards.
 pub fn card_balances_for_update(
     reads: &mut Reads<'_>,
     engine: Engine,
     card_ids: &[i64],
 ) -> Pending<AccountBalance> {
-    let sql = format!(
-        "SELECT ledger_account, balance, blocked, currency FROM ledger_accounts \
-         WHERE ledger_account IN (SELECT 'card:' || account_no FROM cards WHERE card_id IN ({{in}})) \
-         ORDER BY ledger_account{}",
-        engine.row_lock_clause()
-    );
-    reads.push_in(&sql, 0, |q| q, card_ids)
+    let names = "SELECT 'card:' || account_no FROM cards WHERE card_id IN ({in})";
+    reads.push_in(&balances_of(names, engine), 0, |q| q, card_ids)
 }
 
 /// The entries these transactions posted, with their process id, in posting order.
