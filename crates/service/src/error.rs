@@ -42,6 +42,21 @@ impl ServiceError {
         ServiceError::Validation(errors)
     }
 
+    /// `Result` 1 naming `field` when the key it holds is empty.
+    pub fn require(field: &str, value: &str) -> Result<(), ServiceError> {
+        if value.is_empty() {
+            return Err(ServiceError::field(field, "is required"));
+        }
+        Ok(())
+    }
+
+    /// The key `field` holds, which must be given and not empty.
+    pub fn required(field: &str, value: &Option<String>) -> Result<String, ServiceError> {
+        let value = value.as_deref().unwrap_or("");
+        ServiceError::require(field, value)?;
+        Ok(value.to_owned())
+    }
+
     /// The envelope `Result` code of this error.
     pub fn result_code(&self) -> i64 {
         match self {

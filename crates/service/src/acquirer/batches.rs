@@ -150,9 +150,7 @@ async fn terminal_and_merchant(
     call: &Call,
     terminal_no: &str,
 ) -> Result<(TerminalRow, MerchantRow), ServiceError> {
-    if terminal_no.is_empty() {
-        return Err(ServiceError::field("TerminalNo", "is required"));
-    }
+    ServiceError::require("TerminalNo", terminal_no)?;
     let terminal = merchants::terminal(host.db.reader(), terminal_no)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;

@@ -109,9 +109,7 @@ pub async fn summary(
     start: Option<&str>,
     end: Option<&str>,
 ) -> Result<Vec<MerchantPayment>, ServiceError> {
-    if merchant_no.is_empty() {
-        return Err(ServiceError::field("MerchantNo", "is required"));
-    }
+    ServiceError::require("MerchantNo", merchant_no)?;
     check_access(call, merchant_no)?;
     let start = date_or("StartDate", start, "00000101")?;
     let end = date_or("EndDate", end, "99991231")?;
@@ -131,9 +129,7 @@ pub async fn detail(
     page: Option<&str>,
     size: Option<&str>,
 ) -> Result<Page<PaidTransaction>, ServiceError> {
-    if merchant_no.is_empty() {
-        return Err(ServiceError::field("MerchantNo", "is required"));
-    }
+    ServiceError::require("MerchantNo", merchant_no)?;
     check_access(call, merchant_no)?;
     let day = payment_date
         .filter(|d| !d.is_empty())

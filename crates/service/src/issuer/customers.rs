@@ -181,9 +181,7 @@ pub async fn get_customer_info(
     customer_no: &str,
 ) -> Result<CustomerInfo, ServiceError> {
     call.caller.require(Scope::Issuer)?;
-    if customer_no.is_empty() {
-        return Err(ServiceError::field("CustomerNo", "is required"));
-    }
+    ServiceError::require("CustomerNo", customer_no)?;
     let row = customers::get(host.db.reader(), customer_no)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("customer {customer_no} not found")))?;

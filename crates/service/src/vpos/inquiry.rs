@@ -17,13 +17,6 @@ use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
 use crate::ServiceError;
 
-fn key(field: &str, value: &str) -> Result<(), ServiceError> {
-    if value.is_empty() {
-        return Err(ServiceError::field(field, "is required"));
-    }
-    Ok(())
-}
-
 /// How an inquiry names its order.
 #[derive(Debug, Clone, Copy)]
 pub enum OrderKey<'a> {
@@ -40,12 +33,12 @@ pub async fn order_view(
     merchant_no: &str,
     by: OrderKey<'_>,
 ) -> Result<OrderView, ServiceError> {
-    key("MerchantNo", merchant_no)?;
+    ServiceError::require("MerchantNo", merchant_no)?;
     let (field, value) = match by {
         OrderKey::OrderId(id) => ("OrderId", id),
         OrderKey::Token(token) => ("Token", token),
     };
-    key(field, value)?;
+    ServiceError::require(field, value)?;
     check_access(call, merchant_no)?;
     let order = match by {
         OrderKey::OrderId(id) => vpos::order(host.db.reader(), merchant_no, id).await?,
@@ -67,7 +60,7 @@ pub async fn by_process(
     merchant_no: &str,
     process_id: &str,
 ) -> Result<Payment, ServiceError> {
-    key("MerchantNo", merchant_no)?;
+    ServiceError::require("MerchantNo", merchant_no)?;
     let pid: i64 = process_id
         .parse()
         .map_err(|_| ServiceError::field("ProcessId", "must be the digits of a ProcessId"))?;
@@ -215,7 +208,7 @@ pub async fn point_inquiry(
     card: &CardKey,
     expiry: Option<&str>,
 ) -> Result<PointBalance, ServiceError> {
-    key("MerchantNo", merchant_no)?;
+    ServiceError::require("MerchantNo", merchant_no)?;
     check_access(call, merchant_no)?;
     let found = card_ref::find(host, card).await?;
     if expiry.is_some_and(|e| e != found.expiry) {

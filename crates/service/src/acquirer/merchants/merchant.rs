@@ -217,9 +217,7 @@ pub async fn get_merchant(
     call: &Call,
     merchant_no: &str,
 ) -> Result<(Merchant, Vec<Terminal>), ServiceError> {
-    if merchant_no.is_empty() {
-        return Err(ServiceError::field("MerchantNo", "is required"));
-    }
+    ServiceError::require("MerchantNo", merchant_no)?;
     check_access(call, merchant_no)?;
     let merchant = merchants::merchant(host.db.reader(), merchant_no)
         .await?
@@ -237,11 +235,7 @@ pub async fn update_merchant(
     input: MerchantInput,
 ) -> Result<String, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
-    let no = input
-        .merchant_no
-        .clone()
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| ServiceError::field("MerchantNo", "is required"))?;
+    let no = ServiceError::required("MerchantNo", &input.merchant_no)?;
     let mut tx = host.db.begin().await?;
     let mut row = merchants::merchant_for_update(&mut tx, host.db.engine(), &no)
         .await?

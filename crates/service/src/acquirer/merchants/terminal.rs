@@ -105,11 +105,7 @@ pub async fn create_terminal(
     input: TerminalInput,
 ) -> Result<Terminal, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
-    let merchant_no = input
-        .merchant_no
-        .clone()
-        .filter(|m| !m.is_empty())
-        .ok_or_else(|| ServiceError::field("MerchantNo", "is required"))?;
+    let merchant_no = ServiceError::required("MerchantNo", &input.merchant_no)?;
     let mut tx = host.db.begin().await?;
     if merchants::merchant_for_update(&mut tx, host.db.engine(), &merchant_no)
         .await?
@@ -130,9 +126,7 @@ pub async fn get_terminal(
     call: &Call,
     terminal_no: &str,
 ) -> Result<Terminal, ServiceError> {
-    if terminal_no.is_empty() {
-        return Err(ServiceError::field("TerminalNo", "is required"));
-    }
+    ServiceError::require("TerminalNo", terminal_no)?;
     let row = merchants::terminal(host.db.reader(), terminal_no)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;
@@ -146,11 +140,7 @@ pub async fn update_terminal(
     input: TerminalInput,
 ) -> Result<String, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
-    let no = input
-        .terminal_no
-        .clone()
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| ServiceError::field("TerminalNo", "is required"))?;
+    let no = ServiceError::required("TerminalNo", &input.terminal_no)?;
     let mut tx = host.db.begin().await?;
     let mut row = merchants::terminal_for_update(&mut tx, host.db.engine(), &no)
         .await?
