@@ -10,7 +10,8 @@
 # /api/VPos/PaymentSale (a new OrderId every request, cards in turn) and then
 # against /health, and reports throughput, latency percentiles, the
 # authorizer's mean batch size and the server's peak memory (VmHWM).
-# PostgreSQL runs as a throwaway cluster with fsync on.
+# PostgreSQL runs as a throwaway cluster with fsync on. BIN=path measures
+# another build instead (to compare two commits run by run on a noisy machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,8 +44,8 @@ for tool in wrk curl; do
   fi
 done
 
-cargo build --release --locked -p cardhost
-bin=target/release/cardhost
+bin=${BIN:-target/release/cardhost}
+[ -n "${BIN:-}" ] || cargo build --release --locked -p cardhost
 
 case "$engine" in
   sqlite) export CARDHOST_DATABASE_URL="sqlite://$work/bench.db" ;;

@@ -42,16 +42,24 @@ pub struct Authorizer {
 }
 
 impl Authorizer {
-    /// Starts `workers` workers on the one queue; they end when the host is dropped.
-    pub fn spawn(host: Weak<Host>, workers: usize) -> Authorizer {
+    /// Starts `workers` workers on the one queue; they end when the host is
+    /// dropped. With `own_thread` they run on a thread of their own.
+    pub fn spawn(host: Weak<Host>, workers: usize, own_thread: bool) -> Authorizer {
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let shared = Arc::new(Shared {
             rx: Mutex::new(rx),
             queue: queue.downgrade(),
             ids: Mutex::new(IdBlocks::default()),
         });
-        for _ in 0..workers.max(1) {
-            tokio::spawn(run(host.clone(), shared.clone()));
+        let workers = workers.max(1);
+        let on_own_thread = own_thread
+            && spawn_thread(&host, &shared, workers)
+                .inspect_err(|e| tracing::error!(error = %e, "no thread for the authorizer; it runs on tokio's workers"))
+                .is_ok();
+        if !on_own_thread {
+            for _ in 0..workers {
+                tokio::spawn(run(host.clone(), shared.clone()));
+            }
         }
         Authorizer { queue }
     }
@@ -193,6 +201,27 @@ struct Shared {
     rx: Mutex<mpsc::Receiver<Job>>,
     queue: mpsc::WeakSender<Job>,
     ids: Mutex<IdBlocks>,
+}
+
+/// Runs the workers on a thread of their own; an error (the OS refused a
+/// thread) leaves them to the caller, to run on tokio's workers.
+fn spawn_thread(host: &Weak<Host>, shared: &Arc<Shared>, workers: usize) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (host, shared) = (host.clone(), shared.clone());
+    std::thread::Builder::new()
+        .name("authorizer".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let mut set = tokio::task::JoinSet::new();
+                for _ in 0..workers {
+                    set.spawn(run(host.clone(), shared.clone()));
+                }
+                while set.join_next().await.is_some() {}
+            })
+        })?;
+    Ok(())
 }
 
 async fn run(host: Weak<Host>, shared: Arc<Shared>) {
