@@ -3,19 +3,23 @@
 # wrk (not by us), with GET /health measured in the same run for comparison.
 #
 #   scripts/bench.sh [--engine sqlite|postgres] [--cards N] [--seconds S]
-#                    [--connections C] [--threads T]
+#                    [--connections C] [--threads T] [--warmup W]
 #
 # Builds the release binary, seeds a fresh database (a merchant with a VPOS
 # terminal and N funded cards), starts `cardhost serve`, runs wrk against
 # /api/VPos/PaymentSale (a new OrderId every request, cards in turn) and then
 # against /health, and reports throughput, latency percentiles, the
 # authorizer's mean batch size and the server's peak memory (VmHWM).
+# The measured run follows W seconds (default 15) of the same load, not
+# counted: the steady state of a host that has taken payments before. On
+# PostgreSQL an ANALYZE follows the warm-up, as autovacuum's would within a
+# minute: a fresh database's statements were planned on empty tables.
 # PostgreSQL runs as a throwaway cluster with fsync on. BIN=path measures
 # another build instead (to compare two commits run by run on a noisy machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-engine=sqlite cards=20000 seconds=60 connections=64 threads=2
+engine=sqlite cards=20000 seconds=60 connections=64 threads=2 warmup=15
 while [ $# -gt 0 ]; do
   case "$1" in
     --engine) engine=$2; shift 2 ;;
@@ -23,7 +27,8 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -76,14 +81,25 @@ token=$(curl -fs -X POST "$base/api/Auth/Token" -H 'Content-Type: application/js
   sed -n 's/.*"Token":"\([^"]*\)".*/\1/p')
 [ -n "$token" ] || { echo "no VPOS token" >&2; exit 1; }
 
+sales() {
+  CARDS="$work/cards.csv" TOKEN="$token" MERCHANT_NO="$MERCHANT_NO" TERMINAL_NO="$TERMINAL_NO" \
+    wrk -t"$threads" -c"$connections" -d"$1s" --timeout 10s -s scripts/bench/sale.lua "$base"
+}
+if [ "$warmup" -gt 0 ]; then
+  echo "== warm-up: $warmup s of the same load, not counted"
+  sales "$warmup" >/dev/null
+  if [ "$engine" = postgres ]; then psql -q "$POSTGRES_URL" -c ANALYZE; fi
+fi
+
 metric() { curl -fs "$base/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+phase() { metric "cardhost_authorizer_phase_microseconds_total{phase=\"$1\"}"; }
 batches_before=$(metric cardhost_authorizer_batches_total)
 decided_before=$(metric cardhost_authorizer_requests_total)
+declare -A spent_before
+for phase in load decide write commit; do spent_before[$phase]=$(phase $phase); done
 
 echo "== PaymentSale: $connections connections, $threads wrk threads, $seconds s, $cards cards"
-CARDS="$work/cards.csv" TOKEN="$token" MERCHANT_NO="$MERCHANT_NO" TERMINAL_NO="$TERMINAL_NO" \
-  wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout 10s -s scripts/bench/sale.lua "$base" |
-  tee "$work/sales.txt"
+sales "$seconds" | tee "$work/sales.txt"
 
 batches=$(( $(metric cardhost_authorizer_batches_total) - batches_before ))
 decided=$(( $(metric cardhost_authorizer_requests_total) - decided_before ))
@@ -91,10 +107,10 @@ echo "authorizer batches $batches, requests $decided, mean batch $(( decided / (
 echo "largest batch     $(metric cardhost_authorizer_largest_batch)"
 phases=""
 for phase in load decide write commit; do
-  spent=$(metric "cardhost_authorizer_phase_microseconds_total{phase=\"$phase\"}")
+  spent=$(( $(phase $phase) - spent_before[$phase] ))
   phases="$phases $phase $(( spent / (decided > 0 ? decided : 1) )) us"
 done
-echo "authorizer per request:$phases (since the server started)"
+echo "authorizer per request:$phases"
 echo "peak memory       $(awk '/VmHWM/ { print $2, $3 }' /proc/$server/status)"
 
 echo "== GET /health: same server, $connections connections, 10 s"
