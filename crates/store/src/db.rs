@@ -203,8 +203,10 @@ const SQLITE_WRITER_PRAGMAS: &str =
 /// Readers keep SQLite's default cache (2 MiB each): the payment path reads
 /// its reference data through the host's caches.
 const SQLITE_READER_PRAGMAS: &str = "";
-/// How often the WAL is copied back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// How often the WAL is copied back into the database file. Often enough that
+/// each pass copies few pages: the writer's commits wait on the same disk, and
+/// at 1 s (then 200 ms) the bigger passes showed in its p99 (BENCHMARKS.md).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
 /// Copies committed WAL frames into the database file from a reader
 /// connection, beside the writer (a passive checkpoint never blocks it),
