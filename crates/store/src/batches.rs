@@ -144,7 +144,6 @@ pub struct BatchTxRow {
 const TX_COLUMNS: &str = "process_id, terminal_no, batch_no, merchant_no, order_id, transaction_type, amount, currency, \
     masked_card_no, auth_code, rrn, installment_count, card_type, network, status, created_at, commission, net, payment_date";
 
-
 pub async fn txs_of_batch(
     tx: &mut Tx<'_>,
     terminal_no: &str,
