@@ -1,10 +1,14 @@
 //! Virtual POS payments through the merchant's own `vpos` client: on-us cards
 //! through the authorizer, off-us cards through the built-in test network.
 
+mod captures;
 mod closing;
 mod off_us;
 mod on_us;
+mod refunds;
 mod rules;
+mod sales;
+mod voids;
 
 use serde_json::{json, Value};
 
