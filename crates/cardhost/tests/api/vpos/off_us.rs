@@ -3,64 +3,90 @@
 use super::*;
 
 #[tokio::test]
-async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
+async fn the_test_network_declines_by_the_amounts_last_digits() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     for (amount, expected) in [("10.51", "51"), ("10.05", "05"), ("10.54", "54")] {
         let body = s.sale(&format!("n-{amount}"), amount, &json!(OFF_US)).await;
         assert_eq!(
-            (body["Result"].clone(), code(&body)),
-            (json!(8), expected),
+            (
+                &body["Result"],
+                code(&body),
+                &body["ResultObject"]["Network"]
+            ),
+            (&json!(8), expected, &json!("OffUs")),
             "{body}"
         );
-        assert_eq!(body["ResultObject"]["Network"], "OffUs");
     }
-    let ok = s.sale("n-ok", "10.00", &json!(OFF_US)).await;
-    assert_eq!((ok["Result"].clone(), code(&ok)), (json!(0), "00"), "{ok}");
-    assert_eq!(ok["ResultObject"]["MaskedCardNo"], "411111******1111");
+}
 
-    // 91: the network never answers; the host answers 91 and reverses.
-    app.host.test_network.refuse_next_reversals(1);
-    let lost = s.sale("n-91", "10.91", &json!(OFF_US)).await;
-    assert_eq!(
-        (lost["Result"].clone(), code(&lost)),
-        (json!(8), "91"),
-        "{lost}"
-    );
-    let pid: i64 = lost["ResultObject"]["ProcessId"]
+#[tokio::test]
+async fn an_off_us_sale_is_approved_with_the_card_masked() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let ok = s.sale("n-ok", "10.00", &json!(OFF_US)).await;
+    assert_eq!((&ok["Result"], code(&ok)), (&json!(0), "00"), "{ok}");
+    assert_eq!(ok["ResultObject"]["MaskedCardNo"], "411111******1111");
+}
+
+/// The network's record of the authorization of `answer`'s process id.
+async fn network_status(app: &TestApp, answer: &Value) -> String {
+    let pid: i64 = answer["ResultObject"]["ProcessId"]
         .as_str()
         .unwrap()
         .parse()
         .unwrap();
-    let held = cardhost_store::vpos::network_auth(app.host.db.reader(), pid)
+    let auth = cardhost_store::vpos::network_auth(app.host.db.reader(), pid)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(
-        held.status.name(),
-        "Captured",
-        "the network took the sale whose answer was lost"
-    );
+    auth.status.name().to_owned()
+}
+
+/// A sale whose answer the network never gives (amount ending 91), with the
+/// network refusing the first reversal; the sale's answer.
+async fn lost_sale(app: &TestApp, s: &Shop<'_>) -> Value {
+    app.host.test_network.refuse_next_reversals(1);
+    s.sale("n-91", "10.91", &json!(OFF_US)).await
+}
+
+async fn sweep(app: &TestApp) -> (u64, u64) {
+    let swept = cardhost_service::network::reverse_due(&app.host)
+        .await
+        .unwrap();
+    (swept.acknowledged, swept.pending)
+}
+
+#[tokio::test]
+async fn an_unanswered_sale_is_declined_91_though_the_network_took_it() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let lost = lost_sale(&app, &s).await;
+    assert_eq!((&lost["Result"], code(&lost)), (&json!(8), "91"), "{lost}");
+    assert_eq!(network_status(&app, &lost).await, "Captured");
     assert_eq!(order(&app, &s.vpos, "n-91").await["OrderStatus"], "Failed");
-    // The first attempt is refused, so the reversal stays queued and is retried.
-    let first = cardhost_service::network::reverse_due(&app.host)
-        .await
-        .unwrap();
-    assert_eq!((first.acknowledged, first.pending), (0, 1));
+}
+
+#[tokio::test]
+async fn a_refused_reversal_stays_queued_until_the_network_acknowledges_it() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let lost = lost_sale(&app, &s).await;
+    assert_eq!(sweep(&app).await, (0, 1));
     app.clock.advance(chrono::Duration::seconds(2));
-    let second = cardhost_service::network::reverse_due(&app.host)
-        .await
-        .unwrap();
-    assert_eq!((second.acknowledged, second.pending), (1, 0));
-    let undone = cardhost_store::vpos::network_auth(app.host.db.reader(), pid)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(undone.status.name(), "Reversed");
-    let third = cardhost_service::network::reverse_due(&app.host)
-        .await
-        .unwrap();
-    assert_eq!((third.acknowledged, third.pending), (0, 0));
+    assert_eq!(sweep(&app).await, (1, 0));
+    assert_eq!(network_status(&app, &lost).await, "Reversed");
+    assert_eq!(sweep(&app).await, (0, 0), "nothing is reversed twice");
+}
+
+#[tokio::test]
+async fn metrics_count_unanswered_calls_and_reversals() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    lost_sale(&app, &s).await;
+    sweep(&app).await;
+    app.clock.advance(chrono::Duration::seconds(2));
+    sweep(&app).await;
     let metrics = app.raw_get("/metrics").await.text().await.unwrap();
     for line in [
         "cardhost_network_unanswered_total 2",
@@ -69,8 +95,12 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
     ] {
         assert!(metrics.contains(line), "{line} in {metrics}");
     }
+}
 
-    // Off-us: pre-sale, capture and refund go to the network; a void queues its reversal.
+#[tokio::test]
+async fn an_off_us_pre_sale_is_captured_and_refunded_through_the_network() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
     s.pre_sale("n-pre", "40.00", &json!(OFF_US)).await;
     let post = s.post_sale("n-pre", json!({"Amount": dec("25.00")})).await;
     assert_eq!(post["Result"], 0, "{post}");
@@ -78,23 +108,33 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
         .refund("n-pre", json!({"Reference": "NR1", "Amount": dec("5.00")}))
         .await;
     assert_eq!(refund["Result"], 0, "{refund}");
-    let void = s.void("n-ok").await;
-    assert_eq!(void["Result"], 0, "{void}");
-    cardhost_service::network::reverse_due(&app.host)
-        .await
-        .unwrap();
-    let ok_pid: i64 = ok["ResultObject"]["ProcessId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let reversed = cardhost_store::vpos::network_auth(app.host.db.reader(), ok_pid)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(reversed.status.name(), "Reversed");
+    let o = order(&app, &s.vpos, "n-pre").await;
+    assert_eq!(
+        (money(&o["CapturedAmount"]), money(&o["RefundedAmount"])),
+        ("25.00".into(), "5.00".into())
+    );
+}
 
-    // Off-us rows close from NetworkClearing: 25.00 captured − 5.00 refunded.
+#[tokio::test]
+async fn an_off_us_void_is_reversed_at_the_network() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let ok = s.sale("n-ok", "10.00", &json!(OFF_US)).await;
+    assert_eq!(s.void("n-ok").await["Result"], 0);
+    sweep(&app).await;
+    assert_eq!(network_status(&app, &ok).await, "Reversed");
+}
+
+#[tokio::test]
+async fn off_us_payments_close_into_the_batch_from_network_clearing() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    s.sale("n-ok", "10.00", &json!(OFF_US)).await;
+    s.void("n-ok").await;
+    s.pre_sale("n-pre", "40.00", &json!(OFF_US)).await;
+    s.post_sale("n-pre", json!({"Amount": dec("25.00")})).await;
+    s.refund("n-pre", json!({"Reference": "NR1", "Amount": dec("5.00")}))
+        .await;
     let closed = s
         .op(
             "BatchClose",
@@ -104,12 +144,12 @@ async fn the_test_network_declines_by_amount_and_reverses_what_timed_out() {
     let r = &closed["ResultObject"];
     assert_eq!(
         (
-            r["SaleCount"].clone(),
+            &r["SaleCount"],
             money(&r["SaleAmount"]),
-            r["RefundCount"].clone(),
-            r["VoidCount"].clone()
+            &r["RefundCount"],
+            &r["VoidCount"]
         ),
-        (json!(1), "25.00".into(), json!(1), json!(1)),
+        (&json!(1), "25.00".into(), &json!(1), &json!(1)),
         "{closed}"
     );
     ledger_ok(&app).await;
