@@ -3,10 +3,12 @@
 
 mod captures;
 mod closing;
+mod installments;
 mod off_us;
 mod on_us;
+mod points;
+mod profile;
 mod refunds;
-mod rules;
 mod sales;
 mod voids;
 
