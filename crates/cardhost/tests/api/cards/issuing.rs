@@ -2,11 +2,25 @@
 
 use super::*;
 
-#[tokio::test]
-async fn cards_are_issued_in_their_products_bins() {
+/// A fresh host with a customer, and its `issuer,pan` token.
+async fn issuer() -> (TestApp, String) {
     let app = TestApp::spawn().await;
     let token = setup(&app).await;
-    let credit = issue(&app, &token, "Credit", json!({"EmbossName": "Ayse Yilmaz"})).await;
+    (app, token)
+}
+
+async fn card_info(app: &TestApp, token: &str, query: &str) -> Value {
+    let (status, body) = app
+        .get(&format!("/api/Integration/GetCardInfo?{query}"), token)
+        .await;
+    assert_result(status, &body, 200, 0);
+    body["ResultObject"].clone()
+}
+
+#[tokio::test]
+async fn a_credit_card_is_numbered_in_its_products_bin_and_masked() {
+    let (app, token) = issuer().await;
+    let credit = issue(&app, &token, "Credit", json!({})).await;
     let pan = credit["CardNo"].as_str().unwrap();
     assert!(
         pan.starts_with("410000") && pan.len() == 16 && luhn_ok(pan),
@@ -16,58 +30,105 @@ async fn cards_are_issued_in_their_products_bins() {
         credit["MaskedCardNo"],
         format!("{}******{}", &pan[..6], &pan[12..])
     );
-    assert_eq!(
-        credit["CardStatus"], "N",
-        "a physical card starts NotActivated"
-    );
-    assert_eq!(credit["CardType"], "Credit");
-    assert_eq!(credit["ProductCode"], "CLASSIC-CREDIT");
-    assert_eq!(credit["ExpiryDate"], "3003", "March 2026 + 4 years");
-    assert_eq!(credit["CustomerNo"], CUSTOMER);
-    assert_eq!(credit["AccountNo"].as_str().unwrap().len(), 12);
-    assert_eq!(credit["CardToken"].as_str().unwrap().len(), 32);
+}
 
+#[tokio::test]
+async fn a_physical_credit_card_starts_not_activated_for_four_years() {
+    let (app, token) = issuer().await;
+    let c = issue(&app, &token, "Credit", json!({})).await;
+    let shown: Vec<&Value> = [
+        "CardStatus",
+        "CardType",
+        "ProductCode",
+        "ExpiryDate",
+        "CustomerNo",
+    ]
+    .iter()
+    .map(|f| &c[*f])
+    .collect();
+    assert_eq!(
+        shown,
+        [
+            &json!("N"),
+            &json!("Credit"),
+            &json!("CLASSIC-CREDIT"),
+            &json!("3003"),
+            &json!(CUSTOMER)
+        ]
+    );
+    let lengths = (
+        c["AccountNo"].as_str().unwrap().len(),
+        c["CardToken"].as_str().unwrap().len(),
+    );
+    assert_eq!(lengths, (12, 32));
+}
+
+#[tokio::test]
+async fn a_virtual_debit_card_starts_active_in_the_debit_bin() {
+    let (app, token) = issuer().await;
     let debit = issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
     assert!(debit["CardNo"].as_str().unwrap().starts_with("520000"));
-    assert_eq!(debit["CardStatus"], "A", "a virtual card starts Active");
+    assert_eq!(debit["CardStatus"], "A");
+}
+
+#[tokio::test]
+async fn a_prepaid_card_is_issued_for_three_years() {
+    let (app, token) = issuer().await;
     let prepaid = issue(&app, &token, "Prepaid", json!({})).await;
     assert!(prepaid["CardNo"].as_str().unwrap().starts_with("979200"));
-    assert_eq!(prepaid["ExpiryDate"], "2903", "3 years");
+    assert_eq!(prepaid["ExpiryDate"], "2903");
+}
 
-    let (status, body) = app
-        .get(
-            &format!(
-                "/api/Integration/GetCardInfo?CardToken={}",
-                credit["CardToken"].as_str().unwrap()
-            ),
-            &token,
-        )
-        .await;
-    assert_result(status, &body, 200, 0);
-    let info = &body["ResultObject"];
-    assert_eq!(info["EmbossName"], "AYSE YILMAZ");
-    assert_eq!(info["Brand"], "Visa");
-    assert_eq!(info["CardLimit"].to_string(), "10000.00");
-    assert_eq!(info["Currency"], 949);
-    assert_eq!(info["IsVirtual"], false);
-    assert_eq!(info["AnnualFeeStatus"], "Active");
-    assert_eq!(info["CreateDate"], "20260302093000");
-    assert!(info["ActivationDate"].is_null());
-    assert!(
-        info.get("CardNo").is_none(),
-        "GetCardInfo never shows the PAN"
+#[tokio::test]
+async fn card_info_shows_the_card_without_its_number() {
+    let (app, token) = issuer().await;
+    let credit = issue(&app, &token, "Credit", json!({"EmbossName": "Ayse Yilmaz"})).await;
+    let info = card_info(
+        &app,
+        &token,
+        &format!("CardToken={}", credit["CardToken"].as_str().unwrap()),
+    )
+    .await;
+    let shown: Vec<String> = [
+        "EmbossName",
+        "Brand",
+        "CardLimit",
+        "Currency",
+        "IsVirtual",
+        "AnnualFeeStatus",
+        "CreateDate",
+        "ActivationDate",
+    ]
+    .iter()
+    .map(|f| info[*f].to_string())
+    .collect();
+    assert_eq!(
+        shown,
+        [
+            "\"AYSE YILMAZ\"",
+            "\"Visa\"",
+            "10000.00",
+            "949",
+            "false",
+            "\"Active\"",
+            "\"20260302093000\"",
+            "null"
+        ]
     );
-    // The default emboss name folds the customer's Turkish letters.
-    let (_, body) = app
-        .get(
-            &format!(
-                "/api/Integration/GetCardInfo?CardNo={}",
-                prepaid["CardNo"].as_str().unwrap()
-            ),
-            &token,
-        )
-        .await;
-    assert_eq!(body["ResultObject"]["EmbossName"], "AYSE YILMAZ");
+    assert!(info.get("CardNo").is_none(), "{info}");
+}
+
+#[tokio::test]
+async fn the_default_emboss_name_folds_the_customers_turkish_letters() {
+    let (app, token) = issuer().await;
+    let prepaid = issue(&app, &token, "Prepaid", json!({})).await;
+    let info = card_info(
+        &app,
+        &token,
+        &format!("CardNo={}", prepaid["CardNo"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(info["EmbossName"], "AYSE YILMAZ");
 }
 
 #[tokio::test]
@@ -228,37 +289,61 @@ async fn debit_cards_can_share_an_account() {
     );
 }
 
+/// `RegisterCard` of `pan` (expiring `expiry`) in the standard debit product.
+async fn register(app: &TestApp, token: &str, pan: &str, expiry: &str) -> Value {
+    let request = json!({"CustomerNo": CUSTOMER, "CardNo": pan, "ExpiryDate": expiry, "ProductCode": "STANDARD-DEBIT", "EmbossName": "A Y"});
+    app.post("/api/Integration/RegisterCard", token, request)
+        .await
+        .1
+}
+
 #[tokio::test]
-async fn register_card_takes_a_pan_inside_the_bin() {
-    let app = TestApp::spawn().await;
-    let token = setup(&app).await;
+async fn a_card_number_inside_the_products_bin_is_registered() {
+    let (app, token) = issuer().await;
     let pan = pan_with_check("520000123456789");
-    let request = json!({"CustomerNo": CUSTOMER, "CardNo": pan, "ExpiryDate": "2912", "ProductCode": "STANDARD-DEBIT", "EmbossName": "A Y"});
-    let (status, body) = app
-        .post("/api/Integration/RegisterCard", &token, request.clone())
-        .await;
-    assert_result(status, &body, 200, 0);
-    assert_eq!(body["ResultObject"]["CardNo"], pan.as_str());
-    assert_eq!(body["ResultObject"]["ExpiryDate"], "2912");
-    let (_, body) = app
-        .post("/api/Integration/RegisterCard", &token, request)
-        .await;
-    assert_eq!(body["Result"], 3, "the PAN is taken");
-    let outside = pan_with_check("410000123456789");
-    let (_, body) = app
-        .post("/api/Integration/RegisterCard", &token, json!({"CustomerNo": CUSTOMER, "CardNo": outside, "ExpiryDate": "2912", "ProductCode": "STANDARD-DEBIT"}))
-        .await;
-    assert_eq!(error_fields(&body), ["CardNo"]);
-    let (_, body) = app
-        .post("/api/Integration/RegisterCard", &token, json!({"CustomerNo": CUSTOMER, "CardNo": pan_with_check("520000999999999"), "ExpiryDate": "2512", "ProductCode": "STANDARD-DEBIT"}))
-        .await;
-    assert_eq!(error_fields(&body), ["ExpiryDate"], "expiry passed");
-    let (_, body) = app
-        .post("/api/Integration/RegisterCard", &token, json!({"CustomerNo": CUSTOMER, "CardNo": "5200001234567890", "ExpiryDate": "2912", "ProductCode": "STANDARD-DEBIT"}))
-        .await;
-    assert_eq!(error_fields(&body), ["CardNo"], "Luhn");
-    assert!(
-        !body.to_string().contains("5200001234567890"),
-        "the PAN is not echoed"
+    let body = register(&app, &token, &pan, "2912").await;
+    assert_eq!(
+        (
+            &body["Result"],
+            &body["ResultObject"]["CardNo"],
+            &body["ResultObject"]["ExpiryDate"]
+        ),
+        (&json!(0), &json!(pan), &json!("2912"))
     );
+}
+
+#[tokio::test]
+async fn a_registered_card_number_is_taken_once() {
+    let (app, token) = issuer().await;
+    let pan = pan_with_check("520000123456789");
+    register(&app, &token, &pan, "2912").await;
+    assert_eq!(register(&app, &token, &pan, "2912").await["Result"], 3);
+}
+
+#[tokio::test]
+async fn a_card_number_outside_the_products_bin_is_refused_by_name() {
+    let (app, token) = issuer().await;
+    let outside = pan_with_check("410000123456789");
+    assert_eq!(
+        error_fields(&register(&app, &token, &outside, "2912").await),
+        ["CardNo"]
+    );
+}
+
+#[tokio::test]
+async fn a_passed_expiry_date_is_refused_by_name() {
+    let (app, token) = issuer().await;
+    let pan = pan_with_check("520000999999999");
+    assert_eq!(
+        error_fields(&register(&app, &token, &pan, "2512").await),
+        ["ExpiryDate"]
+    );
+}
+
+#[tokio::test]
+async fn a_card_number_failing_luhn_is_refused_without_being_echoed() {
+    let (app, token) = issuer().await;
+    let body = register(&app, &token, "5200001234567890", "2912").await;
+    assert_eq!(error_fields(&body), ["CardNo"]);
+    assert!(!body.to_string().contains("5200001234567890"), "{body}");
 }
