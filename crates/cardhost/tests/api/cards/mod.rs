@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use crate::independent;
 use crate::support::*;
 
+mod emboss;
 mod issuing;
 mod lifecycle;
 mod limits;

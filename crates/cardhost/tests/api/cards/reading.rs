@@ -2,44 +2,61 @@
 
 use super::*;
 
-#[tokio::test]
-async fn tokens_are_stable_and_only_for_our_cards() {
+/// A fresh host with a customer, its `issuer,pan` token and one card of `kind`.
+async fn one_card(kind: &str) -> (TestApp, String, Value) {
     let app = TestApp::spawn().await;
     let token = setup(&app).await;
-    let card = issue(&app, &token, "Debit", json!({})).await;
+    let card = issue(&app, &token, kind, json!({})).await;
+    (app, token, card)
+}
+
+async fn tokenize(app: &TestApp, token: &str, card_no: &Value) -> Value {
+    let body = json!({"CardNo": card_no});
+    app.post("/api/Integration/TokenizeCardNo", token, body)
+        .await
+        .1
+}
+
+#[tokio::test]
+async fn a_card_number_always_tokenizes_to_its_cards_token() {
+    let (app, token, card) = one_card("Debit").await;
     for _ in 0..2 {
-        let (status, body) = app
-            .post(
-                "/api/Integration/TokenizeCardNo",
-                &token,
-                json!({"CardNo": card["CardNo"]}),
-            )
-            .await;
-        assert_result(status, &body, 200, 0);
-        assert_eq!(body["ResultObject"]["CardToken"], card["CardToken"]);
+        let body = tokenize(&app, &token, &card["CardNo"]).await;
+        assert_eq!(
+            (&body["Result"], &body["ResultObject"]["CardToken"]),
+            (&json!(0), &card["CardToken"])
+        );
     }
-    let (_, body) = app
-        .post(
-            "/api/Integration/TokenizeCardNo",
-            &token,
-            json!({"CardNo": "4111111111111111"}),
-        )
-        .await;
-    assert_eq!(body["Result"], 2);
-    let (_, body) = app
-        .post(
-            "/api/Integration/TokenizeCardNo",
-            &token,
-            json!({"CardNo": "4111111111111112"}),
-        )
-        .await;
-    assert_eq!(error_fields(&body), ["CardNo"]);
-    let (_, body) = app.get("/api/Integration/GetCardInfo", &token).await;
+}
+
+#[tokio::test]
+async fn another_hosts_card_number_has_no_token() {
+    let (app, token, _) = one_card("Debit").await;
     assert_eq!(
-        error_fields(&body),
-        ["CardNo"],
-        "neither CardNo nor CardToken"
+        tokenize(&app, &token, &json!("4111111111111111")).await["Result"],
+        2
     );
+}
+
+#[tokio::test]
+async fn a_card_number_failing_luhn_is_not_tokenized() {
+    let (app, token, _) = one_card("Debit").await;
+    assert_eq!(
+        error_fields(&tokenize(&app, &token, &json!("4111111111111112")).await),
+        ["CardNo"]
+    );
+}
+
+#[tokio::test]
+async fn a_card_read_naming_no_card_is_refused_by_name() {
+    let (app, token, _) = one_card("Debit").await;
+    let (_, body) = app.get("/api/Integration/GetCardInfo", &token).await;
+    assert_eq!(error_fields(&body), ["CardNo"]);
+}
+
+#[tokio::test]
+async fn an_unknown_card_token_is_not_found() {
+    let (app, token, _) = one_card("Debit").await;
     let (_, body) = app
         .get("/api/Integration/GetCardInfo?CardToken=00", &token)
         .await;
@@ -47,22 +64,21 @@ async fn tokens_are_stable_and_only_for_our_cards() {
 }
 
 #[tokio::test]
-async fn deprecated_pan_reads_work_and_are_audited() {
-    let app = TestApp::spawn().await;
-    let token = setup(&app).await;
-    let card = issue(&app, &token, "Credit", json!({})).await;
-    let pan = card["CardNo"].as_str().unwrap();
-    let (status, body) = app
-        .get(
-            &format!(
-                "/api/Integration/GetCardNo?CardToken={}",
-                card["CardToken"].as_str().unwrap()
-            ),
-            &token,
-        )
-        .await;
+async fn get_card_no_answers_the_full_number() {
+    let (app, token, card) = one_card("Credit").await;
+    let path = format!(
+        "/api/Integration/GetCardNo?CardToken={}",
+        card["CardToken"].as_str().unwrap()
+    );
+    let (status, body) = app.get(&path, &token).await;
     assert_result(status, &body, 200, 0);
-    assert_eq!(body["ResultObject"]["CardNo"], pan);
+    assert_eq!(body["ResultObject"]["CardNo"], card["CardNo"]);
+}
+
+#[tokio::test]
+async fn private_info_answers_the_cvv2_an_independent_implementation_computes() {
+    let (app, token, card) = one_card("Credit").await;
+    let pan = card["CardNo"].as_str().unwrap();
     let (_, body) = app
         .get(
             &format!("/api/Integration/GetCardPrivateInfo?CardNo={pan}"),
@@ -70,17 +86,33 @@ async fn deprecated_pan_reads_work_and_are_audited() {
         )
         .await;
     let info = &body["ResultObject"];
-    assert_eq!(info["CardNo"], pan);
-    assert_eq!(info["ExpiryDate"], "3003");
-    // The host's CVV2 equals the independent implementation's for the same CVK.
+    let cvv2 = independent::visa_cvv(TEST_CVK, pan, "3003", "000");
     assert_eq!(
-        info["Cvv2"],
-        independent::visa_cvv(TEST_CVK, pan, "3003", "000")
+        (&info["CardNo"], &info["ExpiryDate"], &info["Cvv2"]),
+        (&json!(pan), &json!("3003"), &json!(cvv2))
     );
-    let db = app.db().await;
+}
+
+#[tokio::test]
+async fn each_pan_read_is_audited_with_the_card_masked() {
+    let (app, token, card) = one_card("Credit").await;
+    let pan = card["CardNo"].as_str().unwrap();
+    app.get(
+        &format!(
+            "/api/Integration/GetCardNo?CardToken={}",
+            card["CardToken"].as_str().unwrap()
+        ),
+        &token,
+    )
+    .await;
+    app.get(
+        &format!("/api/Integration/GetCardPrivateInfo?CardNo={pan}"),
+        &token,
+    )
+    .await;
     let rows: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT operation, object_key FROM audit_log WHERE operation IN ('GetCardNo', 'GetCardPrivateInfo') ORDER BY audit_id")
-            .fetch_all(&db)
+            .fetch_all(&app.db().await)
             .await
             .unwrap();
     let masked = card["MaskedCardNo"].as_str().map(str::to_owned);
@@ -91,15 +123,18 @@ async fn deprecated_pan_reads_work_and_are_audited() {
             ("GetCardPrivateInfo".to_owned(), masked)
         ]
     );
+}
+
+#[tokio::test]
+async fn the_pan_reads_are_documented_as_deprecated() {
+    let app = TestApp::spawn().await;
     let doc: Value = app.raw_get("/openapi.json").await.json().await.unwrap();
-    assert_eq!(
-        doc["paths"]["/api/Integration/GetCardNo"]["get"]["deprecated"],
-        true
-    );
-    assert_eq!(
-        doc["paths"]["/api/Integration/GetCardPrivateInfo"]["get"]["deprecated"],
-        true
-    );
+    for path in [
+        "/api/Integration/GetCardNo",
+        "/api/Integration/GetCardPrivateInfo",
+    ] {
+        assert_eq!(doc["paths"][path]["get"]["deprecated"], true, "{path}");
+    }
 }
 
 #[tokio::test]
@@ -128,70 +163,5 @@ async fn card_customer_info_lists_the_cards() {
             {"MaskedCardNo": debit["MaskedCardNo"], "CardToken": debit["CardToken"], "CardType": "Debit",
              "ProductCode": "STANDARD-DEBIT", "CardStatus": "A", "ExpiryDate": "3003"}
         ])
-    );
-}
-
-#[tokio::test]
-async fn emboss_directives_and_the_bureau_file() {
-    let app = TestApp::spawn().await;
-    let token = setup(&app).await;
-    let card = issue(&app, &token, "Credit", json!({"EmbossName": "AYSE YILMAZ"})).await;
-    let virt = issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
-    let (status, body) = app
-        .post("/api/Integration/CreateEmbossDirective", &token, json!({"CardToken": card["CardToken"], "DeliveryAddressType": "Branch", "BranchCode": "0042"}))
-        .await;
-    assert_result(status, &body, 200, 0);
-    assert_eq!(body["ResultObject"]["Status"], "Queued");
-    assert_eq!(body["ResultObject"]["MaskedCardNo"], card["MaskedCardNo"]);
-    let (_, body) = app
-        .post(
-            "/api/Integration/CreateEmbossDirective",
-            &token,
-            json!({"CardToken": virt["CardToken"], "DeliveryAddressType": "Home"}),
-        )
-        .await;
-    assert_eq!(body["Result"], 4);
-    let (_, body) = app
-        .post(
-            "/api/Integration/CreateEmbossDirective",
-            &token,
-            json!({"CardToken": card["CardToken"], "DeliveryAddressType": "Branch"}),
-        )
-        .await;
-    assert_eq!(error_fields(&body), ["BranchCode"]);
-
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("emboss.txt");
-    let written = cardhost_service::issuer::emboss::export(&app.host, "test", &out)
-        .await
-        .unwrap();
-    assert_eq!(written, 1);
-    let mode =
-        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&out).unwrap().permissions());
-    assert_eq!(mode & 0o777, 0o600);
-    let text = std::fs::read_to_string(&out).unwrap();
-    let record = text.lines().next().unwrap();
-    assert_eq!(record.len(), cardhost_service::issuer::emboss::RECORD_WIDTH);
-    let pan = card["CardNo"].as_str().unwrap();
-    let icvv = independent::visa_cvv(TEST_CVK, pan, "3003", "999");
-    assert_eq!(&record[..19], format!("{pan:<19}"));
-    assert_eq!(&record[19..45], format!("{:<26}", "AYSE YILMAZ"));
-    assert_eq!(&record[45..52], "3003201");
-    let track2 = record[131..171].trim_end();
-    assert!(
-        track2.starts_with(&format!("{pan}=3003201")) && track2.ends_with(&icvv),
-        "{track2}"
-    );
-    assert!(record.ends_with("Branch0042      "), "{record}");
-    let again =
-        cardhost_service::issuer::emboss::export(&app.host, "test", &dir.path().join("second.txt"))
-            .await
-            .unwrap();
-    assert_eq!(again, 0, "exported directives are not written twice");
-    assert!(
-        cardhost_service::issuer::emboss::export(&app.host, "test", &out)
-            .await
-            .is_err(),
-        "never overwrites"
     );
 }
