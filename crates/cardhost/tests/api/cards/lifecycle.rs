@@ -109,86 +109,97 @@ async fn activation_sets_the_activation_date() {
     assert_eq!(body["ResultObject"]["StatusDate"], "20260302103000");
 }
 
-#[tokio::test]
-async fn renewal_keeps_or_replaces_the_pan() {
+/// A credit card of limit 3,000.00 without ATM use, a year on (March 2027);
+/// the host, a fresh `issuer,pan` token and the card.
+async fn a_year_old_card() -> (TestApp, String, Value) {
     let app = TestApp::spawn().await;
     let token = setup(&app).await;
     let card = issue(&app, &token, "Credit", json!({"CardLimit": 3000})).await;
-    let t = card["CardToken"].as_str().unwrap().to_owned();
-    app.post(
-        "/api/Integration/CardRestriction",
-        &token,
-        json!({"CardToken": t, "AtmAllowed": false}),
-    )
-    .await;
+    let restrict = json!({"CardToken": card["CardToken"], "AtmAllowed": false});
+    app.post("/api/Integration/CardRestriction", &token, restrict)
+        .await;
     app.clock.advance(Duration::days(366));
     let token = app.token("issuer,pan").await;
-    let (status, body) = app
-        .post(
-            "/api/Integration/CardRenewal",
-            &token,
-            json!({"CardToken": t, "Reference": "ren-1"}),
-        )
-        .await;
-    assert_result(status, &body, 200, 0);
-    assert_eq!(body["ResultObject"]["CardNo"], card["CardNo"]);
-    assert_eq!(
-        body["ResultObject"]["ExpiryDate"], "3103",
-        "March 2027 + 4 years"
-    );
-    assert_eq!(body["ResultObject"]["CardToken"], t.as_str());
+    (app, token, card)
+}
 
-    let (_, body) = app
-        .post(
-            "/api/Integration/CardRenewal",
-            &token,
-            json!({"CardToken": t, "Reference": "ren-2", "NewPan": true, "Reason": "Damaged"}),
-        )
-        .await;
-    let renewed = body["ResultObject"].clone();
-    assert_ne!(renewed["CardNo"], card["CardNo"]);
-    assert_eq!(renewed["AccountNo"], card["AccountNo"]);
-    assert_eq!(renewed["CardStatus"], "N");
-    let nt = renewed["CardToken"].as_str().unwrap();
-    let (_, body) = app
-        .get(
-            &format!("/api/Integration/GetCardInfo?CardToken={nt}"),
-            &token,
-        )
-        .await;
-    assert_eq!(body["ResultObject"]["CardLimit"].to_string(), "3000.00");
-    let (_, body) = app
-        .get(
-            &format!("/api/Integration/GetCardRestriction?CardToken={nt}"),
-            &token,
-        )
-        .await;
-    assert_eq!(body["ResultObject"]["AtmAllowed"], false);
-    let (_, body) = app
-        .get(
-            &format!("/api/Integration/GetCardStatus?CardToken={t}"),
-            &token,
-        )
-        .await;
-    assert_eq!(body["ResultObject"]["CardStatus"], "C");
-    assert_eq!(body["ResultObject"]["StatusReason"], "Damaged");
-    let (_, again) = app
-        .post(
-            "/api/Integration/CardRenewal",
-            &token,
-            json!({"CardToken": t, "Reference": "ren-2", "NewPan": true, "Reason": "Damaged"}),
-        )
-        .await;
-    assert_eq!(
-        again["ResultObject"]["CardNo"], renewed["CardNo"],
-        "a repeated reference returns the first renewal"
+async fn renew(app: &TestApp, token: &str, card: &Value, fields: Value) -> Value {
+    let mut body = fields;
+    body["CardToken"] = card["CardToken"].clone();
+    let (status, answer) = app.post("/api/Integration/CardRenewal", token, body).await;
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
+/// Renewal under a new number after damage; the new card.
+async fn replaced(app: &TestApp, token: &str, card: &Value) -> Value {
+    let fields = json!({"Reference": "ren-2", "NewPan": true, "Reason": "Damaged"});
+    let body = renew(app, token, card, fields).await;
+    assert_eq!(body["Result"], 0, "{body}");
+    body["ResultObject"].clone()
+}
+
+async fn read(app: &TestApp, token: &str, op: &str, card: &Value) -> Value {
+    let path = format!(
+        "/api/Integration/{op}?CardToken={}",
+        card["CardToken"].as_str().unwrap()
     );
-    let (_, body) = app
-        .post(
-            "/api/Integration/CardRenewal",
-            &token,
-            json!({"CardToken": t, "NewPan": true}),
-        )
-        .await;
-    assert_eq!(body["Result"], 4, "a closed card is not renewed");
+    app.get(&path, token).await.1["ResultObject"].clone()
+}
+
+#[tokio::test]
+async fn a_renewal_keeps_the_number_and_token_and_moves_the_expiry_four_years_on() {
+    let (app, token, card) = a_year_old_card().await;
+    let r = renew(&app, &token, &card, json!({"Reference": "ren-1"})).await["ResultObject"].clone();
+    assert_eq!(
+        (&r["CardNo"], &r["ExpiryDate"], &r["CardToken"]),
+        (&card["CardNo"], &json!("3103"), &card["CardToken"])
+    );
+}
+
+#[tokio::test]
+async fn a_renewal_under_a_new_number_keeps_the_account_and_starts_not_activated() {
+    let (app, token, card) = a_year_old_card().await;
+    let renewed = replaced(&app, &token, &card).await;
+    assert_ne!(renewed["CardNo"], card["CardNo"]);
+    assert_eq!(
+        (&renewed["AccountNo"], &renewed["CardStatus"]),
+        (&card["AccountNo"], &json!("N"))
+    );
+}
+
+#[tokio::test]
+async fn a_new_card_carries_the_old_cards_limit_and_restrictions() {
+    let (app, token, card) = a_year_old_card().await;
+    let renewed = replaced(&app, &token, &card).await;
+    let limit = read(&app, &token, "GetCardInfo", &renewed).await["CardLimit"].to_string();
+    let atm = read(&app, &token, "GetCardRestriction", &renewed).await["AtmAllowed"].clone();
+    assert_eq!((limit, atm), ("3000.00".into(), json!(false)));
+}
+
+#[tokio::test]
+async fn the_replaced_card_is_closed_with_the_reason() {
+    let (app, token, card) = a_year_old_card().await;
+    replaced(&app, &token, &card).await;
+    let status = read(&app, &token, "GetCardStatus", &card).await;
+    assert_eq!(
+        (&status["CardStatus"], &status["StatusReason"]),
+        (&json!("C"), &json!("Damaged"))
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_renewal_reference_answers_the_first_renewal() {
+    let (app, token, card) = a_year_old_card().await;
+    let renewed = replaced(&app, &token, &card).await;
+    let again = replaced(&app, &token, &card).await;
+    assert_eq!(again["CardNo"], renewed["CardNo"]);
+}
+
+#[tokio::test]
+async fn a_closed_card_is_not_renewed() {
+    let (app, token, card) = a_year_old_card().await;
+    replaced(&app, &token, &card).await;
+    let body = renew(&app, &token, &card, json!({"NewPan": true})).await;
+    assert_eq!(body["Result"], 4);
 }
