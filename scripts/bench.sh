@@ -9,7 +9,9 @@
 # terminal and N funded cards), starts `cardhost serve`, runs wrk against
 # /api/VPos/PaymentSale (a new OrderId every request, cards in turn) and then
 # against /health, and reports throughput, latency percentiles, the
-# authorizer's mean batch size and the server's peak memory (VmHWM).
+# authorizer's mean batch size, the server's peak memory (VmHWM), and per
+# approved sale the CPU time and the time spent waiting for a core of the
+# server's threads (and PostgreSQL's processes), from /proc's schedstat.
 # The measured run follows W seconds (default 15) of the same load, not
 # counted: the steady state of a host that has taken payments before. On
 # PostgreSQL an ANALYZE follows the warm-up, as autovacuum's would within a
@@ -28,7 +30,7 @@ while [ $# -gt 0 ]; do
     --connections) connections=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -92,6 +94,55 @@ if [ "$warmup" -gt 0 ]; then
 fi
 
 metric() { curl -fs "$base/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+# CPU time and time spent waiting for a core (ns), summed over the server's
+# threads whose name starts with $1 ("" for all of them), or over every
+# PostgreSQL process: where each side's time goes on a machine shared with wrk.
+threads_sched() {
+  local c=0 w=0 task a b
+  for task in /proc/$server/task/*; do
+    case "$(cat "$task/comm" 2>/dev/null)" in "$1"*) ;; *) continue ;; esac
+    read -r a b _ <"$task/schedstat" 2>/dev/null || continue
+    c=$((c + a)); w=$((w + b))
+  done
+  echo "$c $w"
+}
+postgres_sched() {
+  local c=0 w=0 pid a b
+  for pid in $(pgrep -x postgres); do
+    read -r a b _ <"/proc/$pid/schedstat" 2>/dev/null || continue
+    c=$((c + a)); w=$((w + b))
+  done
+  echo "$c $w"
+}
+# The machine's busy and idle time, then its stolen and total time
+# (jiffies, /proc/stat): a VM's host may take its cores away.
+machine_stat() { awk '/^cpu / { print $2+$3+$4+$7+$8, $5+$6 }' /proc/stat; }
+stolen_stat() { awk '/^cpu / { print $9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat; }
+cpu_groups="authorizer sqlx-sqlite tokio-rt"
+sched_snapshot() {
+  local g
+  for g in $cpu_groups; do echo "$g $(threads_sched "$g")"; done
+  echo "server $(threads_sched "")"
+  [ "$engine" = postgres ] && echo "postgres $(postgres_sched)"
+  echo "machine $(machine_stat)"
+  echo "stolen $(stolen_stat)"
+}
+# Per approved sale: CPU and waiting for a core, by thread group; the
+# machine's use of its cores over the run.
+sched_report() {
+  local approved=$1 g c0 w0 c1 w1
+  [ "$approved" -gt 0 ] || return 0
+  join <(sort "$work/sched.before") <(sort "$work/sched.after") >"$work/sched.both"
+  while read -r g c0 w0 c1 w1; do
+    case "$g" in
+      machine) echo "machine: cores busy $(( 100 * (c1 - c0) / ((c1 - c0) + (w1 - w0) > 0 ? (c1 - c0) + (w1 - w0) : 1) )) % of the run" ;;
+      stolen) echo "machine: time stolen by the VM's host $(( 100 * (c1 - c0) / (w1 - w0 > 0 ? w1 - w0 : 1) )) %" ;;
+      *) [ $((c1 - c0 + w1 - w0)) -gt 0 ] && printf '%-12s cpu %5d us, waiting for a core %5d us, per approved sale\n' \
+        "$g" $(( (c1 - c0) / 1000 / approved )) $(( (w1 - w0) / 1000 / approved )) ;;
+    esac
+  done < <(grep -v -e '^machine' -e '^stolen' "$work/sched.both"; grep -e '^machine' -e '^stolen' "$work/sched.both")
+  return 0
+}
 phase() { metric "cardhost_authorizer_phase_microseconds_total{phase=\"$1\"}"; }
 batches_before=$(metric cardhost_authorizer_batches_total)
 decided_before=$(metric cardhost_authorizer_requests_total)
@@ -99,7 +150,9 @@ declare -A spent_before
 for phase in load decide write commit; do spent_before[$phase]=$(phase $phase); done
 
 echo "== PaymentSale: $connections connections, $threads wrk threads, $seconds s, $cards cards"
+sched_snapshot >"$work/sched.before"
 sales "$seconds" | tee "$work/sales.txt"
+sched_snapshot >"$work/sched.after"
 
 batches=$(( $(metric cardhost_authorizer_batches_total) - batches_before ))
 decided=$(( $(metric cardhost_authorizer_requests_total) - decided_before ))
@@ -112,6 +165,7 @@ for phase in load decide write commit; do
 done
 echo "authorizer per request:$phases"
 echo "peak memory       $(awk '/VmHWM/ { print $2, $3 }' /proc/$server/status)"
+sched_report "$(awk '/^approved/ { print $2 }' "$work/sales.txt")"
 
 echo "== GET /health: same server, $connections connections, 10 s"
 wrk -t"$threads" -c"$connections" -d10s --latency "$base/health" | tee "$work/health.txt" |
