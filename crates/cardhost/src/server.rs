@@ -39,6 +39,7 @@ pub async fn build_host(
         calendar: config.calendar.clone(),
         network_timeout_ms: config.network_timeout_ms,
         authorizer_workers: config.authorizer_workers,
+        public_url: config.public_url.trim_end_matches('/').to_owned(),
     };
     Host::new(db, Arc::new(SoftwareModule::new(keys)), clock, settings)
 }

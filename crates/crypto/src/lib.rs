@@ -14,6 +14,7 @@ pub mod des;
 pub mod error;
 pub mod keys;
 pub mod keystore;
+pub mod mac;
 pub mod module;
 pub mod pinblock;
 pub mod pvv;

@@ -66,6 +66,15 @@ pub fn random_secret(len: usize) -> String {
         .collect()
 }
 
+/// A random one-time code of `len` decimal digits.
+pub fn random_digits(len: usize) -> String {
+    let mut rng = rand::rngs::OsRng;
+    // 2^32 mod 10 is 6: a bias of one in 700 million per digit.
+    (0..len)
+        .map(|_| char::from(b'0' + (rng.next_u32() % 10) as u8))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Adds every error of `other` after these.
+    pub fn append(&mut self, other: FieldErrors) {
+        self.0.extend(other.0);
+    }
+
     pub fn into_vec(self) -> Vec<FieldError> {
         self.0
     }

@@ -174,6 +174,31 @@ statuses! {
     }
 }
 
+statuses! {
+    /// A 3-D Secure session (spec vpos.md, "3-D Secure").
+    ThreeDsStatus ("3-D Secure session status", new Pending) {
+        /// Waiting for the cardholder's answer on the ACS page.
+        Pending,
+        Authenticated,
+        /// Three wrong answers, or no way to authenticate the card.
+        Failed,
+    }
+}
+
+statuses! {
+    /// How a 3-D Secure session authenticates the cardholder.
+    ThreeDsMethod ("3-D Secure method", new Password) {
+        /// The card's static 3-D Secure password (`Change3DSPassword`).
+        Password,
+        /// A 6-digit one-time code sent to the customer's mobile.
+        Sms,
+        /// The card network authenticated another issuer's card.
+        Network,
+        /// The card has neither a password nor a mobile number to send a code to.
+        Unavailable,
+    }
+}
+
 /// Why an order cannot make a move from its state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the order is {from}; {reason}")]

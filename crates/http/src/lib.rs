@@ -5,6 +5,7 @@
 //! type, call one service function, and map its result or error to the envelope.
 
 pub mod acquirer;
+pub mod acs;
 pub mod admin;
 pub mod auth;
 pub mod command;

@@ -105,6 +105,11 @@ pub fn registry() -> Registry {
         .plain("Metrics", "/metrics", get(ops::metrics))
         .plain("OpenApi", "/openapi.json", get(ops::openapi_json))
         .plain("Docs", "/docs", get(ops::docs))
+        .plain(
+            "AcsPage",
+            "/acs/{id}",
+            get(crate::acs::show).post(crate::acs::answer),
+        )
 }
 
 /// Collapses repeated slashes (`//api/...` as in the reference curl sample),

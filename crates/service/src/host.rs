@@ -33,6 +33,8 @@ pub struct Settings {
     /// Batches the authorizer decides at once; `None`: the engine's default
     /// ([`default_authorizer_workers`]).
     pub authorizer_workers: Option<usize>,
+    /// Where browsers reach this host: the ACS pages' links start with it.
+    pub public_url: String,
 }
 
 /// SQLite has one writer, so a second batch would only wait for it; on
@@ -55,6 +57,7 @@ impl Default for Settings {
             calendar: Calendar::new("Europe/Istanbul").unwrap_or_else(|_| Calendar::utc()),
             network_timeout_ms: crate::network::DEFAULT_TIMEOUT_MS,
             authorizer_workers: None,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }

@@ -72,13 +72,35 @@ fn write_log_line(host: &Host, msg: &OutboxRow, text: &str) -> std::io::Result<(
     writeln!(file, "{line}")
 }
 
+/// What starts an outbox secret that is a one-time code sealed by
+/// [`seal_code`], where any other is a stored PIN.
+const CODE_PREFIX: &str = "code:";
+const CODE_PURPOSE: &str = "sms-one-time-code";
+
+/// A one-time code as the outbox keeps it until delivery: encrypted.
+pub fn seal_code(host: &Host, code: &str) -> Result<String, ServiceError> {
+    let sealed = host.security.seal_secret(CODE_PURPOSE, code.as_bytes())?;
+    Ok(format!("{CODE_PREFIX}{sealed}"))
+}
+
+fn reveal(host: &Host, stored: &str) -> Result<String, ServiceError> {
+    match stored.strip_prefix(CODE_PREFIX) {
+        Some(sealed) => {
+            let code = host.security.open_secret(CODE_PURPOSE, sealed)?;
+            String::from_utf8(code.to_vec())
+                .map_err(|_| ServiceError::Internal("a one-time code that is not text".into()))
+        }
+        None => Ok(host
+            .security
+            .reveal_pin_for_delivery(stored)?
+            .digits()
+            .to_owned()),
+    }
+}
+
 fn render(host: &Host, msg: &OutboxRow) -> Result<String, ServiceError> {
     let secret = match (&msg.secret, host.settings.sms_log_secrets) {
-        (Some(ciphertext), true) => host
-            .security
-            .reveal_pin_for_delivery(ciphertext)?
-            .digits()
-            .to_owned(),
+        (Some(stored), true) => reveal(host, stored)?,
         _ => MASKED_SECRET.to_owned(),
     };
     Ok(msg.template.replace("{secret}", &secret))

@@ -23,6 +23,7 @@ pub mod profiles;
 pub mod reads;
 pub mod script;
 pub mod sql;
+pub mod three_ds;
 pub mod vpos;
 
 pub use db::{begin_on, rollback, Db, Engine, Tx, WriterConnection};

@@ -392,6 +392,23 @@ const REVERSAL_COLUMNS: &str =
 
 /// Records, before the network is asked, that this authorization is to be
 /// reversed unless it is disarmed.
+/// True when a network reversal was ever armed for the order: a `Created`
+/// order with one has a network call in flight (or cut off by a crash).
+pub async fn order_has_reversal(
+    tx: &mut Tx<'_>,
+    merchant_no: &str,
+    order_id: &str,
+) -> Result<bool, StoreError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT process_id FROM network_reversals WHERE merchant_no = $1 AND order_id = $2 LIMIT 1",
+    )
+    .bind(merchant_no)
+    .bind(order_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(found.is_some())
+}
+
 pub async fn arm_reversal(tx: &mut Tx<'_>, r: &ReversalRow) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO network_reversals ({REVERSAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, NULL, $9, NULL)"

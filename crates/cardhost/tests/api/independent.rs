@@ -111,3 +111,13 @@ fn independent_implementation_matches_published_vectors() {
         "1234"
     );
 }
+
+/// The signature of a callback (vpos.md, "Callback hashes"): base64 of
+/// HMAC-SHA256 under the merchant's store key over the parts joined.
+pub fn callback_hash(store_key: &str, parts: &[&str]) -> String {
+    use base64::Engine;
+    use hmac::Mac;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(store_key.as_bytes()).unwrap();
+    mac.update(parts.concat().as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}

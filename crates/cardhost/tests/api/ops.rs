@@ -71,7 +71,7 @@ async fn metrics_show_where_the_authorizers_batches_spend_their_time() {
 }
 
 /// Every operation the host serves: (path, method, operation id).
-const OPERATIONS: [(&str, &str, &str); 77] = [
+const OPERATIONS: [(&str, &str, &str); 80] = [
     ("/api/Auth/Token", "post", "Token"),
     ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
     ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),
@@ -287,6 +287,13 @@ const OPERATIONS: [(&str, &str, &str); 77] = [
     ("/api/VPos/PaymentVoid", "post", "PaymentVoid"),
     ("/api/VPos/PaymentRefund", "post", "PaymentRefund"),
     ("/api/VPos/BatchClose", "post", "BatchClose"),
+    ("/api/VPos/ThreeDSale", "post", "ThreeDSale"),
+    ("/api/VPos/ThreeDPreSale", "post", "ThreeDPreSale"),
+    (
+        "/api/VPos/ThreeDCompletePayment",
+        "post",
+        "ThreeDCompletePayment",
+    ),
     ("/api/VPos/CheckByOrderId", "get", "CheckByOrderId"),
     ("/api/VPos/CheckByProcessId", "get", "CheckByProcessId"),
     ("/api/VPos/CheckByToken", "get", "CheckByToken"),

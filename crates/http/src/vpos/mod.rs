@@ -4,10 +4,12 @@
 mod holds;
 mod inquiries;
 mod order_payments;
+mod three_ds;
 
 pub use holds::*;
 pub use inquiries::*;
 pub use order_payments::*;
+pub use three_ds::*;
 
 use axum::response::Response;
 use cardhost_domain::date::Timestamp;
@@ -99,6 +101,9 @@ pub fn register(registry: Registry) -> Registry {
         .add(routes!(payment_void))
         .add(routes!(payment_refund))
         .add(routes!(batch_close))
+        .add(routes!(three_d_sale))
+        .add(routes!(three_d_pre_sale))
+        .add(routes!(three_d_complete_payment))
         .add(routes!(check_by_order_id))
         .add(routes!(check_by_process_id))
         .add(routes!(check_by_token))

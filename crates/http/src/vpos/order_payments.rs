@@ -93,7 +93,7 @@ pub struct RefundRequest {
     pub amount: Option<Amount>,
 }
 
-fn payment(r: PaymentSaleRequest) -> PaymentRequest {
+pub(super) fn payment(r: PaymentSaleRequest) -> PaymentRequest {
     PaymentRequest {
         merchant_no: r.merchant_no,
         terminal_no: r.terminal_no,

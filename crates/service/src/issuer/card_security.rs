@@ -90,7 +90,20 @@ pub async fn verify_card(
         .ok_or_else(|| ServiceError::field("ExpiryDate", "is required"))?;
     let found = card_ref::find(host, key).await?;
     let pan = vault::reveal(&host.db, host.security.as_ref(), found.pan_id).await?;
-    let (code, card) = card_ref::change_card(host, call, found.card_id, |card| {
+    check_card_secrets(host, call, found.card_id, &pan, expiry, cvv2).await
+}
+
+/// Expiry and CVV2 against the card `card_id` numbered `pan`, with the CVV2
+/// retry lock: `VerifyCard`, and a 3-D Secure payment when it starts.
+pub(crate) async fn check_card_secrets(
+    host: &Host,
+    call: &Call,
+    card_id: i64,
+    pan: &cardhost_domain::card::Pan,
+    expiry: &str,
+    cvv2: &Cvv2,
+) -> Result<CheckOutcome, ServiceError> {
+    let (code, card) = card_ref::change_card(host, call, card_id, |card| {
         let usable = matches!(
             effective_status(host, card),
             CardStatus::Active | CardStatus::NotActivated
@@ -100,7 +113,7 @@ pub async fn verify_card(
         } else if expiry != card.expiry {
             rc::EXPIRED_CARD
         } else {
-            check_cvv2(host.security.as_ref(), card, &pan, cvv2)?
+            check_cvv2(host.security.as_ref(), card, pan, cvv2)?
         })
     })
     .await?;
@@ -346,17 +359,11 @@ pub async fn send_pin_by_sms(
     call.caller.require(Scope::Issuer)?;
     let card = card_ref::find(host, key).await?;
     usable_for_pin(host, &card)?;
-    let customer = customers::get(host.db.reader(), &card.customer_no)
+    let mobile = customer_mobile(host, &card.customer_no)
         .await?
-        .ok_or_else(|| ServiceError::Internal("card without customer".into()))?;
-    let profile: serde_json::Value = serde_json::from_str(&customer.profile).unwrap_or_default();
-    let mobile = profile["MobileNo"]
-        .as_str()
-        .filter(|m| m.chars().filter(char::is_ascii_digit).count() >= 7)
         .ok_or_else(|| {
             ServiceError::NotAllowed("the customer has no mobile number to send the PIN to".into())
-        })?
-        .to_owned();
+        })?;
     let text = format!(
         "Your PIN for card {} is {{secret}}. Never share it.",
         card.masked_pan
@@ -368,6 +375,22 @@ pub async fn send_pin_by_sms(
     tx.commit().await.map_err(StoreError::from)?;
     host.outbox_wakeup.notify_one();
     Ok((mask_mobile(&mobile), message_id))
+}
+
+/// The mobile number of the card's customer, when it has one an SMS can reach.
+pub(crate) async fn customer_mobile(
+    host: &Host,
+    customer_no: &str,
+) -> Result<Option<String>, ServiceError> {
+    let customer = customers::get(host.db.reader(), customer_no)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("card without customer".into()))?;
+    let profile: serde_json::Value = serde_json::from_str(&customer.profile)
+        .map_err(|e| ServiceError::Internal(format!("customer {customer_no}: {e}")))?;
+    Ok(profile["MobileNo"]
+        .as_str()
+        .filter(|m| m.chars().filter(char::is_ascii_digit).count() >= 7)
+        .map(str::to_owned))
 }
 
 /// All but the last 4 digits hidden.

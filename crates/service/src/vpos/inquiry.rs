@@ -43,7 +43,10 @@ pub async fn order_view(
     let order = match by {
         OrderKey::OrderId(id) => vpos::order(host.db.reader(), merchant_no, id).await?,
         OrderKey::Token(token) => {
-            vpos::order_by_token(host.db.reader(), merchant_no, token).await?
+            match vpos::order_by_token(host.db.reader(), merchant_no, token).await? {
+                Some(order) => Some(order),
+                None => order_of_session(host, merchant_no, token).await?,
+            }
         }
     }
     .ok_or_else(|| ServiceError::NotFound(format!("No order has that {field}.")))?;
@@ -51,6 +54,21 @@ pub async fn order_view(
         .await?
         .pop();
     OrderView::of(order, last)
+}
+
+/// The order of the merchant's 3-D Secure session `session_id`, if any.
+async fn order_of_session(
+    host: &Host,
+    merchant_no: &str,
+    session_id: &str,
+) -> Result<Option<vpos::OrderRow>, ServiceError> {
+    let Some(s) = cardhost_store::three_ds::session(host.db.reader(), session_id).await? else {
+        return Ok(None);
+    };
+    if s.merchant_no != merchant_no {
+        return Ok(None);
+    }
+    Ok(vpos::order(host.db.reader(), merchant_no, &s.order_id).await?)
 }
 
 /// `CheckByProcessId`: one transaction of the merchant's.

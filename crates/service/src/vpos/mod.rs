@@ -7,6 +7,7 @@ mod offus;
 pub mod order;
 pub mod payments;
 mod rules;
+pub mod three_ds;
 mod view;
 
 use std::collections::HashMap;

@@ -127,9 +127,16 @@ async fn open_order(
         ))
     };
     let mut tx = host.db.begin().await?;
-    if let Some(existing) =
-        vpos::order_for_update(&mut tx, host.db.engine(), &leg.merchant_no, &leg.order_id).await?
-    {
+    let existing =
+        vpos::order_for_update(&mut tx, host.db.engine(), &leg.merchant_no, &leg.order_id).await?;
+    // A `Created` order without a reversal waits for its 3-D Secure payment.
+    let waiting = match &existing {
+        Some(o) if o.status == OrderStatus::Created => {
+            !vpos::order_has_reversal(&mut tx, &leg.merchant_no, &leg.order_id).await?
+        }
+        _ => false,
+    };
+    if let (Some(existing), false) = (existing, waiting) {
         drop(tx);
         return Err(if existing.status == OrderStatus::Created {
             busy()
@@ -156,9 +163,11 @@ async fn open_order(
         updated_at: now,
         ..Default::default()
     };
-    match vpos::insert_order(&mut tx, &order_row).await {
-        Err(StoreError::Duplicate) => return Err(busy()),
-        other => other?,
+    if !waiting {
+        match vpos::insert_order(&mut tx, &order_row).await {
+            Err(StoreError::Duplicate) => return Err(busy()),
+            other => other?,
+        }
     }
     let reversal = ReversalRow {
         process_id,

@@ -28,6 +28,8 @@ pub struct Attempt<'a> {
     pub card_country: Option<&'a str>,
     /// Refunds: when the refunded sale was made.
     pub sale_at: Option<i64>,
+    /// The cardholder was authenticated by 3-D Secure.
+    pub three_ds: bool,
 }
 
 impl Attempt<'_> {
@@ -41,6 +43,7 @@ impl Attempt<'_> {
             off_us,
             card_country: None,
             sale_at: None,
+            three_ds: false,
         }
     }
 }
@@ -90,7 +93,7 @@ pub async fn refusal(
     let refused = !allowed(attempt.op.name())
         || (attempt.installments > 1 && !allowed("Installment"))
         || (attempt.with_points && !allowed("Point"))
-        || (opening && p.require_3d_secure)
+        || (opening && p.require_3d_secure && !attempt.three_ds)
         || (opening && attempt.off_us && !p.allow_off_us_cards)
         || (opening
             && !p.allow_foreign_cards

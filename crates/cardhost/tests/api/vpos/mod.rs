@@ -10,6 +10,7 @@ mod points;
 mod profile;
 mod refunds;
 mod sales;
+mod three_ds;
 mod voids;
 
 use serde_json::{json, Value};
@@ -29,6 +30,8 @@ struct Shop<'a> {
     issuer: String,
     acquirer: String,
     vpos: String,
+    /// The merchant's VPOS store key, which signs what the host sends back.
+    store_key: String,
 }
 
 impl Shop<'_> {
@@ -104,12 +107,17 @@ async fn shop(app: &TestApp) -> Shop<'_> {
             "Country": "TR", "Currency": 949, "PosFeeProfileCode": "FEE", "VposEnabled": true}, "Terminals": [{"TerminalType": "Vpos", "TerminalNo": TERMINAL}]}))
         .await;
     assert_eq!(body["Result"], 0, "{body}");
+    let store_key = body["ResultObject"]["VposStoreKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let vpos = vpos_token_of(app, MERCHANT).await;
     Shop {
         app,
         issuer,
         acquirer,
         vpos,
+        store_key,
     }
 }
 

@@ -129,7 +129,7 @@ async fn merchant_and_terminal(
 }
 
 /// The card a payment names: one of this host's (on-us) or another issuer's.
-enum PaymentCard {
+pub(crate) enum PaymentCard {
     /// With the clear number when the request carried one.
     Issued(CardOfPan, Option<Pan>),
     /// A card number in one of this host's BIN ranges that it never issued,
@@ -138,7 +138,7 @@ enum PaymentCard {
     OtherIssuer(Pan),
 }
 
-async fn payment_card(host: &Host, key: &CardKey) -> Result<PaymentCard, ServiceError> {
+pub(crate) async fn payment_card(host: &Host, key: &CardKey) -> Result<PaymentCard, ServiceError> {
     if let Some(no) = key
         .card_no
         .as_ref()

@@ -1,9 +1,12 @@
 //! New payments: `PaymentSale` and `PaymentPreSale`.
 
+use std::sync::Arc;
+
 use cardhost_domain::card::Pan;
 use cardhost_domain::fees::Network;
 use cardhost_domain::product::CardType;
 use cardhost_domain::response as rc;
+use cardhost_domain::secret::Cvv2;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::merchants::{MerchantRow, TerminalRow};
 
@@ -20,16 +23,16 @@ use crate::vpos::{offus, VposLeg, VposOp, VposOutcome, INSTALLMENTS_MAX, ORDER_I
 use crate::{idempotency, ServiceError};
 
 /// A payment request that passed its field checks.
-struct Valid {
-    merchant_no: String,
-    terminal_no: String,
-    order_id: String,
-    currency: Currency,
-    amount: i64,
-    points: i64,
-    installments: i64,
+pub(crate) struct Valid {
+    pub merchant_no: String,
+    pub terminal_no: String,
+    pub order_id: String,
+    pub currency: Currency,
+    pub amount: i64,
+    pub points: i64,
+    pub installments: i64,
     /// Paid with a card number (not a token): expiry and CVV2 come with it.
-    with_card_no: bool,
+    pub with_card_no: bool,
 }
 
 /// `PaymentSale` (op `Sale`) and `PaymentPreSale` (op `PreSale`).
@@ -40,11 +43,50 @@ pub async fn pay(
     r: PaymentRequest,
 ) -> Result<VposOutcome, ServiceError> {
     let v = validate(op, &r)?;
+    let card = payment_card(host, &r.card).await?;
+    let p = prepare(host, call, op, v, card, &r, false).await?;
+    let secrets = CardSecrets {
+        expiry: r.expiry_date.filter(|_| p.v.with_card_no),
+        cvv2: r.cvv2.filter(|_| p.v.with_card_no),
+    };
+    settle(host, call, p, secrets).await
+}
+
+/// A new payment checked against the merchant's rules and the card, with
+/// what a repeat must match; nothing written yet.
+pub(crate) struct Prepared {
+    pub v: Valid,
+    merchant: Arc<MerchantRow>,
+    pub card: PaymentCard,
+    digest: String,
+    pub leg: VposLeg,
+    pub charge: Charge,
+    /// Why the payment is refused before any issuer or network sees it.
+    pub refusal: Option<&'static str>,
+}
+
+/// What the issuer checks beside the card number, when the request carried it.
+#[derive(Default)]
+pub(crate) struct CardSecrets {
+    pub expiry: Option<String>,
+    pub cvv2: Option<Cvv2>,
+}
+
+/// Checks the payment `v` with `card` against the merchant's terminal and
+/// rules; `three_ds` when its cardholder was authenticated by 3-D Secure.
+pub(crate) async fn prepare(
+    host: &Host,
+    call: &Call,
+    op: VposOp,
+    v: Valid,
+    card: PaymentCard,
+    r: &PaymentRequest,
+    three_ds: bool,
+) -> Result<Prepared, ServiceError> {
     let (merchant, terminal) =
         merchant_and_terminal(host, call, &v.merchant_no, &v.terminal_no).await?;
     check_acceptance(&v, &merchant, &terminal)?;
-    let card = payment_card(host, &r.card).await?;
-    let digest = digest_of(host, op, &v, &r, &card)?;
+    let digest = digest_of(host, op, &v, r, &card)?;
     let leg = VposLeg {
         merchant_no: v.merchant_no.clone(),
         terminal_no: v.terminal_no.clone(),
@@ -56,7 +98,6 @@ pub async fn pay(
         description: r.description.clone(),
         target: None,
     };
-    let _one_at_a_time = host.order_locks.lock(&v.merchant_no, &v.order_id).await;
     let facts = card_facts(host, &card)?;
     let attempt = Attempt {
         op,
@@ -66,6 +107,7 @@ pub async fn pay(
         off_us: facts.off_us,
         card_country: facts.country.as_deref(),
         sale_at: None,
+        three_ds,
     };
     let charge = charge_of(&v, &card, &facts);
     // The merchant's rules first, then what the card itself cannot do.
@@ -73,36 +115,79 @@ pub async fn pay(
         Some(code) => Some(code),
         None => card_refusal(host, &card, &v)?,
     };
+    Ok(Prepared {
+        v,
+        merchant,
+        card,
+        digest,
+        leg,
+        charge,
+        refusal,
+    })
+}
+
+/// Runs a prepared payment: refused, sent to the network, or to the authorizer.
+pub(crate) async fn settle(
+    host: &Host,
+    call: &Call,
+    p: Prepared,
+    secrets: CardSecrets,
+) -> Result<VposOutcome, ServiceError> {
+    let _one_at_a_time = host.order_locks.lock(&p.v.merchant_no, &p.v.order_id).await;
     // An on-us sale goes straight to the authorizer, which recognises a
     // repeat itself, in the same transaction as the rest of its batch.
-    let to_authorizer = refusal.is_none() && matches!(card, PaymentCard::Issued(..));
+    let to_authorizer = p.refusal.is_none() && matches!(p.card, PaymentCard::Issued(..));
     if !to_authorizer {
-        if let Some(first) = repeated(host, &leg, &digest).await? {
+        if let Some(first) = repeated(host, &p.leg, &p.digest).await? {
             return Ok(first);
         }
     }
-    if let Some(code) = refusal {
-        return refuse(host, call, &leg, &digest, charge, code).await;
+    if let Some(code) = p.refusal {
+        return refuse(host, call, &p.leg, &p.digest, p.charge, code).await;
     }
-    match card {
+    match p.card {
         PaymentCard::NeverIssued(_) => Err(ServiceError::Internal("refused above".into())),
-        PaymentCard::OtherIssuer(pan) => offus::pay(host, call, &leg, &digest, &pan, charge).await,
+        PaymentCard::OtherIssuer(pan) => {
+            offus::pay(host, call, &p.leg, &p.digest, &pan, p.charge).await
+        }
         PaymentCard::Issued(c, pan) => {
             let mut request = TxRequest::new(
                 call,
-                op.tx_kind(),
+                p.leg.op.tx_kind(),
                 c.card_id,
-                v.order_id.clone(),
-                digest,
-                Some(v.amount),
-                Some(v.currency),
+                p.v.order_id.clone(),
+                p.digest,
+                Some(p.v.amount),
+                Some(p.v.currency),
             );
-            request.expiry = r.expiry_date.filter(|_| v.with_card_no);
-            request.cvv2 = r.cvv2.filter(|_| v.with_card_no);
+            request.expiry = secrets.expiry;
+            request.cvv2 = secrets.cvv2;
             request.pan = pan;
-            on_us(host, &merchant, leg, request).await
+            on_us(host, &p.merchant, p.leg, request).await
         }
     }
+}
+
+/// The first outcome of the prepared payment, when it was made before.
+pub(crate) async fn first_outcome(
+    host: &Host,
+    p: &Prepared,
+) -> Result<Option<VposOutcome>, ServiceError> {
+    repeated(host, &p.leg, &p.digest).await
+}
+
+/// A payment refused before it reaches an issuer: the order fails with `code`.
+pub(crate) async fn refuse_prepared(
+    host: &Host,
+    call: &Call,
+    p: Prepared,
+    code: &'static str,
+) -> Result<VposOutcome, ServiceError> {
+    let _one_at_a_time = host.order_locks.lock(&p.v.merchant_no, &p.v.order_id).await;
+    if let Some(first) = repeated(host, &p.leg, &p.digest).await? {
+        return Ok(first);
+    }
+    refuse(host, call, &p.leg, &p.digest, p.charge, code).await
 }
 
 /// A virtual POS payment needs a Vpos terminal and the merchant's currency.
@@ -127,7 +212,7 @@ fn check_acceptance(
 }
 
 /// Every field check of a new payment, each failure naming its field.
-fn validate(op: VposOp, r: &PaymentRequest) -> Result<Valid, ServiceError> {
+pub(crate) fn validate(op: VposOp, r: &PaymentRequest) -> Result<Valid, ServiceError> {
     let mut errors = FieldErrors::new();
     let merchant_no = required(&mut errors, "MerchantNo", &r.merchant_no, 15);
     let terminal_no = required(&mut errors, "TerminalNo", &r.terminal_no, 8);

@@ -1,0 +1,207 @@
+//! The ACS pages of 3-D Secure: where the cardholder answers the card's
+//! password or a one-time code, then returns to the merchant's site with a
+//! signed form POST. Server-rendered, no script, no third-party resource;
+//! every form carries a token bound to its session.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cardhost_domain::money::format_major;
+use cardhost_domain::status::ThreeDsMethod;
+use cardhost_service::vpos::three_ds::acs::{self, AcsPage, Callback};
+use cardhost_service::ServiceError;
+use maud::{html, Markup, DOCTYPE};
+use serde::Deserialize;
+
+use crate::state::AppState;
+
+/// The form the page posts back.
+#[derive(Deserialize)]
+struct AnswerForm {
+    csrf: Option<String>,
+    #[serde(rename = "Answer")]
+    answer: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    match acs::page(&state.host, &id).await {
+        Ok(page) => render(&page),
+        Err(e) => problem(&e),
+    }
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Ok(form) = serde_urlencoded::from_bytes::<AnswerForm>(&body) else {
+        return problem(&ServiceError::field("Answer", "a form of csrf and Answer"));
+    };
+    let (csrf, answer) = (
+        form.csrf.unwrap_or_default(),
+        form.answer.unwrap_or_default(),
+    );
+    match acs::answer(&state.host, &id, &csrf, &answer).await {
+        Ok(page) => render(&page),
+        Err(e) => problem(&e),
+    }
+}
+
+fn render(page: &AcsPage) -> Response {
+    let form_action = match &page.callback {
+        Some(c) => c.url.clone(),
+        None => "'self'".to_owned(),
+    };
+    let body = layout(&page.merchant_name, body_of(page));
+    secured(StatusCode::OK, body, &form_action)
+}
+
+fn body_of(page: &AcsPage) -> Markup {
+    let amount = format_major(page.amount, page.currency.exponent());
+    html! {
+        h1 { "Confirm your payment" }
+        dl {
+            dt { "Merchant" } dd { (page.merchant_name) }
+            dt { "Amount" } dd { (amount) " " (page.currency.alpha()) }
+            dt { "Card" } dd { (page.masked_card_no) }
+        }
+        @match &page.callback {
+            Some(callback) => (decided(callback, &page.merchant_name)),
+            None => (challenge(page)),
+        }
+    }
+}
+
+fn challenge(page: &AcsPage) -> Markup {
+    let (label, autocomplete, inputmode) = match page.method {
+        ThreeDsMethod::Sms => (
+            "The 6-digit code we sent to your mobile",
+            "one-time-code",
+            "numeric",
+        ),
+        _ => (
+            "Your card's 3-D Secure password",
+            "current-password",
+            "text",
+        ),
+    };
+    html! {
+        @if page.wrong_answer {
+            p.error role="alert" { "That was not right. Tries left: " (page.tries_left) "." }
+        }
+        form method="post" action={ "/acs/" (page.session_id) } {
+            input type="hidden" name="csrf" value=(page.csrf_token);
+            label for="answer" { (label) }
+            input #answer type="password" name="Answer" required autofocus
+                autocomplete=(autocomplete) inputmode=(inputmode) maxlength="64";
+            button type="submit" { "Confirm" }
+        }
+    }
+}
+
+fn decided(c: &Callback, merchant_name: &str) -> Markup {
+    html! {
+        @if c.md_status == "1" {
+            p.ok { "You are authenticated." }
+        } @else {
+            p.error role="alert" { "Authentication failed." }
+        }
+        form method="post" action=(c.url) {
+            input type="hidden" name="ThreeDSessionId" value=(c.session_id);
+            input type="hidden" name="OrderId" value=(c.order_id);
+            input type="hidden" name="MdStatus" value=(c.md_status);
+            input type="hidden" name="Hash" value=(c.hash);
+            button type="submit" { "Return to " (merchant_name) }
+        }
+    }
+}
+
+fn layout(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – 3-D Secure" }
+                style { (STYLE) }
+            }
+            body { main { (body) } }
+        }
+    }
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;background:#f4f5f7}\
+main{max-width:26rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px}\
+dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem}dt{color:#555}dd{margin:0}\
+label{display:block;margin:1rem 0 .3rem}input[type=password]{width:100%;font-size:1.2rem;padding:.5rem;box-sizing:border-box}\
+button{margin-top:1rem;width:100%;padding:.7rem;font-size:1rem}.error{color:#a00}.ok{color:#070}";
+
+/// A page of the ACS: no script, no framing, nothing cached, forms only to
+/// `form_action`.
+fn secured(status: StatusCode, body: Markup, form_action: &str) -> Response {
+    let csp = format!(
+        "default-src 'none'; style-src 'unsafe-inline'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    );
+    let mut response = (status, body.into_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(csp) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+fn problem(e: &ServiceError) -> Response {
+    let (status, text) = match e {
+        ServiceError::NotFound(_) => (
+            StatusCode::NOT_FOUND,
+            "This payment session does not exist.",
+        ),
+        ServiceError::Forbidden(_) => (
+            StatusCode::FORBIDDEN,
+            "This form does not belong to this payment session.",
+        ),
+        ServiceError::Validation(_) => (StatusCode::BAD_REQUEST, "The form could not be read."),
+        _ => {
+            tracing::error!(error = %e, "ACS page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong. Please try again.",
+            )
+        }
+    };
+    secured(
+        status,
+        layout("3-D Secure", html! { p.error { (text) } }),
+        "'none'",
+    )
+}
+
+/// The `HtmlContent` of a started session: a page that sends the browser to
+/// the ACS page (a refresh and a link: no script).
+pub fn redirect_page(url: &str) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="refresh" content={ "0;url=" (url) };
+                title { "3-D Secure" }
+            }
+            body { p { a href=(url) { "Continue to 3-D Secure" } } }
+        }
+    }
+    .into_string()
+}

@@ -1,0 +1,133 @@
+//! 3-D Secure sessions: payments waiting for their cardholder's answer.
+
+use cardhost_domain::status::{ThreeDsMethod, ThreeDsStatus};
+use sqlx::{AnyPool, FromRow};
+
+use crate::sql::{insert, BindRow};
+use crate::{StoreError, Tx};
+
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct SessionRow {
+    pub session_id: String,
+    pub merchant_no: String,
+    pub terminal_no: String,
+    pub order_id: String,
+    /// `Sale` or `PreSale`.
+    pub op: String,
+    pub amount: i64,
+    pub currency: i64,
+    pub installment_count: i64,
+    pub point_amount: i64,
+    pub description: Option<String>,
+    pub card_id: Option<i64>,
+    pub pan_ciphertext: Option<String>,
+    pub expiry_date: Option<String>,
+    pub masked_card_no: String,
+    pub success_url: String,
+    pub fail_url: String,
+    #[sqlx(try_from = "String")]
+    pub method: ThreeDsMethod,
+    /// SHA-256 of the session id and the one-time code; never the code.
+    pub otp_hash: Option<String>,
+    pub tries: i64,
+    #[sqlx(try_from = "String")]
+    pub status: ThreeDsStatus,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: [&str; 23] = [
+    "session_id",
+    "merchant_no",
+    "terminal_no",
+    "order_id",
+    "op",
+    "amount",
+    "currency",
+    "installment_count",
+    "point_amount",
+    "description",
+    "card_id",
+    "pan_ciphertext",
+    "expiry_date",
+    "masked_card_no",
+    "success_url",
+    "fail_url",
+    "method",
+    "otp_hash",
+    "tries",
+    "status",
+    "csrf_token",
+    "created_at",
+    "updated_at",
+];
+
+const BIND: BindRow<SessionRow> = |q, s| {
+    q.bind(&s.session_id)
+        .bind(&s.merchant_no)
+        .bind(&s.terminal_no)
+        .bind(&s.order_id)
+        .bind(&s.op)
+        .bind(s.amount)
+        .bind(s.currency)
+        .bind(s.installment_count)
+        .bind(s.point_amount)
+        .bind(s.description.as_deref())
+        .bind(s.card_id)
+        .bind(s.pan_ciphertext.as_deref())
+        .bind(s.expiry_date.as_deref())
+        .bind(&s.masked_card_no)
+        .bind(&s.success_url)
+        .bind(&s.fail_url)
+        .bind(s.method.name())
+        .bind(s.otp_hash.as_deref())
+        .bind(s.tries)
+        .bind(s.status.name())
+        .bind(&s.csrf_token)
+        .bind(s.created_at)
+        .bind(s.updated_at)
+};
+
+pub async fn insert_session(tx: &mut Tx<'_>, s: &SessionRow) -> Result<(), StoreError> {
+    let sql = insert("three_ds_sessions", &COLUMNS);
+    BIND(sqlx::query(&sql), s)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+pub async fn session(pool: &AnyPool, session_id: &str) -> Result<Option<SessionRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM three_ds_sessions WHERE session_id = $1",
+        COLUMNS.join(", ")
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(session_id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Records an answer: the new try count and status, only if no other answer
+/// was recorded since `seen_tries` was read (two tabs, two submits). True
+/// when this one counted.
+pub async fn record_answer(
+    pool: &AnyPool,
+    s: &SessionRow,
+    seen_tries: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE three_ds_sessions SET tries = $1, status = $2, updated_at = $3 \
+         WHERE session_id = $4 AND tries = $5 AND status = 'Pending'",
+    )
+    .bind(s.tries)
+    .bind(s.status.name())
+    .bind(now)
+    .bind(&s.session_id)
+    .bind(seen_tries)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
