@@ -16,12 +16,14 @@ use serde::Deserialize;
 
 use crate::state::AppState;
 
-/// The form the page posts back.
+/// The form the page posts back: the card's `Password`, or the `Otp` sent.
 #[derive(Deserialize)]
 struct AnswerForm {
     csrf: Option<String>,
-    #[serde(rename = "Answer")]
-    answer: Option<String>,
+    #[serde(rename = "Password")]
+    password: Option<String>,
+    #[serde(rename = "Otp")]
+    otp: Option<String>,
 }
 
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -37,12 +39,13 @@ pub async fn answer(
     body: Bytes,
 ) -> Response {
     let Ok(form) = serde_urlencoded::from_bytes::<AnswerForm>(&body) else {
-        return problem(&ServiceError::field("Answer", "a form of csrf and Answer"));
+        return problem(&ServiceError::field(
+            "Password",
+            "a form of csrf and Password or Otp",
+        ));
     };
-    let (csrf, answer) = (
-        form.csrf.unwrap_or_default(),
-        form.answer.unwrap_or_default(),
-    );
+    let csrf = form.csrf.unwrap_or_default();
+    let answer = form.password.or(form.otp).unwrap_or_default();
     match acs::answer(&state.host, &id, &csrf, &answer).await {
         Ok(page) => render(&page),
         Err(e) => problem(&e),
@@ -75,13 +78,15 @@ fn body_of(page: &AcsPage) -> Markup {
 }
 
 fn challenge(page: &AcsPage) -> Markup {
-    let (label, autocomplete, inputmode) = match page.method {
+    let (name, label, autocomplete, inputmode) = match page.method {
         ThreeDsMethod::Sms => (
+            "Otp",
             "The 6-digit code we sent to your mobile",
             "one-time-code",
             "numeric",
         ),
         _ => (
+            "Password",
             "Your card's 3-D Secure password",
             "current-password",
             "text",
@@ -94,7 +99,7 @@ fn challenge(page: &AcsPage) -> Markup {
         form method="post" action={ "/acs/" (page.session_id) } {
             input type="hidden" name="csrf" value=(page.csrf_token);
             label for="answer" { (label) }
-            input #answer type="password" name="Answer" required autofocus
+            input #answer type="password" name=(name) required autofocus
                 autocomplete=(autocomplete) inputmode=(inputmode) maxlength="64";
             button type="submit" { "Confirm" }
         }

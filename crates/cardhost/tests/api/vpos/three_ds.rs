@@ -62,11 +62,17 @@ fn field(html: &str, name: &str) -> Option<String> {
     Some(html[at..].split('"').next()?.to_owned())
 }
 
-/// Posts `answer` in the page's own form, with its token; the page answered.
+/// Posts `answer` in the page's own form (`Otp` when a code was sent, else
+/// `Password`), with its token; the page answered.
 async fn acs_answer(app: &TestApp, session: &str, answer: &str) -> (u16, String) {
     let (_, _, page) = acs_page(app, session).await;
     let csrf = field(&page, "csrf").expect("the form's token");
-    acs_post(app, session, &[("csrf", csrf.as_str()), ("Answer", answer)]).await
+    let name = if page.contains("name=\"Otp\"") {
+        "Otp"
+    } else {
+        "Password"
+    };
+    acs_post(app, session, &[("csrf", csrf.as_str()), (name, answer)]).await
 }
 
 async fn acs_post(app: &TestApp, session: &str, form: &[(&str, &str)]) -> (u16, String) {
@@ -337,7 +343,7 @@ async fn a_form_without_the_sessions_token_is_refused_and_counts_nothing() {
     let s = shop(&app).await;
     let card = s.card_with_password().await;
     let id = s.session("3d-1", "120.50", &card).await;
-    let (status, _) = acs_post(&app, &id, &[("csrf", "forged"), ("Answer", PASSWORD)]).await;
+    let (status, _) = acs_post(&app, &id, &[("csrf", "forged"), ("Password", PASSWORD)]).await;
     assert_eq!(status, 403);
     let (_, _, page) = acs_page(&app, &id).await;
     assert!(
