@@ -16,6 +16,8 @@ pub mod issuer;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod pages;
+pub mod pay;
 pub mod router;
 pub mod state;
 pub mod vpos;

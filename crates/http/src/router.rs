@@ -8,7 +8,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, MethodRouter};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use cardhost_service::Host;
 use tower::ServiceBuilder;
@@ -109,6 +109,16 @@ pub fn registry() -> Registry {
             "AcsPage",
             "/acs/{id}",
             get(crate::acs::show).post(crate::acs::answer),
+        )
+        .plain(
+            "PaymentPage",
+            "/pay/{token}",
+            get(crate::pay::show).post(crate::pay::pay),
+        )
+        .plain(
+            "PaymentPage3ds",
+            "/pay/{token}/3ds",
+            post(crate::pay::after_3ds),
         )
 }
 

@@ -13,6 +13,7 @@ pub mod customers;
 pub mod db;
 pub mod emboss;
 pub mod error;
+pub mod hosted;
 pub mod idempotency;
 pub mod ledger;
 pub mod merchants;

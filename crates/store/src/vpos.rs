@@ -89,14 +89,18 @@ fn bind_order<'q>(q: crate::sql::AnyQuery<'q>, o: &'q OrderRow) -> crate::sql::A
 }
 
 /// Writes orders whole: new ones are inserted, known ones take the new state
-/// (status, amounts, time), in one statement.
+/// (status, amounts, time) and the card of their first payment (an order
+/// made before its card was known), in one statement.
 pub fn upsert_orders<'q>(script: &mut Script<'q>, orders: &'q [OrderRow]) {
     script.insert(
         "vpos_orders",
         &ORDER_COLUMNS,
         " ON CONFLICT (merchant_no, order_id) DO UPDATE SET status = excluded.status, \
          authorized_amount = excluded.authorized_amount, captured_amount = excluded.captured_amount, \
-         refunded_amount = excluded.refunded_amount, updated_at = excluded.updated_at",
+         refunded_amount = excluded.refunded_amount, updated_at = excluded.updated_at, \
+         installment_count = excluded.installment_count, point_amount = excluded.point_amount, \
+         network = excluded.network, card_id = excluded.card_id, \
+         masked_card_no = excluded.masked_card_no, card_type = excluded.card_type",
         orders,
         bind_order,
     );

@@ -71,7 +71,7 @@ async fn metrics_show_where_the_authorizers_batches_spend_their_time() {
 }
 
 /// Every operation the host serves: (path, method, operation id).
-const OPERATIONS: [(&str, &str, &str); 80] = [
+const OPERATIONS: [(&str, &str, &str); 82] = [
     ("/api/Auth/Token", "post", "Token"),
     ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
     ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),
@@ -294,6 +294,8 @@ const OPERATIONS: [(&str, &str, &str); 80] = [
         "post",
         "ThreeDCompletePayment",
     ),
+    ("/api/VPos/CreateOrder", "post", "CreateOrder"),
+    ("/api/VPos/CreateOrder3D", "post", "CreateOrder3D"),
     ("/api/VPos/CheckByOrderId", "get", "CheckByOrderId"),
     ("/api/VPos/CheckByProcessId", "get", "CheckByProcessId"),
     ("/api/VPos/CheckByToken", "get", "CheckByToken"),

@@ -2,11 +2,13 @@
 //! their inquiries, installments and points; and `ExpireHolds` for operators.
 
 mod holds;
+mod hosted;
 mod inquiries;
 mod order_payments;
 mod three_ds;
 
 pub use holds::*;
+pub use hosted::*;
 pub use inquiries::*;
 pub use order_payments::*;
 pub use three_ds::*;
@@ -104,6 +106,8 @@ pub fn register(registry: Registry) -> Registry {
         .add(routes!(three_d_sale))
         .add(routes!(three_d_pre_sale))
         .add(routes!(three_d_complete_payment))
+        .add(routes!(create_order))
+        .add(routes!(create_order_3d))
         .add(routes!(check_by_order_id))
         .add(routes!(check_by_process_id))
         .add(routes!(check_by_token))

@@ -245,7 +245,18 @@ pub fn outcome(
         t.batch_no = voided_batch;
     }
     let order_is_new = order.is_none();
-    let mut o = order.unwrap_or_else(|| new_order(leg, &t, card));
+    let mut o = match order {
+        // An order made before its card was known (a payment page, 3-D
+        // Secure) takes the card of its first payment.
+        Some(o) if o.status == OrderStatus::Created => OrderRow {
+            status: o.status,
+            order_token: o.order_token,
+            created_at: o.created_at,
+            ..new_order(leg, &t, card)
+        },
+        Some(o) => o,
+        None => new_order(leg, &t, card),
+    };
     if approved {
         apply(&mut o, leg.op, t.amount).map_err(|e| {
             ServiceError::Internal(format!("order {} admitted but {e}", o.order_id))

@@ -3,6 +3,7 @@
 
 mod captures;
 mod closing;
+mod hosted;
 mod installments;
 mod off_us;
 mod on_us;

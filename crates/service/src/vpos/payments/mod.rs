@@ -63,7 +63,12 @@ pub struct FollowUpRequest {
 const DESCRIPTION_MAX: usize = 256;
 const HOLDER_NAME_MAX: usize = 64;
 
-fn required(errors: &mut FieldErrors, field: &str, value: &Option<String>, max: usize) -> String {
+pub(crate) fn required(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &Option<String>,
+    max: usize,
+) -> String {
     match value {
         Some(v) if !v.is_empty() && v.chars().count() <= max => v.clone(),
         _ => {
@@ -73,7 +78,7 @@ fn required(errors: &mut FieldErrors, field: &str, value: &Option<String>, max: 
     }
 }
 
-pub(super) fn currency_field(errors: &mut FieldErrors, currency: Option<i64>) -> Option<Currency> {
+pub(crate) fn currency_field(errors: &mut FieldErrors, currency: Option<i64>) -> Option<Currency> {
     match currency {
         Some(n) => {
             let c = u16::try_from(n).ok().and_then(Currency::from_numeric);
@@ -89,7 +94,7 @@ pub(super) fn currency_field(errors: &mut FieldErrors, currency: Option<i64>) ->
     }
 }
 
-fn minor(
+pub(crate) fn minor(
     errors: &mut FieldErrors,
     field: &str,
     amount: &Option<MajorAmount>,
@@ -107,7 +112,7 @@ fn minor(
 
 /// The merchant and terminal a VPOS request names: the caller must be allowed
 /// the merchant (`Result` 6), and the terminal must be the merchant's.
-async fn merchant_and_terminal(
+pub(crate) async fn merchant_and_terminal(
     host: &Host,
     call: &Call,
     merchant_no: &str,

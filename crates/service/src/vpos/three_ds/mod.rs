@@ -92,7 +92,11 @@ fn validate_start(
     }
 }
 
-fn callback_url(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> String {
+pub(crate) fn callback_url(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &Option<String>,
+) -> String {
     match value.as_deref() {
         Some(u)
             if u.len() <= URL_MAX
