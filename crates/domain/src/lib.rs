@@ -15,6 +15,7 @@ pub mod installments;
 pub mod ledger;
 pub mod money;
 pub mod product;
+pub mod qr;
 pub mod response;
 pub mod secret;
 pub mod settlement;

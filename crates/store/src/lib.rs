@@ -21,6 +21,7 @@ pub mod meta;
 pub mod outbox;
 pub mod pans;
 pub mod profiles;
+pub mod qr;
 pub mod reads;
 pub mod script;
 pub mod sql;

@@ -121,3 +121,20 @@ pub fn callback_hash(store_key: &str, parts: &[&str]) -> String {
     mac.update(parts.concat().as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
+
+/// CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF), table-free, as the EMV QR
+/// specification uses it.
+pub fn crc16_ccitt_false(data: &[u8]) -> u16 {
+    let mut crc: u16 = 0xFFFF;
+    for &byte in data {
+        for bit in (0..8).rev() {
+            let top = (crc >> 15) & 1;
+            let input = u16::from((byte >> bit) & 1);
+            crc <<= 1;
+            if top ^ input == 1 {
+                crc ^= 0x1021;
+            }
+        }
+    }
+    crc
+}

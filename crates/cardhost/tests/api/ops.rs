@@ -71,7 +71,7 @@ async fn metrics_show_where_the_authorizers_batches_spend_their_time() {
 }
 
 /// Every operation the host serves: (path, method, operation id).
-const OPERATIONS: [(&str, &str, &str); 82] = [
+const OPERATIONS: [(&str, &str, &str); 84] = [
     ("/api/Auth/Token", "post", "Token"),
     ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
     ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),
@@ -296,6 +296,8 @@ const OPERATIONS: [(&str, &str, &str); 82] = [
     ),
     ("/api/VPos/CreateOrder", "post", "CreateOrder"),
     ("/api/VPos/CreateOrder3D", "post", "CreateOrder3D"),
+    ("/api/VPos/CreateQr", "post", "CreateQr"),
+    ("/api/Integration/PayQr", "post", "PayQr"),
     ("/api/VPos/CheckByOrderId", "get", "CheckByOrderId"),
     ("/api/VPos/CheckByProcessId", "get", "CheckByProcessId"),
     ("/api/VPos/CheckByToken", "get", "CheckByToken"),

@@ -5,12 +5,14 @@ mod holds;
 mod hosted;
 mod inquiries;
 mod order_payments;
+mod qr;
 mod three_ds;
 
 pub use holds::*;
 pub use hosted::*;
 pub use inquiries::*;
 pub use order_payments::*;
+pub use qr::*;
 pub use three_ds::*;
 
 use axum::response::Response;
@@ -108,6 +110,8 @@ pub fn register(registry: Registry) -> Registry {
         .add(routes!(three_d_complete_payment))
         .add(routes!(create_order))
         .add(routes!(create_order_3d))
+        .add(routes!(create_qr))
+        .add(routes!(pay_qr))
         .add(routes!(check_by_order_id))
         .add(routes!(check_by_process_id))
         .add(routes!(check_by_token))

@@ -7,6 +7,7 @@ pub mod inquiry;
 mod offus;
 pub mod order;
 pub mod payments;
+pub mod qr;
 mod rules;
 pub mod three_ds;
 mod view;

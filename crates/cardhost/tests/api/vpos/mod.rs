@@ -9,6 +9,7 @@ mod off_us;
 mod on_us;
 mod points;
 mod profile;
+mod qr;
 mod refunds;
 mod sales;
 mod three_ds;

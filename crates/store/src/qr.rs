@@ -1,0 +1,97 @@
+//! Dynamic QR codes of orders.
+
+use sqlx::{AnyPool, FromRow};
+
+use crate::sql::{insert, BindRow};
+use crate::{StoreError, Tx};
+
+#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
+pub struct QrRow {
+    pub qr_token: String,
+    pub merchant_no: String,
+    pub order_id: String,
+    pub terminal_no: String,
+    pub amount: i64,
+    pub currency: i64,
+    pub qr_data: String,
+    /// The `PayQr` reference that claimed it; none until paid.
+    pub paid_reference: Option<String>,
+    pub expires_at: i64,
+    pub created_at: i64,
+}
+
+const COLUMNS: [&str; 10] = [
+    "qr_token",
+    "merchant_no",
+    "order_id",
+    "terminal_no",
+    "amount",
+    "currency",
+    "qr_data",
+    "paid_reference",
+    "expires_at",
+    "created_at",
+];
+
+const BIND: BindRow<QrRow> = |q, r| {
+    q.bind(&r.qr_token)
+        .bind(&r.merchant_no)
+        .bind(&r.order_id)
+        .bind(&r.terminal_no)
+        .bind(r.amount)
+        .bind(r.currency)
+        .bind(&r.qr_data)
+        .bind(r.paid_reference.as_deref())
+        .bind(r.expires_at)
+        .bind(r.created_at)
+};
+
+pub async fn insert_qr(tx: &mut Tx<'_>, r: &QrRow) -> Result<(), StoreError> {
+    let sql = insert("qr_codes", &COLUMNS);
+    BIND(sqlx::query(&sql), r)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<QrRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM qr_codes WHERE qr_token = $1",
+        COLUMNS.join(", ")
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(token)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub async fn by_order(
+    tx: &mut Tx<'_>,
+    merchant_no: &str,
+    order_id: &str,
+) -> Result<Option<QrRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM qr_codes WHERE merchant_no = $1 AND order_id = $2",
+        COLUMNS.join(", ")
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(merchant_no)
+        .bind(order_id)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+/// Claims the QR for `reference`: true when it was free or already this
+/// reference's, false when another reference paid it.
+pub async fn claim(pool: &AnyPool, token: &str, reference: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE qr_codes SET paid_reference = $1 \
+         WHERE qr_token = $2 AND (paid_reference IS NULL OR paid_reference = $1)",
+    )
+    .bind(reference)
+    .bind(token)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
