@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every check CI runs, in order: formatting, lints, then all tests — unit tests
-# and the HTTP API suite on SQLite, then the API suite again on a throwaway
-# PostgreSQL cluster that this script starts and removes.
+# Every check CI runs, in order: formatting, lints, then all tests — unit tests,
+# the HTTP API suite on SQLite and the pages driven in a headless Chromium
+# (installed here from Debian when missing), then the API suite again on a
+# throwaway PostgreSQL cluster that this script starts and removes.
 #
 #   scripts/test.sh            everything
 #   SKIP_POSTGRES=1 scripts/test.sh   SQLite only
@@ -12,6 +13,12 @@ step() { printf '\n== %s\n' "$*"; }
 
 . scripts/lib/postgres.sh
 trap stop_postgres EXIT
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  step "installing chromium and chromium-driver for the browser tests"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -97,7 +97,7 @@ fn challenge(page: &AcsPage) -> Markup {
         @if page.wrong_answer {
             p.error role="alert" { "That was not right. Tries left: " (page.tries_left) "." }
         }
-        form method="post" action={ "/acs/" (page.session_id) } {
+        form method="post" action={ "/acs/" (page.session_id) } data-tries-left=(page.tries_left) {
             input type="hidden" name="csrf" value=(page.csrf_token);
             label for="answer" { (label) }
             input #answer type="password" name=(name) required autofocus

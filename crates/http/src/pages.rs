@@ -24,7 +24,7 @@ pub fn layout(title: &str, body: Markup) -> Markup {
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;background:#f4f5f7}\
 main{max-width:26rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px}\
 dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem}dt{color:#555}dd{margin:0}\
-label{display:block;margin:1rem 0 .3rem}input[type=password]{width:100%;font-size:1.2rem;padding:.5rem;box-sizing:border-box}\
+label{display:block;margin:1rem 0 .3rem}input,select{width:100%;font-size:1.1rem;padding:.5rem;box-sizing:border-box}\
 button{margin-top:1rem;width:100%;padding:.7rem;font-size:1rem}.error{color:#a00}.ok{color:#070}";
 
 /// A page of the ACS: no script, no framing, nothing cached, forms only to

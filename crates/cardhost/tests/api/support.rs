@@ -96,15 +96,17 @@ impl TestApp {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 3, 2, 9, 30, 0).unwrap(),
         ));
-        let host =
-            server::build_host(db, keys, clock.clone(), &test_config(&db_url, dir.path())).await;
-        clients::bootstrap_admin(&host.db, Some((ADMIN_ID.into(), ADMIN_SECRET.into())), 0)
-            .await
-            .expect("bootstrap admin");
+        // Bound first: pages link to the host at the address browsers reach.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
+        let mut config = test_config(&db_url, dir.path());
+        config.public_url = format!("http://{addr}");
+        let host = server::build_host(db, keys, clock.clone(), &config).await;
+        clients::bootstrap_admin(&host.db, Some((ADMIN_ID.into(), ADMIN_SECRET.into())), 0)
+            .await
+            .expect("bootstrap admin");
         let serving = host.clone();
         tokio::spawn(async move {
             let _ = server::serve(listener, serving, std::future::pending()).await;

@@ -113,7 +113,7 @@ async fn create_order_answers_a_token_a_payment_url_and_an_expiry() {
     assert_eq!(
         (&r["PaymentUrl"], &r["ExpireDate"]),
         (
-            &json!(format!("http://127.0.0.1/pay/{token}")),
+            &json!(format!("{}/pay/{token}", app.base)),
             &json!("20260302100000")
         )
     );
@@ -366,7 +366,7 @@ async fn a_3d_order_authenticates_the_cardholder_before_it_authorizes() {
     )
     .await;
     assert!(
-        returned.contains(&format!("action=\"http://127.0.0.1/pay/{token}/3ds\"")),
+        returned.contains(&format!("action=\"{}/pay/{token}/3ds\"", app.base)),
         "{returned}"
     );
     let session = field(&returned, "ThreeDSessionId").unwrap();

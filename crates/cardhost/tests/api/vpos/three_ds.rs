@@ -119,7 +119,7 @@ async fn a_3d_sale_starts_a_session_on_the_acs_page_and_authorizes_nothing() {
     let started = s.start_3ds("ThreeDSale", "3d-1", "120.50", &card).await;
     let r = &started["ResultObject"];
     let id = r["ThreeDSessionId"].as_str().unwrap();
-    let url = format!("http://127.0.0.1/acs/{id}");
+    let url = format!("{}/acs/{id}", app.base);
     assert_eq!(
         (&started["Result"], &r["RedirectUrl"]),
         (&json!(0), &json!(url))
