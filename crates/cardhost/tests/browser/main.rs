@@ -317,6 +317,7 @@ async fn a_browser_with_javascript_off_pays_the_hosted_page() {
     let (name, _) = bank.callback(&["OrderToken", "OrderId", "ResponseCode"]);
     assert_eq!(name, "ok");
     assert_eq!(bank.available(&card).await, "379.50");
+    bank.ledger_ok().await;
     browser.quit().await;
 }
 
