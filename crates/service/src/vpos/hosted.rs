@@ -13,11 +13,10 @@ use cardhost_store::hosted::{self as store, HostedRow};
 use cardhost_store::vpos::{self, OrderRow};
 use cardhost_store::StoreError;
 
-use super::payments::{
-    self, currency_field, merchant_and_terminal, minor, required, PaymentRequest,
-};
+use super::early::{check_free, created, merchant_for, order_fields, reused};
+use super::payments::{self, PaymentRequest};
 use super::three_ds::{self, acs, callback_url, Started, ThreeDRequest};
-use super::{VposOp, VposOutcome, INSTALLMENTS_MAX, ORDER_ID_MAX_LEN};
+use super::{VposOp, VposOutcome, INSTALLMENTS_MAX};
 use crate::caller::{Caller, Scopes};
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::CardKey;
@@ -50,20 +49,7 @@ pub async fn create(
     r: CreateOrderRequest,
 ) -> Result<HostedRow, ServiceError> {
     let mut row = validate(host, three_d, &r)?;
-    let (merchant, terminal) =
-        merchant_and_terminal(host, call, &row.merchant_no, &row.terminal_no).await?;
-    if terminal.terminal_type != "Vpos" {
-        return Err(ServiceError::NotAllowed(format!(
-            "Terminal {} is not a Vpos terminal.",
-            row.terminal_no
-        )));
-    }
-    if row.currency != merchant.currency {
-        return Err(ServiceError::field(
-            "Currency",
-            format!("must be the merchant's currency ({})", merchant.currency),
-        ));
-    }
+    merchant_for(host, call, &row.merchant_no, &row.terminal_no, row.currency).await?;
     let _one_at_a_time = host.order_locks.lock(&row.merchant_no, &row.order_id).await;
     let mut tx = host.db.begin().await?;
     if let Some(earlier) = store::by_order(&mut tx, &row.merchant_no, &row.order_id).await? {
@@ -80,12 +66,7 @@ pub async fn create(
             Err(reused(&row.order_id))
         };
     }
-    if vpos::order_for_update(&mut tx, host.db.engine(), &row.merchant_no, &row.order_id)
-        .await?
-        .is_some()
-    {
-        return Err(reused(&row.order_id));
-    }
+    check_free(&mut tx, host, &row.merchant_no, &row.order_id).await?;
     row.order_token = secret::random_secret(32);
     row.csrf_token = secret::random_secret(32);
     vpos::insert_order(&mut tx, &order_of(&row)).await?;
@@ -94,22 +75,10 @@ pub async fn create(
     Ok(row)
 }
 
-fn reused(order_id: &str) -> ServiceError {
-    ServiceError::IdempotencyConflict(format!(
-        "OrderId {order_id} was used before with different content."
-    ))
-}
-
 fn validate(host: &Host, three_d: bool, r: &CreateOrderRequest) -> Result<HostedRow, ServiceError> {
     let mut errors = FieldErrors::new();
-    let merchant_no = required(&mut errors, "MerchantNo", &r.merchant_no, 15);
-    let terminal_no = required(&mut errors, "TerminalNo", &r.terminal_no, 8);
-    let order_id = required(&mut errors, "OrderId", &r.order_id, ORDER_ID_MAX_LEN);
-    let currency = currency_field(&mut errors, r.currency);
-    if r.amount.is_none() {
-        errors.push("Amount", "is required");
-    }
-    let amount = currency.and_then(|c| minor(&mut errors, "Amount", &r.amount, c));
+    let keys = (&r.merchant_no, &r.terminal_no, &r.order_id);
+    let f = order_fields(&mut errors, keys, r.currency, &r.amount);
     if r.description
         .as_deref()
         .is_some_and(|d| d.chars().count() > 256)
@@ -132,15 +101,15 @@ fn validate(host: &Host, three_d: bool, r: &CreateOrderRequest) -> Result<Hosted
             format!("must be 1 to {INSTALLMENTS_MAX}"),
         );
     }
-    let (Some(currency), Some(amount)) = (currency, amount) else {
+    let (Some(currency), Some(amount)) = (f.currency, f.amount) else {
         return Err(ServiceError::Validation(errors));
     };
     errors.finish(())?;
     let now = host.clock.now_ms();
     Ok(HostedRow {
-        merchant_no,
-        order_id,
-        terminal_no,
+        merchant_no: f.merchant_no,
+        order_id: f.order_id,
+        terminal_no: f.terminal_no,
         amount,
         currency: i64::from(currency.numeric()),
         description: r.description.clone(),
@@ -155,21 +124,19 @@ fn validate(host: &Host, three_d: bool, r: &CreateOrderRequest) -> Result<Hosted
 }
 
 fn order_of(row: &HostedRow) -> OrderRow {
-    OrderRow {
-        merchant_no: row.merchant_no.clone(),
-        order_id: row.order_id.clone(),
-        terminal_no: row.terminal_no.clone(),
-        status: OrderStatus::Created,
-        amount: row.amount,
-        currency: row.currency,
-        network: String::new(),
-        card_type: String::new(),
-        order_token: Some(row.order_token.clone()),
-        description: row.description.clone(),
-        created_at: row.created_at,
-        updated_at: row.created_at,
-        ..OrderRow::default()
-    }
+    let keys = (
+        row.merchant_no.as_str(),
+        row.terminal_no.as_str(),
+        row.order_id.as_str(),
+    );
+    let money = (row.amount, row.currency);
+    created(
+        keys,
+        money,
+        &row.order_token,
+        row.description.clone(),
+        row.created_at,
+    )
 }
 
 /// Where the order of a page stands.

@@ -11,10 +11,9 @@ use cardhost_store::qr::{self as store, QrRow};
 use cardhost_store::vpos::{self, OrderRow};
 use cardhost_store::{cards, StoreError};
 
-use super::payments::{
-    self, currency_field, merchant_and_terminal, minor, required, PaymentRequest,
-};
-use super::{VposOp, VposOutcome, ORDER_ID_MAX_LEN};
+use super::early::{check_free, created, merchant_for, order_fields, reused};
+use super::payments::{self, required, PaymentRequest};
+use super::{VposOp, VposOutcome};
 use crate::caller::{Caller, Scope, Scopes};
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
@@ -40,20 +39,8 @@ pub struct CreateQrRequest {
 /// answers the same QR.
 pub async fn create(host: &Host, call: &Call, r: CreateQrRequest) -> Result<QrRow, ServiceError> {
     let mut row = validate(host, &r)?;
-    let (merchant, terminal) =
-        merchant_and_terminal(host, call, &row.merchant_no, &row.terminal_no).await?;
-    if terminal.terminal_type != "Vpos" {
-        return Err(ServiceError::NotAllowed(format!(
-            "Terminal {} is not a Vpos terminal.",
-            row.terminal_no
-        )));
-    }
-    if row.currency != merchant.currency {
-        return Err(ServiceError::field(
-            "Currency",
-            format!("must be the merchant's currency ({})", merchant.currency),
-        ));
-    }
+    let merchant =
+        merchant_for(host, call, &row.merchant_no, &row.terminal_no, row.currency).await?;
     let _one_at_a_time = host.order_locks.lock(&row.merchant_no, &row.order_id).await;
     let mut tx = host.db.begin().await?;
     if let Some(earlier) = store::by_order(&mut tx, &row.merchant_no, &row.order_id).await? {
@@ -64,12 +51,7 @@ pub async fn create(host: &Host, call: &Call, r: CreateQrRequest) -> Result<QrRo
             Err(reused(&row.order_id))
         };
     }
-    if vpos::order_for_update(&mut tx, host.db.engine(), &row.merchant_no, &row.order_id)
-        .await?
-        .is_some()
-    {
-        return Err(reused(&row.order_id));
-    }
+    check_free(&mut tx, host, &row.merchant_no, &row.order_id).await?;
     let currency = super::currency_of(row.currency)?;
     row.qr_token = secret::random_secret(TOKEN_LEN);
     row.qr_data = QrPayload {
@@ -92,22 +74,10 @@ pub async fn create(host: &Host, call: &Call, r: CreateQrRequest) -> Result<QrRo
     Ok(row)
 }
 
-fn reused(order_id: &str) -> ServiceError {
-    ServiceError::IdempotencyConflict(format!(
-        "OrderId {order_id} was used before with different content."
-    ))
-}
-
 fn validate(host: &Host, r: &CreateQrRequest) -> Result<QrRow, ServiceError> {
     let mut errors = FieldErrors::new();
-    let merchant_no = required(&mut errors, "MerchantNo", &r.merchant_no, 15);
-    let terminal_no = required(&mut errors, "TerminalNo", &r.terminal_no, 8);
-    let order_id = required(&mut errors, "OrderId", &r.order_id, ORDER_ID_MAX_LEN);
-    let currency = currency_field(&mut errors, r.currency);
-    if r.amount.is_none() {
-        errors.push("Amount", "is required");
-    }
-    let amount = currency.and_then(|c| minor(&mut errors, "Amount", &r.amount, c));
+    let keys = (&r.merchant_no, &r.terminal_no, &r.order_id);
+    let f = order_fields(&mut errors, keys, r.currency, &r.amount);
     let seconds = r.expire_seconds.unwrap_or(EXPIRE_SECONDS_DEFAULT);
     if !(1..=EXPIRE_SECONDS_MAX).contains(&seconds) {
         errors.push(
@@ -115,15 +85,15 @@ fn validate(host: &Host, r: &CreateQrRequest) -> Result<QrRow, ServiceError> {
             format!("must be 1 to {EXPIRE_SECONDS_MAX}"),
         );
     }
-    let (Some(currency), Some(amount)) = (currency, amount) else {
+    let (Some(currency), Some(amount)) = (f.currency, f.amount) else {
         return Err(ServiceError::Validation(errors));
     };
     errors.finish(())?;
     let now = host.clock.now_ms();
     Ok(QrRow {
-        merchant_no,
-        order_id,
-        terminal_no,
+        merchant_no: f.merchant_no,
+        order_id: f.order_id,
+        terminal_no: f.terminal_no,
         amount,
         currency: i64::from(currency.numeric()),
         expires_at: now + seconds * 1_000,
@@ -133,18 +103,13 @@ fn validate(host: &Host, r: &CreateQrRequest) -> Result<QrRow, ServiceError> {
 }
 
 fn order_of(row: &QrRow) -> OrderRow {
-    OrderRow {
-        merchant_no: row.merchant_no.clone(),
-        order_id: row.order_id.clone(),
-        terminal_no: row.terminal_no.clone(),
-        status: OrderStatus::Created,
-        amount: row.amount,
-        currency: row.currency,
-        order_token: Some(row.qr_token.clone()),
-        created_at: row.created_at,
-        updated_at: row.created_at,
-        ..OrderRow::default()
-    }
+    let keys = (
+        row.merchant_no.as_str(),
+        row.terminal_no.as_str(),
+        row.order_id.as_str(),
+    );
+    let money = (row.amount, row.currency);
+    created(keys, money, &row.qr_token, None, row.created_at)
 }
 
 /// `PayQr` as the API received it.

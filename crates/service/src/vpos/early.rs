@@ -1,0 +1,116 @@
+//! Orders made before their card is known — a payment page's, a QR's: the
+//! checks and the `Created` order they share.
+
+use std::sync::Arc;
+
+use cardhost_domain::money::MajorAmount;
+use cardhost_domain::status::OrderStatus;
+use cardhost_domain::{Currency, FieldErrors};
+use cardhost_store::merchants::MerchantRow;
+use cardhost_store::vpos::{self, OrderRow};
+use cardhost_store::Tx;
+
+use super::payments::{currency_field, merchant_and_terminal, minor, required};
+use super::ORDER_ID_MAX_LEN;
+use crate::host::{Call, Host};
+use crate::ServiceError;
+
+/// The fields every order names, each failure recorded under its name.
+pub struct OrderFields {
+    pub merchant_no: String,
+    pub terminal_no: String,
+    pub order_id: String,
+    pub currency: Option<Currency>,
+    /// Minor units, when the currency is known.
+    pub amount: Option<i64>,
+}
+
+pub fn order_fields(
+    errors: &mut FieldErrors,
+    (merchant_no, terminal_no, order_id): (&Option<String>, &Option<String>, &Option<String>),
+    currency: Option<i64>,
+    amount: &Option<MajorAmount>,
+) -> OrderFields {
+    let merchant_no = required(errors, "MerchantNo", merchant_no, 15);
+    let terminal_no = required(errors, "TerminalNo", terminal_no, 8);
+    let order_id = required(errors, "OrderId", order_id, ORDER_ID_MAX_LEN);
+    let currency = currency_field(errors, currency);
+    if amount.is_none() {
+        errors.push("Amount", "is required");
+    }
+    let amount = currency.and_then(|c| minor(errors, "Amount", amount, c));
+    OrderFields {
+        merchant_no,
+        terminal_no,
+        order_id,
+        currency,
+        amount,
+    }
+}
+
+/// The merchant, when the caller may act for it, the terminal is its Vpos
+/// terminal and `currency` its currency.
+pub async fn merchant_for(
+    host: &Host,
+    call: &Call,
+    merchant_no: &str,
+    terminal_no: &str,
+    currency: i64,
+) -> Result<Arc<MerchantRow>, ServiceError> {
+    let (merchant, terminal) = merchant_and_terminal(host, call, merchant_no, terminal_no).await?;
+    if terminal.terminal_type != "Vpos" {
+        return Err(ServiceError::NotAllowed(format!(
+            "Terminal {terminal_no} is not a Vpos terminal."
+        )));
+    }
+    if currency != merchant.currency {
+        return Err(ServiceError::field(
+            "Currency",
+            format!("must be the merchant's currency ({})", merchant.currency),
+        ));
+    }
+    Ok(merchant)
+}
+
+/// `Result` 7 unless the order id is still free (under the order's lock).
+pub async fn check_free(
+    tx: &mut Tx<'_>,
+    host: &Host,
+    merchant_no: &str,
+    order_id: &str,
+) -> Result<(), ServiceError> {
+    match vpos::order_for_update(tx, host.db.engine(), merchant_no, order_id).await? {
+        Some(_) => Err(reused(order_id)),
+        None => Ok(()),
+    }
+}
+
+pub fn reused(order_id: &str) -> ServiceError {
+    ServiceError::IdempotencyConflict(format!(
+        "OrderId {order_id} was used before with different content."
+    ))
+}
+
+/// The order as it waits for its card: `Created`, with its token.
+pub fn created(
+    f: (&str, &str, &str),
+    (amount, currency): (i64, i64),
+    token: &str,
+    description: Option<String>,
+    now: i64,
+) -> OrderRow {
+    let (merchant_no, terminal_no, order_id) = f;
+    OrderRow {
+        merchant_no: merchant_no.to_owned(),
+        order_id: order_id.to_owned(),
+        terminal_no: terminal_no.to_owned(),
+        status: OrderStatus::Created,
+        amount,
+        currency,
+        order_token: Some(token.to_owned()),
+        description,
+        created_at: now,
+        updated_at: now,
+        ..OrderRow::default()
+    }
+}
