@@ -238,6 +238,21 @@ impl TestApp {
             .collect()
     }
 
+    /// The `len`-digit secret (a PIN, a one-time code) in the last SMS
+    /// delivered: the tests' provider writes secrets in clear.
+    pub async fn secret_in_last_sms(&self, len: usize) -> String {
+        let lines = self.sms_lines().await;
+        let text = lines.last().expect("an SMS")["Text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        text.split_whitespace()
+            .map(|w| w.trim_end_matches('.'))
+            .find(|w| w.len() == len && w.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or_else(|| panic!("a {len}-digit secret in {text}"))
+            .to_owned()
+    }
+
     pub fn clock_ms(&self) -> i64 {
         cardhost_service::Clock::now_ms(self.clock.as_ref())
     }

@@ -223,17 +223,7 @@ async fn the_cardholder_completes_3d_secure_with_a_one_time_code() {
     let bank = bank().await;
     let card = bank.card(None).await;
     let (session, acs) = bank.three_d_sale(&card).await;
-    let lines = bank.app.sms_lines().await;
-    let text = lines.last().expect("an SMS")["Text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let code = text
-        .split_whitespace()
-        .map(|w| w.trim_end_matches('.'))
-        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
-        .expect("a code")
-        .to_owned();
+    let code = bank.app.secret_in_last_sms(6).await;
     let browser = Browser::start(true).await;
     browser.goto(&acs).await;
     browser.type_into("input[name=Otp]", &code).await;

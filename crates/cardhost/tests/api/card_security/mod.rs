@@ -50,16 +50,7 @@ impl Holder {
     async fn pin_by_sms(&self) -> String {
         let sent = self.op("SendPinBySms", json!({})).await;
         assert_eq!(sent["Result"], 0, "{sent}");
-        let lines = self.app.sms_lines().await;
-        let text = lines.last().expect("an SMS")["Text"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        text.split_whitespace()
-            .map(|w| w.trim_end_matches('.'))
-            .find(|w| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()))
-            .expect("a 4-digit PIN in the text")
-            .to_owned()
+        self.app.secret_in_last_sms(4).await
     }
 }
 

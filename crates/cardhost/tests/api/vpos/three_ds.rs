@@ -99,16 +99,7 @@ async fn acs_post(app: &TestApp, session: &str, form: &[(&str, &str)]) -> (u16, 
 
 /// The one-time code in the last SMS (tests log secrets).
 async fn code_from_sms(app: &TestApp) -> String {
-    let lines = app.sms_lines().await;
-    let text = lines.last().expect("an SMS")["Text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    text.split_whitespace()
-        .map(|w| w.trim_end_matches('.'))
-        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
-        .expect("a 6-digit code")
-        .to_owned()
+    app.secret_in_last_sms(6).await
 }
 
 #[tokio::test]
