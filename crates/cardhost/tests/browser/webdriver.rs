@@ -33,7 +33,7 @@ impl Browser {
         let mut options = json!({
             "binary": std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into()),
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-background-networking", "--window-size=480,860"],
+                     "--disable-background-networking", "--disable-dev-shm-usage", "--window-size=480,860"],
         });
         if !javascript {
             options["prefs"] = json!({"profile.managed_default_content_settings.javascript": 2});
