@@ -14,12 +14,22 @@ pub struct Browser {
     http: reqwest::Client,
     session: String,
     driver: Child,
+    /// One browser at a time: a machine of two cores starting seven
+    /// Chromiums at once made pages slower than any wait should allow.
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+fn turns() -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    static TURNS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Mutex<()>>> =
+        std::sync::OnceLock::new();
+    TURNS.get_or_init(Default::default).clone()
 }
 
 impl Browser {
     /// A headless Chromium through a chromedriver of its own; `javascript`
     /// false turns scripts off for every page.
     pub async fn start(javascript: bool) -> Browser {
+        let turn = turns().lock_owned().await;
         let port = free_port();
         let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or("chromedriver".into()))
             .arg(format!("--port={port}"))
@@ -57,6 +67,7 @@ impl Browser {
             http,
             session: format!("{base}/session/{session}"),
             driver,
+            _turn: turn,
         };
         // Finding an element waits for it (the driver polls), so a test names
         // what the next page shows instead of sleeping.
@@ -64,7 +75,7 @@ impl Browser {
             .command(
                 reqwest::Method::POST,
                 "/timeouts",
-                json!({"implicit": 10_000}),
+                json!({"implicit": 20_000}),
             )
             .await;
         browser
