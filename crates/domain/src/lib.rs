@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod money;
 pub mod product;
 pub mod qr;
+pub mod recurring;
 pub mod response;
 pub mod secret;
 pub mod settlement;
