@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use crate::sql::{insert, BindRow};
+use crate::sql::BindRow;
 use crate::{StoreError, Tx};
 
 #[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
@@ -59,12 +59,15 @@ const BIND: BindRow<HostedRow> = |q, h| {
 };
 
 pub async fn insert_hosted(tx: &mut Tx<'_>, h: &HostedRow) -> Result<(), StoreError> {
-    let sql = insert("hosted_orders", &COLUMNS);
-    BIND(sqlx::query(&sql), h)
-        .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_insert)?;
-    Ok(())
+    crate::sql::insert_rows(
+        tx,
+        "hosted_orders",
+        &COLUMNS,
+        "",
+        std::slice::from_ref(h),
+        BIND,
+    )
+    .await
 }
 
 pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<HostedRow>, StoreError> {

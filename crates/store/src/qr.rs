@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use crate::sql::{insert, BindRow};
+use crate::sql::BindRow;
 use crate::{StoreError, Tx};
 
 #[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
@@ -47,12 +47,7 @@ const BIND: BindRow<QrRow> = |q, r| {
 };
 
 pub async fn insert_qr(tx: &mut Tx<'_>, r: &QrRow) -> Result<(), StoreError> {
-    let sql = insert("qr_codes", &COLUMNS);
-    BIND(sqlx::query(&sql), r)
-        .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_insert)?;
-    Ok(())
+    crate::sql::insert_rows(tx, "qr_codes", &COLUMNS, "", std::slice::from_ref(r), BIND).await
 }
 
 pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<QrRow>, StoreError> {

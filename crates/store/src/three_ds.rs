@@ -3,7 +3,7 @@
 use cardhost_domain::status::{ThreeDsMethod, ThreeDsStatus};
 use sqlx::{AnyPool, FromRow};
 
-use crate::sql::{insert, BindRow};
+use crate::sql::BindRow;
 use crate::{StoreError, Tx};
 
 #[derive(Debug, Clone, Default, FromRow)]
@@ -90,12 +90,15 @@ const BIND: BindRow<SessionRow> = |q, s| {
 };
 
 pub async fn insert_session(tx: &mut Tx<'_>, s: &SessionRow) -> Result<(), StoreError> {
-    let sql = insert("three_ds_sessions", &COLUMNS);
-    BIND(sqlx::query(&sql), s)
-        .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from_insert)?;
-    Ok(())
+    crate::sql::insert_rows(
+        tx,
+        "three_ds_sessions",
+        &COLUMNS,
+        "",
+        std::slice::from_ref(s),
+        BIND,
+    )
+    .await
 }
 
 pub async fn session(pool: &AnyPool, session_id: &str) -> Result<Option<SessionRow>, StoreError> {

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::status::OrderStatus;
 use cardhost_domain::{Currency, FieldErrors};
-use cardhost_store::merchants::MerchantRow;
+use cardhost_store::merchants::{MerchantRow, TerminalRow};
 use cardhost_store::vpos::{self, OrderRow};
 use cardhost_store::Tx;
 
 use super::payments::{currency_field, merchant_and_terminal, minor, required};
 use super::ORDER_ID_MAX_LEN;
+use crate::caller::{Caller, Scopes};
 use crate::host::{Call, Host};
 use crate::ServiceError;
 
@@ -48,19 +49,20 @@ pub fn order_fields(
     }
 }
 
-/// The merchant, when the caller may act for it, the terminal is its Vpos
-/// terminal and `currency` its currency.
+/// The merchant and terminal of a new order, when the caller may act for
+/// the merchant, the terminal is its Vpos terminal and `currency` its currency.
 pub async fn merchant_for(
     host: &Host,
     call: &Call,
     merchant_no: &str,
     terminal_no: &str,
     currency: i64,
-) -> Result<Arc<MerchantRow>, ServiceError> {
+) -> Result<(Arc<MerchantRow>, Arc<TerminalRow>), ServiceError> {
     let (merchant, terminal) = merchant_and_terminal(host, call, merchant_no, terminal_no).await?;
     if terminal.terminal_type != "Vpos" {
         return Err(ServiceError::NotAllowed(format!(
-            "Terminal {terminal_no} is not a Vpos terminal."
+            "Terminal {terminal_no} is a {} terminal; virtual POS payments need a Vpos terminal.",
+            terminal.terminal_type
         )));
     }
     if currency != merchant.currency {
@@ -69,7 +71,7 @@ pub async fn merchant_for(
             format!("must be the merchant's currency ({})", merchant.currency),
         ));
     }
-    Ok(merchant)
+    Ok((merchant, terminal))
 }
 
 /// `Result` 7 unless the order id is still free (under the order's lock).
@@ -91,11 +93,11 @@ pub fn reused(order_id: &str) -> ServiceError {
     ))
 }
 
-/// The order as it waits for its card: `Created`, with its token.
+/// The order as it waits for its card: `Created`, with its token if it has one.
 pub fn created(
     f: (&str, &str, &str),
     (amount, currency): (i64, i64),
-    token: &str,
+    token: Option<&str>,
     description: Option<String>,
     now: i64,
 ) -> OrderRow {
@@ -107,10 +109,29 @@ pub fn created(
         status: OrderStatus::Created,
         amount,
         currency,
-        order_token: Some(token.to_owned()),
+        order_token: token.map(str::to_owned),
         description,
         created_at: now,
         updated_at: now,
         ..OrderRow::default()
+    }
+}
+
+/// A call as the merchant's own VPOS client, for a payment a page or a
+/// wallet makes on the merchant's order.
+pub fn as_merchant(
+    merchant_no: &str,
+    client_id: &str,
+    operation: &'static str,
+    request_id: &str,
+) -> Call {
+    Call {
+        caller: Caller {
+            client_id: client_id.to_owned(),
+            scopes: Scopes::parse_list("vpos").unwrap_or_default(),
+            merchant_no: Some(merchant_no.to_owned()),
+        },
+        operation,
+        request_id: request_id.to_owned(),
     }
 }

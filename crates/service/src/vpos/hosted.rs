@@ -13,11 +13,10 @@ use cardhost_store::hosted::{self as store, HostedRow};
 use cardhost_store::vpos::{self, OrderRow};
 use cardhost_store::StoreError;
 
-use super::early::{check_free, created, merchant_for, order_fields, reused};
+use super::early::{as_merchant, check_free, created, merchant_for, order_fields, reused};
 use super::payments::{self, PaymentRequest};
 use super::three_ds::{self, acs, callback_url, Started, ThreeDRequest};
 use super::{VposOp, VposOutcome, INSTALLMENTS_MAX};
-use crate::caller::{Caller, Scopes};
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::CardKey;
 use crate::ServiceError;
@@ -133,7 +132,7 @@ fn order_of(row: &HostedRow) -> OrderRow {
     created(
         keys,
         money,
-        &row.order_token,
+        Some(&row.order_token),
         row.description.clone(),
         row.created_at,
     )
@@ -184,7 +183,7 @@ async fn view(
     order: HostedRow,
     outcome: Option<&VposOutcome>,
 ) -> Result<HostedPage, ServiceError> {
-    let merchant = cardhost_store::merchants::merchant(host.db.reader(), &order.merchant_no)
+    let merchant = crate::cache::merchant(host, &order.merchant_no)
         .await?
         .ok_or_else(|| {
             ServiceError::Internal(format!("merchant {} vanished", order.merchant_no))
@@ -212,7 +211,7 @@ async fn view(
     Ok(HostedPage {
         currency: super::currency_of(order.currency)?,
         order,
-        merchant_name: merchant.merchant_name,
+        merchant_name: merchant.merchant_name.clone(),
         state,
         callback,
     })
@@ -327,15 +326,7 @@ pub async fn after_3ds(
 
 /// The page acts for the order's merchant, as its own VPOS client would.
 fn page_call(order: &HostedRow) -> Call {
-    Call {
-        caller: Caller {
-            client_id: "payment-page".into(),
-            scopes: Scopes::parse_list("vpos").unwrap_or_default(),
-            merchant_no: Some(order.merchant_no.clone()),
-        },
-        operation: "PaymentPage",
-        request_id: String::new(),
-    }
+    as_merchant(&order.merchant_no, "payment-page", "PaymentPage", "")
 }
 
 fn payment_request(order: &HostedRow, form: CardForm) -> Result<PaymentRequest, ServiceError> {

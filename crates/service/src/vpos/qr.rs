@@ -9,12 +9,12 @@ use cardhost_domain::status::OrderStatus;
 use cardhost_domain::FieldErrors;
 use cardhost_store::qr::{self as store, QrRow};
 use cardhost_store::vpos::{self, OrderRow};
-use cardhost_store::{cards, StoreError};
+use cardhost_store::StoreError;
 
-use super::early::{check_free, created, merchant_for, order_fields, reused};
+use super::early::{as_merchant, check_free, created, merchant_for, order_fields, reused};
 use super::payments::{self, required, PaymentRequest};
 use super::{VposOp, VposOutcome};
-use crate::caller::{Caller, Scope, Scopes};
+use crate::caller::Scope;
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
 use crate::ServiceError;
@@ -39,7 +39,7 @@ pub struct CreateQrRequest {
 /// answers the same QR.
 pub async fn create(host: &Host, call: &Call, r: CreateQrRequest) -> Result<QrRow, ServiceError> {
     let mut row = validate(host, &r)?;
-    let merchant =
+    let (merchant, _) =
         merchant_for(host, call, &row.merchant_no, &row.terminal_no, row.currency).await?;
     let _one_at_a_time = host.order_locks.lock(&row.merchant_no, &row.order_id).await;
     let mut tx = host.db.begin().await?;
@@ -109,7 +109,7 @@ fn order_of(row: &QrRow) -> OrderRow {
         row.order_id.as_str(),
     );
     let money = (row.amount, row.currency);
-    created(keys, money, &row.qr_token, None, row.created_at)
+    created(keys, money, Some(&row.qr_token), None, row.created_at)
 }
 
 /// `PayQr` as the API received it.
@@ -161,7 +161,7 @@ pub async fn pay(host: &Host, call: &Call, r: PayQrRequest) -> Result<VposOutcom
         currency: Some(qr.currency),
         card: CardKey {
             card_no: None,
-            card_token: Some(token_of_card(host, card.card_id).await?),
+            card_token: Some(card.card_token),
         },
         ..PaymentRequest::default()
     };
@@ -186,23 +186,13 @@ fn token_of(errors: &mut FieldErrors, r: &PayQrRequest) -> String {
     }
 }
 
-async fn token_of_card(host: &Host, card_id: i64) -> Result<String, ServiceError> {
-    Ok(cards::by_id(host.db.reader(), card_id)
-        .await?
-        .ok_or_else(|| ServiceError::Internal(format!("card {card_id} vanished")))?
-        .card_token)
-}
-
 /// The sale is the merchant's: it runs as the merchant's own VPOS client,
-/// under the wallet's request id.
+/// under the wallet's client and request id.
 fn merchant_call(qr: &QrRow, wallet: &Call) -> Call {
-    Call {
-        caller: Caller {
-            client_id: wallet.caller.client_id.clone(),
-            scopes: Scopes::parse_list("vpos").unwrap_or_default(),
-            merchant_no: Some(qr.merchant_no.clone()),
-        },
-        operation: wallet.operation,
-        request_id: wallet.request_id.clone(),
-    }
+    as_merchant(
+        &qr.merchant_no,
+        &wallet.caller.client_id,
+        wallet.operation,
+        &wallet.request_id,
+    )
 }

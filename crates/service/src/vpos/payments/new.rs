@@ -8,18 +8,18 @@ use cardhost_domain::product::CardType;
 use cardhost_domain::response as rc;
 use cardhost_domain::secret::Cvv2;
 use cardhost_domain::{Currency, FieldErrors};
-use cardhost_store::merchants::{MerchantRow, TerminalRow};
+use cardhost_store::merchants::MerchantRow;
 
 use super::{
-    currency_field, merchant_and_terminal, minor, on_us, payment_card, product_installments,
-    product_of, refuse, repeated, required, PaymentCard, PaymentRequest, DESCRIPTION_MAX,
-    HOLDER_NAME_MAX,
+    minor, on_us, payment_card, product_installments, product_of, refuse, repeated, PaymentCard,
+    PaymentRequest, DESCRIPTION_MAX, HOLDER_NAME_MAX,
 };
 use crate::host::{Call, Host};
 use crate::money::decide::TxRequest;
+use crate::vpos::early::{merchant_for, order_fields};
 use crate::vpos::order::{Charge, OrderCard};
 use crate::vpos::rules::{self, Attempt};
-use crate::vpos::{offus, VposLeg, VposOp, VposOutcome, INSTALLMENTS_MAX, ORDER_ID_MAX_LEN};
+use crate::vpos::{offus, VposLeg, VposOp, VposOutcome, INSTALLMENTS_MAX};
 use crate::{idempotency, ServiceError};
 
 /// A payment request that passed its field checks.
@@ -83,9 +83,9 @@ pub(crate) async fn prepare(
     r: &PaymentRequest,
     three_ds: bool,
 ) -> Result<Prepared, ServiceError> {
+    let currency = i64::from(v.currency.numeric());
     let (merchant, terminal) =
-        merchant_and_terminal(host, call, &v.merchant_no, &v.terminal_no).await?;
-    check_acceptance(&v, &merchant, &terminal)?;
+        merchant_for(host, call, &v.merchant_no, &v.terminal_no, currency).await?;
     let digest = digest_of(host, op, &v, r, &card)?;
     let leg = VposLeg {
         merchant_no: v.merchant_no.clone(),
@@ -190,38 +190,12 @@ pub(crate) async fn refuse_prepared(
     refuse(host, call, &p.leg, &p.digest, p.charge, code).await
 }
 
-/// A virtual POS payment needs a Vpos terminal and the merchant's currency.
-fn check_acceptance(
-    v: &Valid,
-    merchant: &MerchantRow,
-    terminal: &TerminalRow,
-) -> Result<(), ServiceError> {
-    if terminal.terminal_type != "Vpos" {
-        return Err(ServiceError::NotAllowed(format!(
-            "Terminal {} is a {} terminal; virtual POS payments need a Vpos terminal.",
-            v.terminal_no, terminal.terminal_type
-        )));
-    }
-    if i64::from(v.currency.numeric()) != merchant.currency {
-        return Err(ServiceError::field(
-            "Currency",
-            format!("must be the merchant's currency ({})", merchant.currency),
-        ));
-    }
-    Ok(())
-}
-
 /// Every field check of a new payment, each failure naming its field.
 pub(crate) fn validate(op: VposOp, r: &PaymentRequest) -> Result<Valid, ServiceError> {
     let mut errors = FieldErrors::new();
-    let merchant_no = required(&mut errors, "MerchantNo", &r.merchant_no, 15);
-    let terminal_no = required(&mut errors, "TerminalNo", &r.terminal_no, 8);
-    let order_id = required(&mut errors, "OrderId", &r.order_id, ORDER_ID_MAX_LEN);
-    let currency = currency_field(&mut errors, r.currency);
-    if r.amount.is_none() {
-        errors.push("Amount", "is required");
-    }
-    let amount = currency.and_then(|c| minor(&mut errors, "Amount", &r.amount, c));
+    let keys = (&r.merchant_no, &r.terminal_no, &r.order_id);
+    let f = order_fields(&mut errors, keys, r.currency, &r.amount);
+    let (currency, amount) = (f.currency, f.amount);
     let points = currency.and_then(|c| minor(&mut errors, "PointAmount", &r.point_amount, c));
     if op == VposOp::PreSale && points.is_some_and(|p| p > 0) {
         errors.push("PointAmount", "is taken by PaymentSale only");
@@ -242,9 +216,9 @@ pub(crate) fn validate(op: VposOp, r: &PaymentRequest) -> Result<Valid, ServiceE
     check_free_text(&mut errors, r);
     match (currency, amount) {
         (Some(currency), Some(amount)) if errors.is_empty() => Ok(Valid {
-            merchant_no,
-            terminal_no,
-            order_id,
+            merchant_no: f.merchant_no,
+            terminal_no: f.terminal_no,
+            order_id: f.order_id,
             currency,
             amount,
             points: points.unwrap_or(0),

@@ -5,8 +5,8 @@
 use cardhost_crypto::{mac, secret};
 use cardhost_domain::status::{ThreeDsMethod, ThreeDsStatus};
 use cardhost_domain::Currency;
+use cardhost_store::cards;
 use cardhost_store::three_ds::{self as store, SessionRow};
-use cardhost_store::{cards, merchants};
 
 use super::{expired, MAX_TRIES};
 use crate::acquirer::merchants::STORE_KEY_PURPOSE;
@@ -111,7 +111,7 @@ async fn check(host: &Host, s: &SessionRow, answer: String) -> Result<bool, Serv
 }
 
 async fn view(host: &Host, s: SessionRow, wrong_answer: bool) -> Result<AcsPage, ServiceError> {
-    let merchant = merchants::merchant(host.db.reader(), &s.merchant_no)
+    let merchant = crate::cache::merchant(host, &s.merchant_no)
         .await?
         .ok_or_else(|| ServiceError::Internal(format!("merchant {} vanished", s.merchant_no)))?;
     let status = if s.status == ThreeDsStatus::Pending && expired(host, &s) {
@@ -130,7 +130,7 @@ async fn view(host: &Host, s: SessionRow, wrong_answer: bool) -> Result<AcsPage,
     };
     Ok(AcsPage {
         session_id: s.session_id,
-        merchant_name: merchant.merchant_name,
+        merchant_name: merchant.merchant_name.clone(),
         amount: s.amount,
         currency: super::super::currency_of(s.currency)?,
         masked_card_no: s.masked_card_no,

@@ -14,6 +14,7 @@ use cardhost_store::three_ds::{self as store, SessionRow};
 use cardhost_store::vpos::{self, OrderRow};
 use cardhost_store::{cards, StoreError};
 
+use super::early::created;
 use super::payments::{
     payment_card, prepare, refuse_prepared, settle, validate, CardSecrets, PaymentCard,
     PaymentRequest, Prepared, Valid,
@@ -248,24 +249,22 @@ async fn method_of(
     }
 }
 
+/// The order as `Created`, with the card known when the session starts.
 fn created_order(p: &Prepared, now: i64) -> OrderRow {
+    let keys = (
+        p.v.merchant_no.as_str(),
+        p.v.terminal_no.as_str(),
+        p.v.order_id.as_str(),
+    );
+    let money = (p.v.amount, i64::from(p.v.currency.numeric()));
     OrderRow {
-        merchant_no: p.v.merchant_no.clone(),
-        order_id: p.v.order_id.clone(),
-        terminal_no: p.v.terminal_no.clone(),
-        status: OrderStatus::Created,
-        amount: p.v.amount,
-        currency: i64::from(p.v.currency.numeric()),
         installment_count: p.v.installments,
         point_amount: p.v.points,
         network: p.charge.card.network.clone(),
         card_id: p.charge.card.card_id,
         masked_card_no: p.charge.masked.clone(),
         card_type: p.charge.card.card_type.clone(),
-        description: p.leg.description.clone(),
-        created_at: now,
-        updated_at: now,
-        ..OrderRow::default()
+        ..created(keys, money, None, p.leg.description.clone(), now)
     }
 }
 
