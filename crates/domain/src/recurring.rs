@@ -5,6 +5,8 @@
 
 use chrono::{Days, Months, NaiveDate};
 
+use crate::status::RecurringStatus;
+
 /// How often a plan pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Frequency {
@@ -58,6 +60,41 @@ pub fn first_due_on_or_after(
     date: NaiveDate,
 ) -> Option<u32> {
     (1..=u32::MAX).find(|&n| due_date(start, frequency, interval, n).is_none_or(|d| d >= date))
+}
+
+/// Declines in a row after which a plan is suspended.
+pub const MAX_DECLINES_IN_ROW: i64 = 3;
+
+/// Where a plan stands after the charge of payment `sequence`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub status: RecurringStatus,
+    pub next_sequence: i64,
+    pub declines_in_row: i64,
+}
+
+/// The plan after payment `sequence` of `number_of_payments` was approved or
+/// declined: its last payment completes it, whatever the answer; the third
+/// decline in a row suspends it.
+pub fn after_charge(
+    sequence: i64,
+    number_of_payments: i64,
+    declines_in_row: i64,
+    approved: bool,
+) -> Progress {
+    let declines_in_row = if approved { 0 } else { declines_in_row + 1 };
+    let status = if sequence >= number_of_payments {
+        RecurringStatus::Completed
+    } else if declines_in_row >= MAX_DECLINES_IN_ROW {
+        RecurringStatus::Suspended
+    } else {
+        RecurringStatus::Active
+    };
+    Progress {
+        status,
+        next_sequence: sequence + 1,
+        declines_in_row,
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +164,29 @@ mod tests {
         assert_eq!(
             first_due_on_or_after(start, Frequency::Monthly, 1, d(2026, 3, 1)),
             Some(3)
+        );
+    }
+
+    #[test]
+    fn the_third_decline_in_a_row_suspends_a_plan() {
+        let second = after_charge(2, 12, 1, false);
+        assert_eq!(second.status, RecurringStatus::Active);
+        let third = after_charge(3, 12, second.declines_in_row, false);
+        assert_eq!(third.status, RecurringStatus::Suspended);
+        assert_eq!(third.next_sequence, 4);
+    }
+
+    #[test]
+    fn an_approval_clears_the_declines() {
+        assert_eq!(after_charge(3, 12, 2, true).declines_in_row, 0);
+        assert_eq!(after_charge(3, 12, 2, true).status, RecurringStatus::Active);
+    }
+
+    #[test]
+    fn the_last_payment_completes_a_plan_even_when_declined() {
+        assert_eq!(
+            after_charge(3, 3, 2, false).status,
+            RecurringStatus::Completed
         );
     }
 }

@@ -199,6 +199,26 @@ statuses! {
     }
 }
 
+statuses! {
+    /// A recurring plan (spec vpos.md, "Recurring payments").
+    RecurringStatus ("recurring plan status", new Active) {
+        /// Charged on each due date.
+        Active,
+        /// Declined three times in a row; new card data makes it active again.
+        Suspended,
+        /// Its last payment was charged.
+        Completed,
+        Cancelled,
+    }
+}
+
+impl RecurringStatus {
+    /// Whether the plan may still change or be charged.
+    pub fn is_open(self) -> bool {
+        matches!(self, RecurringStatus::Active | RecurringStatus::Suspended)
+    }
+}
+
 /// Why an order cannot make a move from its state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the order is {from}; {reason}")]

@@ -57,16 +57,14 @@ digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyy
         (name = "Authentication", description = "Client credentials to tokens."),
         (name = "Issuer: customers", description = "Cardholders: scope `issuer`."),
         (name = "Issuer: cards", description = "Issuing and managing cards: scope `issuer`. Every operation takes `CardNo` or `CardToken` and answers with the PAN masked; a full PAN only for the `pan` scope."),
-                (name = "Acquirer: merchants", description = "Merchants and their terminals: scope `acquirer` (a `vpos` client reads its own merchant)."),
-                (name = "Acquirer: profiles", description = "POS authorization profiles (what a terminal may do), POS fee profiles (what the acquirer charges and when it pays) and the deprecated commission profiles."),
-                (name = "Virtual POS", description = "E-commerce payments on orders: scope `vpos` (a client bound to one merchant; `admin` acts for any). On-us cards are decided by this host's issuer, other issuers' cards by the card network; every approved payment lands in the terminal's open batch."),
-                (name = "Acquirer: batches", description = "Each terminal's open batch, its totals and transactions, and closing it."),
-        (name = "Issuer: money",
-
-
- description = "Authorizations, loads, balances and transaction history: every movement is a balanced journal transfer, decided by the authorizer."),
+        (name = "Acquirer: merchants", description = "Merchants and their terminals: scope `acquirer` (a `vpos` client reads its own merchant)."),
+        (name = "Acquirer: profiles", description = "POS authorization profiles (what a terminal may do), POS fee profiles (what the acquirer charges and when it pays) and the deprecated commission profiles."),
+        (name = "Virtual POS", description = "E-commerce payments on orders: scope `vpos` (a client bound to one merchant; `admin` acts for any). On-us cards are decided by this host's issuer, other issuers' cards by the card network; every approved payment lands in the terminal's open batch."),
+        (name = "Virtual POS: recurring", description = "Recurring plans: a card of this host charged on a schedule (daily, weekly or monthly, every FrequencyInterval), each payment a merchant-initiated sale with OrderId `{RecurringId}-{Sequence}`, charged once. Three declines in a row suspend a plan; its last payment completes it. Scope `vpos`: a client sees only its own merchant's plans."),
+        (name = "Acquirer: batches", description = "Each terminal's open batch, its totals and transactions, and closing it."),
+        (name = "Issuer: money", description = "Authorizations, loads, balances and transaction history: every movement is a balanced journal transfer, decided by the authorizer."),
         (name = "Issuer: card security", description = "CVV2 and PIN checks, PIN retrieval and change, the 3-D Secure password."),
-        (name = "Operations", description = "Health, metrics and this document; no token."),
+        (name = "Operations", description = "Health, metrics and this document; no token. Under /api/Admin/, scope `admin`: the jobs the server also runs on its own schedule, their status, and the ledger check."),
     )
 )]
 pub struct ApiDoc;

@@ -71,7 +71,7 @@ async fn metrics_show_where_the_authorizers_batches_spend_their_time() {
 }
 
 /// Every operation the host serves: (path, method, operation id).
-const OPERATIONS: [(&str, &str, &str); 84] = [
+const OPERATIONS: [(&str, &str, &str); 89] = [
     ("/api/Auth/Token", "post", "Token"),
     ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
     ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),
@@ -281,6 +281,7 @@ const OPERATIONS: [(&str, &str, &str); 84] = [
     ),
     ("/api/Admin/RunSettlement", "post", "RunSettlement"),
     ("/api/Admin/ExpireHolds", "post", "ExpireHolds"),
+    ("/api/Admin/RunDueRecurring", "post", "RunDueRecurring"),
     ("/api/VPos/PaymentSale", "post", "PaymentSale"),
     ("/api/VPos/PaymentPreSale", "post", "PaymentPreSale"),
     ("/api/VPos/PaymentPostSale", "post", "PaymentPostSale"),
@@ -298,6 +299,10 @@ const OPERATIONS: [(&str, &str, &str); 84] = [
     ("/api/VPos/CreateOrder3D", "post", "CreateOrder3D"),
     ("/api/VPos/CreateQr", "post", "CreateQr"),
     ("/api/Integration/PayQr", "post", "PayQr"),
+    ("/api/VPos/CreateRecurring", "post", "CreateRecurring"),
+    ("/api/VPos/GetRecurring", "get", "GetRecurring"),
+    ("/api/VPos/UpdateRecurring", "put", "UpdateRecurring"),
+    ("/api/VPos/CancelRecurring", "post", "CancelRecurring"),
     ("/api/VPos/CheckByOrderId", "get", "CheckByOrderId"),
     ("/api/VPos/CheckByProcessId", "get", "CheckByProcessId"),
     ("/api/VPos/CheckByToken", "get", "CheckByToken"),

@@ -6,6 +6,7 @@ mod hosted;
 mod inquiries;
 mod order_payments;
 mod qr;
+mod recurring;
 mod three_ds;
 
 pub use holds::*;
@@ -13,6 +14,7 @@ pub use hosted::*;
 pub use inquiries::*;
 pub use order_payments::*;
 pub use qr::*;
+pub use recurring::*;
 pub use three_ds::*;
 
 use axum::response::Response;
@@ -118,5 +120,10 @@ pub fn register(registry: Registry) -> Registry {
         .add(routes!(list_by_order_id))
         .add(routes!(installment_inquiry))
         .add(routes!(point_inquiry))
+        .add(routes!(create_recurring))
+        .add(routes!(get_recurring))
+        .add(routes!(update_recurring))
+        .add(routes!(cancel_recurring))
         .add(routes!(expire_holds))
+        .add(routes!(run_due_recurring))
 }

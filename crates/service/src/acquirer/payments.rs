@@ -17,7 +17,11 @@ use crate::money::order::currency_of;
 use crate::money::reports::{paging, Page};
 use crate::{audit, ServiceError};
 
-fn date_or(field: &str, text: Option<&str>, default: &str) -> Result<String, ServiceError> {
+pub(crate) fn date_or(
+    field: &str,
+    text: Option<&str>,
+    default: &str,
+) -> Result<String, ServiceError> {
     match text.filter(|t| !t.is_empty()) {
         Some(t) => parse_date(t)
             .map(format_date)

@@ -9,6 +9,7 @@ mod offus;
 pub mod order;
 pub mod payments;
 pub mod qr;
+pub mod recurring;
 mod rules;
 pub mod three_ds;
 mod view;

@@ -10,6 +10,7 @@ mod on_us;
 mod points;
 mod profile;
 mod qr;
+mod recurring;
 mod refunds;
 mod sales;
 mod three_ds;

@@ -1,0 +1,360 @@
+//! Recurring plans: a card of this host stored by the merchant and charged on
+//! its schedule by `RunDueRecurring`, each payment once.
+
+use super::*;
+
+/// A monthly plan of 10.00 from 2026-03-02 (the test clock's today) for 12
+/// payments on `card`'s token, with `extra` fields over those.
+fn plan_body(card: &Value, extra: Value) -> Value {
+    let mut body = json!({"MerchantNo": MERCHANT, "TerminalNo": TERMINAL,
+        "CardToken": card["CardToken"], "Amount": dec("10.00"), "Currency": 949,
+        "Frequency": "Monthly", "StartDate": "20260302", "NumberOfPayments": 12,
+        "Description": "Gold membership"});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    body
+}
+
+/// The card by number with its expiry and its right CVV2.
+fn by_number(card: &Value) -> Value {
+    let pan = card["CardNo"].as_str().unwrap();
+    let expiry = card["ExpiryDate"].as_str().unwrap();
+    let cvv2 = independent::visa_cvv(TEST_CVK, pan, expiry, "000");
+    json!({"CardToken": null, "CardNo": pan, "ExpiryDate": expiry, "Cvv2": cvv2})
+}
+
+impl Shop<'_> {
+    /// A plan made with `body`; its id.
+    async fn plan(&self, body: Value) -> String {
+        let made = self.op("CreateRecurring", body).await;
+        assert_eq!(made["Result"], 0, "{made}");
+        made["ResultObject"]["RecurringId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn get_plan(&self, id: &str) -> Value {
+        let path = format!("/api/VPos/GetRecurring?MerchantNo={MERCHANT}&RecurringId={id}");
+        let (_, body) = self.app.get(&path, &self.vpos).await;
+        assert_eq!(body["Result"], 0, "{body}");
+        body["ResultObject"].clone()
+    }
+
+    /// `RunDueRecurring` as of `date` (the clock stays: tokens stay fresh);
+    /// its `[Attempted, Approved, Declined]`.
+    async fn run_due(&self, date: &str) -> [i64; 3] {
+        let admin = self.app.admin_token().await;
+        let (_, body) = self
+            .app
+            .post(
+                "/api/Admin/RunDueRecurring",
+                &admin,
+                json!({"AsOfDate": date}),
+            )
+            .await;
+        assert_eq!(body["Result"], 0, "{body}");
+        ["Attempted", "Approved", "Declined"].map(|k| body["ResultObject"][k].as_i64().unwrap())
+    }
+
+    fn payment_dates(plan: &Value) -> Vec<String> {
+        plan["Payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["PaymentDate"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn a_plan_starts_active_and_charges_nothing_when_made() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let made = s
+        .op("CreateRecurring", plan_body(&card, by_number(&card)))
+        .await;
+    assert_eq!(made["Result"], 0, "{made}");
+    let plan = &made["ResultObject"];
+    assert_eq!(
+        (&plan["RecurringStatus"], &plan["NextPaymentDate"]),
+        (&json!("Active"), &json!("20260302"))
+    );
+    assert_eq!(plan["CardToken"], card["CardToken"]);
+    assert_eq!(s.available(&card).await, "500.00");
+}
+
+#[tokio::test]
+async fn a_wrong_cvv2_makes_no_plan() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let mut body = plan_body(&card, by_number(&card));
+    let right: u32 = body["Cvv2"].as_str().unwrap().parse().unwrap();
+    body["Cvv2"] = json!(format!("{:03}", (right + 1) % 1000));
+    let refused = s.op("CreateRecurring", body).await;
+    assert_eq!((&refused["Result"], code(&refused)), (&json!(8), "N7"));
+    let plans: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recurring_plans")
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(plans, 0);
+}
+
+#[tokio::test]
+async fn another_issuers_card_makes_no_plan() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let body = plan_body(
+        &json!({}),
+        json!({"CardToken": null, "CardNo": OFF_US, "ExpiryDate": "2912", "Cvv2": "123"}),
+    );
+    assert_eq!(s.op("CreateRecurring", body).await["Result"], 4);
+}
+
+#[tokio::test]
+async fn a_start_date_in_the_past_names_the_field() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let body = plan_body(
+        &card,
+        json!({"StartDate": "20260301", "Frequency": "Yearly"}),
+    );
+    let refused = s.op("CreateRecurring", body).await;
+    let mut fields = error_fields(&refused);
+    fields.sort();
+    assert_eq!(fields, ["Frequency", "StartDate"]);
+}
+
+#[tokio::test]
+async fn a_monthly_plan_started_on_the_31st_pays_on_each_months_last_day() {
+    let app = TestApp::spawn().await;
+    // Back to 2026-01-31, before anything exists.
+    app.clock.advance(chrono::Duration::days(-30));
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let id = s
+        .plan(plan_body(&card, json!({"StartDate": "20260131"})))
+        .await;
+    for date in ["20260131", "20260228", "20260331"] {
+        assert_eq!(s.run_due(date).await, [1, 1, 0], "{date}");
+    }
+    let plan = s.get_plan(&id).await;
+    assert_eq!(
+        Shop::payment_dates(&plan),
+        ["20260131", "20260228", "20260331"]
+    );
+    assert_eq!(plan["NextPaymentDate"], "20260430");
+    assert_eq!(s.available(&card).await, "470.00");
+}
+
+#[tokio::test]
+async fn a_weekly_plan_with_interval_2_moves_two_weeks_at_a_time() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let body = plan_body(
+        &card,
+        json!({"Frequency": "Weekly", "FrequencyInterval": 2}),
+    );
+    let id = s.plan(body).await;
+    assert_eq!(s.run_due("20260302").await, [1, 1, 0]);
+    assert_eq!(s.get_plan(&id).await["NextPaymentDate"], "20260316");
+    assert_eq!(s.run_due("20260309").await, [0, 0, 0]);
+    assert_eq!(s.run_due("20260316").await, [1, 1, 0]);
+    assert_eq!(s.get_plan(&id).await["NextPaymentDate"], "20260330");
+}
+
+#[tokio::test]
+async fn a_run_for_a_date_already_run_charges_nothing() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    s.plan(plan_body(&card, json!({}))).await;
+    assert_eq!(s.run_due("20260302").await, [1, 1, 0]);
+    assert_eq!(s.run_due("20260302").await, [0, 0, 0]);
+    assert_eq!(s.available(&card).await, "490.00");
+}
+
+#[tokio::test]
+async fn two_concurrent_runs_charge_each_due_payment_once() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let mut cards = Vec::new();
+    for i in 0..5 {
+        let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
+        load(&app, &s.issuer, &card, "500.00", &format!("L{i}")).await;
+        s.plan(plan_body(&card, json!({}))).await;
+        cards.push(card);
+    }
+    let (a, b) = tokio::join!(s.run_due("20260302"), s.run_due("20260302"));
+    assert_eq!(a[1] + b[1], 5, "{a:?} {b:?}");
+    for card in &cards {
+        assert_eq!(s.available(card).await, "490.00");
+    }
+    ledger_ok(&app).await;
+}
+
+#[tokio::test]
+async fn a_plan_whose_card_is_blocked_is_suspended_after_three_runs() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let id = s
+        .plan(plan_body(&card, json!({"Frequency": "Daily"})))
+        .await;
+    let body = json!({"CardToken": card["CardToken"], "CardStatus": "T", "StatusReason": "lost"});
+    let (_, blocked) = app
+        .post("/api/Integration/UpdateCardStatus", &s.issuer, body)
+        .await;
+    assert_eq!(blocked["Result"], 0, "{blocked}");
+    for date in ["20260302", "20260303", "20260304"] {
+        assert_eq!(s.run_due(date).await, [1, 0, 1], "{date}");
+    }
+    let plan = s.get_plan(&id).await;
+    assert_eq!(
+        (&plan["RecurringStatus"], &plan["DeclinesInRow"]),
+        (&json!("Suspended"), &json!(3))
+    );
+    assert_eq!(s.run_due("20260305").await, [0, 0, 0]);
+}
+
+#[tokio::test]
+async fn a_new_card_makes_a_suspended_plan_active_again() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let empty = s.funded_debit("1.00").await;
+    let id = s
+        .plan(plan_body(&empty, json!({"Frequency": "Daily"})))
+        .await;
+    for date in ["20260302", "20260303", "20260304"] {
+        s.run_due(date).await;
+    }
+    let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
+    load(&app, &s.issuer, &card, "500.00", "L2").await;
+    let mut change = by_number(&card);
+    change["MerchantNo"] = json!(MERCHANT);
+    change["RecurringId"] = json!(id);
+    let (_, updated) = app.put("/api/VPos/UpdateRecurring", &s.vpos, change).await;
+    assert_eq!(updated["Result"], 0, "{updated}");
+    assert_eq!(updated["ResultObject"]["RecurringStatus"], "Active");
+    assert_eq!(s.run_due("20260305").await, [1, 1, 0]);
+    assert_eq!(s.available(&card).await, "490.00");
+}
+
+#[tokio::test]
+async fn an_updated_amount_and_date_apply_to_the_next_payment() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let id = s.plan(plan_body(&card, json!({}))).await;
+    let change = json!({"MerchantNo": MERCHANT, "RecurringId": id,
+        "Amount": dec("25.00"), "NextPaymentDate": "20260310"});
+    let (_, updated) = app.put("/api/VPos/UpdateRecurring", &s.vpos, change).await;
+    assert_eq!(updated["ResultObject"]["NextPaymentDate"], "20260310");
+    assert_eq!(s.run_due("20260309").await, [0, 0, 0]);
+    assert_eq!(s.run_due("20260310").await, [1, 1, 0]);
+    assert_eq!(s.available(&card).await, "475.00");
+    assert_eq!(s.get_plan(&id).await["NextPaymentDate"], "20260410");
+}
+
+#[tokio::test]
+async fn a_cancelled_plan_is_not_charged() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let id = s.plan(plan_body(&card, json!({}))).await;
+    let cancelled = s
+        .op(
+            "CancelRecurring",
+            json!({"MerchantNo": MERCHANT, "RecurringId": id}),
+        )
+        .await;
+    assert_eq!(
+        (
+            &cancelled["ResultObject"]["RecurringStatus"],
+            &cancelled["ResultObject"]["NextPaymentDate"]
+        ),
+        (&json!("Cancelled"), &Value::Null)
+    );
+    assert_eq!(s.run_due("20260302").await, [0, 0, 0]);
+    assert_eq!(s.available(&card).await, "500.00");
+}
+
+#[tokio::test]
+async fn the_last_payment_completes_the_plan() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let body = plan_body(&card, json!({"Frequency": "Daily", "NumberOfPayments": 2}));
+    let id = s.plan(body).await;
+    assert_eq!(s.run_due("20260303").await, [2, 2, 0]);
+    let plan = s.get_plan(&id).await;
+    assert_eq!(
+        (&plan["RecurringStatus"], &plan["NextPaymentDate"]),
+        (&json!("Completed"), &Value::Null)
+    );
+    assert_eq!(s.run_due("20260304").await, [0, 0, 0]);
+}
+
+#[tokio::test]
+async fn a_recurring_payment_is_in_the_merchants_batch_and_its_order() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let id = s.plan(plan_body(&card, json!({}))).await;
+    s.run_due("20260302").await;
+    let order_id = format!("{id}-1");
+    let path = format!("/api/VPos/ListByOrderId?MerchantNo={MERCHANT}&OrderId={order_id}");
+    let (_, listed) = app.get(&path, &s.vpos).await;
+    let txs = listed["ResultObject"].as_array().unwrap();
+    assert_eq!(txs.len(), 1, "{listed}");
+    assert_eq!(
+        (
+            &txs[0]["TransactionType"],
+            &txs[0]["Amount"],
+            &txs[0]["BatchNo"]
+        ),
+        (
+            &json!("Sale"),
+            &dec("10.00"),
+            &open_batch(&app, &s.acquirer).await["BatchNo"]
+        )
+    );
+    let payment = &s.get_plan(&id).await["Payments"][0];
+    assert_eq!(
+        (
+            &payment["OrderId"],
+            &payment["ProcessId"],
+            &payment["ResponseCode"]
+        ),
+        (&json!(order_id), &txs[0]["ProcessId"], &json!("00"))
+    );
+}
+
+#[tokio::test]
+async fn another_merchants_plan_is_not_found() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let id = s.plan(plan_body(&card, json!({}))).await;
+    let other = json!({"MerchantNo": "778", "MerchantName": "Other", "Mcc": "5411", "Country": "TR", "Currency": 949});
+    app.post("/api/Integration/CreateMerchant", &s.acquirer, other)
+        .await;
+    let stranger = vpos_token_of(&app, "778").await;
+    let (_, own) = app
+        .get(
+            &format!("/api/VPos/GetRecurring?MerchantNo=778&RecurringId={id}"),
+            &stranger,
+        )
+        .await;
+    assert_eq!(own["Result"], 2, "{own}");
+    let cancel = json!({"MerchantNo": "778", "RecurringId": id});
+    assert_eq!(
+        vpos(&app, &stranger, "CancelRecurring", cancel).await["Result"],
+        2
+    );
+}

@@ -1,0 +1,264 @@
+//! Recurring plans and the payments charged on them.
+
+use cardhost_domain::status::RecurringStatus;
+use sqlx::{AnyPool, FromRow};
+
+use crate::db::Engine;
+use crate::sql::BindRow;
+use crate::{StoreError, Tx};
+
+#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
+pub struct PlanRow {
+    pub recurring_id: String,
+    pub merchant_no: String,
+    pub terminal_no: String,
+    pub card_token: String,
+    pub masked_card_no: String,
+    pub amount: i64,
+    pub currency: i64,
+    pub frequency: String,
+    pub frequency_interval: i64,
+    /// `yyyyMMdd`, as every date of a plan.
+    pub start_date: String,
+    pub anchor_date: String,
+    pub anchor_sequence: i64,
+    pub number_of_payments: i64,
+    pub description: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub status: RecurringStatus,
+    pub next_sequence: i64,
+    pub next_payment_date: String,
+    pub declines_in_row: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const PLAN_COLUMNS: [&str; 20] = [
+    "recurring_id",
+    "merchant_no",
+    "terminal_no",
+    "card_token",
+    "masked_card_no",
+    "amount",
+    "currency",
+    "frequency",
+    "frequency_interval",
+    "start_date",
+    "anchor_date",
+    "anchor_sequence",
+    "number_of_payments",
+    "description",
+    "status",
+    "next_sequence",
+    "next_payment_date",
+    "declines_in_row",
+    "created_at",
+    "updated_at",
+];
+
+const BIND_PLAN: BindRow<PlanRow> = |q, r| {
+    q.bind(&r.recurring_id)
+        .bind(&r.merchant_no)
+        .bind(&r.terminal_no)
+        .bind(&r.card_token)
+        .bind(&r.masked_card_no)
+        .bind(r.amount)
+        .bind(r.currency)
+        .bind(&r.frequency)
+        .bind(r.frequency_interval)
+        .bind(&r.start_date)
+        .bind(&r.anchor_date)
+        .bind(r.anchor_sequence)
+        .bind(r.number_of_payments)
+        .bind(r.description.as_deref())
+        .bind(r.status.name())
+        .bind(r.next_sequence)
+        .bind(&r.next_payment_date)
+        .bind(r.declines_in_row)
+        .bind(r.created_at)
+        .bind(r.updated_at)
+};
+
+pub async fn insert_plan(tx: &mut Tx<'_>, r: &PlanRow) -> Result<(), StoreError> {
+    crate::sql::insert_rows(
+        tx,
+        "recurring_plans",
+        &PLAN_COLUMNS,
+        "",
+        std::slice::from_ref(r),
+        BIND_PLAN,
+    )
+    .await
+}
+
+/// Writes every column of the plan back (under its row lock).
+pub async fn update_plan(tx: &mut Tx<'_>, r: &PlanRow) -> Result<(), StoreError> {
+    let sql = crate::sql::update_by_first("recurring_plans", &PLAN_COLUMNS);
+    BIND_PLAN(sqlx::query(&sql), r).execute(&mut **tx).await?;
+    Ok(())
+}
+
+pub async fn plan(pool: &AnyPool, recurring_id: &str) -> Result<Option<PlanRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM recurring_plans WHERE recurring_id = $1",
+        PLAN_COLUMNS.join(", ")
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(recurring_id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub async fn plan_for_update(
+    tx: &mut Tx<'_>,
+    engine: Engine,
+    recurring_id: &str,
+) -> Result<Option<PlanRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM recurring_plans WHERE recurring_id = $1{}",
+        PLAN_COLUMNS.join(", "),
+        engine.row_lock_clause()
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(recurring_id)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+/// Active plans with a payment due on or before `as_of`, in id order after
+/// `after` (a run pages through them).
+pub async fn due_plans(
+    pool: &AnyPool,
+    as_of: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<PlanRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM recurring_plans \
+         WHERE status = 'Active' AND next_payment_date <= $1 AND recurring_id > $2 \
+         ORDER BY recurring_id LIMIT $3",
+        PLAN_COLUMNS.join(", ")
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(as_of)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Moves an active plan past its next payment to `to`; false when another
+/// run or an update changed the plan first, so that each payment is counted
+/// once and an update made meanwhile is not overwritten.
+pub async fn advance(tx: &mut Tx<'_>, from: &PlanRow, to: &PlanRow) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE recurring_plans SET status = $1, next_sequence = $2, declines_in_row = $3, \
+         next_payment_date = $4, updated_at = $5 \
+         WHERE recurring_id = $6 AND next_sequence = $7 AND updated_at = $8 AND status = 'Active'",
+    )
+    .bind(to.status.name())
+    .bind(to.next_sequence)
+    .bind(to.declines_in_row)
+    .bind(&to.next_payment_date)
+    .bind(to.updated_at)
+    .bind(&from.recurring_id)
+    .bind(from.next_sequence)
+    .bind(from.updated_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A due payment of a plan: what its sale charges, and once answered, how.
+#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
+pub struct PaymentRow {
+    pub recurring_id: String,
+    pub sequence: i64,
+    pub order_id: String,
+    pub payment_date: String,
+    pub card_token: String,
+    pub amount: i64,
+    pub process_id: Option<i64>,
+    pub response_code: Option<String>,
+    pub created_at: i64,
+}
+
+const PAYMENT_COLUMNS: [&str; 9] = [
+    "recurring_id",
+    "sequence",
+    "order_id",
+    "payment_date",
+    "card_token",
+    "amount",
+    "process_id",
+    "response_code",
+    "created_at",
+];
+
+const BIND_PAYMENT: BindRow<PaymentRow> = |q, r| {
+    q.bind(&r.recurring_id)
+        .bind(r.sequence)
+        .bind(&r.order_id)
+        .bind(&r.payment_date)
+        .bind(&r.card_token)
+        .bind(r.amount)
+        .bind(r.process_id)
+        .bind(r.response_code.as_deref())
+        .bind(r.created_at)
+};
+
+/// Writes the payment unless it was written before (by a run that overlapped
+/// or died), and answers the one that stands: a rerun charges what the first
+/// run meant to charge.
+pub async fn claim_payment(pool: &AnyPool, r: &PaymentRow) -> Result<PaymentRow, StoreError> {
+    let sql = crate::sql::insert_values(
+        "recurring_payments",
+        &PAYMENT_COLUMNS,
+        1,
+        " ON CONFLICT (recurring_id, sequence) DO NOTHING",
+    );
+    BIND_PAYMENT(sqlx::query(&sql), r).execute(pool).await?;
+    let sql = format!(
+        "SELECT {} FROM recurring_payments WHERE recurring_id = $1 AND sequence = $2",
+        PAYMENT_COLUMNS.join(", ")
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(&r.recurring_id)
+        .bind(r.sequence)
+        .fetch_one(pool)
+        .await?)
+}
+
+pub async fn record_payment(
+    tx: &mut Tx<'_>,
+    r: &PaymentRow,
+    process_id: i64,
+    response_code: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE recurring_payments SET process_id = $1, response_code = $2 \
+         WHERE recurring_id = $3 AND sequence = $4",
+    )
+    .bind(process_id)
+    .bind(response_code)
+    .bind(&r.recurring_id)
+    .bind(r.sequence)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Every payment of a plan, the first first.
+pub async fn payments_of(
+    pool: &AnyPool,
+    recurring_id: &str,
+) -> Result<Vec<PaymentRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM recurring_payments WHERE recurring_id = $1 ORDER BY sequence",
+        PAYMENT_COLUMNS.join(", ")
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(recurring_id)
+        .fetch_all(pool)
+        .await?)
+}
