@@ -182,6 +182,9 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     })
 }
 
+/// How long a background job's run in flight at shutdown may take to finish.
+const JOB_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     init_tracing(config.log_format);
     install_panic_hook();
@@ -196,13 +199,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if config.sms_log_secrets {
         tracing::warn!(file = %config.sms_log_file.display(), "CARDHOST_SMS_LOG_SECRETS is on: PINs and one-time codes are written in clear (development only)");
     }
-    tokio::spawn(cardhost_service::notify::run_sender(host.clone()));
-    tokio::spawn(cardhost_service::acquirer::payments::run_daily(
-        host.clone(),
-    ));
-    tokio::spawn(cardhost_service::network::run_reversals(Arc::downgrade(
-        &host,
-    )));
+    let jobs = cardhost_service::scheduler::start(host.clone());
 
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -210,6 +207,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!("listening on {}", listener.local_addr()?);
     server::serve(listener, host.clone(), shutdown).await?;
+    jobs.stop(JOB_GRACE).await;
     host.db.close().await;
     Ok(())
 }

@@ -131,6 +131,7 @@ impl Metrics {
             ));
         }
         extra.push_str(&phase_counters(stats));
+        extra.push_str(&job_gauges(&host.scheduler));
         out.insert_str(eof, &extra);
         out
     }
@@ -158,6 +159,35 @@ fn phase_counters(stats: &cardhost_service::host::AuthorizerStats) -> String {
             phase.name(),
             stats.phase_micros(phase)
         ));
+    }
+    out
+}
+
+/// Each background job's runs, failures, last run, its length and outcome,
+/// and its next run (times in Unix seconds of the host's clock).
+fn job_gauges(scheduler: &cardhost_service::scheduler::Scheduler) -> String {
+    use cardhost_service::scheduler::{JobStatus, Outcome};
+    type Value = fn(&JobStatus) -> i64;
+    let families: [(&str, &str, &str, Value); 7] = [
+        ("cardhost_job_runs_total", "counter", "Runs of the job on this instance, skipped ones included", |s| i64::try_from(s.runs).unwrap_or(i64::MAX)),
+        ("cardhost_job_failures_total", "counter", "Runs that failed (each is logged with its cause and retried with backoff)", |s| i64::try_from(s.failures).unwrap_or(i64::MAX)),
+        ("cardhost_job_last_success", "gauge", "1 when the last run succeeded or another instance ran it, 0 when it failed or none ran yet", |s| i64::from(matches!(s.last_outcome, Some(Outcome::Ok | Outcome::Skipped)))),
+        ("cardhost_job_running", "gauge", "1 while a run is in flight", |s| i64::from(s.running)),
+        ("cardhost_job_last_run_timestamp_seconds", "gauge", "When the last run started; 0 before the first", |s| s.last_started_at.map_or(0, |ms| ms.div_euclid(1000))),
+        ("cardhost_job_last_duration_milliseconds", "gauge", "How long the last run took", |s| s.last_duration.map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))),
+        ("cardhost_job_next_run_timestamp_seconds", "gauge", "When the job runs next unless woken sooner; 0 while the scheduler is not started", |s| (s.next_run_at > 0).then_some(s.next_run_at).map_or(0, |ms| ms.div_euclid(1000))),
+    ];
+    let statuses = scheduler.snapshot();
+    let mut out = String::new();
+    for (name, kind, help, value) in families {
+        out.push_str(&format!("# HELP {name} {help}.\n# TYPE {name} {kind}\n"));
+        for s in &statuses {
+            out.push_str(&format!(
+                "{name}{{job=\"{}\"}} {}\n",
+                s.job.name(),
+                value(s)
+            ));
+        }
     }
     out
 }

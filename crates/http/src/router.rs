@@ -101,6 +101,7 @@ pub fn registry() -> Registry {
     let registry = crate::vpos::register(crate::acquirer::register(issuer::register(registry)));
     registry
         .add(routes!(crate::admin::check_ledger))
+        .add(routes!(crate::admin::list_jobs))
         .add(routes!(ops::health))
         .plain("Metrics", "/metrics", get(ops::metrics))
         .plain("OpenApi", "/openapi.json", get(ops::openapi_json))

@@ -105,6 +105,8 @@ pub struct Host {
     pub network_stats: crate::network::NetworkStats,
     /// Merchants, terminals, profiles and the card of a card number.
     pub caches: crate::cache::Caches,
+    /// The background jobs' status.
+    pub scheduler: crate::scheduler::Scheduler,
 }
 
 /// Counters of the authorizer's batches, for `/metrics`.
@@ -184,6 +186,7 @@ impl Host {
             order_locks: crate::vpos::OrderLocks::default(),
             network_stats: crate::network::NetworkStats::default(),
             caches: crate::cache::Caches::default(),
+            scheduler: crate::scheduler::Scheduler::default(),
             db,
             security,
             clock,

@@ -19,6 +19,7 @@ pub mod issuer;
 pub mod money;
 pub mod network;
 pub mod notify;
+pub mod scheduler;
 pub mod seed;
 pub mod vault;
 pub mod vpos;

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cardhost_domain::card::Pan;
@@ -345,17 +345,4 @@ async fn fail_cut_off_order(host: &Host, r: &vpos::ReversalRow) -> Result<(), St
     }
     tx.commit().await?;
     Ok(())
-}
-
-/// Sweeps the reversal queue whenever woken and at least every few seconds.
-pub async fn run_reversals(host: Weak<Host>) {
-    loop {
-        let Some(h) = host.upgrade() else { return };
-        if let Err(err) = reverse_due(&h).await {
-            tracing::warn!(error = %err, "reversal sweep failed");
-        }
-        let wakeup = h.reversal_wakeup.clone();
-        drop(h);
-        let _ = tokio::time::timeout(Duration::from_secs(5), wakeup.notified()).await;
-    }
 }

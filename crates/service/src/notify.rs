@@ -4,7 +4,6 @@
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
-use std::time::Duration;
 
 use cardhost_domain::date::Timestamp;
 use cardhost_domain::status::MessageStatus;
@@ -21,7 +20,6 @@ const BATCH: i64 = 100;
 const RETRY_BASE_MS: i64 = 5_000;
 const RETRY_MAX_MS: i64 = 3_600_000;
 /// How often the sender looks even when nothing woke it (retries come due).
-const IDLE_POLL: Duration = Duration::from_secs(5);
 /// What stands for a secret in the log file unless the operator shows secrets.
 pub const MASKED_SECRET: &str = "****";
 
@@ -132,15 +130,4 @@ pub async fn deliver_due(host: &Host) -> Result<usize, ServiceError> {
         tx.commit().await.map_err(StoreError::from)?;
     }
     Ok(sent)
-}
-
-/// The background sender: delivers when woken by a queued message, and every
-/// few seconds for retries. Runs until the process ends.
-pub async fn run_sender(host: std::sync::Arc<Host>) {
-    loop {
-        if let Err(err) = deliver_due(&host).await {
-            tracing::error!(error = %err, "outbox pass failed");
-        }
-        let _ = tokio::time::timeout(IDLE_POLL, host.outbox_wakeup.notified()).await;
-    }
 }

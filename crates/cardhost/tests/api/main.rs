@@ -12,6 +12,7 @@ mod cli;
 mod customers;
 mod envelope;
 mod independent;
+mod jobs;
 mod ledger_property;
 mod merchants;
 mod money;

@@ -71,7 +71,7 @@ async fn metrics_show_where_the_authorizers_batches_spend_their_time() {
 }
 
 /// Every operation the host serves: (path, method, operation id).
-const OPERATIONS: [(&str, &str, &str); 89] = [
+const OPERATIONS: [(&str, &str, &str); 90] = [
     ("/api/Auth/Token", "post", "Token"),
     ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
     ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),
@@ -282,6 +282,7 @@ const OPERATIONS: [(&str, &str, &str); 89] = [
     ("/api/Admin/RunSettlement", "post", "RunSettlement"),
     ("/api/Admin/ExpireHolds", "post", "ExpireHolds"),
     ("/api/Admin/RunDueRecurring", "post", "RunDueRecurring"),
+    ("/api/Admin/ListJobs", "get", "ListJobs"),
     ("/api/VPos/PaymentSale", "post", "PaymentSale"),
     ("/api/VPos/PaymentPreSale", "post", "PaymentPreSale"),
     ("/api/VPos/PaymentPostSale", "post", "PaymentPostSale"),
@@ -341,7 +342,7 @@ async fn openapi_describes_every_operation() {
                 .as_object()
                 .unwrap_or_else(|| panic!("{id} has no request example"));
             assert!(!example.is_empty(), "{id} example is empty");
-        } else if id != "CheckLedger" {
+        } else if !matches!(id, "CheckLedger" | "ListJobs") {
             assert!(op["parameters"].is_array(), "{id} query parameters");
         }
     }

@@ -10,7 +10,7 @@ use cardhost_store::batches::{self, BatchTxRow, PaymentRow};
 use cardhost_store::{ledger, StoreError};
 
 use super::merchants::check_access;
-use crate::caller::{Caller, Scope, Scopes};
+use crate::caller::Scope;
 use crate::host::{Call, Host};
 use crate::money::balanced;
 use crate::money::order::currency_of;
@@ -219,31 +219,4 @@ pub async fn run_settlement(
     audit::success(&mut tx, host, call, &as_of).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(out)
-}
-
-/// The daily runs inside the server: once an hour it pays what is due today
-/// and releases holds past their days (a run with nothing due does nothing).
-pub async fn run_daily(host: std::sync::Arc<Host>) {
-    let call = Call {
-        caller: Caller {
-            client_id: "system".into(),
-            scopes: Scopes::parse_list("admin").unwrap_or_default(),
-            merchant_no: None,
-        },
-        operation: "RunSettlement",
-        request_id: String::new(),
-    };
-    let expire_call = Call {
-        operation: "ExpireHolds",
-        ..call.clone()
-    };
-    loop {
-        if let Err(err) = run_settlement(&host, &call, None).await {
-            tracing::error!(error = %err, "daily settlement failed; it runs again within the hour");
-        }
-        if let Err(err) = crate::money::holds::expire(&host, &expire_call, None).await {
-            tracing::error!(error = %err, "expiring holds failed; it runs again within the hour");
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-    }
 }

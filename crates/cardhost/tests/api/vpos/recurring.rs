@@ -1,6 +1,8 @@
 //! Recurring plans: a card of this host stored by the merchant and charged on
 //! its schedule by `RunDueRecurring`, each payment once.
 
+use cardhost_service::scheduler::{self, Job, JobStatus, Outcome};
+
 use super::*;
 
 /// A monthly plan of 10.00 from 2026-03-02 (the test clock's today) for 12
@@ -357,4 +359,84 @@ async fn another_merchants_plan_is_not_found() {
         vpos(&app, &stranger, "CancelRecurring", cancel).await["Result"],
         2
     );
+}
+
+/// Waits (on the scheduler's own signal, never a timer) until `job` has run
+/// `runs` times; its status then.
+async fn ran(app: &TestApp, job: Job, runs: u64) -> JobStatus {
+    let mut finished = app.host.scheduler.finished_runs();
+    loop {
+        let status = app
+            .host
+            .scheduler
+            .snapshot()
+            .into_iter()
+            .find(|s| s.job == job)
+            .unwrap();
+        if status.runs >= runs {
+            return status;
+        }
+        finished.changed().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_scheduler_charges_each_day_as_the_clock_moves() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let id = s
+        .plan(plan_body(&card, json!({"Frequency": "Daily"})))
+        .await;
+    let jobs = scheduler::start(app.host.clone());
+    ran(&app, Job::RecurringCharges, 1).await;
+    app.clock.advance(chrono::Duration::days(1));
+    let second = ran(&app, Job::RecurringCharges, 2).await;
+    jobs.stop(std::time::Duration::from_secs(10)).await;
+    assert_eq!(second.last_message, "attempted 1, approved 1, declined 0");
+    let admin = app.admin_token().await;
+    let path = format!("/api/VPos/GetRecurring?MerchantNo={MERCHANT}&RecurringId={id}");
+    let (_, plan) = app.get(&path, &admin).await;
+    assert_eq!(
+        Shop::payment_dates(&plan["ResultObject"]),
+        ["20260302", "20260303"]
+    );
+}
+
+#[tokio::test]
+async fn a_failed_charge_run_is_retried_with_backoff_and_then_charges_once() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let id = s.plan(plan_body(&card, json!({}))).await;
+    let damage = |currency: i64| {
+        let id = id.clone();
+        let app = &app;
+        async move {
+            sqlx::query("UPDATE recurring_plans SET currency = $1 WHERE recurring_id = $2")
+                .bind(currency)
+                .bind(id)
+                .execute(&app.db().await)
+                .await
+                .unwrap();
+        }
+    };
+    damage(1).await;
+    scheduler::run_once(&app.host, Job::RecurringCharges).await;
+    let outcome = scheduler::run_once(&app.host, Job::RecurringCharges).await;
+    let failed = ran(&app, Job::RecurringCharges, 2).await;
+    assert_eq!(outcome, Outcome::Failed);
+    assert_eq!(
+        (
+            failed.consecutive_failures,
+            failed.next_run_at - app.clock_ms()
+        ),
+        (2, 10_000)
+    );
+    damage(949).await;
+    assert_eq!(
+        scheduler::run_once(&app.host, Job::RecurringCharges).await,
+        Outcome::Ok
+    );
+    assert_eq!(s.available(&card).await, "490.00");
 }
