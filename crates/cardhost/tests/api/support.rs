@@ -57,6 +57,10 @@ fn uuid_simple() -> String {
 
 /// Keys the tests know, imported over the generated ones so that tests can compute
 /// CVV2s and PIN blocks on their own and compare.
+/// The master key of the test key store (`keys.json` in [`TestApp::dir`]),
+/// so that the real binary can open it too.
+pub const TEST_MASTER_KEY: &str =
+    "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F";
 pub const TEST_CVK: &str = "0123456789ABCDEFFEDCBA9876543210";
 pub const TEST_ZPK: &str = "89ABCDEF01234567FEDCBA9876543210";
 pub const TEST_ZPK_AES: &str = "AF8CB133A78F8DC2D1359F18527593FB";
@@ -85,8 +89,8 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = fresh_database_url(dir.path()).await;
-        let mut keys = KeyStore::create(&dir.path().join("keys.json"), MasterKey::generate())
-            .expect("key store");
+        let master = MasterKey::from_hex(TEST_MASTER_KEY).expect("test master key");
+        let mut keys = KeyStore::create(&dir.path().join("keys.json"), master).expect("key store");
         keys.import("cvk", TEST_CVK, None, true).expect("cvk");
         keys.import("zpk", TEST_ZPK, None, true).expect("zpk");
         keys.import("zpk-aes", TEST_ZPK_AES, None, true)
@@ -119,6 +123,11 @@ impl TestApp {
             db_url,
             _dir: dir,
         }
+    }
+
+    /// The folder of the key store (`keys.json`) and, on SQLite, the database.
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     /// A client with `scopes`; returns its id and secret.

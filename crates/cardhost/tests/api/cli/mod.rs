@@ -35,11 +35,11 @@ async fn run(cmd: &mut Command) -> (bool, String, String) {
     )
 }
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
     stdout: Lines<BufReader<ChildStdout>>,
     /// Taken by a test that must read the logs while the server runs.
-    stderr: Option<Lines<BufReader<ChildStderr>>>,
+    pub(crate) stderr: Option<Lines<BufReader<ChildStderr>>>,
 }
 
 impl Server {
@@ -47,7 +47,7 @@ impl Server {
         Server::start_with(dir, &[])
     }
 
-    fn start_with(dir: &Path, envs: &[(&str, &str)]) -> Server {
+    pub(crate) fn start_with(dir: &Path, envs: &[(&str, &str)]) -> Server {
         let mut child = cardhost(dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .envs(envs.iter().copied())
@@ -66,7 +66,7 @@ impl Server {
     }
 
     /// Reads stderr up to the `listening on ADDR` line; returns ADDR and what came before.
-    async fn wait_listening(&mut self) -> (String, String) {
+    pub(crate) async fn wait_listening(&mut self) -> (String, String) {
         let mut seen = String::new();
         let stderr = self.stderr.as_mut().expect("stderr not taken");
         while let Some(line) = stderr.next_line().await.expect("stderr") {
@@ -86,7 +86,7 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits for the process; true when it exited cleanly.
-    async fn terminate(&mut self) -> bool {
+    pub(crate) async fn terminate(&mut self) -> bool {
         let pid = self.child.id().expect("pid").to_string();
         let killed = Command::new("kill")
             .args(["-TERM", &pid])
@@ -95,6 +95,12 @@ impl Server {
             .expect("kill");
         assert!(killed.success());
         self.child.wait().await.expect("wait").success()
+    }
+
+    /// Kills the process with SIGKILL, as a crash would, and waits for it.
+    pub(crate) async fn kill(&mut self) {
+        self.child.start_kill().expect("SIGKILL");
+        self.child.wait().await.expect("wait");
     }
 
     /// Everything left on stdout (after the process has exited).

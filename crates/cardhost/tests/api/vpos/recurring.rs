@@ -440,3 +440,145 @@ async fn a_failed_charge_run_is_retried_with_backoff_and_then_charges_once() {
     );
     assert_eq!(s.available(&card).await, "490.00");
 }
+
+/// Plans of the crash test, and the date they fall due: far enough ahead
+/// that the binary's own scheduler (on the real date) leaves them alone.
+const CRASH_PLANS: usize = 40;
+const CRASH_DATE: &str = "20300101";
+
+/// The real binary on the test's database and key store.
+fn binary(app: &TestApp) -> crate::cli::Server {
+    let keys = app.dir().join("keys.json");
+    crate::cli::Server::start_with(
+        app.dir(),
+        &[
+            ("CARDHOST_DATABASE_URL", app.db_url.as_str()),
+            ("CARDHOST_KEYS_FILE", keys.to_str().unwrap()),
+            ("CARDHOST_MASTER_KEY", TEST_MASTER_KEY),
+        ],
+    )
+}
+
+/// A token of the binary at `base` for the client `(id, secret)`.
+async fn binary_token(
+    http: &reqwest::Client,
+    base: &str,
+    (id, secret): &(String, String),
+) -> String {
+    let body: Value = http
+        .post(format!("{base}/api/Auth/Token"))
+        .json(&json!({"ClientId": id, "ClientSecret": secret}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["ResultObject"]["Token"].as_str().unwrap().to_owned()
+}
+
+async fn binary_call(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let request = match body {
+        Some(body) => http.post(format!("{base}{path}")).json(&body),
+        None => http.get(format!("{base}{path}")),
+    };
+    let answer: Value = request
+        .header("token", token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["Result"], 0, "{path}: {answer}");
+    answer["ResultObject"].clone()
+}
+
+#[tokio::test]
+async fn a_run_killed_midway_leaves_every_payment_made_once_after_restart() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let mut plans = Vec::new();
+    for i in 0..CRASH_PLANS {
+        let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
+        load(&app, &s.issuer, &card, "500.00", &format!("L{i}")).await;
+        let id = s
+            .plan(plan_body(&card, json!({"StartDate": CRASH_DATE})))
+            .await;
+        plans.push((id, card));
+    }
+    let operator = app.client("admin,issuer").await;
+    app.host.db.close().await;
+    let http = reqwest::Client::new();
+    let run = json!({"AsOfDate": CRASH_DATE});
+
+    // Kill the server once the run has charged half the payments.
+    let mut first = binary(&app);
+    let (addr, _) = first.wait_listening().await;
+    let base = format!("http://{addr}");
+    let token = binary_token(&http, &base, &operator).await;
+    let in_flight = tokio::spawn({
+        let (http, url) = (http.clone(), format!("{base}/api/Admin/RunDueRecurring"));
+        let (token, run) = (token.clone(), run.clone());
+        async move {
+            http.post(url)
+                .header("token", token)
+                .json(&run)
+                .send()
+                .await
+        }
+    });
+    let mut logs = first.stderr.take().unwrap();
+    let mut charged = 0;
+    while let Some(line) = logs.next_line().await.unwrap() {
+        charged += usize::from(line.contains("recurring payment charged"));
+        if charged == CRASH_PLANS / 2 {
+            break;
+        }
+    }
+    first.kill().await;
+    assert!(in_flight.await.unwrap().is_err(), "the run was cut off");
+
+    let mut second = binary(&app);
+    let (addr, _) = second.wait_listening().await;
+    let base = format!("http://{addr}");
+    let token = binary_token(&http, &base, &operator).await;
+    let rerun = binary_call(
+        &http,
+        &base,
+        &token,
+        "/api/Admin/RunDueRecurring",
+        Some(run.clone()),
+    )
+    .await;
+    assert_eq!(rerun["Declined"], 0, "{rerun}");
+    let again = binary_call(
+        &http,
+        &base,
+        &token,
+        "/api/Admin/RunDueRecurring",
+        Some(run),
+    )
+    .await;
+    assert_eq!(again["Attempted"], 0);
+    for (id, card) in &plans {
+        let path = format!("/api/VPos/ListByOrderId?MerchantNo={MERCHANT}&OrderId={id}-1");
+        let txs = binary_call(&http, &base, &token, &path, None).await;
+        assert_eq!(txs.as_array().unwrap().len(), 1, "{id}: {txs}");
+        let path = format!(
+            "/api/Integration/GetHostBalance?CardToken={}",
+            card["CardToken"].as_str().unwrap()
+        );
+        let balance = binary_call(&http, &base, &token, &path, None).await;
+        assert_eq!(balance["AvailableAmount"], dec("490.00"), "{id}");
+    }
+    let ledger = binary_call(&http, &base, &token, "/api/Admin/CheckLedger", None).await;
+    assert_eq!(ledger["Violations"], json!([]), "{ledger}");
+    second.terminate().await;
+}
