@@ -2,7 +2,9 @@
 # Every check CI runs, in order: formatting, lints, then all tests — unit tests,
 # the HTTP API suite on SQLite and the pages driven in a headless Chromium
 # (installed here from Debian when missing), then the API suite again on a
-# throwaway PostgreSQL cluster that this script starts and removes.
+# throwaway PostgreSQL cluster that this script starts and removes: once on
+# one instance, once on two instances sharing the database with every API
+# call sent to each in turn, as behind a load balancer.
 #
 #   scripts/test.sh            everything
 #   SKIP_POSTGRES=1 scripts/test.sh   SQLite only
@@ -34,4 +36,7 @@ if [ "${SKIP_POSTGRES:-0}" != 1 ]; then
   start_postgres off # a test cluster that is thrown away needs no durability
   export CARDHOST_TEST_POSTGRES_URL="$POSTGRES_URL"
   cargo test --locked -p cardhost --test api
+
+  step "API tests on two instances sharing one PostgreSQL database"
+  CARDHOST_TEST_INSTANCES=2 cargo test --locked -p cardhost --test api
 fi

@@ -52,6 +52,11 @@ impl Engine {
     }
 }
 
+/// A lock held across instances ([`Db::lock_key`]); released when dropped.
+pub struct KeyLock {
+    _held: Option<Tx<'static>>,
+}
+
 /// Connections to one database: a writer pool and a reader pool. SQLite allows
 /// one writer at a time anyway, so its writer pool has one connection and
 /// writers queue in-process instead of spinning on `SQLITE_BUSY`.
@@ -145,6 +150,27 @@ impl Db {
     /// The pool for reads that need no transaction.
     pub fn reader(&self) -> &AnyPool {
         &self.reader
+    }
+
+    /// Waits for, then holds, the lock on `key` across every instance that
+    /// shares the database, until the returned guard is dropped. On
+    /// PostgreSQL it is a transaction-level advisory lock on a connection of
+    /// its own (dropping the guard rolls that transaction back, which
+    /// releases it). SQLite has one instance a file: there it holds nothing.
+    pub async fn lock_key(&self, key: &str) -> Result<KeyLock, StoreError> {
+        match self.engine {
+            Engine::Sqlite => Ok(KeyLock { _held: None }),
+            Engine::Postgres => {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query(
+                    "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS locked",
+                )
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+                Ok(KeyLock { _held: Some(tx) })
+            }
+        }
     }
 
     /// A trivial query on each pool, for `/health`.

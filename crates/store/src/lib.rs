@@ -30,7 +30,7 @@ pub mod sql;
 pub mod three_ds;
 pub mod vpos;
 
-pub use db::{begin_on, rollback, Db, Engine, Tx, WriterConnection};
+pub use db::{begin_on, rollback, Db, Engine, KeyLock, Tx, WriterConnection};
 pub use error::StoreError;
 pub use reads::{Pending, Reads, Rows};
 pub use script::Script;

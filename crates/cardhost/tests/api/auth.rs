@@ -98,6 +98,8 @@ async fn ten_wrong_secrets_lock_the_client_for_fifteen_minutes() {
 #[tokio::test]
 async fn a_flood_from_one_address_is_rate_limited() {
     let app = TestApp::spawn().await;
+    // Each instance keeps its own.
+    app.pin_to_first();
     let mut limited = 0;
     for i in 0..61 {
         let (status, body) = app.token_for(&format!("unknown-{i}"), "x").await;

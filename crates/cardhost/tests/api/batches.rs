@@ -396,7 +396,7 @@ async fn concurrent_closes_close_the_batch_once() {
     let mut tasks = Vec::new();
     for _ in 0..10 {
         let (url, http, token) = (
-            format!("{}/api/Integration/ClosePosBatch", s.app.base),
+            s.app.next_url("/api/Integration/ClosePosBatch"),
             s.app.http.clone(),
             s.acquirer.clone(),
         );

@@ -9,6 +9,8 @@ use crate::support::*;
 #[tokio::test]
 async fn list_jobs_shows_each_jobs_last_run_and_next_run() {
     let app = TestApp::spawn().await;
+    // Each instance keeps its own.
+    app.pin_to_first();
     scheduler::run_once(&app.host, Job::Settlement).await;
     let admin = app.admin_token().await;
     let (_, body) = app.get("/api/Admin/ListJobs", &admin).await;

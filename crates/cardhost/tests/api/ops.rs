@@ -16,6 +16,8 @@ async fn health_reports_the_database() {
 #[tokio::test]
 async fn metrics_count_requests_per_operation_and_result() {
     let app = TestApp::spawn().await;
+    // Each instance keeps its own.
+    app.pin_to_first();
     let token = app.token("issuer").await;
     app.post(
         "/api/Integration/CreateCustomer",
@@ -56,6 +58,8 @@ async fn metrics_count_requests_per_operation_and_result() {
 #[tokio::test]
 async fn metrics_show_where_the_authorizers_batches_spend_their_time() {
     let app = TestApp::spawn().await;
+    // Each instance keeps its own.
+    app.pin_to_first();
     let token = crate::cards::setup(&app).await;
     let card = crate::cards::issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
     crate::money::load(&app, &token, &card, "10.00", "L1").await;

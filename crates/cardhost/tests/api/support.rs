@@ -17,7 +17,13 @@ pub const ADMIN_ID: &str = "test-admin";
 pub const ADMIN_SECRET: &str = "test-admin-secret-0123456789";
 
 pub struct TestApp {
+    /// The first instance's address.
     pub base: String,
+    /// Every instance's address: API calls go to each in turn.
+    bases: Vec<String>,
+    turn: std::sync::atomic::AtomicUsize,
+    /// Every call goes to the first instance (see [`TestApp::pin_to_first`]).
+    pinned: std::sync::atomic::AtomicBool,
     pub http: reqwest::Client,
     pub clock: Arc<ManualClock>,
     pub host: Arc<Host>,
@@ -85,12 +91,43 @@ fn test_config(db_url: &str, dir: &std::path::Path) -> Config {
     }
 }
 
+fn test_master_key() -> MasterKey {
+    MasterKey::from_hex(TEST_MASTER_KEY).expect("test master key")
+}
+
+/// `CARDHOST_TEST_INSTANCES=2`: every test app is two instances on one
+/// database, and API calls alternate between them, as behind a load balancer.
+fn second_instance_wanted() -> bool {
+    std::env::var("CARDHOST_TEST_INSTANCES").is_ok_and(|n| n == "2")
+}
+
+/// A second instance on the same database, key store and clock (a fleet's
+/// clocks agree); its address.
+async fn second_instance(
+    db_url: &str,
+    keys: KeyStore,
+    clock: Arc<ManualClock>,
+    mut config: Config,
+) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr: SocketAddr = listener.local_addr().expect("addr");
+    config.public_url = format!("http://{addr}");
+    let db = Db::connect(db_url).await.expect("database");
+    let host = server::build_host(db, keys, clock, &config).await;
+    tokio::spawn(async move {
+        let _ = server::serve(listener, host, std::future::pending()).await;
+    });
+    format!("http://{addr}")
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = fresh_database_url(dir.path()).await;
-        let master = MasterKey::from_hex(TEST_MASTER_KEY).expect("test master key");
-        let mut keys = KeyStore::create(&dir.path().join("keys.json"), master).expect("key store");
+        let mut keys =
+            KeyStore::create(&dir.path().join("keys.json"), test_master_key()).expect("key store");
         keys.import("cvk", TEST_CVK, None, true).expect("cvk");
         keys.import("zpk", TEST_ZPK, None, true).expect("zpk");
         keys.import("zpk-aes", TEST_ZPK_AES, None, true)
@@ -115,14 +152,68 @@ impl TestApp {
         tokio::spawn(async move {
             let _ = server::serve(listener, serving, std::future::pending()).await;
         });
+        let mut bases = vec![format!("http://{addr}")];
+        if second_instance_wanted() {
+            let keys = KeyStore::open(&dir.path().join("keys.json"), test_master_key())
+                .expect("key store");
+            bases.push(second_instance(&db_url, keys, clock.clone(), config).await);
+        }
         TestApp {
-            base: format!("http://{addr}"),
+            base: bases[0].clone(),
+            bases,
+            turn: std::sync::atomic::AtomicUsize::new(0),
+            pinned: std::sync::atomic::AtomicBool::new(false),
             http: reqwest::Client::new(),
             clock,
             host,
             db_url,
             _dir: dir,
         }
+    }
+
+    /// Sends every later call to the first instance: for what each instance
+    /// keeps for itself (its metrics, its rate limits, its jobs' status).
+    pub fn pin_to_first(&self) {
+        self.pinned
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A POST to instance `i` (the first is 0; with one instance, always it).
+    pub async fn post_on(&self, i: usize, path: &str, token: &str, body: Value) -> Value {
+        let url = format!("{}{path}", self.bases[i % self.bases.len()]);
+        let res = self
+            .http
+            .post(url)
+            .header("token", token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        res.json().await.expect("JSON answer")
+    }
+
+    /// Another host on this app's database, key store and clock, serving no
+    /// HTTP: an instance whose background jobs a test runs.
+    pub async fn another_host(&self) -> Arc<Host> {
+        let keys =
+            KeyStore::open(&self.dir().join("keys.json"), test_master_key()).expect("key store");
+        let db = Db::connect(&self.db_url).await.expect("database");
+        let config = test_config(&self.db_url, self.dir());
+        server::build_host(db, keys, self.clock.clone(), &config).await
+    }
+
+    /// `path` at the instance the next API call goes to.
+    pub fn next_url(&self, path: &str) -> String {
+        format!("{}{path}", self.next_base())
+    }
+
+    /// The instance the next API call goes to.
+    fn next_base(&self) -> &str {
+        if self.pinned.load(std::sync::atomic::Ordering::Relaxed) {
+            return &self.base;
+        }
+        let turn = self.turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        &self.bases[turn % self.bases.len()]
     }
 
     /// The folder of the key store (`keys.json`) and, on SQLite, the database.
@@ -174,7 +265,9 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.next_base(), path));
         if let Some(t) = token {
             req = req.header("token", t);
         }
@@ -200,7 +293,7 @@ impl TestApp {
     ) -> (StatusCode, Value) {
         let mut req = self
             .http
-            .request(method, format!("{}{}", self.base, path))
+            .request(method, format!("{}{}", self.next_base(), path))
             .header("Content-Type", "application/json")
             .body(raw);
         if let Some(t) = token {

@@ -24,7 +24,10 @@ use crate::ServiceError;
 pub const MAX_BATCH: usize = 256;
 /// Requests waiting at most; callers beyond it wait for room (backpressure).
 pub const QUEUE_CAPACITY: usize = 10_000;
-/// Ids reserved from the database at a time, at least.
+/// Ids reserved from the database at a time, at least, on SQLite. On
+/// PostgreSQL each batch reserves just what it needs: instances sharing the
+/// database then take ids in the order their batches start, so a card's or an
+/// order's history in id order is the order it happened in.
 const ID_BLOCK: i64 = 1_000;
 /// How long the worker keeps the writer connection while requests keep
 /// coming: at most this long another writer waits for it (on SQLite the
@@ -118,14 +121,25 @@ impl IdBlocks {
             || self.transfer.1 - self.transfer.0 < transfer
     }
 
-    async fn refill(&mut self, host: &Host, requests: i64) -> Result<(), StoreError> {
+    /// Reserves new blocks where the kept ones are short; `shared_db` (several
+    /// instances may share it): new blocks of just what the batch needs.
+    async fn refill(
+        &mut self,
+        host: &Host,
+        requests: i64,
+        shared_db: bool,
+    ) -> Result<(), StoreError> {
         let (process, transfer) = needs(requests);
         for (counter, block, needed) in [
             ("process_id", &mut self.process, process),
             ("transfer_id", &mut self.transfer, transfer),
         ] {
-            if block.1 - block.0 < needed {
-                let count = ID_BLOCK.max(needed);
+            if shared_db || block.1 - block.0 < needed {
+                let count = if shared_db {
+                    needed
+                } else {
+                    ID_BLOCK.max(needed)
+                };
                 let first = ledger::reserve_ids(host.db.writer(), counter, count).await?;
                 *block = (first, first + count);
             }
@@ -250,13 +264,17 @@ async fn reserve(
     requests: i64,
 ) -> Result<IdBlocks, StoreError> {
     let mut ids = shared.lock().await;
-    if ids.short_of(requests) {
-        *kept = Kept::default();
+    let shared_db = host.db.engine() == Engine::Postgres;
+    if shared_db || ids.short_of(requests) {
+        if !shared_db {
+            // SQLite's one writer connection is the kept one.
+            *kept = Kept::default();
+        }
         if !ids.host_accounts_ready {
             ensure_host_accounts(host).await?;
             ids.host_accounts_ready = true;
         }
-        ids.refill(host, requests).await?;
+        ids.refill(host, requests, shared_db).await?;
     }
     Ok(ids.split(requests))
 }

@@ -99,8 +99,34 @@ impl BatchState {
         state
             .load_locked(conn, host, requests, business_date)
             .await?;
+        state.load_raced(conn, requests).await?;
         state.load_dependent(conn, host, requests).await?;
         Ok(state)
+    }
+
+    /// Orders that exist without the transactions the first read found: on
+    /// PostgreSQL another instance may have committed one between that read
+    /// and the order's lock. Their transactions are read again under the
+    /// lock, so a repeat that raced its first payment answers its outcome.
+    async fn load_raced(
+        &mut self,
+        conn: &mut AnyConnection,
+        requests: &[&TxRequest],
+    ) -> Result<(), ServiceError> {
+        let raced: Vec<&TxRequest> = requests
+            .iter()
+            .copied()
+            .filter(|r| {
+                order_key(r).is_some_and(|k| {
+                    self.orders.contains_key(&k) && !self.order_txs.contains_key(&k)
+                })
+            })
+            .collect();
+        if raced.is_empty() {
+            return Ok(());
+        }
+        self.load_keys(conn, &raced, None).await?;
+        self.load_earlier(conn, &raced).await
     }
 
     /// References and order transactions, by which repeats are recognised;

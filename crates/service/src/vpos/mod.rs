@@ -86,6 +86,35 @@ impl OrderLocks {
     }
 }
 
+/// Held while one request works on one order.
+pub struct OrderGuard {
+    _here: tokio::sync::OwnedMutexGuard<()>,
+    _everywhere: Option<cardhost_store::KeyLock>,
+}
+
+/// Takes the order's lock in this process and, with `across_instances`, its
+/// lock across every instance on the database too: for the requests that
+/// ask the card network, which must not ask twice. (On-us requests are
+/// serialized by the authorizer's row locks.)
+pub async fn lock_order(
+    host: &crate::host::Host,
+    merchant_no: &str,
+    order_id: &str,
+    across_instances: bool,
+) -> Result<OrderGuard, ServiceError> {
+    let here = host.order_locks.lock(merchant_no, order_id).await;
+    let everywhere = if across_instances {
+        let key = format!("order\u{1f}{merchant_no}\u{1f}{order_id}");
+        Some(host.db.lock_key(&key).await?)
+    } else {
+        None
+    };
+    Ok(OrderGuard {
+        _here: here,
+        _everywhere: everywhere,
+    })
+}
+
 /// VPOS operations need the `vpos` scope on the merchant's own client, or
 /// `admin` to act for any merchant (`Result` 6 otherwise).
 pub fn check_access(call: &Call, merchant_no: &str) -> Result<(), ServiceError> {

@@ -10,13 +10,13 @@ async fn two_hundred_concurrent_purchases_never_overspend() {
     assert_eq!(load(&app, &token, &card, "500.00", "L1").await["Result"], 0);
     let mut tasks = Vec::new();
     for i in 0..200 {
-        let base = app.base.clone();
+        let url = app.next_url(SEND);
         let http = app.http.clone();
         let token = token.clone();
         let card_token = card["CardToken"].as_str().unwrap().to_owned();
         tasks.push(tokio::spawn(async move {
             let body = json!({"CardToken": card_token, "Reference": format!("c-{i}"), "TransactionType": "Purchase", "Amount": dec("10.00"), "Currency": 949});
-            let res = http.post(format!("{base}{SEND}")).header("token", token).json(&body).send().await.unwrap();
+            let res = http.post(url).header("token", token).json(&body).send().await.unwrap();
             res.json::<Value>().await.unwrap()
         }));
     }
@@ -45,13 +45,13 @@ async fn a_hundred_concurrent_repeats_post_once() {
     load(&app, &token, &card, "500.00", "L1").await;
     let mut tasks = Vec::new();
     for _ in 0..100 {
-        let base = app.base.clone();
+        let url = app.next_url(SEND);
         let http = app.http.clone();
         let token = token.clone();
         let card_token = card["CardToken"].as_str().unwrap().to_owned();
         tasks.push(tokio::spawn(async move {
             let body = json!({"CardToken": card_token, "Reference": "same-ref", "TransactionType": "Purchase", "Amount": dec("12.34"), "Currency": 949});
-            let res = http.post(format!("{base}{SEND}")).header("token", token).json(&body).send().await.unwrap();
+            let res = http.post(url).header("token", token).json(&body).send().await.unwrap();
             res.json::<Value>().await.unwrap()
         }));
     }
@@ -135,11 +135,11 @@ async fn a_request_the_database_refuses_fails_alone_and_the_others_post() {
         .map(|i| format!("ok-{i}"))
         .chain(["boom".to_owned()])
     {
-        let (base, http, token) = (app.base.clone(), app.http.clone(), token.clone());
+        let (url, http, token) = (app.next_url(SEND), app.http.clone(), token.clone());
         let card_token = card["CardToken"].as_str().unwrap().to_owned();
         tasks.push(tokio::spawn(async move {
             let body = json!({"CardToken": card_token, "Reference": reference, "TransactionType": "Purchase", "Amount": dec("10.00"), "Currency": 949});
-            let res = http.post(format!("{base}{SEND}")).header("token", token).json(&body).send().await.unwrap();
+            let res = http.post(url).header("token", token).json(&body).send().await.unwrap();
             (reference, res.json::<Value>().await.unwrap())
         }));
     }

@@ -168,6 +168,36 @@ fn pay_body(order: &str, amount: &str, card: &Value) -> Value {
     body
 }
 
+/// Sends every body to `op` at once, each from its own task (and, with two
+/// instances, to each in turn).
+async fn all_at_once(app: &TestApp, token: &str, op: &str, bodies: Vec<Value>) -> Vec<Value> {
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let (http, url, token) = (
+                app.http.clone(),
+                app.next_url(&format!("/api/VPos/{op}")),
+                token.to_owned(),
+            );
+            tokio::spawn(async move {
+                let res = http
+                    .post(url)
+                    .header("token", token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                res.json::<Value>().await.unwrap()
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
 async fn vpos(app: &TestApp, token: &str, op: &str, body: Value) -> Value {
     let (status, body) = app.post(&format!("/api/VPos/{op}"), token, body).await;
     assert_eq!(status, 200, "{body}");

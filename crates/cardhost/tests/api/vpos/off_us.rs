@@ -236,3 +236,60 @@ async fn an_off_us_request_cut_off_by_a_crash_is_reversed_by_the_sweeper() {
     assert_eq!(status, "Reversed");
     ledger_ok(&app).await;
 }
+
+/// Authorizations the test network has recorded.
+async fn network_authorizations(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM test_network_authorizations")
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn concurrent_repeats_of_an_off_us_sale_ask_the_network_once() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let bodies = (0..20)
+        .map(|_| pay_body("n-1", "10.00", &json!(OFF_US)))
+        .collect();
+    let answers = all_at_once(&app, &s.vpos, "PaymentSale", bodies).await;
+    let first = &answers[0]["ResultObject"]["ProcessId"];
+    for body in &answers {
+        assert_eq!(
+            (&body["Result"], &body["ResultObject"]["ProcessId"]),
+            (&json!(0), first),
+            "{body}"
+        );
+    }
+    assert_eq!(network_authorizations(&app).await, 1);
+}
+
+#[tokio::test]
+async fn concurrent_repeats_of_an_off_us_refund_refund_once() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let sold = s.sale("n-1", "10.00", &json!(OFF_US)).await;
+    assert_eq!(sold["Result"], 0, "{sold}");
+    let bodies = (0..10)
+        .map(|_| follow("n-1", json!({"Reference": "r-1", "Amount": dec("3.00")})))
+        .collect();
+    let answers = all_at_once(&app, &s.vpos, "PaymentRefund", bodies).await;
+    let first = &answers[0]["ResultObject"]["ProcessId"];
+    for body in &answers {
+        assert_eq!(
+            (&body["Result"], &body["ResultObject"]["ProcessId"]),
+            (&json!(0), first),
+            "{body}"
+        );
+    }
+    let pid: i64 = sold["ResultObject"]["ProcessId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let auth = cardhost_store::vpos::network_auth(app.host.db.reader(), pid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(auth.refunded, 300);
+}

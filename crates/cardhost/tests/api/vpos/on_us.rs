@@ -37,35 +37,6 @@ async fn an_order_stored_in_an_unknown_currency_is_an_error_never_lira() {
     assert_eq!(body["ResultObject"], Value::Null);
 }
 
-/// Sends every body at once, each from its own task.
-async fn all_at_once(app: &TestApp, token: &str, bodies: Vec<Value>) -> Vec<Value> {
-    let tasks: Vec<_> = bodies
-        .into_iter()
-        .map(|body| {
-            let (http, url, token) = (
-                app.http.clone(),
-                format!("{}/api/VPos/PaymentSale", app.base),
-                token.to_owned(),
-            );
-            tokio::spawn(async move {
-                let res = http
-                    .post(url)
-                    .header("token", token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                res.json::<Value>().await.unwrap()
-            })
-        })
-        .collect();
-    let mut out = Vec::new();
-    for t in tasks {
-        out.push(t.await.unwrap());
-    }
-    out
-}
-
 #[tokio::test]
 async fn concurrent_repeats_of_an_order_pay_once() {
     let app = TestApp::spawn().await;
@@ -74,6 +45,7 @@ async fn concurrent_repeats_of_an_order_pay_once() {
     let same = all_at_once(
         &app,
         &s.vpos,
+        "PaymentSale",
         (0..30).map(|_| pay_body("c-1", "10.00", &card)).collect(),
     )
     .await;
@@ -89,6 +61,7 @@ async fn concurrent_repeats_of_an_order_pay_once() {
     let mixed = all_at_once(
         &app,
         &s.vpos,
+        "PaymentSale",
         (1..=20)
             .map(|i| pay_body("c-2", &format!("{i}.00"), &card))
             .collect(),
@@ -130,4 +103,35 @@ async fn the_published_payment_sale_example_is_a_well_formed_request() {
         "{answer}"
     );
     assert_eq!(answer["ResultObject"]["MaskedCardNo"], "410000******7898");
+}
+
+#[tokio::test]
+async fn a_card_blocked_through_one_instance_is_refused_at_once_through_the_other() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let paid = app
+        .post_on(
+            1,
+            "/api/VPos/PaymentSale",
+            &s.vpos,
+            pay_body("b-1", "10.00", &card),
+        )
+        .await;
+    assert_eq!(paid["Result"], 0, "{paid}");
+    let block = json!({"CardToken": card["CardToken"], "CardStatus": "T", "StatusReason": "lost"});
+    let blocked = app
+        .post_on(0, "/api/Integration/UpdateCardStatus", &s.issuer, block)
+        .await;
+    assert_eq!(blocked["Result"], 0, "{blocked}");
+    let refused = app
+        .post_on(
+            1,
+            "/api/VPos/PaymentSale",
+            &s.vpos,
+            pay_body("b-2", "10.00", &card),
+        )
+        .await;
+    assert_eq!(refused["Result"], 8, "{refused}");
+    assert_eq!(s.available(&card).await, "490.00");
 }

@@ -582,3 +582,28 @@ async fn a_run_killed_midway_leaves_every_payment_made_once_after_restart() {
     assert_eq!(ledger["Violations"], json!([]), "{ledger}");
     second.terminate().await;
 }
+
+#[tokio::test]
+async fn a_due_payment_is_charged_once_with_two_instances_schedulers_running() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let id = s.plan(plan_body(&card, json!({}))).await;
+    let other = app.another_host().await;
+    let (here, there) = (
+        scheduler::start(app.host.clone()),
+        scheduler::start(other.clone()),
+    );
+    ran(&app, Job::RecurringCharges, 1).await;
+    let mut finished = other.scheduler.finished_runs();
+    while other.scheduler.snapshot()[0].runs == 0 {
+        finished.changed().await.unwrap();
+    }
+    here.stop(std::time::Duration::from_secs(10)).await;
+    there.stop(std::time::Duration::from_secs(10)).await;
+    assert_eq!(s.available(&card).await, "490.00");
+    assert_eq!(
+        s.get_plan(&id).await["Payments"].as_array().unwrap().len(),
+        1
+    );
+}

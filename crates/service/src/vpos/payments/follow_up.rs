@@ -38,7 +38,7 @@ pub async fn follow_up(
     let v = validate(op, &r)?;
     let (merchant, terminal) =
         merchant_and_terminal(host, call, &v.merchant_no, &v.terminal_no).await?;
-    let _one_at_a_time = host.order_locks.lock(&v.merchant_no, &v.order_id).await;
+    let _one_at_a_time = crate::vpos::lock_order(host, &v.merchant_no, &v.order_id, true).await?;
     let order_row = order_on_terminal(host, &v).await?;
     let currency = crate::vpos::currency_of(order_row.currency)?;
     let requested = requested_amount(&r, currency)?;

@@ -19,7 +19,7 @@ use crate::money::decide::TxRequest;
 use crate::vpos::early::{merchant_for, order_fields};
 use crate::vpos::order::{Charge, OrderCard};
 use crate::vpos::rules::{self, Attempt};
-use crate::vpos::{offus, VposLeg, VposOp, VposOutcome, INSTALLMENTS_MAX};
+use crate::vpos::{lock_order, offus, VposLeg, VposOp, VposOutcome, INSTALLMENTS_MAX};
 use crate::{idempotency, ServiceError};
 
 /// A payment request that passed its field checks.
@@ -133,7 +133,8 @@ pub(crate) async fn settle(
     p: Prepared,
     secrets: CardSecrets,
 ) -> Result<VposOutcome, ServiceError> {
-    let _one_at_a_time = host.order_locks.lock(&p.v.merchant_no, &p.v.order_id).await;
+    let off_us = matches!(p.card, PaymentCard::OtherIssuer(_));
+    let _one_at_a_time = lock_order(host, &p.v.merchant_no, &p.v.order_id, off_us).await?;
     // An on-us sale goes straight to the authorizer, which recognises a
     // repeat itself, in the same transaction as the rest of its batch.
     let to_authorizer = p.refusal.is_none() && matches!(p.card, PaymentCard::Issued(..));
