@@ -4,6 +4,7 @@
 #
 #   scripts/bench.sh [--engine sqlite|postgres] [--cards N] [--seconds S]
 #                    [--connections C] [--threads T] [--warmup W]
+#                    [--instances N]
 #
 # Builds the release binary, seeds a fresh database (a merchant with a VPOS
 # terminal and N funded cards), starts `cardhost serve`, runs wrk against
@@ -18,10 +19,13 @@
 # minute: a fresh database's statements were planned on empty tables.
 # PostgreSQL runs as a throwaway cluster with fsync on. BIN=path measures
 # another build instead (to compare two commits run by run on a noisy machine).
+# --instances N (PostgreSQL only) runs N instances on the one database behind
+# HAProxy (scripts/lib/fleet.sh), and wrk sends both loads through HAProxy;
+# the authorizer's numbers are summed over the instances.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-engine=sqlite cards=20000 seconds=60 connections=64 threads=2 warmup=15
+engine=sqlite cards=20000 seconds=60 connections=64 threads=2 warmup=15 instances=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --engine) engine=$2; shift 2 ;;
@@ -30,16 +34,22 @@ while [ $# -gt 0 ]; do
     --connections) connections=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --instances) instances=$2; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
+if [ "$instances" -gt 0 ] && [ "$engine" != postgres ]; then
+  echo "--instances needs --engine postgres: a SQLite file has one instance" >&2; exit 2
+fi
 . scripts/lib/postgres.sh
+. scripts/lib/fleet.sh
 work=$(mktemp -d /tmp/cardhost-bench.XXXXXX)
 server=""
 cleanup() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  stop_fleet
   stop_postgres
   rm -rf "$work"
 }
@@ -60,7 +70,8 @@ case "$engine" in
   *) echo "--engine is sqlite or postgres" >&2; exit 2 ;;
 esac
 export CARDHOST_KEYS_FILE="$work/keys.json"
-port=$((20000 + RANDOM % 20000))
+# Below the ephemeral range (32768 on), where outgoing connections take ports.
+port=$((20000 + RANDOM % 12000))
 export CARDHOST_LISTEN="127.0.0.1:$port"
 base="http://127.0.0.1:$port"
 
@@ -70,13 +81,19 @@ $bin seed --cards "$cards" --out "$work/cards.csv" >"$work/seed.env"
 echo "seeded in $(( $(date +%s) - started )) s"
 . "$work/seed.env"
 
-$bin serve >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do
-  curl -fs "$base/health" >/dev/null 2>&1 && break
-  sleep 0.1 # waiting for a child process to listen, not synchronising a test
-done
-curl -fs "$base/health" >/dev/null || { cat "$work/server.log"; exit 1; }
+if [ "$instances" -gt 0 ]; then
+  unset CARDHOST_LISTEN
+  start_fleet "$bin" "$instances" "$port" "$work"
+  servers=("${instance_pids[@]}")
+  metric_bases=("${instance_bases[@]}")
+  echo "== $instances instances behind HAProxy"
+else
+  $bin serve >"$work/server.log" 2>&1 &
+  server=$!
+  wait_healthy "$base" || { cat "$work/server.log"; exit 1; }
+  servers=("$server")
+  metric_bases=("$base")
+fi
 
 token=$(curl -fs -X POST "$base/api/Auth/Token" -H 'Content-Type: application/json' \
   -d "{\"ClientId\":\"$VPOS_CLIENT_ID\",\"ClientSecret\":\"$VPOS_CLIENT_SECRET\"}" |
@@ -93,13 +110,18 @@ if [ "$warmup" -gt 0 ]; then
   if [ "$engine" = postgres ]; then psql -q "$POSTGRES_URL" -c ANALYZE; fi
 fi
 
-metric() { curl -fs "$base/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+# A metric summed over the instances (the largest batch: the largest of them).
+metric() {
+  local b
+  for b in "${metric_bases[@]}"; do curl -fs "$b/metrics"; done |
+    awk -v m="$1" '$1 == m { if (m ~ /largest/) { if ($2 > v) v = $2 } else v += $2 } END { print v + 0 }'
+}
 # CPU time and time spent waiting for a core (ns), summed over the server's
 # threads whose name starts with $1 ("" for all of them), or over every
 # PostgreSQL process: where each side's time goes on a machine shared with wrk.
 threads_sched() {
   local c=0 w=0 task a b
-  for task in /proc/$server/task/*; do
+  for task in $(for pid in "${servers[@]}"; do echo /proc/$pid/task/*; done); do
     case "$(cat "$task/comm" 2>/dev/null)" in "$1"*) ;; *) continue ;; esac
     read -r a b _ <"$task/schedstat" 2>/dev/null || continue
     c=$((c + a)); w=$((w + b))
@@ -164,7 +186,9 @@ for phase in load decide write commit; do
   phases="$phases $phase $(( spent / (decided > 0 ? decided : 1) )) us"
 done
 echo "authorizer per request:$phases"
-echo "peak memory       $(awk '/VmHWM/ { print $2, $3 }' /proc/$server/status)"
+for pid in "${servers[@]}"; do
+  echo "peak memory       $(awk '/VmHWM/ { print $2, $3 }' /proc/$pid/status) (pid $pid)"
+done
 sched_report "$(awk '/^approved/ { print $2 }' "$work/sales.txt")"
 
 echo "== GET /health: same server, $connections connections, 10 s"

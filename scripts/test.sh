@@ -4,7 +4,9 @@
 # (installed here from Debian when missing), then the API suite again on a
 # throwaway PostgreSQL cluster that this script starts and removes: once on
 # one instance, once on two instances sharing the database with every API
-# call sent to each in turn, as behind a load balancer.
+# call sent to each in turn, as behind a load balancer; and last the
+# scale-out example (scripts/scale-out.sh --check): real processes behind
+# HAProxy, installed from Debian when missing.
 #
 #   scripts/test.sh            everything
 #   SKIP_POSTGRES=1 scripts/test.sh   SQLite only
@@ -39,4 +41,8 @@ if [ "${SKIP_POSTGRES:-0}" != 1 ]; then
 
   step "API tests on two instances sharing one PostgreSQL database"
   CARDHOST_TEST_INSTANCES=2 cargo test --locked -p cardhost --test api
+
+  step "the scale-out example: two cardhost processes behind HAProxy"
+  (unset CARDHOST_TEST_POSTGRES_URL POSTGRES_URL
+   BIN=target/debug/cardhost scripts/scale-out.sh --check --port $((20000 + RANDOM % 12000)))
 fi

@@ -14,6 +14,19 @@ async fn health_reports_the_database() {
 }
 
 #[tokio::test]
+async fn health_tells_an_unreachable_database_with_503() {
+    let app = TestApp::spawn().await;
+    app.host.db.close().await;
+    let res = app.raw_get("/health").await;
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&body["Status"], &body["Database"]),
+        (&json!("Degraded"), &json!("Unavailable"))
+    );
+}
+
+#[tokio::test]
 async fn metrics_count_requests_per_operation_and_result() {
     let app = TestApp::spawn().await;
     // Each instance keeps its own.

@@ -34,7 +34,7 @@ pub struct TestApp {
 
 /// A fresh PostgreSQL database on the server of `CARDHOST_TEST_POSTGRES_URL`,
 /// or a fresh SQLite file in `dir`.
-async fn fresh_database_url(dir: &std::path::Path) -> String {
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
     match std::env::var("CARDHOST_TEST_POSTGRES_URL") {
         Ok(base) if !base.is_empty() => {
             use sqlx::Connection;

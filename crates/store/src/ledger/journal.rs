@@ -104,6 +104,14 @@ pub async fn add_blocked(tx: &mut Tx<'_>, account: &str, delta: i64) -> Result<(
 /// own (so no batch holds the counter row), returning the first.
 pub async fn reserve_ids(pool: &AnyPool, counter: &str, count: i64) -> Result<i64, StoreError> {
     let mut tx = pool.begin().await?;
+    if tx.backend_name() != "SQLite" {
+        // No wait for this commit's flush: WAL is flushed in order, so any
+        // durable transaction that used these ids made this one durable too,
+        // and ids lost in a crash were used by nothing that survived it.
+        sqlx::query("SET LOCAL synchronous_commit TO OFF")
+            .execute(&mut *tx)
+            .await?;
+    }
     let (next,): (i64,) = sqlx::query_as("UPDATE id_counters SET next_value = next_value + $2 WHERE counter_name = $1 RETURNING next_value")
         .bind(counter)
         .bind(count)

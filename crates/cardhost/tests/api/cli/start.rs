@@ -93,3 +93,30 @@ async fn admin_credentials_from_the_environment_are_used_and_not_printed() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn two_migrations_at_once_apply_the_schema_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::support::fresh_database_url(dir.path()).await;
+    let migrate = || {
+        let mut cmd = cardhost(dir.path());
+        cmd.env("CARDHOST_DATABASE_URL", &url).arg("migrate");
+        cmd
+    };
+    let (mut a, mut b) = (migrate(), migrate());
+    let (first, second) = tokio::join!(run(&mut a), run(&mut b));
+    assert!(first.0 && second.0, "{first:?} {second:?}");
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let files = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../store/migrations/sqlite"
+    ))
+    .unwrap()
+    .count();
+    assert_eq!(applied, i64::try_from(files).unwrap());
+}
