@@ -2,6 +2,7 @@
 //! through the authorizer, off-us cards through the built-in test network.
 
 mod captures;
+mod chaos;
 mod closing;
 mod hosted;
 mod installments;
@@ -232,4 +233,58 @@ fn follow(order: &str, extra: Value) -> Value {
         body[k] = v.clone();
     }
     body
+}
+
+/// The real binary on the test's database and key store.
+fn binary(app: &TestApp) -> crate::cli::Server {
+    let keys = app.dir().join("keys.json");
+    crate::cli::Server::start_with(
+        app.dir(),
+        &[
+            ("CARDHOST_DATABASE_URL", app.db_url.as_str()),
+            ("CARDHOST_KEYS_FILE", keys.to_str().unwrap()),
+            ("CARDHOST_MASTER_KEY", TEST_MASTER_KEY),
+        ],
+    )
+}
+
+/// A token of the binary at `base` for the client `(id, secret)`.
+async fn binary_token(
+    http: &reqwest::Client,
+    base: &str,
+    (id, secret): &(String, String),
+) -> String {
+    let body: Value = http
+        .post(format!("{base}/api/Auth/Token"))
+        .json(&json!({"ClientId": id, "ClientSecret": secret}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["ResultObject"]["Token"].as_str().unwrap().to_owned()
+}
+
+async fn binary_call(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let request = match body {
+        Some(body) => http.post(format!("{base}{path}")).json(&body),
+        None => http.get(format!("{base}{path}")),
+    };
+    let answer: Value = request
+        .header("token", token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["Result"], 0, "{path}: {answer}");
+    answer["ResultObject"].clone()
 }

@@ -446,60 +446,6 @@ async fn a_failed_charge_run_is_retried_with_backoff_and_then_charges_once() {
 const CRASH_PLANS: usize = 40;
 const CRASH_DATE: &str = "20300101";
 
-/// The real binary on the test's database and key store.
-fn binary(app: &TestApp) -> crate::cli::Server {
-    let keys = app.dir().join("keys.json");
-    crate::cli::Server::start_with(
-        app.dir(),
-        &[
-            ("CARDHOST_DATABASE_URL", app.db_url.as_str()),
-            ("CARDHOST_KEYS_FILE", keys.to_str().unwrap()),
-            ("CARDHOST_MASTER_KEY", TEST_MASTER_KEY),
-        ],
-    )
-}
-
-/// A token of the binary at `base` for the client `(id, secret)`.
-async fn binary_token(
-    http: &reqwest::Client,
-    base: &str,
-    (id, secret): &(String, String),
-) -> String {
-    let body: Value = http
-        .post(format!("{base}/api/Auth/Token"))
-        .json(&json!({"ClientId": id, "ClientSecret": secret}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["ResultObject"]["Token"].as_str().unwrap().to_owned()
-}
-
-async fn binary_call(
-    http: &reqwest::Client,
-    base: &str,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-) -> Value {
-    let request = match body {
-        Some(body) => http.post(format!("{base}{path}")).json(&body),
-        None => http.get(format!("{base}{path}")),
-    };
-    let answer: Value = request
-        .header("token", token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer["Result"], 0, "{path}: {answer}");
-    answer["ResultObject"].clone()
-}
-
 #[tokio::test]
 async fn a_run_killed_midway_leaves_every_payment_made_once_after_restart() {
     let app = TestApp::spawn().await;

@@ -37,13 +37,32 @@ async fn a_voided_sale_counts_only_as_a_void_in_the_batch() {
 }
 
 #[tokio::test]
-async fn an_order_is_voided_once() {
+async fn a_repeated_void_answers_the_first_void_and_moves_nothing() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    s.sale("v-1", "50.00", &card).await;
+    let first = s.void("v-1").await;
+    let again = s.void("v-1").await;
+    assert_eq!(
+        (&again["Result"], &again["ResultObject"]["ProcessId"]),
+        (&json!(0), &first["ResultObject"]["ProcessId"])
+    );
+    assert_eq!(s.available(&card).await, "500.00");
+    let path = format!("/api/VPos/ListByOrderId?MerchantNo={MERCHANT}&OrderId=v-1");
+    let (_, listed) = app.get(&path, &s.vpos).await;
+    assert_eq!(listed["ResultObject"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_void_of_another_transaction_after_the_last_is_refused() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     let card = s.funded_debit("500.00").await;
     s.sale("v-1", "50.00", &card).await;
     s.void("v-1").await;
-    assert_eq!(s.void("v-1").await["Result"], 4);
+    let other = follow("v-1", json!({"ProcessId": "999999"}));
+    assert_eq!(s.op("PaymentVoid", other).await["Result"], 4);
 }
 
 #[tokio::test]

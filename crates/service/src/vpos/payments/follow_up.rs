@@ -134,7 +134,22 @@ async fn target_of(
     let txs = vpos::txs_of_order(host.db.reader(), &v.merchant_no, &v.order_id).await?;
     let target = match op {
         VposOp::PostSale => capture_of(order_row, &txs, requested)?,
-        VposOp::Void => void_of(order_row, &txs, requested, v.process_id)?,
+        VposOp::Void => match void_of(order_row, &txs, requested, v.process_id) {
+            Ok(target) => target,
+            Err(refused) => {
+                return match earlier_void(&txs, v.process_id, digest) {
+                    Some(first) => {
+                        let currency = crate::vpos::currency_of(first.currency)?;
+                        Ok(Found::Repeat(VposOutcome::new(
+                            first.clone(),
+                            currency,
+                            true,
+                        )))
+                    }
+                    None => Err(refused),
+                }
+            }
+        },
         VposOp::Refund => {
             let key = format!("Refund:{}", v.reference);
             let probe = probe_leg(order_row, op, &key, None);
@@ -148,6 +163,22 @@ async fn target_of(
         }
     };
     Ok(Found::Target(target))
+}
+
+/// The void a repeated `PaymentVoid` asked for before: with nothing left to
+/// void, the same request answers the void it made (of `process_id` when it
+/// named one), as every repeat does (README, Idempotency).
+fn earlier_void<'t>(
+    txs: &'t [cardhost_store::vpos::OrderTxRow],
+    process_id: Option<i64>,
+    digest: &str,
+) -> Option<&'t cardhost_store::vpos::OrderTxRow> {
+    txs.iter().rev().find(|t| {
+        t.transaction_type == "Void"
+            && t.response_code == cardhost_domain::response::APPROVED
+            && t.request_digest == digest
+            && process_id.is_none_or(|p| t.original_process_id == Some(p))
+    })
 }
 
 fn validate(op: VposOp, r: &FollowUpRequest) -> Result<Valid, ServiceError> {
