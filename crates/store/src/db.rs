@@ -90,16 +90,20 @@ impl Db {
         };
         let db = match engine {
             Engine::Sqlite => {
+                let setup = sqlite_setup_lock(url).await?;
                 create_private_file(url)?;
                 let url = sqlite_url_creating(url);
                 let writer = sqlite_pool(&url, 1, SQLITE_WRITER_PRAGMAS).await?;
                 let reader = sqlite_pool(&url, SQLITE_READERS, SQLITE_READER_PRAGMAS).await?;
                 tokio::spawn(checkpoint_wal(reader.clone()));
-                Db {
+                let db = Db {
                     engine,
                     writer,
                     reader,
-                }
+                };
+                db.migrate().await?;
+                drop(setup);
+                return Ok(db);
             }
             Engine::Postgres => {
                 let options = AnyConnectOptions::from_str(url)?;
@@ -188,24 +192,57 @@ impl Db {
 /// Creates a missing SQLite file with mode 0600 before SQLite opens it: it holds
 /// PAN ciphertexts and secret hashes, and SQLite gives its WAL and SHM files the
 /// database file's permissions.
-fn create_private_file(url: &str) -> Result<(), StoreError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = url
-        .trim_start_matches("sqlite:")
+fn sqlite_file(url: &str) -> &str {
+    url.trim_start_matches("sqlite:")
         .trim_start_matches("//")
         .split('?')
         .next()
-        .unwrap_or("");
+        .unwrap_or("")
+}
+
+fn create_private_file(url: &str) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = sqlite_file(url);
     if path.is_empty() || path == ":memory:" || std::path::Path::new(path).exists() {
         return Ok(());
     }
-    std::fs::OpenOptions::new()
+    match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .map(|_| ())
-        .map_err(|e| StoreError::Malformed(format!("creating {path}: {e}")))
+    {
+        // Another process made it first: as good.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        done => done
+            .map(|_| ())
+            .map_err(|e| StoreError::Malformed(format!("creating {path}: {e}"))),
+    }
+}
+
+/// Holds `{file}.lock` exclusively while a process creates or migrates a
+/// SQLite file: two `cardhost migrate` (or a `migrate` and a starting
+/// `serve`) then apply each migration once, one after the other. (sqlx's
+/// PostgreSQL migrator takes an advisory lock itself.)
+async fn sqlite_setup_lock(url: &str) -> Result<Option<std::fs::File>, StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = sqlite_file(url);
+    if path.is_empty() || path == ":memory:" {
+        return Ok(None);
+    }
+    let lock_path = format!("{path}.lock");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&lock_path)
+        .map_err(|e| StoreError::Malformed(format!("opening {lock_path}: {e}")))?;
+    let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .map_err(|e| StoreError::Malformed(format!("locking {lock_path}: {e}")))?
+        .map_err(|e| StoreError::Malformed(format!("locking {lock_path}: {e}")))?;
+    Ok(Some(file))
 }
 
 /// `sqlite://file.db` opens an existing file only; the host creates it on first start.
