@@ -211,7 +211,11 @@ pub fn expiry_after(year: i32, month: u32, years: u8) -> String {
 }
 
 /// True once the expiry month (`yyMM`) lies before `year`/`month`.
+/// Anything but four digits has passed: it cannot be trusted.
 pub fn expiry_passed(expiry_yymm: &str, year: i32, month: u32) -> bool {
+    if expiry_yymm.len() != 4 || !expiry_yymm.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
     let (Ok(yy), Ok(mm)) = (
         expiry_yymm[..2].parse::<i32>(),
         expiry_yymm[2..].parse::<u32>(),

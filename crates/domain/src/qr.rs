@@ -90,7 +90,11 @@ impl QrPayload {
 
     /// Reads a payload, checking its CRC first.
     pub fn decode(text: &str) -> Result<QrPayload, QrError> {
-        let (body, crc) = text.split_at(text.len().checked_sub(4).ok_or(QrError::Malformed)?);
+        let at = text.len().checked_sub(4).ok_or(QrError::Malformed)?;
+        if !text.is_char_boundary(at) {
+            return Err(QrError::Malformed);
+        }
+        let (body, crc) = text.split_at(at);
         if !body.ends_with("6304") {
             return Err(QrError::Malformed);
         }
@@ -129,14 +133,18 @@ fn fields(text: &str) -> Result<Vec<(String, String)>, QrError> {
     let mut out = Vec::new();
     let mut at = 0;
     while at < chars.len() {
-        let head: String = chars
-            .get(at..at + 4)
-            .ok_or(QrError::Malformed)?
+        let head = chars.get(at..at + 4).ok_or(QrError::Malformed)?;
+        if !head.iter().all(char::is_ascii_digit) {
+            return Err(QrError::Malformed);
+        }
+        let tag: String = head[..2].iter().collect();
+        let len: usize = head[2..]
             .iter()
-            .collect();
-        let len: usize = head[2..].parse().map_err(|_| QrError::Malformed)?;
+            .collect::<String>()
+            .parse()
+            .map_err(|_| QrError::Malformed)?;
         let value = chars.get(at + 4..at + 4 + len).ok_or(QrError::Malformed)?;
-        out.push((head[..2].to_owned(), value.iter().collect()));
+        out.push((tag, value.iter().collect()));
         at += 4 + len;
     }
     Ok(out)

@@ -92,14 +92,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-            .map(Params)
-            .map_err(|_| ApiError::field("$query", "the query string is malformed"))
+        Params::parse(parts.uri.query().unwrap_or(""))
     }
 }
 
 impl Params {
+    /// The pairs of a query string; a malformed one is `Result` 1 naming `$query`.
+    pub fn parse(query: &str) -> Result<Params, ApiError> {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+            .map(Params)
+            .map_err(|_| ApiError::field("$query", "the query string is malformed"))
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
@@ -195,5 +199,32 @@ mod tests {
             !type_message("invalid type: string \"4111111111111111\", expected i64")
                 .contains("4111")
         );
+    }
+}
+
+#[cfg(test)]
+mod query_properties {
+    use super::Params;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_query_string_is_parameters_or_a_named_refusal(query in "\\PC{0,80}") {
+            let _ = Params::parse(&query);
+        }
+
+        #[test]
+        fn an_encoded_parameter_reads_back_whatever_its_name_case(
+            name in "[A-Za-z]{1,12}",
+            value in "\\PC{0,30}",
+        ) {
+            let query = format!("{}={}", name.to_uppercase(), urlencoding(&value));
+            let params = Params::parse(&query).expect("well formed");
+            prop_assert_eq!(params.get(&name.to_lowercase()), Some(value.as_str()));
+        }
+    }
+
+    fn urlencoding(text: &str) -> String {
+        serde_urlencoded::to_string([("v", text)]).expect("encodes")[2..].to_owned()
     }
 }
