@@ -148,16 +148,25 @@ impl FromRequestParts<AppState> for Authed {
     ) -> Result<Self, Self::Rejection> {
         let token = parts.headers.get("token").and_then(|v| v.to_str().ok());
         let caller = auth::authenticate(&state.host, token).await?;
-        let operation = parts
+        let route = parts
             .extensions
             .get::<MatchedPath>()
-            .and_then(|p| state.operations.get(p.as_str()).copied())
-            .unwrap_or("unmatched");
-        Ok(Authed {
+            .and_then(|p| state.operations.get(p.as_str()).copied());
+        let authed = Authed {
             caller,
             request_id: request_id(parts),
-            operation,
-        })
+            operation: route.map_or("unmatched", |r| r.name),
+        };
+        if let Some(route) = route {
+            if let Err(refused) = route.gate.check(&authed.caller) {
+                // Refused at the edge is audited as every refusal is.
+                let call = authed.call();
+                cardhost_service::audit::outcome(&state.host, &call, None, 6, &refused.to_string())
+                    .await;
+                return Err(refused.into());
+            }
+        }
+        Ok(authed)
     }
 }
 

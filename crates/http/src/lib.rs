@@ -12,6 +12,7 @@ pub mod command;
 pub mod docs;
 pub mod envelope;
 pub mod extract;
+pub mod gate;
 pub mod issuer;
 pub mod metrics;
 pub mod openapi;

@@ -21,6 +21,7 @@ use utoipa_axum::router::UtoipaMethodRouter;
 use utoipa_axum::routes;
 
 use crate::envelope::{ApiError, Outcome};
+use crate::gate::{self, Gate};
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::{auth, issuer, ops};
@@ -31,9 +32,18 @@ use crate::{auth, issuer, ops};
 /// and the OpenAPI document's paths all come from this list.
 pub struct Registry {
     router: Router<AppState>,
-    names: HashMap<String, &'static str>,
+    names: HashMap<String, Route>,
     paths: Paths,
     schemas: Vec<(String, RefOr<Schema>)>,
+    /// The gate of the operations added next.
+    gate: Gate,
+}
+
+/// A registered path's operation: its API name and who may call it.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub name: &'static str,
+    pub gate: Gate,
 }
 
 impl Registry {
@@ -43,7 +53,14 @@ impl Registry {
             names: HashMap::new(),
             paths: Paths::new(),
             schemas: Vec::new(),
+            gate: Gate::Open,
         }
+    }
+
+    /// The scopes the operations added after this need (see [`crate::gate`]).
+    pub(crate) fn gate(mut self, gate: Gate) -> Self {
+        self.gate = gate;
+        self
     }
 
     /// An annotated operation. Its path is registered lower-cased: requests are
@@ -61,7 +78,8 @@ impl Registry {
     /// An operational endpoint outside the API document.
     fn plain(mut self, name: &'static str, path: &str, handler: MethodRouter<AppState>) -> Self {
         let lower = path.to_ascii_lowercase();
-        self.names.insert(lower.clone(), name);
+        let gate = self.gate;
+        self.names.insert(lower.clone(), Route { name, gate });
         self.router = self.router.route(&lower, handler);
         self
     }
@@ -100,8 +118,10 @@ pub fn registry() -> Registry {
     let registry = Registry::new().add(routes!(auth::token));
     let registry = crate::vpos::register(crate::acquirer::register(issuer::register(registry)));
     registry
+        .gate(gate::ADMIN)
         .add(routes!(crate::admin::check_ledger))
         .add(routes!(crate::admin::list_jobs))
+        .gate(Gate::Open)
         .add(routes!(ops::health))
         .plain("Metrics", "/metrics", get(ops::metrics))
         .plain("OpenApi", "/openapi.json", get(ops::openapi_json))
@@ -155,8 +175,8 @@ async fn track(State(state): State<AppState>, req: Request, next: Next) -> Respo
     let operation = req
         .extensions()
         .get::<MatchedPath>()
-        .and_then(|p| state.operations.get(p.as_str()).copied())
-        .unwrap_or("unmatched");
+        .and_then(|p| state.operations.get(p.as_str()))
+        .map_or("unmatched", |r| r.name);
     let started = Instant::now();
     let response = next.run(req).await;
     let result = response.extensions().get::<Outcome>().map(|o| o.0);

@@ -14,8 +14,9 @@ use crate::metrics::Metrics;
 pub struct AppState {
     pub host: Arc<Host>,
     pub metrics: Arc<Metrics>,
-    /// Registered (lower-case) path → the operation's API name, for metrics.
-    pub(crate) operations: Arc<HashMap<String, &'static str>>,
+    /// Registered (lower-case) path → the operation's API name (for metrics
+    /// and audit) and its gate.
+    pub(crate) operations: Arc<HashMap<String, crate::router::Route>>,
 }
 
 /// Runs a state-changing operation; a refusal or failure is written to the

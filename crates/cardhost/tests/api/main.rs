@@ -18,4 +18,5 @@ mod merchants;
 mod money;
 mod ops;
 mod profiles;
+mod scopes;
 mod vpos;

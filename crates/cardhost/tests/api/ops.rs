@@ -88,7 +88,7 @@ async fn metrics_show_where_the_authorizers_batches_spend_their_time() {
 }
 
 /// Every operation the host serves: (path, method, operation id).
-const OPERATIONS: [(&str, &str, &str); 90] = [
+pub const OPERATIONS: [(&str, &str, &str); 90] = [
     ("/api/Auth/Token", "post", "Token"),
     ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
     ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),

@@ -2,6 +2,7 @@
 
 use utoipa_axum::routes;
 
+use crate::gate;
 use crate::router::Registry;
 
 pub mod card_security;
@@ -12,6 +13,7 @@ pub mod money;
 /// The issuer's operations, in the order of issuer.md.
 pub fn register(registry: Registry) -> Registry {
     registry
+        .gate(gate::ISSUER)
         .add(routes!(customers::create_customer))
         .add(routes!(customers::get_customer_info))
         .add(routes!(customers::update_customer))
@@ -31,11 +33,8 @@ pub fn register(registry: Registry) -> Registry {
         .add(routes!(cards::card_restriction))
         .add(routes!(cards::card_renewal))
         .add(routes!(cards::tokenize_card_no))
-        .add(routes!(cards::get_card_no))
-        .add(routes!(cards::get_card_private_info))
         .add(routes!(card_security::verify_card))
         .add(routes!(card_security::reset_cvv2_retry_count))
-        .add(routes!(card_security::get_card_pin))
         .add(routes!(card_security::send_pin_by_sms))
         .add(routes!(card_security::check_pin))
         .add(routes!(card_security::change_card_pin))
@@ -47,4 +46,8 @@ pub fn register(registry: Registry) -> Registry {
         .add(routes!(money::card_to_card_balance_transfer))
         .add(routes!(money::money_send))
         .add(routes!(money::get_card_balance_loading_limit))
+        .gate(gate::PAN)
+        .add(routes!(cards::get_card_no))
+        .add(routes!(cards::get_card_private_info))
+        .add(routes!(card_security::get_card_pin))
 }

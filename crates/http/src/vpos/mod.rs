@@ -26,6 +26,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
+use crate::gate;
 use crate::router::Registry;
 
 use crate::envelope::{approved, declined};
@@ -101,6 +102,7 @@ fn financial(outcome: VposOutcome) -> Response {
 /// The virtual POS operations, in the order of vpos.md.
 pub fn register(registry: Registry) -> Registry {
     registry
+        .gate(gate::VPOS)
         .add(routes!(payment_sale))
         .add(routes!(payment_pre_sale))
         .add(routes!(payment_post_sale))
@@ -113,7 +115,6 @@ pub fn register(registry: Registry) -> Registry {
         .add(routes!(create_order))
         .add(routes!(create_order_3d))
         .add(routes!(create_qr))
-        .add(routes!(pay_qr))
         .add(routes!(check_by_order_id))
         .add(routes!(check_by_process_id))
         .add(routes!(check_by_token))
@@ -124,6 +125,9 @@ pub fn register(registry: Registry) -> Registry {
         .add(routes!(get_recurring))
         .add(routes!(update_recurring))
         .add(routes!(cancel_recurring))
+        .gate(gate::ISSUER)
+        .add(routes!(pay_qr))
+        .gate(gate::ADMIN)
         .add(routes!(expire_holds))
         .add(routes!(run_due_recurring))
 }
