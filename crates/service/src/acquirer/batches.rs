@@ -15,7 +15,6 @@ use cardhost_store::batches::{self, BatchRow, BatchTxRow};
 use cardhost_store::merchants::{self, MerchantRow, TerminalRow};
 use cardhost_store::{ledger, StoreError, Tx};
 
-use super::merchants::check_access;
 use super::profiles::{self, CommissionProfile, FeeProfile};
 use crate::host::{Call, Host};
 use crate::money::balanced;
@@ -150,11 +149,7 @@ async fn terminal_and_merchant(
     call: &Call,
     terminal_no: &str,
 ) -> Result<(TerminalRow, MerchantRow), ServiceError> {
-    ServiceError::require("TerminalNo", terminal_no)?;
-    let terminal = merchants::terminal(host.db.reader(), terminal_no)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;
-    check_access(call, &terminal.merchant_no)?;
+    let terminal = super::merchants::accessible_terminal(host, call, terminal_no).await?;
     let merchant = merchants::merchant(host.db.reader(), &terminal.merchant_no)
         .await?
         .ok_or_else(|| ServiceError::Internal("terminal without merchant".into()))?;

@@ -9,6 +9,7 @@ mod installments;
 mod off_us;
 mod on_us;
 mod points;
+mod probing;
 mod profile;
 mod qr;
 mod recurring;

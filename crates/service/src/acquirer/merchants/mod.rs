@@ -51,6 +51,21 @@ pub fn check_access(call: &Call, merchant_no: &str) -> Result<(), ServiceError> 
     ))
 }
 
+/// The terminal, when the caller may act on its merchant. Another
+/// merchant's terminal is not found, word for word as one that does not
+/// exist: a `vpos` client learns nothing of other merchants.
+pub async fn accessible_terminal(
+    host: &crate::host::Host,
+    call: &Call,
+    terminal_no: &str,
+) -> Result<cardhost_store::merchants::TerminalRow, ServiceError> {
+    ServiceError::require("TerminalNo", terminal_no)?;
+    cardhost_store::merchants::terminal(host.db.reader(), terminal_no)
+        .await?
+        .filter(|t| check_access(call, &t.merchant_no).is_ok())
+        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))
+}
+
 fn text(
     errors: &mut FieldErrors,
     field: &str,

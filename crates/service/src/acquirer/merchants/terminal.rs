@@ -126,12 +126,9 @@ pub async fn get_terminal(
     call: &Call,
     terminal_no: &str,
 ) -> Result<Terminal, ServiceError> {
-    ServiceError::require("TerminalNo", terminal_no)?;
-    let row = merchants::terminal(host.db.reader(), terminal_no)
+    Ok(super::accessible_terminal(host, call, terminal_no)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))?;
-    check_access(call, &row.merchant_no)?;
-    Ok(row.into())
+        .into())
 }
 
 pub async fn update_terminal(
