@@ -15,6 +15,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+# The overload tests hold about 10,000 sockets between them and the server.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
 . scripts/lib/postgres.sh
 trap stop_postgres EXIT
 

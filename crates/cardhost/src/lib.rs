@@ -9,3 +9,4 @@ pub mod keys;
 pub mod products;
 pub mod seed;
 pub mod server;
+pub mod serving;

@@ -1,6 +1,5 @@
 //! Start-up: database, key store, bootstrap admin, then the HTTP server.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -76,12 +75,7 @@ pub async fn serve(
     host: Arc<Host>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = cardhost_http::app(host);
-    axum::serve(
-        listener,
-        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(app),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("serving HTTP")
+    crate::serving::run(listener, cardhost_http::app(host), shutdown)
+        .await
+        .context("serving HTTP")
 }

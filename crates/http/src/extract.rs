@@ -15,6 +15,8 @@ use crate::state::AppState;
 
 /// Largest request body (spec README: over 1 MiB is refused with 413).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How long a request's body may take to arrive once its head has.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A JSON request body, read whole (up to [`MAX_BODY_BYTES`]) and parsed only
 /// when the handler asks, so that parse errors fall inside its audited section.
@@ -25,12 +27,21 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let body = req.into_body();
-        match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-            Ok(bytes) => Ok(JsonBody(bytes)),
-            Err(_) => Err(ApiError::new(
+        let read = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES));
+        match read.await {
+            Ok(Ok(bytes)) => Ok(JsonBody(bytes)),
+            Ok(Err(_)) => Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 1,
                 format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
+            )),
+            Err(_) => Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                1,
+                format!(
+                    "The request body did not arrive within {} seconds.",
+                    BODY_TIMEOUT.as_secs()
+                ),
             )),
         }
     }

@@ -24,5 +24,5 @@ pub mod state;
 pub mod vpos;
 pub mod wire;
 
-pub use router::app;
+pub use router::{app, App};
 pub use state::AppState;

@@ -48,9 +48,24 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render_with(&state.host),
+        with_in_flight(
+            state.metrics.render_with(&state.host),
+            crate::router::MAX_IN_FLIGHT - state.in_flight.available_permits(),
+        ),
     )
         .into_response()
+}
+
+/// The requests being handled now (see [`crate::router::MAX_IN_FLIGHT`]).
+fn with_in_flight(mut text: String, in_flight: usize) -> String {
+    let name = "cardhost_http_requests_in_flight";
+    let line = format!(
+        "# HELP {name} Requests being handled now; beyond {} more are shed with 429.\n# TYPE {name} gauge\n{name} {in_flight}\n",
+        crate::router::MAX_IN_FLIGHT
+    );
+    let at = text.rfind("# EOF").unwrap_or(text.len());
+    text.insert_str(at, &line);
+    text
 }
 
 fn openapi_text() -> &'static str {

@@ -184,6 +184,27 @@ async fn track(State(state): State<AppState>, req: Request, next: Next) -> Respo
     response
 }
 
+/// Requests the host handles at once; one more is shed at once with 429 and
+/// `Result` 9 rather than queued without bound. `/health` and `/metrics`
+/// are never shed: an operator must see an overloaded host.
+pub const MAX_IN_FLIGHT: usize = 4_096;
+
+async fn shed(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path == "/health" || path == "/metrics" {
+        return next.run(req).await;
+    }
+    match state.in_flight.clone().try_acquire_owned() {
+        Ok(_slot) => next.run(req).await,
+        Err(_) => ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            9,
+            format!("The host is handling {MAX_IN_FLIGHT} requests already; retry shortly."),
+        )
+        .into_response(),
+    }
+}
+
 async fn not_found() -> ApiError {
     ApiError::not_found_path()
 }
@@ -207,11 +228,13 @@ pub fn app(host: Arc<Host>) -> App {
         host,
         metrics: Arc::new(Metrics::new()),
         operations: Arc::new(names),
+        in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
     };
     let request_id = HeaderName::from_static("x-request-id");
     let router = router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), shed))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(
             ServiceBuilder::new()

@@ -17,6 +17,8 @@ pub struct AppState {
     /// Registered (lower-case) path → the operation's API name (for metrics
     /// and audit) and its gate.
     pub(crate) operations: Arc<HashMap<String, crate::router::Route>>,
+    /// One permit a request in flight ([`crate::router::MAX_IN_FLIGHT`]).
+    pub(crate) in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 /// Runs a state-changing operation; a refusal or failure is written to the

@@ -8,6 +8,7 @@ use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 
 mod clients;
 mod keys;
+mod overload;
 mod products;
 mod secrecy;
 mod start;
