@@ -41,9 +41,12 @@ Every `/api/` response is the envelope `{ResultObject, Result, ReturnDescription
 validation errors add `Errors: [{Field, Message}]`. `Result`: 0 success, 1 validation error, \
 2 not found, 3 already exists, 4 not allowed in the current state, 5 authentication failed (HTTP 401), \
 6 not permitted (HTTP 403), 7 idempotency conflict, 8 declined (see `ResultObject.ResponseCode`), \
-9 rate limited (HTTP 429), 99 system error (HTTP 500; nothing changed, safe to retry). \
-An unparseable body is HTTP 400, a body over 1 MiB HTTP 413, an unknown path HTTP 404 \
-(`Result` 2), a wrong method HTTP 405 (`Result` 1).\n\n\
+9 rate limited or shed (HTTP 429: more than 4,096 requests in flight, or too many token \
+requests), 99 system error (HTTP 500; nothing changed, safe to retry). \
+An unparseable body is HTTP 400, a body over 1 MiB HTTP 413, a body not sent within 10 s \
+of its head HTTP 408 (`Result` 1), an unknown path HTTP 404 \
+(`Result` 2), a wrong method HTTP 405 (`Result` 1). A caller without the scope an \
+operation needs gets `Result` 6 before its request is read.\n\n\
 Get a token from `POST /api/Auth/Token` and send it as the `token` header. Paths are \
 case-insensitive. Money is a JSON number in major units with at most the currency's minor \
 digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyyyMMddHHmmss` UTC.";
