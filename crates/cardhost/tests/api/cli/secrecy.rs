@@ -146,3 +146,134 @@ async fn no_clear_pan_in_logs_or_database() {
         assert!(!contains(&wal, p), "{p} in the WAL");
     }
 }
+
+const SECRET: &str = "canary-secret-Zq8Wv3Lr6Tn1Hx5Kp0";
+const PASSWORD: &str = "canary-3ds-Pw9Jd4Mf7Bq2Cz";
+const PIN_BLOCK: &str = "C4A9B7E1D3F50862";
+
+/// The other canaries: a client secret, a token, a 3-D Secure password and
+/// a PIN block, sent through the API, must not appear in the server's logs
+/// (at debug level), its metrics, its error messages or its database.
+#[tokio::test]
+async fn no_secret_in_logs_metrics_errors_or_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let envs = [
+        ("CARDHOST_ADMIN_CLIENT_ID", "canary-admin"),
+        ("CARDHOST_ADMIN_CLIENT_SECRET", SECRET),
+        ("CARDHOST_LOG", "debug"),
+    ];
+    let mut server = Server::start_with(dir.path(), &envs);
+    let (addr, mut logs) = server.wait_listening().await;
+    let mut stderr = server.stderr.take().expect("stderr");
+    let collector = tokio::spawn(async move {
+        let mut all = String::new();
+        while let Ok(Some(line)) = stderr.next_line().await {
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let http = reqwest::Client::new();
+    let body: serde_json::Value = http
+        .post(format!("http://{addr}/api/Auth/Token"))
+        .json(&serde_json::json!({"ClientId": "canary-admin", "ClientSecret": SECRET}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = body["ResultObject"]["Token"].as_str().unwrap().to_owned();
+    let mut answers = String::new();
+    let post = |op: &str, body: serde_json::Value| {
+        http.post(format!("http://{addr}/api/Integration/{op}"))
+            .header("token", &token)
+            .json(&body)
+            .send()
+    };
+    let customer = serde_json::json!({"CustomerNo": "CAN2", "Name": "Canary", "Surname": "Bird"});
+    post("CreateCustomer", customer).await.unwrap();
+    let card: serde_json::Value =
+        post("CreateDebitCard", serde_json::json!({"CustomerNo": "CAN2"}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let card_token = card["ResultObject"]["CardToken"].clone();
+    let calls = [
+        (
+            "Change3DSPassword",
+            serde_json::json!({"CardToken": card_token, "Password": PASSWORD}),
+        ),
+        (
+            "CheckPin",
+            serde_json::json!({"CardToken": card_token, "PinBlock": PIN_BLOCK}),
+        ),
+        (
+            "CheckPin",
+            serde_json::json!({"CardNo": 5, "PinBlock": PIN_BLOCK, "Password": PASSWORD}),
+        ),
+    ];
+    for (op, body) in calls {
+        let text = post(op, body).await.unwrap().text().await.unwrap();
+        if op == "Change3DSPassword" {
+            assert!(
+                text.contains("\"Result\":0"),
+                "the password was set: {text}"
+            );
+        }
+        answers.push_str(&text);
+    }
+    // A wrong secret, and the token where a card number goes.
+    let wrong = http
+        .post(format!("http://{addr}/api/Auth/Token"))
+        .json(
+            &serde_json::json!({"ClientId": "canary-admin", "ClientSecret": format!("{SECRET}x")}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    answers.push_str(&wrong);
+    let probe = http
+        .get(format!(
+            "http://{addr}/api/Integration/GetCardInfo?CardNo={token}"
+        ))
+        .header("token", &token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    answers.push_str(&probe);
+    let metrics = http
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(server.terminate().await);
+    logs.push_str(&server.rest_of_stdout().await);
+    logs.push_str(&collector.await.unwrap());
+    assert!(
+        logs.contains("changethreedspassword")
+            || logs.contains("Change3DSPassword")
+            || logs.contains("change3dspassword"),
+        "debug logs were captured"
+    );
+    let db = std::fs::read(dir.path().join("cardhost.db")).unwrap();
+    let wal = std::fs::read(dir.path().join("cardhost.db-wal")).unwrap_or_default();
+    for canary in [SECRET, token.as_str(), PASSWORD, PIN_BLOCK] {
+        assert!(!logs.contains(canary), "{canary} in the server's output");
+        assert!(!metrics.contains(canary), "{canary} in the metrics");
+        assert!(!answers.contains(canary), "{canary} in an answer");
+        assert!(!contains(&db, canary), "{canary} in the database file");
+        assert!(!contains(&wal, canary), "{canary} in the WAL");
+    }
+}
