@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every check CI runs, in order: formatting, lints, then all tests — unit tests,
 # the HTTP API suite on SQLite and the pages driven in a headless Chromium
-# (installed here from Debian when missing), then the API suite again on a
+# (installed here from Debian when missing), Schemathesis over the whole
+# OpenAPI document against a live server (scripts/fuzz-api.sh, from PyPI in a
+# virtualenv under target/), then the API suite again on a
 # throwaway PostgreSQL cluster that this script starts and removes: once on
 # one instance, once on two instances sharing the database with every API
 # call sent to each in turn, as behind a load balancer; and last the
@@ -35,6 +37,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests on SQLite"
 cargo test --workspace --locked
+
+step "hostile input: Schemathesis over /openapi.json, no server error allowed"
+scripts/fuzz-api.sh 30
 
 if [ "${SKIP_POSTGRES:-0}" != 1 ]; then
   step "API tests on PostgreSQL"
