@@ -98,6 +98,21 @@ impl Server {
         self.child.wait().await.expect("wait").success()
     }
 
+    /// Takes stderr and reads it to its end in a task of its own (a server
+    /// whose logs are not read blocks once the pipe is full); the task
+    /// answers everything it read.
+    pub(crate) fn collect_stderr(&mut self) -> tokio::task::JoinHandle<String> {
+        let mut stderr = self.stderr.take().expect("stderr not taken");
+        tokio::spawn(async move {
+            let mut all = String::new();
+            while let Ok(Some(line)) = stderr.next_line().await {
+                all.push_str(&line);
+                all.push('\n');
+            }
+            all
+        })
+    }
+
     /// Kills the process with SIGKILL, as a crash would, and waits for it.
     pub(crate) async fn kill(&mut self) {
         self.child.start_kill().expect("SIGKILL");
@@ -125,4 +140,21 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
+}
+
+/// A token of the server at `base` (`http://…`) for the client `(id, secret)`.
+pub(crate) async fn token_of(base: &str, id: &str, secret: &str) -> String {
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/Auth/Token"))
+        .json(&serde_json::json!({"ClientId": id, "ClientSecret": secret}))
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    body["ResultObject"]["Token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token: {body}"))
+        .to_owned()
 }

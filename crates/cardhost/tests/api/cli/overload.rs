@@ -21,8 +21,7 @@ async fn started(dir: &Path) -> (Server, String) {
         ],
     );
     let (addr, _) = server.wait_listening().await;
-    let mut logs = server.stderr.take().unwrap();
-    tokio::spawn(async move { while let Ok(Some(_)) = logs.next_line().await {} });
+    server.collect_stderr();
     (server, addr)
 }
 
@@ -72,17 +71,7 @@ fn stalled(token: &str) -> String {
 }
 
 async fn admin_token(addr: &str) -> String {
-    let res = reqwest::Client::new()
-        .post(format!("http://{addr}/api/Auth/Token"))
-        .json(&serde_json::json!({"ClientId": ADMIN.0, "ClientSecret": ADMIN.1}))
-        .send()
-        .await
-        .expect("answer");
-    let body: serde_json::Value = res.json().await.expect("JSON");
-    body["ResultObject"]["Token"]
-        .as_str()
-        .expect("a token")
-        .to_owned()
+    token_of(&format!("http://{addr}"), ADMIN.0, ADMIN.1).await
 }
 
 /// A fresh connection's answer to a read: (HTTP status, Result).

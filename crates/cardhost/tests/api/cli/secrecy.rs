@@ -18,16 +18,7 @@ async fn no_clear_pan_in_logs_or_database() {
     ];
     let mut server = Server::start_with(dir.path(), &envs);
     let (addr, mut logs) = server.wait_listening().await;
-    // Debug logs outgrow a pipe's buffer: read them as they come, or the server blocks.
-    let mut stderr = server.stderr.take().expect("stderr");
-    let collector = tokio::spawn(async move {
-        let mut all = String::new();
-        while let Ok(Some(line)) = stderr.next_line().await {
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
+    let collector = server.collect_stderr();
     let http = reqwest::Client::new();
     let base = format!("http://{addr}/api/Integration");
     let body: serde_json::Value = http
@@ -164,15 +155,7 @@ async fn no_secret_in_logs_metrics_errors_or_database() {
     ];
     let mut server = Server::start_with(dir.path(), &envs);
     let (addr, mut logs) = server.wait_listening().await;
-    let mut stderr = server.stderr.take().expect("stderr");
-    let collector = tokio::spawn(async move {
-        let mut all = String::new();
-        while let Ok(Some(line)) = stderr.next_line().await {
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
+    let collector = server.collect_stderr();
     let http = reqwest::Client::new();
     let body: serde_json::Value = http
         .post(format!("http://{addr}/api/Auth/Token"))

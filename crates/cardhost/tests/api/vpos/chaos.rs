@@ -222,7 +222,7 @@ async fn payments_survive_repeated_kills_exactly_once() {
         bases.push(Some(base));
     }
     let http = reqwest::Client::new();
-    let token = binary_token(&http, bases[0].as_deref().unwrap(), &vpos_creds).await;
+    let token = binary_token(bases[0].as_deref().unwrap(), &vpos_creds).await;
     let fleet = Arc::new(Fleet {
         bases: RwLock::new(bases),
         generation: watch::channel(0).0,
@@ -269,7 +269,7 @@ async fn payments_survive_repeated_kills_exactly_once() {
     }
 
     let base = fleet.bases.read().unwrap()[0].clone().unwrap();
-    let admin = binary_token(&http, &base, &operator).await;
+    let admin = binary_token(&base, &operator).await;
     let mut checked = 0;
     for (c, made) in &orders {
         let mut cost = 0;
@@ -327,7 +327,6 @@ async fn payments_survive_repeated_kills_exactly_once() {
 async fn start(app: &TestApp) -> (crate::cli::Server, String) {
     let mut server = binary(app);
     let (addr, _) = server.wait_listening().await;
-    let mut logs = server.stderr.take().unwrap();
-    tokio::spawn(async move { while let Ok(Some(_)) = logs.next_line().await {} });
+    server.collect_stderr();
     (server, format!("http://{addr}"))
 }

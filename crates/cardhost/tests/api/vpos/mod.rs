@@ -250,21 +250,8 @@ fn binary(app: &TestApp) -> crate::cli::Server {
 }
 
 /// A token of the binary at `base` for the client `(id, secret)`.
-async fn binary_token(
-    http: &reqwest::Client,
-    base: &str,
-    (id, secret): &(String, String),
-) -> String {
-    let body: Value = http
-        .post(format!("{base}/api/Auth/Token"))
-        .json(&json!({"ClientId": id, "ClientSecret": secret}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["ResultObject"]["Token"].as_str().unwrap().to_owned()
+async fn binary_token(base: &str, (id, secret): &(String, String)) -> String {
+    crate::cli::token_of(base, id, secret).await
 }
 
 async fn binary_call(

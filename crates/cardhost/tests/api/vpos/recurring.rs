@@ -468,7 +468,7 @@ async fn a_run_killed_midway_leaves_every_payment_made_once_after_restart() {
     let mut first = binary(&app);
     let (addr, _) = first.wait_listening().await;
     let base = format!("http://{addr}");
-    let token = binary_token(&http, &base, &operator).await;
+    let token = binary_token(&base, &operator).await;
     let in_flight = tokio::spawn({
         let (http, url) = (http.clone(), format!("{base}/api/Admin/RunDueRecurring"));
         let (token, run) = (token.clone(), run.clone());
@@ -494,7 +494,7 @@ async fn a_run_killed_midway_leaves_every_payment_made_once_after_restart() {
     let mut second = binary(&app);
     let (addr, _) = second.wait_listening().await;
     let base = format!("http://{addr}");
-    let token = binary_token(&http, &base, &operator).await;
+    let token = binary_token(&base, &operator).await;
     let rerun = binary_call(
         &http,
         &base,
