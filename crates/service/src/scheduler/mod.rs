@@ -112,7 +112,8 @@ impl Scheduler {
     }
 
     fn next_run_at(&self, job: Job) -> i64 {
-        self.snapshot()
+        let states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+        states
             .iter()
             .find(|s| s.job == job)
             .map_or(0, |s| s.next_run_at)

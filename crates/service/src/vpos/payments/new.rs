@@ -15,6 +15,7 @@ use super::{
     PaymentRequest, DESCRIPTION_MAX, HOLDER_NAME_MAX,
 };
 use crate::host::{Call, Host};
+use crate::issuer::card_ref::CardKey;
 use crate::money::decide::TxRequest;
 use crate::vpos::early::{merchant_for, order_fields};
 use crate::vpos::order::{Charge, OrderCard};
@@ -213,7 +214,8 @@ pub(crate) fn validate(op: VposOp, r: &PaymentRequest) -> Result<Valid, ServiceE
             format!("must be 1 to {INSTALLMENTS_MAX}"),
         );
     }
-    let with_card_no = check_card_fields(&mut errors, r);
+    let secrets = (r.expiry_date.as_deref(), r.cvv2.as_ref());
+    let with_card_no = check_card_fields(&mut errors, &r.card, secrets, true);
     check_free_text(&mut errors, r);
     match (currency, amount) {
         (Some(currency), Some(amount)) if errors.is_empty() => Ok(Valid {
@@ -230,33 +232,44 @@ pub(crate) fn validate(op: VposOp, r: &PaymentRequest) -> Result<Valid, ServiceE
     }
 }
 
-/// The card number or token, and with a number its expiry and CVV2; whether
-/// the payment is by card number.
-fn check_card_fields(errors: &mut FieldErrors, r: &PaymentRequest) -> bool {
-    let with_card_no = r
-        .card
+/// The card number or token (one is `required`, else both may be absent),
+/// and with a number its expiry and CVV2; whether the card is a number.
+pub(crate) fn check_card_fields(
+    errors: &mut FieldErrors,
+    card: &CardKey,
+    (expiry, cvv2): (Option<&str>, Option<&Cvv2>),
+    required: bool,
+) -> bool {
+    let with_card_no = card
         .card_no
         .as_ref()
         .map(|n| n.expose())
         .is_some_and(|n| !n.is_empty());
-    let with_token = r.card.card_token.as_deref().is_some_and(|t| !t.is_empty());
-    if !with_card_no && !with_token {
+    let with_token = card.card_token.as_deref().is_some_and(|t| !t.is_empty());
+    if !with_card_no && !with_token && required {
         errors.push("CardNo", "CardNo or CardToken is required");
     }
     if with_card_no {
-        if let Some(no) = &r.card.card_no {
+        if let Some(no) = &card.card_no {
             errors.check("CardNo", Pan::parse(no.expose()).map(|_| ()));
         }
-        match r.expiry_date.as_deref() {
+        match expiry {
             Some(e) if e.len() == 4 && e.bytes().all(|b| b.is_ascii_digit()) => {}
             _ => errors.push("ExpiryDate", "is required with CardNo: yyMM"),
         }
-        match r.cvv2.as_ref() {
+        match cvv2 {
             Some(c) if c.is_well_formed() => {}
             _ => errors.push("Cvv2", "is required with CardNo: 3 digits"),
         }
     }
     with_card_no
+}
+
+/// A description of at most 256 characters.
+pub(crate) fn check_description(errors: &mut FieldErrors, description: Option<&str>) {
+    if description.is_some_and(|d| d.chars().count() > DESCRIPTION_MAX) {
+        errors.push("Description", "must be at most 256 characters");
+    }
 }
 
 fn check_free_text(errors: &mut FieldErrors, r: &PaymentRequest) {
@@ -266,12 +279,7 @@ fn check_free_text(errors: &mut FieldErrors, r: &PaymentRequest) {
     {
         errors.push("CardHolderName", "must be at most 64 characters");
     }
-    if r.description
-        .as_deref()
-        .is_some_and(|d| d.chars().count() > DESCRIPTION_MAX)
-    {
-        errors.push("Description", "must be at most 256 characters");
-    }
+    check_description(errors, r.description.as_deref());
     if r.customer_ip
         .as_deref()
         .is_some_and(|ip| ip.parse::<std::net::IpAddr>().is_err())

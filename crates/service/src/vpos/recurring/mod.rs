@@ -23,7 +23,7 @@ pub use view::{PlanPayment, PlanView};
 
 use super::check_access;
 use super::early::merchant_for;
-use super::payments::{currency_field, minor, payment_card, required, PaymentCard};
+use super::payments::{self, currency_field, minor, payment_card, required, PaymentCard};
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::CardKey;
 use crate::issuer::card_security;
@@ -31,7 +31,6 @@ use crate::ServiceError;
 
 const INTERVAL_MAX: i64 = 999;
 const PAYMENTS_MAX: i64 = 999;
-const DESCRIPTION_MAX: usize = 256;
 
 /// The card of a plan as a request gives it: a number with its expiry and
 /// CVV2, or the token of a card stored before.
@@ -164,7 +163,7 @@ fn validate_create(r: &CreateRequest, today: NaiveDate) -> Result<ValidCreate, S
     let start = date_field(&mut errors, "StartDate", r.start_date.as_deref(), today)
         .or_else(|| r.start_date.is_none().then_some(today));
     let payments = payments_field(&mut errors, r.number_of_payments, 1);
-    check_description(&mut errors, r.description.as_deref());
+    payments::check_description(&mut errors, r.description.as_deref());
     check_card_fields(&mut errors, &r.card, true);
     match (currency, amount, frequency, start, payments) {
         (Some(currency), Some(amount), Some(frequency), Some(start), Some(payments))
@@ -228,39 +227,14 @@ fn payments_field(errors: &mut FieldErrors, value: Option<i64>, least: i64) -> O
     }
 }
 
-fn check_description(errors: &mut FieldErrors, description: Option<&str>) {
-    if description.is_some_and(|d| d.chars().count() > DESCRIPTION_MAX) {
-        errors.push(
-            "Description",
-            format!("must be at most {DESCRIPTION_MAX} characters"),
-        );
-    }
-}
-
 /// A card number comes with its expiry and CVV2; a token stands alone.
 /// Returns whether the request names a card at all.
 fn check_card_fields(errors: &mut FieldErrors, c: &PlanCard, required: bool) -> bool {
-    let with_no = c.card.card_no.as_ref().is_some_and(|n| !n.is_empty());
-    let with_token = c.card.card_token.as_deref().is_some_and(|t| !t.is_empty());
-    if !with_no && !with_token {
-        if required {
-            errors.push("CardNo", "CardNo or CardToken is required");
-        }
-        return false;
-    }
-    if with_no {
-        if !c
-            .expiry_date
-            .as_deref()
-            .is_some_and(|e| e.len() == 4 && e.bytes().all(|b| b.is_ascii_digit()))
-        {
-            errors.push("ExpiryDate", "is required with CardNo: yyMM");
-        }
-        if !c.cvv2.as_ref().is_some_and(Cvv2::is_well_formed) {
-            errors.push("Cvv2", "is required with CardNo: 3 digits");
-        }
-    }
-    true
+    let named = c.card.card_no.as_ref().is_some_and(|n| !n.is_empty())
+        || c.card.card_token.as_deref().is_some_and(|t| !t.is_empty());
+    let secrets = (c.expiry_date.as_deref(), c.cvv2.as_ref());
+    payments::check_card_fields(errors, &c.card, secrets, required);
+    named
 }
 
 /// The plan's card: one of this host's, its expiry and CVV2 checked when
