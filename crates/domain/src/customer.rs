@@ -76,6 +76,20 @@ fn text(max: usize) -> impl Fn(&str) -> Result<(), String> {
     }
 }
 
+/// The bound of a field checked by `check` with `args` (`text(50)`: 50).
+fn text_max(check: &str, args: &[i64]) -> Option<usize> {
+    match (check, args) {
+        ("text", [max]) => usize::try_from(*max).ok(),
+        ("tckn", []) => Some(TCKN_LEN),
+        ("date", []) => Some(8),
+        ("country", []) => Some(2),
+        ("gender", []) => Some(1),
+        _ => None,
+    }
+}
+
+const TCKN_LEN: usize = 11;
+
 fn date(v: &str) -> Result<(), String> {
     crate::date::parse_date(v)
         .map(|_| ())
@@ -94,7 +108,7 @@ fn gender(v: &str) -> Result<(), String> {
 }
 
 fn tckn(v: &str) -> Result<(), String> {
-    text(11)(v)?;
+    text(TCKN_LEN)(v)?;
     check_tckn(v).map_err(str::to_owned)
 }
 
@@ -115,7 +129,7 @@ fn any_bool(_: &bool) -> Result<(), String> {
 /// Declares the customer field set once: the struct (wire names as on the
 /// reference page), the partial-update merge and the per-field validation.
 macro_rules! customer_profile {
-    ($( $field:ident : $ty:ty = $wire:literal, $check:expr; )*) => {
+    ($( $field:ident : $ty:ty = $wire:tt, $check:ident $(( $($arg:expr),* ))?; )*) => {
         /// The reference `UpdateCustomer` field set, minus `CustomerNo` and the limit.
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -132,11 +146,19 @@ macro_rules! customer_profile {
                 $( if other.$field.is_some() { self.$field = other.$field; } )*
             }
 
+            /// The most characters the field `wire` takes, where it is text.
+            pub fn max_length(wire: &str) -> Option<usize> {
+                match wire {
+                    $( $wire => text_max(stringify!($check), &[$($($arg),*)?]), )*
+                    _ => None,
+                }
+            }
+
             /// Records an error naming each invalid field.
             pub fn validate(&self, errors: &mut FieldErrors) {
                 $(
                     if let Some(value) = &self.$field {
-                        if let Err(message) = ($check)(value.borrow()) {
+                        if let Err(message) = ($check $(( $($arg),* ))?)(value.borrow()) {
                             errors.push($wire, message);
                         }
                     }
@@ -249,5 +271,12 @@ mod profile_tests {
             fields,
             ["Name", "BirthDate", "BirthCountryCode", "Gender", "TCKN"]
         );
+    }
+
+    #[test]
+    fn text_fields_state_their_bound() {
+        assert_eq!(CustomerProfile::max_length("Name"), Some(50));
+        assert_eq!(CustomerProfile::max_length("TCKN"), Some(11));
+        assert_eq!(CustomerProfile::max_length("MainBranch"), None);
     }
 }

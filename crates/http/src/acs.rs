@@ -39,6 +39,9 @@ pub async fn answer(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
+    if let Err(e) = crate::limits::check_form(&body, "Password") {
+        return problem(&e);
+    }
     let Ok(form) = serde_urlencoded::from_bytes::<AnswerForm>(&body) else {
         return problem(&ServiceError::field(
             "Password",

@@ -68,6 +68,7 @@ impl JsonBody {
                 "the request body must be a JSON object",
             ));
         }
+        crate::limits::check_json(&value).map_err(ApiError::from)?;
         serde_path_to_error::deserialize(value).map_err(|e| {
             let field = e.path().to_string();
             ApiError::field(field, type_message(&e.into_inner().to_string()))
@@ -108,11 +109,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 }
 
 impl Params {
-    /// The pairs of a query string; a malformed one is `Result` 1 naming `$query`.
+    /// The pairs of a query string; a malformed one is `Result` 1 naming
+    /// `$query`, a value past its bound (see [`crate::limits`]) names its field.
     pub fn parse(query: &str) -> Result<Params, ApiError> {
-        serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-            .map(Params)
-            .map_err(|_| ApiError::field("$query", "the query string is malformed"))
+        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+            .map_err(|_| ApiError::field("$query", "the query string is malformed"))?;
+        let named = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        crate::limits::check_pairs(named, "$query").map_err(ApiError::from)?;
+        Ok(Params(pairs))
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {

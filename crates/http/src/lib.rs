@@ -14,6 +14,7 @@ pub mod envelope;
 pub mod extract;
 pub mod gate;
 pub mod issuer;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;

@@ -43,7 +43,8 @@ validation errors add `Errors: [{Field, Message}]`. `Result`: 0 success, 1 valid
 6 not permitted (HTTP 403), 7 idempotency conflict, 8 declined (see `ResultObject.ResponseCode`), \
 9 rate limited or shed (HTTP 429: more than 4,096 requests in flight, or too many token \
 requests), 99 system error (HTTP 500; nothing changed, safe to retry). \
-An unparseable body is HTTP 400, a body over 1 MiB HTTP 413, a body not sent within 10 s \
+Every string a request takes states its `maxLength` and every list its `maxItems`; \
+a value past them is `Result` 1 naming the field. An unparseable body is HTTP 400, a body over 1 MiB HTTP 413, a body not sent within 10 s \
 of its head HTTP 408 (`Result` 1), an unknown path HTTP 404 \
 (`Result` 2), a wrong method HTTP 405 (`Result` 1). A caller without the scope an \
 operation needs gets `Result` 6 before its request is read.\n\n\
@@ -192,6 +193,21 @@ impl Modify for Examples {
     }
 }
 
+/// The bounds the services check below the edge's, by schema and property.
+fn service_bound(schema: &str, key: &str) -> Option<usize> {
+    use cardhost_domain::customer::{CustomerProfile, CUSTOMER_NO_MAX_LEN};
+    use cardhost_service::issuer::cards::EMBOSS_NAME_MAX_LEN;
+    use cardhost_service::{idempotency::REFERENCE_MAX_LEN, vpos::ORDER_ID_MAX_LEN};
+    match (schema, key) {
+        ("CustomerProfile", _) => CustomerProfile::max_length(key),
+        (_, "Reference") => Some(REFERENCE_MAX_LEN),
+        (_, "OrderId") => Some(ORDER_ID_MAX_LEN),
+        (_, "CustomerNo") => Some(CUSTOMER_NO_MAX_LEN),
+        (_, "EmbossName") => Some(EMBOSS_NAME_MAX_LEN),
+        _ => None,
+    }
+}
+
 /// The document as JSON text, with the version of this build.
 pub fn document_json() -> String {
     let mut doc = ApiDoc::openapi();
@@ -202,5 +218,7 @@ pub fn document_json() -> String {
     Examples.modify(&mut doc);
     Deprecations.modify(&mut doc);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    doc.to_pretty_json().unwrap_or_else(|_| "{}".into())
+    let mut json = serde_json::to_value(&doc).unwrap_or_default();
+    crate::limits::document(&mut json, &service_bound);
+    serde_json::to_string_pretty(&json).unwrap_or_else(|_| "{}".into())
 }

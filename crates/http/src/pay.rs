@@ -49,6 +49,9 @@ pub async fn pay(
     Path(token): Path<String>,
     body: Bytes,
 ) -> Response {
+    if let Err(e) = crate::limits::check_form(&body, "CardNo") {
+        return problem(&e);
+    }
     let Ok(form) = serde_urlencoded::from_bytes::<PayForm>(&body) else {
         return problem(&ServiceError::field(
             "CardNo",

@@ -3,6 +3,8 @@
 
 mod support;
 
+mod canary;
+
 mod audit;
 mod auth;
 mod batches;
@@ -14,6 +16,7 @@ mod envelope;
 mod independent;
 mod jobs;
 mod ledger_property;
+mod limits;
 mod merchants;
 mod money;
 mod ops;

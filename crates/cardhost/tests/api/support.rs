@@ -122,8 +122,17 @@ async fn second_instance(
     format!("http://{addr}")
 }
 
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            crate::canary::assert_clean(self._dir.path());
+        }
+    }
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        crate::canary::start();
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = fresh_database_url(dir.path()).await;
         let mut keys =
@@ -229,6 +238,7 @@ impl TestApp {
             merchant_no: None,
         };
         let created = clients::create(&self.host.db, &new, 0).await.unwrap();
+        crate::canary::remember(created.client_secret.expose());
         (created.client_id, created.client_secret.expose().to_owned())
     }
 

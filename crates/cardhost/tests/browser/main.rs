@@ -6,6 +6,8 @@
 //! With `CARDHOST_SCREENSHOTS=dir` the tests also save the screenshots the
 //! README shows.
 
+#[path = "../api/canary.rs"]
+mod canary;
 #[allow(dead_code)]
 #[path = "../api/independent.rs"]
 mod independent;

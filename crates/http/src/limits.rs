@@ -1,0 +1,289 @@
+//! The edge's bounds on what a request may hold: every string of a JSON body,
+//! a query string or a page's form, and every list of a JSON body. A request
+//! past a bound is refused with `Result` 1 naming the field before any service
+//! code sees it; the OpenAPI document states the same bounds as `maxLength`
+//! and `maxItems`.
+
+use serde_json::Value;
+
+use cardhost_service::ServiceError;
+
+/// The longest string any field takes, unless [`LONGER`] names it.
+pub const STRING_MAX: usize = 256;
+/// The most entries any list takes.
+pub const LIST_MAX: usize = 200;
+/// The most parameters a query string or a page's form carries.
+pub const PARAMS_MAX: usize = 50;
+/// Fields allowed past [`STRING_MAX`]: the merchant's return URLs and an EMV
+/// QR payload (each of its tags holds up to 99 characters).
+const LONGER: [(&str, usize); 3] = [("SuccessUrl", 512), ("FailUrl", 512), ("QrData", 512)];
+
+/// The longest value the field named `key` takes.
+pub fn string_max(key: &str) -> usize {
+    LONGER
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(key))
+        .map_or(STRING_MAX, |(_, max)| *max)
+}
+
+/// Refuses the first string or list in `value` past its bound, naming its path
+/// as the field (`Terminals[3].TerminalNo`).
+pub fn check_json(value: &Value) -> Result<(), ServiceError> {
+    check_at(value, "", "")
+}
+
+fn check_at(value: &Value, path: &str, key: &str) -> Result<(), ServiceError> {
+    match value {
+        Value::String(s) => check_string(path, key, s),
+        Value::Array(items) => {
+            if items.len() > LIST_MAX {
+                return Err(ServiceError::field(
+                    path,
+                    format!("must have at most {LIST_MAX} entries"),
+                ));
+            }
+            items
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, item)| check_at(item, &format!("{path}[{i}]"), key))
+        }
+        Value::Object(fields) => fields.iter().try_for_each(|(name, field)| {
+            let inner = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}.{name}")
+            };
+            check_at(field, &inner, name)
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a page's urlencoded form that is malformed, has too many pairs,
+/// or holds a value past its field's bound.
+pub fn check_form(body: &[u8], field: &str) -> Result<(), ServiceError> {
+    let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .map_err(|_| ServiceError::field(field, "the form could not be read"))?;
+    check_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), field)
+}
+
+/// Refuses a query string or form with too many pairs, or a value past its
+/// field's bound.
+pub fn check_pairs<'a>(
+    pairs: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
+    what: &str,
+) -> Result<(), ServiceError> {
+    if pairs.len() > PARAMS_MAX {
+        return Err(ServiceError::field(
+            what,
+            format!("must have at most {PARAMS_MAX} parameters"),
+        ));
+    }
+    pairs
+        .into_iter()
+        .try_for_each(|(name, value)| check_string(name, name, value))
+}
+
+fn check_string(path: &str, key: &str, s: &str) -> Result<(), ServiceError> {
+    let max = string_max(key);
+    // Bytes bound characters from above, so most strings skip the count.
+    if s.len() > max && s.chars().count() > max {
+        return Err(ServiceError::field(
+            path,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes these bounds into the OpenAPI document: `maxLength` on every string
+/// a request takes (body properties, their list items, query parameters) and
+/// `maxItems` on every list, where the schema does not state a tighter one.
+/// `tighter(schema, property)` gives the bounds the services check below the
+/// edge's.
+pub fn document(doc: &mut Value, tighter: &dyn Fn(&str, &str) -> Option<usize>) {
+    let request_schemas = request_schema_names(doc);
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        let mut strings = Vec::new();
+        for name in &request_schemas {
+            if let Some(schema) = schemas.get_mut(name) {
+                let own = |key: &str| tighter(name, key).unwrap_or_else(|| string_max(key));
+                bound_properties(schema, &own, &mut strings);
+            }
+        }
+        // String types shared by reference (CardNumber, Cvv2, ...).
+        for name in strings {
+            if let Some(schema) = schemas.get_mut(&name) {
+                if is_string(schema) {
+                    bound(schema, "maxLength", STRING_MAX);
+                }
+            }
+        }
+    }
+    bound_parameters(doc);
+}
+
+fn request_schema_names(doc: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut queue: Vec<String> = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .flat_map(|item| item.as_object().into_iter().flat_map(|ops| ops.values()))
+        .filter_map(|op| op.pointer("/requestBody/content/application~1json/schema"))
+        .flat_map(refs)
+        .collect();
+    while let Some(name) = queue.pop() {
+        if names.contains(&name) {
+            continue;
+        }
+        if let Some(schema) = doc["components"]["schemas"].get(&name) {
+            queue.extend(refs(schema));
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// The names of the schemas `value` refers to, at any depth.
+fn refs(value: &Value) -> Vec<String> {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .flat_map(|(k, v)| match (k.as_str(), v.as_str()) {
+                ("$ref", Some(r)) => r
+                    .rsplit('/')
+                    .next()
+                    .map(str::to_owned)
+                    .into_iter()
+                    .collect(),
+                _ => refs(v),
+            })
+            .collect(),
+        Value::Array(items) => items.iter().flat_map(refs).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn bound_properties(
+    schema: &mut Value,
+    max_of: &dyn Fn(&str) -> usize,
+    referenced: &mut Vec<String>,
+) {
+    if let Some(parts) = schema.get_mut("allOf").and_then(Value::as_array_mut) {
+        parts
+            .iter_mut()
+            .for_each(|part| bound_properties(part, max_of, referenced));
+    }
+    let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (key, prop) in props.iter_mut() {
+        if is_string(prop) {
+            bound(prop, "maxLength", max_of(key));
+        } else if has_type(prop, "array") {
+            bound(prop, "maxItems", LIST_MAX);
+            if let Some(items) = prop.get_mut("items").filter(|i| is_string(i)) {
+                bound(items, "maxLength", max_of(key));
+            }
+        } else {
+            referenced.extend(refs(prop));
+        }
+    }
+}
+
+fn bound_parameters(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let params = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|ops| ops.values_mut())
+        .filter_map(|op| op.get_mut("parameters").and_then(Value::as_array_mut))
+        .flatten();
+    for param in params {
+        let name = param["name"].as_str().unwrap_or_default().to_owned();
+        if let Some(schema) = param.get_mut("schema").filter(|s| is_string(s)) {
+            bound(schema, "maxLength", string_max(&name));
+        }
+    }
+}
+
+fn has_type(schema: &Value, wanted: &str) -> bool {
+    match &schema["type"] {
+        Value::String(t) => t == wanted,
+        Value::Array(types) => types.iter().any(|t| t == wanted),
+        _ => false,
+    }
+}
+
+fn is_string(schema: &Value) -> bool {
+    has_type(schema, "string")
+}
+
+/// Sets `keyword` to `max` unless the schema already states a tighter bound.
+fn bound(schema: &mut Value, keyword: &str, max: usize) {
+    if let Some(map) = schema.as_object_mut() {
+        let tighter = map
+            .get(keyword)
+            .and_then(Value::as_u64)
+            .is_some_and(|own| own <= max as u64);
+        if !tighter {
+            map.insert(keyword.to_owned(), max.into());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn refused_field(value: Value) -> Option<String> {
+        check_json(&value).err().and_then(|e| {
+            crate::envelope::ApiError::from(e)
+                .errors
+                .first()
+                .map(|f| f.field.clone())
+        })
+    }
+
+    #[test]
+    fn a_long_nested_string_is_named_by_its_path() {
+        let long = "x".repeat(STRING_MAX + 1);
+        let body = json!({"Terminals": [{"TerminalNo": "1"}, {"TerminalNo": long}]});
+        assert_eq!(
+            refused_field(body).as_deref(),
+            Some("Terminals[1].TerminalNo")
+        );
+    }
+
+    #[test]
+    fn a_string_at_its_bound_passes_counted_in_characters() {
+        let at_bound = "ü".repeat(STRING_MAX);
+        assert_eq!(refused_field(json!({"Description": at_bound})), None);
+    }
+
+    #[test]
+    fn urls_take_more_than_other_fields() {
+        let url = format!("https://shop.example/{}", "a".repeat(400));
+        assert_eq!(refused_field(json!({"SuccessUrl": url.clone()})), None);
+        assert_eq!(
+            refused_field(json!({"Description": url})).as_deref(),
+            Some("Description")
+        );
+    }
+
+    #[test]
+    fn a_list_past_its_bound_is_named() {
+        let list = vec!["TR"; LIST_MAX + 1];
+        assert_eq!(
+            refused_field(json!({"BlockedCountries": list})).as_deref(),
+            Some("BlockedCountries")
+        );
+    }
+}
