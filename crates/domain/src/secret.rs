@@ -148,6 +148,7 @@ pub mod kind {
     pub struct ClientSecret;
     pub struct CardNumber;
     pub struct Password;
+    pub struct OneTimeCode;
     pub struct StoreKey;
 
     impl SecretKind for Cvv2 {
@@ -182,6 +183,12 @@ pub mod kind {
         const DESCRIPTION: &'static str =
             "A 3-D Secure static password: 8 to 64 characters, stored only as a hash.";
         const EXAMPLE: &'static str = "correct-horse-7";
+    }
+
+    impl SecretKind for OneTimeCode {
+        const NAME: &'static str = "OneTimeCode";
+        const DESCRIPTION: &'static str = "A one-time code sent to the cardholder's phone.";
+        const EXAMPLE: &'static str = "482913";
     }
 
     impl SecretKind for CardNumber {
@@ -223,6 +230,8 @@ impl Secret<kind::PinBlock> {
 pub type ClientSecret = Secret<kind::ClientSecret>;
 /// A cardholder's 3-D Secure password as the request sent it.
 pub type Password = Secret<kind::Password>;
+/// A one-time code as the cardholder typed it.
+pub type OneTimeCode = Secret<kind::OneTimeCode>;
 /// A merchant's callback HMAC key.
 pub type StoreKey = Secret<kind::StoreKey>;
 /// A card number as the request sent it, before it is parsed into a `Pan`.

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cardhost_domain::money::format_major;
+use cardhost_domain::secret::{OneTimeCode, Password};
 use cardhost_domain::status::ThreeDsMethod;
 use cardhost_service::vpos::three_ds::acs::{self, AcsPage, Callback};
 use cardhost_service::ServiceError;
@@ -22,9 +23,9 @@ use crate::state::AppState;
 struct AnswerForm {
     csrf: Option<String>,
     #[serde(rename = "Password")]
-    password: Option<String>,
+    password: Option<Password>,
     #[serde(rename = "Otp")]
-    otp: Option<String>,
+    otp: Option<OneTimeCode>,
 }
 
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -49,8 +50,12 @@ pub async fn answer(
         ));
     };
     let csrf = form.csrf.unwrap_or_default();
-    let answer = form.password.or(form.otp).unwrap_or_default();
-    match acs::answer(&state.host, &id, &csrf, &answer).await {
+    let answer = match (&form.password, &form.otp) {
+        (Some(password), _) => password.expose(),
+        (None, Some(code)) => code.expose(),
+        (None, None) => "",
+    };
+    match acs::answer(&state.host, &id, &csrf, answer).await {
         Ok(page) => render(&page),
         Err(e) => problem(&e),
     }
