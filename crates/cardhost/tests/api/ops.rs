@@ -88,7 +88,7 @@ async fn metrics_show_where_the_authorizers_batches_spend_their_time() {
 }
 
 /// Every operation the host serves: (path, method, operation id).
-pub const OPERATIONS: [(&str, &str, &str); 90] = [
+pub const OPERATIONS: [(&str, &str, &str); 91] = [
     ("/api/Auth/Token", "post", "Token"),
     ("/api/Integration/CreateCustomer", "post", "CreateCustomer"),
     ("/api/Integration/GetCustomerInfo", "get", "GetCustomerInfo"),
@@ -327,6 +327,7 @@ pub const OPERATIONS: [(&str, &str, &str); 90] = [
     ("/api/VPos/ListByOrderId", "get", "ListByOrderId"),
     ("/api/VPos/InstallmentInquiry", "post", "InstallmentInquiry"),
     ("/api/VPos/PointInquiry", "post", "PointInquiry"),
+    ("/api/VPos/ExplainHash", "post", "ExplainHash"),
 ];
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Virtual POS operations (`/api/VPos/`, scope `vpos`): payments on orders,
 //! their inquiries, installments and points; and `ExpireHolds` for operators.
 
+mod callbacks;
 mod holds;
 mod hosted;
 mod inquiries;
@@ -9,6 +10,7 @@ mod qr;
 mod recurring;
 mod three_ds;
 
+pub use callbacks::*;
 pub use holds::*;
 pub use hosted::*;
 pub use inquiries::*;
@@ -121,6 +123,7 @@ pub fn register(registry: Registry) -> Registry {
         .add(routes!(list_by_order_id))
         .add(routes!(installment_inquiry))
         .add(routes!(point_inquiry))
+        .add(routes!(explain_hash))
         .add(routes!(create_recurring))
         .add(routes!(get_recurring))
         .add(routes!(update_recurring))

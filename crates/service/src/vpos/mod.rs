@@ -2,6 +2,7 @@
 //! cards through the authorizer and for other issuers' cards through the card
 //! network, landing in the terminal's open batch.
 
+pub mod callbacks;
 mod early;
 pub mod hosted;
 pub mod inquiry;

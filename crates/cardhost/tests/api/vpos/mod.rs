@@ -1,6 +1,7 @@
 //! Virtual POS payments through the merchant's own `vpos` client: on-us cards
 //! through the authorizer, off-us cards through the built-in test network.
 
+mod callbacks;
 mod captures;
 mod chaos;
 mod closing;
@@ -116,6 +117,7 @@ async fn shop(app: &TestApp) -> Shop<'_> {
         .as_str()
         .unwrap()
         .to_owned();
+    crate::canary::remember(&store_key);
     let vpos = vpos_token_of(app, MERCHANT).await;
     Shop {
         app,
