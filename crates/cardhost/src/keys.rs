@@ -64,6 +64,15 @@ fn write_secret_file(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether `serve` runs under the development master key file that a fresh
+/// start creates beside the key store.
+pub fn is_development(keys_file: &Path) -> anyhow::Result<bool> {
+    Ok(matches!(
+        find_master_key(keys_file)?,
+        Some((_, MasterKeySource::DevelopmentFile(_)))
+    ))
+}
+
 /// The key store `serve` runs with. On a fresh setup with no master key at all,
 /// creates a development master key file and key store and says so loudly.
 pub fn open_for_serve(keys_file: &Path) -> anyhow::Result<KeyStore> {

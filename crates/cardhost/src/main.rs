@@ -48,6 +48,11 @@ enum Command {
         /// text or json
         #[arg(long, env = "CARDHOST_LOG_FORMAT")]
         log_format: Option<String>,
+        /// Seed a demo bank (a customer, three funded cards, a merchant with a
+        /// VPOS terminal and its client) on the first start and print its
+        /// secrets once; only under the development master key
+        #[arg(long)]
+        demo: bool,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -185,16 +190,24 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 /// How long a background job's run in flight at shutdown may take to finish.
 const JOB_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     init_tracing(config.log_format);
     install_panic_hook();
     let keys = keys::open_for_serve(&config.keys_file)?;
+    if demo && !keys::is_development(&config.keys_file)? {
+        anyhow::bail!("--demo runs only under the development master key a fresh start creates (no CARDHOST_MASTER_KEY or CARDHOST_MASTER_KEY_FILE): a real key store never gets cards whose CVV2 was printed");
+    }
     let db = Db::connect(&config.database_url)
         .await
         .context("opening the database")?;
     let host = server::build_host(db, keys, Arc::new(SystemClock), &config).await;
     if let Some(created) = server::bootstrap(&host).await? {
         server::print_admin_credentials(&created, &config.listen);
+    }
+    if demo {
+        if let Some(seeded) = cardhost::demo::seed(&host).await? {
+            cardhost::demo::print(&seeded, &config.listen);
+        }
     }
     if config.sms_log_secrets {
         tracing::warn!(file = %config.sms_log_file.display(), "CARDHOST_SMS_LOG_SECRETS is on: PINs and one-time codes are written in clear (development only)");
@@ -223,6 +236,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         listen,
         public_url,
         log_format,
+        ..
     } = &cli.command
     {
         overrides.listen = listen.clone();
@@ -231,7 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let config = Config::load(&overrides)?;
     match cli.command {
-        Command::Serve { .. } => serve(config).await,
+        Command::Serve { demo, .. } => serve(config, demo).await,
         Command::Migrate => {
             Db::connect(&config.database_url).await?.close().await;
             println!("migrations applied to {}", config.database_url);

@@ -7,6 +7,7 @@ use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 
 mod clients;
+mod demo;
 mod keys;
 mod overload;
 mod products;
@@ -49,8 +50,14 @@ impl Server {
     }
 
     pub(crate) fn start_with(dir: &Path, envs: &[(&str, &str)]) -> Server {
+        Server::start_args(dir, &[], envs)
+    }
+
+    /// `serve` with `args` besides its address, and `envs`.
+    pub(crate) fn start_args(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
         let mut child = cardhost(dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
             .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

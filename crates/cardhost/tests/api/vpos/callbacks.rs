@@ -29,8 +29,11 @@ async fn a_wrong_order_hash_does_not_match_and_shows_the_one_expected() {
     let right = independent::callback_hash(&s.store_key, &["tok-9", "h-1", "00"]);
     let wrong = independent::callback_hash("not the store key", &["tok-9", "h-1", "00"]);
     let body = s
-        .op("ExplainHash", json!({"MerchantNo": MERCHANT, "Kind": "Order", "OrderToken": "tok-9",
-            "OrderId": "h-1", "ResponseCode": "00", "Hash": wrong}))
+        .op(
+            "ExplainHash",
+            json!({"MerchantNo": MERCHANT, "Kind": "Order", "OrderToken": "tok-9",
+            "OrderId": "h-1", "ResponseCode": "00", "Hash": wrong}),
+        )
         .await;
     assert_eq!(
         body["ResultObject"],
@@ -44,7 +47,10 @@ async fn the_fields_a_kind_signs_are_each_required() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     let body = s
-        .op("ExplainHash", json!({"MerchantNo": MERCHANT, "Kind": "Order", "Hash": "x"}))
+        .op(
+            "ExplainHash",
+            json!({"MerchantNo": MERCHANT, "Kind": "Order", "Hash": "x"}),
+        )
         .await;
     assert_eq!(body["Result"], 1);
     assert_eq!(
@@ -61,7 +67,9 @@ async fn another_merchants_client_may_not_explain_its_hashes() {
     app.post("/api/Integration/CreateMerchant", &s.acquirer, other)
         .await;
     let stranger = vpos_token_of(&app, "778").await;
-    let (status, body) = app.post("/api/VPos/ExplainHash", &stranger, three_d("x")).await;
+    let (status, body) = app
+        .post("/api/VPos/ExplainHash", &stranger, three_d("x"))
+        .await;
     assert_result(status, &body, 403, 6);
     assert_eq!(body["ResultObject"], Value::Null);
 }
