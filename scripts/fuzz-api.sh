@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Hostile input over the whole API: Schemathesis (from PyPI, in a virtualenv
-# this script makes under target/) generates requests from /openapi.json
-# (its examples, the schema's edges, then random data) against a live server
-# on a fresh SQLite database with an admin token, and fails on any server
-# error (HTTP 5xx).
+# Hostile input and the reference's truth over the whole API: Schemathesis
+# (from PyPI, in a virtualenv this script makes under target/) generates
+# requests from /openapi.json (its examples, the schema's edges, then random
+# data) against a live server on a fresh SQLite database with an admin token,
+# and runs every check but negative_data_rejection: no server error, every
+# status code, header, content type and body as documented, unsupported
+# methods answered 405 with Allow, auth enforced. negative_data_rejection is
+# left out because the contract answers a request that fails validation with
+# HTTP 200 and `Result` 1.
 #
 #   scripts/fuzz-api.sh [EXAMPLES]    examples per operation, default 30
 set -euo pipefail
@@ -43,4 +47,5 @@ token=$(curl -fs -X POST "$base/api/Auth/Token" -H 'Content-Type: application/js
   sed -n 's/.*"Token":"\([^"]*\)".*/\1/p')
 [ -n "$token" ] || { cat "$work/server.log"; exit 1; }
 "$venv/bin/schemathesis" run "$base/openapi.json" -H "token: $token" \
-  --checks not_a_server_error --max-examples "$examples" --workers 2
+  --checks all --exclude-checks negative_data_rejection --max-examples "$examples" \
+  --workers 1 # two workers trip a CPython 3.11 AST bug inside Hypothesis, not our server

@@ -159,6 +159,8 @@ fn operation_html(doc: &Value, method: &str, path: &str, op: &Value) -> String {
     }
     if let Some(content) = op.pointer("/requestBody/content/application~1json") {
         html.push_str(&request_html(doc, content));
+    } else {
+        html.push_str(&query_example(method, path, op));
     }
     if let Some(responses) = op.get("responses").and_then(Value::as_object) {
         html.push_str(&responses_html(doc, responses));
@@ -204,11 +206,43 @@ fn request_html(doc: &Value, content: &Value) -> String {
     html
 }
 
+/// A request without a body as a line: the query from each parameter's
+/// example, or its name as a placeholder.
+fn query_example(method: &str, path: &str, op: &Value) -> String {
+    let query: Vec<String> = op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["in"] == "query")
+        .map(|p| {
+            let name = p["name"].as_str().unwrap_or("");
+            let value = p["example"]
+                .as_str()
+                .or_else(|| p["schema"]["example"].as_str())
+                .map_or_else(|| format!("<{name}>"), str::to_owned);
+            format!("{name}={value}")
+        })
+        .collect();
+    let line = match query.is_empty() {
+        true => format!("{} {path}", method.to_uppercase()),
+        false => format!("{} {path}?{}", method.to_uppercase(), query.join("&")),
+    };
+    format!(
+        "<details><summary>Example request</summary><pre>{}</pre></details>",
+        esc(&line)
+    )
+}
+
 /// Each status with its description, then the fields of a success's `ResultObject`.
 fn responses_html(doc: &Value, responses: &serde_json::Map<String, Value>) -> String {
     let mut html = String::from("<h4>Responses</h4><ul>");
     for (status, response) in responses {
-        let description = response
+        let shared = response["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/responses/"))
+            .and_then(|name| doc.pointer(&format!("/components/responses/{name}")));
+        let description = shared
+            .unwrap_or(response)
             .get("description")
             .and_then(Value::as_str)
             .unwrap_or("");
@@ -233,6 +267,16 @@ fn responses_html(doc: &Value, responses: &serde_json::Map<String, Value>) -> St
         }
     } else if let Some(schema) = success {
         html.push_str(&field_table(doc, schema));
+    }
+    let example = responses
+        .get("200")
+        .and_then(|r| r.pointer("/content/application~1json/example"));
+    if let Some(example) = example {
+        let pretty = serde_json::to_string_pretty(example).unwrap_or_default();
+        html.push_str(&format!(
+            "<details><summary>Example response</summary><pre>{}</pre></details>",
+            esc(&pretty)
+        ));
     }
     html
 }

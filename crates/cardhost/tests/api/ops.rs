@@ -405,6 +405,50 @@ async fn docs_page_is_self_contained() {
     );
 }
 
+#[tokio::test]
+async fn every_operation_in_the_docs_shows_a_request_and_a_response_example() {
+    let app = TestApp::spawn().await;
+    let html = app.raw_get("/docs").await.text().await.unwrap();
+    for (_, _, id) in OPERATIONS {
+        let section = html
+            .split(&format!("<section id=\"{id}\">"))
+            .nth(1)
+            .and_then(|rest| rest.split("</section>").next())
+            .unwrap_or_else(|| panic!("{id} has no section"));
+        assert!(
+            section.contains("Example request") && section.contains("Example response"),
+            "{id}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_refusal_an_operation_can_give_is_documented_with_a_null_result_object() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.raw_get("/openapi.json").await.json().await.unwrap();
+    for (path, method, id) in OPERATIONS {
+        let responses = &doc["paths"][path][method]["responses"];
+        let mut statuses: Vec<&str> = responses
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        statuses.sort_unstable();
+        let body = !doc["paths"][path][method]["requestBody"].is_null();
+        let expected: &[&str] = match (id, body) {
+            ("Token", _) => &["200", "400", "401", "408", "413", "429", "500"],
+            (_, true) => &["200", "400", "401", "403", "408", "413", "429", "500"],
+            (_, false) => &["200", "401", "403", "429", "500"],
+        };
+        assert_eq!(statuses, expected, "{id}");
+    }
+    let failure = &doc["components"]["schemas"]["Failure"]["properties"]["ResultObject"];
+    assert_eq!(failure, &json!({"type": "null"}));
+    let allow = &doc["components"]["responses"]["MethodNotAllowed"]["headers"]["Allow"];
+    assert!(allow.is_object());
+}
+
 /// The request examples the OpenAPI document publishes all work as sent.
 #[tokio::test]
 async fn published_examples_succeed() {

@@ -8,29 +8,32 @@ use utoipa::{Modify, OpenApi};
 
 use crate::envelope::WireFieldError;
 
+mod examples;
+mod responses;
+
 /// Request examples by operation id; the tests send them verbatim, so every
 /// published example is known to work.
 pub const EXAMPLES: [(&str, &str); 6] = [
     (
         "PaymentSale",
-        include_str!("../api-examples/PaymentSale.json"),
+        include_str!("../../api-examples/PaymentSale.json"),
     ),
     (
         "CreateMerchantAndTerminal",
-        include_str!("../api-examples/CreateMerchantAndTerminal.json"),
+        include_str!("../../api-examples/CreateMerchantAndTerminal.json"),
     ),
-    ("Token", include_str!("../api-examples/Token.json")),
+    ("Token", include_str!("../../api-examples/Token.json")),
     (
         "CreateCustomer",
-        include_str!("../api-examples/CreateCustomer.json"),
+        include_str!("../../api-examples/CreateCustomer.json"),
     ),
     (
         "UpdateCustomer",
-        include_str!("../api-examples/UpdateCustomer.json"),
+        include_str!("../../api-examples/UpdateCustomer.json"),
     ),
     (
         "UpdateCustomerLimit",
-        include_str!("../api-examples/UpdateCustomerLimit.json"),
+        include_str!("../../api-examples/UpdateCustomerLimit.json"),
     ),
 ];
 
@@ -38,7 +41,9 @@ const DESCRIPTION: &str = "\
 The Integration API of cardhost, a card issuing, acquiring and virtual POS host. \
 It is wire-compatible with the Integration API of the commercial processor it replaces.\n\n\
 Every `/api/` response is the envelope `{ResultObject, Result, ReturnDescription, ApprovalRefNumber}`; \
-validation errors add `Errors: [{Field, Message}]`. `Result`: 0 success, 1 validation error, \
+validation errors add `Errors: [{Field, Message}]`. `ResultObject` is `null` on every \
+refusal or failure (every `Result` but 0, and 8, whose `ResultObject` carries the decline's \
+`ResponseCode`). `Result`: 0 success, 1 validation error, \
 2 not found, 3 already exists, 4 not allowed in the current state, 5 authentication failed (HTTP 401), \
 6 not permitted (HTTP 403), 7 idempotency conflict, 8 declined (see `ResultObject.ResponseCode`), \
 9 rate limited or shed (HTTP 429: more than 4,096 requests in flight, or too many token \
@@ -220,5 +225,7 @@ pub fn document_json() -> String {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let mut json = serde_json::to_value(&doc).unwrap_or_default();
     crate::limits::document(&mut json, &service_bound);
+    examples::responses(&mut json);
+    responses::document(&mut json);
     serde_json::to_string_pretty(&json).unwrap_or_else(|_| "{}".into())
 }
