@@ -288,6 +288,26 @@ section{border-top:1px solid #d9dde3;padding-top:1rem;margin-top:1.5rem}.m{displ
 border-radius:4px;color:#fff;font-size:12px;padding:2px 6px}.get{background:#1f7a4d}.post{background:#2557a7}.put{background:#9a5b00}\
 .delete{background:#b42318}.dep{color:#b42318}.auth{color:#555}nav li{list-style:none}";
 
+/// The sandbox's cards and amounts, and what each is answered.
+fn test_cards() -> String {
+    let code_spans = |text: &str| {
+        esc(text)
+            .split('`')
+            .enumerate()
+            .map(|(i, part)| match i % 2 {
+                1 => format!("<code>{part}</code>"),
+                _ => part.to_owned(),
+            })
+            .collect::<String>()
+    };
+    format!(
+        "<h2 id=\"test-cards\">Test cards and declines</h2><p>Every answer can be had on purpose: \
+         issue a card and set its status or limits, or pay with another issuer's card and pick \
+         the amount. A decline is <code>Result</code> 8 with this <code>ResponseCode</code>.</p>{}",
+        crate::test_cards::html(code_spans)
+    )
+}
+
 /// The whole page for an OpenAPI document.
 pub fn render(doc: &Value) -> String {
     let title = doc
@@ -358,9 +378,10 @@ pub fn render(doc: &Value) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><style>{STYLE}</style></head>\
-         <body><h1>{t} <small>{v}</small></h1>{d}<p>Machine-readable: <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI 3.1).</p>{nav}{body}</body></html>",
+         <body><h1>{t} <small>{v}</small></h1>{d}<p>Machine-readable: <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI 3.1).</p>{tc}{nav}{body}</body></html>",
         t = esc(title),
         v = esc(version),
         d = prose(description),
+        tc = test_cards(),
     )
 }

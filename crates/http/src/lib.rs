@@ -22,6 +22,7 @@ pub mod pages;
 pub mod pay;
 pub mod router;
 pub mod state;
+pub mod test_cards;
 pub mod vpos;
 pub mod wire;
 

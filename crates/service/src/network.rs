@@ -20,6 +20,16 @@ use crate::clock::Clock;
 use crate::host::Host;
 use crate::ServiceError;
 
+/// The test network's declines by the last two minor-unit digits of the
+/// amount (ledger.md, "Off-us cards"); an amount ending in
+/// [`TEST_UNANSWERED_ENDING`] gets no answer at all.
+pub const TEST_AMOUNT_DECLINES: [(i64, &str); 3] = [
+    (51, rc::INSUFFICIENT_FUNDS),
+    (5, rc::DO_NOT_HONOUR),
+    (54, rc::EXPIRED_CARD),
+];
+pub const TEST_UNANSWERED_ENDING: i64 = 91;
+
 /// Default time the host waits for a network answer.
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 /// Longest wait between two attempts at an unacknowledged reversal.
@@ -124,12 +134,11 @@ impl TestNetwork {
     }
 
     fn amount_rule(amount: i64) -> Option<&'static str> {
-        match amount.rem_euclid(100) {
-            51 => Some(rc::INSUFFICIENT_FUNDS),
-            5 => Some(rc::DO_NOT_HONOUR),
-            54 => Some(rc::EXPIRED_CARD),
-            _ => None,
-        }
+        let ending = amount.rem_euclid(100);
+        TEST_AMOUNT_DECLINES
+            .iter()
+            .find(|(end, _)| *end == ending)
+            .map(|(_, code)| *code)
     }
 
     async fn record(&self, row: NetworkAuthRow) -> Result<(), NetworkError> {
@@ -188,7 +197,7 @@ impl CardNetwork for TestNetwork {
             })
             .await?;
             self.received.notify_one();
-            if msg.amount.rem_euclid(100) == 91 {
+            if msg.amount.rem_euclid(100) == TEST_UNANSWERED_ENDING {
                 // Authorized at the issuer, but the answer is lost on the way back.
                 std::future::pending::<()>().await;
             }

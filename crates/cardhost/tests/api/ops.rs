@@ -423,6 +423,18 @@ async fn every_operation_in_the_docs_shows_a_request_and_a_response_example() {
 }
 
 #[tokio::test]
+async fn the_docs_list_the_test_cards_and_the_declines_they_give() {
+    let app = TestApp::spawn().await;
+    let html = app.raw_get("/docs").await.text().await.unwrap();
+    for row in [
+        "status is <code>L</code> Lost (<code>UpdateCardStatus</code>)</td><td><code>41</code> Lost card",
+        "end in <code>51</code> (e.g. <code>10.51</code>)</td><td><code>51</code> Insufficient funds",
+    ] {
+        assert!(html.contains(row), "{row}");
+    }
+}
+
+#[tokio::test]
 async fn every_refusal_an_operation_can_give_is_documented_with_a_null_result_object() {
     let app = TestApp::spawn().await;
     let doc: Value = app.raw_get("/openapi.json").await.json().await.unwrap();

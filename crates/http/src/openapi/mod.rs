@@ -53,6 +53,7 @@ a value past them is `Result` 1 naming the field. An unparseable body is HTTP 40
 of its head HTTP 408 (`Result` 1), an unknown path HTTP 404 \
 (`Result` 2), a wrong method HTTP 405 (`Result` 1). A caller without the scope an \
 operation needs gets `Result` 6 before its request is read.\n\n\
+The cards and amounts that give each decline in the sandbox are listed at /docs#test-cards.\n\n\
 Get a token from `POST /api/Auth/Token` and send it as the `token` header. Paths are \
 case-insensitive. Money is a JSON number in major units with at most the currency's minor \
 digits; currencies are ISO 4217 numeric codes; dates `yyyyMMdd`; timestamps `yyyyMMddHHmmss` UTC.";

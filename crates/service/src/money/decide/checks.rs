@@ -14,7 +14,8 @@ use crate::money::state::BatchState;
 use crate::money::{Channel, TxKind};
 use crate::ServiceError;
 
-pub(super) fn status_code(status: CardStatus) -> Option<&'static str> {
+/// The decline a card in `status` gets for any payment.
+pub fn status_code(status: CardStatus) -> Option<&'static str> {
     match status {
         CardStatus::Active => None,
         CardStatus::NotActivated => Some(rc::NOT_ACTIVATED),

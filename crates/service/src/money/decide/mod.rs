@@ -7,12 +7,13 @@
 //! `follow_ups`.
 
 mod checks;
+pub use checks::status_code;
 mod follow_ups;
 mod spend;
 
 use cardhost_domain::ledger::Account;
 use cardhost_domain::status::CardTxStatus;
-use checks::{amount_limits_funds, card_checks, restricted, status_code};
+use checks::{amount_limits_funds, card_checks, restricted};
 pub(super) use checks::{funds, Funds};
 use follow_ups::decide_follow_up;
 use spend::{approved, decide_load, decide_spend};
