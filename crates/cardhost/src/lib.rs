@@ -8,6 +8,7 @@ pub mod demo;
 
 pub mod keys;
 pub mod products;
+pub mod progress;
 pub mod seed;
 pub mod server;
 pub mod serving;

@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use cardhost::config::{Config, LogFormat, Overrides};
+use cardhost::progress::Progress;
 use cardhost::{keys, server};
 use cardhost_service::clients::{self, NewClient};
 use cardhost_service::{Scopes, SystemClock};
@@ -320,7 +321,17 @@ async fn reencrypt(config: &Config) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url)
         .await
         .context("opening the database")?;
-    let moved = cardhost_service::vault::reencrypt(&db, &module).await?;
+    let newest = i64::from(cardhost_crypto::SecurityModule::pan_key_version(&module)?);
+    let older: i64 = cardhost_service::vault::versions(&db)
+        .await?
+        .iter()
+        .filter(|(version, _)| *version < newest)
+        .map(|(_, count)| count)
+        .sum();
+    let mut progress = Progress::new(u64::try_from(older).unwrap_or(0), "PANs");
+    let moved =
+        cardhost_service::vault::reencrypt(&db, &module, &mut |done| progress.set(done)).await?;
+    progress.finish();
     println!(
         "re-encrypted {moved} stored PANs under pan key version {}",
         cardhost_crypto::SecurityModule::pan_key_version(&module)?
@@ -342,7 +353,17 @@ async fn emboss_export(config: &Config, out: &std::path::Path) -> anyhow::Result
         "cli:{}",
         std::env::var("USER").unwrap_or_else(|_| "operator".into())
     );
-    let written = cardhost_service::issuer::emboss::export(&host, &operator, out).await?;
+    let mut progress: Option<Progress> = None;
+    let mut report = |done, total| {
+        progress
+            .get_or_insert_with(|| Progress::new(total, "cards"))
+            .set(done)
+    };
+    let written =
+        cardhost_service::issuer::emboss::export(&host, &operator, out, &mut report).await?;
+    if let Some(progress) = progress {
+        progress.finish();
+    }
     println!(
         "wrote {written} emboss records to {} (mode 0600)",
         out.display()

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use cardhost_service::{seed, SystemClock};
 use cardhost_store::Db;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Config;
+use crate::progress::Progress;
 use crate::{keys, server};
 
 pub struct SeedOptions {
@@ -40,11 +40,8 @@ pub async fn run(config: &Config, options: SeedOptions) -> anyhow::Result<()> {
         .mode(0o600)
         .open(&options.out)
         .with_context(|| format!("creating {}", options.out.display()))?;
-    let bar = ProgressBar::new(u64::try_from(options.cards).unwrap_or(u64::MAX));
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} cards, {per_sec}, {eta} left")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let total = u64::try_from(options.cards).unwrap_or(u64::MAX);
+    let mut progress = Progress::new(total, "cards");
     let mut next = seed::first_number();
     let mut written = 0;
     while written < options.cards {
@@ -55,9 +52,9 @@ pub async fn run(config: &Config, options: SeedOptions) -> anyhow::Result<()> {
             writeln!(out, "{},{},{}", c.pan.expose(), c.expiry, c.cvv2.expose())?;
         }
         written += cards.len().max(1);
-        bar.inc(u64::try_from(cards.len()).unwrap_or(0));
+        progress.set(u64::try_from(written).unwrap_or(total));
     }
-    bar.finish();
+    progress.finish();
     println!("MERCHANT_NO={}", options.merchant_no);
     println!("TERMINAL_NO={}", options.terminal_no);
     println!("VPOS_CLIENT_ID={}", credentials.client_id);

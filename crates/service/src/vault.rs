@@ -56,7 +56,11 @@ pub async fn reveal(
 /// Moves every PAN stored under an older `pan` key version to the newest one,
 /// in batches; safe to run while the server runs and to run again. Returns how
 /// many were moved.
-pub async fn reencrypt(db: &Db, security: &dyn SecurityModule) -> Result<u64, ServiceError> {
+pub async fn reencrypt(
+    db: &Db,
+    security: &dyn SecurityModule,
+    on_progress: &mut dyn FnMut(u64),
+) -> Result<u64, ServiceError> {
     let newest = i64::from(security.pan_key_version()?);
     let mut moved = 0;
     let mut after = 0;
@@ -75,6 +79,7 @@ pub async fn reencrypt(db: &Db, security: &dyn SecurityModule) -> Result<u64, Se
         }
         tx.commit().await.map_err(StoreError::from)?;
         after = last;
+        on_progress(moved);
     }
     Ok(moved)
 }

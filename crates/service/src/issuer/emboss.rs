@@ -97,7 +97,12 @@ fn record(pan: &str, card: &CardRow, icvv: &str, directive: &emboss::DirectiveRo
 
 /// Writes every queued directive to `out` (mode 0600, refusing to overwrite),
 /// marks them `Exported` and audits the export. Returns how many were written.
-pub async fn export(host: &Host, operator: &str, out: &Path) -> Result<usize, ServiceError> {
+pub async fn export(
+    host: &Host,
+    operator: &str,
+    out: &Path,
+    on_progress: &mut dyn FnMut(u64, u64),
+) -> Result<usize, ServiceError> {
     let queued = emboss::queued(host.db.reader()).await?;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -106,7 +111,8 @@ pub async fn export(host: &Host, operator: &str, out: &Path) -> Result<usize, Se
         .open(out)
         .map_err(|e| ServiceError::NotAllowed(format!("cannot create {}: {e}", out.display())))?;
     let mut text = String::new();
-    for directive in &queued {
+    let total = u64::try_from(queued.len()).unwrap_or(u64::MAX);
+    for (done, directive) in (1..).zip(&queued) {
         let card = cards::by_id(host.db.reader(), directive.card_id)
             .await?
             .ok_or_else(|| ServiceError::Internal("directive without card".into()))?;
@@ -123,6 +129,7 @@ pub async fn export(host: &Host, operator: &str, out: &Path) -> Result<usize, Se
         )?;
         text.push_str(&record(pan.expose(), &card, &icvv, directive));
         text.push('\n');
+        on_progress(done, total);
     }
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())

@@ -32,7 +32,12 @@ async fn exported(app: &TestApp, token: &str, card: &Value, dir: &std::path::Pat
     .await;
     assert_eq!(queued["Result"], 0, "{queued}");
     let out = dir.join("emboss.txt");
-    assert_eq!(emboss::export(&app.host, "test", &out).await.unwrap(), 1);
+    assert_eq!(
+        emboss::export(&app.host, "test", &out, &mut |_, _| {})
+            .await
+            .unwrap(),
+        1
+    );
     std::fs::read_to_string(&out)
         .unwrap()
         .lines()
@@ -127,9 +132,14 @@ async fn an_exported_directive_is_not_written_again() {
     let (app, token, card, _) = cards().await;
     let dir = tempfile::tempdir().unwrap();
     exported(&app, &token, &card, dir.path()).await;
-    let again = emboss::export(&app.host, "test", &dir.path().join("second.txt"))
-        .await
-        .unwrap();
+    let again = emboss::export(
+        &app.host,
+        "test",
+        &dir.path().join("second.txt"),
+        &mut |_, _| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(again, 0);
 }
 
@@ -140,9 +150,12 @@ async fn an_export_never_overwrites_a_file() {
     exported(&app, &token, &card, dir.path()).await;
     let reissue = directive(&app, &token, &card, json!({"DeliveryAddressType": "Home"})).await;
     assert_eq!(reissue["Result"], 0, "something to write: {reissue}");
-    assert!(
-        emboss::export(&app.host, "test", &dir.path().join("emboss.txt"))
-            .await
-            .is_err()
-    );
+    assert!(emboss::export(
+        &app.host,
+        "test",
+        &dir.path().join("emboss.txt"),
+        &mut |_, _| {}
+    )
+    .await
+    .is_err());
 }

@@ -145,6 +145,8 @@ async fn rotate_then_reencrypt_moves_every_stored_pan_and_keeps_it_readable() {
 
     let (ok, out, err) = run(&mut keys_cmd(&["reencrypt"])).await;
     assert!(ok, "{err}");
+    // Off a terminal, progress is plain lines, not a bar.
+    assert!(err.lines().any(|l| l == "4/4 PANs"), "{err}");
     assert!(
         out.contains("re-encrypted 4 stored PANs under pan key version 2"),
         "{out}"
