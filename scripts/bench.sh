@@ -61,7 +61,7 @@ for tool in wrk curl; do
   fi
 done
 
-bin=${BIN:-target/release/cardhost}
+bin=${BIN:-${CARGO_TARGET_DIR:-target}/release/cardhost}
 [ -n "${BIN:-}" ] || cargo build --release --locked -p cardhost
 
 case "$engine" in

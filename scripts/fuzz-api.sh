@@ -24,8 +24,9 @@ if [ ! -x "$venv/bin/schemathesis" ] || ! "$venv/bin/schemathesis" --version | g
   "$venv/bin/pip" install -q "schemathesis==$version"
 fi
 
-bin=${BIN:-target/debug/cardhost}
+bin=${BIN:-${CARGO_TARGET_DIR:-target}/debug/cardhost}
 [ -x "$bin" ] || cargo build --locked -p cardhost
+bin=$(realpath "$bin")
 work=$(mktemp -d /tmp/cardhost-fuzz.XXXXXX)
 server=""
 cleanup() {
@@ -36,7 +37,7 @@ trap cleanup EXIT
 port=$((20000 + RANDOM % 12000))
 base="http://127.0.0.1:$port"
 (cd "$work" && CARDHOST_LISTEN="127.0.0.1:$port" CARDHOST_ADMIN_CLIENT_ID=fuzz-admin \
-  CARDHOST_ADMIN_CLIENT_SECRET=fuzz-admin-secret-0123456789 exec "$OLDPWD/$bin" serve >"$work/server.log" 2>&1) &
+  CARDHOST_ADMIN_CLIENT_SECRET=fuzz-admin-secret-0123456789 exec "$bin" serve >"$work/server.log" 2>&1) &
 server=$!
 for _ in $(seq 1 100); do
   curl -fs "$base/health" >/dev/null 2>&1 && break

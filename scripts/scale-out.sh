@@ -35,7 +35,7 @@ cleanup() { stop_fleet; stop_postgres; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 0' INT TERM
 
-bin=${BIN:-target/release/cardhost}
+bin=${BIN:-${CARGO_TARGET_DIR:-target}/release/cardhost}
 [ -n "${BIN:-}" ] || cargo build --release --locked -p cardhost
 if [ -z "${CARDHOST_DATABASE_URL:-}" ]; then
   start_postgres on
