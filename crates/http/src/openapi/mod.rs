@@ -167,11 +167,26 @@ fn example_from_schema(
     schema: &serde_json::Value,
 ) -> Option<serde_json::Value> {
     let name = schema.get("$ref")?.as_str()?.rsplit('/').next()?;
-    let properties = schemas.get(name)?.get("properties")?.as_object()?;
-    let fields: serde_json::Map<String, serde_json::Value> = properties
-        .iter()
-        .filter_map(|(field, prop)| Some((field.clone(), field_example(schemas, prop)?)))
-        .collect();
+    let target = schemas.get(name)?;
+    let mut fields = serde_json::Map::new();
+    // A flattened request (`allOf` of the schemas it joins) takes each part's.
+    for part in target
+        .get("allOf")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+    {
+        if let Some(serde_json::Value::Object(more)) = example_from_schema(schemas, part) {
+            fields.extend(more);
+        }
+    }
+    let properties = target.get("properties").and_then(|p| p.as_object());
+    fields.extend(
+        properties
+            .into_iter()
+            .flatten()
+            .filter_map(|(field, prop)| Some((field.clone(), field_example(schemas, prop)?))),
+    );
     (!fields.is_empty()).then_some(serde_json::Value::Object(fields))
 }
 

@@ -1,7 +1,6 @@
 //! 3-D Secure payments: start a session, then complete its payment once the
 //! cardholder authenticated on the ACS page (`crate::acs`).
 
-use cardhost_domain::secret::{CardNumber, Cvv2};
 use cardhost_service::vpos::three_ds::{self, Started, ThreeDRequest};
 use cardhost_service::vpos::VposOp;
 use serde::{Deserialize, Serialize};
@@ -10,48 +9,16 @@ use utoipa::ToSchema;
 use super::{financial, payment, PaymentSaleRequest, VposResult};
 use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::wire::Amount;
 
 /// `PaymentSale`'s fields and where the ACS page sends the cardholder back.
 /// Documentation only: a request is read as a `PaymentSaleRequest` and its
-/// [`CallbackUrls`].
+/// [`CallbackUrls`], each naming its own fields' errors.
 #[derive(Debug, ToSchema)]
-#[serde(rename_all = "PascalCase")]
 pub struct ThreeDSaleRequest {
-    #[schema(example = "100000000001")]
-    pub merchant_no: Option<String>,
-    #[schema(example = "10000001")]
-    pub terminal_no: Option<String>,
-    /// 1–64 characters, unique per merchant.
-    #[schema(example = "ORD-20260302-0002")]
-    pub order_id: Option<String>,
-    pub amount: Option<Amount>,
-    #[schema(example = 949)]
-    pub currency: Option<i64>,
-    #[schema(example = 1)]
-    pub installment_count: Option<i64>,
-    #[schema(example = "4100001234567898")]
-    pub card_no: Option<CardNumber>,
-    pub card_token: Option<String>,
-    /// `yyMM`; required with CardNo.
-    #[schema(example = "2812")]
-    pub expiry_date: Option<String>,
-    /// Required with CardNo; checked when the session starts, never stored.
-    #[schema(example = "123")]
-    pub cvv2: Option<Cvv2>,
-    #[schema(example = "AYSE YILMAZ")]
-    pub card_holder_name: Option<String>,
-    pub point_amount: Option<Amount>,
-    #[schema(example = "203.0.113.7")]
-    pub customer_ip: Option<String>,
-    #[schema(example = "2 books")]
-    pub description: Option<String>,
-    /// Where the browser is sent (form POST) when the cardholder authenticated.
-    #[schema(example = "https://shop.example/3ds/ok")]
-    pub success_url: Option<String>,
-    /// Where the browser is sent (form POST) when authentication failed.
-    #[schema(example = "https://shop.example/3ds/fail")]
-    pub fail_url: Option<String>,
+    #[serde(flatten)]
+    pub sale: PaymentSaleRequest,
+    #[serde(flatten)]
+    pub urls: CallbackUrls,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,10 +44,14 @@ pub struct ThreeDCompleteRequest {
 }
 
 /// The part of a `ThreeDSale` request that `PaymentSale` does not have.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct CallbackUrls {
+    /// Where the browser is sent (form POST) when the cardholder authenticated.
+    #[schema(example = "https://shop.example/3ds/ok")]
     pub success_url: Option<String>,
+    /// Where the browser is sent (form POST) when authentication failed.
+    #[schema(example = "https://shop.example/3ds/fail")]
     pub fail_url: Option<String>,
 }
 
