@@ -71,14 +71,8 @@ pub async fn insert_hosted(tx: &mut Tx<'_>, h: &HostedRow) -> Result<(), StoreEr
 }
 
 pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<HostedRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM hosted_orders WHERE order_token = $1",
-        COLUMNS.join(", ")
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(token)
-        .fetch_optional(pool)
-        .await?)
+    let sql = crate::sql::select("hosted_orders", &COLUMNS, "order_token = $1");
+    crate::sql::find(pool, &sql, &[token]).await
 }
 
 pub async fn by_order(
@@ -86,13 +80,10 @@ pub async fn by_order(
     merchant_no: &str,
     order_id: &str,
 ) -> Result<Option<HostedRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM hosted_orders WHERE merchant_no = $1 AND order_id = $2",
-        COLUMNS.join(", ")
+    let sql = crate::sql::select(
+        "hosted_orders",
+        &COLUMNS,
+        "merchant_no = $1 AND order_id = $2",
     );
-    Ok(sqlx::query_as(&sql)
-        .bind(merchant_no)
-        .bind(order_id)
-        .fetch_optional(&mut **tx)
-        .await?)
+    crate::sql::find(&mut **tx, &sql, &[merchant_no, order_id]).await
 }

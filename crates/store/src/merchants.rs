@@ -104,14 +104,8 @@ pub async fn merchant(
     pool: &AnyPool,
     merchant_no: &str,
 ) -> Result<Option<MerchantRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM merchants WHERE merchant_no = $1",
-        MERCHANT_COLUMNS.join(", ")
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(merchant_no)
-        .fetch_optional(pool)
-        .await?)
+    let sql = crate::sql::select("merchants", &MERCHANT_COLUMNS, "merchant_no = $1");
+    crate::sql::find(pool, &sql, &[merchant_no]).await
 }
 
 pub async fn merchant_for_update(
@@ -119,15 +113,9 @@ pub async fn merchant_for_update(
     engine: Engine,
     merchant_no: &str,
 ) -> Result<Option<MerchantRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM merchants WHERE merchant_no = $1{}",
-        MERCHANT_COLUMNS.join(", "),
-        engine.row_lock_clause()
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(merchant_no)
-        .fetch_optional(&mut **tx)
-        .await?)
+    let filter = format!("merchant_no = $1{}", engine.row_lock_clause());
+    let sql = crate::sql::select("merchants", &MERCHANT_COLUMNS, &filter);
+    crate::sql::find(&mut **tx, &sql, &[merchant_no]).await
 }
 
 /// Filters of `SearchMerchant`; `None` matches everything.
@@ -233,14 +221,8 @@ pub async fn terminal(
     pool: &AnyPool,
     terminal_no: &str,
 ) -> Result<Option<TerminalRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM terminals WHERE terminal_no = $1",
-        TERMINAL_COLUMNS.join(", ")
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(terminal_no)
-        .fetch_optional(pool)
-        .await?)
+    let sql = crate::sql::select("terminals", &TERMINAL_COLUMNS, "terminal_no = $1");
+    crate::sql::find(pool, &sql, &[terminal_no]).await
 }
 
 pub async fn terminal_for_update(
@@ -265,28 +247,21 @@ async fn terminal_locked(
     terminal_no: &str,
     lock_clause: &str,
 ) -> Result<Option<TerminalRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM terminals WHERE terminal_no = $1{lock_clause}",
-        TERMINAL_COLUMNS.join(", ")
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(terminal_no)
-        .fetch_optional(&mut **tx)
-        .await?)
+    let filter = format!("terminal_no = $1{lock_clause}");
+    let sql = crate::sql::select("terminals", &TERMINAL_COLUMNS, &filter);
+    crate::sql::find(&mut **tx, &sql, &[terminal_no]).await
 }
 
 pub async fn terminals_of(
     pool: &AnyPool,
     merchant_no: &str,
 ) -> Result<Vec<TerminalRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM terminals WHERE merchant_no = $1 ORDER BY terminal_no",
-        TERMINAL_COLUMNS.join(", ")
+    let sql = crate::sql::select(
+        "terminals",
+        &TERMINAL_COLUMNS,
+        "merchant_no = $1 ORDER BY terminal_no",
     );
-    Ok(sqlx::query_as(&sql)
-        .bind(merchant_no)
-        .fetch_all(pool)
-        .await?)
+    crate::sql::find_all(pool, &sql, &[merchant_no]).await
 }
 
 #[derive(Debug, Clone, Default)]

@@ -51,14 +51,8 @@ pub async fn insert_qr(tx: &mut Tx<'_>, r: &QrRow) -> Result<(), StoreError> {
 }
 
 pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<QrRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM qr_codes WHERE qr_token = $1",
-        COLUMNS.join(", ")
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(token)
-        .fetch_optional(pool)
-        .await?)
+    let sql = crate::sql::select("qr_codes", &COLUMNS, "qr_token = $1");
+    crate::sql::find(pool, &sql, &[token]).await
 }
 
 pub async fn by_order(
@@ -66,15 +60,8 @@ pub async fn by_order(
     merchant_no: &str,
     order_id: &str,
 ) -> Result<Option<QrRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM qr_codes WHERE merchant_no = $1 AND order_id = $2",
-        COLUMNS.join(", ")
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(merchant_no)
-        .bind(order_id)
-        .fetch_optional(&mut **tx)
-        .await?)
+    let sql = crate::sql::select("qr_codes", &COLUMNS, "merchant_no = $1 AND order_id = $2");
+    crate::sql::find(&mut **tx, &sql, &[merchant_no, order_id]).await
 }
 
 /// Claims the QR for `reference`: true when it was free or already this

@@ -99,14 +99,8 @@ pub async fn update_plan(tx: &mut Tx<'_>, r: &PlanRow) -> Result<(), StoreError>
 }
 
 pub async fn plan(pool: &AnyPool, recurring_id: &str) -> Result<Option<PlanRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM recurring_plans WHERE recurring_id = $1",
-        PLAN_COLUMNS.join(", ")
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(recurring_id)
-        .fetch_optional(pool)
-        .await?)
+    let sql = crate::sql::select("recurring_plans", &PLAN_COLUMNS, "recurring_id = $1");
+    crate::sql::find(pool, &sql, &[recurring_id]).await
 }
 
 pub async fn plan_for_update(
@@ -114,15 +108,9 @@ pub async fn plan_for_update(
     engine: Engine,
     recurring_id: &str,
 ) -> Result<Option<PlanRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM recurring_plans WHERE recurring_id = $1{}",
-        PLAN_COLUMNS.join(", "),
-        engine.row_lock_clause()
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(recurring_id)
-        .fetch_optional(&mut **tx)
-        .await?)
+    let filter = format!("recurring_id = $1{}", engine.row_lock_clause());
+    let sql = crate::sql::select("recurring_plans", &PLAN_COLUMNS, &filter);
+    crate::sql::find(&mut **tx, &sql, &[recurring_id]).await
 }
 
 /// Active plans with a payment due on or before `as_of`, in id order after
@@ -253,12 +241,10 @@ pub async fn payments_of(
     pool: &AnyPool,
     recurring_id: &str,
 ) -> Result<Vec<PaymentRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM recurring_payments WHERE recurring_id = $1 ORDER BY sequence",
-        PAYMENT_COLUMNS.join(", ")
+    let sql = crate::sql::select(
+        "recurring_payments",
+        &PAYMENT_COLUMNS,
+        "recurring_id = $1 ORDER BY sequence",
     );
-    Ok(sqlx::query_as(&sql)
-        .bind(recurring_id)
-        .fetch_all(pool)
-        .await?)
+    crate::sql::find_all(pool, &sql, &[recurring_id]).await
 }

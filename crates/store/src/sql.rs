@@ -56,6 +56,37 @@ pub fn map_parameters(
     Some(out)
 }
 
+/// `SELECT {columns} FROM {table} WHERE {filter}`.
+pub fn select(table: &str, columns: &[&str], filter: &str) -> String {
+    format!("SELECT {} FROM {table} WHERE {filter}", columns.join(", "))
+}
+
+/// The row `sql` selects with its `$1, $2, …` bound to `keys`, if any.
+pub async fn find<'c, R, E>(exec: E, sql: &str, keys: &[&str]) -> Result<Option<R>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut query = sqlx::query_as::<_, R>(sql);
+    for key in keys {
+        query = query.bind(*key);
+    }
+    Ok(query.fetch_optional(exec).await?)
+}
+
+/// Every row `sql` selects with its `$1, $2, …` bound to `keys`.
+pub async fn find_all<'c, R, E>(exec: E, sql: &str, keys: &[&str]) -> Result<Vec<R>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut query = sqlx::query_as::<_, R>(sql);
+    for key in keys {
+        query = query.bind(*key);
+    }
+    Ok(query.fetch_all(exec).await?)
+}
+
 /// Binds one row's columns, in the order of its column list.
 pub type BindRow<R> = for<'q> fn(AnyQuery<'q>, &'q R) -> AnyQuery<'q>;
 

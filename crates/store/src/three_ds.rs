@@ -102,14 +102,8 @@ pub async fn insert_session(tx: &mut Tx<'_>, s: &SessionRow) -> Result<(), Store
 }
 
 pub async fn session(pool: &AnyPool, session_id: &str) -> Result<Option<SessionRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM three_ds_sessions WHERE session_id = $1",
-        COLUMNS.join(", ")
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(session_id)
-        .fetch_optional(pool)
-        .await?)
+    let sql = crate::sql::select("three_ds_sessions", &COLUMNS, "session_id = $1");
+    crate::sql::find(pool, &sql, &[session_id]).await
 }
 
 /// Records an answer: the new try count and status, only if no other answer

@@ -153,14 +153,12 @@ pub async fn order<'c, E: Executor<'c, Database = Any>>(
     merchant_no: &str,
     order_id: &str,
 ) -> Result<Option<OrderRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {} FROM vpos_orders WHERE merchant_no = $1 AND order_id = $2",
-        ORDER_COLUMNS.join(", ")
-    ))
-    .bind(merchant_no)
-    .bind(order_id)
-    .fetch_optional(db)
-    .await?)
+    let sql = crate::sql::select(
+        "vpos_orders",
+        &ORDER_COLUMNS,
+        "merchant_no = $1 AND order_id = $2",
+    );
+    crate::sql::find(db, &sql, &[merchant_no, order_id]).await
 }
 
 /// The order inside a write transaction, locked where the engine needs it.
@@ -170,15 +168,12 @@ pub async fn order_for_update(
     merchant_no: &str,
     order_id: &str,
 ) -> Result<Option<OrderRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {} FROM vpos_orders WHERE merchant_no = $1 AND order_id = $2{}",
-        ORDER_COLUMNS.join(", "),
+    let filter = format!(
+        "merchant_no = $1 AND order_id = $2{}",
         engine.row_lock_clause()
-    ))
-    .bind(merchant_no)
-    .bind(order_id)
-    .fetch_optional(&mut **tx)
-    .await?)
+    );
+    let sql = crate::sql::select("vpos_orders", &ORDER_COLUMNS, &filter);
+    crate::sql::find(&mut **tx, &sql, &[merchant_no, order_id]).await
 }
 
 pub async fn order_by_token(
@@ -186,14 +181,12 @@ pub async fn order_by_token(
     merchant_no: &str,
     token: &str,
 ) -> Result<Option<OrderRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {} FROM vpos_orders WHERE merchant_no = $1 AND order_token = $2",
-        ORDER_COLUMNS.join(", ")
-    ))
-    .bind(merchant_no)
-    .bind(token)
-    .fetch_optional(pool)
-    .await?)
+    let sql = crate::sql::select(
+        "vpos_orders",
+        &ORDER_COLUMNS,
+        "merchant_no = $1 AND order_token = $2",
+    );
+    crate::sql::find(pool, &sql, &[merchant_no, token]).await
 }
 
 /// Pre-authorized orders whose hold was released by `ExpireHolds`.
