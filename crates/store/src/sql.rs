@@ -61,17 +61,25 @@ pub fn select(table: &str, columns: &[&str], filter: &str) -> String {
     format!("SELECT {} FROM {table} WHERE {filter}", columns.join(", "))
 }
 
+/// `sql` with its `$1, $2, …` bound to `keys`, reading rows as `R`.
+fn keyed<'q, R>(
+    sql: &'q str,
+    keys: &[&'q str],
+) -> sqlx::query::QueryAs<'q, sqlx::Any, R, sqlx::any::AnyArguments<'q>>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    keys.iter()
+        .fold(sqlx::query_as::<_, R>(sql), |query, key| query.bind(*key))
+}
+
 /// The row `sql` selects with its `$1, $2, …` bound to `keys`, if any.
 pub async fn find<'c, R, E>(exec: E, sql: &str, keys: &[&str]) -> Result<Option<R>, StoreError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
     R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
-    let mut query = sqlx::query_as::<_, R>(sql);
-    for key in keys {
-        query = query.bind(*key);
-    }
-    Ok(query.fetch_optional(exec).await?)
+    Ok(keyed(sql, keys).fetch_optional(exec).await?)
 }
 
 /// Every row `sql` selects with its `$1, $2, …` bound to `keys`.
@@ -80,11 +88,7 @@ where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
     R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
-    let mut query = sqlx::query_as::<_, R>(sql);
-    for key in keys {
-        query = query.bind(*key);
-    }
-    Ok(query.fetch_all(exec).await?)
+    Ok(keyed(sql, keys).fetch_all(exec).await?)
 }
 
 /// Binds one row's columns, in the order of its column list.

@@ -1,6 +1,8 @@
 //! `serve --demo`: the demo bank a newcomer pays with in two copy-pastes.
 
-use serde_json::{json, Value};
+use serde_json::json;
+
+use crate::vpos::binary_call;
 
 use super::*;
 
@@ -20,15 +22,9 @@ fn fields(printed: &str, label: &str) -> Vec<std::collections::HashMap<String, S
 
 /// stdout up to the last line of the printed first payment.
 async fn printed_until_ready(server: &mut Server) -> String {
-    let mut printed = String::new();
-    while let Some(line) = server.stdout.next_line().await.unwrap() {
-        printed.push_str(&line);
-        printed.push('\n');
-        if line.contains("CheckByOrderId") {
-            break;
-        }
-    }
-    printed
+    server
+        .printed_until(|line| line.contains("CheckByOrderId"))
+        .await
 }
 
 #[tokio::test]
@@ -57,21 +53,9 @@ async fn the_printed_demo_merchant_and_card_make_an_approved_sale() {
     let sale = json!({"MerchantNo": merchant["MerchantNo"], "TerminalNo": merchant["TerminalNo"],
         "OrderId": "demo-1", "Amount": 25.00, "Currency": 949, "CardNo": debit["CardNo"],
         "ExpiryDate": debit["ExpiryDate"], "Cvv2": debit["Cvv2"]});
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{base}/api/VPos/PaymentSale"))
-        .header("token", token)
-        .json(&sale)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        (&answer["Result"], &answer["ResultObject"]["ResponseCode"]),
-        (&json!(0), &json!("00")),
-        "{answer}"
-    );
+    let http = reqwest::Client::new();
+    let sale = binary_call(&http, &base, &token, "/api/VPos/PaymentSale", Some(sale)).await;
+    assert_eq!(sale["ResponseCode"], "00", "{sale}");
 }
 
 #[tokio::test]

@@ -126,6 +126,19 @@ impl Server {
         self.child.wait().await.expect("wait");
     }
 
+    /// stdout up to and with the first line `last` accepts.
+    pub(crate) async fn printed_until(&mut self, last: impl Fn(&str) -> bool) -> String {
+        let mut printed = String::new();
+        while let Some(line) = self.stdout.next_line().await.expect("stdout") {
+            printed.push_str(&line);
+            printed.push('\n');
+            if last(&line) {
+                break;
+            }
+        }
+        printed
+    }
+
     /// Everything left on stdout (after the process has exited).
     async fn rest_of_stdout(&mut self) -> String {
         let mut rest = String::new();

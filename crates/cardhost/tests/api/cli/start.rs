@@ -8,14 +8,9 @@ async fn fresh_start_creates_dev_keys_and_prints_admin_credentials_once() {
     let mut server = Server::start(dir.path());
     let (addr, stderr) = server.wait_listening().await;
     assert!(stderr.contains("DEVELOPMENT KEYS CREATED"), "{stderr}");
-    let mut printed = String::new();
-    while let Some(line) = server.stdout.next_line().await.unwrap() {
-        printed.push_str(&line);
-        printed.push('\n');
-        if line.starts_with("then send it") {
-            break;
-        }
-    }
+    let printed = server
+        .printed_until(|line| line.starts_with("then send it"))
+        .await;
     let id = line_value(&printed, "ClientId:").expect("ClientId line");
     let secret = line_value(&printed, "ClientSecret:").expect("ClientSecret line");
     assert!(printed.contains("curl -s -X POST"), "{printed}");

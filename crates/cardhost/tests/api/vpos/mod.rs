@@ -256,7 +256,8 @@ async fn binary_token(base: &str, (id, secret): &(String, String)) -> String {
     crate::cli::token_of(base, id, secret).await
 }
 
-async fn binary_call(
+/// A call to the real binary at `base` that must succeed; its `ResultObject`.
+pub(crate) async fn binary_call(
     http: &reqwest::Client,
     base: &str,
     token: &str,
