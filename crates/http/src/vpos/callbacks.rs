@@ -50,7 +50,7 @@ pub struct ExplainHashResult {
 /// never shown. A `vpos` client explains only its own merchant's.
 #[utoipa::path(post, path = "/api/VPos/ExplainHash", tag = "Virtual POS", operation_id = "ExplainHash",
     request_body = ExplainHashRequest, security(("token" = [])),
-    responses((status = 200, description = "Result 0 (Matches says whether the hash is right); 1 validation; 2 no such merchant; 6 another merchant's", body = Envelope<ExplainHashResult>)))]
+    responses((status = 200, description = "Result 0 (Matches says whether the hash is right); 1 validation; 2 no such merchant; 4 a merchant without the virtual POS; 6 another merchant's", body = Envelope<ExplainHashResult>)))]
 pub async fn explain_hash(
     State(state): State<AppState>,
     authed: Authed,

@@ -60,8 +60,14 @@ pub async fn explain_hash(
         .ok_or_else(|| {
             ServiceError::NotFound(format!("Merchant {} not found.", input.merchant_no))
         })?;
+    let Some(store_key) = merchant.vpos_store_key.as_deref() else {
+        return Err(ServiceError::NotAllowed(format!(
+            "Merchant {} has no VPOS store key: it signs no callbacks.",
+            input.merchant_no
+        )));
+    };
     let parts = signed.parts();
-    let expected_hash = callback_hash(host, merchant.vpos_store_key.as_deref(), &parts)?;
+    let expected_hash = callback_hash(host, Some(store_key), &parts)?;
     Ok(Explanation {
         signed_string: parts.concat(),
         matches: constant_time_eq(hash.as_bytes(), expected_hash.as_bytes()),

@@ -73,3 +73,17 @@ async fn another_merchants_client_may_not_explain_its_hashes() {
     assert_result(status, &body, 403, 6);
     assert_eq!(body["ResultObject"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_merchant_without_the_virtual_pos_has_no_hash_to_explain() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let plain = json!({"MerchantNo": "778", "MerchantName": "Corner", "Mcc": "5411", "Country": "TR", "Currency": 949});
+    app.post("/api/Integration/CreateMerchant", &s.acquirer, plain)
+        .await;
+    let admin = app.admin_token().await;
+    let mut body = three_d("x");
+    body["MerchantNo"] = json!("778");
+    let (status, body) = app.post("/api/VPos/ExplainHash", &admin, body).await;
+    assert_result(status, &body, 200, 4);
+}
