@@ -74,6 +74,39 @@ impl<T> Command<T> {
     }
 }
 
+/// An authenticated read whose input is its query string (a `GET`): not
+/// audited, as nothing changes.
+pub struct Read {
+    state: AppState,
+    authed: Authed,
+    params: Params,
+}
+
+impl FromRequestParts<AppState> for Read {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Read {
+            authed: Authed::from_request_parts(parts, state).await?,
+            params: Params::from_request_parts(parts, state).await?,
+            state: state.clone(),
+        })
+    }
+}
+
+impl Read {
+    /// Runs `f` on the query; `f` writes the whole answer.
+    pub async fn respond(
+        self,
+        f: impl AsyncFnOnce(&Host, &Call, &Params) -> ApiResult,
+    ) -> ApiResult {
+        f(&self.state.host, &self.authed.call(), &self.params).await
+    }
+}
+
 /// An authenticated state-changing call whose input is its query string (a
 /// `DELETE`, say).
 pub struct QueryCommand {

@@ -56,6 +56,11 @@ pub struct MoneyOut {
 }
 
 impl MoneyOut {
+    /// Minor units of `currency` as wire money.
+    pub fn of(currency: Currency) -> impl Fn(i64) -> MoneyOut + Copy {
+        move |minor| MoneyOut { minor, currency }
+    }
+
     pub fn new(amount: AmountMinor, currency: Currency) -> Self {
         MoneyOut {
             minor: amount.get(),

@@ -1,16 +1,14 @@
 //! POS batches: summary, detail, close.
 
-use axum::extract::State;
 use cardhost_domain::date::Timestamp;
 use cardhost_domain::status::{BatchStatus, OrderTxStatus};
 use cardhost_service::acquirer::batches::{self as svc, BatchSummary};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::command::Command;
+use crate::command::{Command, Read};
 use crate::envelope::{ok, ApiError, ApiResult, Envelope};
-use crate::extract::{Authed, Params};
-use crate::state::AppState;
+use crate::extract::Params;
 use crate::wire::MoneyOut;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,10 +35,7 @@ pub struct BatchSummaryResult {
 }
 
 pub fn summary_result(s: BatchSummary) -> BatchSummaryResult {
-    let m = |minor| MoneyOut {
-        minor,
-        currency: s.currency,
-    };
+    let m = MoneyOut::of(s.currency);
     BatchSummaryResult {
         net_amount: m(s.sale_amount - s.refund_amount),
         sale_amount: m(s.sale_amount),
@@ -74,21 +69,19 @@ fn batch_no(params: &Params) -> Result<Option<i64>, ApiError> {
 #[utoipa::path(get, path = "/api/Integration/GetPosBatchSummary", tag = "Acquirer: batches", operation_id = "GetPosBatchSummary", security(("token" = [])),
     params(("TerminalNo" = String, Query, description = "The terminal"), ("BatchNo" = Option<i64>, Query, description = "Default: the open batch")),
     responses((status = 200, description = "Result 0; 2 no such terminal or batch; 6 another merchant's", body = Envelope<BatchSummaryResult>)))]
-pub async fn get_pos_batch_summary(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let s = svc::summary(
-        &state.host,
-        &call,
-        params.get("TerminalNo").unwrap_or(""),
-        batch_no(&params)?,
-        None,
-    )
-    .await?;
-    Ok(ok(summary_result(s)))
+pub async fn get_pos_batch_summary(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let s = svc::summary(
+            host,
+            call,
+            params.get("TerminalNo").unwrap_or(""),
+            batch_no(params)?,
+            None,
+        )
+        .await?;
+        Ok(ok(summary_result(s)))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -122,45 +115,43 @@ pub struct BatchDetailPage {
     params(("TerminalNo" = String, Query, description = "The terminal"), ("BatchNo" = Option<i64>, Query, description = "Default: the open batch"),
         ("Page" = Option<i64>, Query, description = "From 1"), ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
     responses((status = 200, description = "Result 0; 2 no such terminal; 6 another merchant's", body = Envelope<BatchDetailPage>)))]
-pub async fn get_pos_batch_detail(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let (page, currency) = svc::detail(
-        &state.host,
-        &call,
-        params.get("TerminalNo").unwrap_or(""),
-        batch_no(&params)?,
-        params.get("Page"),
-        params.get("PageSize"),
-    )
-    .await?;
-    Ok(ok(BatchDetailPage {
-        items: page
-            .items
-            .into_iter()
-            .map(|t| BatchTransaction {
-                process_id: t.process_id.to_string(),
-                order_id: t.order_id,
-                transaction_type: t.transaction_type,
-                amount: MoneyOut {
-                    minor: t.amount,
-                    currency,
-                },
-                masked_card_no: t.masked_card_no,
-                auth_code: t.auth_code,
-                rrn: t.rrn,
-                installment_count: t.installment_count,
-                transaction_date: t.at,
-                status: t.status,
-            })
-            .collect(),
-        page: page.page,
-        page_size: page.page_size,
-        total_count: page.total,
-    }))
+pub async fn get_pos_batch_detail(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let (page, currency) = svc::detail(
+            host,
+            call,
+            params.get("TerminalNo").unwrap_or(""),
+            batch_no(params)?,
+            params.get("Page"),
+            params.get("PageSize"),
+        )
+        .await?;
+        Ok(ok(BatchDetailPage {
+            items: page
+                .items
+                .into_iter()
+                .map(|t| BatchTransaction {
+                    process_id: t.process_id.to_string(),
+                    order_id: t.order_id,
+                    transaction_type: t.transaction_type,
+                    amount: MoneyOut {
+                        minor: t.amount,
+                        currency,
+                    },
+                    masked_card_no: t.masked_card_no,
+                    auth_code: t.auth_code,
+                    rrn: t.rrn,
+                    installment_count: t.installment_count,
+                    transaction_date: t.at,
+                    status: t.status,
+                })
+                .collect(),
+            page: page.page,
+            page_size: page.page_size,
+            total_count: page.total,
+        }))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

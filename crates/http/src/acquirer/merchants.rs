@@ -1,6 +1,5 @@
 //! Merchants and terminals: create, get, update, search, and both at once.
 
-use axum::extract::State;
 use cardhost_domain::secret::{RevealedClientSecret, RevealedStoreKey};
 use cardhost_service::acquirer::merchants::{
     self as svc, MerchantInput, TerminalInput, VposCredentials,
@@ -10,10 +9,8 @@ use cardhost_service::acquirer::{MerchantFilter, TerminalFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::command::Command;
+use crate::command::{Command, Read};
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::extract::{Authed, Params};
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -187,15 +184,13 @@ pub async fn create_merchant(command: Command<MerchantRequest>) -> ApiResult {
 #[utoipa::path(get, path = "/api/Integration/GetMerchant", tag = "Acquirer: merchants", operation_id = "GetMerchant", security(("token" = [])),
     params(("MerchantNo" = String, Query, description = "The merchant's number")),
     responses((status = 200, description = "Result 0; 2 no such merchant; 6 another merchant's", body = Envelope<MerchantResult>)))]
-pub async fn get_merchant(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let (m, terminals) =
-        svc::get_merchant(&state.host, &call, params.get("MerchantNo").unwrap_or("")).await?;
-    Ok(ok(merchant_result(m, Some(terminals))))
+pub async fn get_merchant(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let (m, terminals) =
+            svc::get_merchant(host, call, params.get("MerchantNo").unwrap_or("")).await?;
+        Ok(ok(merchant_result(m, Some(terminals))))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -233,39 +228,37 @@ pub struct MerchantPage {
         ("TaxNo" = Option<String>, Query, description = "Tax number"), ("Page" = Option<i64>, Query, description = "From 1"),
         ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
     responses((status = 200, description = "Result 0; 1 bad paging", body = Envelope<MerchantPage>)))]
-pub async fn search_merchant(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let get = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
-    let filter = MerchantFilter {
-        name_contains: get("MerchantName"),
-        mcc: get("Mcc"),
-        city: get("City"),
-        status: get("MerchantStatus"),
-        tax_no: get("TaxNo"),
-    };
-    let page = svc::search_merchants(
-        &state.host,
-        &call,
-        filter,
-        params.get("Page"),
-        params.get("PageSize"),
-    )
-    .await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|m| merchant_result(m, None))
-        .collect();
-    Ok(ok(MerchantPage {
-        items,
-        page: page.page,
-        page_size: page.page_size,
-        total_count: page.total,
-    }))
+pub async fn search_merchant(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let get = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
+        let filter = MerchantFilter {
+            name_contains: get("MerchantName"),
+            mcc: get("Mcc"),
+            city: get("City"),
+            status: get("MerchantStatus"),
+            tax_no: get("TaxNo"),
+        };
+        let page = svc::search_merchants(
+            host,
+            call,
+            filter,
+            params.get("Page"),
+            params.get("PageSize"),
+        )
+        .await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|m| merchant_result(m, None))
+            .collect();
+        Ok(ok(MerchantPage {
+            items,
+            page: page.page,
+            page_size: page.page_size,
+            total_count: page.total,
+        }))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -364,14 +357,12 @@ pub async fn create_terminal(command: Command<TerminalRequest>) -> ApiResult {
 #[utoipa::path(get, path = "/api/Integration/GetTerminal", tag = "Acquirer: merchants", operation_id = "GetTerminal", security(("token" = [])),
     params(("TerminalNo" = String, Query, description = "The terminal's number")),
     responses((status = 200, description = "Result 0; 2 no such terminal; 6 another merchant's", body = Envelope<TerminalResult>)))]
-pub async fn get_terminal(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let t = svc::get_terminal(&state.host, &call, params.get("TerminalNo").unwrap_or("")).await?;
-    Ok(ok(terminal_result(t)))
+pub async fn get_terminal(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let t = svc::get_terminal(host, call, params.get("TerminalNo").unwrap_or("")).await?;
+        Ok(ok(terminal_result(t)))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -408,33 +399,31 @@ pub struct TerminalPage {
         ("TerminalStatus" = Option<String>, Query, description = "Active, Passive or Closed"), ("SerialNo" = Option<String>, Query, description = "Serial number"),
         ("Page" = Option<i64>, Query, description = "From 1"), ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
     responses((status = 200, description = "Result 0; 1 bad paging", body = Envelope<TerminalPage>)))]
-pub async fn search_terminal(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let get = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
-    let filter = TerminalFilter {
-        merchant_no: get("MerchantNo"),
-        terminal_type: get("TerminalType"),
-        status: get("TerminalStatus"),
-        serial_no: get("SerialNo"),
-    };
-    let page = svc::search_terminals(
-        &state.host,
-        &call,
-        filter,
-        params.get("Page"),
-        params.get("PageSize"),
-    )
-    .await?;
-    Ok(ok(TerminalPage {
-        items: page.items.into_iter().map(terminal_result).collect(),
-        page: page.page,
-        page_size: page.page_size,
-        total_count: page.total,
-    }))
+pub async fn search_terminal(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let get = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
+        let filter = TerminalFilter {
+            merchant_no: get("MerchantNo"),
+            terminal_type: get("TerminalType"),
+            status: get("TerminalStatus"),
+            serial_no: get("SerialNo"),
+        };
+        let page = svc::search_terminals(
+            host,
+            call,
+            filter,
+            params.get("Page"),
+            params.get("PageSize"),
+        )
+        .await?;
+        Ok(ok(TerminalPage {
+            items: page.items.into_iter().map(terminal_result).collect(),
+            page: page.page,
+            page_size: page.page_size,
+            total_count: page.total,
+        }))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,15 +1,12 @@
 //! Merchant payments and settlement.
 
-use axum::extract::State;
 use cardhost_domain::status::PaymentStatus;
 use cardhost_service::acquirer::payments as svc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::command::Command;
+use crate::command::{Command, Read};
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::extract::{Authed, Params};
-use crate::state::AppState;
 use crate::wire::{totals, Amount, CurrencyTotal, DecimalOut, MoneyOut};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -30,37 +27,35 @@ pub struct PaymentItem {
     params(("MerchantNo" = String, Query, description = "The merchant"), ("StartDate" = Option<String>, Query, description = "First value date, yyyyMMdd"),
         ("EndDate" = Option<String>, Query, description = "Last value date, yyyyMMdd")),
     responses((status = 200, description = "Result 0 (a list, possibly empty); 1 bad dates; 6 another merchant's", body = Envelope<Vec<PaymentItem>>)))]
-pub async fn get_merchant_payment_summary(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let rows = svc::summary(
-        &state.host,
-        &call,
-        params.get("MerchantNo").unwrap_or(""),
-        params.get("StartDate"),
-        params.get("EndDate"),
-    )
-    .await?;
-    let items = rows
-        .into_iter()
-        .map(|p| {
-            let currency = p.currency;
-            let m = |minor| MoneyOut { minor, currency };
-            PaymentItem {
-                payment_date: p.payment_date,
-                gross_amount: m(p.gross_amount),
-                commission_amount: m(p.commission_amount),
-                net_amount: m(p.net_amount),
-                transaction_count: p.transaction_count,
-                currency: currency.numeric(),
-                payment_status: p.status,
-            }
-        })
-        .collect::<Vec<PaymentItem>>();
-    Ok(ok(items))
+pub async fn get_merchant_payment_summary(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let rows = svc::summary(
+            host,
+            call,
+            params.get("MerchantNo").unwrap_or(""),
+            params.get("StartDate"),
+            params.get("EndDate"),
+        )
+        .await?;
+        let items = rows
+            .into_iter()
+            .map(|p| {
+                let currency = p.currency;
+                let m = MoneyOut::of(currency);
+                PaymentItem {
+                    payment_date: p.payment_date,
+                    gross_amount: m(p.gross_amount),
+                    commission_amount: m(p.commission_amount),
+                    net_amount: m(p.net_amount),
+                    transaction_count: p.transaction_count,
+                    currency: currency.numeric(),
+                    payment_status: p.status,
+                }
+            })
+            .collect::<Vec<PaymentItem>>();
+        Ok(ok(items))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,47 +88,45 @@ pub struct PaymentDetailPage {
     params(("MerchantNo" = String, Query, description = "The merchant"), ("PaymentDate" = String, Query, description = "The value date, yyyyMMdd"),
         ("Page" = Option<i64>, Query, description = "From 1"), ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
     responses((status = 200, description = "Result 0; 1 bad date or paging; 6 another merchant's", body = Envelope<PaymentDetailPage>)))]
-pub async fn get_merchant_payment_detail(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let page = svc::detail(
-        &state.host,
-        &call,
-        params.get("MerchantNo").unwrap_or(""),
-        params.get("PaymentDate"),
-        params.get("Page"),
-        params.get("PageSize"),
-    )
-    .await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|t| {
-            let currency = t.currency;
-            let m = |minor| MoneyOut { minor, currency };
-            PaymentTransaction {
-                process_id: t.process_id.to_string(),
-                terminal_no: t.terminal_no,
-                batch_no: t.batch_no,
-                transaction_type: t.transaction_type,
-                gross_amount: m(t.gross_amount),
-                commission_amount: m(t.commission_amount),
-                net_amount: m(t.net_amount),
-                installment_count: t.installment_count,
-                card_type: t.card_type,
-                network: t.network,
-            }
-        })
-        .collect::<Vec<PaymentTransaction>>();
-    Ok(ok(PaymentDetailPage {
-        items,
-        page: page.page,
-        page_size: page.page_size,
-        total_count: page.total,
-    }))
+pub async fn get_merchant_payment_detail(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let page = svc::detail(
+            host,
+            call,
+            params.get("MerchantNo").unwrap_or(""),
+            params.get("PaymentDate"),
+            params.get("Page"),
+            params.get("PageSize"),
+        )
+        .await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|t| {
+                let currency = t.currency;
+                let m = MoneyOut::of(currency);
+                PaymentTransaction {
+                    process_id: t.process_id.to_string(),
+                    terminal_no: t.terminal_no,
+                    batch_no: t.batch_no,
+                    transaction_type: t.transaction_type,
+                    gross_amount: m(t.gross_amount),
+                    commission_amount: m(t.commission_amount),
+                    net_amount: m(t.net_amount),
+                    installment_count: t.installment_count,
+                    card_type: t.card_type,
+                    network: t.network,
+                }
+            })
+            .collect::<Vec<PaymentTransaction>>();
+        Ok(ok(PaymentDetailPage {
+            items,
+            page: page.page,
+            page_size: page.page_size,
+            total_count: page.total,
+        }))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -10,7 +10,7 @@ use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::command::{Command, QueryCommand};
+use crate::command::{Command, QueryCommand, Read};
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, Params};
 use crate::state::AppState;
@@ -101,39 +101,32 @@ pub async fn create_authorization(command: Command<AuthorizationProfileRequest>)
 #[utoipa::path(get, path = "/api/Integration/GetPosAuthorizationProfile", tag = "Acquirer: profiles", operation_id = "GetPosAuthorizationProfile", security(("token" = [])),
     params(("ProfileCode" = String, Query, description = "The profile's code")),
     responses((status = 200, description = "Result 0; 2 no such profile", body = Envelope<AuthorizationProfileResult>)))]
-pub async fn get_authorization(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let (code, p): (String, AuthorizationProfile) = svc::get(
-        &state.host,
-        &call,
-        Kind::Authorization,
-        params.get("ProfileCode"),
-    )
-    .await?;
-    let cur = currency(p.currency)?;
-    Ok(ok(AuthorizationProfileResult {
-        profile_code: code,
-        profile_name: p.profile_name,
-        allowed_transaction_types: p.allowed_transaction_types,
-        allow_foreign_cards: p.allow_foreign_cards,
-        allow_off_us_cards: p.allow_off_us_cards,
-        max_transaction_amount: p.max_transaction_amount.map(|minor| MoneyOut {
-            minor,
-            currency: cur,
-        }),
-        daily_amount_limit: p.daily_amount_limit.map(|minor| MoneyOut {
-            minor,
-            currency: cur,
-        }),
-        max_installment_count: p.max_installment_count,
-        refund_day_limit: p.refund_day_limit,
-        require_3d_secure: p.require_3d_secure,
-        currency: p.currency,
-    }))
+pub async fn get_authorization(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let (code, p): (String, AuthorizationProfile) =
+            svc::get(host, call, Kind::Authorization, params.get("ProfileCode")).await?;
+        let cur = currency(p.currency)?;
+        Ok(ok(AuthorizationProfileResult {
+            profile_code: code,
+            profile_name: p.profile_name,
+            allowed_transaction_types: p.allowed_transaction_types,
+            allow_foreign_cards: p.allow_foreign_cards,
+            allow_off_us_cards: p.allow_off_us_cards,
+            max_transaction_amount: p.max_transaction_amount.map(|minor| MoneyOut {
+                minor,
+                currency: cur,
+            }),
+            daily_amount_limit: p.daily_amount_limit.map(|minor| MoneyOut {
+                minor,
+                currency: cur,
+            }),
+            max_installment_count: p.max_installment_count,
+            refund_day_limit: p.refund_day_limit,
+            require_3d_secure: p.require_3d_secure,
+            currency: p.currency,
+        }))
+    })
+    .await
 }
 
 #[utoipa::path(put, path = "/api/Integration/UpdatePosAuthorizationProfile", tag = "Acquirer: profiles", operation_id = "UpdatePosAuthorizationProfile",
@@ -358,25 +351,18 @@ pub async fn create_commission(command: Command<CommissionProfileRequest>) -> Ap
 #[utoipa::path(get, path = "/api/Integration/GetCommissionProfile", tag = "Acquirer: profiles", operation_id = "GetCommissionProfile", security(("token" = [])),
     params(("ProfileCode" = String, Query, description = "The profile's code")),
     responses((status = 200, description = "Result 0; 2 no such profile", body = Envelope<CommissionProfileResult>)))]
-pub async fn get_commission(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let (code, p): (String, CommissionProfile) = svc::get(
-        &state.host,
-        &call,
-        Kind::Commission,
-        params.get("ProfileCode"),
-    )
-    .await?;
-    Ok(ok(CommissionProfileResult {
-        profile_code: code,
-        profile_name: p.profile_name,
-        commission_rate: DecimalOut(svc::rate_text(p.commission_rate)),
-        value_days: p.value_days,
-    }))
+pub async fn get_commission(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let (code, p): (String, CommissionProfile) =
+            svc::get(host, call, Kind::Commission, params.get("ProfileCode")).await?;
+        Ok(ok(CommissionProfileResult {
+            profile_code: code,
+            profile_name: p.profile_name,
+            commission_rate: DecimalOut(svc::rate_text(p.commission_rate)),
+            value_days: p.value_days,
+        }))
+    })
+    .await
 }
 
 #[utoipa::path(put, path = "/api/Integration/UpdateCommissionProfile", tag = "Acquirer: profiles", operation_id = "UpdateCommissionProfile",

@@ -1,16 +1,14 @@
 //! Customers: `CreateCustomer`, `GetCustomerInfo`, `UpdateCustomer`, `UpdateCustomerLimit`.
 
-use axum::extract::State;
 use cardhost_domain::customer::CustomerProfile;
 use cardhost_domain::date::Timestamp;
 use cardhost_service::issuer::customers::{self, CustomerCommand, CustomerInfo, CustomerLimit};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::command::Command;
+use crate::command::{Command, Read};
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::extract::{Authed, JsonBody, Params};
-use crate::state::AppState;
+use crate::extract::JsonBody;
 use crate::wire::{Amount, MoneyOut};
 
 /// `CreateCustomer` and `UpdateCustomer`: the reference page's field set.
@@ -182,15 +180,13 @@ pub async fn create_customer(command: Command<CustomerRequest>) -> ApiResult {
     operation_id = "GetCustomerInfo", security(("token" = [])),
     params(("CustomerNo" = String, Query, description = "The customer's number", example = "1308590")),
     responses((status = 200, description = "Result 0 found; 2 no such customer", body = Envelope<CustomerInfoResult>)))]
-pub async fn get_customer_info(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let customer_no = params.get("CustomerNo").unwrap_or("");
-    let info = customers::get_customer_info(&state.host, &call, customer_no).await?;
-    Ok(ok(CustomerInfoResult::from(info)))
+pub async fn get_customer_info(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let customer_no = params.get("CustomerNo").unwrap_or("");
+        let info = customers::get_customer_info(host, call, customer_no).await?;
+        Ok(ok(CustomerInfoResult::from(info)))
+    })
+    .await
 }
 
 /// The customer holding a card, with limits and cards.
@@ -198,15 +194,13 @@ pub async fn get_customer_info(
     operation_id = "GetCardCustomerInfo", security(("token" = [])),
     params(("CardNo" = Option<String>, Query, description = "The PAN; or CardToken"), ("CardToken" = Option<String>, Query, description = "The card's token")),
     responses((status = 200, description = "Result 0; 1 neither CardNo nor CardToken; 2 no such card", body = Envelope<CustomerInfoResult>)))]
-pub async fn get_card_customer_info(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let key = super::cards::query_card_key(&params);
-    let info = customers::get_card_customer_info(&state.host, &call, &key).await?;
-    Ok(ok(CustomerInfoResult::from(info)))
+pub async fn get_card_customer_info(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let key = super::cards::query_card_key(params);
+        let info = customers::get_card_customer_info(host, call, &key).await?;
+        Ok(ok(CustomerInfoResult::from(info)))
+    })
+    .await
 }
 
 /// Update a customer: only the fields present change.

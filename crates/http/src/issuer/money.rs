@@ -1,7 +1,6 @@
 //! Money on cards: `SendTransaction`, `LoadCardBalance`, `GetHostBalance`,
 //! `GetCardTransactions`.
 
-use axum::extract::State;
 use axum::response::Response;
 use cardhost_domain::date::Timestamp;
 use cardhost_domain::response;
@@ -14,10 +13,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::cards::{card_key, query_card_key};
-use crate::command::Command;
+use crate::command::{Command, Read};
 use crate::envelope::{approved, declined, ok, ApiResult, Envelope};
-use crate::extract::{Authed, Params};
-use crate::state::AppState;
 use crate::wire::{Amount, MoneyOut};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -253,26 +250,21 @@ pub struct HostBalanceResult {
 #[utoipa::path(get, path = "/api/Integration/GetHostBalance", tag = "Issuer: money", operation_id = "GetHostBalance", security(("token" = [])),
     params(("CardNo" = Option<String>, Query, description = "The PAN; or CardToken"), ("CardToken" = Option<String>, Query, description = "The card's token")),
     responses((status = 200, description = "Result 0; 2 no such card", body = Envelope<HostBalanceResult>)))]
-pub async fn get_host_balance(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let b = reports::host_balance(&state.host, &call, &query_card_key(&params)).await?;
-    let m = |minor| MoneyOut {
-        minor,
-        currency: b.currency,
-    };
-    Ok(ok(HostBalanceResult {
-        currency: b.currency.numeric(),
-        available_amount: m(b.available),
-        ledger_balance: m(b.ledger_balance),
-        blocked_amount: m(b.blocked),
-        credit_limit: m(b.credit_limit),
-        debt: m(b.debt),
-        point_balance: b.points,
-    }))
+pub async fn get_host_balance(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let b = reports::host_balance(host, call, &query_card_key(params)).await?;
+        let m = MoneyOut::of(b.currency);
+        Ok(ok(HostBalanceResult {
+            currency: b.currency.numeric(),
+            available_amount: m(b.available),
+            ledger_balance: m(b.ledger_balance),
+            blocked_amount: m(b.blocked),
+            credit_limit: m(b.credit_limit),
+            debt: m(b.debt),
+            point_balance: b.points,
+        }))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -309,52 +301,50 @@ pub struct CardTransactionsPage {
         ("StartDate" = Option<String>, Query, description = "First business day, yyyyMMdd"), ("EndDate" = Option<String>, Query, description = "Last business day, yyyyMMdd"),
         ("Page" = Option<i64>, Query, description = "From 1"), ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
     responses((status = 200, description = "Result 0; 1 bad dates or paging; 2 no such card", body = Envelope<CardTransactionsPage>)))]
-pub async fn get_card_transactions(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let page = reports::card_transactions(
-        &state.host,
-        &call,
-        &query_card_key(&params),
-        params.get("StartDate"),
-        params.get("EndDate"),
-        params.get("Page"),
-        params.get("PageSize"),
-    )
-    .await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|t| {
-            let currency = t.currency;
-            let m = |minor| MoneyOut { minor, currency };
-            CardTransactionItem {
-                process_id: t.process_id.to_string(),
-                transaction_type: t.transaction_type,
-                amount: m(t.amount),
-                currency: currency.numeric(),
-                response_code: t.response_code,
-                auth_code: t.auth_code,
-                rrn: t.rrn,
-                merchant_name: t.merchant_name,
-                mcc: t.mcc,
-                channel: t.channel,
-                status: t.status,
-                transaction_date: t.at,
-                installment_count: t.installment_count,
-                point_amount: m(t.point_amount),
-            }
-        })
-        .collect::<Vec<CardTransactionItem>>();
-    Ok(ok(CardTransactionsPage {
-        items,
-        page: page.page,
-        page_size: page.page_size,
-        total_count: page.total,
-    }))
+pub async fn get_card_transactions(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let page = reports::card_transactions(
+            host,
+            call,
+            &query_card_key(params),
+            params.get("StartDate"),
+            params.get("EndDate"),
+            params.get("Page"),
+            params.get("PageSize"),
+        )
+        .await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|t| {
+                let currency = t.currency;
+                let m = MoneyOut::of(currency);
+                CardTransactionItem {
+                    process_id: t.process_id.to_string(),
+                    transaction_type: t.transaction_type,
+                    amount: m(t.amount),
+                    currency: currency.numeric(),
+                    response_code: t.response_code,
+                    auth_code: t.auth_code,
+                    rrn: t.rrn,
+                    merchant_name: t.merchant_name,
+                    mcc: t.mcc,
+                    channel: t.channel,
+                    status: t.status,
+                    transaction_date: t.at,
+                    installment_count: t.installment_count,
+                    point_amount: m(t.point_amount),
+                }
+            })
+            .collect::<Vec<CardTransactionItem>>();
+        Ok(ok(CardTransactionsPage {
+            items,
+            page: page.page,
+            page_size: page.page_size,
+            total_count: page.total,
+        }))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -456,22 +446,17 @@ pub struct LoadingLimitResult {
 #[utoipa::path(get, path = "/api/Integration/GetCardBalanceLoadingLimit", tag = "Issuer: money", operation_id = "GetCardBalanceLoadingLimit", security(("token" = [])),
     params(("CardNo" = Option<String>, Query, description = "The PAN; or CardToken"), ("CardToken" = Option<String>, Query, description = "The card's token")),
     responses((status = 200, description = "Result 0; 2 no such card", body = Envelope<LoadingLimitResult>)))]
-pub async fn get_card_balance_loading_limit(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let l = reports::loading_limit(&state.host, &call, &query_card_key(&params)).await?;
-    let m = |minor| MoneyOut {
-        minor,
-        currency: l.currency,
-    };
-    Ok(ok(LoadingLimitResult {
-        max_balance: l.max_balance.map(m),
-        monthly_load_limit: l.monthly_load_limit.map(m),
-        loaded_this_month: m(l.loaded_this_month),
-        remaining_load_limit: l.remaining.map(m),
-        currency: l.currency.numeric(),
-    }))
+pub async fn get_card_balance_loading_limit(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let l = reports::loading_limit(host, call, &query_card_key(params)).await?;
+        let m = MoneyOut::of(l.currency);
+        Ok(ok(LoadingLimitResult {
+            max_balance: l.max_balance.map(m),
+            monthly_load_limit: l.monthly_load_limit.map(m),
+            loaded_this_month: m(l.loaded_this_month),
+            remaining_load_limit: l.remaining.map(m),
+            currency: l.currency.numeric(),
+        }))
+    })
+    .await
 }

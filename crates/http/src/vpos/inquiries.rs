@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{tx_result, VposResult};
+use crate::command::Read;
 use crate::envelope::{ok, ApiResult, Envelope};
 use crate::extract::{Authed, JsonBody, Params};
 use crate::issuer::cards::card_key;
@@ -33,7 +34,7 @@ pub struct OrderResult {
 
 fn order_result(v: OrderView) -> OrderResult {
     let currency = v.currency;
-    let m = |minor| MoneyOut { minor, currency };
+    let m = MoneyOut::of(currency);
     OrderResult {
         order_id: v.order_id,
         order_status: v.status,
@@ -91,41 +92,37 @@ async fn check_order(
 #[utoipa::path(get, path = "/api/VPos/CheckByProcessId", tag = "Virtual POS", operation_id = "CheckByProcessId", security(("token" = [])),
     params(("MerchantNo" = String, Query, description = "The merchant"), ("ProcessId" = String, Query, description = "The host's transaction id")),
     responses((status = 200, description = "Result 0 (a declined transaction is reported as it was decided); 2 not the merchant's or unknown", body = Envelope<VposResult>)))]
-pub async fn check_by_process_id(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let t = inquiry::by_process(
-        &state.host,
-        &call,
-        params.get("MerchantNo").unwrap_or(""),
-        params.get("ProcessId").unwrap_or(""),
-    )
-    .await?;
-    Ok(ok(tx_result(t)))
+pub async fn check_by_process_id(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let t = inquiry::by_process(
+            host,
+            call,
+            params.get("MerchantNo").unwrap_or(""),
+            params.get("ProcessId").unwrap_or(""),
+        )
+        .await?;
+        Ok(ok(tx_result(t)))
+    })
+    .await
 }
 
 /// Every transaction of the order, oldest first.
 #[utoipa::path(get, path = "/api/VPos/ListByOrderId", tag = "Virtual POS", operation_id = "ListByOrderId", security(("token" = [])),
     params(("MerchantNo" = String, Query, description = "The merchant"), ("OrderId" = String, Query, description = "The merchant's order id")),
     responses((status = 200, description = "Result 0; 2 no such order; 6 another merchant's", body = Envelope<Vec<VposResult>>)))]
-pub async fn list_by_order_id(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let txs = inquiry::list(
-        &state.host,
-        &call,
-        params.get("MerchantNo").unwrap_or(""),
-        params.get("OrderId").unwrap_or(""),
-    )
-    .await?;
-    let items: Vec<VposResult> = txs.into_iter().map(tx_result).collect();
-    Ok(ok(items))
+pub async fn list_by_order_id(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let txs = inquiry::list(
+            host,
+            call,
+            params.get("MerchantNo").unwrap_or(""),
+            params.get("OrderId").unwrap_or(""),
+        )
+        .await?;
+        let items: Vec<VposResult> = txs.into_iter().map(tx_result).collect();
+        Ok(ok(items))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -191,7 +188,7 @@ pub async fn installment_inquiry(
     )
     .await?;
     let currency = offer.currency;
-    let m = |minor| MoneyOut { minor, currency };
+    let m = MoneyOut::of(currency);
     Ok(ok(InstallmentInquiryResult {
         card_type: offer.card_type,
         brand: offer.brand,

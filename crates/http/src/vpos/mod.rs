@@ -68,7 +68,7 @@ pub struct VposResult {
 
 fn tx_result(t: Payment) -> VposResult {
     let currency = t.currency;
-    let m = |minor| MoneyOut { minor, currency };
+    let m = MoneyOut::of(currency);
     VposResult {
         process_id: t.process_id.to_string(),
         order_id: t.order_id,

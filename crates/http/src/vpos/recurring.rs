@@ -146,7 +146,7 @@ pub struct CardCheckDeclined {
 
 fn plan_result(v: PlanView) -> RecurringResult {
     let currency = v.currency;
-    let m = |minor| MoneyOut { minor, currency };
+    let m = MoneyOut::of(currency);
     RecurringResult {
         recurring_id: v.recurring_id,
         recurring_status: v.status,

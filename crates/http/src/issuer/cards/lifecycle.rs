@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{card_key, query_card_key, CardResult};
-use crate::command::Command;
+use crate::command::{Command, Read};
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::extract::{Authed, JsonBody, Params};
+use crate::extract::{Authed, JsonBody};
 use crate::state::AppState;
 use crate::wire::MoneyOut;
 
@@ -71,14 +71,12 @@ impl From<CardView> for CardInfoResult {
 #[utoipa::path(get, path = "/api/Integration/GetCardInfo", tag = "Issuer: cards", operation_id = "GetCardInfo", security(("token" = [])),
     params(("CardNo" = Option<String>, Query, description = "The PAN; or CardToken"), ("CardToken" = Option<String>, Query, description = "The card's token")),
     responses((status = 200, description = "Result 0; 1 neither CardNo nor CardToken; 2 no such card", body = Envelope<CardInfoResult>)))]
-pub async fn get_card_info(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let view = cards::get_card(&state.host, &call, &query_card_key(&params)).await?;
-    Ok(ok(CardInfoResult::from(view)))
+pub async fn get_card_info(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let view = cards::get_card(host, call, &query_card_key(params)).await?;
+        Ok(ok(CardInfoResult::from(view)))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -106,14 +104,12 @@ fn status_result(v: &CardView) -> CardStatusResult {
 #[utoipa::path(get, path = "/api/Integration/GetCardStatus", tag = "Issuer: cards", operation_id = "GetCardStatus", security(("token" = [])),
     params(("CardNo" = Option<String>, Query, description = "The PAN; or CardToken"), ("CardToken" = Option<String>, Query, description = "The card's token")),
     responses((status = 200, description = "Result 0; 2 no such card", body = Envelope<CardStatusResult>)))]
-pub async fn get_card_status(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let view = cards::get_card(&state.host, &call, &query_card_key(&params)).await?;
-    Ok(ok(status_result(&view)))
+pub async fn get_card_status(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let view = cards::get_card(host, call, &query_card_key(params)).await?;
+        Ok(ok(status_result(&view)))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,16 +1,13 @@
 //! Limits, fees and restrictions of a card.
 
-use axum::extract::State;
 use cardhost_domain::secret::CardNumber;
 use cardhost_service::issuer::cards::{self, LimitChange, RestrictionChange, Restrictions};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{card_key, query_card_key};
-use crate::command::Command;
+use crate::command::{Command, Read};
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::extract::{Authed, Params};
-use crate::state::AppState;
 use crate::wire::{Amount, MoneyOut};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -158,14 +155,12 @@ impl From<Restrictions> for RestrictionResult {
 #[utoipa::path(get, path = "/api/Integration/GetCardRestriction", tag = "Issuer: cards", operation_id = "GetCardRestriction", security(("token" = [])),
     params(("CardNo" = Option<String>, Query, description = "The PAN; or CardToken"), ("CardToken" = Option<String>, Query, description = "The card's token")),
     responses((status = 200, description = "Result 0; 2 no such card", body = Envelope<RestrictionResult>)))]
-pub async fn get_card_restriction(
-    State(state): State<AppState>,
-    authed: Authed,
-    params: Params,
-) -> ApiResult {
-    let call = authed.call();
-    let r = cards::get_restrictions(&state.host, &call, &query_card_key(&params)).await?;
-    Ok(ok(RestrictionResult::from(r)))
+pub async fn get_card_restriction(read: Read) -> ApiResult {
+    read.respond(async |host, call, params| {
+        let r = cards::get_restrictions(host, call, &query_card_key(params)).await?;
+        Ok(ok(RestrictionResult::from(r)))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
