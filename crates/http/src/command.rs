@@ -108,12 +108,8 @@ impl Read {
 }
 
 /// An authenticated state-changing call whose input is its query string (a
-/// `DELETE`, say).
-pub struct QueryCommand {
-    state: AppState,
-    authed: Authed,
-    params: Params,
-}
+/// `DELETE`, say): a [`Read`] whose refusals are audited.
+pub struct QueryCommand(Read);
 
 impl FromRequestParts<AppState> for QueryCommand {
     type Rejection = ApiError;
@@ -122,11 +118,9 @@ impl FromRequestParts<AppState> for QueryCommand {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(QueryCommand {
-            authed: Authed::from_request_parts(parts, state).await?,
-            params: Params::from_request_parts(parts, state).await?,
-            state: state.clone(),
-        })
+        Read::from_request_parts(parts, state)
+            .await
+            .map(QueryCommand)
     }
 }
 
@@ -137,8 +131,12 @@ impl QueryCommand {
         self,
         f: impl AsyncFnOnce(&Host, &Call, &Params) -> Result<R, ApiError>,
     ) -> ApiResult {
-        let call = self.authed.call();
-        let QueryCommand { state, params, .. } = self;
+        let Read {
+            state,
+            authed,
+            params,
+        } = self.0;
+        let call = authed.call();
         audited(&state, &call, async {
             Ok(ok(f(&state.host, &call, &params).await?))
         })
