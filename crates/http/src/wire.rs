@@ -147,3 +147,30 @@ pub fn totals(amounts: &[(Currency, i64)]) -> (Option<DecimalOut>, Vec<CurrencyT
 pub fn stored_currency(numeric: i64) -> Result<Currency, cardhost_service::ServiceError> {
     Currency::stored(numeric).map_err(|e| cardhost_service::ServiceError::Internal(e.to_string()))
 }
+
+/// One page of a listing: `Items`, `Page` (from 1), `PageSize` and how many
+/// there are in all (`TotalCount`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub page_size: i64,
+    pub total_count: i64,
+}
+
+impl<T> Paged<T> {
+    /// The service's page with each item made into its wire form by `view`.
+    pub fn of<S>(
+        page: cardhost_service::money::reports::Page<S>,
+        view: impl FnMut(S) -> T,
+    ) -> Self {
+        let page = page.map(view);
+        Paged {
+            items: page.items,
+            page: page.page,
+            page_size: page.page_size,
+            total_count: page.total,
+        }
+    }
+}

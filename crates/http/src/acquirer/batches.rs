@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::command::{Command, Read};
 use crate::envelope::{ok, ApiError, ApiResult, Envelope};
 use crate::extract::Params;
-use crate::wire::MoneyOut;
+use crate::wire::{MoneyOut, Paged};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -101,20 +101,11 @@ pub struct BatchTransaction {
     pub status: OrderTxStatus,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "PascalCase")]
-pub struct BatchDetailPage {
-    pub items: Vec<BatchTransaction>,
-    pub page: i64,
-    pub page_size: i64,
-    pub total_count: i64,
-}
-
 /// A page of a batch's transactions, oldest first.
 #[utoipa::path(get, path = "/api/Integration/GetPosBatchDetail", tag = "Acquirer: batches", operation_id = "GetPosBatchDetail", security(("token" = [])),
     params(("TerminalNo" = String, Query, description = "The terminal"), ("BatchNo" = Option<i64>, Query, description = "Default: the open batch"),
         ("Page" = Option<i64>, Query, description = "From 1"), ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
-    responses((status = 200, description = "Result 0; 2 no such terminal; 6 another merchant's", body = Envelope<BatchDetailPage>)))]
+    responses((status = 200, description = "Result 0; 2 no such terminal; 6 another merchant's", body = Envelope<Paged<BatchTransaction>>)))]
 pub async fn get_pos_batch_detail(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
         let (page, currency) = svc::detail(
@@ -126,30 +117,21 @@ pub async fn get_pos_batch_detail(read: Read) -> ApiResult {
             params.get("PageSize"),
         )
         .await?;
-        Ok(ok(BatchDetailPage {
-            items: page
-                .items
-                .into_iter()
-                .map(|t| BatchTransaction {
-                    process_id: t.process_id.to_string(),
-                    order_id: t.order_id,
-                    transaction_type: t.transaction_type,
-                    amount: MoneyOut {
-                        minor: t.amount,
-                        currency,
-                    },
-                    masked_card_no: t.masked_card_no,
-                    auth_code: t.auth_code,
-                    rrn: t.rrn,
-                    installment_count: t.installment_count,
-                    transaction_date: t.at,
-                    status: t.status,
-                })
-                .collect(),
-            page: page.page,
-            page_size: page.page_size,
-            total_count: page.total,
-        }))
+        Ok(ok(Paged::of(page, |t| BatchTransaction {
+            process_id: t.process_id.to_string(),
+            order_id: t.order_id,
+            transaction_type: t.transaction_type,
+            amount: MoneyOut {
+                minor: t.amount,
+                currency,
+            },
+            masked_card_no: t.masked_card_no,
+            auth_code: t.auth_code,
+            rrn: t.rrn,
+            installment_count: t.installment_count,
+            transaction_date: t.at,
+            status: t.status,
+        })))
     })
     .await
 }

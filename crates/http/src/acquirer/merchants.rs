@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::command::{Command, Read};
 use crate::envelope::{ok, ApiResult, Envelope};
+use crate::wire::Paged;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -212,22 +213,13 @@ pub async fn update_merchant(command: Command<MerchantRequest>) -> ApiResult {
         .await
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "PascalCase")]
-pub struct MerchantPage {
-    pub items: Vec<MerchantResult>,
-    pub page: i64,
-    pub page_size: i64,
-    pub total_count: i64,
-}
-
 /// Search merchants (name substring, case-insensitive; exact Mcc, City, MerchantStatus, TaxNo), in MerchantNo order.
 #[utoipa::path(get, path = "/api/Integration/SearchMerchant", tag = "Acquirer: merchants", operation_id = "SearchMerchant", security(("token" = [])),
     params(("MerchantName" = Option<String>, Query, description = "Part of the name"), ("Mcc" = Option<String>, Query, description = "4 digits"),
         ("City" = Option<String>, Query, description = "City"), ("MerchantStatus" = Option<String>, Query, description = "Active, Passive or Closed"),
         ("TaxNo" = Option<String>, Query, description = "Tax number"), ("Page" = Option<i64>, Query, description = "From 1"),
         ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
-    responses((status = 200, description = "Result 0; 1 bad paging", body = Envelope<MerchantPage>)))]
+    responses((status = 200, description = "Result 0; 1 bad paging", body = Envelope<Paged<MerchantResult>>)))]
 pub async fn search_merchant(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
         let get = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
@@ -246,17 +238,7 @@ pub async fn search_merchant(read: Read) -> ApiResult {
             params.get("PageSize"),
         )
         .await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|m| merchant_result(m, None))
-            .collect();
-        Ok(ok(MerchantPage {
-            items,
-            page: page.page,
-            page_size: page.page_size,
-            total_count: page.total,
-        }))
+        Ok(ok(Paged::of(page, |m| merchant_result(m, None))))
     })
     .await
 }
@@ -384,21 +366,12 @@ pub async fn update_terminal(command: Command<TerminalRequest>) -> ApiResult {
         .await
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "PascalCase")]
-pub struct TerminalPage {
-    pub items: Vec<TerminalResult>,
-    pub page: i64,
-    pub page_size: i64,
-    pub total_count: i64,
-}
-
 /// Search terminals (exact MerchantNo, TerminalType, TerminalStatus, SerialNo), in TerminalNo order.
 #[utoipa::path(get, path = "/api/Integration/SearchTerminal", tag = "Acquirer: merchants", operation_id = "SearchTerminal", security(("token" = [])),
     params(("MerchantNo" = Option<String>, Query, description = "Merchant"), ("TerminalType" = Option<String>, Query, description = "Pos, Vpos or SoftPos"),
         ("TerminalStatus" = Option<String>, Query, description = "Active, Passive or Closed"), ("SerialNo" = Option<String>, Query, description = "Serial number"),
         ("Page" = Option<i64>, Query, description = "From 1"), ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
-    responses((status = 200, description = "Result 0; 1 bad paging", body = Envelope<TerminalPage>)))]
+    responses((status = 200, description = "Result 0; 1 bad paging", body = Envelope<Paged<TerminalResult>>)))]
 pub async fn search_terminal(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
         let get = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
@@ -416,12 +389,7 @@ pub async fn search_terminal(read: Read) -> ApiResult {
             params.get("PageSize"),
         )
         .await?;
-        Ok(ok(TerminalPage {
-            items: page.items.into_iter().map(terminal_result).collect(),
-            page: page.page,
-            page_size: page.page_size,
-            total_count: page.total,
-        }))
+        Ok(ok(Paged::of(page, terminal_result)))
     })
     .await
 }

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::command::{Command, Read};
 use crate::envelope::{ok, ApiResult, Envelope};
-use crate::wire::{totals, Amount, CurrencyTotal, DecimalOut, MoneyOut};
+use crate::wire::{totals, Amount, CurrencyTotal, DecimalOut, MoneyOut, Paged};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -74,20 +74,11 @@ pub struct PaymentTransaction {
     pub network: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "PascalCase")]
-pub struct PaymentDetailPage {
-    pub items: Vec<PaymentTransaction>,
-    pub page: i64,
-    pub page_size: i64,
-    pub total_count: i64,
-}
-
 /// The transactions a merchant is paid for on one value date (a refund's gross is negative).
 #[utoipa::path(get, path = "/api/Integration/GetMerchantPaymentDetail", tag = "Acquirer: batches", operation_id = "GetMerchantPaymentDetail", security(("token" = [])),
     params(("MerchantNo" = String, Query, description = "The merchant"), ("PaymentDate" = String, Query, description = "The value date, yyyyMMdd"),
         ("Page" = Option<i64>, Query, description = "From 1"), ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
-    responses((status = 200, description = "Result 0; 1 bad date or paging; 6 another merchant's", body = Envelope<PaymentDetailPage>)))]
+    responses((status = 200, description = "Result 0; 1 bad date or paging; 6 another merchant's", body = Envelope<Paged<PaymentTransaction>>)))]
 pub async fn get_merchant_payment_detail(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
         let page = svc::detail(
@@ -99,32 +90,22 @@ pub async fn get_merchant_payment_detail(read: Read) -> ApiResult {
             params.get("PageSize"),
         )
         .await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|t| {
-                let currency = t.currency;
-                let m = MoneyOut::of(currency);
-                PaymentTransaction {
-                    process_id: t.process_id.to_string(),
-                    terminal_no: t.terminal_no,
-                    batch_no: t.batch_no,
-                    transaction_type: t.transaction_type,
-                    gross_amount: m(t.gross_amount),
-                    commission_amount: m(t.commission_amount),
-                    net_amount: m(t.net_amount),
-                    installment_count: t.installment_count,
-                    card_type: t.card_type,
-                    network: t.network,
-                }
-            })
-            .collect::<Vec<PaymentTransaction>>();
-        Ok(ok(PaymentDetailPage {
-            items,
-            page: page.page,
-            page_size: page.page_size,
-            total_count: page.total,
-        }))
+        Ok(ok(Paged::of(page, |t| {
+            let currency = t.currency;
+            let m = MoneyOut::of(currency);
+            PaymentTransaction {
+                process_id: t.process_id.to_string(),
+                terminal_no: t.terminal_no,
+                batch_no: t.batch_no,
+                transaction_type: t.transaction_type,
+                gross_amount: m(t.gross_amount),
+                commission_amount: m(t.commission_amount),
+                net_amount: m(t.net_amount),
+                installment_count: t.installment_count,
+                card_type: t.card_type,
+                network: t.network,
+            }
+        })))
     })
     .await
 }

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::cards::{card_key, query_card_key};
 use crate::command::{Command, Read};
 use crate::envelope::{approved, declined, ok, ApiResult, Envelope};
-use crate::wire::{Amount, MoneyOut};
+use crate::wire::{Amount, MoneyOut, Paged};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -286,21 +286,12 @@ pub struct CardTransactionItem {
     pub point_amount: MoneyOut,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "PascalCase")]
-pub struct CardTransactionsPage {
-    pub items: Vec<CardTransactionItem>,
-    pub page: i64,
-    pub page_size: i64,
-    pub total_count: i64,
-}
-
 /// The card account's transactions, declines included, newest first.
 #[utoipa::path(get, path = "/api/Integration/GetCardTransactions", tag = "Issuer: money", operation_id = "GetCardTransactions", security(("token" = [])),
     params(("CardNo" = Option<String>, Query, description = "The PAN; or CardToken"), ("CardToken" = Option<String>, Query, description = "The card's token"),
         ("StartDate" = Option<String>, Query, description = "First business day, yyyyMMdd"), ("EndDate" = Option<String>, Query, description = "Last business day, yyyyMMdd"),
         ("Page" = Option<i64>, Query, description = "From 1"), ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
-    responses((status = 200, description = "Result 0; 1 bad dates or paging; 2 no such card", body = Envelope<CardTransactionsPage>)))]
+    responses((status = 200, description = "Result 0; 1 bad dates or paging; 2 no such card", body = Envelope<Paged<CardTransactionItem>>)))]
 pub async fn get_card_transactions(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
         let page = reports::card_transactions(
@@ -313,36 +304,26 @@ pub async fn get_card_transactions(read: Read) -> ApiResult {
             params.get("PageSize"),
         )
         .await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|t| {
-                let currency = t.currency;
-                let m = MoneyOut::of(currency);
-                CardTransactionItem {
-                    process_id: t.process_id.to_string(),
-                    transaction_type: t.transaction_type,
-                    amount: m(t.amount),
-                    currency: currency.numeric(),
-                    response_code: t.response_code,
-                    auth_code: t.auth_code,
-                    rrn: t.rrn,
-                    merchant_name: t.merchant_name,
-                    mcc: t.mcc,
-                    channel: t.channel,
-                    status: t.status,
-                    transaction_date: t.at,
-                    installment_count: t.installment_count,
-                    point_amount: m(t.point_amount),
-                }
-            })
-            .collect::<Vec<CardTransactionItem>>();
-        Ok(ok(CardTransactionsPage {
-            items,
-            page: page.page,
-            page_size: page.page_size,
-            total_count: page.total,
-        }))
+        Ok(ok(Paged::of(page, |t| {
+            let currency = t.currency;
+            let m = MoneyOut::of(currency);
+            CardTransactionItem {
+                process_id: t.process_id.to_string(),
+                transaction_type: t.transaction_type,
+                amount: m(t.amount),
+                currency: currency.numeric(),
+                response_code: t.response_code,
+                auth_code: t.auth_code,
+                rrn: t.rrn,
+                merchant_name: t.merchant_name,
+                mcc: t.mcc,
+                channel: t.channel,
+                status: t.status,
+                transaction_date: t.at,
+                installment_count: t.installment_count,
+                point_amount: m(t.point_amount),
+            }
+        })))
     })
     .await
 }
