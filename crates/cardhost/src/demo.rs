@@ -38,10 +38,19 @@ pub struct DemoCard {
 /// Seeds the demo bank unless its merchant exists already (then `None`:
 /// a later start prints no secret).
 pub async fn seed(host: &Arc<Host>) -> anyhow::Result<Option<Demo>> {
-    if cardhost_store::merchants::merchant(host.db.reader(), MERCHANT_NO)
+    let reader = host.db.reader();
+    if cardhost_store::merchants::merchant(reader, MERCHANT_NO)
         .await?
         .is_some()
     {
+        // The merchant is made first: without the customer after it, an
+        // earlier start stopped midway.
+        if cardhost_store::customers::get(reader, CUSTOMER_NO)
+            .await?
+            .is_none()
+        {
+            tracing::warn!("the demo bank on this database is incomplete (an earlier --demo start stopped while seeding); start on a fresh database to get it whole");
+        }
         return Ok(None);
     }
     let seeder = Seeder::start(host).await?;
