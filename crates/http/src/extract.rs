@@ -119,6 +119,11 @@ impl Params {
         Ok(Params(pairs))
     }
 
+    /// A parameter's value when it is there and not empty (a search filter).
+    pub fn filled(&self, name: &str) -> Option<String> {
+        self.get(name).filter(|v| !v.is_empty()).map(str::to_owned)
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()

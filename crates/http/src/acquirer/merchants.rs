@@ -222,7 +222,7 @@ pub async fn update_merchant(command: Command<MerchantRequest>) -> ApiResult {
     responses((status = 200, description = "Result 0; 1 bad paging", body = Envelope<Paged<MerchantResult>>)))]
 pub async fn search_merchant(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
-        let get = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
+        let get = |k: &str| params.filled(k);
         let filter = MerchantFilter {
             name_contains: get("MerchantName"),
             mcc: get("Mcc"),
@@ -374,7 +374,7 @@ pub async fn update_terminal(command: Command<TerminalRequest>) -> ApiResult {
     responses((status = 200, description = "Result 0; 1 bad paging", body = Envelope<Paged<TerminalResult>>)))]
 pub async fn search_terminal(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
-        let get = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
+        let get = |k: &str| params.filled(k);
         let filter = TerminalFilter {
             merchant_no: get("MerchantNo"),
             terminal_type: get("TerminalType"),
