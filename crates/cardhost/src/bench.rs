@@ -89,6 +89,7 @@ const DIRECT_CARDS: usize = 2_000;
 async fn seeded_card_ids(host: &Host) -> anyhow::Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(DIRECT_CARDS);
     let mut next = seed::first_number();
+    let mut progress = crate::progress::Progress::new(u64::try_from(DIRECT_CARDS)?, "cards");
     while ids.len() < DIRECT_CARDS {
         let count = seed::CHUNK.min(DIRECT_CARDS - ids.len());
         let cards = seed::cards(host, next, count, 100_000_000).await?;
@@ -99,7 +100,9 @@ async fn seeded_card_ids(host: &Host) -> anyhow::Result<Vec<i64>> {
                 .context("seeded card")?;
             ids.push(found.card_id);
         }
+        progress.set(u64::try_from(ids.len())?);
     }
+    progress.finish();
     Ok(ids)
 }
 
