@@ -27,34 +27,62 @@ pub fn string_max(key: &str) -> usize {
 }
 
 /// Refuses the first string or list in `value` past its bound, naming its path
-/// as the field (`Terminals[3].TerminalNo`).
+/// as the field (`Terminals[3].TerminalNo`). Every request body passes here,
+/// so a body within bounds costs a walk and no allocation: the path is only
+/// spelled out for a refusal, as the walk unwinds.
 pub fn check_json(value: &Value) -> Result<(), ServiceError> {
-    check_at(value, "", "")
+    check_at(value, "").map_err(|breach| {
+        let path: String = breach.path.iter().rev().map(Step::to_string).collect();
+        ServiceError::field(path.trim_start_matches('.'), breach.message)
+    })
 }
 
-fn check_at(value: &Value, path: &str, key: &str) -> Result<(), ServiceError> {
-    match value {
-        Value::String(s) => check_string(path, key, s),
-        Value::Array(items) => {
-            if items.len() > LIST_MAX {
-                return Err(ServiceError::field(
-                    path,
-                    format!("must have at most {LIST_MAX} entries"),
-                ));
-            }
-            items
-                .iter()
-                .enumerate()
-                .try_for_each(|(i, item)| check_at(item, &format!("{path}[{i}]"), key))
+/// A bound broken somewhere below: the steps to it, innermost first.
+struct Breach<'a> {
+    path: Vec<Step<'a>>,
+    message: String,
+}
+
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl std::fmt::Display for Step<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Key(name) => write!(f, ".{name}"),
+            Step::Index(i) => write!(f, "[{i}]"),
         }
-        Value::Object(fields) => fields.iter().try_for_each(|(name, field)| {
-            let inner = if path.is_empty() {
-                name.clone()
-            } else {
-                format!("{path}.{name}")
-            };
-            check_at(field, &inner, name)
+    }
+}
+
+fn check_at<'a>(value: &'a Value, key: &str) -> Result<(), Breach<'a>> {
+    let within = |step: Step<'a>| {
+        move |mut breach: Breach<'a>| {
+            breach.path.push(step);
+            breach
+        }
+    };
+    match value {
+        Value::String(s) => match too_long(key, s) {
+            Some(message) => Err(Breach {
+                path: Vec::new(),
+                message,
+            }),
+            None => Ok(()),
+        },
+        Value::Array(items) if items.len() > LIST_MAX => Err(Breach {
+            path: Vec::new(),
+            message: format!("must have at most {LIST_MAX} entries"),
         }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| check_at(item, key).map_err(within(Step::Index(i)))),
+        Value::Object(fields) => fields
+            .iter()
+            .try_for_each(|(name, field)| check_at(field, name).map_err(within(Step::Key(name)))),
         _ => Ok(()),
     }
 }
@@ -85,15 +113,17 @@ pub fn check_pairs<'a>(
 }
 
 fn check_string(path: &str, key: &str, s: &str) -> Result<(), ServiceError> {
+    match too_long(key, s) {
+        Some(message) => Err(ServiceError::field(path, message)),
+        None => Ok(()),
+    }
+}
+
+/// Why `s` is too long for the field `key`, if it is.
+fn too_long(key: &str, s: &str) -> Option<String> {
     let max = string_max(key);
     // Bytes bound characters from above, so most strings skip the count.
-    if s.len() > max && s.chars().count() > max {
-        return Err(ServiceError::field(
-            path,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    Ok(())
+    (s.len() > max && s.chars().count() > max).then(|| format!("must be at most {max} characters"))
 }
 
 /// Writes these bounds into the OpenAPI document: `maxLength` on every string
