@@ -162,17 +162,28 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
-/// A token of the server at `base` (`http://…`) for the client `(id, secret)`.
-pub(crate) async fn token_of(base: &str, id: &str, secret: &str) -> String {
-    let body: serde_json::Value = reqwest::Client::new()
+/// The JSON answer to `request`.
+pub(crate) async fn json_of(request: reqwest::RequestBuilder) -> serde_json::Value {
+    let answer = request.send().await.expect("an answer");
+    answer.json().await.expect("JSON")
+}
+
+/// The answer to `request` as text.
+pub(crate) async fn text_of(request: reqwest::RequestBuilder) -> String {
+    let answer = request.send().await.expect("an answer");
+    answer.text().await.expect("text")
+}
+
+/// The token request for the client `(id, secret)` at `base` (`http://…`).
+pub(crate) fn token_request(base: &str, id: &str, secret: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
         .post(format!("{base}/api/Auth/Token"))
         .json(&serde_json::json!({"ClientId": id, "ClientSecret": secret}))
-        .send()
-        .await
-        .expect("an answer")
-        .json()
-        .await
-        .expect("JSON");
+}
+
+/// A token of the server at `base` (`http://…`) for the client `(id, secret)`.
+pub(crate) async fn token_of(base: &str, id: &str, secret: &str) -> String {
+    let body = json_of(token_request(base, id, secret)).await;
     body["ResultObject"]["Token"]
         .as_str()
         .unwrap_or_else(|| panic!("no token: {body}"))

@@ -34,17 +34,17 @@ async fn connections(addr: &str, n: usize) -> Vec<TcpStream> {
     held
 }
 
-/// A fresh connection's answer to a token request: (HTTP status, Result).
-async fn token_answer(addr: &str) -> (u16, i64) {
-    let res = reqwest::Client::new()
-        .post(format!("http://{addr}/api/Auth/Token"))
-        .json(&serde_json::json!({"ClientId": ADMIN.0, "ClientSecret": ADMIN.1}))
-        .send()
-        .await
-        .expect("answer");
+/// The (HTTP status, Result) `request` is answered with.
+async fn answer_of(request: reqwest::RequestBuilder) -> (u16, i64) {
+    let res = request.send().await.expect("answer");
     let status = res.status().as_u16();
     let body: serde_json::Value = res.json().await.expect("JSON");
     (status, body["Result"].as_i64().unwrap_or(-1))
+}
+
+/// A fresh connection's answer to a token request: (HTTP status, Result).
+async fn token_answer(addr: &str) -> (u16, i64) {
+    answer_of(token_request(&format!("http://{addr}"), ADMIN.0, ADMIN.1)).await
 }
 
 async fn health(addr: &str) -> u16 {
@@ -76,17 +76,12 @@ async fn admin_token(addr: &str) -> String {
 
 /// A fresh connection's answer to a read: (HTTP status, Result).
 async fn read_answer(addr: &str, token: &str) -> (u16, i64) {
-    let res = reqwest::Client::new()
+    let read = reqwest::Client::new()
         .get(format!(
             "http://{addr}/api/Integration/GetCustomerInfo?CustomerNo=nobody"
         ))
-        .header("token", token)
-        .send()
-        .await
-        .expect("answer");
-    let status = res.status().as_u16();
-    let body: serde_json::Value = res.json().await.expect("JSON");
-    (status, body["Result"].as_i64().unwrap_or(-1))
+        .header("token", token);
+    answer_of(read).await
 }
 
 /// The server's own count of requests in flight.

@@ -30,11 +30,12 @@ installments = [{ from = 2, to = 6, interest_percent = "0" }]
     let mut server = Server::start_with(dir.path(), &envs);
     let (addr, _) = server.wait_listening().await;
     let http = reqwest::Client::new();
-    let body: serde_json::Value = http
-        .post(format!("http://{addr}/api/Auth/Token"))
-        .json(&serde_json::json!({"ClientId": "cfg-admin", "ClientSecret": "cfg-admin-secret-0123456789"}))
-        .send().await.unwrap().json().await.unwrap();
-    let token = body["ResultObject"]["Token"].as_str().unwrap().to_owned();
+    let token = token_of(
+        &format!("http://{addr}"),
+        "cfg-admin",
+        "cfg-admin-secret-0123456789",
+    )
+    .await;
     let call = |op: &str, body: serde_json::Value| {
         http.post(format!("http://{addr}/api/Integration/{op}"))
             .header("token", &token)
@@ -61,18 +62,13 @@ installments = [{ from = 2, to = 6, interest_percent = "0" }]
         .as_str()
         .unwrap()
         .starts_with("410001"));
-    let info: serde_json::Value = http
+    let info = http
         .get(format!(
             "http://{addr}/api/Integration/GetCardInfo?CardToken={}",
             card["ResultObject"]["CardToken"].as_str().unwrap()
         ))
-        .header("token", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .header("token", &token);
+    let info = json_of(info).await;
     assert_eq!(info["ResultObject"]["CardLimit"].to_string(), "25000.00");
     assert_eq!(info["ResultObject"]["ProductCode"], "GOLD-CREDIT");
     assert!(server.terminate().await);

@@ -21,11 +21,12 @@ async fn no_clear_pan_in_logs_or_database() {
     let collector = server.collect_stderr();
     let http = reqwest::Client::new();
     let base = format!("http://{addr}/api/Integration");
-    let body: serde_json::Value = http
-        .post(format!("http://{addr}/api/Auth/Token"))
-        .json(&serde_json::json!({"ClientId": "canary-admin", "ClientSecret": "canary-admin-secret-0123456789"}))
-        .send().await.unwrap().json().await.unwrap();
-    let token = body["ResultObject"]["Token"].as_str().unwrap().to_owned();
+    let token = token_of(
+        &format!("http://{addr}"),
+        "canary-admin",
+        "canary-admin-secret-0123456789",
+    )
+    .await;
     let post = |op: &str, body: serde_json::Value| {
         http.post(format!("{base}/{op}"))
             .header("token", &token)
@@ -157,16 +158,8 @@ async fn no_secret_in_logs_metrics_errors_or_database() {
     let (addr, mut logs) = server.wait_listening().await;
     let collector = server.collect_stderr();
     let http = reqwest::Client::new();
-    let body: serde_json::Value = http
-        .post(format!("http://{addr}/api/Auth/Token"))
-        .json(&serde_json::json!({"ClientId": "canary-admin", "ClientSecret": SECRET}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = body["ResultObject"]["Token"].as_str().unwrap().to_owned();
+    let base = format!("http://{addr}");
+    let token = token_of(&base, "canary-admin", SECRET).await;
     let mut answers = String::new();
     let post = |op: &str, body: serde_json::Value| {
         http.post(format!("http://{addr}/api/Integration/{op}"))
@@ -209,38 +202,14 @@ async fn no_secret_in_logs_metrics_errors_or_database() {
         answers.push_str(&text);
     }
     // A wrong secret, and the token where a card number goes.
-    let wrong = http
-        .post(format!("http://{addr}/api/Auth/Token"))
-        .json(
-            &serde_json::json!({"ClientId": "canary-admin", "ClientSecret": format!("{SECRET}x")}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let wrong = text_of(token_request(&base, "canary-admin", &format!("{SECRET}x"))).await;
     answers.push_str(&wrong);
     let probe = http
-        .get(format!(
-            "http://{addr}/api/Integration/GetCardInfo?CardNo={token}"
-        ))
-        .header("token", &token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get(format!("{base}/api/Integration/GetCardInfo?CardNo={token}"))
+        .header("token", &token);
+    let probe = text_of(probe).await;
     answers.push_str(&probe);
-    let metrics = http
-        .get(format!("http://{addr}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = text_of(http.get(format!("{base}/metrics"))).await;
     assert!(server.terminate().await);
     logs.push_str(&server.rest_of_stdout().await);
     logs.push_str(&collector.await.unwrap());

@@ -22,13 +22,7 @@ async fn fresh_start_creates_dev_keys_and_prints_admin_credentials_once() {
         );
         assert_eq!(mode & 0o777, 0o600, "{file}");
     }
-    let res = reqwest::Client::new()
-        .post(format!("http://{addr}/api/Auth/Token"))
-        .json(&serde_json::json!({"ClientId": id, "ClientSecret": secret}))
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = res.json().await.unwrap();
+    let body = json_of(token_request(&format!("http://{addr}"), &id, &secret)).await;
     assert_eq!(body["Result"], 0, "{body}");
     assert!(server.terminate().await, "clean exit on SIGTERM");
     assert!(
@@ -71,15 +65,13 @@ async fn admin_credentials_from_the_environment_are_used_and_not_printed() {
         child,
     };
     let (addr, _) = server.wait_listening().await;
-    let body: serde_json::Value = reqwest::Client::new()
-        .post(format!("http://{addr}/api/Auth/Token"))
-        .json(&serde_json::json!({"ClientId": "ops-admin", "ClientSecret": "a-long-operator-chosen-secret"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let base = format!("http://{addr}");
+    let body = json_of(token_request(
+        &base,
+        "ops-admin",
+        "a-long-operator-chosen-secret",
+    ))
+    .await;
     assert_eq!(body["Result"], 0, "{body}");
     assert!(server.terminate().await);
     let out = server.rest_of_stdout().await;

@@ -268,14 +268,7 @@ pub(crate) async fn binary_call(
         Some(body) => http.post(format!("{base}{path}")).json(&body),
         None => http.get(format!("{base}{path}")),
     };
-    let answer: Value = request
-        .header("token", token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer = crate::cli::json_of(request.header("token", token)).await;
     assert_eq!(answer["Result"], 0, "{path}: {answer}");
     answer["ResultObject"].clone()
 }

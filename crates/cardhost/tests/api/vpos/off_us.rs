@@ -30,17 +30,21 @@ async fn an_off_us_sale_is_approved_with_the_card_masked() {
 }
 
 /// The network's record of the authorization of `answer`'s process id.
-async fn network_status(app: &TestApp, answer: &Value) -> String {
+async fn network_auth(app: &TestApp, answer: &Value) -> cardhost_store::vpos::NetworkAuthRow {
     let pid: i64 = answer["ResultObject"]["ProcessId"]
         .as_str()
         .unwrap()
         .parse()
         .unwrap();
-    let auth = cardhost_store::vpos::network_auth(app.host.db.reader(), pid)
+    cardhost_store::vpos::network_auth(app.host.db.reader(), pid)
         .await
         .unwrap()
-        .unwrap();
-    auth.status.name().to_owned()
+        .unwrap()
+}
+
+/// That record's status.
+async fn network_status(app: &TestApp, answer: &Value) -> String {
+    network_auth(app, answer).await.status.name().to_owned()
 }
 
 /// A sale whose answer the network never gives (amount ending 91), with the
@@ -282,14 +286,5 @@ async fn concurrent_repeats_of_an_off_us_refund_refund_once() {
             "{body}"
         );
     }
-    let pid: i64 = sold["ResultObject"]["ProcessId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let auth = cardhost_store::vpos::network_auth(app.host.db.reader(), pid)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(auth.refunded, 300);
+    assert_eq!(network_auth(&app, &sold).await.refunded, 300);
 }
