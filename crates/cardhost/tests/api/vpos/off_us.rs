@@ -249,6 +249,18 @@ async fn network_authorizations(app: &TestApp) -> i64 {
         .unwrap()
 }
 
+/// Every answer is approved and names the first answer's process.
+fn all_answer_the_first_approval(answers: &[Value]) {
+    let first = &answers[0]["ResultObject"]["ProcessId"];
+    for body in answers {
+        assert_eq!(
+            (&body["Result"], &body["ResultObject"]["ProcessId"]),
+            (&json!(0), first),
+            "{body}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn concurrent_repeats_of_an_off_us_sale_ask_the_network_once() {
     let app = TestApp::spawn().await;
@@ -257,14 +269,7 @@ async fn concurrent_repeats_of_an_off_us_sale_ask_the_network_once() {
         .map(|_| pay_body("n-1", "10.00", &json!(OFF_US)))
         .collect();
     let answers = all_at_once(&app, &s.vpos, "PaymentSale", bodies).await;
-    let first = &answers[0]["ResultObject"]["ProcessId"];
-    for body in &answers {
-        assert_eq!(
-            (&body["Result"], &body["ResultObject"]["ProcessId"]),
-            (&json!(0), first),
-            "{body}"
-        );
-    }
+    all_answer_the_first_approval(&answers);
     assert_eq!(network_authorizations(&app).await, 1);
 }
 
@@ -278,13 +283,6 @@ async fn concurrent_repeats_of_an_off_us_refund_refund_once() {
         .map(|_| follow("n-1", json!({"Reference": "r-1", "Amount": dec("3.00")})))
         .collect();
     let answers = all_at_once(&app, &s.vpos, "PaymentRefund", bodies).await;
-    let first = &answers[0]["ResultObject"]["ProcessId"];
-    for body in &answers {
-        assert_eq!(
-            (&body["Result"], &body["ResultObject"]["ProcessId"]),
-            (&json!(0), first),
-            "{body}"
-        );
-    }
+    all_answer_the_first_approval(&answers);
     assert_eq!(network_auth(&app, &sold).await.refunded, 300);
 }
