@@ -32,13 +32,12 @@ pub fn document(doc: &mut Value) {
     components["responses"] = Value::Object(shared_responses(responses));
     nullable_result_objects(&mut components["schemas"]);
     if let Some(paths) = doc["paths"].as_object_mut() {
-        for (path, item) in paths.iter_mut().filter(|(p, _)| p.starts_with("/api/")) {
-            let Some(ops) = item.as_object_mut() else {
-                continue;
-            };
-            for op in ops.values_mut() {
-                add_refusals(path, op);
-            }
+        let api = paths.iter_mut().filter(|(p, _)| p.starts_with("/api/"));
+        for op in api
+            .filter_map(|(_, item)| item.as_object_mut())
+            .flat_map(|ops| ops.values_mut())
+        {
+            add_refusals(op);
         }
     }
 }
@@ -74,11 +73,12 @@ fn shared_responses(mut responses: Map<String, Value>) -> Map<String, Value> {
     responses
 }
 
-/// Which refusals `op` at `path` can give: every `/api/` operation a 401,
-/// 429 and 500; one behind a scope a 403; one with a body a 400, 408 and 413.
-fn add_refusals(path: &str, op: &mut Value) {
+/// Which refusals `op` can give: every `/api/` operation a 401, 429 and 500;
+/// one behind a scope a 403; one with a body a 400, 408 and 413.
+fn add_refusals(op: &mut Value) {
     let has_body = op.get("requestBody").is_some();
-    let gated = path != "/api/Auth/Token";
+    // Only an operation that takes a token has scopes to refuse.
+    let gated = op.get("security").is_some();
     let Some(responses) = op["responses"].as_object_mut() else {
         return;
     };
