@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use axum::body::Body;
 use axum::http::{Method, Request};
+use cardhost_domain::secret::{CardNumber, ClientSecret, Cvv2, StoreKey};
 use cardhost_service::clients::{self, NewClient};
 use cardhost_service::{Host, Scopes};
 use serde_json::{json, Value};
@@ -22,16 +23,16 @@ const CUSTOMER_NO: &str = "DEMO000001";
 /// What the seeding made, to print once.
 pub struct Demo {
     pub client_id: String,
-    pub client_secret: String,
-    pub store_key: String,
+    pub client_secret: ClientSecret,
+    pub store_key: StoreKey,
     pub cards: Vec<DemoCard>,
 }
 
 pub struct DemoCard {
     pub kind: &'static str,
-    pub card_no: String,
+    pub card_no: CardNumber,
     pub expiry_date: String,
-    pub cvv2: String,
+    pub cvv2: Cvv2,
     pub balance: String,
 }
 
@@ -121,8 +122,8 @@ impl Seeder {
         }
         Ok(Demo {
             client_id: text(&merchant, "VposClientId")?,
-            client_secret: text(&merchant, "VposClientSecret")?,
-            store_key: text(&merchant, "VposStoreKey")?,
+            client_secret: ClientSecret::new(text(&merchant, "VposClientSecret")?),
+            store_key: StoreKey::new(text(&merchant, "VposStoreKey")?),
             cards,
         })
     }
@@ -177,9 +178,9 @@ impl Seeder {
         let balance = self.call(Method::GET, &balance, Value::Null).await?;
         Ok(DemoCard {
             kind,
-            card_no: text(&private, "CardNo")?,
+            card_no: CardNumber::new(text(&private, "CardNo")?),
             expiry_date: text(&private, "ExpiryDate")?,
-            cvv2: text(&private, "Cvv2")?,
+            cvv2: Cvv2::new(text(&private, "Cvv2")?),
             balance: balance["AvailableAmount"].to_string(),
         })
     }
@@ -198,12 +199,18 @@ pub fn print(demo: &Demo, listen: &str) {
     println!();
     println!(
         "Demo merchant: MerchantNo={MERCHANT_NO} TerminalNo={TERMINAL_NO} ClientId={} ClientSecret={} StoreKey={}",
-        demo.client_id, demo.client_secret, demo.store_key
+        demo.client_id,
+        demo.client_secret.expose(),
+        demo.store_key.expose()
     );
     for c in &demo.cards {
         println!(
             "Demo card: Kind={} CardNo={} ExpiryDate={} Cvv2={} Balance={}",
-            c.kind, c.card_no, c.expiry_date, c.cvv2, c.balance
+            c.kind,
+            c.card_no.expose(),
+            c.expiry_date,
+            c.cvv2.expose(),
+            c.balance
         );
     }
     let Some(card) = demo.cards.first() else {
@@ -213,11 +220,14 @@ pub fn print(demo: &Demo, listen: &str) {
     println!("A first payment with the debit card (these secrets are shown only this once):");
     println!(
         "  TOKEN=$(curl -s -X POST {base}/api/Auth/Token -H 'Content-Type: application/json' \\\n    -d '{{\"ClientId\": \"{}\", \"ClientSecret\": \"{}\"}}' | sed -E 's/.*\"Token\":\"([^\"]+)\".*/\\1/')",
-        demo.client_id, demo.client_secret
+        demo.client_id,
+        demo.client_secret.expose()
     );
     println!(
         "  curl -s -X POST {base}/api/VPos/PaymentSale -H \"token: $TOKEN\" -H 'Content-Type: application/json' \\\n    -d '{{\"MerchantNo\": \"{MERCHANT_NO}\", \"TerminalNo\": \"{TERMINAL_NO}\", \"OrderId\": \"demo-1\", \"Amount\": 25.00, \"Currency\": 949, \"CardNo\": \"{}\", \"ExpiryDate\": \"{}\", \"Cvv2\": \"{}\"}}'",
-        card.card_no, card.expiry_date, card.cvv2
+        card.card_no.expose(),
+        card.expiry_date,
+        card.cvv2.expose()
     );
     println!(
         "  curl -s \"{base}/api/VPos/CheckByOrderId?MerchantNo={MERCHANT_NO}&OrderId=demo-1\" -H \"token: $TOKEN\""
