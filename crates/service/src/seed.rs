@@ -15,7 +15,7 @@ use cardhost_store::cards::{self, AccountRow, CardRow};
 use cardhost_store::customers::{self, CustomerRow};
 use cardhost_store::ledger::{self, EntryRow, TransferRow};
 use cardhost_store::pans::{self, NewPan};
-use cardhost_store::{Script, StoreError, Tx};
+use cardhost_store::{table, Script, StoreError, Tx};
 use rand::Rng;
 
 use crate::acquirer::merchants::{self, MerchantInput, TerminalInput, VposCredentials};
@@ -218,7 +218,7 @@ async fn write_cards(
             created_at: now,
         })
         .collect();
-    cards::insert_accounts(tx, &accounts).await?;
+    table::insert_all(tx, &accounts).await?;
     cards::insert_many(tx, rows).await?;
     let funding = Account::IssuerFunding(currency).name();
     ledger::ensure_account(tx, &funding, currency, now).await?;

@@ -3,6 +3,7 @@
 use cardhost_domain::status::{BatchStatus, OrderTxStatus, PaymentStatus};
 use sqlx::{AnyPool, FromRow};
 
+use crate::table::Table;
 use crate::Script;
 use crate::{StoreError, Tx};
 
@@ -141,15 +142,43 @@ pub struct BatchTxRow {
     pub payment_date: Option<String>,
 }
 
-const TX_COLUMNS: &str = "process_id, terminal_no, batch_no, merchant_no, order_id, transaction_type, amount, currency, \
-    masked_card_no, auth_code, rrn, installment_count, card_type, network, status, created_at, commission, net, payment_date";
+crate::table!(
+    BatchTxRow,
+    "batch_transactions",
+    [
+        process_id,
+        terminal_no,
+        batch_no,
+        merchant_no,
+        order_id,
+        transaction_type,
+        amount,
+        currency,
+        masked_card_no,
+        auth_code,
+        rrn,
+        installment_count,
+        card_type,
+        network,
+        status.name(),
+        created_at,
+        commission,
+        net,
+        payment_date,
+    ]
+);
 
 pub async fn txs_of_batch(
     tx: &mut Tx<'_>,
     terminal_no: &str,
     batch_no: i64,
 ) -> Result<Vec<BatchTxRow>, StoreError> {
-    Ok(sqlx::query_as(&format!("SELECT {TX_COLUMNS} FROM batch_transactions WHERE terminal_no = $1 AND batch_no = $2 ORDER BY process_id"))
+    let sql = crate::sql::select(
+        BatchTxRow::NAME,
+        BatchTxRow::COLUMNS,
+        "terminal_no = $1 AND batch_no = $2 ORDER BY process_id",
+    );
+    Ok(sqlx::query_as(&sql)
         .bind(terminal_no)
         .bind(batch_no)
         .fetch_all(&mut **tx)
@@ -163,23 +192,8 @@ pub async fn txs_page(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<BatchTxRow>, i64), StoreError> {
-    let rows = sqlx::query_as(&format!(
-        "SELECT {TX_COLUMNS} FROM batch_transactions WHERE terminal_no = $1 AND batch_no = $2 ORDER BY process_id LIMIT $3 OFFSET $4"
-    ))
-    .bind(terminal_no)
-    .bind(batch_no)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
-    let (total,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM batch_transactions WHERE terminal_no = $1 AND batch_no = $2",
-    )
-    .bind(terminal_no)
-    .bind(batch_no)
-    .fetch_one(pool)
-    .await?;
-    Ok((rows, total))
+    let filter = "terminal_no = $1 AND batch_no = $2";
+    tx_page(pool, filter, (terminal_no, batch_no), (offset, limit)).await
 }
 
 pub async fn settle_tx(
@@ -279,22 +293,42 @@ pub async fn payment_txs(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<BatchTxRow>, i64), StoreError> {
-    let rows = sqlx::query_as(&format!(
-        "SELECT {TX_COLUMNS} FROM batch_transactions WHERE merchant_no = $1 AND payment_date = $2 ORDER BY process_id LIMIT $3 OFFSET $4"
-    ))
-    .bind(merchant_no)
-    .bind(payment_date)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
-    let (total,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM batch_transactions WHERE merchant_no = $1 AND payment_date = $2",
+    let filter = "merchant_no = $1 AND payment_date = $2";
+    tx_page(
+        pool,
+        filter,
+        (merchant_no, payment_date.to_owned()),
+        (offset, limit),
     )
-    .bind(merchant_no)
-    .bind(payment_date)
-    .fetch_one(pool)
-    .await?;
+    .await
+}
+
+/// One page (`offset`, `limit`) of the batch transactions `filter` selects
+/// with its `$1, $2` bound to `keys`, in process order, and their total.
+async fn tx_page<K>(
+    pool: &AnyPool,
+    filter: &str,
+    keys: (&str, K),
+    (offset, limit): (i64, i64),
+) -> Result<(Vec<BatchTxRow>, i64), StoreError>
+where
+    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Clone + Send + 'static,
+{
+    let ordered = format!("{filter} ORDER BY process_id LIMIT $3 OFFSET $4");
+    let sql = crate::sql::select(BatchTxRow::NAME, BatchTxRow::COLUMNS, &ordered);
+    let rows = sqlx::query_as(&sql)
+        .bind(keys.0)
+        .bind(keys.1.clone())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?;
+    let count = format!("SELECT COUNT(*) FROM batch_transactions WHERE {filter}");
+    let (total,): (i64,) = sqlx::query_as(&count)
+        .bind(keys.0)
+        .bind(keys.1)
+        .fetch_one(pool)
+        .await?;
     Ok((rows, total))
 }
 
@@ -377,28 +411,5 @@ pub fn open_batches<'q>(script: &mut Script<'q>, batches: &'q [OpenBatch]) {
 
 /// Inserts batch transactions, one statement per parameter limit.
 pub fn insert_txs<'q>(script: &mut Script<'q>, rows: &'q [BatchTxRow]) {
-    let columns: Vec<&str> = TX_COLUMNS.split(',').map(str::trim).collect();
-    script.insert("batch_transactions", &columns, "", rows, bind_tx);
-}
-
-fn bind_tx<'q>(q: crate::sql::AnyQuery<'q>, t: &'q BatchTxRow) -> crate::sql::AnyQuery<'q> {
-    q.bind(t.process_id)
-        .bind(&t.terminal_no)
-        .bind(t.batch_no)
-        .bind(&t.merchant_no)
-        .bind(t.order_id.as_deref())
-        .bind(&t.transaction_type)
-        .bind(t.amount)
-        .bind(t.currency)
-        .bind(&t.masked_card_no)
-        .bind(&t.auth_code)
-        .bind(&t.rrn)
-        .bind(t.installment_count)
-        .bind(&t.card_type)
-        .bind(&t.network)
-        .bind(t.status.name())
-        .bind(t.created_at)
-        .bind(t.commission)
-        .bind(t.net)
-        .bind(t.payment_date.as_deref())
+    script.insert_table("", rows);
 }

@@ -268,34 +268,11 @@ pub struct AccountRow {
     pub created_at: i64,
 }
 
-pub async fn insert_account(tx: &mut Tx<'_>, a: &AccountRow) -> Result<(), StoreError> {
-    insert_accounts(tx, std::slice::from_ref(a)).await
-}
-
-/// Inserts card accounts, one statement per parameter limit.
-pub async fn insert_accounts(tx: &mut Tx<'_>, rows: &[AccountRow]) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
-        tx,
-        "card_accounts",
-        &[
-            "account_no",
-            "customer_no",
-            "card_type",
-            "currency",
-            "created_at",
-        ],
-        "",
-        rows,
-        |q, a| {
-            q.bind(&a.account_no)
-                .bind(&a.customer_no)
-                .bind(&a.card_type)
-                .bind(a.currency)
-                .bind(a.created_at)
-        },
-    )
-    .await
-}
+crate::table!(
+    AccountRow,
+    "card_accounts",
+    [account_no, customer_no, card_type, currency, created_at]
+);
 
 /// Inserts cards (their ids are the database's), one statement per parameter limit.
 pub async fn insert_many(tx: &mut Tx<'_>, rows: &[CardRow]) -> Result<(), StoreError> {
@@ -303,8 +280,5 @@ pub async fn insert_many(tx: &mut Tx<'_>, rows: &[CardRow]) -> Result<(), StoreE
 }
 
 pub async fn account(tx: &mut Tx<'_>, account_no: &str) -> Result<Option<AccountRow>, StoreError> {
-    Ok(sqlx::query_as("SELECT account_no, customer_no, card_type, currency, created_at FROM card_accounts WHERE account_no = $1")
-        .bind(account_no)
-        .fetch_optional(&mut **tx)
-        .await?)
+    crate::table::by_key(&mut **tx, account_no).await
 }

@@ -27,6 +27,7 @@ pub mod reads;
 pub mod recurring;
 pub mod script;
 pub mod sql;
+pub mod table;
 pub mod three_ds;
 pub mod vpos;
 

@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use crate::sql::BindRow;
+use crate::table;
 use crate::{StoreError, Tx};
 
 #[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
@@ -20,39 +20,25 @@ pub struct QrRow {
     pub created_at: i64,
 }
 
-const COLUMNS: [&str; 10] = [
-    "qr_token",
-    "merchant_no",
-    "order_id",
-    "terminal_no",
-    "amount",
-    "currency",
-    "qr_data",
-    "paid_reference",
-    "expires_at",
-    "created_at",
-];
-
-const BIND: BindRow<QrRow> = |q, r| {
-    q.bind(&r.qr_token)
-        .bind(&r.merchant_no)
-        .bind(&r.order_id)
-        .bind(&r.terminal_no)
-        .bind(r.amount)
-        .bind(r.currency)
-        .bind(&r.qr_data)
-        .bind(r.paid_reference.as_deref())
-        .bind(r.expires_at)
-        .bind(r.created_at)
-};
-
-pub async fn insert_qr(tx: &mut Tx<'_>, r: &QrRow) -> Result<(), StoreError> {
-    crate::sql::insert_rows(tx, "qr_codes", &COLUMNS, "", std::slice::from_ref(r), BIND).await
-}
+crate::table!(
+    QrRow,
+    "qr_codes",
+    [
+        qr_token,
+        merchant_no,
+        order_id,
+        terminal_no,
+        amount,
+        currency,
+        qr_data,
+        paid_reference,
+        expires_at,
+        created_at,
+    ]
+);
 
 pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<QrRow>, StoreError> {
-    let sql = crate::sql::select("qr_codes", &COLUMNS, "qr_token = $1");
-    crate::sql::find(pool, &sql, &[token]).await
+    table::by_key(pool, token).await
 }
 
 pub async fn by_order(
@@ -60,8 +46,8 @@ pub async fn by_order(
     merchant_no: &str,
     order_id: &str,
 ) -> Result<Option<QrRow>, StoreError> {
-    let sql = crate::sql::select("qr_codes", &COLUMNS, "merchant_no = $1 AND order_id = $2");
-    crate::sql::find(&mut **tx, &sql, &[merchant_no, order_id]).await
+    let filter = "merchant_no = $1 AND order_id = $2";
+    table::find(&mut **tx, filter, &[merchant_no, order_id]).await
 }
 
 /// Claims the QR for `reference`: true when it was free or already this

@@ -4,7 +4,7 @@ use cardhost_domain::status::RecurringStatus;
 use sqlx::{AnyPool, FromRow};
 
 use crate::db::Engine;
-use crate::sql::BindRow;
+use crate::table::{self, Table};
 use crate::{StoreError, Tx};
 
 #[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
@@ -33,74 +33,35 @@ pub struct PlanRow {
     pub updated_at: i64,
 }
 
-const PLAN_COLUMNS: [&str; 20] = [
-    "recurring_id",
-    "merchant_no",
-    "terminal_no",
-    "card_token",
-    "masked_card_no",
-    "amount",
-    "currency",
-    "frequency",
-    "frequency_interval",
-    "start_date",
-    "anchor_date",
-    "anchor_sequence",
-    "number_of_payments",
-    "description",
-    "status",
-    "next_sequence",
-    "next_payment_date",
-    "declines_in_row",
-    "created_at",
-    "updated_at",
-];
-
-const BIND_PLAN: BindRow<PlanRow> = |q, r| {
-    q.bind(&r.recurring_id)
-        .bind(&r.merchant_no)
-        .bind(&r.terminal_no)
-        .bind(&r.card_token)
-        .bind(&r.masked_card_no)
-        .bind(r.amount)
-        .bind(r.currency)
-        .bind(&r.frequency)
-        .bind(r.frequency_interval)
-        .bind(&r.start_date)
-        .bind(&r.anchor_date)
-        .bind(r.anchor_sequence)
-        .bind(r.number_of_payments)
-        .bind(r.description.as_deref())
-        .bind(r.status.name())
-        .bind(r.next_sequence)
-        .bind(&r.next_payment_date)
-        .bind(r.declines_in_row)
-        .bind(r.created_at)
-        .bind(r.updated_at)
-};
-
-pub async fn insert_plan(tx: &mut Tx<'_>, r: &PlanRow) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
-        tx,
-        "recurring_plans",
-        &PLAN_COLUMNS,
-        "",
-        std::slice::from_ref(r),
-        BIND_PLAN,
-    )
-    .await
-}
-
-/// Writes every column of the plan back (under its row lock).
-pub async fn update_plan(tx: &mut Tx<'_>, r: &PlanRow) -> Result<(), StoreError> {
-    let sql = crate::sql::update_by_first("recurring_plans", &PLAN_COLUMNS);
-    BIND_PLAN(sqlx::query(&sql), r).execute(&mut **tx).await?;
-    Ok(())
-}
+crate::table!(
+    PlanRow,
+    "recurring_plans",
+    [
+        recurring_id,
+        merchant_no,
+        terminal_no,
+        card_token,
+        masked_card_no,
+        amount,
+        currency,
+        frequency,
+        frequency_interval,
+        start_date,
+        anchor_date,
+        anchor_sequence,
+        number_of_payments,
+        description,
+        status.name(),
+        next_sequence,
+        next_payment_date,
+        declines_in_row,
+        created_at,
+        updated_at,
+    ]
+);
 
 pub async fn plan(pool: &AnyPool, recurring_id: &str) -> Result<Option<PlanRow>, StoreError> {
-    let sql = crate::sql::select("recurring_plans", &PLAN_COLUMNS, "recurring_id = $1");
-    crate::sql::find(pool, &sql, &[recurring_id]).await
+    table::by_key(pool, recurring_id).await
 }
 
 pub async fn plan_for_update(
@@ -108,9 +69,7 @@ pub async fn plan_for_update(
     engine: Engine,
     recurring_id: &str,
 ) -> Result<Option<PlanRow>, StoreError> {
-    let filter = format!("recurring_id = $1{}", engine.row_lock_clause());
-    let sql = crate::sql::select("recurring_plans", &PLAN_COLUMNS, &filter);
-    crate::sql::find(&mut **tx, &sql, &[recurring_id]).await
+    table::by_key_for_update(tx, engine, recurring_id).await
 }
 
 /// Active plans with a payment due on or before `as_of`, in id order after
@@ -125,7 +84,7 @@ pub async fn due_plans(
         "SELECT {} FROM recurring_plans \
          WHERE status = 'Active' AND next_payment_date <= $1 AND recurring_id > $2 \
          ORDER BY recurring_id LIMIT $3",
-        PLAN_COLUMNS.join(", ")
+        PlanRow::COLUMNS.join(", ")
     );
     Ok(sqlx::query_as(&sql)
         .bind(as_of)
@@ -171,44 +130,37 @@ pub struct PaymentRow {
     pub created_at: i64,
 }
 
-const PAYMENT_COLUMNS: [&str; 9] = [
-    "recurring_id",
-    "sequence",
-    "order_id",
-    "payment_date",
-    "card_token",
-    "amount",
-    "process_id",
-    "response_code",
-    "created_at",
-];
-
-const BIND_PAYMENT: BindRow<PaymentRow> = |q, r| {
-    q.bind(&r.recurring_id)
-        .bind(r.sequence)
-        .bind(&r.order_id)
-        .bind(&r.payment_date)
-        .bind(&r.card_token)
-        .bind(r.amount)
-        .bind(r.process_id)
-        .bind(r.response_code.as_deref())
-        .bind(r.created_at)
-};
+crate::table!(
+    PaymentRow,
+    "recurring_payments",
+    [
+        recurring_id,
+        sequence,
+        order_id,
+        payment_date,
+        card_token,
+        amount,
+        process_id,
+        response_code,
+        created_at,
+    ]
+);
 
 /// Writes the payment unless it was written before (by a run that overlapped
 /// or died), and answers the one that stands: a rerun charges what the first
 /// run meant to charge.
 pub async fn claim_payment(pool: &AnyPool, r: &PaymentRow) -> Result<PaymentRow, StoreError> {
     let sql = crate::sql::insert_values(
-        "recurring_payments",
-        &PAYMENT_COLUMNS,
+        PaymentRow::NAME,
+        PaymentRow::COLUMNS,
         1,
         " ON CONFLICT (recurring_id, sequence) DO NOTHING",
     );
-    BIND_PAYMENT(sqlx::query(&sql), r).execute(pool).await?;
-    let sql = format!(
-        "SELECT {} FROM recurring_payments WHERE recurring_id = $1 AND sequence = $2",
-        PAYMENT_COLUMNS.join(", ")
+    r.bind(sqlx::query(&sql)).execute(pool).await?;
+    let sql = crate::sql::select(
+        PaymentRow::NAME,
+        PaymentRow::COLUMNS,
+        "recurring_id = $1 AND sequence = $2",
     );
     Ok(sqlx::query_as(&sql)
         .bind(&r.recurring_id)
@@ -241,10 +193,6 @@ pub async fn payments_of(
     pool: &AnyPool,
     recurring_id: &str,
 ) -> Result<Vec<PaymentRow>, StoreError> {
-    let sql = crate::sql::select(
-        "recurring_payments",
-        &PAYMENT_COLUMNS,
-        "recurring_id = $1 ORDER BY sequence",
-    );
-    crate::sql::find_all(pool, &sql, &[recurring_id]).await
+    let filter = "recurring_id = $1 ORDER BY sequence";
+    table::find_all(pool, filter, &[recurring_id]).await
 }

@@ -15,6 +15,7 @@ use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Execute};
 
 use crate::sql::{anonymous, insert_values, map_parameters, AnyQuery, MAX_BINDS};
+use crate::table::Table;
 use crate::StoreError;
 
 struct Statement<'q> {
@@ -79,6 +80,11 @@ impl<'q> Script<'q> {
                 q
             });
         }
+    }
+
+    /// Inserts the rows of a [`Table`] (see [`Script::insert`]).
+    pub fn insert_table<T: Table>(&mut self, suffix: &str, rows: &'q [T]) {
+        self.insert(T::NAME, T::COLUMNS, suffix, rows, |q, row| row.bind(q));
     }
 
     /// Runs every statement in order. A unique violation is [`StoreError::Duplicate`].

@@ -3,8 +3,8 @@
 use cardhost_domain::status::{ThreeDsMethod, ThreeDsStatus};
 use sqlx::{AnyPool, FromRow};
 
-use crate::sql::BindRow;
-use crate::{StoreError, Tx};
+use crate::table;
+use crate::StoreError;
 
 #[derive(Debug, Clone, Default, FromRow)]
 pub struct SessionRow {
@@ -37,73 +37,38 @@ pub struct SessionRow {
     pub updated_at: i64,
 }
 
-const COLUMNS: [&str; 23] = [
-    "session_id",
-    "merchant_no",
-    "terminal_no",
-    "order_id",
-    "op",
-    "amount",
-    "currency",
-    "installment_count",
-    "point_amount",
-    "description",
-    "card_id",
-    "pan_ciphertext",
-    "expiry_date",
-    "masked_card_no",
-    "success_url",
-    "fail_url",
-    "method",
-    "otp_hash",
-    "tries",
-    "status",
-    "csrf_token",
-    "created_at",
-    "updated_at",
-];
-
-const BIND: BindRow<SessionRow> = |q, s| {
-    q.bind(&s.session_id)
-        .bind(&s.merchant_no)
-        .bind(&s.terminal_no)
-        .bind(&s.order_id)
-        .bind(&s.op)
-        .bind(s.amount)
-        .bind(s.currency)
-        .bind(s.installment_count)
-        .bind(s.point_amount)
-        .bind(s.description.as_deref())
-        .bind(s.card_id)
-        .bind(s.pan_ciphertext.as_deref())
-        .bind(s.expiry_date.as_deref())
-        .bind(&s.masked_card_no)
-        .bind(&s.success_url)
-        .bind(&s.fail_url)
-        .bind(s.method.name())
-        .bind(s.otp_hash.as_deref())
-        .bind(s.tries)
-        .bind(s.status.name())
-        .bind(&s.csrf_token)
-        .bind(s.created_at)
-        .bind(s.updated_at)
-};
-
-pub async fn insert_session(tx: &mut Tx<'_>, s: &SessionRow) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
-        tx,
-        "three_ds_sessions",
-        &COLUMNS,
-        "",
-        std::slice::from_ref(s),
-        BIND,
-    )
-    .await
-}
+crate::table!(
+    SessionRow,
+    "three_ds_sessions",
+    [
+        session_id,
+        merchant_no,
+        terminal_no,
+        order_id,
+        op,
+        amount,
+        currency,
+        installment_count,
+        point_amount,
+        description,
+        card_id,
+        pan_ciphertext,
+        expiry_date,
+        masked_card_no,
+        success_url,
+        fail_url,
+        method.name(),
+        otp_hash,
+        tries,
+        status.name(),
+        csrf_token,
+        created_at,
+        updated_at,
+    ]
+);
 
 pub async fn session(pool: &AnyPool, session_id: &str) -> Result<Option<SessionRow>, StoreError> {
-    let sql = crate::sql::select("three_ds_sessions", &COLUMNS, "session_id = $1");
-    crate::sql::find(pool, &sql, &[session_id]).await
+    table::by_key(pool, session_id).await
 }
 
 /// Records an answer: the new try count and status, only if no other answer

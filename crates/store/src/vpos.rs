@@ -5,6 +5,7 @@ use cardhost_domain::status::{NetworkAuthStatus, OrderStatus, OrderTxStatus, Rev
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
 use crate::sql::update_by_key;
+use crate::table::{self, Table};
 use crate::{Engine, StoreError, Tx};
 use crate::{Pending, Reads, Script};
 
@@ -32,69 +33,37 @@ pub struct OrderRow {
     pub updated_at: i64,
 }
 
-const ORDER_COLUMNS: [&str; 19] = [
-    "merchant_no",
-    "order_id",
-    "terminal_no",
-    "status",
-    "amount",
-    "currency",
-    "authorized_amount",
-    "captured_amount",
-    "refunded_amount",
-    "installment_count",
-    "point_amount",
-    "network",
-    "card_id",
-    "masked_card_no",
-    "card_type",
-    "order_token",
-    "description",
-    "created_at",
-    "updated_at",
-];
-
-pub async fn insert_order(tx: &mut Tx<'_>, o: &OrderRow) -> Result<(), StoreError> {
-    crate::sql::insert_rows(
-        tx,
-        "vpos_orders",
-        &ORDER_COLUMNS,
-        "",
-        std::slice::from_ref(o),
-        bind_order,
-    )
-    .await
-}
-
-fn bind_order<'q>(q: crate::sql::AnyQuery<'q>, o: &'q OrderRow) -> crate::sql::AnyQuery<'q> {
-    q.bind(&o.merchant_no)
-        .bind(&o.order_id)
-        .bind(&o.terminal_no)
-        .bind(o.status.name())
-        .bind(o.amount)
-        .bind(o.currency)
-        .bind(o.authorized_amount)
-        .bind(o.captured_amount)
-        .bind(o.refunded_amount)
-        .bind(o.installment_count)
-        .bind(o.point_amount)
-        .bind(&o.network)
-        .bind(o.card_id)
-        .bind(&o.masked_card_no)
-        .bind(&o.card_type)
-        .bind(&o.order_token)
-        .bind(&o.description)
-        .bind(o.created_at)
-        .bind(o.updated_at)
-}
+crate::table!(
+    OrderRow,
+    "vpos_orders",
+    [
+        merchant_no,
+        order_id,
+        terminal_no,
+        status.name(),
+        amount,
+        currency,
+        authorized_amount,
+        captured_amount,
+        refunded_amount,
+        installment_count,
+        point_amount,
+        network,
+        card_id,
+        masked_card_no,
+        card_type,
+        order_token,
+        description,
+        created_at,
+        updated_at,
+    ]
+);
 
 /// Writes orders whole: new ones are inserted, known ones take the new state
 /// (status, amounts, time) and the card of their first payment (an order
 /// made before its card was known), in one statement.
 pub fn upsert_orders<'q>(script: &mut Script<'q>, orders: &'q [OrderRow]) {
-    script.insert(
-        "vpos_orders",
-        &ORDER_COLUMNS,
+    script.insert_table(
         " ON CONFLICT (merchant_no, order_id) DO UPDATE SET status = excluded.status, \
          authorized_amount = excluded.authorized_amount, captured_amount = excluded.captured_amount, \
          refunded_amount = excluded.refunded_amount, updated_at = excluded.updated_at, \
@@ -102,7 +71,6 @@ pub fn upsert_orders<'q>(script: &mut Script<'q>, orders: &'q [OrderRow]) {
          network = excluded.network, card_id = excluded.card_id, \
          masked_card_no = excluded.masked_card_no, card_type = excluded.card_type",
         orders,
-        bind_order,
     );
 }
 
@@ -115,7 +83,7 @@ pub fn orders_for_update(
     let sql = format!(
         "SELECT {} FROM vpos_orders WHERE (merchant_no, order_id) IN {{pairs}} \
          ORDER BY merchant_no, order_id{}",
-        ORDER_COLUMNS.join(", "),
+        OrderRow::COLUMNS.join(", "),
         engine.row_lock_clause()
     );
     reads.push_pairs(&sql, keys)
@@ -125,7 +93,7 @@ pub fn orders_for_update(
 pub fn txs_of_orders(reads: &mut Reads<'_>, keys: &[(String, String)]) -> Pending<OrderTxRow> {
     let sql = format!(
         "SELECT {} FROM vpos_transactions WHERE (merchant_no, order_id) IN {{pairs}} ORDER BY process_id",
-        TX_COLUMNS.join(", ")
+        OrderTxRow::COLUMNS.join(", ")
     );
     reads.push_pairs(&sql, keys)
 }
@@ -153,12 +121,8 @@ pub async fn order<'c, E: Executor<'c, Database = Any>>(
     merchant_no: &str,
     order_id: &str,
 ) -> Result<Option<OrderRow>, StoreError> {
-    let sql = crate::sql::select(
-        "vpos_orders",
-        &ORDER_COLUMNS,
-        "merchant_no = $1 AND order_id = $2",
-    );
-    crate::sql::find(db, &sql, &[merchant_no, order_id]).await
+    let filter = "merchant_no = $1 AND order_id = $2";
+    table::find(db, filter, &[merchant_no, order_id]).await
 }
 
 /// The order inside a write transaction, locked where the engine needs it.
@@ -172,8 +136,7 @@ pub async fn order_for_update(
         "merchant_no = $1 AND order_id = $2{}",
         engine.row_lock_clause()
     );
-    let sql = crate::sql::select("vpos_orders", &ORDER_COLUMNS, &filter);
-    crate::sql::find(&mut **tx, &sql, &[merchant_no, order_id]).await
+    table::find(&mut **tx, &filter, &[merchant_no, order_id]).await
 }
 
 pub async fn order_by_token(
@@ -181,12 +144,8 @@ pub async fn order_by_token(
     merchant_no: &str,
     token: &str,
 ) -> Result<Option<OrderRow>, StoreError> {
-    let sql = crate::sql::select(
-        "vpos_orders",
-        &ORDER_COLUMNS,
-        "merchant_no = $1 AND order_token = $2",
-    );
-    crate::sql::find(pool, &sql, &[merchant_no, token]).await
+    let filter = "merchant_no = $1 AND order_token = $2";
+    table::find(pool, filter, &[merchant_no, token]).await
 }
 
 /// Pre-authorized orders whose hold was released by `ExpireHolds`.
@@ -235,29 +194,33 @@ pub struct OrderTxRow {
     pub created_at: i64,
 }
 
-const TX_COLUMNS: [&str; 21] = [
-    "process_id",
-    "merchant_no",
-    "order_id",
-    "terminal_no",
-    "idem_key",
-    "request_digest",
-    "client_id",
-    "transaction_type",
-    "amount",
-    "currency",
-    "point_amount",
-    "installment_count",
-    "response_code",
-    "auth_code",
-    "rrn",
-    "masked_card_no",
-    "network",
-    "batch_no",
-    "original_process_id",
-    "status",
-    "created_at",
-];
+crate::table!(
+    OrderTxRow,
+    "vpos_transactions",
+    [
+        process_id,
+        merchant_no,
+        order_id,
+        terminal_no,
+        idem_key,
+        request_digest,
+        client_id,
+        transaction_type,
+        amount,
+        currency,
+        point_amount,
+        installment_count,
+        response_code,
+        auth_code,
+        rrn,
+        masked_card_no,
+        network,
+        batch_no,
+        original_process_id,
+        status.name(),
+        created_at,
+    ]
+);
 
 pub async fn insert_tx(tx: &mut Tx<'_>, t: &OrderTxRow) -> Result<(), StoreError> {
     let mut script = Script::default();
@@ -267,29 +230,7 @@ pub async fn insert_tx(tx: &mut Tx<'_>, t: &OrderTxRow) -> Result<(), StoreError
 
 /// Inserts order transactions, one statement per parameter limit.
 pub fn insert_txs<'q>(script: &mut Script<'q>, rows: &'q [OrderTxRow]) {
-    script.insert("vpos_transactions", &TX_COLUMNS, "", rows, |q, t| {
-        q.bind(t.process_id)
-            .bind(&t.merchant_no)
-            .bind(&t.order_id)
-            .bind(&t.terminal_no)
-            .bind(&t.idem_key)
-            .bind(&t.request_digest)
-            .bind(&t.client_id)
-            .bind(&t.transaction_type)
-            .bind(t.amount)
-            .bind(t.currency)
-            .bind(t.point_amount)
-            .bind(t.installment_count)
-            .bind(&t.response_code)
-            .bind(&t.auth_code)
-            .bind(&t.rrn)
-            .bind(&t.masked_card_no)
-            .bind(&t.network)
-            .bind(t.batch_no)
-            .bind(t.original_process_id)
-            .bind(t.status.name())
-            .bind(t.created_at)
-    });
+    script.insert_table("", rows);
 }
 
 pub fn set_tx_status(script: &mut Script<'_>, process_id: i64, status: OrderTxStatus) {
@@ -308,7 +249,7 @@ pub async fn tx_by_key<'c, E: Executor<'c, Database = Any>>(
 ) -> Result<Option<OrderTxRow>, StoreError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {} FROM vpos_transactions WHERE merchant_no = $1 AND order_id = $2 AND idem_key = $3",
-        TX_COLUMNS.join(", ")
+        OrderTxRow::COLUMNS.join(", ")
     ))
     .bind(merchant_no)
     .bind(order_id)
@@ -323,7 +264,7 @@ pub async fn tx<'c, E: Executor<'c, Database = Any>>(
 ) -> Result<Option<OrderTxRow>, StoreError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {} FROM vpos_transactions WHERE process_id = $1",
-        TX_COLUMNS.join(", ")
+        OrderTxRow::COLUMNS.join(", ")
     ))
     .bind(process_id)
     .fetch_optional(db)
@@ -338,7 +279,7 @@ pub async fn txs_of_order<'c, E: Executor<'c, Database = Any>>(
 ) -> Result<Vec<OrderTxRow>, StoreError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {} FROM vpos_transactions WHERE merchant_no = $1 AND order_id = $2 ORDER BY process_id",
-        TX_COLUMNS.join(", ")
+        OrderTxRow::COLUMNS.join(", ")
     ))
     .bind(merchant_no)
     .bind(order_id)

@@ -10,6 +10,7 @@ use cardhost_domain::secret::{CardNumber, Cvv2};
 use cardhost_domain::status::OrderStatus;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::hosted::{self as store, HostedRow};
+use cardhost_store::table;
 use cardhost_store::vpos::{self, OrderRow};
 use cardhost_store::StoreError;
 
@@ -68,8 +69,8 @@ pub async fn create(
     check_free(&mut tx, host, &row.merchant_no, &row.order_id).await?;
     row.order_token = secret::random_secret(32);
     row.csrf_token = secret::random_secret(32);
-    vpos::insert_order(&mut tx, &order_of(&row)).await?;
-    store::insert_hosted(&mut tx, &row).await?;
+    table::insert(&mut tx, &order_of(&row)).await?;
+    table::insert(&mut tx, &row).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(row)
 }

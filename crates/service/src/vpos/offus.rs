@@ -7,7 +7,7 @@ use cardhost_domain::ledger::Account;
 use cardhost_domain::response as rc;
 use cardhost_domain::status::{OrderStatus, ReversalStatus};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow, ReversalRow};
-use cardhost_store::{ledger, StoreError, Tx};
+use cardhost_store::{ledger, table, StoreError, Tx};
 
 use super::order::{self, Charge, OrderCard};
 use super::{VposLeg, VposOp, VposOutcome};
@@ -164,7 +164,7 @@ async fn open_order(
         ..Default::default()
     };
     if !waiting {
-        match vpos::insert_order(&mut tx, &order_row).await {
+        match table::insert(&mut tx, &order_row).await {
             Err(StoreError::Duplicate) => return Err(busy()),
             other => other?,
         }

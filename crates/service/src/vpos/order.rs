@@ -7,7 +7,7 @@ use cardhost_domain::status::OrderTxStatus;
 use cardhost_store::batches;
 use cardhost_store::merchants::{self, TerminalRow};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
-use cardhost_store::{Script, Tx};
+use cardhost_store::{table, Script, Tx};
 
 use super::{VposLeg, VposOp};
 use crate::host::Host;
@@ -86,7 +86,7 @@ pub async fn record(
     script.run(tx).await?;
     vpos::insert_tx(tx, &w.tx).await?;
     if w.order_is_new {
-        vpos::insert_order(tx, &w.order).await?;
+        table::insert(tx, &w.order).await?;
     } else {
         vpos::update_order(tx, &w.order).await?;
     }

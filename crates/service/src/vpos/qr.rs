@@ -8,6 +8,7 @@ use cardhost_domain::qr::QrPayload;
 use cardhost_domain::status::OrderStatus;
 use cardhost_domain::FieldErrors;
 use cardhost_store::qr::{self as store, QrRow};
+use cardhost_store::table;
 use cardhost_store::vpos::{self, OrderRow};
 use cardhost_store::StoreError;
 
@@ -68,8 +69,8 @@ pub async fn create(host: &Host, call: &Call, r: CreateQrRequest) -> Result<QrRo
     }
     .encode()
     .map_err(|e| ServiceError::Internal(e.to_string()))?;
-    vpos::insert_order(&mut tx, &order_of(&row)).await?;
-    store::insert_qr(&mut tx, &row).await?;
+    table::insert(&mut tx, &order_of(&row)).await?;
+    table::insert(&mut tx, &row).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(row)
 }

@@ -189,7 +189,7 @@ pub fn entries_of_processes(
 }
 
 /// A journal transfer's header.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct TransferRow {
     pub transfer_id: i64,
     pub process_id: i64,
@@ -198,13 +198,25 @@ pub struct TransferRow {
 }
 
 /// One entry of a transfer: signed minor units, positive credits the account.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct EntryRow {
     pub transfer_id: i64,
     pub ledger_account: String,
     pub amount: i64,
     pub currency: i64,
 }
+
+crate::table!(
+    TransferRow,
+    "ledger_transfers",
+    [transfer_id, process_id, kind, created_at]
+);
+
+crate::table!(
+    EntryRow,
+    "ledger_entries",
+    [transfer_id, ledger_account, amount, currency]
+);
 
 const ACCOUNT_COLUMNS: [&str; 5] = [
     "ledger_account",
@@ -238,30 +250,8 @@ pub fn insert_transfers<'q>(
     transfers: &'q [TransferRow],
     entries: &'q [EntryRow],
 ) {
-    script.insert(
-        "ledger_transfers",
-        &["transfer_id", "process_id", "kind", "created_at"],
-        "",
-        transfers,
-        |q, t| {
-            q.bind(t.transfer_id)
-                .bind(t.process_id)
-                .bind(&t.kind)
-                .bind(t.created_at)
-        },
-    );
-    script.insert(
-        "ledger_entries",
-        &["transfer_id", "ledger_account", "amount", "currency"],
-        "",
-        entries,
-        |q, e| {
-            q.bind(e.transfer_id)
-                .bind(&e.ledger_account)
-                .bind(e.amount)
-                .bind(e.currency)
-        },
-    );
+    script.insert_table("", transfers);
+    script.insert_table("", entries);
 }
 
 /// Moves materialized balances and blocked amounts by (account, Δbalance,

@@ -181,14 +181,12 @@ pub(super) async fn insert_merchant(
     } else {
         None
     };
-    merchants::insert_merchant(tx, &row)
-        .await
-        .map_err(|e| match e {
-            StoreError::Duplicate => {
-                ServiceError::AlreadyExists(format!("Merchant {} already exists.", row.merchant_no))
-            }
-            other => other.into(),
-        })?;
+    table::insert(tx, &row).await.map_err(|e| match e {
+        StoreError::Duplicate => {
+            ServiceError::AlreadyExists(format!("Merchant {} already exists.", row.merchant_no))
+        }
+        other => other.into(),
+    })?;
     let credentials = match vpos {
         Some((client, credentials)) => {
             clients::insert(tx, &client).await?;
@@ -248,7 +246,7 @@ pub async fn update_merchant(
     profile_references(&mut tx, &mut errors, profiles_of(&row)).await?;
     errors.finish(())?;
     row.updated_at = host.clock.now_ms();
-    merchants::update_merchant(&mut tx, &row).await?;
+    table::update(&mut tx, &row).await?;
     audit::success(&mut tx, host, call, &no).await?;
     tx.commit().await.map_err(StoreError::from)?;
     host.caches.merchants.forget(&no);

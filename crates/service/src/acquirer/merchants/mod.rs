@@ -15,7 +15,7 @@ use cardhost_domain::iban::parse_iban;
 use cardhost_domain::secret::{ClientSecret, StoreKey};
 use cardhost_domain::{Country, Currency, FieldErrors};
 use cardhost_store::merchants::{self, MerchantFilter, MerchantRow, TerminalFilter, TerminalRow};
-use cardhost_store::{clients, StoreError, Tx};
+use cardhost_store::{clients, table, StoreError, Tx};
 use rand::Rng;
 
 use crate::caller::{Scope, Scopes};

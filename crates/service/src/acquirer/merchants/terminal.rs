@@ -88,14 +88,12 @@ pub(super) async fn insert_terminal(
         .terminal_no
         .clone()
         .unwrap_or_else(|| digits(TERMINAL_NO_LEN));
-    merchants::insert_terminal(tx, &row)
-        .await
-        .map_err(|e| match e {
-            StoreError::Duplicate => {
-                ServiceError::AlreadyExists(format!("Terminal {} already exists.", row.terminal_no))
-            }
-            other => other.into(),
-        })?;
+    table::insert(tx, &row).await.map_err(|e| match e {
+        StoreError::Duplicate => {
+            ServiceError::AlreadyExists(format!("Terminal {} already exists.", row.terminal_no))
+        }
+        other => other.into(),
+    })?;
     Ok(row)
 }
 
@@ -155,7 +153,7 @@ pub async fn update_terminal(
     errors.finish(())?;
 
     row.updated_at = host.clock.now_ms();
-    merchants::update_terminal(&mut tx, &row).await?;
+    table::update(&mut tx, &row).await?;
     audit::success(&mut tx, host, call, &no).await?;
     tx.commit().await.map_err(StoreError::from)?;
     host.caches.terminals.forget(&no);

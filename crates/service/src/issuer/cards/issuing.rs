@@ -8,7 +8,7 @@ use cardhost_domain::secret::CardNumber;
 use cardhost_domain::{AmountMinor, Currency, FieldErrors};
 use cardhost_store::cards::{self, AccountRow, CardRow};
 use cardhost_store::customers::{self, CustomerRow};
-use cardhost_store::{StoreError, Tx};
+use cardhost_store::{table, StoreError, Tx};
 use chrono::Datelike;
 use rand::Rng;
 
@@ -253,7 +253,7 @@ async fn account_for(
             currency: i64::from(currency.numeric()),
             created_at: host.clock.now_ms(),
         };
-        match cards::insert_account(tx, &row).await {
+        match table::insert(tx, &row).await {
             Ok(()) => return Ok(row.account_no),
             Err(StoreError::Duplicate) => continue,
             Err(e) => return Err(e.into()),

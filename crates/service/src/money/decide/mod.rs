@@ -186,9 +186,13 @@ pub(super) struct Plan {
 
 impl Plan {
     fn declined(code: &'static str, amount: i64) -> Plan {
+        Plan::moving_nothing(code, CardTxStatus::Declined, amount)
+    }
+
+    fn moving_nothing(code: &'static str, status: CardTxStatus, amount: i64) -> Plan {
         Plan {
             code,
-            status: CardTxStatus::Declined,
+            status,
             amount,
             entries: Vec::new(),
             new_hold: None,

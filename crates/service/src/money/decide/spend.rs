@@ -74,15 +74,8 @@ pub(super) fn spend_plan(
     let currency = i64::from(product.currency.numeric());
     let account = Account::Card(&card.account_no).name();
     let mut plan = Plan {
-        code: rc::APPROVED,
-        status: CardTxStatus::Approved,
-        amount,
-        entries: Vec::new(),
-        new_hold: None,
-        close_hold: None,
-        original_status: None,
-        points: 0,
         points_spent,
+        ..approved(amount, Vec::new())
     };
     if req.kind == TxKind::PreAuthorization {
         plan.status = CardTxStatus::Held;
@@ -116,15 +109,8 @@ pub(super) fn spend_plan(
 
 pub(super) fn approved(amount: i64, entries: Vec<(String, i64, i64)>) -> Plan {
     Plan {
-        code: rc::APPROVED,
-        status: CardTxStatus::Approved,
-        amount,
         entries,
-        new_hold: None,
-        close_hold: None,
-        original_status: None,
-        points: 0,
-        points_spent: 0,
+        ..Plan::moving_nothing(rc::APPROVED, CardTxStatus::Approved, amount)
     }
 }
 

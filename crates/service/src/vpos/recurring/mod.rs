@@ -15,6 +15,7 @@ use cardhost_domain::status::RecurringStatus;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::cards;
 use cardhost_store::recurring::{self as store, PlanRow};
+use cardhost_store::table;
 use cardhost_store::StoreError;
 use chrono::NaiveDate;
 
@@ -123,7 +124,7 @@ pub async fn create(host: &Host, call: &Call, r: CreateRequest) -> Result<Answer
         updated_at: now,
     };
     let mut tx = host.db.begin().await?;
-    store::insert_plan(&mut tx, &plan).await?;
+    table::insert(&mut tx, &plan).await?;
     crate::audit::success(&mut tx, host, call, &plan.recurring_id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Answer::Plan(Box::new(view::of(plan, Vec::new())?)))
@@ -351,7 +352,7 @@ pub async fn update(host: &Host, call: &Call, r: UpdateRequest) -> Result<Answer
     }
     changes.apply(&mut plan, card)?;
     plan.updated_at = host.clock.now_ms();
-    store::update_plan(&mut tx, &plan).await?;
+    table::update(&mut tx, &plan).await?;
     crate::audit::success(&mut tx, host, call, &recurring_id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     get(host, call, &merchant_no, &recurring_id)
@@ -445,7 +446,7 @@ pub async fn cancel(
         s if s.is_open() => {
             plan.status = RecurringStatus::Cancelled;
             plan.updated_at = host.clock.now_ms();
-            store::update_plan(&mut tx, &plan).await?;
+            table::update(&mut tx, &plan).await?;
             crate::audit::success(&mut tx, host, call, recurring_id).await?;
         }
         _ => return Err(closed(&plan)),

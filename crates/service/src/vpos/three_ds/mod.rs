@@ -10,6 +10,7 @@ use cardhost_domain::card::Pan;
 use cardhost_domain::response as rc;
 use cardhost_domain::status::{OrderStatus, ThreeDsMethod, ThreeDsStatus};
 use cardhost_domain::FieldErrors;
+use cardhost_store::table;
 use cardhost_store::three_ds::{self as store, SessionRow};
 use cardhost_store::vpos::{self, OrderRow};
 use cardhost_store::{cards, StoreError};
@@ -190,9 +191,9 @@ async fn open_session(
             )))
         }
         Some(_) => {}
-        None => vpos::insert_order(&mut tx, &created_order(p, now)).await?,
+        None => table::insert(&mut tx, &created_order(p, now)).await?,
     }
-    store::insert_session(&mut tx, &session).await?;
+    table::insert(&mut tx, &session).await?;
     if let (Some(code), Some(mobile)) = (code, mobile) {
         let text = format!(
             "Your code for the payment of card {} is {{secret}}. Never share it.",

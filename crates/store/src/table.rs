@@ -1,0 +1,101 @@
+//! Tables whose rows are written and read whole: each row type names its
+//! table and its columns once (with [`table!`]), and the statements that
+//! insert, update and select it are made from that one list, so a column
+//! list and its binds can never disagree.
+
+use sqlx::any::AnyRow;
+use sqlx::FromRow;
+
+use crate::sql::AnyQuery;
+use crate::{Engine, StoreError, Tx};
+
+/// A row type stored whole in one table. The first column is its key.
+pub trait Table: for<'r> FromRow<'r, AnyRow> + Send + Unpin {
+    const NAME: &'static str;
+    const COLUMNS: &'static [&'static str];
+
+    /// Binds the row's values in the order of [`Table::COLUMNS`].
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q>;
+}
+
+/// Declares `$row`'s table: its name and its columns, which are the row's
+/// fields of the same names. A field stored through a method (a status as
+/// its name, say) is written `field.method()`.
+#[macro_export]
+macro_rules! table {
+    ($row:ty, $name:literal, [$($column:ident $(. $method:ident ())?),+ $(,)?]) => {
+        impl $crate::table::Table for $row {
+            const NAME: &'static str = $name;
+            const COLUMNS: &'static [&'static str] = &[$(stringify!($column)),+];
+
+            fn bind<'q>(&'q self, query: $crate::sql::AnyQuery<'q>) -> $crate::sql::AnyQuery<'q> {
+                query $(.bind($crate::table!(@value self.$column $(. $method())?)))+
+            }
+        }
+    };
+    (@value $row:ident . $column:ident) => { &$row.$column };
+    (@value $row:ident . $column:ident . $method:ident ()) => { $row.$column.$method() };
+}
+
+/// Inserts the row; a unique violation is [`StoreError::Duplicate`].
+pub async fn insert<T: Table>(tx: &mut Tx<'_>, row: &T) -> Result<(), StoreError> {
+    let sql = crate::sql::insert(T::NAME, T::COLUMNS);
+    row.bind(sqlx::query(&sql))
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+/// Inserts every row, with as few statements as the parameter limit allows.
+pub async fn insert_all<T: Table>(tx: &mut Tx<'_>, rows: &[T]) -> Result<(), StoreError> {
+    let mut script = crate::Script::default();
+    script.insert_table("", rows);
+    script.run(tx).await
+}
+
+/// Writes every column of the row back, found by its key (under its row lock).
+pub async fn update<T: Table>(tx: &mut Tx<'_>, row: &T) -> Result<(), StoreError> {
+    let sql = crate::sql::update_by_first(T::NAME, T::COLUMNS);
+    row.bind(sqlx::query(&sql)).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// The row whose `$1, $2, …` in `filter` are `keys`, if any.
+pub async fn find<'c, T, E>(exec: E, filter: &str, keys: &[&str]) -> Result<Option<T>, StoreError>
+where
+    T: Table,
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let sql = crate::sql::select(T::NAME, T::COLUMNS, filter);
+    crate::sql::find(exec, &sql, keys).await
+}
+
+/// Every row whose `$1, $2, …` in `filter` are `keys`.
+pub async fn find_all<'c, T, E>(exec: E, filter: &str, keys: &[&str]) -> Result<Vec<T>, StoreError>
+where
+    T: Table,
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let sql = crate::sql::select(T::NAME, T::COLUMNS, filter);
+    crate::sql::find_all(exec, &sql, keys).await
+}
+
+/// The row of this key, if any.
+pub async fn by_key<'c, T, E>(exec: E, key: &str) -> Result<Option<T>, StoreError>
+where
+    T: Table,
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    find(exec, &format!("{} = $1", T::COLUMNS[0]), &[key]).await
+}
+
+/// The row of this key, locked until the transaction ends.
+pub async fn by_key_for_update<T: Table>(
+    tx: &mut Tx<'_>,
+    engine: Engine,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    let filter = format!("{} = $1{}", T::COLUMNS[0], engine.row_lock_clause());
+    find(&mut **tx, &filter, &[key]).await
+}
