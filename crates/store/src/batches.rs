@@ -25,9 +25,37 @@ pub struct BatchRow {
     pub void_amount: i64,
 }
 
-const BATCH_COLUMNS: &str =
-    "terminal_no, batch_no, merchant_no, status, open_date, close_date, currency, sale_count, \
-    sale_amount, refund_count, refund_amount, void_count, void_amount";
+crate::table!(
+    BatchRow,
+    "pos_batches",
+    [
+        terminal_no,
+        batch_no,
+        merchant_no,
+        status.name(),
+        open_date,
+        close_date,
+        currency,
+        sale_count,
+        sale_amount,
+        refund_count,
+        refund_amount,
+        void_count,
+        void_amount,
+    ]
+);
+
+/// One batch: `$1` its terminal, `$2` its number.
+const IN_BATCH: &str = "terminal_no = $1 AND batch_no = $2";
+
+/// `sql` with the batch of [`IN_BATCH`] bound.
+fn in_batch<'q, T: Table>(
+    sql: &'q str,
+    terminal_no: &'q str,
+    batch_no: i64,
+) -> sqlx::query::QueryAs<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>> {
+    sqlx::query_as(sql).bind(terminal_no).bind(batch_no)
+}
 
 /// Creates the open batch row if it does not exist yet (one statement, for
 /// the payment path that only needs it to exist).
@@ -62,13 +90,10 @@ pub async fn ensure_batch(
     now_ms: i64,
 ) -> Result<BatchRow, StoreError> {
     open_batch(tx, terminal_no, batch_no, merchant_no, currency, now_ms).await?;
-    Ok(sqlx::query_as(&format!(
-        "SELECT {BATCH_COLUMNS} FROM pos_batches WHERE terminal_no = $1 AND batch_no = $2"
-    ))
-    .bind(terminal_no)
-    .bind(batch_no)
-    .fetch_one(&mut **tx)
-    .await?)
+    let sql = BatchRow::select(IN_BATCH);
+    Ok(in_batch(&sql, terminal_no, batch_no)
+        .fetch_one(&mut **tx)
+        .await?)
 }
 
 pub async fn batch(
@@ -76,13 +101,10 @@ pub async fn batch(
     terminal_no: &str,
     batch_no: i64,
 ) -> Result<Option<BatchRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {BATCH_COLUMNS} FROM pos_batches WHERE terminal_no = $1 AND batch_no = $2"
-    ))
-    .bind(terminal_no)
-    .bind(batch_no)
-    .fetch_optional(pool)
-    .await?)
+    let sql = BatchRow::select(IN_BATCH);
+    Ok(in_batch(&sql, terminal_no, batch_no)
+        .fetch_optional(pool)
+        .await?)
 }
 
 pub async fn close_batch(tx: &mut Tx<'_>, b: &BatchRow) -> Result<(), StoreError> {
@@ -173,14 +195,9 @@ pub async fn txs_of_batch(
     terminal_no: &str,
     batch_no: i64,
 ) -> Result<Vec<BatchTxRow>, StoreError> {
-    let sql = crate::sql::select(
-        BatchTxRow::NAME,
-        BatchTxRow::COLUMNS,
-        "terminal_no = $1 AND batch_no = $2 ORDER BY process_id",
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(terminal_no)
-        .bind(batch_no)
+    let filter = format!("{IN_BATCH} ORDER BY process_id");
+    let sql = BatchTxRow::select(&filter);
+    Ok(in_batch(&sql, terminal_no, batch_no)
         .fetch_all(&mut **tx)
         .await?)
 }
@@ -192,8 +209,7 @@ pub async fn txs_page(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<BatchTxRow>, i64), StoreError> {
-    let filter = "terminal_no = $1 AND batch_no = $2";
-    tx_page(pool, filter, (terminal_no, batch_no), (offset, limit)).await
+    tx_page(pool, IN_BATCH, (terminal_no, batch_no), (offset, limit)).await
 }
 
 pub async fn settle_tx(
@@ -263,9 +279,21 @@ pub struct PaymentRow {
     pub paid_at: Option<i64>,
 }
 
-const PAYMENT_COLUMNS: &str =
-    "merchant_no, payment_date, currency, gross_amount, commission_amount, net_amount, \
-    transaction_count, status, paid_at";
+crate::table!(
+    PaymentRow,
+    "merchant_payments",
+    [
+        merchant_no,
+        payment_date,
+        currency,
+        gross_amount,
+        commission_amount,
+        net_amount,
+        transaction_count,
+        status.name(),
+        paid_at,
+    ]
+);
 
 /// A merchant's payments with value dates in `[start, end]` (`yyyyMMdd` compares as text).
 pub async fn payments_between(
@@ -274,9 +302,9 @@ pub async fn payments_between(
     start: &str,
     end: &str,
 ) -> Result<Vec<PaymentRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {PAYMENT_COLUMNS} FROM merchant_payments WHERE merchant_no = $1 AND payment_date >= $2 AND payment_date <= $3 \
-         ORDER BY payment_date, currency"
+    Ok(sqlx::query_as(&PaymentRow::select(
+        "merchant_no = $1 AND payment_date >= $2 AND payment_date <= $3 \
+         ORDER BY payment_date, currency",
     ))
     .bind(merchant_no)
     .bind(start)
@@ -315,7 +343,7 @@ where
     K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Clone + Send + 'static,
 {
     let ordered = format!("{filter} ORDER BY process_id LIMIT $3 OFFSET $4");
-    let sql = crate::sql::select(BatchTxRow::NAME, BatchTxRow::COLUMNS, &ordered);
+    let sql = BatchTxRow::select(&ordered);
     let rows = sqlx::query_as(&sql)
         .bind(keys.0)
         .bind(keys.1.clone())
@@ -334,8 +362,8 @@ where
 
 /// Pending payments whose date has come.
 pub async fn due_payments(tx: &mut Tx<'_>, as_of: &str) -> Result<Vec<PaymentRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {PAYMENT_COLUMNS} FROM merchant_payments WHERE status = $2 AND payment_date <= $1 ORDER BY merchant_no, payment_date, currency"
+    Ok(sqlx::query_as(&PaymentRow::select(
+        "status = $2 AND payment_date <= $1 ORDER BY merchant_no, payment_date, currency",
     ))
     .bind(as_of)
     .bind(PaymentStatus::Pending.name())

@@ -16,6 +16,11 @@ pub trait Table: for<'r> FromRow<'r, AnyRow> + Send + Unpin {
 
     /// Binds the row's values in the order of [`Table::COLUMNS`].
     fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q>;
+
+    /// `SELECT {columns} FROM {table} WHERE {filter}`.
+    fn select(filter: &str) -> String {
+        crate::sql::select(Self::NAME, Self::COLUMNS, filter)
+    }
 }
 
 /// Declares `$row`'s table: its name and its columns, which are the row's
@@ -67,8 +72,7 @@ where
     T: Table,
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let sql = crate::sql::select(T::NAME, T::COLUMNS, filter);
-    crate::sql::find(exec, &sql, keys).await
+    crate::sql::find(exec, &T::select(filter), keys).await
 }
 
 /// Every row whose `$1, $2, …` in `filter` are `keys`.
@@ -77,8 +81,7 @@ where
     T: Table,
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let sql = crate::sql::select(T::NAME, T::COLUMNS, filter);
-    crate::sql::find_all(exec, &sql, keys).await
+    crate::sql::find_all(exec, &T::select(filter), keys).await
 }
 
 /// The row of this key, if any.

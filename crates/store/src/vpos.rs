@@ -91,10 +91,7 @@ pub fn orders_for_update(
 
 /// Every transaction of these orders, oldest first.
 pub fn txs_of_orders(reads: &mut Reads<'_>, keys: &[(String, String)]) -> Pending<OrderTxRow> {
-    let sql = format!(
-        "SELECT {} FROM vpos_transactions WHERE (merchant_no, order_id) IN {{pairs}} ORDER BY process_id",
-        OrderTxRow::COLUMNS.join(", ")
-    );
+    let sql = OrderTxRow::select("(merchant_no, order_id) IN {pairs} ORDER BY process_id");
     reads.push_pairs(&sql, keys)
 }
 
@@ -247,9 +244,8 @@ pub async fn tx_by_key<'c, E: Executor<'c, Database = Any>>(
     order_id: &str,
     idem_key: &str,
 ) -> Result<Option<OrderTxRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {} FROM vpos_transactions WHERE merchant_no = $1 AND order_id = $2 AND idem_key = $3",
-        OrderTxRow::COLUMNS.join(", ")
+    Ok(sqlx::query_as(&OrderTxRow::select(
+        "merchant_no = $1 AND order_id = $2 AND idem_key = $3",
     ))
     .bind(merchant_no)
     .bind(order_id)
@@ -262,13 +258,10 @@ pub async fn tx<'c, E: Executor<'c, Database = Any>>(
     db: E,
     process_id: i64,
 ) -> Result<Option<OrderTxRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {} FROM vpos_transactions WHERE process_id = $1",
-        OrderTxRow::COLUMNS.join(", ")
-    ))
-    .bind(process_id)
-    .fetch_optional(db)
-    .await?)
+    Ok(sqlx::query_as(&OrderTxRow::select("process_id = $1"))
+        .bind(process_id)
+        .fetch_optional(db)
+        .await?)
 }
 
 /// Every transaction of an order, oldest first.
@@ -277,9 +270,8 @@ pub async fn txs_of_order<'c, E: Executor<'c, Database = Any>>(
     merchant_no: &str,
     order_id: &str,
 ) -> Result<Vec<OrderTxRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {} FROM vpos_transactions WHERE merchant_no = $1 AND order_id = $2 ORDER BY process_id",
-        OrderTxRow::COLUMNS.join(", ")
+    Ok(sqlx::query_as(&OrderTxRow::select(
+        "merchant_no = $1 AND order_id = $2 ORDER BY process_id",
     ))
     .bind(merchant_no)
     .bind(order_id)

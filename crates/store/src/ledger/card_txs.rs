@@ -3,6 +3,7 @@
 use cardhost_domain::status::CardTxStatus;
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
+use crate::table::Table;
 use crate::{Pending, Reads, Script};
 use crate::{StoreError, Tx};
 
@@ -34,9 +35,35 @@ pub struct CardTxRow {
     pub created_at: i64,
 }
 
-const TX_COLUMNS: &str = "process_id, card_id, account_no, client_id, reference, transaction_type, amount, currency, channel, \
-    mcc, merchant_name, merchant_country, response_code, auth_code, rrn, status, original_process_id, installment_count, \
-    point_amount, points_earned, available_after, business_date, created_at";
+crate::table!(
+    CardTxRow,
+    "card_transactions",
+    [
+        process_id,
+        card_id,
+        account_no,
+        client_id,
+        reference,
+        transaction_type,
+        amount,
+        currency,
+        channel,
+        mcc,
+        merchant_name,
+        merchant_country,
+        response_code,
+        auth_code,
+        rrn,
+        status.name(),
+        original_process_id,
+        installment_count,
+        point_amount,
+        points_earned,
+        available_after,
+        business_date,
+        created_at,
+    ]
+);
 
 pub async fn insert_card_tx(tx: &mut Tx<'_>, t: &CardTxRow) -> Result<(), StoreError> {
     let mut script = Script::default();
@@ -46,32 +73,7 @@ pub async fn insert_card_tx(tx: &mut Tx<'_>, t: &CardTxRow) -> Result<(), StoreE
 
 /// Inserts card transactions, one statement per parameter limit.
 pub fn insert_card_txs<'q>(script: &mut Script<'q>, rows: &'q [CardTxRow]) {
-    let columns: Vec<&str> = TX_COLUMNS.split(',').map(str::trim).collect();
-    script.insert("card_transactions", &columns, "", rows, |q, t| {
-        q.bind(t.process_id)
-            .bind(t.card_id)
-            .bind(&t.account_no)
-            .bind(&t.client_id)
-            .bind(&t.reference)
-            .bind(&t.transaction_type)
-            .bind(t.amount)
-            .bind(t.currency)
-            .bind(&t.channel)
-            .bind(t.mcc.as_deref())
-            .bind(t.merchant_name.as_deref())
-            .bind(t.merchant_country.as_deref())
-            .bind(&t.response_code)
-            .bind(&t.auth_code)
-            .bind(&t.rrn)
-            .bind(t.status.name())
-            .bind(t.original_process_id)
-            .bind(t.installment_count)
-            .bind(t.point_amount)
-            .bind(t.points_earned)
-            .bind(t.available_after)
-            .bind(&t.business_date)
-            .bind(t.created_at)
-    });
+    script.insert_table("", rows);
 }
 
 /// One card transaction by its process id.
@@ -79,12 +81,10 @@ pub async fn card_tx<'c, E: Executor<'c, Database = Any>>(
     db: E,
     process_id: i64,
 ) -> Result<Option<CardTxRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id = $1"
-    ))
-    .bind(process_id)
-    .fetch_optional(db)
-    .await?)
+    Ok(sqlx::query_as(&CardTxRow::select("process_id = $1"))
+        .bind(process_id)
+        .fetch_optional(db)
+        .await?)
 }
 
 pub fn set_tx_status(script: &mut Script<'_>, process_id: i64, status: CardTxStatus) {
@@ -103,9 +103,9 @@ pub async fn card_txs(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<CardTxRow>, i64), StoreError> {
-    let rows = sqlx::query_as(&format!(
-        "SELECT {TX_COLUMNS} FROM card_transactions WHERE account_no = $1 AND created_at >= $2 AND created_at < $3 \
-         ORDER BY created_at DESC, process_id DESC LIMIT $4 OFFSET $5"
+    let rows = sqlx::query_as(&CardTxRow::select(
+        "account_no = $1 AND created_at >= $2 AND created_at < $3 \
+         ORDER BY created_at DESC, process_id DESC LIMIT $4 OFFSET $5",
     ))
     .bind(account_no)
     .bind(from_ms)
@@ -191,7 +191,7 @@ pub fn loaded_since_many(
 
 /// These card transactions.
 pub fn card_txs_by_ids(reads: &mut Reads<'_>, ids: &[i64]) -> Pending<CardTxRow> {
-    let sql = format!("SELECT {TX_COLUMNS} FROM card_transactions WHERE process_id IN ({{in}})");
+    let sql = CardTxRow::select("process_id IN ({in})");
     reads.push_in(&sql, 0, |q| q, ids)
 }
 
