@@ -1,18 +1,21 @@
 //! POS batches, batch transactions and merchant payments.
 
 use cardhost_domain::status::{BatchStatus, OrderTxStatus, PaymentStatus};
+use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
 use crate::table::Table;
 use crate::Script;
 use crate::{StoreError, Tx};
 
-#[derive(Debug, Clone, Default, FromRow)]
+#[derive(Debug, Clone, Default, FromRow, Table)]
+#[table(name = "pos_batches")]
 pub struct BatchRow {
     pub terminal_no: String,
     pub batch_no: i64,
     pub merchant_no: String,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub status: BatchStatus,
     pub open_date: i64,
     pub close_date: Option<i64>,
@@ -24,26 +27,6 @@ pub struct BatchRow {
     pub void_count: i64,
     pub void_amount: i64,
 }
-
-crate::table!(
-    BatchRow,
-    "pos_batches",
-    [
-        terminal_no,
-        batch_no,
-        merchant_no,
-        status.name(),
-        open_date,
-        close_date,
-        currency,
-        sale_count,
-        sale_amount,
-        refund_count,
-        refund_amount,
-        void_count,
-        void_amount,
-    ]
-);
 
 /// One batch: `$1` its terminal, `$2` its number.
 const IN_BATCH: &str = "terminal_no = $1 AND batch_no = $2";
@@ -140,7 +123,8 @@ pub async fn next_batch(
     Ok(())
 }
 
-#[derive(Debug, Clone, Default, FromRow)]
+#[derive(Debug, Clone, Default, FromRow, Table)]
+#[table(name = "batch_transactions")]
 pub struct BatchTxRow {
     pub process_id: i64,
     pub terminal_no: String,
@@ -157,38 +141,13 @@ pub struct BatchTxRow {
     pub card_type: String,
     pub network: String,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub status: OrderTxStatus,
     pub created_at: i64,
     pub commission: Option<i64>,
     pub net: Option<i64>,
     pub payment_date: Option<String>,
 }
-
-crate::table!(
-    BatchTxRow,
-    "batch_transactions",
-    [
-        process_id,
-        terminal_no,
-        batch_no,
-        merchant_no,
-        order_id,
-        transaction_type,
-        amount,
-        currency,
-        masked_card_no,
-        auth_code,
-        rrn,
-        installment_count,
-        card_type,
-        network,
-        status.name(),
-        created_at,
-        commission,
-        net,
-        payment_date,
-    ]
-);
 
 pub async fn txs_of_batch(
     tx: &mut Tx<'_>,
@@ -265,7 +224,8 @@ pub async fn add_payment(
     Ok(())
 }
 
-#[derive(Debug, Clone, Default, FromRow)]
+#[derive(Debug, Clone, Default, FromRow, Table)]
+#[table(name = "merchant_payments")]
 pub struct PaymentRow {
     pub merchant_no: String,
     pub payment_date: String,
@@ -275,25 +235,10 @@ pub struct PaymentRow {
     pub net_amount: i64,
     pub transaction_count: i64,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub status: PaymentStatus,
     pub paid_at: Option<i64>,
 }
-
-crate::table!(
-    PaymentRow,
-    "merchant_payments",
-    [
-        merchant_no,
-        payment_date,
-        currency,
-        gross_amount,
-        commission_amount,
-        net_amount,
-        transaction_count,
-        status.name(),
-        paid_at,
-    ]
-);
 
 /// A merchant's payments with value dates in `[start, end]` (`yyyyMMdd` compares as text).
 pub async fn payments_between(

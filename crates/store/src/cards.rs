@@ -1,5 +1,6 @@
 //! Cards and card accounts.
 
+use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
 use crate::{Engine, Pending, Reads, StoreError, Tx};
@@ -259,7 +260,8 @@ pub async fn of_customer(pool: &AnyPool, customer_no: &str) -> Result<Vec<CardRo
         .await?)
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Table)]
+#[table(name = "card_accounts")]
 pub struct AccountRow {
     pub account_no: String,
     pub customer_no: String,
@@ -267,12 +269,6 @@ pub struct AccountRow {
     pub currency: i64,
     pub created_at: i64,
 }
-
-crate::table!(
-    AccountRow,
-    "card_accounts",
-    [account_no, customer_no, card_type, currency, created_at]
-);
 
 /// Inserts cards (their ids are the database's), one statement per parameter limit.
 pub async fn insert_many(tx: &mut Tx<'_>, rows: &[CardRow]) -> Result<(), StoreError> {

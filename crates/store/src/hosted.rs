@@ -1,11 +1,13 @@
 //! Orders paid on the host's own payment page.
 
+use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
 use crate::table;
 use crate::{StoreError, Tx};
 
-#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq, Table)]
+#[table(name = "hosted_orders")]
 pub struct HostedRow {
     pub order_token: String,
     pub merchant_no: String,
@@ -23,27 +25,6 @@ pub struct HostedRow {
     pub expires_at: i64,
     pub created_at: i64,
 }
-
-crate::table!(
-    HostedRow,
-    "hosted_orders",
-    [
-        order_token,
-        merchant_no,
-        order_id,
-        terminal_no,
-        amount,
-        currency,
-        description,
-        success_url,
-        fail_url,
-        max_installments,
-        three_d,
-        csrf_token,
-        expires_at,
-        created_at,
-    ]
-);
 
 pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<HostedRow>, StoreError> {
     table::by_key(pool, token).await

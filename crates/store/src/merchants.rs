@@ -1,11 +1,13 @@
 //! Merchants and terminals.
 
+use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
 use crate::table::{self, Table};
 use crate::{Engine, Pending, Reads, StoreError, Tx};
 
-#[derive(Debug, Clone, Default, FromRow)]
+#[derive(Debug, Clone, Default, FromRow, Table)]
+#[table(name = "merchants")]
 pub struct MerchantRow {
     pub merchant_no: String,
     pub merchant_name: String,
@@ -31,35 +33,6 @@ pub struct MerchantRow {
     pub created_at: i64,
     pub updated_at: i64,
 }
-
-crate::table!(
-    MerchantRow,
-    "merchants",
-    [
-        merchant_no,
-        merchant_name,
-        trade_name,
-        mcc,
-        tax_no,
-        address,
-        city,
-        country,
-        zip_code,
-        email,
-        phone,
-        iban,
-        currency,
-        pos_fee_profile_code,
-        pos_authorization_profile_code,
-        commission_profile_code,
-        merchant_status,
-        vpos_enabled,
-        vpos_store_key,
-        open_date,
-        created_at,
-        updated_at,
-    ]
-);
 
 pub async fn merchant(
     pool: &AnyPool,
@@ -100,7 +73,8 @@ pub async fn search_merchants(
     filtered_page(pool, filter, &args, (offset, limit)).await
 }
 
-#[derive(Debug, Clone, Default, FromRow)]
+#[derive(Debug, Clone, Default, FromRow, Table)]
+#[table(name = "terminals")]
 pub struct TerminalRow {
     pub terminal_no: String,
     pub merchant_no: String,
@@ -115,25 +89,6 @@ pub struct TerminalRow {
     pub created_at: i64,
     pub updated_at: i64,
 }
-
-crate::table!(
-    TerminalRow,
-    "terminals",
-    [
-        terminal_no,
-        merchant_no,
-        terminal_type,
-        serial_no,
-        model,
-        terminal_status,
-        pos_authorization_profile_code,
-        pos_fee_profile_code,
-        address,
-        open_batch_no,
-        created_at,
-        updated_at,
-    ]
-);
 
 pub async fn terminal(
     pool: &AnyPool,

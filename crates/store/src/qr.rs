@@ -1,11 +1,13 @@
 //! Dynamic QR codes of orders.
 
+use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
 use crate::table;
 use crate::{StoreError, Tx};
 
-#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq, Table)]
+#[table(name = "qr_codes")]
 pub struct QrRow {
     pub qr_token: String,
     pub merchant_no: String,
@@ -19,23 +21,6 @@ pub struct QrRow {
     pub expires_at: i64,
     pub created_at: i64,
 }
-
-crate::table!(
-    QrRow,
-    "qr_codes",
-    [
-        qr_token,
-        merchant_no,
-        order_id,
-        terminal_no,
-        amount,
-        currency,
-        qr_data,
-        paid_reference,
-        expires_at,
-        created_at,
-    ]
-);
 
 pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<QrRow>, StoreError> {
     table::by_key(pool, token).await

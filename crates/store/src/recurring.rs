@@ -1,13 +1,15 @@
 //! Recurring plans and the payments charged on them.
 
 use cardhost_domain::status::RecurringStatus;
+use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
 use crate::db::Engine;
 use crate::table::{self, Table};
 use crate::{StoreError, Tx};
 
-#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq, Table)]
+#[table(name = "recurring_plans")]
 pub struct PlanRow {
     pub recurring_id: String,
     pub merchant_no: String,
@@ -25,6 +27,7 @@ pub struct PlanRow {
     pub number_of_payments: i64,
     pub description: Option<String>,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub status: RecurringStatus,
     pub next_sequence: i64,
     pub next_payment_date: String,
@@ -32,33 +35,6 @@ pub struct PlanRow {
     pub created_at: i64,
     pub updated_at: i64,
 }
-
-crate::table!(
-    PlanRow,
-    "recurring_plans",
-    [
-        recurring_id,
-        merchant_no,
-        terminal_no,
-        card_token,
-        masked_card_no,
-        amount,
-        currency,
-        frequency,
-        frequency_interval,
-        start_date,
-        anchor_date,
-        anchor_sequence,
-        number_of_payments,
-        description,
-        status.name(),
-        next_sequence,
-        next_payment_date,
-        declines_in_row,
-        created_at,
-        updated_at,
-    ]
-);
 
 pub async fn plan(pool: &AnyPool, recurring_id: &str) -> Result<Option<PlanRow>, StoreError> {
     table::by_key(pool, recurring_id).await
@@ -117,7 +93,8 @@ pub async fn advance(tx: &mut Tx<'_>, from: &PlanRow, to: &PlanRow) -> Result<bo
 }
 
 /// A due payment of a plan: what its sale charges, and once answered, how.
-#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq, Table)]
+#[table(name = "recurring_payments")]
 pub struct PaymentRow {
     pub recurring_id: String,
     pub sequence: i64,
@@ -129,22 +106,6 @@ pub struct PaymentRow {
     pub response_code: Option<String>,
     pub created_at: i64,
 }
-
-crate::table!(
-    PaymentRow,
-    "recurring_payments",
-    [
-        recurring_id,
-        sequence,
-        order_id,
-        payment_date,
-        card_token,
-        amount,
-        process_id,
-        response_code,
-        created_at,
-    ]
-);
 
 /// Writes the payment unless it was written before (by a run that overlapped
 /// or died), and answers the one that stands: a rerun charges what the first

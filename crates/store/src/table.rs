@@ -1,7 +1,7 @@
-//! Tables whose rows are written and read whole: each row type names its
-//! table and its columns once (with [`table!`]), and the statements that
-//! insert, update and select it are made from that one list, so a column
-//! list and its binds can never disagree.
+//! Tables whose rows are written and read whole: a row type derives
+//! [`Table`] (`cardhost_macros::Table`), which names its table, takes its
+//! fields as the columns, and binds them in that order. The statements that
+//! insert, update and select it are made from that one declaration.
 
 use sqlx::any::AnyRow;
 use sqlx::FromRow;
@@ -9,7 +9,8 @@ use sqlx::FromRow;
 use crate::sql::AnyQuery;
 use crate::{Engine, StoreError, Tx};
 
-/// A row type stored whole in one table. The first column is its key.
+/// A row type stored whole in one table, one column a field. The first
+/// column is its key.
 pub trait Table: for<'r> FromRow<'r, AnyRow> + Send + Unpin {
     const NAME: &'static str;
     const COLUMNS: &'static [&'static str];
@@ -21,25 +22,6 @@ pub trait Table: for<'r> FromRow<'r, AnyRow> + Send + Unpin {
     fn select(filter: &str) -> String {
         crate::sql::select(Self::NAME, Self::COLUMNS, filter)
     }
-}
-
-/// Declares `$row`'s table: its name and its columns, which are the row's
-/// fields of the same names. A field stored through a method (a status as
-/// its name, say) is written `field.method()`.
-#[macro_export]
-macro_rules! table {
-    ($row:ty, $name:literal, [$($column:ident $(. $method:ident ())?),+ $(,)?]) => {
-        impl $crate::table::Table for $row {
-            const NAME: &'static str = $name;
-            const COLUMNS: &'static [&'static str] = &[$(stringify!($column)),+];
-
-            fn bind<'q>(&'q self, query: $crate::sql::AnyQuery<'q>) -> $crate::sql::AnyQuery<'q> {
-                query $(.bind($crate::table!(@value self.$column $(. $method())?)))+
-            }
-        }
-    };
-    (@value $row:ident . $column:ident) => { &$row.$column };
-    (@value $row:ident . $column:ident . $method:ident ()) => { $row.$column.$method() };
 }
 
 /// Inserts the row; a unique violation is [`StoreError::Duplicate`].

@@ -1,12 +1,14 @@
 //! 3-D Secure sessions: payments waiting for their cardholder's answer.
 
 use cardhost_domain::status::{ThreeDsMethod, ThreeDsStatus};
+use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
 use crate::table;
 use crate::StoreError;
 
-#[derive(Debug, Clone, Default, FromRow)]
+#[derive(Debug, Clone, Default, FromRow, Table)]
+#[table(name = "three_ds_sessions")]
 pub struct SessionRow {
     pub session_id: String,
     pub merchant_no: String,
@@ -26,46 +28,18 @@ pub struct SessionRow {
     pub success_url: String,
     pub fail_url: String,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub method: ThreeDsMethod,
     /// SHA-256 of the session id and the one-time code; never the code.
     pub otp_hash: Option<String>,
     pub tries: i64,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub status: ThreeDsStatus,
     pub csrf_token: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
-
-crate::table!(
-    SessionRow,
-    "three_ds_sessions",
-    [
-        session_id,
-        merchant_no,
-        terminal_no,
-        order_id,
-        op,
-        amount,
-        currency,
-        installment_count,
-        point_amount,
-        description,
-        card_id,
-        pan_ciphertext,
-        expiry_date,
-        masked_card_no,
-        success_url,
-        fail_url,
-        method.name(),
-        otp_hash,
-        tries,
-        status.name(),
-        csrf_token,
-        created_at,
-        updated_at,
-    ]
-);
 
 pub async fn session(pool: &AnyPool, session_id: &str) -> Result<Option<SessionRow>, StoreError> {
     table::by_key(pool, session_id).await

@@ -2,6 +2,7 @@
 //! test network's record of its authorizations.
 
 use cardhost_domain::status::{NetworkAuthStatus, OrderStatus, OrderTxStatus, ReversalStatus};
+use cardhost_macros::Table;
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
 use crate::sql::update_by_key;
@@ -9,12 +10,14 @@ use crate::table::{self, Table};
 use crate::{Engine, StoreError, Tx};
 use crate::{Pending, Reads, Script};
 
-#[derive(Debug, Clone, Default, FromRow)]
+#[derive(Debug, Clone, Default, FromRow, Table)]
+#[table(name = "vpos_orders")]
 pub struct OrderRow {
     pub merchant_no: String,
     pub order_id: String,
     pub terminal_no: String,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub status: OrderStatus,
     pub amount: i64,
     pub currency: i64,
@@ -32,32 +35,6 @@ pub struct OrderRow {
     pub created_at: i64,
     pub updated_at: i64,
 }
-
-crate::table!(
-    OrderRow,
-    "vpos_orders",
-    [
-        merchant_no,
-        order_id,
-        terminal_no,
-        status.name(),
-        amount,
-        currency,
-        authorized_amount,
-        captured_amount,
-        refunded_amount,
-        installment_count,
-        point_amount,
-        network,
-        card_id,
-        masked_card_no,
-        card_type,
-        order_token,
-        description,
-        created_at,
-        updated_at,
-    ]
-);
 
 /// Writes orders whole: new ones are inserted, known ones take the new state
 /// (status, amounts, time) and the card of their first payment (an order
@@ -165,7 +142,8 @@ pub async fn expire_order_of_process(
     Ok(())
 }
 
-#[derive(Debug, Clone, Default, FromRow)]
+#[derive(Debug, Clone, Default, FromRow, Table)]
+#[table(name = "vpos_transactions")]
 pub struct OrderTxRow {
     pub process_id: i64,
     pub merchant_no: String,
@@ -187,37 +165,10 @@ pub struct OrderTxRow {
     pub batch_no: Option<i64>,
     pub original_process_id: Option<i64>,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub status: OrderTxStatus,
     pub created_at: i64,
 }
-
-crate::table!(
-    OrderTxRow,
-    "vpos_transactions",
-    [
-        process_id,
-        merchant_no,
-        order_id,
-        terminal_no,
-        idem_key,
-        request_digest,
-        client_id,
-        transaction_type,
-        amount,
-        currency,
-        point_amount,
-        installment_count,
-        response_code,
-        auth_code,
-        rrn,
-        masked_card_no,
-        network,
-        batch_no,
-        original_process_id,
-        status.name(),
-        created_at,
-    ]
-);
 
 pub async fn insert_tx(tx: &mut Tx<'_>, t: &OrderTxRow) -> Result<(), StoreError> {
     let mut script = Script::default();

@@ -1,13 +1,15 @@
 //! Card transactions, and the sums the issuer decision reads from them.
 
 use cardhost_domain::status::CardTxStatus;
+use cardhost_macros::Table;
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
 use crate::table::Table;
 use crate::{Pending, Reads, Script};
 use crate::{StoreError, Tx};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Table)]
+#[table(name = "card_transactions")]
 pub struct CardTxRow {
     pub process_id: i64,
     pub card_id: i64,
@@ -25,6 +27,7 @@ pub struct CardTxRow {
     pub auth_code: String,
     pub rrn: String,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub status: CardTxStatus,
     pub original_process_id: Option<i64>,
     pub installment_count: i64,
@@ -34,36 +37,6 @@ pub struct CardTxRow {
     pub business_date: String,
     pub created_at: i64,
 }
-
-crate::table!(
-    CardTxRow,
-    "card_transactions",
-    [
-        process_id,
-        card_id,
-        account_no,
-        client_id,
-        reference,
-        transaction_type,
-        amount,
-        currency,
-        channel,
-        mcc,
-        merchant_name,
-        merchant_country,
-        response_code,
-        auth_code,
-        rrn,
-        status.name(),
-        original_process_id,
-        installment_count,
-        point_amount,
-        points_earned,
-        available_after,
-        business_date,
-        created_at,
-    ]
-);
 
 pub async fn insert_card_tx(tx: &mut Tx<'_>, t: &CardTxRow) -> Result<(), StoreError> {
     let mut script = Script::default();

@@ -1,6 +1,7 @@
 //! Ledger accounts, balances and the journal of balanced transfers.
 
 use cardhost_domain::ledger::Transfer;
+use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
 use crate::Script;
@@ -189,7 +190,8 @@ pub fn entries_of_processes(
 }
 
 /// A journal transfer's header.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Table)]
+#[table(name = "ledger_transfers")]
 pub struct TransferRow {
     pub transfer_id: i64,
     pub process_id: i64,
@@ -198,25 +200,14 @@ pub struct TransferRow {
 }
 
 /// One entry of a transfer: signed minor units, positive credits the account.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Table)]
+#[table(name = "ledger_entries")]
 pub struct EntryRow {
     pub transfer_id: i64,
     pub ledger_account: String,
     pub amount: i64,
     pub currency: i64,
 }
-
-crate::table!(
-    TransferRow,
-    "ledger_transfers",
-    [transfer_id, process_id, kind, created_at]
-);
-
-crate::table!(
-    EntryRow,
-    "ledger_entries",
-    [transfer_id, ledger_account, amount, currency]
-);
 
 const ACCOUNT_COLUMNS: [&str; 5] = [
     "ledger_account",
