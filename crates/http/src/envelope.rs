@@ -64,16 +64,7 @@ fn respond<T: Serialize>(status: StatusCode, envelope: Envelope<T>) -> Response 
 
 /// `Result` 0 with `value` as `ResultObject`.
 pub fn ok<T: Serialize>(value: T) -> Response {
-    respond(
-        StatusCode::OK,
-        Envelope {
-            result_object: Some(value),
-            result: 0,
-            return_description: SUCCESS_DESCRIPTION.into(),
-            approval_ref_number: 0,
-            errors: Vec::new(),
-        },
-    )
+    approved(value, 0)
 }
 
 /// `Result` 0 for an approved financial operation: `ApprovalRefNumber` carries its RRN.
@@ -111,8 +102,14 @@ pub fn declined<T: Serialize>(value: T, response_code: &str) -> Response {
 /// The answer to a check (`VerifyCard`, `CheckPin`, `ChangeCardPin`): `Result` 0
 /// when `response_code` is `00`, else `Result` 8 with the same `ResultObject`.
 pub fn verdict<T: Serialize>(value: T, response_code: &str) -> Response {
+    financial(value, response_code, "")
+}
+
+/// The answer to a financial operation: `Result` 0 with its RRN as
+/// `ApprovalRefNumber` when `response_code` is `00`, else `Result` 8.
+pub fn financial<T: Serialize>(value: T, response_code: &str, rrn: &str) -> Response {
     if response_code == cardhost_domain::response::APPROVED {
-        ok(value)
+        approved(value, rrn.parse().unwrap_or(0))
     } else {
         declined(value, response_code)
     }

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::cards::{card_key, query_card_key};
 use crate::command::{Command, Read};
-use crate::envelope::{approved, declined, ok, ApiResult, Envelope};
+use crate::envelope::{declined, ok, ApiResult, Envelope};
 use crate::wire::{Amount, MoneyOut, Paged};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -116,13 +116,8 @@ fn financial_response(answer: Financial) -> Response {
                 }),
                 target_masked_card_no: t.target_masked_card_no,
             };
-            if result.response_code == response::APPROVED {
-                let rrn = result.rrn.parse().unwrap_or(0);
-                approved(result, rrn)
-            } else {
-                let code = result.response_code.clone();
-                declined(result, &code)
-            }
+            let (code, rrn) = (result.response_code.clone(), result.rrn.clone());
+            crate::envelope::financial(result, &code, &rrn)
         }
         Financial::Unprocessed(declined) => unprocessed(declined),
     }

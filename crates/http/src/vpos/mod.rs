@@ -31,7 +31,6 @@ use utoipa_axum::routes;
 use crate::gate;
 use crate::router::Registry;
 
-use crate::envelope::{approved, declined};
 use crate::wire::MoneyOut;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -92,13 +91,8 @@ fn tx_result(t: Payment) -> VposResult {
 
 fn financial(outcome: VposOutcome) -> Response {
     let result = tx_result(outcome.payment);
-    if result.response_code == response::APPROVED {
-        let rrn = result.rrn.parse().unwrap_or(0);
-        approved(result, rrn)
-    } else {
-        let code = result.response_code.clone();
-        declined(result, &code)
-    }
+    let (code, rrn) = (result.response_code.clone(), result.rrn.clone());
+    crate::envelope::financial(result, &code, &rrn)
 }
 
 /// The virtual POS operations, in the order of vpos.md.

@@ -181,12 +181,7 @@ pub(super) async fn insert_merchant(
     } else {
         None
     };
-    table::insert(tx, &row).await.map_err(|e| match e {
-        StoreError::Duplicate => {
-            ServiceError::AlreadyExists(format!("Merchant {} already exists.", row.merchant_no))
-        }
-        other => other.into(),
-    })?;
+    insert_new(tx, &row, "Merchant", &row.merchant_no).await?;
     let credentials = match vpos {
         Some((client, credentials)) => {
             clients::insert(tx, &client).await?;
@@ -235,9 +230,7 @@ pub async fn update_merchant(
     call.caller.require(Scope::Acquirer)?;
     let no = ServiceError::required("MerchantNo", &input.merchant_no)?;
     let mut tx = host.db.begin().await?;
-    let mut row = merchants::merchant_for_update(&mut tx, host.db.engine(), &no)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("Merchant {no} not found.")))?;
+    let mut row: MerchantRow = locked(host, &mut tx, "Merchant", &no).await?;
     let mut errors = FieldErrors::new();
     apply_merchant(&mut errors, &mut row, &input);
     if input.vpos_enabled.is_some() {
@@ -246,9 +239,7 @@ pub async fn update_merchant(
     profile_references(&mut tx, &mut errors, profiles_of(&row)).await?;
     errors.finish(())?;
     row.updated_at = host.clock.now_ms();
-    table::update(&mut tx, &row).await?;
-    audit::success(&mut tx, host, call, &no).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    write_back(host, call, tx, &row, &no).await?;
     host.caches.merchants.forget(&no);
     Ok(no)
 }

@@ -66,6 +66,47 @@ pub async fn accessible_terminal(
         .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))
 }
 
+/// A merchant or terminal (`what`) to edit, locked until the update commits.
+async fn locked<T: table::Table>(
+    host: &Host,
+    tx: &mut Tx<'_>,
+    what: &str,
+    no: &str,
+) -> Result<T, ServiceError> {
+    table::by_key_for_update(tx, host.db.engine(), no)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("{what} {no} not found.")))
+}
+
+/// Inserts a new merchant or terminal (`what`); one that exists is `Result` 3.
+async fn insert_new<T: table::Table>(
+    tx: &mut Tx<'_>,
+    row: &T,
+    what: &str,
+    no: &str,
+) -> Result<(), ServiceError> {
+    table::insert(tx, row).await.map_err(|e| match e {
+        StoreError::Duplicate => {
+            ServiceError::AlreadyExists(format!("{what} {no} already exists."))
+        }
+        other => other.into(),
+    })
+}
+
+/// Writes an edited row back, audited, and commits.
+async fn write_back<T: table::Table>(
+    host: &Host,
+    call: &Call,
+    mut tx: Tx<'_>,
+    row: &T,
+    no: &str,
+) -> Result<(), ServiceError> {
+    table::update(&mut tx, row).await?;
+    audit::success(&mut tx, host, call, no).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
 fn text(
     errors: &mut FieldErrors,
     field: &str,

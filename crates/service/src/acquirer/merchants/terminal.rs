@@ -88,12 +88,7 @@ pub(super) async fn insert_terminal(
         .terminal_no
         .clone()
         .unwrap_or_else(|| digits(TERMINAL_NO_LEN));
-    table::insert(tx, &row).await.map_err(|e| match e {
-        StoreError::Duplicate => {
-            ServiceError::AlreadyExists(format!("Terminal {} already exists.", row.terminal_no))
-        }
-        other => other.into(),
-    })?;
+    insert_new(tx, &row, "Terminal", &row.terminal_no).await?;
     Ok(row)
 }
 
@@ -137,9 +132,7 @@ pub async fn update_terminal(
     call.caller.require(Scope::Acquirer)?;
     let no = ServiceError::required("TerminalNo", &input.terminal_no)?;
     let mut tx = host.db.begin().await?;
-    let mut row = merchants::terminal_for_update(&mut tx, host.db.engine(), &no)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("Terminal {no} not found.")))?;
+    let mut row: TerminalRow = locked(host, &mut tx, "Terminal", &no).await?;
     let mut errors = FieldErrors::new();
     apply_terminal(&mut errors, &mut row, &input);
     if input
@@ -151,11 +144,8 @@ pub async fn update_terminal(
     }
     profile_references(&mut tx, &mut errors, profiles_of(&row)).await?;
     errors.finish(())?;
-
     row.updated_at = host.clock.now_ms();
-    table::update(&mut tx, &row).await?;
-    audit::success(&mut tx, host, call, &no).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    write_back(host, call, tx, &row, &no).await?;
     host.caches.terminals.forget(&no);
     Ok(no)
 }
