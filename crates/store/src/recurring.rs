@@ -56,16 +56,15 @@ pub async fn due_plans(
     after: &str,
     limit: i64,
 ) -> Result<Vec<PlanRow>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM recurring_plans \
-         WHERE status = 'Active' AND next_payment_date <= $1 AND recurring_id > $2 \
+    let sql = PlanRow::select(
+        "status = $4 AND next_payment_date <= $1 AND recurring_id > $2 \
          ORDER BY recurring_id LIMIT $3",
-        PlanRow::COLUMNS.join(", ")
     );
     Ok(sqlx::query_as(&sql)
         .bind(as_of)
         .bind(after)
         .bind(limit)
+        .bind(RecurringStatus::Active.name())
         .fetch_all(pool)
         .await?)
 }
@@ -77,7 +76,7 @@ pub async fn advance(tx: &mut Tx<'_>, from: &PlanRow, to: &PlanRow) -> Result<bo
     let done = sqlx::query(
         "UPDATE recurring_plans SET status = $1, next_sequence = $2, declines_in_row = $3, \
          next_payment_date = $4, updated_at = $5 \
-         WHERE recurring_id = $6 AND next_sequence = $7 AND updated_at = $8 AND status = 'Active'",
+         WHERE recurring_id = $6 AND next_sequence = $7 AND updated_at = $8 AND status = $9",
     )
     .bind(to.status.name())
     .bind(to.next_sequence)
@@ -87,6 +86,7 @@ pub async fn advance(tx: &mut Tx<'_>, from: &PlanRow, to: &PlanRow) -> Result<bo
     .bind(&from.recurring_id)
     .bind(from.next_sequence)
     .bind(from.updated_at)
+    .bind(RecurringStatus::Active.name())
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -56,13 +56,14 @@ pub async fn record_answer(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE three_ds_sessions SET tries = $1, status = $2, updated_at = $3 \
-         WHERE session_id = $4 AND tries = $5 AND status = 'Pending'",
+         WHERE session_id = $4 AND tries = $5 AND status = $6",
     )
     .bind(s.tries)
     .bind(s.status.name())
     .bind(now)
     .bind(&s.session_id)
     .bind(seen_tries)
+    .bind(ThreeDsStatus::Pending.name())
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
