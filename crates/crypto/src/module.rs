@@ -306,9 +306,7 @@ impl SecurityModule for SoftwareModule {
         pan: &Pan,
         len: usize,
     ) -> Result<(String, String), CryptoError> {
-        let pin = Pin::random(len);
-        let pvv = pvv::visa_pvv(&self.tdes(key.pvk)?, pan.expose(), key.pvki, &pin)?;
-        Ok((pvv, self.store_pin(&pin)?))
+        self.take_pin(key, pan, &Pin::random(len))
     }
 
     fn verify_pin_block(
@@ -339,8 +337,7 @@ impl SecurityModule for SoftwareModule {
         key: PvvKey<'_>,
     ) -> Result<(String, String), CryptoError> {
         let pin = self.decode_block(zpk, format, block, pan)?;
-        let pvv = pvv::visa_pvv(&self.tdes(key.pvk)?, pan.expose(), key.pvki, &pin)?;
-        Ok((pvv, self.store_pin(&pin)?))
+        self.take_pin(key, pan, &pin)
     }
 
     fn pin_block_from_storage(
@@ -394,6 +391,17 @@ impl SecurityModule for SoftwareModule {
 }
 
 impl SoftwareModule {
+    /// A card's new PIN: its PVV and its `pin-storage` ciphertext.
+    fn take_pin(
+        &self,
+        key: PvvKey<'_>,
+        pan: &Pan,
+        pin: &Pin,
+    ) -> Result<(String, String), CryptoError> {
+        let pvv = pvv::visa_pvv(&self.tdes(key.pvk)?, pan.expose(), key.pvki, pin)?;
+        Ok((pvv, self.store_pin(pin)?))
+    }
+
     /// Adds a new version of a key (for `keys rotate` on a running module).
     pub fn rotate(&self, name: &str) -> Result<KeyInfo, CryptoError> {
         let mut guard = self.keys.write().unwrap_or_else(|p| p.into_inner());

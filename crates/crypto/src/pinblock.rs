@@ -1,13 +1,16 @@
 //! ISO 9564-1 PIN blocks: formats 0, 1 and 3 (8 bytes, under a 3DES zone PIN key)
 //! and format 4 (16 bytes, under an AES zone PIN key).
 
+use aes::cipher::consts::U16;
 use aes::cipher::generic_array::GenericArray;
-use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
+use aes::cipher::{BlockDecrypt, BlockEncrypt, BlockSizeUser, KeyInit};
 use rand::RngCore;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::des::TdesKey;
 use crate::CryptoError;
+
+type AesBlock = GenericArray<u8, U16>;
 
 /// A clear PIN of 4–12 digits, wiped on drop and never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -226,11 +229,11 @@ pub fn encipher_iso4_with_field(
 ) -> Result<[u8; 16], CryptoError> {
     let pan_field = pan_field_16(pan)?;
     let mut block = GenericArray::clone_from_slice(pin_field);
-    aes_encrypt(key, &mut block)?;
+    aes(key, &mut block, Aes::Encrypt)?;
     for (b, p) in block.iter_mut().zip(pan_field) {
         *b ^= p;
     }
-    aes_encrypt(key, &mut block)?;
+    aes(key, &mut block, Aes::Encrypt)?;
     Ok(block.into())
 }
 
@@ -241,11 +244,11 @@ pub fn encipher_iso4(key: &[u8], pin: &Pin, pan: &str) -> Result<[u8; 16], Crypt
 pub fn decipher_iso4(key: &[u8], block: &[u8; 16], pan: &str) -> Result<Pin, CryptoError> {
     let pan_field = pan_field_16(pan)?;
     let mut b = GenericArray::clone_from_slice(block);
-    aes_decrypt(key, &mut b)?;
+    aes(key, &mut b, Aes::Decrypt)?;
     for (x, p) in b.iter_mut().zip(pan_field) {
         *x ^= p;
     }
-    aes_decrypt(key, &mut b)?;
+    aes(key, &mut b, Aes::Decrypt)?;
     let nibbles = bytes_to_nibbles(&b);
     b.zeroize();
     if nibbles[0] != 4 {
@@ -274,38 +277,36 @@ pub fn decipher_iso4(key: &[u8], block: &[u8; 16], pan: &str) -> Result<Pin, Cry
     pin
 }
 
-fn aes_encrypt(
-    key: &[u8],
-    block: &mut GenericArray<u8, aes::cipher::consts::U16>,
-) -> Result<(), CryptoError> {
-    match key.len() {
-        16 => aes::Aes128::new_from_slice(key).map(|c| c.encrypt_block(block)),
-        24 => aes::Aes192::new_from_slice(key).map(|c| c.encrypt_block(block)),
-        32 => aes::Aes256::new_from_slice(key).map(|c| c.encrypt_block(block)),
-        _ => {
-            return Err(CryptoError::MalformedKey(
-                "an AES key is 16, 24 or 32 bytes".into(),
-            ))
-        }
-    }
-    .map_err(|_| CryptoError::MalformedKey("AES key".into()))
+/// Which way a block goes through AES.
+#[derive(Clone, Copy)]
+enum Aes {
+    Encrypt,
+    Decrypt,
 }
 
-fn aes_decrypt(
-    key: &[u8],
-    block: &mut GenericArray<u8, aes::cipher::consts::U16>,
-) -> Result<(), CryptoError> {
-    match key.len() {
-        16 => aes::Aes128::new_from_slice(key).map(|c| c.decrypt_block(block)),
-        24 => aes::Aes192::new_from_slice(key).map(|c| c.decrypt_block(block)),
-        32 => aes::Aes256::new_from_slice(key).map(|c| c.decrypt_block(block)),
-        _ => {
-            return Err(CryptoError::MalformedKey(
-                "an AES key is 16, 24 or 32 bytes".into(),
-            ))
+/// One AES block in place, with a 128-, 192- or 256-bit key.
+fn aes(key: &[u8], block: &mut AesBlock, way: Aes) -> Result<(), CryptoError> {
+    fn run<C: KeyInit + BlockEncrypt + BlockDecrypt + BlockSizeUser<BlockSize = U16>>(
+        key: &[u8],
+        block: &mut AesBlock,
+        way: Aes,
+    ) -> Result<(), CryptoError> {
+        let cipher =
+            C::new_from_slice(key).map_err(|_| CryptoError::MalformedKey("AES key".into()))?;
+        match way {
+            Aes::Encrypt => cipher.encrypt_block(block),
+            Aes::Decrypt => cipher.decrypt_block(block),
         }
+        Ok(())
     }
-    .map_err(|_| CryptoError::MalformedKey("AES key".into()))
+    match key.len() {
+        16 => run::<aes::Aes128>(key, block, way),
+        24 => run::<aes::Aes192>(key, block, way),
+        32 => run::<aes::Aes256>(key, block, way),
+        _ => Err(CryptoError::MalformedKey(
+            "an AES key is 16, 24 or 32 bytes".into(),
+        )),
+    }
 }
 
 /// Enciphers a PIN as a block of `format` under a zone PIN key (3DES for 0/1/3,
