@@ -10,6 +10,9 @@
 //! }
 //! ```
 //!
+//! A key the database generates is marked `#[table(generated_key)]`: it is
+//! read, and updates find the row by it, but inserts leave it out.
+//!
 //! The columns are the fields, in order, so a column list and its binds
 //! cannot disagree with the row or with each other.
 
@@ -33,25 +36,41 @@ fn table(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
     let Fields::Named(fields) = &data.fields else {
         return Err(syn::Error::new_spanned(input, "Table needs named fields"));
     };
-    let mut columns = Vec::new();
+    let mut read = Vec::new();
+    let mut written = Vec::new();
     let mut binds = Vec::new();
+    let mut key = None;
     for field in &fields.named {
         let ident = field.ident.as_ref().expect("named");
-        columns.push(ident.to_string());
-        binds.push(if by_name(field)? {
+        let flags = flags(field)?;
+        read.push(ident.to_string());
+        if flags.generated_key {
+            key = Some(ident.clone());
+            continue;
+        }
+        written.push(ident.to_string());
+        binds.push(if flags.by_name {
             quote!(self.#ident.name())
         } else {
             quote!(&self.#ident)
         });
     }
+    let key = key.unwrap_or_else(|| fields.named[0].ident.clone().expect("named"));
+    let key_name = key.to_string();
     let row = &input.ident;
     Ok(quote! {
         impl crate::table::Table for #row {
             const NAME: &'static str = #name;
-            const COLUMNS: &'static [&'static str] = &[#(#columns),*];
+            const KEY: &'static str = #key_name;
+            const COLUMNS: &'static [&'static str] = &[#(#written),*];
+            const READ: &'static [&'static str] = &[#(#read),*];
 
             fn bind<'q>(&'q self, query: crate::sql::AnyQuery<'q>) -> crate::sql::AnyQuery<'q> {
                 query #(.bind(#binds))*
+            }
+
+            fn bind_key<'q>(&'q self, query: crate::sql::AnyQuery<'q>) -> crate::sql::AnyQuery<'q> {
+                query.bind(&self.#key)
             }
         }
     })
@@ -73,18 +92,28 @@ fn table_name(input: &DeriveInput) -> syn::Result<LitStr> {
     name.ok_or_else(|| syn::Error::new_spanned(input, "missing #[table(name = \"…\")]"))
 }
 
-/// `#[table(by_name)]` on a field: stored as its `name()`.
-fn by_name(field: &syn::Field) -> syn::Result<bool> {
-    let mut found = false;
+/// What `#[table(…)]` says of a field.
+#[derive(Default)]
+struct Flags {
+    /// Stored as its `name()`.
+    by_name: bool,
+    /// The key, made by the database: read, never inserted.
+    generated_key: bool,
+}
+
+fn flags(field: &syn::Field) -> syn::Result<Flags> {
+    let mut flags = Flags::default();
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("table")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("by_name") {
-                found = true;
-                Ok(())
+                flags.by_name = true;
+            } else if meta.path.is_ident("generated_key") {
+                flags.generated_key = true;
             } else {
-                Err(meta.error("expected `by_name`"))
+                return Err(meta.error("expected `by_name` or `generated_key`"));
             }
+            Ok(())
         })?;
     }
-    Ok(found)
+    Ok(flags)
 }

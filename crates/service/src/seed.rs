@@ -204,8 +204,8 @@ async fn write_cards(
         profile: r#"{"Name":"Seeded","Surname":"Cards"}"#.into(),
         credit_limit: 0,
         limit_currency: currency,
-        created_at_ms: now,
-        updated_at_ms: now,
+        created_at: now,
+        updated_at: now,
     };
     customers::insert_many(tx, &[customer]).await?;
     let accounts: Vec<AccountRow> = rows

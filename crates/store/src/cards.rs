@@ -3,10 +3,13 @@
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
+use crate::table::Table;
 use crate::{Engine, Pending, Reads, StoreError, Tx};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Table)]
+#[table(name = "cards")]
 pub struct CardRow {
+    #[table(generated_key)]
     pub card_id: i64,
     pub pan_id: i64,
     pub card_token: String,
@@ -52,106 +55,14 @@ pub struct CardRow {
     pub activated_at: Option<i64>,
 }
 
-/// Every column but `card_id`, in insert order.
-const COLUMNS: [&str; 42] = [
-    "pan_id",
-    "card_token",
-    "masked_pan",
-    "customer_no",
-    "account_no",
-    "product_code",
-    "card_type",
-    "brand",
-    "emboss_name",
-    "expiry",
-    "service_code",
-    "is_virtual",
-    "status",
-    "status_reason",
-    "status_at",
-    "card_limit",
-    "daily_purchase_limit",
-    "daily_cash_limit",
-    "daily_ecom_limit",
-    "transaction_limit",
-    "daily_count_limit",
-    "annual_fee_status",
-    "cvk_name",
-    "cvk_version",
-    "pvk_name",
-    "pvk_version",
-    "pvki",
-    "pvv",
-    "pin_ciphertext",
-    "pin_retry_count",
-    "cvv2_retry_count",
-    "three_ds_password",
-    "ecommerce_allowed",
-    "international_allowed",
-    "atm_allowed",
-    "contactless_allowed",
-    "moto_allowed",
-    "blocked_mccs",
-    "blocked_countries",
-    "renewed_from",
-    "created_at",
-    "activated_at",
-];
-
-use crate::sql::AnyQuery;
-
-fn bind_all<'q>(q: AnyQuery<'q>, c: &'q CardRow) -> AnyQuery<'q> {
-    q.bind(c.pan_id)
-        .bind(&c.card_token)
-        .bind(&c.masked_pan)
-        .bind(&c.customer_no)
-        .bind(&c.account_no)
-        .bind(&c.product_code)
-        .bind(&c.card_type)
-        .bind(&c.brand)
-        .bind(&c.emboss_name)
-        .bind(&c.expiry)
-        .bind(&c.service_code)
-        .bind(c.is_virtual)
-        .bind(&c.status)
-        .bind(c.status_reason.as_deref())
-        .bind(c.status_at)
-        .bind(c.card_limit)
-        .bind(c.daily_purchase_limit)
-        .bind(c.daily_cash_limit)
-        .bind(c.daily_ecom_limit)
-        .bind(c.transaction_limit)
-        .bind(c.daily_count_limit)
-        .bind(&c.annual_fee_status)
-        .bind(&c.cvk_name)
-        .bind(c.cvk_version)
-        .bind(&c.pvk_name)
-        .bind(c.pvk_version)
-        .bind(c.pvki)
-        .bind(&c.pvv)
-        .bind(&c.pin_ciphertext)
-        .bind(c.pin_retry_count)
-        .bind(c.cvv2_retry_count)
-        .bind(c.three_ds_password.as_deref())
-        .bind(c.ecommerce_allowed)
-        .bind(c.international_allowed)
-        .bind(c.atm_allowed)
-        .bind(c.contactless_allowed)
-        .bind(c.moto_allowed)
-        .bind(&c.blocked_mccs)
-        .bind(&c.blocked_countries)
-        .bind(c.renewed_from)
-        .bind(c.created_at)
-        .bind(c.activated_at)
-}
-
 /// Inserts a card and returns its id.
 pub async fn insert(tx: &mut Tx<'_>, c: &CardRow) -> Result<i64, StoreError> {
     let sql = format!(
         "{} RETURNING card_id",
-        crate::sql::insert("cards", &COLUMNS)
+        crate::sql::insert(CardRow::NAME, CardRow::COLUMNS)
     );
-    let (id,): (i64,) = bind_all(sqlx::query(&sql), c)
+    let (id,): (i64,) = c
+        .bind(sqlx::query(&sql))
         .fetch_one(&mut **tx)
         .await
         .map_err(StoreError::from_insert)
@@ -159,31 +70,18 @@ pub async fn insert(tx: &mut Tx<'_>, c: &CardRow) -> Result<i64, StoreError> {
     Ok(id)
 }
 
-/// Writes every column of `c` back to its row.
 /// The card's row written back, as a statement of `script`.
 pub fn update_in<'q>(script: &mut crate::Script<'q>, c: &'q CardRow) {
-    let sql = crate::sql::update_by_key("cards", &COLUMNS, "card_id");
-    script.push(sql, |q| bind_all(q, c).bind(c.card_id));
+    script.push(CardRow::update_sql(), |q| c.bind_key(c.bind(q)));
 }
 
+/// Writes every column of `c` back to its row.
 pub async fn update(tx: &mut Tx<'_>, c: &CardRow) -> Result<(), StoreError> {
-    let sql = crate::sql::update_by_key("cards", &COLUMNS, "card_id");
-    bind_all(sqlx::query(&sql), c)
-        .bind(c.card_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-fn select(filter: &str) -> String {
-    format!(
-        "SELECT card_id, {} FROM cards WHERE {filter}",
-        COLUMNS.join(", ")
-    )
+    crate::table::update(tx, c).await
 }
 
 pub async fn by_id(pool: &AnyPool, card_id: i64) -> Result<Option<CardRow>, StoreError> {
-    Ok(sqlx::query_as(&select("card_id = $1"))
+    Ok(sqlx::query_as(&CardRow::select("card_id = $1"))
         .bind(card_id)
         .fetch_optional(pool)
         .await?)
@@ -194,7 +92,11 @@ pub async fn by_id_for_update(
     engine: Engine,
     card_id: i64,
 ) -> Result<Option<CardRow>, StoreError> {
-    let sql = format!("{}{}", select("card_id = $1"), engine.row_lock_clause());
+    let sql = format!(
+        "{}{}",
+        CardRow::select("card_id = $1"),
+        engine.row_lock_clause()
+    );
     Ok(sqlx::query_as(&sql)
         .bind(card_id)
         .fetch_optional(&mut **tx)
@@ -205,14 +107,14 @@ pub async fn by_id_for_update(
 pub fn by_ids_for_update(reads: &mut Reads<'_>, engine: Engine, ids: &[i64]) -> Pending<CardRow> {
     let sql = format!(
         "{} ORDER BY card_id{}",
-        select("card_id IN ({in})"),
+        CardRow::select("card_id IN ({in})"),
         engine.row_lock_clause()
     );
     reads.push_in(&sql, 0, |q| q, ids)
 }
 
 pub async fn by_token(pool: &AnyPool, token: &str) -> Result<Option<CardRow>, StoreError> {
-    Ok(sqlx::query_as(&select("card_token = $1"))
+    Ok(sqlx::query_as(&CardRow::select("card_token = $1"))
         .bind(token)
         .fetch_optional(pool)
         .await?)
@@ -236,7 +138,10 @@ pub async fn newest_of_fingerprint(
 
 /// The newest card holding this PAN (a renewal with the same PAN keeps one row).
 pub async fn by_pan(pool: &AnyPool, pan_id: i64) -> Result<Option<CardRow>, StoreError> {
-    let sql = format!("{} ORDER BY card_id DESC LIMIT 1", select("pan_id = $1"));
+    let sql = format!(
+        "{} ORDER BY card_id DESC LIMIT 1",
+        CardRow::select("pan_id = $1")
+    );
     Ok(sqlx::query_as(&sql)
         .bind(pan_id)
         .fetch_optional(pool)
@@ -253,7 +158,7 @@ pub async fn count_for_pan(tx: &mut Tx<'_>, pan_id: i64) -> Result<i64, StoreErr
 }
 
 pub async fn of_customer(pool: &AnyPool, customer_no: &str) -> Result<Vec<CardRow>, StoreError> {
-    let sql = format!("{} ORDER BY card_id", select("customer_no = $1"));
+    let sql = format!("{} ORDER BY card_id", CardRow::select("customer_no = $1"));
     Ok(sqlx::query_as(&sql)
         .bind(customer_no)
         .fetch_all(pool)
@@ -272,7 +177,7 @@ pub struct AccountRow {
 
 /// Inserts cards (their ids are the database's), one statement per parameter limit.
 pub async fn insert_many(tx: &mut Tx<'_>, rows: &[CardRow]) -> Result<(), StoreError> {
-    crate::sql::insert_rows(tx, "cards", &COLUMNS, "", rows, bind_all).await
+    crate::table::insert_all(tx, rows).await
 }
 
 pub async fn account(tx: &mut Tx<'_>, account_no: &str) -> Result<Option<AccountRow>, StoreError> {

@@ -162,11 +162,11 @@ async fn filtered_page<T: Table>(
     (offset, limit): (i64, i64),
 ) -> Result<(Vec<T>, i64), StoreError> {
     let n = args.len();
-    let (table, columns) = (T::NAME, T::COLUMNS);
+    let table = T::NAME;
     let sql = format!(
-        "SELECT {} FROM {table} WHERE {filter} ORDER BY {} LIMIT ${} OFFSET ${}",
-        columns.join(", "),
-        columns[0],
+        "{} ORDER BY {} LIMIT ${} OFFSET ${}",
+        T::select(filter),
+        T::KEY,
         n + 1,
         n + 2
     );

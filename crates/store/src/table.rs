@@ -9,18 +9,29 @@ use sqlx::FromRow;
 use crate::sql::AnyQuery;
 use crate::{Engine, StoreError, Tx};
 
-/// A row type stored whole in one table, one column a field. The first
-/// column is its key.
+/// A row type stored whole in one table, one column a field. Its key is
+/// its first column, or a key the database generates.
 pub trait Table: for<'r> FromRow<'r, AnyRow> + Send + Unpin {
     const NAME: &'static str;
+    const KEY: &'static str;
+    /// The columns an insert writes: all but a generated key.
     const COLUMNS: &'static [&'static str];
+    /// Every column, as a select reads them.
+    const READ: &'static [&'static str];
 
     /// Binds the row's values in the order of [`Table::COLUMNS`].
     fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q>;
 
-    /// `SELECT {columns} FROM {table} WHERE {filter}`.
+    fn bind_key<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q>;
+
+    /// `SELECT {every column} FROM {table} WHERE {filter}`.
     fn select(filter: &str) -> String {
-        crate::sql::select(Self::NAME, Self::COLUMNS, filter)
+        crate::sql::select(Self::NAME, Self::READ, filter)
+    }
+
+    /// `UPDATE {table} SET {columns} WHERE {key}`, the key bound last.
+    fn update_sql() -> String {
+        crate::sql::update_by_key(Self::NAME, Self::COLUMNS, Self::KEY)
     }
 }
 
@@ -43,8 +54,10 @@ pub async fn insert_all<T: Table>(tx: &mut Tx<'_>, rows: &[T]) -> Result<(), Sto
 
 /// Writes every column of the row back, found by its key (under its row lock).
 pub async fn update<T: Table>(tx: &mut Tx<'_>, row: &T) -> Result<(), StoreError> {
-    let sql = crate::sql::update_by_first(T::NAME, T::COLUMNS);
-    row.bind(sqlx::query(&sql)).execute(&mut **tx).await?;
+    let sql = T::update_sql();
+    row.bind_key(row.bind(sqlx::query(&sql)))
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -72,7 +85,7 @@ where
     T: Table,
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    find(exec, &format!("{} = $1", T::COLUMNS[0]), &[key]).await
+    find(exec, &format!("{} = $1", T::KEY), &[key]).await
 }
 
 /// The row of this key, locked until the transaction ends.
@@ -81,6 +94,6 @@ pub async fn by_key_for_update<T: Table>(
     engine: Engine,
     key: &str,
 ) -> Result<Option<T>, StoreError> {
-    let filter = format!("{} = $1{}", T::COLUMNS[0], engine.row_lock_clause());
+    let filter = format!("{} = $1{}", T::KEY, engine.row_lock_clause());
     find(&mut **tx, &filter, &[key]).await
 }

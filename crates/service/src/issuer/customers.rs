@@ -127,8 +127,8 @@ pub async fn create_customer(
         profile: profile_json(&cmd.profile)?,
         credit_limit: limit.get(),
         limit_currency: i64::from(currency.numeric()),
-        created_at_ms: now_ms,
-        updated_at_ms: now_ms,
+        created_at: now_ms,
+        updated_at: now_ms,
     };
     let attempts = if cmd.customer_no.is_some() {
         1
@@ -201,7 +201,7 @@ pub async fn get_customer_info(
         limit_currency: stored_currency(&row)?,
         used_limit: used,
         available_limit: available(limit, used),
-        created_at: Timestamp::from_millis(row.created_at_ms),
+        created_at: Timestamp::from_millis(row.created_at),
     })
 }
 
@@ -297,7 +297,7 @@ pub async fn update_customer(
     let mut profile = parse_profile(&row)?;
     profile.merge_from(cmd.profile);
     row.profile = profile_json(&profile)?;
-    row.updated_at_ms = host.clock.now_ms();
+    row.updated_at = host.clock.now_ms();
     customers::update(&mut tx, &row).await?;
     audit::success(&mut tx, host, call, &customer_no).await?;
     tx.commit().await.map_err(StoreError::from)?;
@@ -341,7 +341,7 @@ pub async fn update_customer_limit(
     let used = used_in_tx(&mut tx, &row).await?;
     apply_limit(&mut errors, &mut row, limit.as_ref(), currency, used)?;
     errors.finish(())?;
-    row.updated_at_ms = host.clock.now_ms();
+    row.updated_at = host.clock.now_ms();
     customers::update(&mut tx, &row).await?;
     audit::success(&mut tx, host, call, &customer_no).await?;
     tx.commit().await.map_err(StoreError::from)?;
