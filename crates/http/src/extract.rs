@@ -6,6 +6,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Req
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use bytes::Bytes;
+use cardhost_service::money::reports::{self, Paging};
 use cardhost_service::{auth, Call, Caller};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -122,6 +123,17 @@ impl Params {
     /// A parameter's value when it is there and not empty (a search filter).
     pub fn filled(&self, name: &str) -> Option<String> {
         self.get(name).filter(|v| !v.is_empty()).map(str::to_owned)
+    }
+
+    /// A required parameter's value; an absent one is empty, which the
+    /// service refuses naming it.
+    pub fn required(&self, name: &str) -> &str {
+        self.get(name).unwrap_or("")
+    }
+
+    /// `Page` and `PageSize`, parsed once for every paged read.
+    pub fn paging(&self) -> Result<Paging, ApiError> {
+        Ok(reports::paging(self.get("Page"), self.get("PageSize"))?)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {

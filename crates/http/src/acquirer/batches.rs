@@ -74,7 +74,7 @@ pub async fn get_pos_batch_summary(read: Read) -> ApiResult {
         let s = svc::summary(
             host,
             call,
-            params.get("TerminalNo").unwrap_or(""),
+            params.required("TerminalNo"),
             batch_no(params)?,
             None,
         )
@@ -111,10 +111,9 @@ pub async fn get_pos_batch_detail(read: Read) -> ApiResult {
         let (page, currency) = svc::detail(
             host,
             call,
-            params.get("TerminalNo").unwrap_or(""),
+            params.required("TerminalNo"),
             batch_no(params)?,
-            params.get("Page"),
-            params.get("PageSize"),
+            params.paging()?,
         )
         .await?;
         Ok(ok(Paged::of(page, |t| BatchTransaction {

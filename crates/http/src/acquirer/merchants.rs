@@ -187,8 +187,7 @@ pub async fn create_merchant(command: Command<MerchantRequest>) -> ApiResult {
     responses((status = 200, description = "Result 0; 2 no such merchant; 6 another merchant's", body = Envelope<MerchantResult>)))]
 pub async fn get_merchant(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
-        let (m, terminals) =
-            svc::get_merchant(host, call, params.get("MerchantNo").unwrap_or("")).await?;
+        let (m, terminals) = svc::get_merchant(host, call, params.required("MerchantNo")).await?;
         Ok(ok(merchant_result(m, Some(terminals))))
     })
     .await
@@ -230,14 +229,7 @@ pub async fn search_merchant(read: Read) -> ApiResult {
             status: get("MerchantStatus"),
             tax_no: get("TaxNo"),
         };
-        let page = svc::search_merchants(
-            host,
-            call,
-            filter,
-            params.get("Page"),
-            params.get("PageSize"),
-        )
-        .await?;
+        let page = svc::search_merchants(host, call, filter, params.paging()?).await?;
         Ok(ok(Paged::of(page, |m| merchant_result(m, None))))
     })
     .await
@@ -341,7 +333,7 @@ pub async fn create_terminal(command: Command<TerminalRequest>) -> ApiResult {
     responses((status = 200, description = "Result 0; 2 no such terminal; 6 another merchant's", body = Envelope<TerminalResult>)))]
 pub async fn get_terminal(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
-        let t = svc::get_terminal(host, call, params.get("TerminalNo").unwrap_or("")).await?;
+        let t = svc::get_terminal(host, call, params.required("TerminalNo")).await?;
         Ok(ok(terminal_result(t)))
     })
     .await
@@ -381,14 +373,7 @@ pub async fn search_terminal(read: Read) -> ApiResult {
             status: get("TerminalStatus"),
             serial_no: get("SerialNo"),
         };
-        let page = svc::search_terminals(
-            host,
-            call,
-            filter,
-            params.get("Page"),
-            params.get("PageSize"),
-        )
-        .await?;
+        let page = svc::search_terminals(host, call, filter, params.paging()?).await?;
         Ok(ok(Paged::of(page, terminal_result)))
     })
     .await

@@ -32,7 +32,7 @@ pub async fn get_merchant_payment_summary(read: Read) -> ApiResult {
         let rows = svc::summary(
             host,
             call,
-            params.get("MerchantNo").unwrap_or(""),
+            params.required("MerchantNo"),
             params.get("StartDate"),
             params.get("EndDate"),
         )
@@ -84,10 +84,9 @@ pub async fn get_merchant_payment_detail(read: Read) -> ApiResult {
         let page = svc::detail(
             host,
             call,
-            params.get("MerchantNo").unwrap_or(""),
+            params.required("MerchantNo"),
             params.get("PaymentDate"),
-            params.get("Page"),
-            params.get("PageSize"),
+            params.paging()?,
         )
         .await?;
         Ok(ok(Paged::of(page, |t| {

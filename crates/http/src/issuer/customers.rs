@@ -182,7 +182,7 @@ pub async fn create_customer(command: Command<CustomerRequest>) -> ApiResult {
     responses((status = 200, description = "Result 0 found; 2 no such customer", body = Envelope<CustomerInfoResult>)))]
 pub async fn get_customer_info(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
-        let customer_no = params.get("CustomerNo").unwrap_or("");
+        let customer_no = params.required("CustomerNo");
         let info = customers::get_customer_info(host, call, customer_no).await?;
         Ok(ok(CustomerInfoResult::from(info)))
     })

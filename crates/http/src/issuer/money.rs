@@ -295,8 +295,7 @@ pub async fn get_card_transactions(read: Read) -> ApiResult {
             &query_card_key(params),
             params.get("StartDate"),
             params.get("EndDate"),
-            params.get("Page"),
-            params.get("PageSize"),
+            params.paging()?,
         )
         .await?;
         Ok(ok(Paged::of(page, |t| {

@@ -80,10 +80,10 @@ async fn check_order(
 ) -> ApiResult {
     let call = authed.call();
     let by = match operation {
-        "CheckByToken" => OrderKey::Token(params.get("Token").unwrap_or("")),
-        _ => OrderKey::OrderId(params.get("OrderId").unwrap_or("")),
+        "CheckByToken" => OrderKey::Token(params.required("Token")),
+        _ => OrderKey::OrderId(params.required("OrderId")),
     };
-    let merchant_no = params.get("MerchantNo").unwrap_or("");
+    let merchant_no = params.required("MerchantNo");
     let v = inquiry::order_view(&state.host, &call, merchant_no, by).await?;
     Ok(ok(order_result(v)))
 }
@@ -97,8 +97,8 @@ pub async fn check_by_process_id(read: Read) -> ApiResult {
         let t = inquiry::by_process(
             host,
             call,
-            params.get("MerchantNo").unwrap_or(""),
-            params.get("ProcessId").unwrap_or(""),
+            params.required("MerchantNo"),
+            params.required("ProcessId"),
         )
         .await?;
         Ok(ok(tx_result(t)))
@@ -115,8 +115,8 @@ pub async fn list_by_order_id(read: Read) -> ApiResult {
         let txs = inquiry::list(
             host,
             call,
-            params.get("MerchantNo").unwrap_or(""),
-            params.get("OrderId").unwrap_or(""),
+            params.required("MerchantNo"),
+            params.required("OrderId"),
         )
         .await?;
         let items: Vec<VposResult> = txs.into_iter().map(tx_result).collect();

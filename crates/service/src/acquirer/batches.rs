@@ -354,11 +354,9 @@ pub async fn detail(
     call: &Call,
     terminal_no: &str,
     batch_no: Option<i64>,
-    page: Option<&str>,
-    size: Option<&str>,
+    paging: crate::money::reports::Paging,
 ) -> Result<(crate::money::reports::Page<BatchTransaction>, Currency), ServiceError> {
     let (terminal, merchant) = terminal_and_merchant(host, call, terminal_no).await?;
-    let paging = crate::money::reports::paging(page, size)?;
     let batch_no = batch_no.unwrap_or(terminal.open_batch_no);
     let found = batches::txs_page(
         host.db.reader(),

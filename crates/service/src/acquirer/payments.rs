@@ -14,7 +14,7 @@ use crate::caller::Scope;
 use crate::host::{Call, Host};
 use crate::money::balanced;
 use crate::money::order::currency_of;
-use crate::money::reports::{paging, Page};
+use crate::money::reports::{Page, Paging};
 use crate::{audit, ServiceError};
 
 pub(crate) fn date_or(
@@ -130,8 +130,7 @@ pub async fn detail(
     call: &Call,
     merchant_no: &str,
     payment_date: Option<&str>,
-    page: Option<&str>,
-    size: Option<&str>,
+    paging: Paging,
 ) -> Result<Page<PaidTransaction>, ServiceError> {
     ServiceError::require("MerchantNo", merchant_no)?;
     check_access(call, merchant_no)?;
@@ -143,7 +142,6 @@ pub async fn detail(
                 .map(format_date)
                 .map_err(|m| ServiceError::field("PaymentDate", m))
         })?;
-    let paging = paging(page, size)?;
     let found = batches::payment_txs(
         host.db.reader(),
         merchant_no,

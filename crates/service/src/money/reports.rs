@@ -160,11 +160,9 @@ pub async fn card_transactions(
     key: &CardKey,
     start: Option<&str>,
     end: Option<&str>,
-    page: Option<&str>,
-    size: Option<&str>,
+    paging: Paging,
 ) -> Result<Page<Transaction>, ServiceError> {
     call.caller.require(Scope::Issuer)?;
-    let paging = paging(page, size)?;
     let cal = &host.settings.calendar;
     let from = match start.filter(|s| !s.is_empty()) {
         Some(d) => {

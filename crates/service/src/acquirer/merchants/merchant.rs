@@ -248,11 +248,9 @@ pub async fn search_merchants(
     host: &Host,
     call: &Call,
     filter: MerchantFilter,
-    page: Option<&str>,
-    size: Option<&str>,
+    paging: Paging,
 ) -> Result<Page<Merchant>, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
-    let paging = paging(page, size)?;
     let found =
         merchants::search_merchants(host.db.reader(), &filter, paging.offset(), paging.page_size)
             .await?;

@@ -21,7 +21,7 @@ use rand::Rng;
 use crate::caller::{Scope, Scopes};
 use crate::clients::{prepare_row, NewClient};
 use crate::host::{Call, Host};
-use crate::money::reports::{paging, Page};
+use crate::money::reports::{Page, Paging};
 use crate::{audit, ServiceError};
 
 /// Length of a generated merchant number (spec: up to 15 digits).

@@ -154,11 +154,9 @@ pub async fn search_terminals(
     host: &Host,
     call: &Call,
     filter: TerminalFilter,
-    page: Option<&str>,
-    size: Option<&str>,
+    paging: Paging,
 ) -> Result<Page<Terminal>, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
-    let paging = paging(page, size)?;
     let found =
         merchants::search_terminals(host.db.reader(), &filter, paging.offset(), paging.page_size)
             .await?;
