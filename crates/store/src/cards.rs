@@ -72,7 +72,10 @@ pub async fn insert(tx: &mut Tx<'_>, c: &CardRow) -> Result<i64, StoreError> {
 
 /// The card's row written back, as a statement of `script`.
 pub fn update_in<'q>(script: &mut crate::Script<'q>, c: &'q CardRow) {
-    script.push(CardRow::update_sql(), |q| c.bind_key(c.bind(q)));
+    // Every authorized batch writes its cards back: the statement is made once.
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(CardRow::update_sql).clone();
+    script.push(sql, |q| c.bind_key(c.bind(q)));
 }
 
 /// Writes every column of `c` back to its row.
