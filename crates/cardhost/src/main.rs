@@ -409,7 +409,7 @@ async fn client_command(config: &Config, cmd: ClientCommand) -> anyhow::Result<(
                     c.client_id,
                     c.name,
                     c.scopes,
-                    c.status,
+                    c.status.name(),
                     c.merchant_no.unwrap_or_default()
                 );
             }

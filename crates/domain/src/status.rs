@@ -165,6 +165,24 @@ statuses! {
 }
 
 statuses! {
+    /// An API client (spec security.md): a revoked one gets no token, and its
+    /// tokens are gone.
+    ClientStatus ("client status", new Active) {
+        Active,
+        Revoked,
+    }
+}
+
+statuses! {
+    /// A physical card's emboss directive, queued for the card bureau.
+    DirectiveStatus ("emboss directive status", new Queued) {
+        Queued,
+        /// Written to the bureau's file.
+        Exported,
+    }
+}
+
+statuses! {
     /// A message in the SMS outbox.
     MessageStatus ("message status", new Pending) {
         /// Waiting for its next attempt.

@@ -25,7 +25,7 @@ pub(crate) fn record_at(
     detail: Option<&str>,
 ) -> audit::AuditRecord {
     audit::AuditRecord {
-        at_ms,
+        at: at_ms,
         client_id: Some(call.caller.client_id.clone()),
         operation: call.operation.to_owned(),
         object_key: object_key.map(str::to_owned),

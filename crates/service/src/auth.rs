@@ -7,6 +7,7 @@ use std::sync::{Mutex, OnceLock};
 
 use cardhost_crypto::secret;
 use cardhost_domain::secret::ClientSecret;
+use cardhost_domain::status::ClientStatus;
 use cardhost_store::clients;
 use chrono::{DateTime, Duration, Timelike, Utc};
 
@@ -125,14 +126,14 @@ pub async fn issue_token(
         ));
     }
     let client = clients::get(host.db.reader(), client_id).await?;
-    let Some(client) = client.filter(|c| c.status == "Active") else {
+    let Some(client) = client.filter(|c| c.status == ClientStatus::Active) else {
         verify_off_thread(client_secret.clone(), dummy_hash().to_owned()).await;
         return Err(invalid_credentials());
     };
-    if client.locked_until_ms > now_ms {
+    if client.locked_until > now_ms {
         return Err(ServiceError::Unauthenticated(format!(
             "The client is locked after {LOCK_AFTER_FAILURES} wrong secrets in a row; retry after {} UTC.",
-            DateTime::from_timestamp_millis(client.locked_until_ms)
+            DateTime::from_timestamp_millis(client.locked_until)
                 .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_default()
         )));

@@ -2,6 +2,7 @@
 
 use cardhost_crypto::secret;
 use cardhost_domain::secret::ClientSecret;
+use cardhost_domain::status::ClientStatus;
 use cardhost_store::clients::{self, ClientRow};
 use cardhost_store::{meta, Db, StoreError};
 
@@ -66,10 +67,10 @@ pub(crate) async fn prepare_row(
         secret_hash,
         scopes: new.scopes.to_string(),
         merchant_no: new.merchant_no.clone(),
-        status: "Active".into(),
+        status: ClientStatus::Active,
         failed_attempts: 0,
-        locked_until_ms: 0,
-        created_at_ms: now_ms,
+        locked_until: 0,
+        created_at: now_ms,
     })
 }
 

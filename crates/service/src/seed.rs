@@ -14,7 +14,7 @@ use cardhost_domain::secret::Cvv2;
 use cardhost_store::cards::{self, AccountRow, CardRow};
 use cardhost_store::customers::{self, CustomerRow};
 use cardhost_store::ledger::{self, EntryRow, TransferRow};
-use cardhost_store::pans::{self, NewPan};
+use cardhost_store::pans::{self, PanRow};
 use cardhost_store::{table, Script, StoreError, Tx};
 use rand::Rng;
 
@@ -111,11 +111,13 @@ pub async fn cards(
     let mut new_pans = Vec::with_capacity(count);
     for n in (first..).take(count) {
         let pan = numbered_pan(&product.bin, n)?;
-        new_pans.push(NewPan {
+        new_pans.push(PanRow {
             fingerprint: security.fingerprint_pan(&pan)?,
             ciphertext: security.encrypt_pan(&pan)?,
             key_version: i64::from(security.pan_key_version()?),
             masked_pan: pan.masked(),
+            created_at: now,
+            ..PanRow::default()
         });
         numbered.push((n, pan));
     }
@@ -123,7 +125,7 @@ pub async fn cards(
     let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
     let transfer_id = ledger::reserve_ids(host.db.writer(), "transfer_id", 1).await?;
     let mut tx = host.db.begin().await?;
-    let stored = pans::insert_new(&mut tx, &new_pans, now).await?;
+    let stored = pans::insert_new(&mut tx, &new_pans).await?;
     let ids: std::collections::HashMap<String, i64> = stored.into_iter().collect();
     let customer_no = format!("S{now}{first}");
     let mut rows = Vec::with_capacity(count);

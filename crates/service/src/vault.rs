@@ -3,7 +3,8 @@
 
 use cardhost_crypto::SecurityModule;
 use cardhost_domain::card::Pan;
-use cardhost_store::{pans, Db, StoreError, Tx};
+use cardhost_store::pans::{self, PanRow};
+use cardhost_store::{Db, StoreError, Tx};
 
 use crate::ServiceError;
 
@@ -17,18 +18,15 @@ pub async fn store(
     pan: &Pan,
     now_ms: i64,
 ) -> Result<i64, ServiceError> {
-    let fingerprint = security.fingerprint_pan(pan)?;
-    let ciphertext = security.encrypt_pan(pan)?;
-    let version = i64::from(security.pan_key_version()?);
-    Ok(pans::upsert(
-        tx,
-        &fingerprint,
-        &ciphertext,
-        version,
-        &pan.masked(),
-        now_ms,
-    )
-    .await?)
+    let row = PanRow {
+        fingerprint: security.fingerprint_pan(pan)?,
+        ciphertext: security.encrypt_pan(pan)?,
+        key_version: i64::from(security.pan_key_version()?),
+        masked_pan: pan.masked(),
+        created_at: now_ms,
+        ..PanRow::default()
+    };
+    Ok(pans::upsert(tx, &row).await?)
 }
 
 /// The vault id of a card number, if the host holds it.

@@ -57,17 +57,7 @@ pub struct CardRow {
 
 /// Inserts a card and returns its id.
 pub async fn insert(tx: &mut Tx<'_>, c: &CardRow) -> Result<i64, StoreError> {
-    let sql = format!(
-        "{} RETURNING card_id",
-        crate::sql::insert(CardRow::NAME, CardRow::COLUMNS)
-    );
-    let (id,): (i64,) = c
-        .bind(sqlx::query(&sql))
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(StoreError::from_insert)
-        .and_then(|row| sqlx::FromRow::from_row(&row).map_err(StoreError::from))?;
-    Ok(id)
+    crate::table::insert_generated(tx, c).await
 }
 
 /// The card's row written back, as a statement of `script`.

@@ -1,11 +1,14 @@
 //! API clients and their bearer tokens.
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use cardhost_domain::status::ClientStatus;
+use cardhost_macros::Table;
+use sqlx::{AnyPool, FromRow, Row};
 
+use crate::table::{self, Table};
 use crate::{StoreError, Tx};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow, Table)]
+#[table(name = "api_clients")]
 pub struct ClientRow {
     pub client_id: String,
     pub name: String,
@@ -13,73 +16,33 @@ pub struct ClientRow {
     /// Comma-separated scope names.
     pub scopes: String,
     pub merchant_no: Option<String>,
-    /// `Active` or `Revoked`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub status: ClientStatus,
     pub failed_attempts: i64,
     /// Unix ms until which token requests are refused; 0 when not locked.
-    pub locked_until_ms: i64,
-    pub created_at_ms: i64,
-}
-
-const CLIENT_COLUMNS: &str =
-    "client_id, name, secret_hash, scopes, merchant_no, status, failed_attempts, locked_until, created_at";
-
-fn client_from(r: &AnyRow) -> ClientRow {
-    ClientRow {
-        client_id: r.get(0),
-        name: r.get(1),
-        secret_hash: r.get(2),
-        scopes: r.get(3),
-        merchant_no: r.get(4),
-        status: r.get(5),
-        failed_attempts: r.get(6),
-        locked_until_ms: r.get(7),
-        created_at_ms: r.get(8),
-    }
+    pub locked_until: i64,
+    pub created_at: i64,
 }
 
 pub async fn insert(tx: &mut Tx<'_>, c: &ClientRow) -> Result<(), StoreError> {
-    sqlx::query(&format!(
-        "INSERT INTO api_clients ({CLIENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-    ))
-    .bind(&c.client_id)
-    .bind(&c.name)
-    .bind(&c.secret_hash)
-    .bind(&c.scopes)
-    .bind(c.merchant_no.as_deref())
-    .bind(&c.status)
-    .bind(c.failed_attempts)
-    .bind(c.locked_until_ms)
-    .bind(c.created_at_ms)
-    .execute(&mut **tx)
-    .await
-    .map_err(StoreError::from_insert)?;
-    Ok(())
+    table::insert(tx, c).await
 }
 
 pub async fn get(pool: &AnyPool, client_id: &str) -> Result<Option<ClientRow>, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {CLIENT_COLUMNS} FROM api_clients WHERE client_id = $1"
-    ))
-    .bind(client_id)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.as_ref().map(client_from))
+    table::by_key(pool, client_id).await
 }
 
 pub async fn list(pool: &AnyPool) -> Result<Vec<ClientRow>, StoreError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {CLIENT_COLUMNS} FROM api_clients ORDER BY created_at, client_id"
-    ))
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.iter().map(client_from).collect())
+    let sql = ClientRow::select_all("ORDER BY created_at, client_id");
+    Ok(sqlx::query_as(&sql).fetch_all(pool).await?)
 }
 
 /// Marks a client revoked and drops its tokens; false when there is no such client.
 pub async fn revoke(tx: &mut Tx<'_>, client_id: &str) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE api_clients SET status = 'Revoked' WHERE client_id = $1")
+    let done = sqlx::query("UPDATE api_clients SET status = $2 WHERE client_id = $1")
         .bind(client_id)
+        .bind(ClientStatus::Revoked.name())
         .execute(&mut **tx)
         .await?;
     sqlx::query("DELETE FROM api_tokens WHERE client_id = $1")
@@ -144,20 +107,19 @@ pub async fn client_for_token(
     token_hash: &str,
     now_ms: i64,
 ) -> Result<Option<(ClientRow, i64)>, StoreError> {
+    let columns: Vec<String> = ClientRow::READ.iter().map(|c| format!("c.{c}")).collect();
     let row = sqlx::query(&format!(
         "SELECT {}, t.expires_at FROM api_tokens t JOIN api_clients c ON c.client_id = t.client_id \
-         WHERE t.token_hash = $1 AND t.expires_at > $2 AND c.status = 'Active'",
-        CLIENT_COLUMNS
-            .split(", ")
-            .map(|c| format!("c.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+         WHERE t.token_hash = $1 AND t.expires_at > $2 AND c.status = $3",
+        columns.join(", ")
     ))
     .bind(token_hash)
     .bind(now_ms)
+    .bind(ClientStatus::Active.name())
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|r| (client_from(&r), r.get(9))))
+    row.map(|r| Ok((ClientRow::from_row(&r)?, r.try_get("expires_at")?)))
+        .transpose()
 }
 
 /// Deletes tokens that expired before `now_ms`; returns how many.

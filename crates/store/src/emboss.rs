@@ -1,47 +1,39 @@
 //! Emboss directives: physical cards queued for the card bureau.
 
+use cardhost_domain::status::DirectiveStatus;
+use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
+use crate::table::{self, Table};
 use crate::{StoreError, Tx};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, Default, FromRow, Table)]
+#[table(name = "emboss_directives")]
 pub struct DirectiveRow {
+    #[table(generated_key)]
     pub directive_id: i64,
     pub card_id: i64,
     pub delivery_address_type: String,
     pub branch_code: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub status: DirectiveStatus,
     pub created_at: i64,
     pub exported_at: Option<i64>,
 }
 
-pub async fn insert(
-    tx: &mut Tx<'_>,
-    card_id: i64,
-    delivery: &str,
-    branch: Option<&str>,
-    now_ms: i64,
-) -> Result<i64, StoreError> {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO emboss_directives (card_id, delivery_address_type, branch_code, status, created_at) \
-         VALUES ($1, $2, $3, 'Queued', $4) RETURNING directive_id",
-    )
-    .bind(card_id)
-    .bind(delivery)
-    .bind(branch)
-    .bind(now_ms)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(id)
+/// Queues the directive and returns its id.
+pub async fn insert(tx: &mut Tx<'_>, d: &DirectiveRow) -> Result<i64, StoreError> {
+    table::insert_generated(tx, d).await
 }
 
 pub async fn queued(pool: &AnyPool) -> Result<Vec<DirectiveRow>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT directive_id, card_id, delivery_address_type, branch_code, status, created_at, exported_at \
-         FROM emboss_directives WHERE status = 'Queued' ORDER BY directive_id",
+    Ok(
+        sqlx::query_as(&DirectiveRow::select("status = $1 ORDER BY directive_id"))
+            .bind(DirectiveStatus::Queued.name())
+            .fetch_all(pool)
+            .await?,
     )
-    .fetch_all(pool)
-    .await?)
 }
 
 pub async fn mark_exported(
@@ -49,10 +41,15 @@ pub async fn mark_exported(
     directive_id: i64,
     now_ms: i64,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE emboss_directives SET status = 'Exported', exported_at = $2 WHERE directive_id = $1 AND status = 'Queued'")
-        .bind(directive_id)
-        .bind(now_ms)
-        .execute(&mut **tx)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE emboss_directives SET status = $3, exported_at = $2 \
+         WHERE directive_id = $1 AND status = $4",
+    )
+    .bind(directive_id)
+    .bind(now_ms)
+    .bind(DirectiveStatus::Exported.name())
+    .bind(DirectiveStatus::Queued.name())
+    .execute(&mut **tx)
+    .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -1,11 +1,14 @@
 //! Messages waiting for the SMS/e-mail provider.
 
 use cardhost_domain::status::MessageStatus;
+use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
+use crate::table::{self, Table};
 use crate::{StoreError, Tx};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Table)]
+#[table(name = "outbox")]
 pub struct OutboxRow {
     pub message_id: String,
     pub channel: String,
@@ -15,6 +18,7 @@ pub struct OutboxRow {
     /// A pin-storage ciphertext the sender opens at delivery, if any.
     pub secret: Option<String>,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub status: MessageStatus,
     pub attempts: i64,
     pub next_attempt: i64,
@@ -22,31 +26,14 @@ pub struct OutboxRow {
     pub sent_at: Option<i64>,
 }
 
-const COLUMNS: &str = "message_id, channel, recipient, template, secret, status, attempts, next_attempt, created_at, sent_at";
-
 pub async fn insert(tx: &mut Tx<'_>, m: &OutboxRow) -> Result<(), StoreError> {
-    sqlx::query(&format!(
-        "INSERT INTO outbox ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-    ))
-    .bind(&m.message_id)
-    .bind(&m.channel)
-    .bind(&m.recipient)
-    .bind(&m.template)
-    .bind(m.secret.as_deref())
-    .bind(m.status.name())
-    .bind(m.attempts)
-    .bind(m.next_attempt)
-    .bind(m.created_at)
-    .bind(m.sent_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    table::insert(tx, m).await
 }
 
 /// Pending messages whose next attempt is due, oldest first.
 pub async fn due(pool: &AnyPool, now_ms: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE status = $3 AND next_attempt <= $1 ORDER BY created_at, message_id LIMIT $2"
+    Ok(sqlx::query_as(&OutboxRow::select(
+        "status = $3 AND next_attempt <= $1 ORDER BY created_at, message_id LIMIT $2",
     ))
     .bind(now_ms)
     .bind(limit)

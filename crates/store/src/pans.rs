@@ -1,57 +1,42 @@
 //! The PAN vault table.
 
+use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow, Row};
+
+use crate::table::{self, Table};
 
 use crate::{Pending, Reads, StoreError, Tx};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, Default, FromRow, Table)]
+#[table(name = "card_pans")]
 pub struct PanRow {
+    #[table(generated_key)]
     pub pan_id: i64,
     pub fingerprint: String,
     pub ciphertext: String,
     pub key_version: i64,
     pub masked_pan: String,
+    pub created_at: i64,
 }
 
-/// The vault id of the PAN with this fingerprint, inserting it when new.
-pub async fn upsert(
-    tx: &mut Tx<'_>,
-    fingerprint: &str,
-    ciphertext: &str,
-    key_version: i64,
-    masked_pan: &str,
-    now_ms: i64,
-) -> Result<i64, StoreError> {
-    sqlx::query(
-        "INSERT INTO card_pans (fingerprint, ciphertext, key_version, masked_pan, created_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (fingerprint) DO NOTHING",
-    )
-    .bind(fingerprint)
-    .bind(ciphertext)
-    .bind(key_version)
-    .bind(masked_pan)
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await?;
+/// A PAN already in the vault (the same fingerprint) is kept as it is.
+const NEW_ONLY: &str = " ON CONFLICT (fingerprint) DO NOTHING";
+
+/// The vault id of the PAN, inserting it when new.
+pub async fn upsert(tx: &mut Tx<'_>, pan: &PanRow) -> Result<i64, StoreError> {
+    table::insert_or(&mut **tx, pan, NEW_ONLY).await?;
     let row = sqlx::query("SELECT pan_id FROM card_pans WHERE fingerprint = $1")
-        .bind(fingerprint)
+        .bind(&pan.fingerprint)
         .fetch_one(&mut **tx)
         .await?;
     Ok(row.get(0))
 }
 
 pub async fn by_id(pool: &AnyPool, pan_id: i64) -> Result<Option<PanRow>, StoreError> {
-    let row = sqlx::query("SELECT pan_id, fingerprint, ciphertext, key_version, masked_pan FROM card_pans WHERE pan_id = $1")
+    Ok(sqlx::query_as(&PanRow::select("pan_id = $1"))
         .bind(pan_id)
         .fetch_optional(pool)
-        .await?;
-    Ok(row.map(|r| PanRow {
-        pan_id: r.get(0),
-        fingerprint: r.get(1),
-        ciphertext: r.get(2),
-        key_version: r.get(3),
-        masked_pan: r.get(4),
-    }))
+        .await?)
 }
 
 pub async fn id_by_fingerprint(
@@ -113,58 +98,24 @@ pub async fn count_by_version(pool: &AnyPool) -> Result<Vec<(i64, i64)>, StoreEr
 
 /// The vault rows of these ids, inside the caller's transaction.
 pub fn by_ids(reads: &mut Reads<'_>, pan_ids: &[i64]) -> Pending<PanRow> {
-    reads.push_in(
-        "SELECT pan_id, fingerprint, ciphertext, key_version, masked_pan FROM card_pans WHERE pan_id IN ({in})",
-        0,
-        |q| q,
-        pan_ids,
-    )
-}
-
-/// A PAN for the vault: its fingerprint, ciphertext, key version and masked form.
-#[derive(Debug, Clone)]
-pub struct NewPan {
-    pub fingerprint: String,
-    pub ciphertext: String,
-    pub key_version: i64,
-    pub masked_pan: String,
+    reads.push_in(&PanRow::select("pan_id IN ({in})"), 0, |q| q, pan_ids)
 }
 
 /// Stores new PANs in one statement per parameter limit; a PAN already in
 /// the vault is skipped. Returns the vault ids of those stored, by fingerprint.
 pub async fn insert_new(
     tx: &mut Tx<'_>,
-    pans: &[NewPan],
-    now_ms: i64,
+    pans: &[PanRow],
 ) -> Result<Vec<(String, i64)>, StoreError> {
     let mut stored = Vec::with_capacity(pans.len());
     for chunk in pans.chunks(5_000) {
-        let sql = format!(
-            "{} RETURNING fingerprint, pan_id",
-            crate::sql::insert_values(
-                "card_pans",
-                &[
-                    "fingerprint",
-                    "ciphertext",
-                    "key_version",
-                    "masked_pan",
-                    "created_at"
-                ],
-                chunk.len(),
-                " ON CONFLICT (fingerprint) DO NOTHING"
-            )
-        );
-        let sql = crate::sql::for_connection(tx, sql);
-        let mut query = sqlx::query_as(&sql);
-        for p in chunk {
-            query = query
-                .bind(&p.fingerprint)
-                .bind(&p.ciphertext)
-                .bind(p.key_version)
-                .bind(&p.masked_pan)
-                .bind(now_ms);
+        let values =
+            crate::sql::insert_values(PanRow::NAME, PanRow::COLUMNS, chunk.len(), NEW_ONLY);
+        let sql = crate::sql::for_connection(tx, format!("{values} RETURNING fingerprint, pan_id"));
+        let query = chunk.iter().fold(sqlx::query(&sql), |q, p| p.bind(q));
+        for row in query.fetch_all(&mut **tx).await? {
+            stored.push((row.try_get(0)?, row.try_get(1)?));
         }
-        stored.extend(query.fetch_all(&mut **tx).await?);
     }
     Ok(stored)
 }

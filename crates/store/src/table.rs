@@ -29,6 +29,16 @@ pub trait Table: for<'r> FromRow<'r, AnyRow> + Send + Unpin {
         crate::sql::select(Self::NAME, Self::READ, filter)
     }
 
+    /// `SELECT {every column} FROM {table} {tail}`: every row, `tail` ordering
+    /// or limiting them.
+    fn select_all(tail: &str) -> String {
+        format!(
+            "SELECT {} FROM {} {tail}",
+            Self::READ.join(", "),
+            Self::NAME
+        )
+    }
+
     /// `UPDATE {table} SET {columns} WHERE {key}`, the key bound last.
     fn update_sql() -> String {
         crate::sql::update_by_key(Self::NAME, Self::COLUMNS, Self::KEY)
@@ -37,12 +47,38 @@ pub trait Table: for<'r> FromRow<'r, AnyRow> + Send + Unpin {
 
 /// Inserts the row; a unique violation is [`StoreError::Duplicate`].
 pub async fn insert<T: Table>(tx: &mut Tx<'_>, row: &T) -> Result<(), StoreError> {
-    let sql = crate::sql::insert(T::NAME, T::COLUMNS);
+    insert_or(&mut **tx, row, "").await
+}
+
+/// Inserts the row; `on_conflict` (an `ON CONFLICT …` clause, or nothing)
+/// says what a row already there becomes.
+pub async fn insert_or<'c, T, E>(exec: E, row: &T, on_conflict: &str) -> Result<(), StoreError>
+where
+    T: Table,
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let sql = crate::sql::insert(T::NAME, T::COLUMNS) + on_conflict;
     row.bind(sqlx::query(&sql))
-        .execute(&mut **tx)
+        .execute(exec)
         .await
         .map_err(StoreError::from_insert)?;
     Ok(())
+}
+
+/// Inserts a row whose key the database generates, and returns that key.
+pub async fn insert_generated<T: Table>(tx: &mut Tx<'_>, row: &T) -> Result<i64, StoreError> {
+    let sql = format!(
+        "{} RETURNING {}",
+        crate::sql::insert(T::NAME, T::COLUMNS),
+        T::KEY
+    );
+    let (id,): (i64,) = row
+        .bind(sqlx::query(&sql))
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(StoreError::from_insert)
+        .and_then(|row| FromRow::from_row(&row).map_err(StoreError::from))?;
+    Ok(id)
 }
 
 /// Inserts every row, with as few statements as the parameter limit allows.

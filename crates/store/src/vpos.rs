@@ -57,12 +57,10 @@ pub fn orders_for_update(
     engine: Engine,
     keys: &[(String, String)],
 ) -> Pending<OrderRow> {
-    let sql = format!(
-        "SELECT {} FROM vpos_orders WHERE (merchant_no, order_id) IN {{pairs}} \
-         ORDER BY merchant_no, order_id{}",
-        OrderRow::COLUMNS.join(", "),
+    let sql = OrderRow::select(&format!(
+        "(merchant_no, order_id) IN {{pairs}} ORDER BY merchant_no, order_id{}",
         engine.row_lock_clause()
-    );
+    ));
     reads.push_pairs(&sql, keys)
 }
 
@@ -250,7 +248,8 @@ pub async fn terminal_taken_since(
     Ok(sum)
 }
 
-#[derive(Debug, Clone, Default, FromRow)]
+#[derive(Debug, Clone, Default, FromRow, Table)]
+#[table(name = "network_reversals")]
 pub struct ReversalRow {
     pub process_id: i64,
     pub network: String,
@@ -259,6 +258,7 @@ pub struct ReversalRow {
     pub merchant_no: String,
     pub order_id: String,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub status: ReversalStatus,
     pub attempts: i64,
     pub next_attempt: i64,
@@ -266,10 +266,6 @@ pub struct ReversalRow {
     pub created_at: i64,
     pub done_at: Option<i64>,
 }
-
-const REVERSAL_COLUMNS: &str =
-    "process_id, network, amount, currency, merchant_no, order_id, status, \
-    attempts, next_attempt, last_error, created_at, done_at";
 
 /// Records, before the network is asked, that this authorization is to be
 /// reversed unless it is disarmed.
@@ -291,21 +287,7 @@ pub async fn order_has_reversal(
 }
 
 pub async fn arm_reversal(tx: &mut Tx<'_>, r: &ReversalRow) -> Result<(), StoreError> {
-    sqlx::query(&format!(
-        "INSERT INTO network_reversals ({REVERSAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, NULL, $9, NULL)"
-    ))
-    .bind(r.process_id)
-    .bind(&r.network)
-    .bind(r.amount)
-    .bind(r.currency)
-    .bind(&r.merchant_no)
-    .bind(&r.order_id)
-    .bind(ReversalStatus::Armed.name())
-    .bind(r.next_attempt)
-    .bind(r.created_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    table::insert(tx, r).await
 }
 
 pub async fn set_reversal(
@@ -333,9 +315,9 @@ pub async fn due_reversals(
     armed_before: i64,
     limit: i64,
 ) -> Result<Vec<ReversalRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {REVERSAL_COLUMNS} FROM network_reversals WHERE (status = $4 AND next_attempt <= $1) \
-         OR (status = $5 AND created_at < $2) ORDER BY process_id LIMIT $3"
+    Ok(sqlx::query_as(&ReversalRow::select(
+        "(status = $4 AND next_attempt <= $1) OR (status = $5 AND created_at < $2) \
+         ORDER BY process_id LIMIT $3",
     ))
     .bind(now_ms)
     .bind(armed_before)
@@ -379,15 +361,14 @@ pub async fn reversal<'c, E: Executor<'c, Database = Any>>(
     db: E,
     process_id: i64,
 ) -> Result<Option<ReversalRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {REVERSAL_COLUMNS} FROM network_reversals WHERE process_id = $1"
-    ))
-    .bind(process_id)
-    .fetch_optional(db)
-    .await?)
+    Ok(sqlx::query_as(&ReversalRow::select("process_id = $1"))
+        .bind(process_id)
+        .fetch_optional(db)
+        .await?)
 }
 
-#[derive(Debug, Clone, Default, FromRow)]
+#[derive(Debug, Clone, Default, FromRow, Table)]
+#[table(name = "test_network_authorizations")]
 pub struct NetworkAuthRow {
     pub process_id: i64,
     pub amount: i64,
@@ -395,6 +376,7 @@ pub struct NetworkAuthRow {
     pub captured: i64,
     pub refunded: i64,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub status: NetworkAuthStatus,
     pub created_at: i64,
 }
@@ -403,29 +385,18 @@ pub async fn network_auth<'c, E: Executor<'c, Database = Any>>(
     db: E,
     process_id: i64,
 ) -> Result<Option<NetworkAuthRow>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT process_id, amount, currency, captured, refunded, status, created_at \
-         FROM test_network_authorizations WHERE process_id = $1",
-    )
-    .bind(process_id)
-    .fetch_optional(db)
-    .await?)
+    Ok(sqlx::query_as(&NetworkAuthRow::select("process_id = $1"))
+        .bind(process_id)
+        .fetch_optional(db)
+        .await?)
 }
 
 pub async fn put_network_auth(pool: &AnyPool, a: &NetworkAuthRow) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO test_network_authorizations (process_id, amount, currency, captured, refunded, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (process_id) DO UPDATE SET \
-         captured = excluded.captured, refunded = excluded.refunded, status = excluded.status",
+    table::insert_or(
+        pool,
+        a,
+        " ON CONFLICT (process_id) DO UPDATE SET captured = excluded.captured, \
+         refunded = excluded.refunded, status = excluded.status",
     )
-    .bind(a.process_id)
-    .bind(a.amount)
-    .bind(a.currency)
-    .bind(a.captured)
-    .bind(a.refunded)
-    .bind(a.status.name())
-    .bind(a.created_at)
-    .execute(pool)
-    .await?;
-    Ok(())
+    .await
 }

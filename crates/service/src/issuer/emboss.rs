@@ -50,7 +50,14 @@ pub async fn create_directive(
         ));
     }
     let mut tx = host.db.begin().await?;
-    let id = emboss::insert(&mut tx, card.card_id, delivery, branch, host.clock.now_ms()).await?;
+    let directive = emboss::DirectiveRow {
+        card_id: card.card_id,
+        delivery_address_type: delivery.to_owned(),
+        branch_code: branch.map(str::to_owned),
+        created_at: host.clock.now_ms(),
+        ..Default::default()
+    };
+    let id = emboss::insert(&mut tx, &directive).await?;
     audit::success(&mut tx, host, call, &card.masked_pan).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok((id, card))
@@ -140,7 +147,7 @@ pub async fn export(
         emboss::mark_exported(&mut tx, directive.directive_id, now).await?;
     }
     let rec = cardhost_store::audit::AuditRecord {
-        at_ms: now,
+        at: now,
         client_id: Some(operator.to_owned()),
         operation: "EmbossExport".into(),
         object_key: Some(out.display().to_string()),

@@ -404,12 +404,12 @@ fn record_reference(
     };
     let key = (req.call.caller.client_id.clone(), req.reference.clone());
     state.references.insert(key, used.clone());
-    writes.references.push(ReferenceRow {
-        client_id: req.call.caller.client_id.clone(),
-        reference: req.reference.clone(),
+    writes.references.push(ReferenceRow::new(
+        &req.call.caller.client_id,
+        &req.reference,
         used,
-        created_at: now,
-    });
+        now,
+    ));
 }
 
 fn record_order(

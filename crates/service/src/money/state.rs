@@ -156,8 +156,8 @@ impl BatchState {
         let order_txs = vpos::txs_of_orders(&mut reads, &orders);
         let mut rows = reads.run(conn).await?;
         for row in rows.take(references)? {
-            self.references
-                .insert((row.client_id, row.reference), row.used);
+            let key = (row.client_id.clone(), row.reference.clone());
+            self.references.insert(key, row.into_used());
         }
         for t in rows.take(order_txs)? {
             self.order_txs

@@ -176,6 +176,7 @@ async fn open_order(
         currency: cur,
         merchant_no: leg.merchant_no.clone(),
         order_id: leg.order_id.clone(),
+        status: ReversalStatus::Armed,
         next_attempt: now,
         created_at: now,
         ..Default::default()

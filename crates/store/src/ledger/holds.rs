@@ -1,12 +1,16 @@
 //! Holds: amounts reserved on an account until captured, released or expired.
 
 use cardhost_domain::status::HoldStatus;
+use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
+
+use crate::table::Table;
 
 use crate::Script;
 use crate::{Engine, Pending, Reads, StoreError, Tx};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Table)]
+#[table(name = "holds")]
 pub struct HoldRow {
     pub process_id: i64,
     pub ledger_account: String,
@@ -14,27 +18,14 @@ pub struct HoldRow {
     pub captured: i64,
     pub released: i64,
     #[sqlx(try_from = "String")]
+    #[table(by_name)]
     pub status: HoldStatus,
     pub created_at: i64,
     pub closed_at: Option<i64>,
 }
 
 pub async fn insert_hold(tx: &mut Tx<'_>, h: &HoldRow) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO holds (process_id, ledger_account, amount, captured, released, status, created_at, closed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(h.process_id)
-    .bind(&h.ledger_account)
-    .bind(h.amount)
-    .bind(h.captured)
-    .bind(h.released)
-    .bind(h.status.name())
-    .bind(h.created_at)
-    .bind(h.closed_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    crate::table::insert(tx, h).await
 }
 
 pub async fn hold_for_update(
@@ -42,10 +33,7 @@ pub async fn hold_for_update(
     engine: Engine,
     process_id: i64,
 ) -> Result<Option<HoldRow>, StoreError> {
-    let sql = format!(
-        "SELECT process_id, ledger_account, amount, captured, released, status, created_at, closed_at FROM holds WHERE process_id = $1{}",
-        engine.row_lock_clause()
-    );
+    let sql = HoldRow::select(&format!("process_id = $1{}", engine.row_lock_clause()));
     Ok(sqlx::query_as(&sql)
         .bind(process_id)
         .fetch_optional(&mut **tx)
@@ -107,39 +95,14 @@ pub fn holds_for_update(
     engine: Engine,
     process_ids: &[i64],
 ) -> Pending<HoldRow> {
-    let sql = format!(
-        "SELECT process_id, ledger_account, amount, captured, released, status, created_at, closed_at FROM holds \
-         WHERE process_id IN ({{in}}) ORDER BY process_id{}",
+    let sql = HoldRow::select(&format!(
+        "process_id IN ({{in}}) ORDER BY process_id{}",
         engine.row_lock_clause()
-    );
+    ));
     reads.push_in(&sql, 0, |q| q, process_ids)
 }
 
 /// Inserts holds, one statement per parameter limit.
 pub fn insert_holds<'q>(script: &mut Script<'q>, holds: &'q [HoldRow]) {
-    script.insert(
-        "holds",
-        &[
-            "process_id",
-            "ledger_account",
-            "amount",
-            "captured",
-            "released",
-            "status",
-            "created_at",
-            "closed_at",
-        ],
-        "",
-        holds,
-        |q, h| {
-            q.bind(h.process_id)
-                .bind(&h.ledger_account)
-                .bind(h.amount)
-                .bind(h.captured)
-                .bind(h.released)
-                .bind(h.status.name())
-                .bind(h.created_at)
-                .bind(h.closed_at)
-        },
-    );
+    script.insert_table("", holds);
 }

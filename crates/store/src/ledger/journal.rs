@@ -4,6 +4,7 @@ use cardhost_domain::ledger::Transfer;
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
+use crate::table;
 use crate::Script;
 use crate::{Engine, Pending, Reads, StoreError, Tx};
 
@@ -68,21 +69,21 @@ pub async fn post_transfer(
     transfer: &Transfer,
     now_ms: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO ledger_transfers (transfer_id, process_id, kind, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(transfer_id)
-        .bind(process_id)
-        .bind(kind)
-        .bind(now_ms)
-        .execute(&mut **tx)
-        .await?;
+    let header = TransferRow {
+        transfer_id,
+        process_id,
+        kind: kind.to_owned(),
+        created_at: now_ms,
+    };
+    table::insert(tx, &header).await?;
     for (account, amount, currency) in transfer.entries() {
-        sqlx::query("INSERT INTO ledger_entries (transfer_id, ledger_account, amount, currency) VALUES ($1, $2, $3, $4)")
-            .bind(transfer_id)
-            .bind(account.as_str())
-            .bind(*amount)
-            .bind(*currency)
-            .execute(&mut **tx)
-            .await?;
+        let entry = EntryRow {
+            transfer_id,
+            ledger_account: account.as_str().to_owned(),
+            amount: *amount,
+            currency: *currency,
+        };
+        table::insert(tx, &entry).await?;
         sqlx::query("UPDATE ledger_accounts SET balance = balance + $2 WHERE ledger_account = $1")
             .bind(account.as_str())
             .bind(*amount)
