@@ -33,6 +33,11 @@ macro_rules! statuses {
                 }
             }
 
+            /// Every name, as a refusal lists them: `A, B, C`.
+            pub fn names() -> String {
+                $name::ALL.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+            }
+
             pub fn parse(text: &str) -> Result<$name, UnknownStatus> {
                 $name::ALL
                     .iter()
@@ -161,6 +166,24 @@ statuses! {
         Authorized,
         Captured,
         Reversed,
+    }
+}
+
+statuses! {
+    /// A merchant or terminal, a card acceptor (spec acquirer.md): only an
+    /// `Active` one takes payments.
+    AcceptorStatus ("merchant or terminal status", new Active) {
+        Active,
+        Passive,
+        Closed,
+    }
+}
+
+statuses! {
+    /// A card's annual fee (spec issuer.md, `UpdateCardFeeStatus`).
+    FeeStatus ("fee status", new Active) {
+        Active,
+        Waived,
     }
 }
 

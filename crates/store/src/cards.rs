@@ -1,5 +1,6 @@
 //! Cards and card accounts.
 
+use cardhost_domain::status::FeeStatus;
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -32,7 +33,9 @@ pub struct CardRow {
     pub daily_ecom_limit: Option<i64>,
     pub transaction_limit: Option<i64>,
     pub daily_count_limit: Option<i64>,
-    pub annual_fee_status: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub annual_fee_status: FeeStatus,
     pub cvk_name: String,
     pub cvk_version: i64,
     pub pvk_name: String,

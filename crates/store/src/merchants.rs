@@ -1,5 +1,6 @@
 //! Merchants and terminals.
 
+use cardhost_domain::status::AcceptorStatus;
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -25,7 +26,9 @@ pub struct MerchantRow {
     pub pos_fee_profile_code: Option<String>,
     pub pos_authorization_profile_code: Option<String>,
     pub commission_profile_code: Option<String>,
-    pub merchant_status: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub merchant_status: AcceptorStatus,
     pub vpos_enabled: i64,
     /// The VPOS store key, encrypted by the security module.
     pub vpos_store_key: Option<String>,
@@ -81,7 +84,9 @@ pub struct TerminalRow {
     pub terminal_type: String,
     pub serial_no: Option<String>,
     pub model: Option<String>,
-    pub terminal_status: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub terminal_status: AcceptorStatus,
     pub pos_authorization_profile_code: Option<String>,
     pub pos_fee_profile_code: Option<String>,
     pub address: Option<String>,

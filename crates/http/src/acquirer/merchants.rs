@@ -1,6 +1,7 @@
 //! Merchants and terminals: create, get, update, search, and both at once.
 
 use cardhost_domain::secret::{RevealedClientSecret, RevealedStoreKey};
+use cardhost_domain::status::AcceptorStatus;
 use cardhost_service::acquirer::merchants::{
     self as svc, MerchantInput, TerminalInput, VposCredentials,
 };
@@ -105,7 +106,7 @@ fn created(merchant_no: String, vpos: Option<VposCredentials>) -> CreatedMerchan
 pub struct TerminalSummary {
     pub terminal_no: String,
     pub terminal_type: String,
-    pub terminal_status: String,
+    pub terminal_status: AcceptorStatus,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -127,7 +128,7 @@ pub struct MerchantResult {
     pub pos_fee_profile_code: Option<String>,
     pub pos_authorization_profile_code: Option<String>,
     pub commission_profile_code: Option<String>,
-    pub merchant_status: String,
+    pub merchant_status: AcceptorStatus,
     pub vpos_enabled: bool,
     pub open_date: String,
     /// GetMerchant only.
@@ -281,7 +282,7 @@ pub struct TerminalResult {
     pub terminal_type: String,
     pub serial_no: Option<String>,
     pub model: Option<String>,
-    pub terminal_status: String,
+    pub terminal_status: AcceptorStatus,
     pub pos_authorization_profile_code: Option<String>,
     pub pos_fee_profile_code: Option<String>,
     pub address: Option<String>,

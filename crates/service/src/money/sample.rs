@@ -1,6 +1,7 @@
 //! A card, a batch state and requests built in memory, for the decision
 //! table's tests and the decision's benchmark (no database, no host).
 
+use cardhost_domain::status::FeeStatus;
 use std::path::PathBuf;
 
 use cardhost_crypto::{KeyStore, MasterKey, SoftwareModule};
@@ -71,7 +72,7 @@ pub fn debit_card(status: &str, expiry: &str) -> CardRow {
         daily_ecom_limit: None,
         transaction_limit: Some(50_000),
         daily_count_limit: None,
-        annual_fee_status: "Paid".into(),
+        annual_fee_status: FeeStatus::Active,
         cvk_name: "cvk".into(),
         cvk_version: 1,
         pvk_name: "pvk".into(),

@@ -2,6 +2,7 @@
 //! payment outside its profile, or on a Passive or Closed merchant or
 //! terminal, is declined `58`.
 
+use cardhost_domain::status::AcceptorStatus;
 use std::sync::Arc;
 
 use cardhost_domain::response as rc;
@@ -78,7 +79,9 @@ pub async fn refusal(
     terminal: &TerminalRow,
     attempt: &Attempt<'_>,
 ) -> Result<Option<&'static str>, ServiceError> {
-    if merchant.merchant_status != "Active" || terminal.terminal_status != "Active" {
+    if merchant.merchant_status != AcceptorStatus::Active
+        || terminal.terminal_status != AcceptorStatus::Active
+    {
         return Ok(Some(rc::NOT_PERMITTED_TERMINAL));
     }
     let profile = profile_of(host, merchant, terminal).await?;

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use cardhost_domain::date::Timestamp;
 use cardhost_domain::secret::CardNumber;
+use cardhost_domain::status::FeeStatus;
 use cardhost_service::issuer::cards::{self, CardView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,8 +33,7 @@ pub struct CardInfoResult {
     pub card_limit: MoneyOut,
     #[schema(example = 949)]
     pub currency: u16,
-    /// `Active` or `Waived`.
-    pub annual_fee_status: String,
+    pub annual_fee_status: FeeStatus,
     /// `yyyyMMddHHmmss` UTC.
     pub create_date: Timestamp,
     /// `yyyyMMddHHmmss` UTC; null until the card is activated.

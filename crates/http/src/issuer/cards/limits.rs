@@ -1,6 +1,7 @@
 //! Limits, fees and restrictions of a card.
 
 use cardhost_domain::secret::CardNumber;
+use cardhost_domain::status::FeeStatus;
 use cardhost_service::issuer::cards::{self, LimitChange, RestrictionChange, Restrictions};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -96,7 +97,7 @@ pub struct FeeStatusRequest {
 #[serde(rename_all = "PascalCase")]
 pub struct FeeStatusResult {
     pub fee_type: String,
-    pub fee_status: String,
+    pub fee_status: FeeStatus,
 }
 
 /// Waive or reinstate the card's annual fee.

@@ -1,6 +1,7 @@
 //! Merchants: create, get, update, search, and their VPOS credentials.
 
 use super::*;
+use cardhost_domain::status::AcceptorStatus;
 
 /// Merchant fields of a request; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
@@ -105,11 +106,10 @@ fn apply_merchant(errors: &mut FieldErrors, row: &mut MerchantRow, input: &Merch
         20,
         &mut row.commission_profile_code,
     );
-    one_of(
+    status(
         errors,
         "MerchantStatus",
         &input.merchant_status,
-        &STATUSES,
         &mut row.merchant_status,
     );
 }
@@ -129,7 +129,7 @@ pub(super) async fn insert_merchant(
     let mut errors = FieldErrors::new();
     let now = host.clock.now();
     let mut row = MerchantRow {
-        merchant_status: "Active".into(),
+        merchant_status: AcceptorStatus::Active,
         open_date: format_date(now.date_naive()),
         created_at: now.timestamp_millis(),
         updated_at: now.timestamp_millis(),

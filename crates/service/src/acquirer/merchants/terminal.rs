@@ -1,6 +1,7 @@
 //! Terminals: create, get, update, search.
 
 use super::*;
+use cardhost_domain::status::AcceptorStatus;
 
 #[derive(Debug, Clone, Default)]
 pub struct TerminalInput {
@@ -23,11 +24,10 @@ fn apply_terminal(errors: &mut FieldErrors, row: &mut TerminalRow, input: &Termi
         &TERMINAL_TYPES,
         &mut row.terminal_type,
     );
-    one_of(
+    status(
         errors,
         "TerminalStatus",
         &input.terminal_status,
-        &STATUSES,
         &mut row.terminal_status,
     );
     text(errors, "SerialNo", &input.serial_no, 50, &mut row.serial_no);
@@ -60,7 +60,7 @@ pub(super) async fn insert_terminal(
     let now = host.clock.now_ms();
     let mut row = TerminalRow {
         merchant_no: merchant_no.to_owned(),
-        terminal_status: "Active".into(),
+        terminal_status: AcceptorStatus::Active,
         open_batch_no: 1,
         created_at: now,
         updated_at: now,

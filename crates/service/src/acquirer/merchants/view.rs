@@ -2,6 +2,7 @@
 //! the store key and bookkeeping times, the currency typed and checked, VPOS
 //! as a flag.
 
+use cardhost_domain::status::AcceptorStatus;
 use cardhost_domain::Currency;
 use cardhost_store::merchants::{MerchantRow, TerminalRow};
 
@@ -26,7 +27,7 @@ pub struct Merchant {
     pub pos_fee_profile_code: Option<String>,
     pub pos_authorization_profile_code: Option<String>,
     pub commission_profile_code: Option<String>,
-    pub merchant_status: String,
+    pub merchant_status: AcceptorStatus,
     pub vpos_enabled: bool,
     /// `yyyyMMdd`.
     pub open_date: String,
@@ -68,7 +69,7 @@ pub struct Terminal {
     pub terminal_type: String,
     pub serial_no: Option<String>,
     pub model: Option<String>,
-    pub terminal_status: String,
+    pub terminal_status: AcceptorStatus,
     pub pos_authorization_profile_code: Option<String>,
     pub pos_fee_profile_code: Option<String>,
     pub address: Option<String>,

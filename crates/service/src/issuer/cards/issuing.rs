@@ -5,6 +5,7 @@ use cardhost_domain::card::{expiry_after, expiry_passed, CardStatus, Pan};
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::secret::CardNumber;
+use cardhost_domain::status::FeeStatus;
 use cardhost_domain::{AmountMinor, Currency, FieldErrors};
 use cardhost_store::cards::{self, AccountRow, CardRow};
 use cardhost_store::customers::{self, CustomerRow};
@@ -338,7 +339,7 @@ pub(crate) fn new_card_row(
         daily_ecom_limit: limit(product.limits.daily_ecom),
         transaction_limit: limit(product.limits.per_transaction),
         daily_count_limit: product.limits.daily_count.map(i64::from),
-        annual_fee_status: "Active".into(),
+        annual_fee_status: FeeStatus::Active,
         cvk_name: product.cvk.clone(),
         cvk_version: i64::from(cvk_version),
         pvk_name: product.pvk.clone(),

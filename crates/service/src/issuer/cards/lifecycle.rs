@@ -161,7 +161,7 @@ fn carry_over(row: &mut CardRow, old: &CardRow) {
     row.daily_ecom_limit = old.daily_ecom_limit;
     row.transaction_limit = old.transaction_limit;
     row.daily_count_limit = old.daily_count_limit;
-    row.annual_fee_status = old.annual_fee_status.clone();
+    row.annual_fee_status = old.annual_fee_status;
     row.ecommerce_allowed = old.ecommerce_allowed;
     row.international_allowed = old.international_allowed;
     row.atm_allowed = old.atm_allowed;

@@ -2,6 +2,7 @@
 
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::CardType;
+use cardhost_domain::status::FeeStatus;
 use cardhost_domain::{AmountMinor, Country, FieldErrors};
 use cardhost_store::cards::CardRow;
 
@@ -101,23 +102,21 @@ pub async fn update_card_fee_status(
     key: &CardKey,
     fee_type: Option<&str>,
     fee_status: Option<&str>,
-) -> Result<String, ServiceError> {
+) -> Result<FeeStatus, ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let mut errors = FieldErrors::new();
     if fee_type != Some("AnnualFee") {
         errors.push("FeeType", "must be AnnualFee");
     }
-    let status = match fee_status {
-        Some(s @ ("Active" | "Waived")) => s.to_owned(),
-        _ => {
-            errors.push("FeeStatus", "must be Active or Waived");
-            String::new()
-        }
-    };
+    let status = fee_status.and_then(|s| FeeStatus::parse(s).ok());
+    if status.is_none() {
+        errors.push("FeeStatus", "must be Active or Waived");
+    }
     errors.finish(())?;
+    let status = status.unwrap_or_default();
     let found = card_ref::find(host, key).await?;
     card_ref::change_card(host, call, found.card_id, |card| {
-        card.annual_fee_status = status.clone();
+        card.annual_fee_status = status;
         Ok(())
     })
     .await?;

@@ -14,6 +14,7 @@ pub use reveal::*;
 
 use cardhost_domain::card::{CardStatus, Pan};
 use cardhost_domain::date::Timestamp;
+use cardhost_domain::status::FeeStatus;
 use cardhost_domain::Currency;
 use cardhost_store::cards::CardRow;
 
@@ -54,7 +55,7 @@ pub struct Card {
     pub daily_ecom_limit: Option<i64>,
     pub transaction_limit: Option<i64>,
     pub daily_count_limit: Option<i64>,
-    pub annual_fee_status: String,
+    pub annual_fee_status: FeeStatus,
     pub created_at: Timestamp,
     pub activated_at: Option<Timestamp>,
 }
