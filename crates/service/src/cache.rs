@@ -58,7 +58,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Fresh<K, V> {
         self.entries.insert(key, (value, now_ms));
     }
 
-    pub fn forget(&self, key: &K) {
+    pub fn forget<Q: Hash + quick_cache::Equivalent<K> + ?Sized>(&self, key: &Q) {
         self.entries.remove(key);
     }
 

@@ -276,9 +276,7 @@ pub async fn financial(
             c.currency,
         )
     };
-    Ok(Financial::Decided(Box::new(
-        host.authorizer.submit(request).await?.into(),
-    )))
+    decided(host, request).await
 }
 
 /// The request's transaction type (unless the operation fixes it), and that
@@ -385,9 +383,7 @@ pub async fn card_to_card(
             c.currency,
         )
     };
-    Ok(Financial::Decided(Box::new(
-        host.authorizer.submit(request).await?.into(),
-    )))
+    decided(host, request).await
 }
 
 /// The answer of `MoneySend` to a receiver the host does not issue: no card
@@ -459,9 +455,7 @@ pub async fn money_send(
             c.currency,
         )
     };
-    Ok(Financial::Decided(Box::new(
-        host.authorizer.submit(request).await?.into(),
-    )))
+    decided(host, request).await
 }
 
 /// A money send to a card this host does not hold: another issuer's (the
@@ -481,4 +475,10 @@ fn not_ours(host: &Host, receiver: &CardKey, c: Checked) -> Financial {
         rc::INVALID_CARD
     };
     Unprocessed::of(host, &c, code)
+}
+
+/// The authorizer's decision on a request, recorded.
+async fn decided(host: &Host, request: TxRequest) -> Result<Financial, ServiceError> {
+    let transaction = host.authorizer.submit(request).await?;
+    Ok(Financial::Decided(Box::new(transaction.into())))
 }

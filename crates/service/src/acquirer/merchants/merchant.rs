@@ -149,7 +149,7 @@ pub(super) async fn insert_merchant(
         check_merchant_no(&mut errors, no);
     }
     apply_merchant(&mut errors, &mut row, input);
-    profile_references(tx, &mut errors, profiles_of(&row)).await?;
+    profile_references(tx, &mut errors, row.profiles()).await?;
     errors.finish(())?;
     row.merchant_no = input
         .merchant_no
@@ -229,18 +229,13 @@ pub async fn update_merchant(
 ) -> Result<String, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
     let no = ServiceError::required("MerchantNo", &input.merchant_no)?;
-    let mut tx = host.db.begin().await?;
-    let mut row: MerchantRow = locked(host, &mut tx, "Merchant", &no).await?;
-    let mut errors = FieldErrors::new();
-    apply_merchant(&mut errors, &mut row, &input);
-    if input.vpos_enabled.is_some() {
-        errors.push("VposEnabled", "is set when the merchant is created");
-    }
-    profile_references(&mut tx, &mut errors, profiles_of(&row)).await?;
-    errors.finish(())?;
-    row.updated_at = host.clock.now_ms();
-    write_back(host, call, tx, &row, &no).await?;
-    host.caches.merchants.forget(&no);
+    edit(host, call, &no, |errors, row: &mut MerchantRow| {
+        apply_merchant(errors, row, &input);
+        if input.vpos_enabled.is_some() {
+            errors.push("VposEnabled", "is set when the merchant is created");
+        }
+    })
+    .await?;
     Ok(no)
 }
 
@@ -257,11 +252,22 @@ pub async fn search_merchants(
     paging.of(found).try_map(Merchant::try_from)
 }
 
-/// The profiles a merchant names: fee, authorization, commission.
-fn profiles_of(row: &MerchantRow) -> [Option<&String>; 3] {
-    [
-        row.pos_fee_profile_code.as_ref(),
-        row.pos_authorization_profile_code.as_ref(),
-        row.commission_profile_code.as_ref(),
-    ]
+impl Acceptor for MerchantRow {
+    const WHAT: &'static str = "Merchant";
+
+    fn profiles(&self) -> [Option<&String>; 3] {
+        [
+            self.pos_fee_profile_code.as_ref(),
+            self.pos_authorization_profile_code.as_ref(),
+            self.commission_profile_code.as_ref(),
+        ]
+    }
+
+    fn touch(&mut self, now_ms: i64) {
+        self.updated_at = now_ms;
+    }
+
+    fn forget(host: &Host, no: &str) {
+        host.caches.merchants.forget(no);
+    }
 }

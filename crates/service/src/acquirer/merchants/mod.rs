@@ -66,16 +66,43 @@ pub async fn accessible_terminal(
         .ok_or_else(|| ServiceError::NotFound(format!("Terminal {terminal_no} not found.")))
 }
 
-/// A merchant or terminal (`what`) to edit, locked until the update commits.
-async fn locked<T: table::Table>(
+/// What merchants and terminals share as rows the acquirer edits.
+trait Acceptor: table::Table {
+    /// What the row is, as a refusal names it.
+    const WHAT: &'static str;
+
+    /// The profiles it names: fee, authorization, commission.
+    fn profiles(&self) -> [Option<&String>; 3];
+
+    fn touch(&mut self, now_ms: i64);
+
+    /// Drops the cached copy a payment would read.
+    fn forget(host: &Host, no: &str);
+}
+
+/// Edits the merchant or terminal `no` under its row lock: `apply` records
+/// every invalid field, the profiles it names must exist, and the row is
+/// written back audited, or nothing is.
+async fn edit<T: Acceptor>(
     host: &Host,
-    tx: &mut Tx<'_>,
-    what: &str,
+    call: &Call,
     no: &str,
-) -> Result<T, ServiceError> {
-    table::by_key_for_update(tx, host.db.engine(), no)
+    apply: impl FnOnce(&mut FieldErrors, &mut T),
+) -> Result<(), ServiceError> {
+    let mut tx = host.db.begin().await?;
+    let mut row: T = table::by_key_for_update(&mut tx, host.db.engine(), no)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("{what} {no} not found.")))
+        .ok_or_else(|| ServiceError::NotFound(format!("{} {no} not found.", T::WHAT)))?;
+    let mut errors = FieldErrors::new();
+    apply(&mut errors, &mut row);
+    profile_references(&mut tx, &mut errors, row.profiles()).await?;
+    errors.finish(())?;
+    row.touch(host.clock.now_ms());
+    table::update(&mut tx, &row).await?;
+    audit::success(&mut tx, host, call, no).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    T::forget(host, no);
+    Ok(())
 }
 
 /// Inserts a new merchant or terminal (`what`); one that exists is `Result` 3.
@@ -91,20 +118,6 @@ async fn insert_new<T: table::Table>(
         }
         other => other.into(),
     })
-}
-
-/// Writes an edited row back, audited, and commits.
-async fn write_back<T: table::Table>(
-    host: &Host,
-    call: &Call,
-    mut tx: Tx<'_>,
-    row: &T,
-    no: &str,
-) -> Result<(), ServiceError> {
-    table::update(&mut tx, row).await?;
-    audit::success(&mut tx, host, call, no).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(())
 }
 
 fn text(

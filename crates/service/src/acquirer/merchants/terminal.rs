@@ -79,7 +79,7 @@ pub(super) async fn insert_terminal(
     }
     let mut inner = FieldErrors::new();
     apply_terminal(&mut inner, &mut row, input);
-    profile_references(tx, &mut inner, profiles_of(&row)).await?;
+    profile_references(tx, &mut inner, row.profiles()).await?;
     for e in inner.into_vec() {
         errors.push(format!("{field_prefix}{}", e.field), e.message);
     }
@@ -131,22 +131,17 @@ pub async fn update_terminal(
 ) -> Result<String, ServiceError> {
     call.caller.require(Scope::Acquirer)?;
     let no = ServiceError::required("TerminalNo", &input.terminal_no)?;
-    let mut tx = host.db.begin().await?;
-    let mut row: TerminalRow = locked(host, &mut tx, "Terminal", &no).await?;
-    let mut errors = FieldErrors::new();
-    apply_terminal(&mut errors, &mut row, &input);
-    if input
-        .merchant_no
-        .as_ref()
-        .is_some_and(|m| *m != row.merchant_no)
-    {
-        errors.push("MerchantNo", "a terminal stays with its merchant");
-    }
-    profile_references(&mut tx, &mut errors, profiles_of(&row)).await?;
-    errors.finish(())?;
-    row.updated_at = host.clock.now_ms();
-    write_back(host, call, tx, &row, &no).await?;
-    host.caches.terminals.forget(&no);
+    edit(host, call, &no, |errors, row: &mut TerminalRow| {
+        apply_terminal(errors, row, &input);
+        if input
+            .merchant_no
+            .as_ref()
+            .is_some_and(|m| *m != row.merchant_no)
+        {
+            errors.push("MerchantNo", "a terminal stays with its merchant");
+        }
+    })
+    .await?;
     Ok(no)
 }
 
@@ -163,11 +158,23 @@ pub async fn search_terminals(
     Ok(paging.of(found).map(Terminal::from))
 }
 
-/// The profiles a terminal names: fee and authorization (no commission).
-fn profiles_of(row: &TerminalRow) -> [Option<&String>; 3] {
-    [
-        row.pos_fee_profile_code.as_ref(),
-        row.pos_authorization_profile_code.as_ref(),
-        None,
-    ]
+impl Acceptor for TerminalRow {
+    const WHAT: &'static str = "Terminal";
+
+    /// Fee and authorization; a terminal has no commission profile.
+    fn profiles(&self) -> [Option<&String>; 3] {
+        [
+            self.pos_fee_profile_code.as_ref(),
+            self.pos_authorization_profile_code.as_ref(),
+            None,
+        ]
+    }
+
+    fn touch(&mut self, now_ms: i64) {
+        self.updated_at = now_ms;
+    }
+
+    fn forget(host: &Host, no: &str) {
+        host.caches.terminals.forget(no);
+    }
 }

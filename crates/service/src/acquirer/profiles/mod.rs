@@ -18,51 +18,40 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, ServiceError> {
     serde_json::to_string(value).map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
-async fn store_new<T: Serialize>(
-    host: &Host,
-    call: &Call,
-    kind: Kind,
-    code: &str,
-    profile: &T,
-) -> Result<(), ServiceError> {
-    let mut tx = host.db.begin().await?;
-    profiles::insert(
-        &mut tx,
-        kind.name(),
-        code,
-        &to_json(profile)?,
-        host.clock.now_ms(),
-    )
-    .await
-    .map_err(|e| match e {
-        StoreError::Duplicate => {
-            ServiceError::AlreadyExists(format!("Profile {code} already exists."))
-        }
-        other => other.into(),
-    })?;
-    audit::success(&mut tx, host, call, code).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(())
+/// Whether a profile is written as a new one or over the one stored.
+#[derive(Clone, Copy)]
+enum Write {
+    New,
+    Over,
 }
 
-async fn store_update<T: Serialize>(
+/// Writes a profile, audited; a new one whose code exists is `Result` 3, an
+/// update of one that does not is `Result` 2.
+async fn store<T: Serialize>(
     host: &Host,
     call: &Call,
     kind: Kind,
     code: &str,
     profile: &T,
+    write: Write,
 ) -> Result<(), ServiceError> {
+    let (body, now) = (to_json(profile)?, host.clock.now_ms());
     let mut tx = host.db.begin().await?;
-    if !profiles::update(
-        &mut tx,
-        kind.name(),
-        code,
-        &to_json(profile)?,
-        host.clock.now_ms(),
-    )
-    .await?
-    {
-        return Err(ServiceError::NotFound(format!("Profile {code} not found.")));
+    let written = match write {
+        Write::New => profiles::insert(&mut tx, kind.name(), code, &body, now)
+            .await
+            .map(|()| true),
+        Write::Over => profiles::update(&mut tx, kind.name(), code, &body, now).await,
+    };
+    match written {
+        Ok(true) => {}
+        Ok(false) => return Err(ServiceError::NotFound(format!("Profile {code} not found."))),
+        Err(StoreError::Duplicate) => {
+            return Err(ServiceError::AlreadyExists(format!(
+                "Profile {code} already exists."
+            )))
+        }
+        Err(other) => return Err(other.into()),
     }
     audit::success(&mut tx, host, call, code).await?;
     tx.commit().await.map_err(StoreError::from)?;
@@ -123,7 +112,7 @@ pub async fn create<P: ProfileDoc>(
     let mut profile = P::starting();
     profile.apply(&mut errors, &input);
     errors.finish(())?;
-    store_new(host, call, P::KIND, &code, &profile).await?;
+    store(host, call, P::KIND, &code, &profile, Write::New).await?;
     Ok(code)
 }
 
@@ -139,7 +128,7 @@ pub async fn update<P: ProfileDoc>(
     let mut errors = FieldErrors::new();
     profile.apply(&mut errors, &input);
     errors.finish(())?;
-    store_update(host, call, P::KIND, &code, &profile).await?;
+    store(host, call, P::KIND, &code, &profile, Write::Over).await?;
     Ok(code)
 }
 
