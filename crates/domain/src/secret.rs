@@ -143,53 +143,36 @@ impl<K: SecretKind> utoipa::ToSchema for Revealed<K> {
 pub mod kind {
     use super::{mask_pan, SecretKind};
 
-    pub struct Cvv2;
-    pub struct PinBlock;
-    pub struct ClientSecret;
+    /// Declares each kind: its name is its type's, then what the API
+    /// document says of it and its example there.
+    macro_rules! kinds {
+        ($($kind:ident: $description:literal, $example:literal;)+) => {
+            $(
+                pub struct $kind;
+
+                impl SecretKind for $kind {
+                    const NAME: &'static str = stringify!($kind);
+                    const DESCRIPTION: &'static str = $description;
+                    const EXAMPLE: &'static str = $example;
+                }
+            )+
+        };
+    }
+
+    kinds! {
+        Cvv2: "The card's CVV2: 3 digits, never stored.", "123";
+        PinBlock: "An encrypted PIN block, hexadecimal: 16 digits (ISO 9564 formats 0, 1, 3) or 32 (format 4).",
+            "0412AC89ABCDEF67";
+        ClientSecret: "The client's secret, shown once when the client was made.",
+            "the secret printed when the client was created";
+        StoreKey: "The merchant's HMAC key (its UTF-8 bytes) for 3-D Secure and payment-page callbacks.",
+            "k3Y-of-the-store-shown-once";
+        Password: "A 3-D Secure static password: 8 to 64 characters, stored only as a hash.",
+            "correct-horse-7";
+        OneTimeCode: "A one-time code sent to the cardholder's phone.", "482913";
+    }
+
     pub struct CardNumber;
-    pub struct Password;
-    pub struct OneTimeCode;
-    pub struct StoreKey;
-
-    impl SecretKind for Cvv2 {
-        const NAME: &'static str = "Cvv2";
-        const DESCRIPTION: &'static str = "The card's CVV2: 3 digits, never stored.";
-        const EXAMPLE: &'static str = "123";
-    }
-
-    impl SecretKind for PinBlock {
-        const NAME: &'static str = "PinBlock";
-        const DESCRIPTION: &'static str =
-            "An encrypted PIN block, hexadecimal: 16 digits (ISO 9564 formats 0, 1, 3) or 32 (format 4).";
-        const EXAMPLE: &'static str = "0412AC89ABCDEF67";
-    }
-
-    impl SecretKind for ClientSecret {
-        const NAME: &'static str = "ClientSecret";
-        const DESCRIPTION: &'static str =
-            "The client's secret, shown once when the client was made.";
-        const EXAMPLE: &'static str = "the secret printed when the client was created";
-    }
-
-    impl SecretKind for StoreKey {
-        const NAME: &'static str = "StoreKey";
-        const DESCRIPTION: &'static str =
-            "The merchant's HMAC key (its UTF-8 bytes) for 3-D Secure and payment-page callbacks.";
-        const EXAMPLE: &'static str = "k3Y-of-the-store-shown-once";
-    }
-
-    impl SecretKind for Password {
-        const NAME: &'static str = "Password";
-        const DESCRIPTION: &'static str =
-            "A 3-D Secure static password: 8 to 64 characters, stored only as a hash.";
-        const EXAMPLE: &'static str = "correct-horse-7";
-    }
-
-    impl SecretKind for OneTimeCode {
-        const NAME: &'static str = "OneTimeCode";
-        const DESCRIPTION: &'static str = "A one-time code sent to the cardholder's phone.";
-        const EXAMPLE: &'static str = "482913";
-    }
 
     impl SecretKind for CardNumber {
         const NAME: &'static str = "CardNumber";
