@@ -121,7 +121,7 @@ impl Drop for Pan {
     }
 }
 
-/// A card's status (issuer.md, Cards): one letter on the wire.
+/// A card's status (issuer.md, Cards): one letter on the wire and in storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CardStatus {
     NotActivated,
@@ -201,6 +201,18 @@ impl CardStatus {
                 to.name()
             ))
         }
+    }
+}
+
+/// A stored code that is not a status is an error, never a default.
+impl TryFrom<String> for CardStatus {
+    type Error = crate::status::UnknownStatus;
+
+    fn try_from(code: String) -> Result<CardStatus, Self::Error> {
+        CardStatus::from_code(&code).ok_or(crate::status::UnknownStatus {
+            kind: "card status",
+            value: code,
+        })
     }
 }
 

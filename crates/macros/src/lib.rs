@@ -5,7 +5,7 @@
 //! #[table(name = "qr_codes")]
 //! pub struct QrRow {
 //!     pub qr_token: String, // the first field is the key
-//!     #[table(by_name)]     // stored as `status.name()`
+//!     #[table(by_name)]     // stored as `status.name()`; `by_code`: `.code()`
 //!     pub status: QrStatus,
 //! }
 //! ```
@@ -51,6 +51,8 @@ fn table(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
         written.push(ident.to_string());
         binds.push(if flags.by_name {
             quote!(self.#ident.name())
+        } else if flags.by_code {
+            quote!(self.#ident.code())
         } else {
             quote!(&self.#ident)
         });
@@ -97,6 +99,8 @@ fn table_name(input: &DeriveInput) -> syn::Result<LitStr> {
 struct Flags {
     /// Stored as its `name()`.
     by_name: bool,
+    /// Stored as its `code()`.
+    by_code: bool,
     /// The key, made by the database: read, never inserted.
     generated_key: bool,
 }
@@ -107,10 +111,12 @@ fn flags(field: &syn::Field) -> syn::Result<Flags> {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("by_name") {
                 flags.by_name = true;
+            } else if meta.path.is_ident("by_code") {
+                flags.by_code = true;
             } else if meta.path.is_ident("generated_key") {
                 flags.generated_key = true;
             } else {
-                return Err(meta.error("expected `by_name` or `generated_key`"));
+                return Err(meta.error("expected `by_name`, `by_code` or `generated_key`"));
             }
             Ok(())
         })?;

@@ -5,6 +5,7 @@
 
 use std::hint::black_box;
 
+use cardhost_domain::card::CardStatus;
 use cardhost_service::money::decide::{authorize, Env};
 use cardhost_service::money::sample::{debit_card, purchase, security, state_with, Counter};
 use cardhost_service::money::writes::Writes;
@@ -22,7 +23,7 @@ fn approved_purchase(c: &mut Criterion) {
         b.iter_batched(
             || {
                 (
-                    state_with(debit_card("A", "3012"), 1_000_000),
+                    state_with(debit_card(CardStatus::Active, "3012"), 1_000_000),
                     Writes::default(),
                 )
             },

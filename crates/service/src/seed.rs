@@ -173,7 +173,7 @@ fn active_card(
     let mut row = new_card_row(host, product, pan, pan_id, customer_no, account_no)?;
     row.emboss_name = "SEEDED CARD".into();
     row.is_virtual = 1;
-    row.status = CardStatus::Active.code().to_owned();
+    row.status = CardStatus::Active;
     row.activated_at = Some(row.created_at);
     Ok(row)
 }

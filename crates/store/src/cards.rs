@@ -1,5 +1,6 @@
 //! Cards and card accounts.
 
+use cardhost_domain::card::CardStatus;
 use cardhost_domain::status::FeeStatus;
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
@@ -24,7 +25,9 @@ pub struct CardRow {
     pub expiry: String,
     pub service_code: String,
     pub is_virtual: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_code)]
+    pub status: CardStatus,
     pub status_reason: Option<String>,
     pub status_at: i64,
     pub card_limit: i64,

@@ -60,7 +60,7 @@ pub fn effective_status(host: &Host, card: &CardRow) -> CardStatus {
 
 /// [`effective_status`] at `now`.
 pub fn status_at(card: &CardRow, now: chrono::DateTime<chrono::Utc>) -> CardStatus {
-    let stored = CardStatus::from_code(&card.status).unwrap_or(CardStatus::Closed);
+    let stored = card.status;
     let live = matches!(
         stored,
         CardStatus::NotActivated | CardStatus::Active | CardStatus::TemporaryBlocked

@@ -207,8 +207,8 @@ pub(crate) fn check_pin_block(
         };
     if ok {
         card.pin_retry_count = 0;
-        if card.status == CardStatus::NotActivated.code() {
-            card.status = CardStatus::Active.code().to_owned();
+        if card.status == CardStatus::NotActivated {
+            card.status = CardStatus::Active;
             card.status_reason = Some("Activated by first correct PIN".into());
             card.status_at = now_ms;
             card.activated_at = Some(now_ms);

@@ -34,7 +34,7 @@ fn code(outcome: &TxOutcome) -> &str {
 
 #[test]
 fn a_covered_purchase_is_approved_and_posts_one_balanced_transfer() {
-    let mut state = state_with(debit_card("A", "3012"), 10_000);
+    let mut state = state_with(debit_card(CardStatus::Active, "3012"), 10_000);
     let (outcomes, writes) = decide(&mut state, &[purchase("r1", 2_500)]);
     assert_eq!(code(&outcomes[0]), rc::APPROVED);
     assert_eq!(writes.transfers.len(), 1);
@@ -48,7 +48,7 @@ fn a_covered_purchase_is_approved_and_posts_one_balanced_transfer() {
 
 #[test]
 fn a_purchase_over_the_balance_is_declined_51_and_moves_nothing() {
-    let mut state = state_with(debit_card("A", "3012"), 1_000);
+    let mut state = state_with(debit_card(CardStatus::Active, "3012"), 1_000);
     let (outcomes, writes) = decide(&mut state, &[purchase("r1", 1_001)]);
     assert_eq!(code(&outcomes[0]), rc::INSUFFICIENT_FUNDS);
     assert!(writes.transfers.is_empty());
@@ -60,7 +60,7 @@ fn a_purchase_over_the_balance_is_declined_51_and_moves_nothing() {
 
 #[test]
 fn the_second_purchase_of_a_batch_sees_what_the_first_spent() {
-    let mut state = state_with(debit_card("A", "3012"), 10_000);
+    let mut state = state_with(debit_card(CardStatus::Active, "3012"), 10_000);
     let (outcomes, _) = decide(&mut state, &[purchase("r1", 6_000), purchase("r2", 6_000)]);
     assert_eq!(code(&outcomes[0]), rc::APPROVED);
     assert_eq!(code(&outcomes[1]), rc::INSUFFICIENT_FUNDS);
@@ -72,7 +72,7 @@ fn the_second_purchase_of_a_batch_sees_what_the_first_spent() {
 
 #[test]
 fn a_repeated_reference_answers_the_first_outcome_without_posting_again() {
-    let mut state = state_with(debit_card("A", "3012"), 10_000);
+    let mut state = state_with(debit_card(CardStatus::Active, "3012"), 10_000);
     let (outcomes, writes) = decide(&mut state, &[purchase("r1", 2_500), purchase("r1", 2_500)]);
     assert!(outcomes[1].repeated);
     assert_eq!(outcomes[1].row.process_id, outcomes[0].row.process_id);
@@ -85,29 +85,28 @@ fn a_repeated_reference_answers_the_first_outcome_without_posting_again() {
 
 #[test]
 fn a_temporarily_blocked_card_is_declined_62() {
-    let blocked = CardStatus::TemporaryBlocked.code();
-    let mut state = state_with(debit_card(blocked, "3012"), 10_000);
+    let mut state = state_with(debit_card(CardStatus::TemporaryBlocked, "3012"), 10_000);
     let (outcomes, _) = decide(&mut state, &[purchase("r1", 100)]);
     assert_eq!(code(&outcomes[0]), rc::RESTRICTED_CARD);
 }
 
 #[test]
 fn a_card_reported_lost_is_declined_41() {
-    let mut state = state_with(debit_card(CardStatus::Lost.code(), "3012"), 10_000);
+    let mut state = state_with(debit_card(CardStatus::Lost, "3012"), 10_000);
     let (outcomes, _) = decide(&mut state, &[purchase("r1", 100)]);
     assert_eq!(code(&outcomes[0]), rc::LOST_CARD);
 }
 
 #[test]
 fn a_card_past_its_expiry_month_is_declined_54() {
-    let mut state = state_with(debit_card("A", "2605"), 10_000);
+    let mut state = state_with(debit_card(CardStatus::Active, "2605"), 10_000);
     let (outcomes, _) = decide(&mut state, &[purchase("r1", 100)]);
     assert_eq!(code(&outcomes[0]), rc::EXPIRED_CARD);
 }
 
 #[test]
 fn a_purchase_over_the_card_transaction_limit_is_declined_61() {
-    let mut state = state_with(debit_card("A", "3012"), 100_000);
+    let mut state = state_with(debit_card(CardStatus::Active, "3012"), 100_000);
     let (outcomes, _) = decide(&mut state, &[purchase("r1", 50_001)]);
     assert_eq!(code(&outcomes[0]), rc::EXCEEDS_AMOUNT_LIMIT);
 }
@@ -120,7 +119,7 @@ fn a_wrong_cvv2_is_declined_n7_and_counts_a_try() {
         .card_verification_value(KeyRef::newest("cvk"), &pan, "3012", cvv::SERVICE_CODE_CVV2)
         .expect("cvv");
     let wrong = if right == "000" { "001" } else { "000" };
-    let mut state = state_with(debit_card("A", "3012"), 10_000);
+    let mut state = state_with(debit_card(CardStatus::Active, "3012"), 10_000);
     let mut req = purchase("r1", 100);
     req.pan = Some(pan);
     req.expiry = Some("3012".into());

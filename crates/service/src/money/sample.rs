@@ -1,11 +1,12 @@
 //! A card, a batch state and requests built in memory, for the decision
 //! table's tests and the decision's benchmark (no database, no host).
 
-use cardhost_domain::status::FeeStatus;
 use std::path::PathBuf;
 
 use cardhost_crypto::{KeyStore, MasterKey, SoftwareModule};
+use cardhost_domain::card::CardStatus;
 use cardhost_domain::ledger::Account;
+use cardhost_domain::status::FeeStatus;
 use cardhost_domain::Currency;
 use cardhost_store::cards::CardRow;
 use cardhost_store::ledger::Balance;
@@ -48,7 +49,7 @@ pub fn security() -> SoftwareModule {
 }
 
 /// An active-or-not debit card of the default debit product.
-pub fn debit_card(status: &str, expiry: &str) -> CardRow {
+pub fn debit_card(status: CardStatus, expiry: &str) -> CardRow {
     CardRow {
         card_id: 1,
         pan_id: 1,
@@ -63,7 +64,7 @@ pub fn debit_card(status: &str, expiry: &str) -> CardRow {
         expiry: expiry.into(),
         service_code: "201".into(),
         is_virtual: 1,
-        status: status.into(),
+        status,
         status_reason: None,
         status_at: 0,
         card_limit: 0,

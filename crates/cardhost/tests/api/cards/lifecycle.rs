@@ -84,6 +84,27 @@ async fn a_card_past_its_expiry_month_is_expired_and_frozen() {
 }
 
 #[tokio::test]
+async fn a_card_stored_in_an_unknown_status_is_an_error_never_closed() {
+    let app = TestApp::spawn().await;
+    let token = setup(&app).await;
+    let card = issue(&app, &token, "Debit", json!({})).await;
+    let t = card["CardToken"].as_str().unwrap();
+    // Damage behind the host's back, as a bad migration or restore would.
+    sqlx::query("UPDATE cards SET status = 'X'")
+        .execute(&app.db().await)
+        .await
+        .unwrap();
+    let (status, body) = app
+        .get(
+            &format!("/api/Integration/GetCardStatus?CardToken={t}"),
+            &token,
+        )
+        .await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["Result"], 99);
+}
+
+#[tokio::test]
 async fn activation_sets_the_activation_date() {
     let app = TestApp::spawn().await;
     let token = setup(&app).await;

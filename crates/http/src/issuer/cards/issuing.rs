@@ -2,6 +2,7 @@
 
 use cardhost_domain::product::CardType;
 use cardhost_domain::secret::CardNumber;
+use cardhost_domain::status::DirectiveStatus;
 use cardhost_service::issuer::cards::{self, NewCard};
 use cardhost_service::issuer::emboss;
 use cardhost_service::Host;
@@ -232,8 +233,7 @@ pub struct EmbossDirectiveRequest {
 pub struct EmbossDirectiveResult {
     pub directive_id: i64,
     pub masked_card_no: String,
-    #[schema(example = "Queued")]
-    pub status: String,
+    pub status: DirectiveStatus,
 }
 
 /// Queue a physical card for the card bureau (`cardhost emboss export` writes the file).
@@ -255,7 +255,7 @@ pub async fn create_emboss_directive(command: Command<EmbossDirectiveRequest>) -
             Ok(ok(EmbossDirectiveResult {
                 directive_id: id,
                 masked_card_no: card.masked_pan,
-                status: "Queued".into(),
+                status: DirectiveStatus::Queued,
             }))
         })
         .await

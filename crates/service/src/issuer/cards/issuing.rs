@@ -330,7 +330,7 @@ pub(crate) fn new_card_row(
         expiry: expiry_after(now.year(), now.month(), product.validity_years),
         service_code: product.service_code.clone(),
         is_virtual: 0,
-        status: CardStatus::NotActivated.code().to_owned(),
+        status: CardStatus::NotActivated,
         status_reason: None,
         status_at: now.timestamp_millis(),
         card_limit: 0,
@@ -435,7 +435,7 @@ fn fill_new_row(
     }
     if checked.is_virtual {
         row.is_virtual = 1;
-        row.status = CardStatus::Active.code().to_owned();
+        row.status = CardStatus::Active;
         row.activated_at = Some(row.created_at);
     }
 }

@@ -48,7 +48,7 @@ pub async fn update_card_status(
         let current = effective_status(host, card);
         current.move_to(target).map_err(ServiceError::NotAllowed)?;
         let now = host.clock.now_ms();
-        card.status = target.code().to_owned();
+        card.status = target;
         card.status_reason = reason;
         card.status_at = now;
         if target == CardStatus::Active && card.activated_at.is_none() {
@@ -103,7 +103,7 @@ pub async fn renew_card(
         )?;
         carry_over(&mut row, &old);
         row.card_id = cards::insert(&mut tx, &row).await?;
-        old.status = CardStatus::Closed.code().to_owned();
+        old.status = CardStatus::Closed;
         old.status_reason = Some(reason.clone().unwrap_or_else(|| "Renewed".into()));
         old.status_at = now.timestamp_millis();
         cards::update(&mut tx, &old).await?;
@@ -173,7 +173,7 @@ fn carry_over(row: &mut CardRow, old: &CardRow) {
     row.is_virtual = old.is_virtual;
     row.renewed_from = Some(old.card_id);
     if old.is_virtual != 0 {
-        row.status = CardStatus::Active.code().to_owned();
+        row.status = CardStatus::Active;
         row.activated_at = Some(row.created_at);
     }
 }
