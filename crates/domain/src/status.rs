@@ -92,6 +92,26 @@ statuses! {
 }
 
 statuses! {
+    /// What a virtual POS transaction does to its order (spec vpos.md); the
+    /// type of an order transaction and of its batch row.
+    VposOp ("VPOS transaction type", new Sale) {
+        Sale,
+        PreSale,
+        PostSale,
+        Void,
+        Refund,
+    }
+}
+
+impl VposOp {
+    /// Whether the transaction lands in the terminal's batch when approved
+    /// (a hold is not a sale; a void marks the voided row instead).
+    pub fn batched(self) -> bool {
+        matches!(self, VposOp::Sale | VposOp::PostSale | VposOp::Refund)
+    }
+}
+
+statuses! {
     /// A transaction on an order or in a POS batch.
     OrderTxStatus ("order transaction status", new Approved) {
         Approved,

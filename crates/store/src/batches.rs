@@ -1,6 +1,6 @@
 //! POS batches, batch transactions and merchant payments.
 
-use cardhost_domain::status::{BatchStatus, OrderTxStatus, PaymentStatus};
+use cardhost_domain::status::{BatchStatus, OrderTxStatus, PaymentStatus, VposOp};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -131,7 +131,9 @@ pub struct BatchTxRow {
     pub batch_no: i64,
     pub merchant_no: String,
     pub order_id: Option<String>,
-    pub transaction_type: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub transaction_type: VposOp,
     pub amount: i64,
     pub currency: i64,
     pub masked_card_no: String,

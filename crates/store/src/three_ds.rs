@@ -1,6 +1,6 @@
 //! 3-D Secure sessions: payments waiting for their cardholder's answer.
 
-use cardhost_domain::status::{ThreeDsMethod, ThreeDsStatus};
+use cardhost_domain::status::{ThreeDsMethod, ThreeDsStatus, VposOp};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -15,7 +15,9 @@ pub struct SessionRow {
     pub terminal_no: String,
     pub order_id: String,
     /// `Sale` or `PreSale`.
-    pub op: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub op: VposOp,
     pub amount: i64,
     pub currency: i64,
     pub installment_count: i64,

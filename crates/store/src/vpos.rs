@@ -1,7 +1,9 @@
 //! Virtual POS orders, their transactions, the off-us reversal queue, and the
 //! test network's record of its authorizations.
 
-use cardhost_domain::status::{NetworkAuthStatus, OrderStatus, OrderTxStatus, ReversalStatus};
+use cardhost_domain::status::{
+    NetworkAuthStatus, OrderStatus, OrderTxStatus, ReversalStatus, VposOp,
+};
 use cardhost_macros::Table;
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
@@ -150,7 +152,9 @@ pub struct OrderTxRow {
     pub idem_key: String,
     pub request_digest: String,
     pub client_id: String,
-    pub transaction_type: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub transaction_type: VposOp,
     pub amount: i64,
     pub currency: i64,
     pub point_amount: i64,
@@ -238,11 +242,13 @@ pub async fn terminal_taken_since(
     let (sum,): (i64,) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM vpos_transactions WHERE terminal_no = $1 \
          AND created_at >= $2 AND response_code = '00' AND status <> $3 \
-         AND transaction_type IN ('Sale', 'PreSale')",
+         AND transaction_type IN ($4, $5)",
     )
     .bind(terminal_no)
     .bind(since_ms)
     .bind(OrderTxStatus::Voided.name())
+    .bind(VposOp::Sale.name())
+    .bind(VposOp::PreSale.name())
     .fetch_one(pool)
     .await?;
     Ok(sum)

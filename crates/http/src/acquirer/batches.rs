@@ -1,7 +1,7 @@
 //! POS batches: summary, detail, close.
 
 use cardhost_domain::date::Timestamp;
-use cardhost_domain::status::{BatchStatus, OrderTxStatus};
+use cardhost_domain::status::{BatchStatus, OrderTxStatus, VposOp};
 use cardhost_service::acquirer::batches::{self as svc, BatchSummary};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -89,8 +89,8 @@ pub async fn get_pos_batch_summary(read: Read) -> ApiResult {
 pub struct BatchTransaction {
     pub process_id: String,
     pub order_id: Option<String>,
-    /// Sale or Refund.
-    pub transaction_type: String,
+    /// Sale or Refund (a capture is batched as a Sale).
+    pub transaction_type: VposOp,
     pub amount: MoneyOut,
     pub masked_card_no: String,
     pub auth_code: String,

@@ -1,6 +1,6 @@
 //! Merchant payments and settlement.
 
-use cardhost_domain::status::PaymentStatus;
+use cardhost_domain::status::{PaymentStatus, VposOp};
 use cardhost_service::acquirer::payments as svc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -64,7 +64,8 @@ pub struct PaymentTransaction {
     pub process_id: String,
     pub terminal_no: String,
     pub batch_no: i64,
-    pub transaction_type: String,
+    /// Sale or Refund.
+    pub transaction_type: VposOp,
     pub gross_amount: MoneyOut,
     pub commission_amount: MoneyOut,
     pub net_amount: MoneyOut,

@@ -22,7 +22,7 @@ pub use three_ds::*;
 use axum::response::Response;
 use cardhost_domain::date::Timestamp;
 use cardhost_domain::response;
-use cardhost_domain::status::OrderTxStatus;
+use cardhost_domain::status::{OrderTxStatus, VposOp};
 use cardhost_service::vpos::{Payment, VposOutcome};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -39,9 +39,7 @@ pub struct VposResult {
     #[schema(example = "100000000001")]
     pub process_id: String,
     pub order_id: String,
-    /// Sale, PreSale, PostSale, Void or Refund.
-    #[schema(example = "Sale")]
-    pub transaction_type: String,
+    pub transaction_type: VposOp,
     #[schema(example = "00")]
     pub response_code: String,
     #[schema(example = "Approved")]

@@ -9,7 +9,7 @@ use cardhost_domain::fees::{FeeRate, Network};
 use cardhost_domain::ledger::Account;
 use cardhost_domain::product::CardType;
 use cardhost_domain::settlement::{settle, ClosingTx, Settlement};
-use cardhost_domain::status::{BatchStatus, OrderTxStatus};
+use cardhost_domain::status::{BatchStatus, OrderTxStatus, VposOp};
 use cardhost_domain::Currency;
 use cardhost_store::batches::{self, BatchRow, BatchTxRow};
 use cardhost_store::merchants::{self, MerchantRow, TerminalRow};
@@ -70,7 +70,7 @@ impl BatchSummary {
 pub struct BatchTransaction {
     pub process_id: i64,
     pub order_id: Option<String>,
-    pub transaction_type: String,
+    pub transaction_type: VposOp,
     pub amount: i64,
     pub masked_card_no: String,
     pub auth_code: String,
@@ -105,12 +105,12 @@ fn totals(batch: &mut BatchRow, txs: &[BatchTxRow]) {
     batch.void_count = 0;
     batch.void_amount = 0;
     for t in txs {
-        match (t.status, t.transaction_type.as_str()) {
+        match (t.status, t.transaction_type) {
             (OrderTxStatus::Voided, _) => {
                 batch.void_count += 1;
                 batch.void_amount += t.amount;
             }
-            (_, "Refund") => {
+            (_, VposOp::Refund) => {
                 batch.refund_count += 1;
                 batch.refund_amount += t.amount;
             }
@@ -260,7 +260,7 @@ fn closing_tx(t: &BatchTxRow) -> Result<ClosingTx, ServiceError> {
     };
     Ok(ClosingTx {
         amount: t.amount,
-        refund: t.transaction_type == "Refund",
+        refund: t.transaction_type == VposOp::Refund,
         card_type: CardType::parse(&t.card_type)
             .ok_or_else(|| malformed("card type", &t.card_type))?,
         network: Network::parse(&t.network).ok_or_else(|| malformed("network", &t.network))?,

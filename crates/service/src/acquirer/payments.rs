@@ -4,7 +4,7 @@
 use cardhost_domain::date::{format_date, parse_date};
 use cardhost_domain::ledger::Account;
 use cardhost_domain::money::add_to_totals;
-use cardhost_domain::status::PaymentStatus;
+use cardhost_domain::status::{PaymentStatus, VposOp};
 use cardhost_domain::Currency;
 use cardhost_store::batches::{self, BatchTxRow, PaymentRow};
 use cardhost_store::{ledger, StoreError};
@@ -65,7 +65,7 @@ pub struct PaidTransaction {
     pub process_id: i64,
     pub terminal_no: String,
     pub batch_no: i64,
-    pub transaction_type: String,
+    pub transaction_type: VposOp,
     pub currency: Currency,
     pub gross_amount: i64,
     pub commission_amount: i64,
@@ -84,7 +84,7 @@ impl TryFrom<BatchTxRow> for PaidTransaction {
     fn try_from(t: BatchTxRow) -> Result<PaidTransaction, ServiceError> {
         let unpaid =
             || ServiceError::Internal(format!("transaction {} has no commission", t.process_id));
-        let gross = if t.transaction_type == "Refund" {
+        let gross = if t.transaction_type == VposOp::Refund {
             -t.amount
         } else {
             t.amount

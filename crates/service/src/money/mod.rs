@@ -17,6 +17,7 @@ pub mod view;
 pub mod writes;
 
 use cardhost_domain::ledger::Transfer;
+use cardhost_domain::status::VposOp;
 
 use crate::ServiceError;
 
@@ -45,6 +46,19 @@ pub enum TxKind {
     Transfer,
     /// A push credit to a receiver card, funded by the issuer.
     MoneySend,
+}
+
+/// The card transaction an on-us payment of this kind is.
+impl From<VposOp> for TxKind {
+    fn from(op: VposOp) -> TxKind {
+        match op {
+            VposOp::Sale => TxKind::Purchase,
+            VposOp::PreSale => TxKind::PreAuthorization,
+            VposOp::PostSale => TxKind::Completion,
+            VposOp::Void => TxKind::Reversal,
+            VposOp::Refund => TxKind::Refund,
+        }
+    }
 }
 
 impl TxKind {

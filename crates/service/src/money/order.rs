@@ -5,13 +5,13 @@
 //! the rows; the money path depends on nothing of it.
 
 use cardhost_domain::response as rc;
+pub use cardhost_domain::status::VposOp;
 use cardhost_domain::status::{NotAllowed, OrderStatus, OrderTxStatus};
 use cardhost_domain::Currency;
 use cardhost_store::batches::{BatchTxRow, OpenBatch};
 use cardhost_store::merchants::TerminalRow;
 use cardhost_store::vpos::{OrderRow, OrderTxRow};
 
-use super::TxKind;
 use crate::ServiceError;
 
 pub fn check_repeat(
@@ -49,7 +49,10 @@ pub fn void_target(
     let voidable = |t: &&OrderTxRow| {
         t.response_code == rc::APPROVED
             && t.status == OrderTxStatus::Approved
-            && matches!(t.transaction_type.as_str(), "Sale" | "PreSale" | "PostSale")
+            && matches!(
+                t.transaction_type,
+                VposOp::Sale | VposOp::PreSale | VposOp::PostSale
+            )
     };
     let found = match process_id {
         Some(pid) => txs.iter().find(|t| t.process_id == pid),
@@ -67,7 +70,7 @@ pub fn capture_target(order: &OrderRow, txs: &[OrderTxRow]) -> Result<OrderTxRow
         .capture()
         .map_err(|e| not_allowed(format!("Order {}: {e}.", order.order_id)))?;
     txs.iter()
-        .find(|t| t.transaction_type == "PreSale" && t.response_code == rc::APPROVED)
+        .find(|t| t.transaction_type == VposOp::PreSale && t.response_code == rc::APPROVED)
         .cloned()
         .ok_or_else(|| not_allowed("The order has no pre-authorization."))
 }
@@ -81,7 +84,7 @@ pub fn refund_target(order: &OrderRow, txs: &[OrderTxRow]) -> Result<OrderTxRow,
     txs.iter()
         .rev()
         .find(|t| {
-            matches!(t.transaction_type.as_str(), "Sale" | "PostSale")
+            matches!(t.transaction_type, VposOp::Sale | VposOp::PostSale)
                 && t.response_code == rc::APPROVED
                 && t.status == OrderTxStatus::Approved
         })
@@ -289,11 +292,10 @@ fn batch_row(
         merchant_no: terminal.merchant_no.clone(),
         order_id: Some(t.order_id.clone()),
         transaction_type: if leg.op == VposOp::Refund {
-            "Refund"
+            VposOp::Refund
         } else {
-            "Sale"
-        }
-        .into(),
+            VposOp::Sale
+        },
         amount: t.amount,
         currency: t.currency,
         masked_card_no: t.masked_card_no.clone(),
@@ -330,57 +332,6 @@ fn new_order(leg: &VposLeg, t: &OrderTxRow, card: &OrderCard) -> OrderRow {
     }
 }
 
-/// What a VPOS transaction does to its order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VposOp {
-    Sale,
-    PreSale,
-    PostSale,
-    Void,
-    Refund,
-}
-
-impl VposOp {
-    pub fn name(self) -> &'static str {
-        match self {
-            VposOp::Sale => "Sale",
-            VposOp::PreSale => "PreSale",
-            VposOp::PostSale => "PostSale",
-            VposOp::Void => "Void",
-            VposOp::Refund => "Refund",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<VposOp> {
-        [
-            VposOp::Sale,
-            VposOp::PreSale,
-            VposOp::PostSale,
-            VposOp::Void,
-            VposOp::Refund,
-        ]
-        .into_iter()
-        .find(|op| op.name() == text)
-    }
-
-    /// The card transaction an on-us payment of this kind is.
-    pub fn tx_kind(self) -> TxKind {
-        match self {
-            VposOp::Sale => TxKind::Purchase,
-            VposOp::PreSale => TxKind::PreAuthorization,
-            VposOp::PostSale => TxKind::Completion,
-            VposOp::Void => TxKind::Reversal,
-            VposOp::Refund => TxKind::Refund,
-        }
-    }
-
-    /// Whether the transaction lands in the terminal's batch when approved
-    /// (a hold is not a sale; a void marks the voided row instead).
-    pub fn batched(self) -> bool {
-        matches!(self, VposOp::Sale | VposOp::PostSale | VposOp::Refund)
-    }
-}
-
 /// What an on-us payment carries through the authorizer, so that its order,
 /// its order transaction and its batch row commit with the card posting.
 #[derive(Debug, Clone)]
@@ -409,7 +360,7 @@ impl VposLeg {
             idem_key: self.idem_key.clone(),
             request_digest: digest.to_owned(),
             client_id: client_id.to_owned(),
-            transaction_type: self.op.name().to_owned(),
+            transaction_type: self.op,
             point_amount: self.point_amount,
             installment_count: self.installments,
             original_process_id: self.target,

@@ -239,7 +239,7 @@ pub(super) async fn follow_up(
     let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
     let cur = i64::from(currency.numeric());
     // The network knows an order by its opening authorization.
-    let auth_id = if target.transaction_type == "PostSale" {
+    let auth_id = if target.transaction_type == VposOp::PostSale {
         target.original_process_id.unwrap_or(target.process_id)
     } else {
         target.process_id

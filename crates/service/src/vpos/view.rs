@@ -2,7 +2,7 @@
 //! minor units of a typed currency, times as timestamps, no store rows.
 
 use cardhost_domain::date::Timestamp;
-use cardhost_domain::status::{OrderStatus, OrderTxStatus};
+use cardhost_domain::status::{OrderStatus, OrderTxStatus, VposOp};
 use cardhost_domain::Currency;
 use cardhost_store::vpos::{OrderRow, OrderTxRow};
 
@@ -14,7 +14,7 @@ use crate::ServiceError;
 pub struct Payment {
     pub process_id: i64,
     pub order_id: String,
-    pub transaction_type: String,
+    pub transaction_type: VposOp,
     pub response_code: String,
     pub auth_code: String,
     pub rrn: String,

@@ -1,6 +1,6 @@
 //! `CheckLedger`: every invariant of ledger.md, read back from the tables.
 
-use cardhost_domain::status::{BatchStatus, CardTxStatus, HoldStatus, OrderTxStatus};
+use cardhost_domain::status::{BatchStatus, CardTxStatus, HoldStatus, OrderTxStatus, VposOp};
 use sqlx::AnyPool;
 
 use crate::StoreError;
@@ -65,9 +65,9 @@ const INVARIANTS: [&str; 12] = [
     "SELECT 'closed batch ' || b.terminal_no || '/' || b.batch_no || ' has totals other than its transactions''' \
      FROM pos_batches b WHERE b.status = '{closed_batch}' AND ( \
        b.sale_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
-         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> '{voided}' AND t.transaction_type <> 'Refund') \
+         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> '{voided}' AND t.transaction_type <> '{refund}') \
        OR b.refund_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
-         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> '{voided}' AND t.transaction_type = 'Refund') \
+         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> '{voided}' AND t.transaction_type = '{refund}') \
        OR b.void_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
          WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status = '{voided}'))",
     // A merchant payment is gross less commission of its transactions.
@@ -87,6 +87,7 @@ fn spelled(sql: &str) -> String {
         .replace("{reversed}", CardTxStatus::Reversed.name())
         .replace("{closed_batch}", BatchStatus::Closed.name())
         .replace("{voided}", OrderTxStatus::Voided.name())
+        .replace("{refund}", VposOp::Refund.name())
 }
 
 /// The number of accounts and entries, and every violation of the journal's

@@ -92,7 +92,7 @@ pub async fn follow_up(
         .ok_or_else(|| ServiceError::Internal(format!("on-us order {} has no card", v.order_id)))?;
     let mut request = TxRequest::new(
         call,
-        op.tx_kind(),
+        op.into(),
         card_id,
         v.order_id,
         digest,
@@ -174,7 +174,7 @@ fn earlier_void<'t>(
     digest: &str,
 ) -> Option<&'t cardhost_store::vpos::OrderTxRow> {
     txs.iter().rev().find(|t| {
-        t.transaction_type == "Void"
+        t.transaction_type == VposOp::Void
             && t.response_code == cardhost_domain::response::APPROVED
             && t.request_digest == digest
             && process_id.is_none_or(|p| t.original_process_id == Some(p))

@@ -155,7 +155,7 @@ pub(crate) async fn settle(
         PaymentCard::Issued(c, pan) => {
             let mut request = TxRequest::new(
                 call,
-                p.leg.op.tx_kind(),
+                p.leg.op.into(),
                 c.card_id,
                 p.v.order_id.clone(),
                 p.digest,

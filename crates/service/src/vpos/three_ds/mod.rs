@@ -160,7 +160,7 @@ async fn open_session(
         merchant_no: p.v.merchant_no.clone(),
         terminal_no: p.v.terminal_no.clone(),
         order_id: p.v.order_id.clone(),
-        op: p.leg.op.name().to_owned(),
+        op: p.leg.op,
         amount: p.v.amount,
         currency: i64::from(p.v.currency.numeric()),
         installment_count: p.v.installments,
@@ -332,10 +332,7 @@ pub async fn complete(
 /// The session's payment prepared again, exactly as it started (its card
 /// from the session; no CVV2: that was checked when it started).
 async fn prepared_of(host: &Host, call: &Call, s: &SessionRow) -> Result<Prepared, ServiceError> {
-    let op = match s.op.as_str() {
-        "PreSale" => VposOp::PreSale,
-        _ => VposOp::Sale,
-    };
+    let op = s.op;
     let currency = super::currency_of(s.currency)?;
     let card = match (&s.card_id, &s.pan_ciphertext) {
         (Some(card_id), _) => {
