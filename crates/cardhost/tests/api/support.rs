@@ -377,6 +377,12 @@ impl TestApp {
             .expect("direct connection")
     }
 
+    /// Changes the database behind the host's back, as a bad migration or
+    /// restore would.
+    pub async fn damage(&self, sql: &str) {
+        sqlx::query(sql).execute(&self.db().await).await.unwrap();
+    }
+
     /// The `Result` of each audit record of `operation`, oldest first.
     pub async fn audited_results(&self, operation: &str) -> Vec<i64> {
         sqlx::query_scalar("SELECT result FROM audit_log WHERE operation = $1 ORDER BY audit_id")

@@ -89,11 +89,7 @@ async fn a_card_stored_in_an_unknown_status_is_an_error_never_closed() {
     let token = setup(&app).await;
     let card = issue(&app, &token, "Debit", json!({})).await;
     let t = card["CardToken"].as_str().unwrap();
-    // Damage behind the host's back, as a bad migration or restore would.
-    sqlx::query("UPDATE cards SET status = 'X'")
-        .execute(&app.db().await)
-        .await
-        .unwrap();
+    app.damage("UPDATE cards SET status = 'X'").await;
     let (status, body) = app
         .get(
             &format!("/api/Integration/GetCardStatus?CardToken={t}"),

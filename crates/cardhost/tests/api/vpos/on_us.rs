@@ -21,11 +21,8 @@ async fn an_order_stored_in_an_unknown_currency_is_an_error_never_lira() {
     let card = s.funded_debit("100.00").await;
     let paid = vpos(&app, &s.vpos, "PaymentSale", pay_body("U1", "10.00", &card)).await;
     assert_eq!(paid["Result"], 0, "{paid}");
-    // Damage behind the host's back, as a bad migration or restore would.
-    sqlx::query("UPDATE vpos_orders SET currency = 1 WHERE order_id = 'U1'")
-        .execute(&app.db().await)
-        .await
-        .unwrap();
+    app.damage("UPDATE vpos_orders SET currency = 1 WHERE order_id = 'U1'")
+        .await;
     let (status, body) = app
         .get(
             &format!("/api/VPos/CheckByOrderId?MerchantNo={MERCHANT}&OrderId=U1"),
