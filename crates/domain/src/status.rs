@@ -121,6 +121,26 @@ statuses! {
 }
 
 statuses! {
+    /// What a card transaction of the issuer is (spec issuer.md,
+    /// `SendTransaction`; ledger.md).
+    CardTxType ("card transaction type", new Purchase) {
+        Purchase,
+        CashWithdrawal,
+        Refund,
+        Reversal,
+        PreAuthorization,
+        Completion,
+        Load,
+        /// A card-to-card transfer's debit leg, on the source card.
+        TransferOut,
+        /// A card-to-card transfer's credit leg, on the target card.
+        TransferIn,
+        /// A push credit to a receiver card, funded by the issuer.
+        MoneySend,
+    }
+}
+
+statuses! {
     /// A card transaction of the issuer (spec ledger.md).
     CardTxStatus ("card transaction status", new Approved) {
         Approved,

@@ -11,6 +11,7 @@ use cardhost_domain::card::{luhn_check_digit, CardStatus, Pan};
 use cardhost_domain::ledger::Account;
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::secret::Cvv2;
+use cardhost_domain::status::CardTxType;
 use cardhost_store::cards::{self, AccountRow, CardRow};
 use cardhost_store::customers::{self, CustomerRow};
 use cardhost_store::ledger::{self, EntryRow, TransferRow};
@@ -247,7 +248,7 @@ async fn write_cards(
     let transfer = TransferRow {
         transfer_id,
         process_id,
-        kind: "Load".into(),
+        kind: CardTxType::Load.name().into(),
         created_at: now,
     };
     let transfers = [transfer];

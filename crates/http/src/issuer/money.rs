@@ -5,7 +5,7 @@ use axum::response::Response;
 use cardhost_domain::date::Timestamp;
 use cardhost_domain::response;
 use cardhost_domain::secret::{CardNumber, Cvv2, PinBlock};
-use cardhost_domain::status::CardTxStatus;
+use cardhost_domain::status::{CardTxStatus, CardTxType};
 use cardhost_domain::Currency;
 use cardhost_service::money::operations::{self, Financial, FinancialRequest, Unprocessed};
 use cardhost_service::money::{reports, TxKind};
@@ -98,7 +98,7 @@ fn financial_response(answer: Financial) -> Response {
             let result = FinancialResult {
                 process_id: t.process_id.to_string(),
                 reference: t.reference,
-                transaction_type: t.transaction_type,
+                transaction_type: t.transaction_type.name().to_owned(),
                 response_message: response::message(&t.response_code).to_owned(),
                 response_code: t.response_code,
                 auth_code: t.auth_code,
@@ -266,7 +266,7 @@ pub async fn get_host_balance(read: Read) -> ApiResult {
 #[serde(rename_all = "PascalCase")]
 pub struct CardTransactionItem {
     pub process_id: String,
-    pub transaction_type: String,
+    pub transaction_type: CardTxType,
     pub amount: MoneyOut,
     pub currency: u16,
     pub response_code: String,

@@ -5,7 +5,7 @@ use cardhost_domain::fees::Network;
 use cardhost_domain::ledger::{Account, Transfer};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
-use cardhost_domain::status::{CardTxStatus, HoldStatus, OrderTxStatus};
+use cardhost_domain::status::{CardTxStatus, CardTxType, HoldStatus, OrderTxStatus};
 use cardhost_store::audit::AuditRecord;
 use cardhost_store::cards::CardRow;
 use cardhost_store::idempotency::{ReferenceRow, UsedReference};
@@ -295,7 +295,7 @@ fn card_tx_row(
         account_no: card.account_no.clone(),
         client_id: req.call.caller.client_id.clone(),
         reference: req.reference.clone(),
-        transaction_type: req.kind.name().to_owned(),
+        transaction_type: req.kind.into(),
         amount: plan.amount,
         currency,
         channel: req.channel.name().to_owned(),
@@ -346,8 +346,8 @@ fn day_usage(row: &CardTxRow) -> Option<DayUsage> {
         return None;
     }
     let amount = row.amount;
-    match row.transaction_type.as_str() {
-        "Purchase" | "PreAuthorization" => Some(DayUsage {
+    match row.transaction_type {
+        CardTxType::Purchase | CardTxType::PreAuthorization => Some(DayUsage {
             purchase: amount,
             ecom: if row.channel == Channel::Ecom.name() {
                 amount
@@ -357,7 +357,7 @@ fn day_usage(row: &CardTxRow) -> Option<DayUsage> {
             count: 1,
             ..DayUsage::default()
         }),
-        "CashWithdrawal" => Some(DayUsage {
+        CardTxType::CashWithdrawal => Some(DayUsage {
             cash: amount,
             count: 1,
             ..DayUsage::default()
@@ -478,7 +478,7 @@ fn incoming_row(
         process_id: ids.next_process_id(),
         card_id: target.card_id,
         account_no: target.account_no.clone(),
-        transaction_type: "TransferIn".into(),
+        transaction_type: CardTxType::TransferIn,
         original_process_id: Some(row.process_id),
         available_after: target_after.room,
         ..row.clone()

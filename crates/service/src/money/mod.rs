@@ -17,7 +17,7 @@ pub mod view;
 pub mod writes;
 
 use cardhost_domain::ledger::Transfer;
-use cardhost_domain::status::VposOp;
+use cardhost_domain::status::{CardTxType, VposOp};
 
 use crate::ServiceError;
 
@@ -61,19 +61,26 @@ impl From<VposOp> for TxKind {
     }
 }
 
+/// The type a request of this kind is recorded as (a transfer's source leg).
+impl From<TxKind> for CardTxType {
+    fn from(kind: TxKind) -> CardTxType {
+        match kind {
+            TxKind::Purchase => CardTxType::Purchase,
+            TxKind::CashWithdrawal => CardTxType::CashWithdrawal,
+            TxKind::Refund => CardTxType::Refund,
+            TxKind::Reversal => CardTxType::Reversal,
+            TxKind::PreAuthorization => CardTxType::PreAuthorization,
+            TxKind::Completion => CardTxType::Completion,
+            TxKind::Load => CardTxType::Load,
+            TxKind::Transfer => CardTxType::TransferOut,
+            TxKind::MoneySend => CardTxType::MoneySend,
+        }
+    }
+}
+
 impl TxKind {
     pub fn name(self) -> &'static str {
-        match self {
-            TxKind::Purchase => "Purchase",
-            TxKind::CashWithdrawal => "CashWithdrawal",
-            TxKind::Refund => "Refund",
-            TxKind::Reversal => "Reversal",
-            TxKind::PreAuthorization => "PreAuthorization",
-            TxKind::Completion => "Completion",
-            TxKind::Load => "Load",
-            TxKind::Transfer => "TransferOut",
-            TxKind::MoneySend => "MoneySend",
-        }
+        CardTxType::from(self).name()
     }
 
     /// The types `SendTransaction` takes (a load has its own operation).

@@ -436,7 +436,7 @@ pub async fn money_send(
     };
     let digest = idempotency::digest(&[
         &card.card_id.to_string(),
-        "MoneySend",
+        TxKind::MoneySend.name(),
         &c.amount.map(|a| a.to_string()).unwrap_or_default(),
         &c.currency
             .map(|x| x.numeric().to_string())

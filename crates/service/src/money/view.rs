@@ -2,7 +2,7 @@
 //! minor units of a typed currency, times as timestamps, no store rows.
 
 use cardhost_domain::date::Timestamp;
-use cardhost_domain::status::CardTxStatus;
+use cardhost_domain::status::{CardTxStatus, CardTxType};
 use cardhost_domain::Currency;
 use cardhost_store::ledger::CardTxRow;
 
@@ -14,7 +14,7 @@ use crate::ServiceError;
 pub struct Transaction {
     pub process_id: i64,
     pub reference: String,
-    pub transaction_type: String,
+    pub transaction_type: CardTxType,
     pub amount: i64,
     pub currency: Currency,
     pub channel: String,

@@ -1,6 +1,6 @@
 //! Card transactions, and the sums the issuer decision reads from them.
 
-use cardhost_domain::status::CardTxStatus;
+use cardhost_domain::status::{CardTxStatus, CardTxType};
 use cardhost_macros::Table;
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
@@ -16,7 +16,9 @@ pub struct CardTxRow {
     pub account_no: String,
     pub client_id: String,
     pub reference: String,
-    pub transaction_type: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub transaction_type: CardTxType,
     pub amount: i64,
     pub currency: i64,
     pub channel: String,
@@ -122,10 +124,11 @@ pub async fn loaded_since(
 ) -> Result<i64, StoreError> {
     let (sum,): (i64,) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions WHERE account_no = $1 AND created_at >= $2 \
-         AND transaction_type = 'Load' AND response_code = '00'",
+         AND transaction_type = $3 AND response_code = '00'",
     )
     .bind(account_no)
     .bind(from_ms)
+    .bind(CardTxType::Load.name())
     .fetch_one(pool)
     .await?;
     Ok(sum)
@@ -152,14 +155,13 @@ pub fn loaded_since_many(
     account_nos: &[String],
     from_ms: i64,
 ) -> Pending<(String, i64)> {
-    reads.push_in(
+    let sql = format!(
         "SELECT account_no, CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions \
-         WHERE created_at >= $1 AND account_no IN ({in}) AND transaction_type = 'Load' AND response_code = '00' \
+         WHERE created_at >= $1 AND account_no IN ({{in}}) AND transaction_type = '{}' AND response_code = '00' \
          GROUP BY account_no",
-        1,
-        |q| q.bind(from_ms),
-        account_nos,
-    )
+        CardTxType::Load.name()
+    );
+    reads.push_in(&sql, 1, |q| q.bind(from_ms), account_nos)
 }
 
 /// These card transactions.
@@ -170,23 +172,21 @@ pub fn card_txs_by_ids(reads: &mut Reads<'_>, ids: &[i64]) -> Pending<CardTxRow>
 
 /// What approved refunds of these transactions add up to so far.
 pub fn refunded_totals(reads: &mut Reads<'_>, originals: &[i64]) -> Pending<(i64, i64)> {
-    reads.push_in(
+    let sql = format!(
         "SELECT original_process_id, CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM card_transactions \
-         WHERE original_process_id IN ({in}) AND transaction_type = 'Refund' AND response_code = '00' \
+         WHERE original_process_id IN ({{in}}) AND transaction_type = '{}' AND response_code = '00' \
          GROUP BY original_process_id",
-        0,
-        |q| q,
-        originals,
-    )
+        CardTxType::Refund.name()
+    );
+    reads.push_in(&sql, 0, |q| q, originals)
 }
 
 /// The cards credited by these card-to-card transfers: (transfer's process id, card id).
 pub fn transfer_targets(reads: &mut Reads<'_>, process_ids: &[i64]) -> Pending<(i64, i64)> {
-    reads.push_in(
+    let sql = format!(
         "SELECT original_process_id, card_id FROM card_transactions \
-         WHERE original_process_id IN ({in}) AND transaction_type = 'TransferIn'",
-        0,
-        |q| q,
-        process_ids,
-    )
+         WHERE original_process_id IN ({{in}}) AND transaction_type = '{}'",
+        CardTxType::TransferIn.name()
+    );
+    reads.push_in(&sql, 0, |q| q, process_ids)
 }

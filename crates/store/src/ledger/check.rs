@@ -1,6 +1,8 @@
 //! `CheckLedger`: every invariant of ledger.md, read back from the tables.
 
-use cardhost_domain::status::{BatchStatus, CardTxStatus, HoldStatus, OrderTxStatus, VposOp};
+use cardhost_domain::status::{
+    BatchStatus, CardTxStatus, CardTxType, HoldStatus, OrderTxStatus, VposOp,
+};
 use sqlx::AnyPool;
 
 use crate::StoreError;
@@ -38,21 +40,21 @@ const INVARIANTS: [&str; 12] = [
      FROM card_transactions t WHERE t.response_code = '00' \
      AND (SELECT COUNT(*) FROM ledger_transfers x WHERE x.process_id = t.process_id) \
        + (SELECT COUNT(*) FROM holds h WHERE h.process_id = t.process_id) <> 1 \
-     AND NOT (t.transaction_type = 'Reversal' \
+     AND NOT (t.transaction_type = '{reversal}' \
        AND EXISTS (SELECT 1 FROM holds h WHERE h.process_id = t.original_process_id)) \
-     AND NOT (t.transaction_type = 'TransferIn' \
+     AND NOT (t.transaction_type = '{transfer_in}' \
        AND EXISTS (SELECT 1 FROM ledger_transfers x WHERE x.process_id = t.original_process_id))",
     "SELECT 'declined transaction ' || t.process_id || ' moved money' \
      FROM card_transactions t WHERE t.response_code <> '00' \
      AND EXISTS (SELECT 1 FROM ledger_transfers x WHERE x.process_id = t.process_id)",
     // A card's day counters are its approved, unreversed spends of that day.
     "WITH spent AS (SELECT card_id, business_date, \
-       CAST(SUM(CASE WHEN transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END) AS BIGINT) AS purchase, \
-       CAST(SUM(CASE WHEN transaction_type = 'CashWithdrawal' THEN amount ELSE 0 END) AS BIGINT) AS cash, \
-       CAST(SUM(CASE WHEN channel = 'Ecom' AND transaction_type IN ('Purchase', 'PreAuthorization') THEN amount ELSE 0 END) AS BIGINT) AS ecom, \
+       CAST(SUM(CASE WHEN transaction_type IN ('{purchase}', '{pre_auth}') THEN amount ELSE 0 END) AS BIGINT) AS purchase, \
+       CAST(SUM(CASE WHEN transaction_type = '{cash}' THEN amount ELSE 0 END) AS BIGINT) AS cash, \
+       CAST(SUM(CASE WHEN channel = 'Ecom' AND transaction_type IN ('{purchase}', '{pre_auth}') THEN amount ELSE 0 END) AS BIGINT) AS ecom, \
        COUNT(*) AS count \
        FROM card_transactions WHERE response_code = '00' AND status <> '{reversed}' \
-         AND transaction_type IN ('Purchase', 'PreAuthorization', 'CashWithdrawal') \
+         AND transaction_type IN ('{purchase}', '{pre_auth}', '{cash}') \
        GROUP BY card_id, business_date), \
      drifted AS (SELECT u.card_id, u.business_date FROM card_day_usage u \
        LEFT JOIN spent s ON s.card_id = u.card_id AND s.business_date = u.business_date \
@@ -65,9 +67,9 @@ const INVARIANTS: [&str; 12] = [
     "SELECT 'closed batch ' || b.terminal_no || '/' || b.batch_no || ' has totals other than its transactions''' \
      FROM pos_batches b WHERE b.status = '{closed_batch}' AND ( \
        b.sale_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
-         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> '{voided}' AND t.transaction_type <> '{refund}') \
+         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> '{voided}' AND t.transaction_type <> '{batch_refund}') \
        OR b.refund_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
-         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> '{voided}' AND t.transaction_type = '{refund}') \
+         WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status <> '{voided}' AND t.transaction_type = '{batch_refund}') \
        OR b.void_amount <> (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM batch_transactions t \
          WHERE t.terminal_no = b.terminal_no AND t.batch_no = b.batch_no AND t.status = '{voided}'))",
     // A merchant payment is gross less commission of its transactions.
@@ -81,13 +83,18 @@ const INVARIANTS: [&str; 12] = [
        OR refunded_amount > captured_amount OR refunded_amount < 0",
 ];
 
-/// `sql` with the statuses it names spelled as their enums spell them.
+/// `sql` with the statuses and types it names spelled as their enums spell them.
 fn spelled(sql: &str) -> String {
     sql.replace("{open_hold}", HoldStatus::Open.name())
         .replace("{reversed}", CardTxStatus::Reversed.name())
         .replace("{closed_batch}", BatchStatus::Closed.name())
         .replace("{voided}", OrderTxStatus::Voided.name())
-        .replace("{refund}", VposOp::Refund.name())
+        .replace("{batch_refund}", VposOp::Refund.name())
+        .replace("{reversal}", CardTxType::Reversal.name())
+        .replace("{transfer_in}", CardTxType::TransferIn.name())
+        .replace("{purchase}", CardTxType::Purchase.name())
+        .replace("{pre_auth}", CardTxType::PreAuthorization.name())
+        .replace("{cash}", CardTxType::CashWithdrawal.name())
 }
 
 /// The number of accounts and entries, and every violation of the journal's

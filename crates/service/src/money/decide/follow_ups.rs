@@ -3,7 +3,7 @@
 use cardhost_domain::ledger::{points_earned, Account};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
-use cardhost_domain::status::{CardTxStatus, HoldStatus};
+use cardhost_domain::status::{CardTxStatus, CardTxType, HoldStatus};
 use cardhost_store::cards::CardRow;
 use cardhost_store::ledger::CardTxRow;
 
@@ -45,8 +45,8 @@ pub(super) fn refund(
     original: &CardTxRow,
 ) -> Plan {
     let refundable = matches!(
-        original.transaction_type.as_str(),
-        "Purchase" | "Completion"
+        original.transaction_type,
+        CardTxType::Purchase | CardTxType::Completion
     ) && matches!(
         original.status,
         CardTxStatus::Approved | CardTxStatus::Refunded
@@ -79,8 +79,10 @@ pub(super) fn refund(
 
 pub(super) fn reversal(state: &BatchState, req: &TxRequest, original: &CardTxRow) -> Plan {
     let requested = req.amount.unwrap_or(0);
-    let reversible = !matches!(original.transaction_type.as_str(), "Reversal" | "Refund")
-        && matches!(original.status, CardTxStatus::Approved | CardTxStatus::Held);
+    let reversible = !matches!(
+        original.transaction_type,
+        CardTxType::Reversal | CardTxType::Refund
+    ) && matches!(original.status, CardTxStatus::Approved | CardTxStatus::Held);
     if !reversible || req.amount.is_some_and(|a| a != original.amount) {
         let code = if reversible {
             rc::INVALID_AMOUNT
@@ -98,7 +100,7 @@ pub(super) fn reversal(state: &BatchState, req: &TxRequest, original: &CardTxRow
     {
         return Plan::declined(rc::INVALID_TRANSACTION, requested);
     }
-    if original.transaction_type == "PreAuthorization" {
+    if original.transaction_type == CardTxType::PreAuthorization {
         let hold = state.holds.get(&original.process_id);
         let Some(hold) = hold.filter(|h| h.status == HoldStatus::Open) else {
             return Plan::declined(rc::INVALID_TRANSACTION, requested);
@@ -131,7 +133,9 @@ pub(super) fn completion(
     original: &CardTxRow,
 ) -> Plan {
     let requested = req.amount.unwrap_or(0);
-    if original.transaction_type != "PreAuthorization" || original.status != CardTxStatus::Held {
+    if original.transaction_type != CardTxType::PreAuthorization
+        || original.status != CardTxStatus::Held
+    {
         return Plan::declined(rc::INVALID_TRANSACTION, requested);
     }
     let hold = state.holds.get(&original.process_id);
