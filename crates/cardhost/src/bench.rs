@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use bytes::Bytes;
 use cardhost_crypto::{KeyStore, MasterKey};
+use cardhost_domain::status::CardTxType;
 use cardhost_domain::Currency;
 use cardhost_service::clients::{self, NewClient};
 use cardhost_service::money::decide::TxRequest;
-use cardhost_service::money::TxKind;
 use cardhost_service::{cache, seed, Call, Caller, Host, Scopes, SystemClock};
 use cardhost_store::Db;
 use http_body_util::{BodyExt, Full};
@@ -130,7 +130,7 @@ async fn authorize_directly(
         let card = card_ids[(worker * 7919 + i) % card_ids.len()];
         let mut request = TxRequest::new(
             &call,
-            TxKind::Purchase,
+            CardTxType::Purchase,
             card,
             format!("d{worker}-{i}"),
             format!("d{worker}-{i}"),

@@ -140,6 +140,46 @@ statuses! {
     }
 }
 
+impl CardTxType {
+    /// The types `SendTransaction` takes (a load has its own operation).
+    pub fn parse_sendable(text: &str) -> Option<CardTxType> {
+        use CardTxType::*;
+        [
+            Purchase,
+            CashWithdrawal,
+            Refund,
+            Reversal,
+            PreAuthorization,
+            Completion,
+        ]
+        .into_iter()
+        .find(|k| k.name() == text)
+    }
+
+    /// Whether the request spends the card's money and so runs the whole
+    /// issuer decision.
+    pub fn spends(self) -> bool {
+        use CardTxType::*;
+        matches!(
+            self,
+            Purchase | CashWithdrawal | PreAuthorization | TransferOut
+        )
+    }
+}
+
+/// The card transaction an on-us payment of this kind is.
+impl From<VposOp> for CardTxType {
+    fn from(op: VposOp) -> CardTxType {
+        match op {
+            VposOp::Sale => CardTxType::Purchase,
+            VposOp::PreSale => CardTxType::PreAuthorization,
+            VposOp::PostSale => CardTxType::Completion,
+            VposOp::Void => CardTxType::Reversal,
+            VposOp::Refund => CardTxType::Refund,
+        }
+    }
+}
+
 statuses! {
     /// A card transaction of the issuer (spec ledger.md).
     CardTxStatus ("card transaction status", new Approved) {

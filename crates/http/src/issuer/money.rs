@@ -8,7 +8,7 @@ use cardhost_domain::secret::{CardNumber, Cvv2, PinBlock};
 use cardhost_domain::status::{CardTxStatus, CardTxType};
 use cardhost_domain::Currency;
 use cardhost_service::money::operations::{self, Financial, FinancialRequest, Unprocessed};
-use cardhost_service::money::{reports, TxKind};
+use cardhost_service::money::reports;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -218,7 +218,7 @@ pub async fn load_card_balance(command: Command<LoadRequest>) -> ApiResult {
                 ..Default::default()
             };
             Ok(financial_response(
-                operations::financial(host, call, Some(TxKind::Load), request).await?,
+                operations::financial(host, call, Some(CardTxType::Load), request).await?,
             ))
         })
         .await

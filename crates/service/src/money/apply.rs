@@ -17,7 +17,7 @@ use super::decide::{auth_code, funds, Env, Funds, Ids, Plan, TxOutcome, TxReques
 use super::order::{self, VposLeg};
 use super::state::{self, BatchState};
 use super::writes::Writes;
-use super::{Channel, TxKind, POINTS_CURRENCY};
+use super::{Channel, POINTS_CURRENCY};
 use crate::{audit, ServiceError};
 
 /// A decided request, before its effects.
@@ -295,7 +295,7 @@ fn card_tx_row(
         account_no: card.account_no.clone(),
         client_id: req.call.caller.client_id.clone(),
         reference: req.reference.clone(),
-        transaction_type: req.kind.into(),
+        transaction_type: req.kind,
         amount: plan.amount,
         currency,
         channel: req.channel.name().to_owned(),
@@ -330,10 +330,10 @@ fn count_usage(state: &mut BatchState, writes: &mut Writes, req: &TxRequest, row
         *state.usage.entry(row.card_id).or_default() += usage;
         writes.count_usage(row, usage);
     }
-    if req.kind == TxKind::Load {
+    if req.kind == CardTxType::Load {
         *state.loaded.entry(row.account_no.clone()).or_default() += row.amount;
     }
-    if req.kind == TxKind::Refund {
+    if req.kind == CardTxType::Refund {
         if let Some(original) = req.original {
             *state.refunded.entry(original).or_default() += row.amount;
         }

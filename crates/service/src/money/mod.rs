@@ -17,7 +17,6 @@ pub mod view;
 pub mod writes;
 
 use cardhost_domain::ledger::Transfer;
-use cardhost_domain::status::{CardTxType, VposOp};
 
 use crate::ServiceError;
 
@@ -31,80 +30,6 @@ pub fn balanced<A: Into<String>>(
 
 /// Points are journaled in a currency of their own.
 pub const POINTS_CURRENCY: i64 = 0;
-
-/// What a financial request asks for (SendTransaction's types plus loads).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TxKind {
-    Purchase,
-    CashWithdrawal,
-    Refund,
-    Reversal,
-    PreAuthorization,
-    Completion,
-    Load,
-    /// Card to card: the source's debit leg (the target's row is `TransferIn`).
-    Transfer,
-    /// A push credit to a receiver card, funded by the issuer.
-    MoneySend,
-}
-
-/// The card transaction an on-us payment of this kind is.
-impl From<VposOp> for TxKind {
-    fn from(op: VposOp) -> TxKind {
-        match op {
-            VposOp::Sale => TxKind::Purchase,
-            VposOp::PreSale => TxKind::PreAuthorization,
-            VposOp::PostSale => TxKind::Completion,
-            VposOp::Void => TxKind::Reversal,
-            VposOp::Refund => TxKind::Refund,
-        }
-    }
-}
-
-/// The type a request of this kind is recorded as (a transfer's source leg).
-impl From<TxKind> for CardTxType {
-    fn from(kind: TxKind) -> CardTxType {
-        match kind {
-            TxKind::Purchase => CardTxType::Purchase,
-            TxKind::CashWithdrawal => CardTxType::CashWithdrawal,
-            TxKind::Refund => CardTxType::Refund,
-            TxKind::Reversal => CardTxType::Reversal,
-            TxKind::PreAuthorization => CardTxType::PreAuthorization,
-            TxKind::Completion => CardTxType::Completion,
-            TxKind::Load => CardTxType::Load,
-            TxKind::Transfer => CardTxType::TransferOut,
-            TxKind::MoneySend => CardTxType::MoneySend,
-        }
-    }
-}
-
-impl TxKind {
-    pub fn name(self) -> &'static str {
-        CardTxType::from(self).name()
-    }
-
-    /// The types `SendTransaction` takes (a load has its own operation).
-    pub fn parse_sendable(text: &str) -> Option<TxKind> {
-        [
-            TxKind::Purchase,
-            TxKind::CashWithdrawal,
-            TxKind::Refund,
-            TxKind::Reversal,
-            TxKind::PreAuthorization,
-            TxKind::Completion,
-        ]
-        .into_iter()
-        .find(|k| k.name() == text)
-    }
-
-    /// Whether the request spends the card's money and so runs the whole issuer decision.
-    pub fn spends(self) -> bool {
-        matches!(
-            self,
-            TxKind::Purchase | TxKind::CashWithdrawal | TxKind::PreAuthorization | TxKind::Transfer
-        )
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {

@@ -5,11 +5,12 @@ use cardhost_domain::date::Timestamp;
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::response as rc;
 use cardhost_domain::secret::{Cvv2, PinBlock};
+use cardhost_domain::status::CardTxType;
 use cardhost_domain::{Country, Currency, FieldErrors};
 
 use super::decide::{PinInput, TxRequest};
 use super::view::Transaction;
-use super::{Channel, TxKind};
+use super::Channel;
 use crate::caller::Scope;
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
@@ -71,7 +72,7 @@ impl Unprocessed {
 const MERCHANT_NAME_MAX: usize = 100;
 
 struct Checked {
-    kind: TxKind,
+    kind: CardTxType,
     reference: String,
     amount: Option<i64>,
     currency: Option<Currency>,
@@ -82,7 +83,7 @@ struct Checked {
 
 fn check(
     host: &Host,
-    kind: Option<TxKind>,
+    kind: Option<CardTxType>,
     r: &FinancialRequest,
     errors: &mut FieldErrors,
 ) -> Option<Checked> {
@@ -119,7 +120,7 @@ fn check(
 
 /// The amount in minor units of the currency, each required where `kind` moves money.
 fn check_amount(
-    kind: Option<TxKind>,
+    kind: Option<CardTxType>,
     r: &FinancialRequest,
     errors: &mut FieldErrors,
 ) -> (Option<i64>, Option<Currency>) {
@@ -133,12 +134,12 @@ fn check_amount(
     let needs_amount = matches!(
         kind,
         Some(
-            TxKind::Purchase
-                | TxKind::CashWithdrawal
-                | TxKind::PreAuthorization
-                | TxKind::Load
-                | TxKind::Transfer
-                | TxKind::MoneySend
+            CardTxType::Purchase
+                | CardTxType::CashWithdrawal
+                | CardTxType::PreAuthorization
+                | CardTxType::Load
+                | CardTxType::TransferOut
+                | CardTxType::MoneySend
         )
     );
     if needs_amount && r.amount.is_none() {
@@ -202,13 +203,13 @@ fn check_pin(host: &Host, r: &FinancialRequest, errors: &mut FieldErrors) -> Opt
 
 /// The earlier transaction a refund, reversal or completion acts on.
 fn check_original(
-    kind: Option<TxKind>,
+    kind: Option<CardTxType>,
     r: &FinancialRequest,
     errors: &mut FieldErrors,
 ) -> Option<i64> {
     let needs_original = matches!(
         kind,
-        Some(TxKind::Refund | TxKind::Reversal | TxKind::Completion)
+        Some(CardTxType::Refund | CardTxType::Reversal | CardTxType::Completion)
     );
     match &r.original_process_id {
         Some(p) => {
@@ -236,7 +237,7 @@ fn check_original(
 pub async fn financial(
     host: &Host,
     call: &Call,
-    kind: Option<TxKind>,
+    kind: Option<CardTxType>,
     r: FinancialRequest,
 ) -> Result<Financial, ServiceError> {
     call.caller.require(Scope::Issuer)?;
@@ -281,9 +282,13 @@ pub async fn financial(
 
 /// The request's transaction type (unless the operation fixes it), and that
 /// it names a card.
-fn kind_of(kind: Option<TxKind>, r: &FinancialRequest, errors: &mut FieldErrors) -> Option<TxKind> {
+fn kind_of(
+    kind: Option<CardTxType>,
+    r: &FinancialRequest,
+    errors: &mut FieldErrors,
+) -> Option<CardTxType> {
     let kind = kind.or_else(|| match r.transaction_type.as_deref() {
-        Some(t) => TxKind::parse_sendable(t).or_else(|| {
+        Some(t) => CardTxType::parse_sendable(t).or_else(|| {
             errors.push("TransactionType", "must be Purchase, CashWithdrawal, Refund, Reversal, PreAuthorization or Completion");
             None
         }),
@@ -348,7 +353,7 @@ pub async fn card_to_card(
             "TargetCardNo or TargetCardToken is required",
         );
     }
-    let checked = check(host, Some(TxKind::Transfer), &r, &mut errors);
+    let checked = check(host, Some(CardTxType::TransferOut), &r, &mut errors);
     errors.finish(())?;
     let Some(c) = checked else {
         return Err(ServiceError::Internal(
@@ -375,7 +380,7 @@ pub async fn card_to_card(
         target_card_id: Some(to.card_id),
         ..TxRequest::new(
             call,
-            TxKind::Transfer,
+            CardTxType::TransferOut,
             from.card_id,
             c.reference,
             digest,
@@ -420,7 +425,7 @@ pub async fn money_send(
     {
         errors.push("SenderName", "must be at most 100 characters");
     }
-    let checked = check(host, Some(TxKind::MoneySend), &r, &mut errors);
+    let checked = check(host, Some(CardTxType::MoneySend), &r, &mut errors);
     errors.finish(())?;
     let Some(c) = checked else {
         return Err(ServiceError::Internal(
@@ -436,7 +441,7 @@ pub async fn money_send(
     };
     let digest = idempotency::digest(&[
         &card.card_id.to_string(),
-        TxKind::MoneySend.name(),
+        CardTxType::MoneySend.name(),
         &c.amount.map(|a| a.to_string()).unwrap_or_default(),
         &c.currency
             .map(|x| x.numeric().to_string())
@@ -447,7 +452,7 @@ pub async fn money_send(
         merchant_name: sender_name,
         ..TxRequest::new(
             call,
-            TxKind::MoneySend,
+            CardTxType::MoneySend,
             card.card_id,
             c.reference,
             digest,

@@ -6,14 +6,13 @@ use std::path::PathBuf;
 use cardhost_crypto::{KeyStore, MasterKey, SoftwareModule};
 use cardhost_domain::card::CardStatus;
 use cardhost_domain::ledger::Account;
-use cardhost_domain::status::FeeStatus;
+use cardhost_domain::status::{CardTxType, FeeStatus};
 use cardhost_domain::Currency;
 use cardhost_store::cards::CardRow;
 use cardhost_store::ledger::Balance;
 
 use super::decide::{Ids, TxRequest};
 use super::state::BatchState;
-use super::TxKind;
 use crate::caller::{Caller, Scopes};
 use crate::host::Call;
 
@@ -133,7 +132,7 @@ pub fn purchase(reference: &str, amount: i64) -> TxRequest {
     };
     let mut req = TxRequest::new(
         &call,
-        TxKind::Purchase,
+        CardTxType::Purchase,
         1,
         reference.into(),
         format!("digest-{amount}"),

@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use cardhost_domain::ledger::Account;
 use cardhost_domain::product::CardType;
+use cardhost_domain::status::CardTxType;
 use cardhost_store::cards::{self, CardRow};
 use cardhost_store::idempotency::{self, UsedReference};
 use cardhost_store::ledger::{self, AccountBalance, Balance, CardTxRow, DayUsage, HoldRow};
@@ -18,7 +19,6 @@ use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
 use cardhost_store::{customers, pans, AnyConnection, Reads};
 
 use super::decide::TxRequest;
-use super::TxKind;
 use crate::host::{Host, Settings};
 use crate::ServiceError;
 
@@ -231,7 +231,7 @@ impl BatchState {
         let reversed = sorted(
             requests
                 .iter()
-                .filter(|r| r.kind == TxKind::Reversal)
+                .filter(|r| r.kind == CardTxType::Reversal)
                 .filter_map(|r| r.original),
         );
         let mut reads = Reads::default();
@@ -337,7 +337,7 @@ impl BatchState {
         sorted(
             requests
                 .iter()
-                .filter(|r| r.kind == TxKind::Load)
+                .filter(|r| r.kind == CardTxType::Load)
                 .filter_map(|r| self.cards.get(&r.card_id))
                 .filter(|c| {
                     host.settings

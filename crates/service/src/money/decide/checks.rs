@@ -5,13 +5,14 @@ use cardhost_domain::card::CardStatus;
 use cardhost_domain::ledger::{available, Account};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
+use cardhost_domain::status::CardTxType;
 use cardhost_store::cards::CardRow;
 use cardhost_store::ledger::{self, Balance};
 
 use super::*;
 use crate::issuer::card_security::{check_cvv2, check_pin_block};
 use crate::money::state::BatchState;
-use crate::money::{Channel, TxKind};
+use crate::money::Channel;
 use crate::ServiceError;
 
 /// The decline a card in `status` gets for any payment.
@@ -33,7 +34,7 @@ pub(super) fn restricted(card: &CardRow, product: &CardProduct, req: &TxRequest)
     let flag = |v: i64| v != 0;
     let listed = |list: &str, item: &str| list.split(',').any(|x| x == item);
     (req.channel == Channel::Ecom && !flag(card.ecommerce_allowed))
-        || ((req.channel == Channel::Atm || req.kind == TxKind::CashWithdrawal)
+        || ((req.channel == Channel::Atm || req.kind == CardTxType::CashWithdrawal)
             && !flag(card.atm_allowed))
         || (req.channel == Channel::Moto && !flag(card.moto_allowed))
         || req
@@ -67,10 +68,13 @@ pub(super) fn amount_limits_funds(
         return rc::INVALID_TRANSACTION;
     }
     let over = |limit: Option<i64>, used: i64| limit.is_some_and(|l| used + amount > l);
-    let purchase_like = matches!(req.kind, TxKind::Purchase | TxKind::PreAuthorization);
+    let purchase_like = matches!(
+        req.kind,
+        CardTxType::Purchase | CardTxType::PreAuthorization
+    );
     if over(card.transaction_limit, 0)
         || (purchase_like && over(card.daily_purchase_limit, usage.purchase))
-        || (req.kind == TxKind::CashWithdrawal && over(card.daily_cash_limit, usage.cash))
+        || (req.kind == CardTxType::CashWithdrawal && over(card.daily_cash_limit, usage.cash))
         || (purchase_like
             && req.channel == Channel::Ecom
             && over(card.daily_ecom_limit, usage.ecom))

@@ -9,7 +9,6 @@ use cardhost_store::ledger::CardTxRow;
 
 use super::*;
 use crate::money::state::BatchState;
-use crate::money::TxKind;
 
 /// Refund, reversal and completion all act on an earlier approved transaction.
 pub(super) fn decide_follow_up(
@@ -30,9 +29,9 @@ pub(super) fn decide_follow_up(
         return Plan::declined(rc::INVALID_TRANSACTION, requested);
     }
     match req.kind {
-        TxKind::Refund => refund(state, card, product, req, original),
-        TxKind::Reversal => reversal(state, req, original),
-        TxKind::Completion => completion(state, card, product, req, original),
+        CardTxType::Refund => refund(state, card, product, req, original),
+        CardTxType::Reversal => reversal(state, req, original),
+        CardTxType::Completion => completion(state, card, product, req, original),
         _ => Plan::declined(rc::INVALID_TRANSACTION, requested),
     }
 }

@@ -12,7 +12,7 @@ mod follow_ups;
 mod spend;
 
 use cardhost_domain::ledger::Account;
-use cardhost_domain::status::CardTxStatus;
+use cardhost_domain::status::{CardTxStatus, CardTxType};
 use checks::{amount_limits_funds, card_checks, restricted};
 pub(super) use checks::{funds, Funds};
 use follow_ups::decide_follow_up;
@@ -35,7 +35,7 @@ use super::apply::{apply, Applied};
 use super::order::{self, VposLeg};
 use super::state::BatchState;
 use super::writes::Writes;
-use super::{Channel, TxKind};
+use super::Channel;
 use crate::host::{Call, Host, Settings};
 use crate::issuer::card_ref::status_at;
 use crate::ServiceError;
@@ -52,7 +52,7 @@ pub struct PinInput {
 #[derive(Debug, Clone)]
 pub struct TxRequest {
     pub call: Call,
-    pub kind: TxKind,
+    pub kind: CardTxType,
     pub card_id: i64,
     pub reference: String,
     /// Digest of the request's content (CVV2 and PIN excluded) for idempotency.
@@ -82,7 +82,7 @@ impl TxRequest {
     /// callers fill in what their operation carries.
     pub fn new(
         call: &Call,
-        kind: TxKind,
+        kind: CardTxType,
         card_id: i64,
         reference: String,
         digest: String,
@@ -288,13 +288,13 @@ pub fn authorize(
     let funds_now = funds(state, &card, product.card_type);
     let mut plan = match req.kind {
         k if k.spends() => decide_spend(env, state, &mut card, &product, req, funds_now.room)?,
-        TxKind::Load | TxKind::MoneySend => {
+        CardTxType::Load | CardTxType::MoneySend => {
             decide_load(env, state, &card, &product, req, funds_now.balance)
         }
         _ => decide_follow_up(state, &card, &product, req),
     };
     let mut target: Option<CardRow> = None;
-    if req.kind == TxKind::Transfer && plan.code == rc::APPROVED {
+    if req.kind == CardTxType::TransferOut && plan.code == rc::APPROVED {
         match credit_leg(env, state, &card, &product, req)? {
             Ok(credited) => {
                 plan.entries.push((

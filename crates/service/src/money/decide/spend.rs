@@ -4,14 +4,13 @@ use cardhost_domain::card::CardStatus;
 use cardhost_domain::ledger::{points_earned, points_for_minor, Account};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
-use cardhost_domain::status::CardTxStatus;
+use cardhost_domain::status::{CardTxStatus, CardTxType};
 use cardhost_store::cards::CardRow;
 use cardhost_store::ledger::Balance;
 
 use super::*;
 use crate::issuer::card_ref::status_at;
 use crate::money::state::BatchState;
-use crate::money::TxKind;
 use crate::ServiceError;
 
 /// Decides a request that spends the card's money (steps 2–9, then 10's plan).
@@ -77,10 +76,10 @@ pub(super) fn spend_plan(
         points_spent,
         ..approved(amount, Vec::new())
     };
-    if req.kind == TxKind::PreAuthorization {
+    if req.kind == CardTxType::PreAuthorization {
         plan.status = CardTxStatus::Held;
         plan.new_hold = Some(amount);
-    } else if req.kind == TxKind::Transfer {
+    } else if req.kind == CardTxType::TransferOut {
         // The target's account is added once the target is checked.
         plan.entries = vec![(account, -amount, currency)];
     } else {
@@ -96,7 +95,7 @@ pub(super) fn spend_plan(
                 currency,
             ));
         }
-        if req.kind == TxKind::Purchase && product.card_type == CardType::Credit {
+        if req.kind == CardTxType::Purchase && product.card_type == CardType::Credit {
             plan.points = points_earned(
                 from_card,
                 product.currency.exponent(),
@@ -143,7 +142,7 @@ pub(super) fn decide_load(
     }
     if let Some(limit) = product
         .monthly_load_limit
-        .filter(|_| req.kind == TxKind::Load)
+        .filter(|_| req.kind == CardTxType::Load)
     {
         let loaded = state.loaded.get(&card.account_no).copied().unwrap_or(0);
         if loaded + amount > limit.get() {
