@@ -1,8 +1,10 @@
-//! The states of what the host records: virtual POS orders and their
-//! transactions, card transactions, holds, POS batches and network
-//! reversals. Each is stored and sent as its variant's name; a stored name
-//! that is not a variant is an error, never a default. An order's moves are
-//! methods that answer the next state or why the move is not allowed.
+//! The states of what the host records (orders and their transactions, card
+//! transactions, holds, batches, merchant payments, reversals, merchants and
+//! terminals, clients, messages, 3-D Secure sessions, recurring plans…) and
+//! the types of its transactions, declared as one table. Each is stored and
+//! sent as its variant's name; a stored name that is not a variant is an
+//! error, never a default. An order's moves are methods that answer the next
+//! state or why the move is not allowed.
 
 use std::fmt;
 
@@ -15,7 +17,7 @@ pub struct UnknownStatus {
 }
 
 macro_rules! statuses {
-    ($(#[$doc:meta])* $name:ident ($kind:literal, new $default:ident) { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? }) => {
+    ($($(#[$doc:meta])* $name:ident ($kind:literal, new $default:ident) { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? })+) => {$(
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -70,7 +72,7 @@ macro_rules! statuses {
                 $name::parse(&text)
             }
         }
-    };
+    )+};
 }
 
 statuses! {
@@ -89,9 +91,7 @@ statuses! {
         /// Its pre-authorization's hold ran out before a capture.
         Expired,
     }
-}
 
-statuses! {
     /// What a virtual POS transaction does to its order (spec vpos.md); the
     /// type of an order transaction and of its batch row.
     VposOp ("VPOS transaction type", new Sale) {
@@ -101,26 +101,14 @@ statuses! {
         Void,
         Refund,
     }
-}
 
-impl VposOp {
-    /// Whether the transaction lands in the terminal's batch when approved
-    /// (a hold is not a sale; a void marks the voided row instead).
-    pub fn batched(self) -> bool {
-        matches!(self, VposOp::Sale | VposOp::PostSale | VposOp::Refund)
-    }
-}
-
-statuses! {
     /// A transaction on an order or in a POS batch.
     OrderTxStatus ("order transaction status", new Approved) {
         Approved,
         Declined,
         Voided,
     }
-}
 
-statuses! {
     /// What a card transaction of the issuer is (spec issuer.md,
     /// `SendTransaction`; ledger.md).
     CardTxType ("card transaction type", new Purchase) {
@@ -137,6 +125,139 @@ statuses! {
         TransferIn,
         /// A push credit to a receiver card, funded by the issuer.
         MoneySend,
+    }
+
+    /// A card transaction of the issuer (spec ledger.md).
+    CardTxStatus ("card transaction status", new Approved) {
+        Approved,
+        Declined,
+        /// An approved pre-authorization whose hold is open.
+        Held,
+        /// A pre-authorization completed.
+        Captured,
+        /// A purchase refunded in part or in whole.
+        Refunded,
+        Reversed,
+        /// A pre-authorization whose hold ran out.
+        Expired,
+    }
+
+    /// A card network authorization's reversal, armed before the network is
+    /// asked (spec vpos.md, crash safety).
+    ReversalStatus ("reversal status", new Armed) {
+        /// Waiting for the network's answer; a crash leaves it to the sweeper.
+        Armed,
+        /// The network answered: nothing to reverse.
+        Disarmed,
+        /// To be sent (again) at its next attempt.
+        Pending,
+        /// The network acknowledged the reversal.
+        Done,
+    }
+
+    /// A hold on a card account's funds.
+    HoldStatus ("hold status", new Open) {
+        Open,
+        /// Captured, released or both.
+        Closed,
+        /// Released after the product's hold days.
+        Expired,
+    }
+
+    /// A terminal's POS batch.
+    BatchStatus ("batch status", new Open) {
+        Open,
+        Closed,
+    }
+
+    /// What a merchant is owed on one value date (spec acquirer.md).
+    PaymentStatus ("merchant payment status", new Pending) {
+        Pending,
+        /// Posted by `RunSettlement`.
+        Paid,
+    }
+
+    /// An authorization as the built-in test card network records it.
+    NetworkAuthStatus ("network authorization status", new Authorized) {
+        Authorized,
+        Captured,
+        Reversed,
+    }
+
+    /// A merchant or terminal, a card acceptor (spec acquirer.md): only an
+    /// `Active` one takes payments.
+    AcceptorStatus ("merchant or terminal status", new Active) {
+        Active,
+        Passive,
+        Closed,
+    }
+
+    /// A card's annual fee (spec issuer.md, `UpdateCardFeeStatus`).
+    FeeStatus ("fee status", new Active) {
+        Active,
+        Waived,
+    }
+
+    /// An API client (spec security.md): a revoked one gets no token, and its
+    /// tokens are gone.
+    ClientStatus ("client status", new Active) {
+        Active,
+        Revoked,
+    }
+
+    /// A physical card's emboss directive, queued for the card bureau.
+    DirectiveStatus ("emboss directive status", new Queued) {
+        Queued,
+        /// Written to the bureau's file.
+        Exported,
+    }
+
+    /// A message in the SMS outbox.
+    MessageStatus ("message status", new Pending) {
+        /// Waiting for its next attempt.
+        Pending,
+        /// Handed to the provider; its secret is gone.
+        Sent,
+    }
+
+    /// A 3-D Secure session (spec vpos.md, "3-D Secure").
+    ThreeDsStatus ("3-D Secure session status", new Pending) {
+        /// Waiting for the cardholder's answer on the ACS page.
+        Pending,
+        Authenticated,
+        /// Three wrong answers, or no way to authenticate the card.
+        Failed,
+    }
+
+    /// How a 3-D Secure session authenticates the cardholder.
+    ThreeDsMethod ("3-D Secure method", new Password) {
+        /// The card's static 3-D Secure password (`Change3DSPassword`).
+        Password,
+        /// A 6-digit one-time code sent to the customer's mobile.
+        Sms,
+        /// The card network authenticated another issuer's card.
+        Network,
+        /// The card has neither a password nor a mobile number to send a code to.
+        Unavailable,
+    }
+
+    /// A recurring plan (spec vpos.md, "Recurring payments").
+    RecurringStatus ("recurring plan status", new Active) {
+        /// Charged on each due date.
+        Active,
+        /// Declined three times in a row; new card data makes it active again.
+        Suspended,
+        /// Its last payment was charged.
+        Completed,
+        Cancelled,
+    }
+}
+
+impl VposOp {
+    /// Whether the transaction lands in the terminal's batch when approved
+    /// (a hold is not a sale; a void marks the voided row instead).
+    pub fn batched(self) -> bool {
+        matches!(self, VposOp::Sale | VposOp::PostSale | VposOp::Refund)
     }
 }
 
@@ -177,159 +298,6 @@ impl From<VposOp> for CardTxType {
             VposOp::Void => CardTxType::Reversal,
             VposOp::Refund => CardTxType::Refund,
         }
-    }
-}
-
-statuses! {
-    /// A card transaction of the issuer (spec ledger.md).
-    CardTxStatus ("card transaction status", new Approved) {
-        Approved,
-        Declined,
-        /// An approved pre-authorization whose hold is open.
-        Held,
-        /// A pre-authorization completed.
-        Captured,
-        /// A purchase refunded in part or in whole.
-        Refunded,
-        Reversed,
-        /// A pre-authorization whose hold ran out.
-        Expired,
-    }
-}
-
-statuses! {
-    /// A card network authorization's reversal, armed before the network is
-    /// asked (spec vpos.md, crash safety).
-    ReversalStatus ("reversal status", new Armed) {
-        /// Waiting for the network's answer; a crash leaves it to the sweeper.
-        Armed,
-        /// The network answered: nothing to reverse.
-        Disarmed,
-        /// To be sent (again) at its next attempt.
-        Pending,
-        /// The network acknowledged the reversal.
-        Done,
-    }
-}
-
-statuses! {
-    /// A hold on a card account's funds.
-    HoldStatus ("hold status", new Open) {
-        Open,
-        /// Captured, released or both.
-        Closed,
-        /// Released after the product's hold days.
-        Expired,
-    }
-}
-
-statuses! {
-    /// A terminal's POS batch.
-    BatchStatus ("batch status", new Open) {
-        Open,
-        Closed,
-    }
-}
-
-statuses! {
-    /// What a merchant is owed on one value date (spec acquirer.md).
-    PaymentStatus ("merchant payment status", new Pending) {
-        Pending,
-        /// Posted by `RunSettlement`.
-        Paid,
-    }
-}
-
-statuses! {
-    /// An authorization as the built-in test card network records it.
-    NetworkAuthStatus ("network authorization status", new Authorized) {
-        Authorized,
-        Captured,
-        Reversed,
-    }
-}
-
-statuses! {
-    /// A merchant or terminal, a card acceptor (spec acquirer.md): only an
-    /// `Active` one takes payments.
-    AcceptorStatus ("merchant or terminal status", new Active) {
-        Active,
-        Passive,
-        Closed,
-    }
-}
-
-statuses! {
-    /// A card's annual fee (spec issuer.md, `UpdateCardFeeStatus`).
-    FeeStatus ("fee status", new Active) {
-        Active,
-        Waived,
-    }
-}
-
-statuses! {
-    /// An API client (spec security.md): a revoked one gets no token, and its
-    /// tokens are gone.
-    ClientStatus ("client status", new Active) {
-        Active,
-        Revoked,
-    }
-}
-
-statuses! {
-    /// A physical card's emboss directive, queued for the card bureau.
-    DirectiveStatus ("emboss directive status", new Queued) {
-        Queued,
-        /// Written to the bureau's file.
-        Exported,
-    }
-}
-
-statuses! {
-    /// A message in the SMS outbox.
-    MessageStatus ("message status", new Pending) {
-        /// Waiting for its next attempt.
-        Pending,
-        /// Handed to the provider; its secret is gone.
-        Sent,
-    }
-}
-
-statuses! {
-    /// A 3-D Secure session (spec vpos.md, "3-D Secure").
-    ThreeDsStatus ("3-D Secure session status", new Pending) {
-        /// Waiting for the cardholder's answer on the ACS page.
-        Pending,
-        Authenticated,
-        /// Three wrong answers, or no way to authenticate the card.
-        Failed,
-    }
-}
-
-statuses! {
-    /// How a 3-D Secure session authenticates the cardholder.
-    ThreeDsMethod ("3-D Secure method", new Password) {
-        /// The card's static 3-D Secure password (`Change3DSPassword`).
-        Password,
-        /// A 6-digit one-time code sent to the customer's mobile.
-        Sms,
-        /// The card network authenticated another issuer's card.
-        Network,
-        /// The card has neither a password nor a mobile number to send a code to.
-        Unavailable,
-    }
-}
-
-statuses! {
-    /// A recurring plan (spec vpos.md, "Recurring payments").
-    RecurringStatus ("recurring plan status", new Active) {
-        /// Charged on each due date.
-        Active,
-        /// Declined three times in a row; new card data makes it active again.
-        Suspended,
-        /// Its last payment was charged.
-        Completed,
-        Cancelled,
     }
 }
 
