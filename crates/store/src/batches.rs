@@ -344,7 +344,7 @@ pub async fn mark_paid(tx: &mut Tx<'_>, p: &PaymentRow, now_ms: i64) -> Result<(
 /// Marks a batch row (a void marks the row it voided `Voided`).
 pub fn set_tx_status(script: &mut Script<'_>, process_id: i64, status: OrderTxStatus) {
     script.push(
-        "UPDATE batch_transactions SET status = $1 WHERE process_id = $2".into(),
+        "UPDATE batch_transactions SET status = $1 WHERE process_id = $2",
         |q| q.bind(status.name()).bind(process_id),
     );
 }

@@ -70,8 +70,9 @@ pub async fn insert(tx: &mut Tx<'_>, c: &CardRow) -> Result<i64, StoreError> {
 pub fn update_in<'q>(script: &mut crate::Script<'q>, c: &'q CardRow) {
     // Every authorized batch writes its cards back: the statement is made once.
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let sql = SQL.get_or_init(CardRow::update_sql).clone();
-    script.push(sql, |q| c.bind_key(c.bind(q)));
+    script.push(SQL.get_or_init(CardRow::update_sql).as_str(), |q| {
+        c.bind_key(c.bind(q))
+    });
 }
 
 /// Writes every column of `c` back to its row.

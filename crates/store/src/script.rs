@@ -9,6 +9,7 @@
 //!   The parts run on one snapshot, so none may need a row another part of the
 //!   same group writes; foreign keys are checked at the end of the statement.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use sqlx::any::AnyArguments;
@@ -19,7 +20,8 @@ use crate::table::Table;
 use crate::StoreError;
 
 struct Statement<'q> {
-    sql: String,
+    /// Borrowed when the statement text is made once for every script.
+    sql: Cow<'static, str>,
     args: AnyArguments<'q>,
     /// Runs after the statements before it have finished (PostgreSQL groups
     /// stop here).
@@ -36,11 +38,15 @@ pub struct Script<'q> {
 
 impl<'q> Script<'q> {
     /// One statement; `bind` gives it its parameters in order.
-    pub fn push(&mut self, sql: String, bind: impl FnOnce(AnyQuery<'q>) -> AnyQuery<'q>) {
+    pub fn push(
+        &mut self,
+        sql: impl Into<Cow<'static, str>>,
+        bind: impl FnOnce(AnyQuery<'q>) -> AnyQuery<'q>,
+    ) {
         let mut query = bind(sqlx::query(""));
         match query.take_arguments() {
             Ok(args) => self.statements.push(Statement {
-                sql,
+                sql: sql.into(),
                 args: args.unwrap_or_default(),
                 after_barrier: std::mem::take(&mut self.barrier),
             }),
@@ -51,8 +57,8 @@ impl<'q> Script<'q> {
     /// A statement without parameters, in its place in the script. For
     /// `COMMIT` on SQLite only: PostgreSQL runs a group as `WITH` parts,
     /// which cannot hold transaction control.
-    pub fn execute(&mut self, sql: &str) {
-        self.push(sql.to_owned(), |q| q);
+    pub fn execute(&mut self, sql: &'static str) {
+        self.push(sql, |q| q);
     }
 
     /// The statements after this see what those before it wrote.

@@ -405,7 +405,7 @@ async fn decide_in(
     ids: &mut IdBlocks,
     conn: &mut AnyConnection,
     requests: &[&TxRequest],
-    inline: Option<(&str, &str)>,
+    inline: Option<(&'static str, &'static str)>,
     lap: &mut Lap,
 ) -> Result<(Decided, [Duration; 4]), ServiceError> {
     let env = Env::of(host);

@@ -76,7 +76,7 @@ impl Writes {
         self,
         conn: &mut AnyConnection,
         now_ms: i64,
-        commit: Option<&str>,
+        commit: Option<&'static str>,
     ) -> Result<(), StoreError> {
         let accounts: Vec<(String, i64)> = self.accounts.into_iter().collect();
         let moves: Vec<(String, i64, i64)> = self

@@ -64,7 +64,7 @@ pub async fn card_tx<'c, E: Executor<'c, Database = Any>>(
 
 pub fn set_tx_status(script: &mut Script<'_>, process_id: i64, status: CardTxStatus) {
     script.push(
-        "UPDATE card_transactions SET status = $1 WHERE process_id = $2".into(),
+        "UPDATE card_transactions SET status = $1 WHERE process_id = $2",
         |q| q.bind(status.name()).bind(process_id),
     );
 }

@@ -48,7 +48,7 @@ pub fn close_hold(
     now_ms: i64,
 ) {
     script.push(
-        "UPDATE holds SET captured = $1, released = $2, status = $3, closed_at = $4 WHERE process_id = $5".into(),
+        "UPDATE holds SET captured = $1, released = $2, status = $3, closed_at = $4 WHERE process_id = $5",
         |q| {
             q.bind(captured)
                 .bind(released)
