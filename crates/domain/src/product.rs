@@ -1,9 +1,13 @@
 //! Card products: what a card is issued from (spec issuer.md, Card products).
 
 use crate::money::{AmountMinor, Currency};
+use crate::status::UnknownStatus;
 use crate::Country;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Stored and sent as its name; read from a request or a configuration in
+/// any case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CardType {
     Credit,
     Debit,
@@ -23,6 +27,17 @@ impl CardType {
         [CardType::Credit, CardType::Debit, CardType::Prepaid]
             .into_iter()
             .find(|t| t.name().eq_ignore_ascii_case(text))
+    }
+}
+
+impl TryFrom<String> for CardType {
+    type Error = UnknownStatus;
+
+    fn try_from(text: String) -> Result<CardType, UnknownStatus> {
+        CardType::parse(&text).ok_or(UnknownStatus {
+            kind: "card type",
+            value: text,
+        })
     }
 }
 

@@ -127,6 +127,16 @@ statuses! {
         MoneySend,
     }
 
+    /// Where a card transaction was made (spec issuer.md, `SendTransaction`).
+    Channel ("channel", new Pos) {
+        Pos,
+        /// E-commerce: the virtual POS's payments, and the day's e-commerce limit.
+        Ecom,
+        Atm,
+        /// Mail or telephone order.
+        Moto,
+    }
+
     /// A card transaction of the issuer (spec ledger.md).
     CardTxStatus ("card transaction status", new Approved) {
         Approved,

@@ -216,7 +216,7 @@ async fn write_cards(
         .map(|c| AccountRow {
             account_no: c.account_no.clone(),
             customer_no: customer_no.to_owned(),
-            card_type: CardType::Debit.name().to_owned(),
+            card_type: CardType::Debit,
             currency,
             created_at: now,
         })

@@ -1,5 +1,6 @@
 //! POS batches, batch transactions and merchant payments.
 
+use cardhost_domain::product::CardType;
 use cardhost_domain::status::{BatchStatus, OrderTxStatus, PaymentStatus, VposOp};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
@@ -123,7 +124,7 @@ pub async fn next_batch(
     Ok(())
 }
 
-#[derive(Debug, Clone, Default, FromRow, Table)]
+#[derive(Debug, Clone, FromRow, Table)]
 #[table(name = "batch_transactions")]
 pub struct BatchTxRow {
     pub process_id: i64,
@@ -140,7 +141,9 @@ pub struct BatchTxRow {
     pub auth_code: String,
     pub rrn: String,
     pub installment_count: i64,
-    pub card_type: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub card_type: CardType,
     pub network: String,
     #[sqlx(try_from = "String")]
     #[table(by_name)]

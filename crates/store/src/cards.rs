@@ -1,6 +1,7 @@
 //! Cards and card accounts.
 
 use cardhost_domain::card::CardStatus;
+use cardhost_domain::product::CardType;
 use cardhost_domain::status::FeeStatus;
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
@@ -19,7 +20,9 @@ pub struct CardRow {
     pub customer_no: String,
     pub account_no: String,
     pub product_code: String,
-    pub card_type: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub card_type: CardType,
     pub brand: String,
     pub emboss_name: String,
     pub expiry: String,
@@ -170,7 +173,9 @@ pub async fn of_customer(pool: &AnyPool, customer_no: &str) -> Result<Vec<CardRo
 pub struct AccountRow {
     pub account_no: String,
     pub customer_no: String,
-    pub card_type: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub card_type: CardType,
     pub currency: i64,
     pub created_at: i64,
 }

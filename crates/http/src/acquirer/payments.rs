@@ -1,5 +1,6 @@
 //! Merchant payments and settlement.
 
+use cardhost_domain::product::CardType;
 use cardhost_domain::status::{PaymentStatus, VposOp};
 use cardhost_service::acquirer::payments as svc;
 use serde::{Deserialize, Serialize};
@@ -70,7 +71,7 @@ pub struct PaymentTransaction {
     pub commission_amount: MoneyOut,
     pub net_amount: MoneyOut,
     pub installment_count: i64,
-    pub card_type: String,
+    pub card_type: CardType,
     /// OnUs or OffUs.
     pub network: String,
 }

@@ -2,6 +2,7 @@
 
 use cardhost_domain::customer::CustomerProfile;
 use cardhost_domain::date::Timestamp;
+use cardhost_domain::product::CardType;
 use cardhost_service::issuer::customers::{self, CustomerCommand, CustomerInfo, CustomerLimit};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -66,8 +67,7 @@ pub struct CustomerCard {
     #[schema(example = "410000******1234")]
     pub masked_card_no: String,
     pub card_token: String,
-    #[schema(example = "Credit")]
-    pub card_type: String,
+    pub card_type: CardType,
     #[schema(example = "CLASSIC-CREDIT")]
     pub product_code: String,
     #[schema(example = "A")]

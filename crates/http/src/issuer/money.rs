@@ -5,7 +5,7 @@ use axum::response::Response;
 use cardhost_domain::date::Timestamp;
 use cardhost_domain::response;
 use cardhost_domain::secret::{CardNumber, Cvv2, PinBlock};
-use cardhost_domain::status::{CardTxStatus, CardTxType};
+use cardhost_domain::status::{CardTxStatus, CardTxType, Channel};
 use cardhost_domain::Currency;
 use cardhost_service::money::operations::{self, Financial, FinancialRequest, Unprocessed};
 use cardhost_service::money::reports;
@@ -274,7 +274,7 @@ pub struct CardTransactionItem {
     pub rrn: String,
     pub merchant_name: Option<String>,
     pub mcc: Option<String>,
-    pub channel: String,
+    pub channel: Channel,
     pub status: CardTxStatus,
     pub transaction_date: Timestamp,
     pub installment_count: i64,

@@ -4,6 +4,7 @@
 use cardhost_domain::date::{format_date, parse_date};
 use cardhost_domain::ledger::Account;
 use cardhost_domain::money::add_to_totals;
+use cardhost_domain::product::CardType;
 use cardhost_domain::status::{PaymentStatus, VposOp};
 use cardhost_domain::Currency;
 use cardhost_store::batches::{self, BatchTxRow, PaymentRow};
@@ -71,7 +72,7 @@ pub struct PaidTransaction {
     pub commission_amount: i64,
     pub net_amount: i64,
     pub installment_count: i64,
-    pub card_type: String,
+    pub card_type: CardType,
     /// OnUs or OffUs.
     pub network: String,
 }

@@ -17,8 +17,9 @@ use super::decide::{auth_code, funds, Env, Funds, Ids, Plan, TxOutcome, TxReques
 use super::order::{self, VposLeg};
 use super::state::{self, BatchState};
 use super::writes::Writes;
-use super::{Channel, POINTS_CURRENCY};
+use super::POINTS_CURRENCY;
 use crate::{audit, ServiceError};
+use cardhost_domain::status::Channel;
 
 /// A decided request, before its effects.
 pub(super) struct Applied {
@@ -298,7 +299,7 @@ fn card_tx_row(
         transaction_type: req.kind,
         amount: plan.amount,
         currency,
-        channel: req.channel.name().to_owned(),
+        channel: req.channel,
         mcc: req.mcc.clone(),
         merchant_name: req.merchant_name.clone(),
         merchant_country: req.merchant_country.clone(),
@@ -349,7 +350,7 @@ fn day_usage(row: &CardTxRow) -> Option<DayUsage> {
     match row.transaction_type {
         CardTxType::Purchase | CardTxType::PreAuthorization => Some(DayUsage {
             purchase: amount,
-            ecom: if row.channel == Channel::Ecom.name() {
+            ecom: if row.channel == Channel::Ecom {
                 amount
             } else {
                 0
@@ -441,7 +442,7 @@ fn record_order(
     };
     let order_card = order::OrderCard {
         card_id: Some(card.card_id),
-        card_type: product.card_type.name().to_owned(),
+        card_type: product.card_type,
         network: Network::OnUs.name().to_owned(),
     };
     let txs = state.order_txs.entry(key.clone()).or_default();

@@ -30,28 +30,3 @@ pub fn balanced<A: Into<String>>(
 
 /// Points are journaled in a currency of their own.
 pub const POINTS_CURRENCY: i64 = 0;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Pos,
-    Ecom,
-    Atm,
-    Moto,
-}
-
-impl Channel {
-    pub fn name(self) -> &'static str {
-        match self {
-            Channel::Pos => "Pos",
-            Channel::Ecom => "Ecom",
-            Channel::Atm => "Atm",
-            Channel::Moto => "Moto",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Channel> {
-        [Channel::Pos, Channel::Ecom, Channel::Atm, Channel::Moto]
-            .into_iter()
-            .find(|c| c.name() == text)
-    }
-}

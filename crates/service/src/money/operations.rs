@@ -10,12 +10,12 @@ use cardhost_domain::{Country, Currency, FieldErrors};
 
 use super::decide::{PinInput, TxRequest};
 use super::view::Transaction;
-use super::Channel;
 use crate::caller::Scope;
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
 use crate::issuer::card_security::{check_block_shape, pin_format};
 use crate::{idempotency, ServiceError};
+use cardhost_domain::status::Channel;
 
 /// A financial request as the API received it.
 #[derive(Debug, Clone, Default)]
@@ -99,8 +99,8 @@ fn check(
     let (amount, currency) = check_amount(kind, r, errors);
     let channel = match r.channel.as_deref() {
         None => Channel::Pos,
-        Some(text) => Channel::parse(text).unwrap_or_else(|| {
-            errors.push("Channel", "must be Pos, Ecom, Atm or Moto");
+        Some(text) => Channel::parse(text).unwrap_or_else(|_| {
+            errors.push("Channel", format!("must be one of {}", Channel::names()));
             Channel::Pos
         }),
     };

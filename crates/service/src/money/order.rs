@@ -4,6 +4,7 @@
 //! `vpos` module builds the [`VposLeg`] a request carries and reads and locks
 //! the rows; the money path depends on nothing of it.
 
+use cardhost_domain::product::CardType;
 use cardhost_domain::response as rc;
 pub use cardhost_domain::status::VposOp;
 use cardhost_domain::status::{NotAllowed, OrderStatus, OrderTxStatus};
@@ -197,7 +198,7 @@ pub struct Charge {
 #[derive(Debug, Clone)]
 pub struct OrderCard {
     pub card_id: Option<i64>,
-    pub card_type: String,
+    pub card_type: CardType,
     pub network: String,
 }
 
@@ -302,11 +303,13 @@ fn batch_row(
         auth_code: t.auth_code.clone(),
         rrn: t.rrn.clone(),
         installment_count: t.installment_count,
-        card_type: card.card_type.clone(),
+        card_type: card.card_type,
         network: card.network.clone(),
         status: OrderTxStatus::Approved,
         created_at: t.created_at,
-        ..Default::default()
+        commission: None,
+        net: None,
+        payment_date: None,
     }
 }
 
@@ -324,7 +327,7 @@ fn new_order(leg: &VposLeg, t: &OrderTxRow, card: &OrderCard) -> OrderRow {
         network: card.network.clone(),
         card_id: card.card_id,
         masked_card_no: t.masked_card_no.clone(),
-        card_type: card.card_type.clone(),
+        card_type: card.card_type.name().to_owned(),
         description: leg.description.clone(),
         created_at: t.created_at,
         updated_at: t.created_at,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use cardhost_crypto::{KeyStore, MasterKey, SoftwareModule};
 use cardhost_domain::card::CardStatus;
 use cardhost_domain::ledger::Account;
+use cardhost_domain::product::CardType;
 use cardhost_domain::status::{CardTxType, FeeStatus};
 use cardhost_domain::Currency;
 use cardhost_store::cards::CardRow;
@@ -57,7 +58,7 @@ pub fn debit_card(status: CardStatus, expiry: &str) -> CardRow {
         customer_no: "C1".into(),
         account_no: ACCOUNT.into(),
         product_code: "STANDARD-DEBIT".into(),
-        card_type: "Debit".into(),
+        card_type: CardType::Debit,
         brand: "Mastercard".into(),
         emboss_name: "TEST".into(),
         expiry: expiry.into(),

@@ -2,7 +2,7 @@
 //! minor units of a typed currency, times as timestamps, no store rows.
 
 use cardhost_domain::date::Timestamp;
-use cardhost_domain::status::{CardTxStatus, CardTxType};
+use cardhost_domain::status::{CardTxStatus, CardTxType, Channel};
 use cardhost_domain::Currency;
 use cardhost_store::ledger::CardTxRow;
 
@@ -17,7 +17,7 @@ pub struct Transaction {
     pub transaction_type: CardTxType,
     pub amount: i64,
     pub currency: Currency,
-    pub channel: String,
+    pub channel: Channel,
     pub mcc: Option<String>,
     pub merchant_name: Option<String>,
     pub response_code: String,

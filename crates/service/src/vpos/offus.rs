@@ -157,7 +157,7 @@ async fn open_order(
         installment_count: leg.installments,
         network: card.network.clone(),
         masked_card_no: pan.masked(),
-        card_type: card.card_type.clone(),
+        card_type: card.card_type.name().to_owned(),
         description: leg.description.clone(),
         created_at: now,
         updated_at: now,

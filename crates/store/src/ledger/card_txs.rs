@@ -1,6 +1,7 @@
 //! Card transactions, and the sums the issuer decision reads from them.
 
-use cardhost_domain::status::{CardTxStatus, CardTxType};
+use cardhost_domain::product::CardType;
+use cardhost_domain::status::{CardTxStatus, CardTxType, Channel};
 use cardhost_macros::Table;
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
@@ -21,7 +22,9 @@ pub struct CardTxRow {
     pub transaction_type: CardTxType,
     pub amount: i64,
     pub currency: i64,
-    pub channel: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub channel: Channel,
     pub mcc: Option<String>,
     pub merchant_name: Option<String>,
     pub merchant_country: Option<String>,
@@ -108,9 +111,10 @@ pub async fn customer_credit_used<'c, E: Executor<'c, Database = Any>>(
     let (used,): (i64,) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(l.blocked - l.balance), 0) AS BIGINT) FROM card_accounts a \
          JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
-         WHERE a.customer_no = $1 AND a.card_type = 'Credit'",
+         WHERE a.customer_no = $1 AND a.card_type = $2",
     )
     .bind(customer_no)
+    .bind(CardType::Credit.name())
     .fetch_one(db)
     .await?;
     Ok(used)
@@ -142,9 +146,9 @@ pub fn customers_credit_used(
     reads.push_in(
         "SELECT a.customer_no, CAST(COALESCE(SUM(l.blocked - l.balance), 0) AS BIGINT) FROM card_accounts a \
          JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
-         WHERE a.customer_no IN ({in}) AND a.card_type = 'Credit' GROUP BY a.customer_no",
-        0,
-        |q| q,
+         WHERE a.card_type = $1 AND a.customer_no IN ({in}) GROUP BY a.customer_no",
+        1,
+        |q| q.bind(CardType::Credit.name()),
         customer_nos,
     )
 }

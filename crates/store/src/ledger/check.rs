@@ -1,7 +1,8 @@
 //! `CheckLedger`: every invariant of ledger.md, read back from the tables.
 
+use cardhost_domain::product::CardType;
 use cardhost_domain::status::{
-    BatchStatus, CardTxStatus, CardTxType, HoldStatus, OrderTxStatus, VposOp,
+    BatchStatus, CardTxStatus, CardTxType, Channel, HoldStatus, OrderTxStatus, VposOp,
 };
 use sqlx::AnyPool;
 
@@ -32,7 +33,7 @@ const INVARIANTS: [&str; 12] = [
     // Debit and prepaid money never goes below zero.
     "SELECT 'debit/prepaid account ' || l.ledger_account || ' is overdrawn: balance ' || l.balance || ', blocked ' || l.blocked \
      FROM card_accounts a JOIN ledger_accounts l ON l.ledger_account = 'card:' || a.account_no \
-     WHERE a.card_type <> 'Credit' AND l.balance - l.blocked < 0",
+     WHERE a.card_type <> '{credit}' AND l.balance - l.blocked < 0",
     "SELECT 'hold ' || process_id || ' captured and released more than it held' \
      FROM holds WHERE captured + released > amount",
     // An approved transaction is exactly one transfer or hold.
@@ -51,7 +52,7 @@ const INVARIANTS: [&str; 12] = [
     "WITH spent AS (SELECT card_id, business_date, \
        CAST(SUM(CASE WHEN transaction_type IN ('{purchase}', '{pre_auth}') THEN amount ELSE 0 END) AS BIGINT) AS purchase, \
        CAST(SUM(CASE WHEN transaction_type = '{cash}' THEN amount ELSE 0 END) AS BIGINT) AS cash, \
-       CAST(SUM(CASE WHEN channel = 'Ecom' AND transaction_type IN ('{purchase}', '{pre_auth}') THEN amount ELSE 0 END) AS BIGINT) AS ecom, \
+       CAST(SUM(CASE WHEN channel = '{ecom}' AND transaction_type IN ('{purchase}', '{pre_auth}') THEN amount ELSE 0 END) AS BIGINT) AS ecom, \
        COUNT(*) AS count \
        FROM card_transactions WHERE response_code = '00' AND status <> '{reversed}' \
          AND transaction_type IN ('{purchase}', '{pre_auth}', '{cash}') \
@@ -95,6 +96,8 @@ fn spelled(sql: &str) -> String {
         .replace("{purchase}", CardTxType::Purchase.name())
         .replace("{pre_auth}", CardTxType::PreAuthorization.name())
         .replace("{cash}", CardTxType::CashWithdrawal.name())
+        .replace("{ecom}", Channel::Ecom.name())
+        .replace("{credit}", CardType::Credit.name())
 }
 
 /// The number of accounts and entries, and every violation of the journal's

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use cardhost_domain::date::Timestamp;
+use cardhost_domain::product::CardType;
 use cardhost_domain::secret::CardNumber;
 use cardhost_domain::status::FeeStatus;
 use cardhost_service::issuer::cards::{self, CardView};
@@ -22,7 +23,7 @@ pub struct CardInfoResult {
     pub card_token: String,
     pub customer_no: String,
     pub product_code: String,
-    pub card_type: String,
+    pub card_type: CardType,
     #[schema(example = "Visa")]
     pub brand: String,
     pub emboss_name: String,

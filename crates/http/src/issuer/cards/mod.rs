@@ -11,6 +11,7 @@ pub use lifecycle::*;
 pub use limits::*;
 pub use reveal::*;
 
+use cardhost_domain::product::CardType;
 use cardhost_domain::secret::{CardNumber, RevealedCardNumber};
 use cardhost_service::issuer::card_ref::CardKey;
 use cardhost_service::issuer::cards::CardView;
@@ -65,8 +66,7 @@ pub struct CardResult {
     /// N, A, T, L, S, F, C or E.
     #[schema(example = "N")]
     pub card_status: String,
-    #[schema(example = "Credit")]
-    pub card_type: String,
+    pub card_type: CardType,
     #[schema(example = "CLASSIC-CREDIT")]
     pub product_code: String,
     #[schema(example = "912345678901")]

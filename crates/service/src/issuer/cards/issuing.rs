@@ -236,7 +236,7 @@ async fn account_for(
     if let Some(no) = account_no {
         let account = cards::account(tx, no).await?;
         return match account {
-            Some(a) if a.customer_no == customer_no && a.card_type == CardType::Debit.name() => {
+            Some(a) if a.customer_no == customer_no && a.card_type == CardType::Debit => {
                 Ok(a.account_no)
             }
             Some(_) => Err(ServiceError::field(
@@ -250,7 +250,7 @@ async fn account_for(
         let row = AccountRow {
             account_no: format!("9{}", random_digits(11)),
             customer_no: customer_no.to_owned(),
-            card_type: card_type.name().to_owned(),
+            card_type,
             currency: i64::from(currency.numeric()),
             created_at: host.clock.now_ms(),
         };
@@ -324,7 +324,7 @@ pub(crate) fn new_card_row(
         customer_no: customer_no.to_owned(),
         account_no: account_no.to_owned(),
         product_code: product.code.clone(),
-        card_type: product.card_type.name().to_owned(),
+        card_type: product.card_type,
         brand: product.brand.clone(),
         emboss_name: String::new(),
         expiry: expiry_after(now.year(), now.month(), product.validity_years),

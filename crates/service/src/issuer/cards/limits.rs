@@ -40,7 +40,7 @@ pub async fn update_card_limit(
         change.card_limit.as_ref(),
         currency,
     );
-    if card_limit.is_some() && found.card_type != CardType::Credit.name() {
+    if card_limit.is_some() && found.card_type != CardType::Credit {
         errors.push("CardLimit", "only credit cards have a card limit");
     }
     let daily_purchase = money_field(

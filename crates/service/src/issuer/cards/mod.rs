@@ -14,6 +14,7 @@ pub use reveal::*;
 
 use cardhost_domain::card::{CardStatus, Pan};
 use cardhost_domain::date::Timestamp;
+use cardhost_domain::product::CardType;
 use cardhost_domain::status::FeeStatus;
 use cardhost_domain::Currency;
 use cardhost_store::cards::CardRow;
@@ -41,7 +42,7 @@ pub struct Card {
     pub customer_no: String,
     pub account_no: String,
     pub product_code: String,
-    pub card_type: String,
+    pub card_type: CardType,
     pub brand: String,
     pub emboss_name: String,
     /// `yyMM`.

@@ -12,8 +12,8 @@ use cardhost_store::ledger::{self, Balance};
 use super::*;
 use crate::issuer::card_security::{check_cvv2, check_pin_block};
 use crate::money::state::BatchState;
-use crate::money::Channel;
 use crate::ServiceError;
+use cardhost_domain::status::Channel;
 
 /// The decline a card in `status` gets for any payment.
 pub fn status_code(status: CardStatus) -> Option<&'static str> {

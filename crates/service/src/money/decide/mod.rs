@@ -35,10 +35,10 @@ use super::apply::{apply, Applied};
 use super::order::{self, VposLeg};
 use super::state::BatchState;
 use super::writes::Writes;
-use super::Channel;
 use crate::host::{Call, Host, Settings};
 use crate::issuer::card_ref::status_at;
 use crate::ServiceError;
+use cardhost_domain::status::Channel;
 
 /// A PIN block to check with the request.
 #[derive(Debug, Clone)]

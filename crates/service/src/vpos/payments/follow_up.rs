@@ -2,6 +2,7 @@
 //! `PaymentRefund`, and `BatchClose`.
 
 use cardhost_domain::fees::Network;
+use cardhost_domain::product::CardType;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
 
@@ -65,7 +66,12 @@ pub async fn follow_up(
     };
     let card = OrderCard {
         card_id: order_row.card_id,
-        card_type: order_row.card_type.clone(),
+        card_type: CardType::parse(&order_row.card_type).ok_or_else(|| {
+            ServiceError::Internal(format!(
+                "order {} has card type '{}'",
+                order_row.order_id, order_row.card_type
+            ))
+        })?,
         network: order_row.network.clone(),
     };
     if let Some(code) = rules::refusal(host, &merchant, &terminal, &attempt).await? {

@@ -28,8 +28,8 @@ use crate::cache::{self, CardOfPan};
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
 use crate::money::decide::TxRequest;
-use crate::money::Channel;
 use crate::ServiceError;
+use cardhost_domain::status::Channel;
 
 /// `PaymentSale` and `PaymentPreSale` as the API received them.
 #[derive(Debug, Clone, Default)]

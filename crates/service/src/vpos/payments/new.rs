@@ -369,7 +369,7 @@ fn charge_of(v: &Valid, card: &PaymentCard, facts: &CardFacts) -> Charge {
         masked,
         card: OrderCard {
             card_id,
-            card_type: facts.card_type.name().to_owned(),
+            card_type: facts.card_type,
             network: network.name().to_owned(),
         },
     }

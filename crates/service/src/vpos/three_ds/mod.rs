@@ -264,7 +264,7 @@ fn created_order(p: &Prepared, now: i64) -> OrderRow {
         network: p.charge.card.network.clone(),
         card_id: p.charge.card.card_id,
         masked_card_no: p.charge.masked.clone(),
-        card_type: p.charge.card.card_type.clone(),
+        card_type: p.charge.card.card_type.name().to_owned(),
         ..created(keys, money, None, p.leg.description.clone(), now)
     }
 }
