@@ -2,28 +2,7 @@
 //! to a transaction, and the commission it yields.
 
 use crate::product::CardType;
-
-/// Whether a card was issued by this host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Network {
-    OnUs,
-    OffUs,
-}
-
-impl Network {
-    pub fn name(self) -> &'static str {
-        match self {
-            Network::OnUs => "OnUs",
-            Network::OffUs => "OffUs",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Network> {
-        [Network::OnUs, Network::OffUs]
-            .into_iter()
-            .find(|n| n.name() == text)
-    }
-}
+use crate::status::Network;
 
 /// A rate percentage held exactly, in units of 0.0001 % (`1.75` % → 17500).
 pub const RATE_SCALE: i64 = 10_000;

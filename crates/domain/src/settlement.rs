@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::fees::{commission, match_rate, FeeRate, Network};
+use crate::fees::{commission, match_rate, FeeRate};
 use crate::product::CardType;
+use crate::status::Network;
 
 /// Value days when no fee profile row applies: paid the business day after the close.
 pub const DEFAULT_VALUE_DAYS: u32 = 1;

@@ -127,6 +127,13 @@ statuses! {
         MoneySend,
     }
 
+    /// Whose issuer decides a card: this host's (on-us) or another's, through
+    /// the card network (off-us). Fee profiles price the two apart.
+    Network ("network", new OnUs) {
+        OnUs,
+        OffUs,
+    }
+
     /// Where a card transaction was made (spec issuer.md, `SendTransaction`).
     Channel ("channel", new Pos) {
         Pos,

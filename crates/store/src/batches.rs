@@ -1,7 +1,7 @@
 //! POS batches, batch transactions and merchant payments.
 
 use cardhost_domain::product::CardType;
-use cardhost_domain::status::{BatchStatus, OrderTxStatus, PaymentStatus, VposOp};
+use cardhost_domain::status::{BatchStatus, Network, OrderTxStatus, PaymentStatus, VposOp};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -144,7 +144,9 @@ pub struct BatchTxRow {
     #[sqlx(try_from = "String")]
     #[table(by_name)]
     pub card_type: CardType,
-    pub network: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub network: Network,
     #[sqlx(try_from = "String")]
     #[table(by_name)]
     pub status: OrderTxStatus,

@@ -2,7 +2,7 @@
 //! test network's record of its authorizations.
 
 use cardhost_domain::status::{
-    NetworkAuthStatus, OrderStatus, OrderTxStatus, ReversalStatus, VposOp,
+    Network, NetworkAuthStatus, OrderStatus, OrderTxStatus, ReversalStatus, VposOp,
 };
 use cardhost_macros::Table;
 use sqlx::{Any, AnyPool, Executor, FromRow};
@@ -163,7 +163,9 @@ pub struct OrderTxRow {
     pub auth_code: String,
     pub rrn: String,
     pub masked_card_no: String,
-    pub network: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub network: Network,
     pub batch_no: Option<i64>,
     pub original_process_id: Option<i64>,
     #[sqlx(try_from = "String")]

@@ -1,7 +1,7 @@
 //! Merchant payments and settlement.
 
 use cardhost_domain::product::CardType;
-use cardhost_domain::status::{PaymentStatus, VposOp};
+use cardhost_domain::status::{Network, PaymentStatus, VposOp};
 use cardhost_service::acquirer::payments as svc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -72,8 +72,7 @@ pub struct PaymentTransaction {
     pub net_amount: MoneyOut,
     pub installment_count: i64,
     pub card_type: CardType,
-    /// OnUs or OffUs.
-    pub network: String,
+    pub network: Network,
 }
 
 /// The transactions a merchant is paid for on one value date (a refund's gross is negative).

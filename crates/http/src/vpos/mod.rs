@@ -22,7 +22,7 @@ pub use three_ds::*;
 use axum::response::Response;
 use cardhost_domain::date::Timestamp;
 use cardhost_domain::response;
-use cardhost_domain::status::{OrderTxStatus, VposOp};
+use cardhost_domain::status::{Network, OrderTxStatus, VposOp};
 use cardhost_service::vpos::{Payment, VposOutcome};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -56,8 +56,7 @@ pub struct VposResult {
     pub batch_no: Option<i64>,
     pub installment_count: i64,
     pub point_amount: MoneyOut,
-    /// OnUs (a card of this host) or OffUs (through the card network).
-    pub network: String,
+    pub network: Network,
     pub status: OrderTxStatus,
     /// Capture, void, refund: the transaction acted on.
     pub original_process_id: Option<String>,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use cardhost_domain::date::{format_date, parse_date, Timestamp};
-use cardhost_domain::fees::{FeeRate, Network};
+use cardhost_domain::fees::FeeRate;
 use cardhost_domain::ledger::Account;
 use cardhost_domain::settlement::{settle, ClosingTx, Settlement};
 use cardhost_domain::status::{BatchStatus, OrderTxStatus, VposOp};
@@ -261,7 +261,7 @@ fn closing_tx(t: &BatchTxRow) -> Result<ClosingTx, ServiceError> {
         amount: t.amount,
         refund: t.transaction_type == VposOp::Refund,
         card_type: t.card_type,
-        network: Network::parse(&t.network).ok_or_else(|| malformed("network", &t.network))?,
+        network: t.network,
         installments: u8::try_from(t.installment_count)
             .map_err(|_| malformed("installment count", &t.installment_count.to_string()))?,
     })

@@ -5,7 +5,7 @@ use cardhost_domain::date::{format_date, parse_date};
 use cardhost_domain::ledger::Account;
 use cardhost_domain::money::add_to_totals;
 use cardhost_domain::product::CardType;
-use cardhost_domain::status::{PaymentStatus, VposOp};
+use cardhost_domain::status::{Network, PaymentStatus, VposOp};
 use cardhost_domain::Currency;
 use cardhost_store::batches::{self, BatchTxRow, PaymentRow};
 use cardhost_store::{ledger, StoreError};
@@ -73,8 +73,7 @@ pub struct PaidTransaction {
     pub net_amount: i64,
     pub installment_count: i64,
     pub card_type: CardType,
-    /// OnUs or OffUs.
-    pub network: String,
+    pub network: Network,
 }
 
 impl TryFrom<BatchTxRow> for PaidTransaction {

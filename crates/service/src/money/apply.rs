@@ -1,10 +1,10 @@
 //! A decided request's effects: applied to the batch's state (so the next
 //! request of the batch sees them) and gathered for the batch's writes.
 
-use cardhost_domain::fees::Network;
 use cardhost_domain::ledger::{Account, Transfer};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
+use cardhost_domain::status::Network;
 use cardhost_domain::status::{CardTxStatus, CardTxType, HoldStatus, OrderTxStatus};
 use cardhost_store::audit::AuditRecord;
 use cardhost_store::cards::CardRow;
@@ -436,14 +436,14 @@ fn record_order(
         auth_code: row.auth_code.clone(),
         rrn: row.rrn.clone(),
         masked_card_no: card.masked_pan.clone(),
-        network: Network::OnUs.name().to_owned(),
+        network: Network::OnUs,
         created_at: row.created_at,
         ..leg.tx(&req.call.caller.client_id, &req.digest)
     };
     let order_card = order::OrderCard {
         card_id: Some(card.card_id),
         card_type: product.card_type,
-        network: Network::OnUs.name().to_owned(),
+        network: Network::OnUs,
     };
     let txs = state.order_txs.entry(key.clone()).or_default();
     let voided_batch = leg

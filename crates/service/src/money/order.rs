@@ -7,7 +7,7 @@
 use cardhost_domain::product::CardType;
 use cardhost_domain::response as rc;
 pub use cardhost_domain::status::VposOp;
-use cardhost_domain::status::{NotAllowed, OrderStatus, OrderTxStatus};
+use cardhost_domain::status::{Network, NotAllowed, OrderStatus, OrderTxStatus};
 use cardhost_domain::Currency;
 use cardhost_store::batches::{BatchTxRow, OpenBatch};
 use cardhost_store::merchants::TerminalRow;
@@ -199,7 +199,24 @@ pub struct Charge {
 pub struct OrderCard {
     pub card_id: Option<i64>,
     pub card_type: CardType,
-    pub network: String,
+    pub network: Network,
+}
+
+impl OrderCard {
+    /// The card a paid order holds; its card type and network are text
+    /// only while the order waits for its card (a hosted page, a QR code).
+    pub fn of(order: &OrderRow) -> Result<OrderCard, ServiceError> {
+        let stored = |what: &str, value: &str| {
+            ServiceError::Internal(format!("order {} has {what} '{value}'", order.order_id))
+        };
+        Ok(OrderCard {
+            card_id: order.card_id,
+            card_type: CardType::parse(&order.card_type)
+                .ok_or_else(|| stored("card type", &order.card_type))?,
+            network: Network::parse(&order.network)
+                .map_err(|_| stored("network", &order.network))?,
+        })
+    }
 }
 
 /// What a decided order transaction writes.
@@ -304,7 +321,7 @@ fn batch_row(
         rrn: t.rrn.clone(),
         installment_count: t.installment_count,
         card_type: card.card_type,
-        network: card.network.clone(),
+        network: card.network,
         status: OrderTxStatus::Approved,
         created_at: t.created_at,
         commission: None,
@@ -324,7 +341,7 @@ fn new_order(leg: &VposLeg, t: &OrderTxRow, card: &OrderCard) -> OrderRow {
         currency: t.currency,
         installment_count: leg.installments,
         point_amount: leg.point_amount,
-        network: card.network.clone(),
+        network: card.network.name().to_owned(),
         card_id: card.card_id,
         masked_card_no: t.masked_card_no.clone(),
         card_type: card.card_type.name().to_owned(),

@@ -60,7 +60,7 @@ fn answered(mut t: OrderTxRow, answer: &Result<NetworkAnswer, NetworkError>) -> 
     }
     t.response_code = code.to_owned();
     t.auth_code = auth_code;
-    t.network = cardhost_domain::fees::Network::OffUs.name().to_owned();
+    t.network = cardhost_domain::status::Network::OffUs;
     t
 }
 
@@ -155,7 +155,7 @@ async fn open_order(
         amount,
         currency: cur,
         installment_count: leg.installments,
-        network: card.network.clone(),
+        network: card.network.name().to_owned(),
         masked_card_no: pan.masked(),
         card_type: card.card_type.name().to_owned(),
         description: leg.description.clone(),

@@ -2,7 +2,7 @@
 //! minor units of a typed currency, times as timestamps, no store rows.
 
 use cardhost_domain::date::Timestamp;
-use cardhost_domain::status::{OrderStatus, OrderTxStatus, VposOp};
+use cardhost_domain::status::{Network, OrderStatus, OrderTxStatus, VposOp};
 use cardhost_domain::Currency;
 use cardhost_store::vpos::{OrderRow, OrderTxRow};
 
@@ -26,7 +26,7 @@ pub struct Payment {
     /// The terminal batch it landed in (none for a pre-sale or a decline).
     pub batch_no: Option<i64>,
     pub installment_count: i64,
-    pub network: String,
+    pub network: Network,
     pub status: OrderTxStatus,
     /// Capture, void, refund: the transaction acted on.
     pub original_process_id: Option<i64>,

@@ -1,8 +1,9 @@
 //! What each kind of profile holds, the requests that set it, and their rules.
 
-use cardhost_domain::fees::{parse_rate, FeeRate, Network};
+use cardhost_domain::fees::{parse_rate, FeeRate};
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::CardType;
+use cardhost_domain::status::Network;
 use cardhost_domain::{Currency, FieldErrors};
 use serde::{Deserialize, Serialize};
 
@@ -80,7 +81,7 @@ impl StoredRate {
     pub fn to_fee_rate(&self) -> FeeRate {
         FeeRate {
             card_type: CardType::parse(&self.card_type),
-            network: Network::parse(&self.network),
+            network: Network::parse(&self.network).ok(),
             installment_from: self.installment_from,
             installment_to: self.installment_to,
             rate: self.rate,
@@ -289,8 +290,8 @@ fn check_rates(
             errors.push(f("CardType"), "must be Credit, Debit, Prepaid or Any");
         }
         let network = r.network.clone().unwrap_or_else(|| "Any".into());
-        if network != "Any" && Network::parse(&network).is_none() {
-            errors.push(f("Network"), "must be OnUs, OffUs or Any");
+        if network != "Any" && Network::parse(&network).is_err() {
+            errors.push(f("Network"), format!("must be {} or Any", Network::names()));
         }
         let from = int_in(
             errors,

@@ -1,8 +1,7 @@
 //! What follows a payment on its order: `PaymentPostSale`, `PaymentVoid`,
 //! `PaymentRefund`, and `BatchClose`.
 
-use cardhost_domain::fees::Network;
-use cardhost_domain::product::CardType;
+use cardhost_domain::status::Network;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
 
@@ -59,20 +58,11 @@ pub async fn follow_up(
     if let Some(first) = repeated(host, &leg, &digest).await? {
         return Ok(first);
     }
-    let off_us = order_row.network == Network::OffUs.name();
+    let card = OrderCard::of(&order_row)?;
+    let off_us = card.network == Network::OffUs;
     let attempt = Attempt {
         sale_at: Some(target.created_at),
         ..Attempt::follow_up(op, amount, off_us)
-    };
-    let card = OrderCard {
-        card_id: order_row.card_id,
-        card_type: CardType::parse(&order_row.card_type).ok_or_else(|| {
-            ServiceError::Internal(format!(
-                "order {} has card type '{}'",
-                order_row.order_id, order_row.card_type
-            ))
-        })?,
-        network: order_row.network.clone(),
     };
     if let Some(code) = rules::refusal(host, &merchant, &terminal, &attempt).await? {
         let masked = order_row.masked_card_no.clone();

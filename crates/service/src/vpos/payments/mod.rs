@@ -227,7 +227,7 @@ async fn refuse(
         currency: i64::from(currency.numeric()),
         response_code: code.to_owned(),
         masked_card_no: masked,
-        network: card.network.clone(),
+        network: card.network,
         created_at: now,
         ..leg.tx(&call.caller.client_id, digest)
     };

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use cardhost_domain::card::Pan;
-use cardhost_domain::fees::Network;
 use cardhost_domain::product::CardType;
 use cardhost_domain::response as rc;
 use cardhost_domain::secret::Cvv2;
+use cardhost_domain::status::Network;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::merchants::MerchantRow;
 
@@ -370,7 +370,7 @@ fn charge_of(v: &Valid, card: &PaymentCard, facts: &CardFacts) -> Charge {
         card: OrderCard {
             card_id,
             card_type: facts.card_type,
-            network: network.name().to_owned(),
+            network,
         },
     }
 }

@@ -261,7 +261,7 @@ fn created_order(p: &Prepared, now: i64) -> OrderRow {
     OrderRow {
         installment_count: p.v.installments,
         point_amount: p.v.points,
-        network: p.charge.card.network.clone(),
+        network: p.charge.card.network.name().to_owned(),
         card_id: p.charge.card.card_id,
         masked_card_no: p.charge.masked.clone(),
         card_type: p.charge.card.card_type.name().to_owned(),
