@@ -1,16 +1,22 @@
 //! Acquirer fees (spec acquirer.md, POS fee profile): which rate row applies
 //! to a transaction, and the commission it yields.
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 use crate::product::CardType;
-use crate::status::Network;
+use crate::status::{Network, UnknownStatus};
 
 /// A rate percentage held exactly, in units of 0.0001 % (`1.75` % → 17500).
 pub const RATE_SCALE: i64 = 10_000;
 
-/// One row of a fee profile; `None` card type or network means `Any`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One row of a fee profile; `None` card type or network means `Any`. Stored
+/// in its profile's document as is; a stored card type or network that is
+/// neither a variant nor `Any` is an error, never `Any`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeeRate {
+    #[serde(with = "any")]
     pub card_type: Option<CardType>,
+    #[serde(with = "any")]
     pub network: Option<Network>,
     pub installment_from: u8,
     pub installment_to: u8,
@@ -19,6 +25,37 @@ pub struct FeeRate {
     /// Minor units of the profile's currency.
     pub fixed_fee: i64,
     pub value_days: u32,
+}
+
+/// What a rate row's card type or network is called when it matches every one.
+pub const ANY: &str = "Any";
+
+mod any {
+    use super::*;
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => v.serialize(serializer),
+            None => serializer.serialize_str(ANY),
+        }
+    }
+
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        T: TryFrom<String, Error = UnknownStatus>,
+        D: Deserializer<'de>,
+    {
+        let text = String::deserialize(deserializer)?;
+        if text == ANY {
+            return Ok(None);
+        }
+        T::try_from(text)
+            .map(Some)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// The most specific row matching the transaction: an exact card type beats
@@ -163,5 +200,27 @@ mod tests {
         assert!(parse_rate("1.00001").is_err());
         assert!(parse_rate("100.01").is_err());
         assert!(parse_rate("-1").is_err());
+    }
+
+    #[test]
+    fn a_stored_row_keeps_any_as_any() {
+        let row = row(Some(CardType::Credit), None, 1, 99, 17_500);
+        let text = serde_json::to_string(&row).unwrap();
+        assert!(
+            text.contains(r#""card_type":"Credit","network":"Any""#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<FeeRate>(&text).unwrap(), row);
+    }
+
+    #[test]
+    fn a_stored_network_that_is_no_network_is_an_error_never_any() {
+        let text = r#"{"card_type":"Any","network":"Visa","installment_from":1,
+            "installment_to":99,"rate":17500,"fixed_fee":0,"value_days":1}"#;
+        let err = serde_json::from_str::<FeeRate>(text).unwrap_err();
+        assert!(
+            err.to_string().starts_with("'Visa' is not a network"),
+            "{err}"
+        );
     }
 }

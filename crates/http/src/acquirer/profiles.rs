@@ -1,6 +1,9 @@
 //! POS authorization, POS fee and (deprecated) commission profiles.
 
 use axum::extract::State;
+use cardhost_domain::fees::ANY;
+use cardhost_domain::product::CardType;
+use cardhost_domain::status::Network;
 use cardhost_domain::Currency;
 use cardhost_service::acquirer::profiles::{
     self as svc, AuthorizationInput, AuthorizationProfile, CommissionInput, CommissionProfile,
@@ -278,8 +281,8 @@ pub async fn get_fee(State(state): State<AppState>, authed: Authed, params: Para
             .rates
             .into_iter()
             .map(|r| RateResult {
-                card_type: r.card_type,
-                network: r.network,
+                card_type: r.card_type.map_or(ANY, CardType::name).to_owned(),
+                network: r.network.map_or(ANY, Network::name).to_owned(),
                 installment_from: r.installment_from,
                 installment_to: r.installment_to,
                 rate_percent: DecimalOut(svc::rate_text(r.rate)),

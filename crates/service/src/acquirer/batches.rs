@@ -134,7 +134,7 @@ async fn rates_for(
         .or(merchant.pos_fee_profile_code.as_ref())
     {
         let p: Arc<FeeProfile> = profiles::cached(host, code).await?;
-        return Ok(p.rates.iter().map(|r| r.to_fee_rate()).collect());
+        return Ok(p.rates.clone());
     }
     if let Some(code) = &merchant.commission_profile_code {
         let p: Arc<CommissionProfile> = profiles::cached(host, code).await?;

@@ -1,6 +1,6 @@
 //! What each kind of profile holds, the requests that set it, and their rules.
 
-use cardhost_domain::fees::{parse_rate, FeeRate};
+use cardhost_domain::fees::{parse_rate, FeeRate, ANY};
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::CardType;
 use cardhost_domain::status::Network;
@@ -66,36 +66,10 @@ pub struct AuthorizationProfile {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredRate {
-    pub card_type: String,
-    pub network: String,
-    pub installment_from: u8,
-    pub installment_to: u8,
-    /// Percent × 10,000.
-    pub rate: i64,
-    pub fixed_fee: i64,
-    pub value_days: u32,
-}
-
-impl StoredRate {
-    pub fn to_fee_rate(&self) -> FeeRate {
-        FeeRate {
-            card_type: CardType::parse(&self.card_type),
-            network: Network::parse(&self.network).ok(),
-            installment_from: self.installment_from,
-            installment_to: self.installment_to,
-            rate: self.rate,
-            fixed_fee: self.fixed_fee,
-            value_days: self.value_days,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeeProfile {
     pub profile_name: String,
     pub currency: u16,
-    pub rates: Vec<StoredRate>,
+    pub rates: Vec<FeeRate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,25 +248,30 @@ fn apply_authorization(
     }
 }
 
-fn check_rates(
-    errors: &mut FieldErrors,
-    rates: &[RateInput],
-    currency: Currency,
-) -> Vec<StoredRate> {
+fn check_rates(errors: &mut FieldErrors, rates: &[RateInput], currency: Currency) -> Vec<FeeRate> {
     if rates.is_empty() {
         errors.push("Rates", "needs at least one row");
     }
     let mut out = Vec::new();
     for (i, r) in rates.iter().enumerate() {
         let f = |name: &str| format!("Rates[{i}].{name}");
-        let card_type = r.card_type.clone().unwrap_or_else(|| "Any".into());
-        if card_type != "Any" && CardType::parse(&card_type).is_none() {
-            errors.push(f("CardType"), "must be Credit, Debit, Prepaid or Any");
-        }
-        let network = r.network.clone().unwrap_or_else(|| "Any".into());
-        if network != "Any" && Network::parse(&network).is_err() {
-            errors.push(f("Network"), format!("must be {} or Any", Network::names()));
-        }
+        let card_type = match r.card_type.as_deref() {
+            None | Some(ANY) => None,
+            Some(text) => CardType::parse(text).or_else(|| {
+                errors.push(f("CardType"), "must be Credit, Debit, Prepaid or Any");
+                None
+            }),
+        };
+        let network = match r.network.as_deref() {
+            None | Some(ANY) => None,
+            Some(text) => Network::parse(text).ok().or_else(|| {
+                errors.push(
+                    f("Network"),
+                    format!("must be {} or {ANY}", Network::names()),
+                );
+                None
+            }),
+        };
         let from = int_in(
             errors,
             &f("InstallmentFrom"),
@@ -332,7 +311,7 @@ fn check_rates(
             0..=365,
         )
         .unwrap_or(1);
-        out.push(StoredRate {
+        out.push(FeeRate {
             card_type,
             network,
             installment_from: u8::try_from(from).unwrap_or(1),
