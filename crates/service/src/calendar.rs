@@ -1,6 +1,7 @@
 //! Business days: limits reset at midnight in the host's business time zone
 //! (configuration `business_timezone`, default `Europe/Istanbul`).
 
+use cardhost_domain::date::format_date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
@@ -32,16 +33,27 @@ impl Calendar {
         &self.name
     }
 
+    /// The business day of an instant.
+    pub fn business_day(&self, at_ms: i64) -> chrono::NaiveDate {
+        // The host's clock never leaves jiff's years -9999..=9999; saturating
+        // keeps every caller free of an error that cannot happen.
+        let ts = Timestamp::from_millisecond(at_ms).unwrap_or(if at_ms < 0 {
+            Timestamp::MIN
+        } else {
+            Timestamp::MAX
+        });
+        let day = ts.to_zoned_datetime(self.tz.clone()).date();
+        chrono::NaiveDate::from_ymd_opt(
+            i32::from(day.year()),
+            u32::from(day.month().unsigned_abs()),
+            u32::from(day.day().unsigned_abs()),
+        )
+        .expect("a jiff civil date is a chrono date")
+    }
+
     /// The business date (`yyyyMMdd`) of an instant.
     pub fn business_date(&self, at_ms: i64) -> String {
-        match Timestamp::from_millisecond(at_ms) {
-            Ok(ts) => ts
-                .to_zoned_datetime(self.tz.clone())
-                .date()
-                .strftime("%Y%m%d")
-                .to_string(),
-            Err(_) => String::new(),
-        }
+        format_date(self.business_day(at_ms))
     }
 
     /// The instant the business day `yyyyMMdd` starts.

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use cardhost_domain::date::{format_date, parse_date, Timestamp};
+use cardhost_domain::date::{format_date, Timestamp};
 use cardhost_domain::fees::FeeRate;
 use cardhost_domain::ledger::Account;
 use cardhost_domain::settlement::{settle, ClosingTx, Settlement};
@@ -193,8 +193,7 @@ pub async fn close(
     .await?;
     let txs = batches::txs_of_batch(&mut tx, terminal_no, observed).await?;
     totals(&mut batch, &txs);
-    let close_day = parse_date(&host.settings.calendar.business_date(now))
-        .map_err(|e| ServiceError::Internal(e.into()))?;
+    let close_day = host.settings.calendar.business_day(now);
     let open: Vec<&BatchTxRow> = txs
         .iter()
         .filter(|t| t.status != OrderTxStatus::Voided)

@@ -29,8 +29,7 @@ pub async fn expire(
     let calendar = &host.settings.calendar;
     let as_of = match as_of {
         Some(text) => parse_date(text).map_err(|m| ServiceError::field("AsOfDate", m))?,
-        None => parse_date(&calendar.business_date(host.clock.now_ms()))
-            .map_err(|e| ServiceError::Internal(e.into()))?,
+        None => calendar.business_day(host.clock.now_ms()),
     };
     let cutoff =
         |days: u32| calendar.day_start_ms(as_of - chrono::Duration::days(i64::from(days) - 1));

@@ -115,8 +115,7 @@ pub async fn refusal(
     }
     if let Some(limit) = p.daily_amount_limit.filter(|_| opening) {
         let calendar = &host.settings.calendar;
-        let today = cardhost_domain::date::parse_date(&calendar.business_date(host.clock.now_ms()))
-            .map_err(|e| ServiceError::Internal(e.into()))?;
+        let today = calendar.business_day(host.clock.now_ms());
         let day_start = calendar.day_start_ms(today);
         let taken =
             vpos::terminal_taken_since(host.db.reader(), &terminal.terminal_no, day_start).await?;

@@ -306,8 +306,7 @@ fn not_found(recurring_id: &str) -> ServiceError {
 }
 
 fn today(host: &Host) -> NaiveDate {
-    let text = host.settings.calendar.business_date(host.clock.now_ms());
-    parse_date(&text).unwrap_or_default()
+    host.settings.calendar.business_day(host.clock.now_ms())
 }
 
 /// The date payment `sequence` of the plan falls due.
