@@ -68,6 +68,21 @@ impl Currency {
     }
 }
 
+/// Stored in documents (profiles) as its numeric code; one that is not a
+/// currency does not load.
+impl serde::Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u16(self.numeric)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let numeric = i64::deserialize(deserializer)?;
+        Currency::stored(numeric).map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.numeric)
@@ -221,6 +236,24 @@ pub fn format_major(minor: i64, exponent: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_document_keeps_a_currency_as_its_numeric_code() {
+        assert_eq!(serde_json::to_string(&Currency::EUR).unwrap(), "978");
+        assert_eq!(
+            serde_json::from_str::<Currency>("978").unwrap(),
+            Currency::EUR
+        );
+    }
+
+    #[test]
+    fn a_document_in_an_unknown_currency_does_not_load() {
+        let err = serde_json::from_str::<Currency>("999").unwrap_err();
+        assert!(
+            err.to_string().starts_with("stored currency 999 is not"),
+            "{err}"
+        );
+    }
 
     fn parse(text: &str, exp: u8) -> Result<i64, MoneyError> {
         parse_decimal(text, exp)

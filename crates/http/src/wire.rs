@@ -142,12 +142,6 @@ pub fn totals(amounts: &[(Currency, i64)]) -> (Option<DecimalOut>, Vec<CurrencyT
     (single, each)
 }
 
-/// A stored currency code as the currency it writes amounts in; an unknown
-/// one fails the request, saying so.
-pub fn stored_currency(numeric: i64) -> Result<Currency, cardhost_service::ServiceError> {
-    Currency::stored(numeric).map_err(|e| cardhost_service::ServiceError::Internal(e.to_string()))
-}
-
 /// One page of a listing: `Items`, `Page` (from 1), `PageSize` and how many
 /// there are in all (`TotalCount`).
 #[derive(Debug, Serialize, ToSchema)]

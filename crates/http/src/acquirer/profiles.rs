@@ -4,12 +4,10 @@ use axum::extract::State;
 use cardhost_domain::fees::ANY;
 use cardhost_domain::product::CardType;
 use cardhost_domain::status::Network;
-use cardhost_domain::Currency;
 use cardhost_service::acquirer::profiles::{
     self as svc, AuthorizationInput, AuthorizationProfile, CommissionInput, CommissionProfile,
     FeeInput, FeeProfile, Kind, RateInput,
 };
-use cardhost_service::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -24,10 +22,6 @@ use crate::wire::{Amount, DecimalOut, MoneyOut};
 pub struct ProfileCodeResult {
     #[schema(example = "AUTH-STD")]
     pub profile_code: String,
-}
-
-fn currency(n: u16) -> Result<Currency, ServiceError> {
-    crate::wire::stored_currency(i64::from(n))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -108,7 +102,7 @@ pub async fn get_authorization(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
         let (code, p): (String, AuthorizationProfile) =
             svc::get(host, call, Kind::Authorization, params.get("ProfileCode")).await?;
-        let cur = currency(p.currency)?;
+        let cur = p.currency;
         Ok(ok(AuthorizationProfileResult {
             profile_code: code,
             profile_name: p.profile_name,
@@ -126,7 +120,7 @@ pub async fn get_authorization(read: Read) -> ApiResult {
             max_installment_count: p.max_installment_count,
             refund_day_limit: p.refund_day_limit,
             require_3d_secure: p.require_3d_secure,
-            currency: p.currency,
+            currency: p.currency.numeric(),
         }))
     })
     .await
@@ -272,11 +266,11 @@ pub async fn get_fee(State(state): State<AppState>, authed: Authed, params: Para
     let call = authed.call();
     let (code, p): (String, FeeProfile) =
         svc::get(&state.host, &call, Kind::Fee, params.get("ProfileCode")).await?;
-    let cur = currency(p.currency)?;
+    let cur = p.currency;
     Ok(ok(FeeProfileResult {
         profile_code: code,
         profile_name: p.profile_name,
-        currency: p.currency,
+        currency: p.currency.numeric(),
         rates: p
             .rates
             .into_iter()

@@ -62,13 +62,13 @@ pub struct AuthorizationProfile {
     pub max_installment_count: u8,
     pub refund_day_limit: Option<u32>,
     pub require_3d_secure: bool,
-    pub currency: u16,
+    pub currency: Currency,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeeProfile {
     pub profile_name: String,
-    pub currency: u16,
+    pub currency: Currency,
     pub rates: Vec<FeeRate>,
 }
 
@@ -165,10 +165,10 @@ fn name_of(errors: &mut FieldErrors, name: &Option<String>, slot: &mut String) {
     }
 }
 
-fn currency_of(errors: &mut FieldErrors, value: Option<i64>, slot: &mut u16) {
+fn currency_of(errors: &mut FieldErrors, value: Option<i64>, slot: &mut Currency) {
     if let Some(n) = value {
         match u16::try_from(n).ok().and_then(Currency::from_numeric) {
-            Some(c) => *slot = c.numeric(),
+            Some(c) => *slot = c,
             None => errors.push("Currency", "is not a known ISO 4217 numeric currency code"),
         }
     }
@@ -199,7 +199,7 @@ fn apply_authorization(
 ) {
     name_of(errors, &input.profile_name, &mut p.profile_name);
     currency_of(errors, input.currency, &mut p.currency);
-    let currency = Currency::from_numeric(p.currency).unwrap_or(Currency::TRY);
+    let currency = p.currency;
     if let Some(types) = &input.allowed_transaction_types {
         if types
             .iter()
@@ -328,11 +328,7 @@ fn apply_fee(errors: &mut FieldErrors, p: &mut FeeProfile, input: &FeeInput) {
     name_of(errors, &input.profile_name, &mut p.profile_name);
     currency_of(errors, input.currency, &mut p.currency);
     if let Some(rates) = &input.rates {
-        p.rates = check_rates(
-            errors,
-            rates,
-            Currency::from_numeric(p.currency).unwrap_or(Currency::TRY),
-        );
+        p.rates = check_rates(errors, rates, p.currency);
     }
 }
 
@@ -375,7 +371,7 @@ impl ProfileDoc for AuthorizationProfile {
             max_installment_count: DEFAULT_MAX_INSTALLMENTS,
             refund_day_limit: None,
             require_3d_secure: false,
-            currency: Currency::TRY.numeric(),
+            currency: Currency::TRY,
         }
     }
 
@@ -399,7 +395,7 @@ impl ProfileDoc for FeeProfile {
     fn starting() -> Self {
         FeeProfile {
             profile_name: String::new(),
-            currency: Currency::TRY.numeric(),
+            currency: Currency::TRY,
             rates: Vec::new(),
         }
     }
