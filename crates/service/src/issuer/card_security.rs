@@ -385,12 +385,9 @@ pub(crate) async fn customer_mobile(
     let customer = customers::get(host.db.reader(), customer_no)
         .await?
         .ok_or_else(|| ServiceError::Internal("card without customer".into()))?;
-    let profile: serde_json::Value = serde_json::from_str(&customer.profile)
-        .map_err(|e| ServiceError::Internal(format!("customer {customer_no}: {e}")))?;
-    Ok(profile["MobileNo"]
-        .as_str()
-        .filter(|m| m.chars().filter(char::is_ascii_digit).count() >= 7)
-        .map(str::to_owned))
+    Ok(crate::issuer::customers::parse_profile(&customer)?
+        .mobile_no
+        .filter(|m| m.chars().filter(char::is_ascii_digit).count() >= 7))
 }
 
 /// All but the last 4 digits hidden.

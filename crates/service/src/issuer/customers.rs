@@ -77,9 +77,11 @@ fn profile_json(profile: &CustomerProfile) -> Result<String, ServiceError> {
     serde_json::to_string(profile).map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
-fn parse_profile(row: &CustomerRow) -> Result<CustomerProfile, ServiceError> {
+/// A stored customer's profile; one that does not parse is an error naming
+/// the customer.
+pub(crate) fn parse_profile(row: &CustomerRow) -> Result<CustomerProfile, ServiceError> {
     serde_json::from_str(&row.profile)
-        .map_err(|e| ServiceError::Internal(format!("customer profile: {e}")))
+        .map_err(|e| ServiceError::Internal(format!("customer {} profile: {e}", row.customer_no)))
 }
 
 fn stored_currency(row: &CustomerRow) -> Result<Currency, ServiceError> {

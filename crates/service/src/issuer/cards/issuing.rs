@@ -412,15 +412,14 @@ fn fill_new_row(
     checked: Checked<'_>,
     customer: &CustomerRow,
     card_type: CardType,
-) {
+) -> Result<(), ServiceError> {
     row.emboss_name = match checked.emboss_name {
         Some(n) => n,
         None => {
-            let profile: serde_json::Value =
-                serde_json::from_str(&customer.profile).unwrap_or_default();
+            let profile = crate::issuer::customers::parse_profile(customer)?;
             emboss_from_customer(
-                profile["Name"].as_str().unwrap_or(""),
-                profile["Surname"].as_str().unwrap_or(""),
+                profile.name.as_deref().unwrap_or(""),
+                profile.surname.as_deref().unwrap_or(""),
             )
         }
     };
@@ -438,6 +437,7 @@ fn fill_new_row(
         row.status = CardStatus::Active;
         row.activated_at = Some(row.created_at);
     }
+    Ok(())
 }
 
 /// `CreateCreditCard`, `CreateDebitCard`, `CreatePrepaidCard` and `RegisterCard`.
@@ -487,7 +487,7 @@ pub async fn create_card(
         &customer.customer_no,
         &account_no,
     )?;
-    fill_new_row(&mut row, checked, &customer, card_type);
+    fill_new_row(&mut row, checked, &customer, card_type)?;
     row.card_id = cards::insert(&mut tx, &row).await?;
     audit::success(&mut tx, host, call, &row.masked_pan).await?;
     if let Some(reference) = &cmd.reference {
