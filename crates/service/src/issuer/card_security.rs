@@ -1,13 +1,14 @@
 //! Card security operations: CVV2 and PIN checks with their retry locks, PIN
 //! retrieval and change, PIN by SMS, the 3-D Secure password.
 
-use cardhost_crypto::{secret, KeyRef, PinBlockFormat, PvvKey, SecurityModule};
+use cardhost_crypto::{secret, PinBlockFormat, SecurityModule};
 use cardhost_domain::card::CardStatus;
 use cardhost_domain::response as rc;
 use cardhost_domain::secret::{Cvv2, Password, PinBlock};
 use cardhost_store::cards::CardRow;
 use cardhost_store::{customers, StoreError};
 
+use super::card_keys::{cvk, pvv_key};
 use super::card_ref::{self, effective_status, CardKey};
 use super::cards::CardView;
 use crate::caller::Scope;
@@ -24,23 +25,6 @@ pub struct CheckOutcome {
     pub retry_count: i64,
 }
 
-fn cvk(card: &CardRow) -> KeyRef<'_> {
-    KeyRef {
-        name: &card.cvk_name,
-        version: u32::try_from(card.cvk_version).ok(),
-    }
-}
-
-fn pvv_key(card: &CardRow) -> PvvKey<'_> {
-    PvvKey {
-        pvk: KeyRef {
-            name: &card.pvk_name,
-            version: u32::try_from(card.pvk_version).ok(),
-        },
-        pvki: u8::try_from(card.pvki).unwrap_or(1),
-    }
-}
-
 /// Checks `Cvv2` against the card (issuer decision step 4); updates the retry
 /// count in `card`. Returns the decline code, or `00`.
 pub(crate) fn check_cvv2(
@@ -53,7 +37,7 @@ pub(crate) fn check_cvv2(
         return Ok(rc::RESTRICTED_CARD);
     }
     let expected = security.card_verification_value(
-        cvk(card),
+        cvk(card)?,
         pan,
         &card.expiry,
         cardhost_crypto::cvv::SERVICE_CODE_CVV2,
@@ -195,16 +179,15 @@ pub(crate) fn check_pin_block(
     if card.pin_retry_count >= MAX_TRIES {
         return Ok(rc::PIN_TRIES_EXCEEDED);
     }
-    let ok =
-        match security.verify_pin_block(zpk, format, block.expose(), pan, pvv_key(card), &card.pvv)
-        {
-            Ok(matches) => matches,
-            Err(
-                cardhost_crypto::CryptoError::MalformedPinBlock(_)
-                | cardhost_crypto::CryptoError::MalformedPin(_),
-            ) => false,
-            Err(other) => return Err(other.into()),
-        };
+    let key = pvv_key(card)?;
+    let ok = match security.verify_pin_block(zpk, format, block.expose(), pan, key, &card.pvv) {
+        Ok(matches) => matches,
+        Err(
+            cardhost_crypto::CryptoError::MalformedPinBlock(_)
+            | cardhost_crypto::CryptoError::MalformedPin(_),
+        ) => false,
+        Err(other) => return Err(other.into()),
+    };
     if ok {
         card.pin_retry_count = 0;
         if card.status == CardStatus::NotActivated {
@@ -302,7 +285,7 @@ pub async fn change_pin(
     let pan = vault::reveal(&host.db, host.security.as_ref(), found.pan_id).await?;
     let (new_pvv, new_ciphertext) = host
         .security
-        .set_pin_from_block(&zpk, format, new_block.expose(), &pan, pvv_key(&found))
+        .set_pin_from_block(&zpk, format, new_block.expose(), &pan, pvv_key(&found)?)
         .map_err(|_| {
             ServiceError::field(
                 "NewPinBlock",

@@ -4,7 +4,6 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use cardhost_crypto::KeyRef;
 use cardhost_store::cards::{self, CardRow};
 use cardhost_store::{emboss, StoreError};
 
@@ -124,10 +123,7 @@ pub async fn export(
             .await?
             .ok_or_else(|| ServiceError::Internal("directive without card".into()))?;
         let pan = vault::reveal(&host.db, host.security.as_ref(), card.pan_id).await?;
-        let cvk = KeyRef {
-            name: &card.cvk_name,
-            version: u32::try_from(card.cvk_version).ok(),
-        };
+        let cvk = super::card_keys::cvk(&card)?;
         let icvv = host.security.card_verification_value(
             cvk,
             &pan,

@@ -1,6 +1,5 @@
 //! The `pan`-scope reads, each audited with the masked card.
 
-use cardhost_crypto::KeyRef;
 use cardhost_domain::card::Pan;
 use cardhost_domain::secret::Cvv2;
 use cardhost_store::cards::CardRow;
@@ -45,10 +44,7 @@ pub async fn private_info(
     call.caller.require(Scope::Pan)?;
     let card = card_ref::find(host, key).await?;
     let pan = audited_reveal(host, call, &card).await?;
-    let cvk = KeyRef {
-        name: &card.cvk_name,
-        version: u32::try_from(card.cvk_version).ok(),
-    };
+    let cvk = crate::issuer::card_keys::cvk(&card)?;
     let cvv2 = host.security.card_verification_value(
         cvk,
         &pan,
