@@ -19,7 +19,8 @@ pub struct UnknownStatus {
 macro_rules! statuses {
     ($($(#[$doc:meta])* $name:ident ($kind:literal, new $default:ident) { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? })+) => {$(
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String")]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $($(#[$vdoc])* $variant),+
@@ -125,6 +126,21 @@ statuses! {
         TransferIn,
         /// A push credit to a receiver card, funded by the issuer.
         MoneySend,
+    }
+
+    /// What an authorization profile may allow (acquirer.md,
+    /// `AllowedTransactionTypes`): each order transaction type, and
+    /// installments, points, QR and recurring payments.
+    AllowedType ("allowed transaction type", new Sale) {
+        Sale,
+        PreSale,
+        PostSale,
+        Void,
+        Refund,
+        Installment,
+        Point,
+        Qr,
+        Recurring,
     }
 
     /// Whose issuer decides a card: this host's (on-us) or another's, through
@@ -314,6 +330,19 @@ impl From<VposOp> for CardTxType {
             VposOp::PostSale => CardTxType::Completion,
             VposOp::Void => CardTxType::Reversal,
             VposOp::Refund => CardTxType::Refund,
+        }
+    }
+}
+
+/// What a profile must allow for a transaction of this kind.
+impl From<VposOp> for AllowedType {
+    fn from(op: VposOp) -> AllowedType {
+        match op {
+            VposOp::Sale => AllowedType::Sale,
+            VposOp::PreSale => AllowedType::PreSale,
+            VposOp::PostSale => AllowedType::PostSale,
+            VposOp::Void => AllowedType::Void,
+            VposOp::Refund => AllowedType::Refund,
         }
     }
 }

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use cardhost_domain::fees::ANY;
 use cardhost_domain::product::CardType;
-use cardhost_domain::status::Network;
+use cardhost_domain::status::{AllowedType, Network};
 use cardhost_service::acquirer::profiles::{
     self as svc, AuthorizationInput, AuthorizationProfile, CommissionInput, CommissionProfile,
     FeeInput, FeeProfile, Kind, RateInput,
@@ -76,7 +76,7 @@ impl From<AuthorizationProfileRequest> for AuthorizationInput {
 pub struct AuthorizationProfileResult {
     pub profile_code: String,
     pub profile_name: String,
-    pub allowed_transaction_types: Vec<String>,
+    pub allowed_transaction_types: Vec<AllowedType>,
     pub allow_foreign_cards: bool,
     pub allow_off_us_cards: bool,
     pub max_transaction_amount: Option<MoneyOut>,

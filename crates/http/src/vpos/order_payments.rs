@@ -2,7 +2,7 @@
 
 use cardhost_domain::secret::{CardNumber, Cvv2};
 use cardhost_service::vpos::payments::{self, FollowUpRequest, PaymentRequest};
-use cardhost_service::vpos::VposOp;
+use cardhost_service::vpos::{Entry, VposOp};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -114,7 +114,7 @@ pub(super) fn payment(r: PaymentSaleRequest) -> PaymentRequest {
 async fn pay(command: Command<PaymentSaleRequest>, op: VposOp) -> ApiResult {
     command
         .respond(async |host, call, r| {
-            let outcome = payments::pay(host, call, op, payment(r)).await?;
+            let outcome = payments::pay(host, call, op, payment(r), Entry::Direct).await?;
             Ok(financial(outcome))
         })
         .await

@@ -17,7 +17,7 @@ use cardhost_store::StoreError;
 use super::early::{as_merchant, check_free, created, merchant_for, order_fields, reused};
 use super::payments::{self, PaymentRequest};
 use super::three_ds::{self, acs, callback_url, Started, ThreeDRequest};
-use super::{VposOp, VposOutcome, INSTALLMENTS_MAX};
+use super::{Entry, VposOp, VposOutcome, INSTALLMENTS_MAX};
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::CardKey;
 use crate::ServiceError;
@@ -278,7 +278,7 @@ pub async fn pay(host: &Host, token: &str, form: CardForm) -> Result<Paid, Servi
     let call = page_call(&order);
     let request = payment_request(&order, form)?;
     if order.three_d == 0 {
-        let outcome = payments::pay(host, &call, VposOp::Sale, request).await?;
+        let outcome = payments::pay(host, &call, VposOp::Sale, request, Entry::Direct).await?;
         return Ok(Paid::Page(Box::new(
             view(host, order, Some(&outcome)).await?,
         )));

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use cardhost_domain::Currency;
+pub use rules::Entry;
 pub use view::{OrderView, Payment};
 
 pub use crate::money::order::{currency_of, VposLeg, VposOp};

@@ -14,7 +14,7 @@ use cardhost_store::StoreError;
 
 use super::early::{as_merchant, check_free, created, merchant_for, order_fields, reused};
 use super::payments::{self, required, PaymentRequest};
-use super::{VposOp, VposOutcome};
+use super::{Entry, VposOp, VposOutcome};
 use crate::caller::Scope;
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
@@ -166,7 +166,14 @@ pub async fn pay(host: &Host, call: &Call, r: PayQrRequest) -> Result<VposOutcom
         },
         ..PaymentRequest::default()
     };
-    payments::pay(host, &merchant_call(&qr, call), VposOp::Sale, request).await
+    payments::pay(
+        host,
+        &merchant_call(&qr, call),
+        VposOp::Sale,
+        request,
+        Entry::Qr,
+    )
+    .await
 }
 
 /// The QR's token from `QrToken`, or from `QrData` once its CRC checks.

@@ -2,7 +2,7 @@
 //! payment outside its profile, or on a Passive or Closed merchant or
 //! terminal, is declined `58`.
 
-use cardhost_domain::status::AcceptorStatus;
+use cardhost_domain::status::{AcceptorStatus, AllowedType};
 use std::sync::Arc;
 
 use cardhost_domain::response as rc;
@@ -17,6 +17,19 @@ use crate::ServiceError;
 /// Installments allowed when neither the terminal nor its merchant has a profile.
 pub const DEFAULT_MAX_INSTALLMENTS: i64 = 12;
 
+/// How a new payment reached the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// `PaymentSale`, `PaymentPreSale` or the hosted payment page.
+    Direct,
+    /// Completed after the cardholder authenticated by 3-D Secure.
+    ThreeDs,
+    /// A wallet paying a QR code (profile type `Qr`).
+    Qr,
+    /// A recurring plan's charge (profile type `Recurring`).
+    Recurring,
+}
+
 /// The facts of one payment the profile is checked against.
 #[derive(Debug, Clone)]
 pub struct Attempt<'a> {
@@ -29,8 +42,7 @@ pub struct Attempt<'a> {
     pub card_country: Option<&'a str>,
     /// Refunds: when the refunded sale was made.
     pub sale_at: Option<i64>,
-    /// The cardholder was authenticated by 3-D Secure.
-    pub three_ds: bool,
+    pub entry: Entry,
 }
 
 impl Attempt<'_> {
@@ -44,7 +56,7 @@ impl Attempt<'_> {
             off_us,
             card_country: None,
             sale_at: None,
-            three_ds: false,
+            entry: Entry::Direct,
         }
     }
 }
@@ -91,12 +103,14 @@ pub async fn refusal(
     let Some(p) = profile else {
         return Ok(None);
     };
-    let allowed = |name: &str| p.allowed_transaction_types.iter().any(|t| t == name);
+    let allowed = |t: AllowedType| p.allowed_transaction_types.contains(&t);
     let opening = matches!(attempt.op, VposOp::Sale | VposOp::PreSale);
-    let refused = !allowed(attempt.op.name())
-        || (attempt.installments > 1 && !allowed("Installment"))
-        || (attempt.with_points && !allowed("Point"))
-        || (opening && p.require_3d_secure && !attempt.three_ds)
+    let refused = !allowed(attempt.op.into())
+        || (attempt.installments > 1 && !allowed(AllowedType::Installment))
+        || (attempt.with_points && !allowed(AllowedType::Point))
+        || (attempt.entry == Entry::Qr && !allowed(AllowedType::Qr))
+        || (attempt.entry == Entry::Recurring && !allowed(AllowedType::Recurring))
+        || (opening && p.require_3d_secure && attempt.entry != Entry::ThreeDs)
         || (opening && attempt.off_us && !p.allow_off_us_cards)
         || (opening
             && !p.allow_foreign_cards

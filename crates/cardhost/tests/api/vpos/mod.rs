@@ -84,6 +84,27 @@ impl Shop<'_> {
         money(&balance(self.app, &self.issuer, card).await["AvailableAmount"])
     }
 
+    /// Gives the merchant an authorization profile allowing only `types`.
+    async fn allow_only(&self, types: Value) {
+        let profile = json!({"ProfileCode": "ONLY", "ProfileName": "Only these",
+            "AllowedTransactionTypes": types});
+        let (_, p) = self
+            .app
+            .post(
+                "/api/Integration/CreatePosAuthorizationProfile",
+                &self.acquirer,
+                profile,
+            )
+            .await;
+        assert_eq!(p["Result"], 0, "{p}");
+        let assign = json!({"MerchantNo": MERCHANT, "PosAuthorizationProfileCode": "ONLY"});
+        let (_, u) = self
+            .app
+            .put("/api/Integration/UpdateMerchant", &self.acquirer, assign)
+            .await;
+        assert_eq!(u["Result"], 0, "{u}");
+    }
+
     /// A debit card of this host holding `amount`.
     async fn funded_debit(&self, amount: &str) -> Value {
         let card = issue(self.app, &self.issuer, "Debit", json!({"IsVirtual": true})).await;

@@ -195,6 +195,7 @@ async fn an_off_us_request_cut_off_by_a_crash_is_reversed_by_the_sweeper() {
             &call,
             cardhost_service::vpos::VposOp::Sale,
             request,
+            cardhost_service::vpos::Entry::Direct,
         )
         .await
     });

@@ -88,6 +88,18 @@ async fn a_wallet_pays_the_qrs_order_once() {
 }
 
 #[tokio::test]
+async fn a_qr_payment_the_profile_does_not_allow_is_declined_58() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    s.allow_only(json!(["Sale", "Void", "Refund"])).await;
+    let qr = create_qr(&s, "q-1", "120.50").await;
+    let paid = pay_qr(&s, &qr["QrData"], &card, "W-1").await;
+    assert_eq!((&paid["Result"], code(&paid)), (&json!(8), "58"), "{paid}");
+    assert_eq!(s.available(&card).await, "500.00");
+}
+
+#[tokio::test]
 async fn the_same_reference_again_answers_the_first_outcome() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;

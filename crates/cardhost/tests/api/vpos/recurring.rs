@@ -225,6 +225,18 @@ async fn a_plan_whose_card_is_blocked_is_suspended_after_three_runs() {
 }
 
 #[tokio::test]
+async fn a_charge_the_profile_does_not_allow_is_declined_58() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let id = s.plan(plan_body(&card, json!({}))).await;
+    s.allow_only(json!(["Sale", "Void", "Refund"])).await;
+    assert_eq!(s.run_due("20260302").await, [1, 0, 1]);
+    assert_eq!(s.get_plan(&id).await["Payments"][0]["ResponseCode"], "58");
+    assert_eq!(s.available(&card).await, "500.00");
+}
+
+#[tokio::test]
 async fn a_new_card_makes_a_suspended_plan_active_again() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;

@@ -3,24 +3,11 @@
 use cardhost_domain::fees::{parse_rate, FeeRate, ANY};
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::CardType;
-use cardhost_domain::status::Network;
+use cardhost_domain::status::{AllowedType, Network};
 use cardhost_domain::{Currency, FieldErrors};
 use serde::{Deserialize, Serialize};
 
 use crate::ServiceError;
-
-/// The transaction types an authorization profile may allow (acquirer.md).
-pub const TRANSACTION_TYPES: [&str; 9] = [
-    "Sale",
-    "PreSale",
-    "PostSale",
-    "Void",
-    "Refund",
-    "Installment",
-    "Point",
-    "Qr",
-    "Recurring",
-];
 
 /// Installments a terminal allows when no profile says otherwise.
 pub const DEFAULT_MAX_INSTALLMENTS: u8 = 12;
@@ -54,7 +41,7 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizationProfile {
     pub profile_name: String,
-    pub allowed_transaction_types: Vec<String>,
+    pub allowed_transaction_types: Vec<AllowedType>,
     pub allow_foreign_cards: bool,
     pub allow_off_us_cards: bool,
     pub max_transaction_amount: Option<i64>,
@@ -201,19 +188,12 @@ fn apply_authorization(
     currency_of(errors, input.currency, &mut p.currency);
     let currency = p.currency;
     if let Some(types) = &input.allowed_transaction_types {
-        if types
-            .iter()
-            .all(|t| TRANSACTION_TYPES.contains(&t.as_str()))
-        {
-            let mut t = types.clone();
-            t.sort();
-            t.dedup();
-            p.allowed_transaction_types = t;
-        } else {
-            errors.push(
+        match types.iter().map(|t| AllowedType::parse(t)).collect() {
+            Ok(allowed) => p.allowed_transaction_types = by_name(allowed),
+            Err(_) => errors.push(
                 "AllowedTransactionTypes",
-                format!("may hold only {}", TRANSACTION_TYPES.join(", ")),
-            );
+                format!("may hold only {}", AllowedType::names()),
+            ),
         }
     }
     if let Some(v) = input.allow_foreign_cards {
@@ -246,6 +226,13 @@ fn apply_authorization(
     if let Some(n) = int_in(errors, "RefundDayLimit", input.refund_day_limit, 0..=3650) {
         p.refund_day_limit = u32::try_from(n).ok();
     }
+}
+
+/// Each type once, by name, as the profile answers them.
+fn by_name(mut allowed: Vec<AllowedType>) -> Vec<AllowedType> {
+    allowed.sort_by_key(|t| t.name());
+    allowed.dedup();
+    allowed
 }
 
 fn check_rates(errors: &mut FieldErrors, rates: &[RateInput], currency: Currency) -> Vec<FeeRate> {
@@ -363,7 +350,7 @@ impl ProfileDoc for AuthorizationProfile {
     fn starting() -> Self {
         AuthorizationProfile {
             profile_name: String::new(),
-            allowed_transaction_types: TRANSACTION_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            allowed_transaction_types: AllowedType::ALL.to_vec(),
             allow_foreign_cards: true,
             allow_off_us_cards: true,
             max_transaction_amount: None,

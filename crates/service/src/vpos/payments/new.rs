@@ -19,7 +19,7 @@ use crate::issuer::card_ref::CardKey;
 use crate::money::decide::TxRequest;
 use crate::vpos::early::{merchant_for, order_fields};
 use crate::vpos::order::{Charge, OrderCard};
-use crate::vpos::rules::{self, Attempt};
+use crate::vpos::rules::{self, Attempt, Entry};
 use crate::vpos::{lock_order, offus, VposLeg, VposOp, VposOutcome, INSTALLMENTS_MAX};
 use crate::{idempotency, ServiceError};
 
@@ -42,10 +42,11 @@ pub async fn pay(
     call: &Call,
     op: VposOp,
     r: PaymentRequest,
+    entry: Entry,
 ) -> Result<VposOutcome, ServiceError> {
     let v = validate(op, &r)?;
     let card = payment_card(host, &r.card).await?;
-    let p = prepare(host, call, op, v, card, &r, false).await?;
+    let p = prepare(host, call, op, v, card, &r, entry).await?;
     let secrets = CardSecrets {
         expiry: r.expiry_date.filter(|_| p.v.with_card_no),
         cvv2: r.cvv2.filter(|_| p.v.with_card_no),
@@ -74,7 +75,7 @@ pub(crate) struct CardSecrets {
 }
 
 /// Checks the payment `v` with `card` against the merchant's terminal and
-/// rules; `three_ds` when its cardholder was authenticated by 3-D Secure.
+/// rules, as it reached the host by `entry`.
 pub(crate) async fn prepare(
     host: &Host,
     call: &Call,
@@ -82,7 +83,7 @@ pub(crate) async fn prepare(
     v: Valid,
     card: PaymentCard,
     r: &PaymentRequest,
-    three_ds: bool,
+    entry: Entry,
 ) -> Result<Prepared, ServiceError> {
     let currency = i64::from(v.currency.numeric());
     let (merchant, terminal) =
@@ -108,7 +109,7 @@ pub(crate) async fn prepare(
         off_us: facts.off_us,
         card_country: facts.country.as_deref(),
         sale_at: None,
-        three_ds,
+        entry,
     };
     let charge = charge_of(&v, &card, &facts);
     // The merchant's rules first, then what the card itself cannot do.

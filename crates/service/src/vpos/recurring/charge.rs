@@ -17,7 +17,7 @@ use crate::host::{Call, Host};
 use crate::issuer::card_ref::CardKey;
 use crate::vpos::early::as_merchant;
 use crate::vpos::payments::{payment_card, prepare, settle, CardSecrets, PaymentRequest, Valid};
-use crate::vpos::{currency_of, VposOp, VposOutcome};
+use crate::vpos::{currency_of, Entry, VposOp, VposOutcome};
 use crate::ServiceError;
 
 /// Plans read at a time.
@@ -186,6 +186,6 @@ async fn sale(
         with_card_no: false,
     };
     let card = payment_card(host, &card).await?;
-    let p = prepare(host, &call, VposOp::Sale, v, card, &r, false).await?;
+    let p = prepare(host, &call, VposOp::Sale, v, card, &r, Entry::Recurring).await?;
     settle(host, &call, p, CardSecrets::default()).await
 }

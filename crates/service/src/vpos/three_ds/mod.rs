@@ -20,7 +20,7 @@ use super::payments::{
     payment_card, prepare, refuse_prepared, settle, validate, CardSecrets, PaymentCard,
     PaymentRequest, Prepared, Valid,
 };
-use super::{check_access, VposOp, VposOutcome};
+use super::{check_access, Entry, VposOp, VposOutcome};
 use crate::cache::CardOfPan;
 use crate::host::{Call, Host};
 use crate::issuer::card_security;
@@ -60,7 +60,7 @@ pub async fn start(
 ) -> Result<Started, ServiceError> {
     let (v, urls) = validate_start(op, &r)?;
     let card = payment_card(host, &r.payment.card).await?;
-    let p = prepare(host, call, op, v, card, &r.payment, true).await?;
+    let p = prepare(host, call, op, v, card, &r.payment, Entry::ThreeDs).await?;
     let refusal = match p.refusal {
         Some(code) => Some(code),
         None => card_secrets_refusal(host, call, &p, &r.payment).await?,
@@ -368,5 +368,5 @@ async fn prepared_of(host: &Host, call: &Call, s: &SessionRow) -> Result<Prepare
         description: s.description.clone(),
         ..PaymentRequest::default()
     };
-    prepare(host, call, op, v, card, &r, true).await
+    prepare(host, call, op, v, card, &r, Entry::ThreeDs).await
 }
