@@ -5,34 +5,7 @@
 
 use chrono::{Days, Months, NaiveDate};
 
-use crate::status::RecurringStatus;
-
-/// How often a plan pays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Frequency {
-    Daily,
-    Weekly,
-    Monthly,
-}
-
-impl Frequency {
-    pub fn parse(text: &str) -> Option<Frequency> {
-        match text {
-            "Daily" => Some(Frequency::Daily),
-            "Weekly" => Some(Frequency::Weekly),
-            "Monthly" => Some(Frequency::Monthly),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Frequency::Daily => "Daily",
-            Frequency::Weekly => "Weekly",
-            Frequency::Monthly => "Monthly",
-        }
-    }
-}
+use crate::status::{Frequency, RecurringStatus};
 
 /// The date of payment `sequence` (1 is the start date) of a plan started on
 /// `start`; `None` past the calendar's end.

@@ -274,6 +274,20 @@ statuses! {
         Unavailable,
     }
 
+    /// How often a recurring plan pays.
+    Frequency ("frequency", new Monthly) {
+        Daily,
+        Weekly,
+        Monthly,
+    }
+
+    /// Where an emboss directive sends the plastic (`CreateEmbossDirective`).
+    Delivery ("delivery address type", new Home) {
+        Home,
+        Work,
+        Branch,
+    }
+
     /// A recurring plan (spec vpos.md, "Recurring payments").
     RecurringStatus ("recurring plan status", new Active) {
         /// Charged on each due date.

@@ -1,6 +1,6 @@
 //! Emboss directives: physical cards queued for the card bureau.
 
-use cardhost_domain::status::DirectiveStatus;
+use cardhost_domain::status::{Delivery, DirectiveStatus};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -13,7 +13,9 @@ pub struct DirectiveRow {
     #[table(generated_key)]
     pub directive_id: i64,
     pub card_id: i64,
-    pub delivery_address_type: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub delivery_address_type: Delivery,
     pub branch_code: Option<String>,
     #[sqlx(try_from = "String")]
     #[table(by_name)]

@@ -1,6 +1,6 @@
 //! Recurring plans and the payments charged on them.
 
-use cardhost_domain::status::RecurringStatus;
+use cardhost_domain::status::{Frequency, RecurringStatus};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -18,7 +18,9 @@ pub struct PlanRow {
     pub masked_card_no: String,
     pub amount: i64,
     pub currency: i64,
-    pub frequency: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub frequency: Frequency,
     pub frequency_interval: i64,
     /// `yyyyMMdd`, as every date of a plan.
     pub start_date: String,

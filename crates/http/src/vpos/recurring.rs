@@ -5,7 +5,7 @@ use axum::response::Response;
 use cardhost_domain::date::Timestamp;
 use cardhost_domain::response;
 use cardhost_domain::secret::{CardNumber, Cvv2};
-use cardhost_domain::status::RecurringStatus;
+use cardhost_domain::status::{Frequency, RecurringStatus};
 use cardhost_service::vpos::recurring::{
     self, Answer, CreateRequest, PlanCard, PlanView, UpdateRequest,
 };
@@ -105,8 +105,7 @@ pub struct RecurringResult {
     pub amount: MoneyOut,
     #[schema(example = 949)]
     pub currency: u16,
-    #[schema(example = "Monthly")]
-    pub frequency: String,
+    pub frequency: Frequency,
     pub frequency_interval: i64,
     #[schema(example = "20260331")]
     pub start_date: String,
@@ -157,7 +156,7 @@ fn plan_result(v: PlanView) -> RecurringResult {
         card_token: v.card_token,
         amount: m(v.amount),
         currency: currency.numeric(),
-        frequency: v.frequency.name().to_owned(),
+        frequency: v.frequency,
         frequency_interval: v.frequency_interval,
         start_date: v.start_date,
         number_of_payments: v.number_of_payments,

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+use cardhost_domain::status::Delivery;
 use cardhost_store::cards::{self, CardRow};
 use cardhost_store::{emboss, StoreError};
 
@@ -20,17 +21,16 @@ pub async fn create_directive(
     branch: Option<&str>,
 ) -> Result<(i64, CardRow), ServiceError> {
     call.caller.require(Scope::Issuer)?;
-    let delivery = match delivery {
-        Some(d @ ("Home" | "Work" | "Branch")) => d,
-        _ => {
-            return Err(ServiceError::field(
+    let delivery = delivery
+        .and_then(|d| Delivery::parse(d).ok())
+        .ok_or_else(|| {
+            ServiceError::field(
                 "DeliveryAddressType",
-                "must be Home, Work or Branch",
-            ))
-        }
-    };
+                format!("must be {}", Delivery::names()),
+            )
+        })?;
     let branch = branch.filter(|b| !b.is_empty());
-    if delivery == "Branch" && branch.is_none() {
+    if delivery == Delivery::Branch && branch.is_none() {
         return Err(ServiceError::field(
             "BranchCode",
             "is required for delivery to a branch",
@@ -51,7 +51,7 @@ pub async fn create_directive(
     let mut tx = host.db.begin().await?;
     let directive = emboss::DirectiveRow {
         card_id: card.card_id,
-        delivery_address_type: delivery.to_owned(),
+        delivery_address_type: delivery,
         branch_code: branch.map(str::to_owned),
         created_at: host.clock.now_ms(),
         ..Default::default()
@@ -95,7 +95,7 @@ fn record(pan: &str, card: &CardRow, icvv: &str, directive: &emboss::DirectiveRo
         field(&track2, 40),
         field(&format!("PM{:010}", directive.directive_id), 12),
         format!("{:010}", directive.directive_id),
-        field(&directive.delivery_address_type, 6),
+        field(directive.delivery_address_type.name(), 6),
         field(directive.branch_code.as_deref().unwrap_or(""), 10),
     ]
     .concat()

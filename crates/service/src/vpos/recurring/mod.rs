@@ -8,9 +8,10 @@ mod view;
 use cardhost_crypto::secret;
 use cardhost_domain::date::{format_date, parse_date};
 use cardhost_domain::money::MajorAmount;
-use cardhost_domain::recurring::{due_date, Frequency};
+use cardhost_domain::recurring::due_date;
 use cardhost_domain::response as rc;
 use cardhost_domain::secret::Cvv2;
+use cardhost_domain::status::Frequency;
 use cardhost_domain::status::RecurringStatus;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::cards;
@@ -109,7 +110,7 @@ pub async fn create(host: &Host, call: &Call, r: CreateRequest) -> Result<Answer
         masked_card_no: card.masked,
         amount: v.amount,
         currency,
-        frequency: v.frequency.name().to_owned(),
+        frequency: v.frequency,
         frequency_interval: v.interval,
         start_date: start.clone(),
         anchor_date: start.clone(),
@@ -153,9 +154,12 @@ fn validate_create(r: &CreateRequest, today: NaiveDate) -> Result<ValidCreate, S
     let terminal_no = required(&mut errors, "TerminalNo", &r.terminal_no, 8);
     let currency = currency_field(&mut errors, r.currency);
     let amount = amount_field(&mut errors, &r.amount, currency, true);
-    let frequency = r.frequency.as_deref().and_then(Frequency::parse);
+    let frequency = r
+        .frequency
+        .as_deref()
+        .and_then(|f| Frequency::parse(f).ok());
     if frequency.is_none() {
-        errors.push("Frequency", "is required: Daily, Weekly or Monthly");
+        errors.push("Frequency", format!("is required: {}", Frequency::names()));
     }
     let interval = r.frequency_interval.unwrap_or(1);
     if !(1..=INTERVAL_MAX).contains(&interval) {
@@ -317,11 +321,10 @@ pub(crate) fn date_of(plan: &PlanRow, sequence: i64) -> Result<String, ServiceEr
             plan.recurring_id
         ))
     };
-    let frequency = Frequency::parse(&plan.frequency).ok_or_else(|| bad("frequency"))?;
     let anchor = parse_date(&plan.anchor_date).map_err(|_| bad("anchor date"))?;
     let interval = u32::try_from(plan.frequency_interval).map_err(|_| bad("interval"))?;
     let steps = u32::try_from(sequence - plan.anchor_sequence + 1).map_err(|_| bad("sequence"))?;
-    due_date(anchor, frequency, interval, steps)
+    due_date(anchor, plan.frequency, interval, steps)
         .map(format_date)
         .ok_or_else(|| bad("schedule (past the calendar's end)"))
 }

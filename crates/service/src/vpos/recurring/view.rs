@@ -1,7 +1,7 @@
 //! A recurring plan as the API reports it.
 
 use cardhost_domain::date::Timestamp;
-use cardhost_domain::recurring::Frequency;
+use cardhost_domain::status::Frequency;
 use cardhost_domain::status::RecurringStatus;
 use cardhost_domain::Currency;
 use cardhost_store::recurring::{PaymentRow, PlanRow};
@@ -43,16 +43,10 @@ pub struct PlanPayment {
 }
 
 pub(super) fn of(plan: PlanRow, payments: Vec<PaymentRow>) -> Result<PlanView, ServiceError> {
-    let frequency = Frequency::parse(&plan.frequency).ok_or_else(|| {
-        ServiceError::Internal(format!(
-            "recurring plan {} has frequency '{}'",
-            plan.recurring_id, plan.frequency
-        ))
-    })?;
     let open = plan.status.is_open();
     Ok(PlanView {
         currency: currency_of(plan.currency)?,
-        frequency,
+        frequency: plan.frequency,
         next_payment_date: open.then_some(plan.next_payment_date),
         created_at: Timestamp::from_millis(plan.created_at),
         payments: payments
