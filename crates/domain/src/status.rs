@@ -16,6 +16,14 @@ pub struct UnknownStatus {
     pub value: String,
 }
 
+/// What every kind in the table answers, for code that takes any of them.
+pub trait Named: Sized + Copy + 'static {
+    fn name(self) -> &'static str;
+    fn parse(text: &str) -> Result<Self, UnknownStatus>;
+    /// Every name, as a refusal lists them: `A, B, C`.
+    fn names() -> String;
+}
+
 macro_rules! statuses {
     ($($(#[$doc:meta])* $name:ident ($kind:literal, new $default:ident) { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? })+) => {$(
         $(#[$doc])*
@@ -50,6 +58,20 @@ macro_rules! statuses {
                         kind: $kind,
                         value: text.to_owned(),
                     })
+            }
+        }
+
+        impl Named for $name {
+            fn name(self) -> &'static str {
+                $name::name(self)
+            }
+
+            fn parse(text: &str) -> Result<$name, UnknownStatus> {
+                $name::parse(text)
+            }
+
+            fn names() -> String {
+                $name::names()
             }
         }
 
@@ -223,6 +245,14 @@ statuses! {
         Active,
         Passive,
         Closed,
+    }
+
+    /// What kind of terminal takes payments (spec acquirer.md); only a `Vpos`
+    /// one takes the virtual POS's.
+    TerminalType ("terminal type", new Vpos) {
+        Pos,
+        Vpos,
+        SoftPos,
     }
 
     /// A card's annual fee (spec issuer.md, `UpdateCardFeeStatus`).

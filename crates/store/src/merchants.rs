@@ -1,6 +1,6 @@
 //! Merchants and terminals.
 
-use cardhost_domain::status::AcceptorStatus;
+use cardhost_domain::status::{AcceptorStatus, TerminalType};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -81,7 +81,9 @@ pub async fn search_merchants(
 pub struct TerminalRow {
     pub terminal_no: String,
     pub merchant_no: String,
-    pub terminal_type: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub terminal_type: TerminalType,
     pub serial_no: Option<String>,
     pub model: Option<String>,
     #[sqlx(try_from = "String")]

@@ -1,7 +1,7 @@
 //! Merchants and terminals: create, get, update, search, and both at once.
 
 use cardhost_domain::secret::{RevealedClientSecret, RevealedStoreKey};
-use cardhost_domain::status::AcceptorStatus;
+use cardhost_domain::status::{AcceptorStatus, TerminalType};
 use cardhost_service::acquirer::merchants::{
     self as svc, MerchantInput, TerminalInput, VposCredentials,
 };
@@ -105,7 +105,7 @@ fn created(merchant_no: String, vpos: Option<VposCredentials>) -> CreatedMerchan
 #[serde(rename_all = "PascalCase")]
 pub struct TerminalSummary {
     pub terminal_no: String,
-    pub terminal_type: String,
+    pub terminal_type: TerminalType,
     pub terminal_status: AcceptorStatus,
 }
 
@@ -279,7 +279,7 @@ impl From<TerminalRequest> for TerminalInput {
 pub struct TerminalResult {
     pub terminal_no: String,
     pub merchant_no: String,
-    pub terminal_type: String,
+    pub terminal_type: TerminalType,
     pub serial_no: Option<String>,
     pub model: Option<String>,
     pub terminal_status: AcceptorStatus,

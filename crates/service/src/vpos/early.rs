@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use cardhost_domain::money::MajorAmount;
-use cardhost_domain::status::OrderStatus;
+use cardhost_domain::status::{OrderStatus, TerminalType};
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::merchants::{MerchantRow, TerminalRow};
 use cardhost_store::vpos::{self, OrderRow};
@@ -59,7 +59,7 @@ pub async fn merchant_for(
     currency: i64,
 ) -> Result<(Arc<MerchantRow>, Arc<TerminalRow>), ServiceError> {
     let (merchant, terminal) = merchant_and_terminal(host, call, merchant_no, terminal_no).await?;
-    if terminal.terminal_type != "Vpos" {
+    if terminal.terminal_type != TerminalType::Vpos {
         return Err(ServiceError::NotAllowed(format!(
             "Terminal {terminal_no} is a {} terminal; virtual POS payments need a Vpos terminal.",
             terminal.terminal_type

@@ -106,7 +106,7 @@ fn apply_merchant(errors: &mut FieldErrors, row: &mut MerchantRow, input: &Merch
         20,
         &mut row.commission_profile_code,
     );
-    status(
+    named(
         errors,
         "MerchantStatus",
         &input.merchant_status,

@@ -13,7 +13,7 @@ use cardhost_crypto::secret;
 use cardhost_domain::date::{format_date, parse_date};
 use cardhost_domain::iban::parse_iban;
 use cardhost_domain::secret::{ClientSecret, StoreKey};
-use cardhost_domain::status::AcceptorStatus;
+use cardhost_domain::status::Named;
 use cardhost_domain::{Country, Currency, FieldErrors};
 use cardhost_store::merchants::{self, MerchantFilter, MerchantRow, TerminalFilter, TerminalRow};
 use cardhost_store::{clients, table, StoreError, Tx};
@@ -32,7 +32,6 @@ const TERMINAL_NO_LEN: usize = 8;
 /// Length of a generated VPOS store key (letters and digits, ~280 bits).
 const STORE_KEY_LEN: usize = 48;
 const CLIENT_SECRET_LEN: usize = 48;
-const TERMINAL_TYPES: [&str; 3] = ["Pos", "Vpos", "SoftPos"];
 /// What sealed store keys are bound to.
 pub const STORE_KEY_PURPOSE: &str = "vpos-store-key";
 
@@ -136,33 +135,12 @@ fn text(
     }
 }
 
-fn one_of(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: &Option<String>,
-    allowed: &[&str],
-    slot: &mut String,
-) {
+/// One of a kind's names (a status, a terminal type), when the input names one.
+fn named<T: Named>(errors: &mut FieldErrors, field: &str, value: &Option<String>, slot: &mut T) {
     if let Some(v) = value {
-        if allowed.contains(&v.as_str()) {
-            v.clone_into(slot);
-        } else {
-            errors.push(field, format!("must be one of {}", allowed.join(", ")));
-        }
-    }
-}
-
-/// A merchant's or terminal's status, when the input names one.
-fn status(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: &Option<String>,
-    slot: &mut AcceptorStatus,
-) {
-    if let Some(v) = value {
-        match AcceptorStatus::parse(v) {
+        match T::parse(v) {
             Ok(s) => *slot = s,
-            Err(_) => errors.push(field, format!("must be one of {}", AcceptorStatus::names())),
+            Err(_) => errors.push(field, format!("must be one of {}", T::names())),
         }
     }
 }

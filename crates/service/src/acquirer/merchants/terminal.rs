@@ -17,14 +17,13 @@ pub struct TerminalInput {
 }
 
 fn apply_terminal(errors: &mut FieldErrors, row: &mut TerminalRow, input: &TerminalInput) {
-    one_of(
+    named(
         errors,
         "TerminalType",
         &input.terminal_type,
-        &TERMINAL_TYPES,
         &mut row.terminal_type,
     );
-    status(
+    named(
         errors,
         "TerminalStatus",
         &input.terminal_status,

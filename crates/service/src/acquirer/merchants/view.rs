@@ -2,7 +2,7 @@
 //! the store key and bookkeeping times, the currency typed and checked, VPOS
 //! as a flag.
 
-use cardhost_domain::status::AcceptorStatus;
+use cardhost_domain::status::{AcceptorStatus, TerminalType};
 use cardhost_domain::Currency;
 use cardhost_store::merchants::{MerchantRow, TerminalRow};
 
@@ -66,7 +66,7 @@ impl TryFrom<MerchantRow> for Merchant {
 pub struct Terminal {
     pub terminal_no: String,
     pub merchant_no: String,
-    pub terminal_type: String,
+    pub terminal_type: TerminalType,
     pub serial_no: Option<String>,
     pub model: Option<String>,
     pub terminal_status: AcceptorStatus,
