@@ -4,6 +4,33 @@
 use std::collections::BTreeMap;
 
 use crate::product::CardType;
+use crate::status::{CardTxType, VposOp};
+
+/// Why a transfer was posted; its header stores [`TransferKind::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferKind {
+    /// A card transaction, by its type.
+    Card(CardTxType),
+    /// An off-us order transaction the network settles.
+    OffUs(VposOp),
+    BatchClose,
+    Settlement,
+}
+
+impl TransferKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TransferKind::Card(kind) => kind.name(),
+            TransferKind::OffUs(VposOp::Sale) => "OffUsSale",
+            TransferKind::OffUs(VposOp::PreSale) => "OffUsPreSale",
+            TransferKind::OffUs(VposOp::PostSale) => "OffUsCapture",
+            TransferKind::OffUs(VposOp::Void) => "OffUsVoid",
+            TransferKind::OffUs(VposOp::Refund) => "OffUsRefund",
+            TransferKind::BatchClose => "BatchClose",
+            TransferKind::Settlement => "Settlement",
+        }
+    }
+}
 
 /// A ledger account, by what it holds (spec ledger.md). The journal stores it
 /// by [`Account::name`]; no other code spells account names.
@@ -162,6 +189,32 @@ pub fn minor_for_points(points: i64, exponent: u8) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_transfer_kind_keeps_the_name_journals_already_hold() {
+        let names = [
+            TransferKind::Card(CardTxType::Purchase),
+            TransferKind::OffUs(VposOp::Sale),
+            TransferKind::OffUs(VposOp::PostSale),
+            TransferKind::OffUs(VposOp::Void),
+            TransferKind::OffUs(VposOp::Refund),
+            TransferKind::BatchClose,
+            TransferKind::Settlement,
+        ]
+        .map(TransferKind::name);
+        assert_eq!(
+            names,
+            [
+                "Purchase",
+                "OffUsSale",
+                "OffUsCapture",
+                "OffUsVoid",
+                "OffUsRefund",
+                "BatchClose",
+                "Settlement"
+            ]
+        );
+    }
 
     #[test]
     fn accounts_keep_the_names_the_journal_already_holds() {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use cardhost_domain::date::{format_date, Timestamp};
 use cardhost_domain::fees::FeeRate;
-use cardhost_domain::ledger::Account;
+use cardhost_domain::ledger::{Account, TransferKind};
 use cardhost_domain::settlement::{settle, ClosingTx, Settlement};
 use cardhost_domain::status::{BatchStatus, OrderTxStatus, VposOp};
 use cardhost_domain::Currency;
@@ -291,7 +291,15 @@ async fn post_settlement(
             (income.as_str(), settlement.commissions, cur),
         ];
         let transfer = balanced(entries)?;
-        ledger::post_transfer(tx, transfer_id, process_id, "BatchClose", &transfer, now).await?;
+        ledger::post_transfer(
+            tx,
+            transfer_id,
+            process_id,
+            TransferKind::BatchClose,
+            &transfer,
+            now,
+        )
+        .await?;
     }
     for (day, paid) in &settlement.payments {
         let day = format_date(*day);

@@ -2,7 +2,7 @@
 //! settlement, which pays what has come due.
 
 use cardhost_domain::date::{format_date, parse_date};
-use cardhost_domain::ledger::Account;
+use cardhost_domain::ledger::{Account, TransferKind};
 use cardhost_domain::money::add_to_totals;
 use cardhost_domain::product::CardType;
 use cardhost_domain::status::{Network, PaymentStatus, VposOp};
@@ -201,7 +201,7 @@ pub async fn run_settlement(
             &mut tx,
             first_transfer + offset,
             first_process + offset,
-            "Settlement",
+            TransferKind::Settlement,
             &balanced(entries)?,
             now,
         )

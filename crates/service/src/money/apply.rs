@@ -1,7 +1,7 @@
 //! A decided request's effects: applied to the batch's state (so the next
 //! request of the batch sees them) and gathered for the batch's writes.
 
-use cardhost_domain::ledger::{Account, Transfer};
+use cardhost_domain::ledger::{Account, Transfer, TransferKind};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_domain::status::Network;
@@ -178,7 +178,7 @@ fn transfer_row(
     TransferRow {
         transfer_id: ids.next_transfer_id(),
         process_id,
-        kind: req.kind.name().to_owned(),
+        kind: TransferKind::Card(req.kind).name().to_owned(),
         created_at: now,
     }
 }

@@ -3,7 +3,7 @@
 //! authorization whose answer never came is reversed.
 
 use cardhost_domain::card::Pan;
-use cardhost_domain::ledger::Account;
+use cardhost_domain::ledger::{Account, TransferKind};
 use cardhost_domain::response as rc;
 use cardhost_domain::status::{OrderStatus, ReversalStatus};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow, ReversalRow};
@@ -27,7 +27,7 @@ async fn post(
     tx: &mut Tx<'_>,
     host: &Host,
     (process_id, transfer_id): (i64, i64),
-    kind: &str,
+    op: VposOp,
     amount: i64,
     currency: i64,
 ) -> Result<(), ServiceError> {
@@ -40,7 +40,7 @@ async fn post(
         tx,
         transfer_id,
         process_id,
-        kind,
+        TransferKind::OffUs(op),
         &balanced([(network, -amount, currency), (clearing, amount, currency)])?,
         now,
     )
@@ -204,7 +204,7 @@ async fn record_answer(
     let (order_row, terminal) = order::lock_for(&mut tx, host, leg, t.amount).await?;
     if approved && leg.op == VposOp::Sale {
         let ids = (t.process_id, transfer_id);
-        post(&mut tx, host, ids, "OffUsSale", t.amount, t.currency).await?;
+        post(&mut tx, host, ids, VposOp::Sale, t.amount, t.currency).await?;
     }
     let reversal = if answered {
         ReversalStatus::Disarmed
@@ -322,15 +322,15 @@ async fn post_follow_up(
 ) -> Result<(), ServiceError> {
     let now = host.clock.now_ms();
     match op {
-        VposOp::PostSale => post(tx, host, ids, "OffUsCapture", amount, cur).await,
-        VposOp::Refund => post(tx, host, ids, "OffUsRefund", -amount, cur).await,
+        VposOp::PostSale => post(tx, host, ids, op, amount, cur).await,
+        VposOp::Refund => post(tx, host, ids, op, -amount, cur).await,
         VposOp::Void => {
             let entries = ledger::entries_of_process(tx, target.process_id).await?;
             if !entries.is_empty() {
                 let reversed = balanced(entries.iter().map(|(a, m, c)| (a.as_str(), -m, *c)))?;
                 let (process_id, transfer_id) = ids;
-                ledger::post_transfer(tx, transfer_id, process_id, "OffUsVoid", &reversed, now)
-                    .await?;
+                let kind = TransferKind::OffUs(VposOp::Void);
+                ledger::post_transfer(tx, transfer_id, process_id, kind, &reversed, now).await?;
             }
             vpos::set_reversal(tx, auth_id, ReversalStatus::Pending, now).await?;
             Ok(())

@@ -1,6 +1,6 @@
 //! Ledger accounts, balances and the journal of balanced transfers.
 
-use cardhost_domain::ledger::Transfer;
+use cardhost_domain::ledger::{Transfer, TransferKind};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -65,14 +65,14 @@ pub async fn post_transfer(
     tx: &mut Tx<'_>,
     transfer_id: i64,
     process_id: i64,
-    kind: &str,
+    kind: TransferKind,
     transfer: &Transfer,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     let header = TransferRow {
         transfer_id,
         process_id,
-        kind: kind.to_owned(),
+        kind: kind.name().to_owned(),
         created_at: now_ms,
     };
     table::insert(tx, &header).await?;
