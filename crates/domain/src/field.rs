@@ -38,6 +38,21 @@ impl FieldErrors {
         self.0.push(FieldError::new(field, message));
     }
 
+    /// `value` when it lies in `range`; else records under `field` that it must.
+    pub fn in_range(
+        &mut self,
+        field: &str,
+        value: i64,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        if range.contains(&value) {
+            return Some(value);
+        }
+        let (low, high) = range.into_inner();
+        self.push(field, format!("must be between {low} and {high}"));
+        None
+    }
+
     /// Records the error of `result` (if any) under `field` and passes the value on.
     pub fn check<T, E: fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
         match result {

@@ -88,19 +88,13 @@ fn validate(host: &Host, three_d: bool, r: &CreateOrderRequest) -> Result<Hosted
     let success_url = callback_url(&mut errors, "SuccessUrl", &r.success_url);
     let fail_url = callback_url(&mut errors, "FailUrl", &r.fail_url);
     let minutes = r.expire_minutes.unwrap_or(EXPIRE_MINUTES_DEFAULT);
-    if !(1..=EXPIRE_MINUTES_MAX).contains(&minutes) {
-        errors.push(
-            "ExpireMinutes",
-            format!("must be 1 to {EXPIRE_MINUTES_MAX}"),
-        );
-    }
+    errors.in_range("ExpireMinutes", minutes, 1..=EXPIRE_MINUTES_MAX);
     let max_installments = r.max_installment_count.unwrap_or(1);
-    if !(1..=INSTALLMENTS_MAX).contains(&max_installments) {
-        errors.push(
-            "MaxInstallmentCount",
-            format!("must be 1 to {INSTALLMENTS_MAX}"),
-        );
-    }
+    errors.in_range(
+        "MaxInstallmentCount",
+        max_installments,
+        1..=INSTALLMENTS_MAX,
+    );
     let (Some(currency), Some(amount)) = (f.currency, f.amount) else {
         return Err(ServiceError::Validation(errors));
     };

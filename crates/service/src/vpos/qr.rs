@@ -80,12 +80,7 @@ fn validate(host: &Host, r: &CreateQrRequest) -> Result<QrRow, ServiceError> {
     let keys = (&r.merchant_no, &r.terminal_no, &r.order_id);
     let f = order_fields(&mut errors, keys, r.currency, &r.amount);
     let seconds = r.expire_seconds.unwrap_or(EXPIRE_SECONDS_DEFAULT);
-    if !(1..=EXPIRE_SECONDS_MAX).contains(&seconds) {
-        errors.push(
-            "ExpireSeconds",
-            format!("must be 1 to {EXPIRE_SECONDS_MAX}"),
-        );
-    }
+    errors.in_range("ExpireSeconds", seconds, 1..=EXPIRE_SECONDS_MAX);
     let (Some(currency), Some(amount)) = (f.currency, f.amount) else {
         return Err(ServiceError::Validation(errors));
     };

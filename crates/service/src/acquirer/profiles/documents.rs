@@ -167,16 +167,7 @@ fn int_in(
     value: Option<i64>,
     range: std::ops::RangeInclusive<i64>,
 ) -> Option<i64> {
-    let v = value?;
-    if range.contains(&v) {
-        Some(v)
-    } else {
-        errors.push(
-            field,
-            format!("must be between {} and {}", range.start(), range.end()),
-        );
-        None
-    }
+    errors.in_range(field, value?, range)
 }
 
 fn apply_authorization(

@@ -67,11 +67,8 @@ pub async fn update_card_limit(
         change.per_transaction.as_ref(),
         currency,
     );
-    if change
-        .daily_count
-        .is_some_and(|n| !(0..=100_000).contains(&n))
-    {
-        errors.push("DailyTransactionCount", "must be between 0 and 100000");
+    if let Some(n) = change.daily_count {
+        errors.in_range("DailyTransactionCount", n, 0..=100_000);
     }
     errors.finish(())?;
     let ((), card) = card_ref::change_card(host, call, found.card_id, |card| {

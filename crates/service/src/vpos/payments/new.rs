@@ -209,12 +209,7 @@ pub(crate) fn validate(op: VposOp, r: &PaymentRequest) -> Result<Valid, ServiceE
         }
     }
     let installments = r.installment_count.unwrap_or(1);
-    if !(1..=INSTALLMENTS_MAX).contains(&installments) {
-        errors.push(
-            "InstallmentCount",
-            format!("must be 1 to {INSTALLMENTS_MAX}"),
-        );
-    }
+    errors.in_range("InstallmentCount", installments, 1..=INSTALLMENTS_MAX);
     let secrets = (r.expiry_date.as_deref(), r.cvv2.as_ref());
     let with_card_no = check_card_fields(&mut errors, &r.card, secrets, true);
     check_free_text(&mut errors, r);

@@ -162,9 +162,7 @@ fn validate_create(r: &CreateRequest, today: NaiveDate) -> Result<ValidCreate, S
         errors.push("Frequency", format!("is required: {}", Frequency::names()));
     }
     let interval = r.frequency_interval.unwrap_or(1);
-    if !(1..=INTERVAL_MAX).contains(&interval) {
-        errors.push("FrequencyInterval", format!("must be 1 to {INTERVAL_MAX}"));
-    }
+    errors.in_range("FrequencyInterval", interval, 1..=INTERVAL_MAX);
     let start = date_field(&mut errors, "StartDate", r.start_date.as_deref(), today)
         .or_else(|| r.start_date.is_none().then_some(today));
     let payments = payments_field(&mut errors, r.number_of_payments, 1);
