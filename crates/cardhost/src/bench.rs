@@ -19,7 +19,7 @@ use cardhost_domain::status::CardTxType;
 use cardhost_domain::Currency;
 use cardhost_service::clients::{self, NewClient};
 use cardhost_service::money::decide::TxRequest;
-use cardhost_service::{cache, seed, Call, Caller, Host, Scopes, SystemClock};
+use cardhost_service::{cache, seed, Call, Caller, Host, Scope, Scopes, SystemClock};
 use cardhost_store::Db;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
@@ -117,7 +117,7 @@ async fn authorize_directly(
     let call = Call {
         caller: Caller {
             client_id: "bench".into(),
-            scopes: Scopes::parse_list("issuer").map_err(anyhow::Error::msg)?,
+            scopes: Scopes::of(&[Scope::Issuer]),
             merchant_no: None,
         },
         operation: "SendTransaction",
@@ -191,7 +191,7 @@ async fn start(config: &Config, options: &BenchOptions) -> anyhow::Result<Bench>
         &host.db,
         &NewClient {
             name: "bench".into(),
-            scopes: Scopes::parse_list("admin").map_err(anyhow::Error::msg)?,
+            scopes: Scopes::of(&[Scope::Admin]),
             merchant_no: None,
         },
         0,

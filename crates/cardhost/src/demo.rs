@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use cardhost_domain::secret::{CardNumber, ClientSecret, Cvv2, StoreKey};
 use cardhost_service::clients::{self, NewClient};
-use cardhost_service::{Host, Scopes};
+use cardhost_service::{Host, Scope, Scopes};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -71,7 +71,7 @@ impl Seeder {
     async fn start(host: &Arc<Host>) -> anyhow::Result<Seeder> {
         let new = NewClient {
             name: "demo seeding".into(),
-            scopes: Scopes::parse_list("admin,issuer,pan").map_err(anyhow::Error::msg)?,
+            scopes: Scopes::of(&[Scope::Admin, Scope::Issuer, Scope::Pan]),
             merchant_no: None,
         };
         let created = clients::create(&host.db, &new, host.clock.now_ms()).await?;

@@ -46,6 +46,17 @@ impl Scope {
 pub struct Scopes(u8);
 
 impl Scopes {
+    /// The set of exactly these scopes.
+    pub const fn of(scopes: &[Scope]) -> Scopes {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < scopes.len() {
+            bits |= 1 << (scopes[i] as u8);
+            i += 1;
+        }
+        Scopes(bits)
+    }
+
     /// Parses `issuer,acquirer,pan`; an unknown name is an error naming it.
     pub fn parse_list(text: &str) -> Result<Scopes, String> {
         let mut set = Scopes::default();
@@ -111,6 +122,14 @@ impl Caller {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_set_of_named_scopes_is_the_set_its_list_parses_to() {
+        assert_eq!(
+            Scopes::of(&[Scope::Issuer, Scope::Pan]),
+            Scopes::parse_list("issuer,pan").unwrap()
+        );
+    }
 
     #[test]
     fn scope_lists() {

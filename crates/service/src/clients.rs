@@ -127,7 +127,7 @@ pub async fn bootstrap_admin(
     }
     let new = NewClient {
         name: "admin".into(),
-        scopes: Scopes::parse_list("admin").map_err(ServiceError::Internal)?,
+        scopes: Scopes::of(&[Scope::Admin]),
         merchant_no: None,
     };
     let from_env = given.is_some();

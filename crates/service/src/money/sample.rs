@@ -14,7 +14,7 @@ use cardhost_store::ledger::Balance;
 
 use super::decide::{Ids, TxRequest};
 use super::state::BatchState;
-use crate::caller::{Caller, Scopes};
+use crate::caller::{Caller, Scope, Scopes};
 use crate::host::Call;
 
 pub const ACCOUNT: &str = "800000000001";
@@ -125,7 +125,7 @@ pub fn purchase(reference: &str, amount: i64) -> TxRequest {
     let call = Call {
         caller: Caller {
             client_id: "client".into(),
-            scopes: Scopes::parse_list("issuer").expect("scope"),
+            scopes: Scopes::of(&[Scope::Issuer]),
             merchant_no: None,
         },
         operation: "SendTransaction",

@@ -12,7 +12,7 @@ use cardhost_store::Tx;
 
 use super::payments::{currency_field, merchant_and_terminal, minor, required};
 use super::ORDER_ID_MAX_LEN;
-use crate::caller::{Caller, Scopes};
+use crate::caller::{Caller, Scope, Scopes};
 use crate::host::{Call, Host};
 use crate::ServiceError;
 
@@ -128,7 +128,7 @@ pub fn as_merchant(
     Call {
         caller: Caller {
             client_id: client_id.to_owned(),
-            scopes: Scopes::parse_list("vpos").unwrap_or_default(),
+            scopes: Scopes::of(&[Scope::Vpos]),
             merchant_no: Some(merchant_no.to_owned()),
         },
         operation,

@@ -195,7 +195,7 @@ async fn payments_survive_repeated_kills_exactly_once() {
         &app.host.db,
         &cardhost_service::clients::NewClient {
             name: "chaos".into(),
-            scopes: cardhost_service::Scopes::parse_list("vpos").unwrap(),
+            scopes: cardhost_service::Scopes::of(&[cardhost_service::Scope::Vpos]),
             merchant_no: Some(MERCHANT.into()),
         },
         app.clock_ms(),

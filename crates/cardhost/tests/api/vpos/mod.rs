@@ -155,7 +155,7 @@ async fn vpos_token_of(app: &TestApp, merchant_no: &str) -> String {
         &app.host.db,
         &cardhost_service::clients::NewClient {
             name: format!("vpos {merchant_no}"),
-            scopes: cardhost_service::Scopes::parse_list("vpos").unwrap(),
+            scopes: cardhost_service::Scopes::of(&[cardhost_service::Scope::Vpos]),
             merchant_no: Some(merchant_no.to_owned()),
         },
         app.clock_ms(),

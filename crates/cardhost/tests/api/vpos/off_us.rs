@@ -167,7 +167,7 @@ async fn an_off_us_request_cut_off_by_a_crash_is_reversed_by_the_sweeper() {
     let call = cardhost_service::Call {
         caller: cardhost_service::Caller {
             client_id: "crash-test".into(),
-            scopes: cardhost_service::Scopes::parse_list("vpos").unwrap(),
+            scopes: cardhost_service::Scopes::of(&[cardhost_service::Scope::Vpos]),
             merchant_no: Some(MERCHANT.into()),
         },
         operation: "PaymentSale",

@@ -166,7 +166,7 @@ pub(super) async fn insert_merchant(
         let client_secret = ClientSecret::new(secret::random_secret(CLIENT_SECRET_LEN));
         let new = NewClient {
             name: format!("vpos {}", row.merchant_no),
-            scopes: Scopes::parse_list("vpos").map_err(ServiceError::Internal)?,
+            scopes: Scopes::of(&[Scope::Vpos]),
             merchant_no: Some(row.merchant_no.clone()),
         };
         let client = prepare_row(&new, &client_id, &client_secret, now.timestamp_millis()).await?;
