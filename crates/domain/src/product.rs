@@ -1,7 +1,7 @@
 //! Card products: what a card is issued from (spec issuer.md, Card products).
 
 use crate::money::{AmountMinor, Currency};
-use crate::status::UnknownStatus;
+use crate::status::{Named, UnknownStatus};
 use crate::Country;
 
 /// Stored and sent as its name; read from a request or a configuration in
@@ -27,6 +27,20 @@ impl CardType {
         [CardType::Credit, CardType::Debit, CardType::Prepaid]
             .into_iter()
             .find(|t| t.name().eq_ignore_ascii_case(text))
+    }
+}
+
+impl Named for CardType {
+    fn name(self) -> &'static str {
+        CardType::name(self)
+    }
+
+    fn parse(text: &str) -> Result<CardType, UnknownStatus> {
+        CardType::try_from(text.to_owned())
+    }
+
+    fn names() -> String {
+        "Credit, Debit, Prepaid".into()
     }
 }
 

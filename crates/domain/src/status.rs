@@ -24,6 +24,36 @@ pub trait Named: Sized + Copy + 'static {
     fn names() -> String;
 }
 
+/// A name stored empty until its value is known: an order's card type and
+/// network before a hosted-page or QR order has its card. An empty name is
+/// `None`; any other must be one of `T`'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Later<T>(pub Option<T>);
+
+impl<T> Default for Later<T> {
+    fn default() -> Self {
+        Later(None)
+    }
+}
+
+impl<T: Named> Later<T> {
+    /// The name it is stored as: empty while unknown.
+    pub fn name(self) -> &'static str {
+        self.0.map_or("", T::name)
+    }
+}
+
+impl<T: Named> TryFrom<String> for Later<T> {
+    type Error = UnknownStatus;
+
+    fn try_from(text: String) -> Result<Later<T>, UnknownStatus> {
+        if text.is_empty() {
+            return Ok(Later(None));
+        }
+        T::parse(&text).map(|t| Later(Some(t)))
+    }
+}
+
 macro_rules! statuses {
     ($($(#[$doc:meta])* $name:ident ($kind:literal, new $default:ident) { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? })+) => {$(
         $(#[$doc])*
@@ -475,6 +505,15 @@ impl OrderStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_known_later_is_none_while_empty_and_checked_once_set() {
+        let read = |text: &str| Later::<Network>::try_from(text.to_owned());
+        assert_eq!(read(""), Ok(Later(None)));
+        assert_eq!(read("OffUs"), Ok(Later(Some(Network::OffUs))));
+        assert!(read("Visa").is_err());
+        assert_eq!(Later(Some(Network::OnUs)).name(), "OnUs");
+    }
 
     #[test]
     fn a_status_is_stored_as_its_name_and_read_back() {

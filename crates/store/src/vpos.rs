@@ -1,8 +1,9 @@
 //! Virtual POS orders, their transactions, the off-us reversal queue, and the
 //! test network's record of its authorizations.
 
+use cardhost_domain::product::CardType;
 use cardhost_domain::status::{
-    Network, NetworkAuthStatus, OrderStatus, OrderTxStatus, ReversalStatus, VposOp,
+    Later, Network, NetworkAuthStatus, OrderStatus, OrderTxStatus, ReversalStatus, VposOp,
 };
 use cardhost_macros::Table;
 use sqlx::{Any, AnyPool, Executor, FromRow};
@@ -28,10 +29,14 @@ pub struct OrderRow {
     pub refunded_amount: i64,
     pub installment_count: i64,
     pub point_amount: i64,
-    pub network: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub network: Later<Network>,
     pub card_id: Option<i64>,
     pub masked_card_no: String,
-    pub card_type: String,
+    #[sqlx(try_from = "String")]
+    #[table(by_name)]
+    pub card_type: Later<CardType>,
     pub order_token: Option<String>,
     pub description: Option<String>,
     pub created_at: i64,

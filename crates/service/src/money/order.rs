@@ -7,7 +7,7 @@
 use cardhost_domain::product::CardType;
 use cardhost_domain::response as rc;
 pub use cardhost_domain::status::VposOp;
-use cardhost_domain::status::{Network, NotAllowed, OrderStatus, OrderTxStatus};
+use cardhost_domain::status::{Later, Network, NotAllowed, OrderStatus, OrderTxStatus};
 use cardhost_domain::Currency;
 use cardhost_store::batches::{BatchTxRow, OpenBatch};
 use cardhost_store::merchants::TerminalRow;
@@ -203,18 +203,15 @@ pub struct OrderCard {
 }
 
 impl OrderCard {
-    /// The card a paid order holds; its card type and network are text
-    /// only while the order waits for its card (a hosted page, a QR code).
+    /// The card a paid order holds; an order still waiting for its card (a
+    /// hosted page, a QR code) has none to act on.
     pub fn of(order: &OrderRow) -> Result<OrderCard, ServiceError> {
-        let stored = |what: &str, value: &str| {
-            ServiceError::Internal(format!("order {} has {what} '{value}'", order.order_id))
-        };
+        let missing =
+            |what: &str| ServiceError::Internal(format!("order {} has no {what}", order.order_id));
         Ok(OrderCard {
             card_id: order.card_id,
-            card_type: CardType::parse(&order.card_type)
-                .ok_or_else(|| stored("card type", &order.card_type))?,
-            network: Network::parse(&order.network)
-                .map_err(|_| stored("network", &order.network))?,
+            card_type: order.card_type.0.ok_or_else(|| missing("card type"))?,
+            network: order.network.0.ok_or_else(|| missing("network"))?,
         })
     }
 }
@@ -341,10 +338,10 @@ fn new_order(leg: &VposLeg, t: &OrderTxRow, card: &OrderCard) -> OrderRow {
         currency: t.currency,
         installment_count: leg.installments,
         point_amount: leg.point_amount,
-        network: card.network.name().to_owned(),
+        network: Later(Some(card.network)),
         card_id: card.card_id,
         masked_card_no: t.masked_card_no.clone(),
-        card_type: card.card_type.name().to_owned(),
+        card_type: Later(Some(card.card_type)),
         description: leg.description.clone(),
         created_at: t.created_at,
         updated_at: t.created_at,

@@ -5,7 +5,7 @@
 use cardhost_domain::card::Pan;
 use cardhost_domain::ledger::{Account, TransferKind};
 use cardhost_domain::response as rc;
-use cardhost_domain::status::{OrderStatus, ReversalStatus};
+use cardhost_domain::status::{Later, OrderStatus, ReversalStatus};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow, ReversalRow};
 use cardhost_store::{ledger, table, StoreError, Tx};
 
@@ -155,9 +155,9 @@ async fn open_order(
         amount,
         currency: cur,
         installment_count: leg.installments,
-        network: card.network.name().to_owned(),
+        network: Later(Some(card.network)),
         masked_card_no: pan.masked(),
-        card_type: card.card_type.name().to_owned(),
+        card_type: Later(Some(card.card_type)),
         description: leg.description.clone(),
         created_at: now,
         updated_at: now,

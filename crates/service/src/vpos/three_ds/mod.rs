@@ -8,7 +8,7 @@ pub mod acs;
 use cardhost_crypto::secret;
 use cardhost_domain::card::Pan;
 use cardhost_domain::response as rc;
-use cardhost_domain::status::{OrderStatus, ThreeDsMethod, ThreeDsStatus};
+use cardhost_domain::status::{Later, OrderStatus, ThreeDsMethod, ThreeDsStatus};
 use cardhost_domain::FieldErrors;
 use cardhost_store::table;
 use cardhost_store::three_ds::{self as store, SessionRow};
@@ -261,10 +261,10 @@ fn created_order(p: &Prepared, now: i64) -> OrderRow {
     OrderRow {
         installment_count: p.v.installments,
         point_amount: p.v.points,
-        network: p.charge.card.network.name().to_owned(),
+        network: Later(Some(p.charge.card.network)),
         card_id: p.charge.card.card_id,
         masked_card_no: p.charge.masked.clone(),
-        card_type: p.charge.card.card_type.name().to_owned(),
+        card_type: Later(Some(p.charge.card.card_type)),
         ..created(keys, money, None, p.leg.description.clone(), now)
     }
 }
