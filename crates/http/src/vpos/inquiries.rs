@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use cardhost_domain::money::format_major;
+use cardhost_domain::product::CardType;
 use cardhost_domain::secret::CardNumber;
 use cardhost_domain::status::OrderStatus;
 use cardhost_service::vpos::inquiry::{self, OrderKey};
@@ -190,7 +191,7 @@ pub async fn installment_inquiry(
     let currency = offer.currency;
     let m = MoneyOut::of(currency);
     Ok(ok(InstallmentInquiryResult {
-        card_type: offer.card_type,
+        card_type: offer.card_type.map_or("Unknown", CardType::name).to_owned(),
         brand: offer.brand,
         installments: offer
             .installments

@@ -4,7 +4,7 @@
 use cardhost_domain::installments::{self, Installment};
 use cardhost_domain::ledger::{minor_for_points, Account};
 use cardhost_domain::money::MajorAmount;
-use cardhost_domain::product::CardProduct;
+use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::ledger;
 use cardhost_store::merchants;
@@ -108,7 +108,8 @@ pub async fn list(
 /// The installment plans a card may take at a merchant.
 #[derive(Debug, Clone)]
 pub struct InstallmentOffer {
-    pub card_type: String,
+    /// None for a BIN of no product of this host.
+    pub card_type: Option<CardType>,
     pub brand: String,
     pub currency: Currency,
     pub installments: Vec<Installment>,
@@ -198,8 +199,8 @@ pub async fn installment_inquiry(
         .iter()
         .find(|p| bin.starts_with(&p.bin) || p.bin.starts_with(&bin));
     let (card_type, brand) = match product {
-        Some(p) => (p.card_type.name().to_owned(), p.brand.clone()),
-        None => ("Unknown".to_owned(), brand_of(&bin).to_owned()),
+        Some(p) => (Some(p.card_type), p.brand.clone()),
+        None => (None, brand_of(&bin).to_owned()),
     };
     let product = product.filter(|p| p.currency == currency);
     Ok(InstallmentOffer {
