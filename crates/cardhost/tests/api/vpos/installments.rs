@@ -98,6 +98,23 @@ async fn interest_follows_the_products_bands() {
 }
 
 #[tokio::test]
+async fn another_issuers_bin_is_an_unknown_card_type_with_one_payment() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let body = s.installments_for("411111").await;
+    let r = &body["ResultObject"];
+    assert_eq!(
+        (
+            &r["CardType"],
+            &r["Brand"],
+            r["Installments"].as_array().unwrap().len()
+        ),
+        (&json!("Unknown"), &json!("Visa"), 1),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn a_debit_bin_is_offered_one_payment() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
