@@ -4,7 +4,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::product::CardType;
-use crate::status::{Network, UnknownStatus};
+use crate::status::{Named, Network, UnknownStatus};
 
 /// A rate percentage held exactly, in units of 0.0001 % (`1.75` % → 17500).
 pub const RATE_SCALE: i64 = 10_000;
@@ -30,31 +30,28 @@ pub struct FeeRate {
 /// What a rate row's card type or network is called when it matches every one.
 pub const ANY: &str = "Any";
 
+/// A rate row's card type or network from its name; `Any` is none.
+pub fn parse_any<T: Named>(text: &str) -> Result<Option<T>, UnknownStatus> {
+    if text == ANY {
+        return Ok(None);
+    }
+    T::parse(text).map(Some)
+}
+
 mod any {
     use super::*;
 
-    pub fn serialize<T: Serialize, S: Serializer>(
+    pub fn serialize<T: Named, S: Serializer>(
         value: &Option<T>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(v) => v.serialize(serializer),
-            None => serializer.serialize_str(ANY),
-        }
+        serializer.serialize_str(value.map_or(ANY, T::name))
     }
 
-    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
-    where
-        T: TryFrom<String, Error = UnknownStatus>,
-        D: Deserializer<'de>,
-    {
-        let text = String::deserialize(deserializer)?;
-        if text == ANY {
-            return Ok(None);
-        }
-        T::try_from(text)
-            .map(Some)
-            .map_err(serde::de::Error::custom)
+    pub fn deserialize<'de, T: Named, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        parse_any(&String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
     }
 }
 

@@ -36,7 +36,10 @@ impl Named for CardType {
     }
 
     fn parse(text: &str) -> Result<CardType, UnknownStatus> {
-        CardType::try_from(text.to_owned())
+        CardType::parse(text).ok_or_else(|| UnknownStatus {
+            kind: "card type",
+            value: text.to_owned(),
+        })
     }
 
     fn names() -> String {
@@ -48,10 +51,7 @@ impl TryFrom<String> for CardType {
     type Error = UnknownStatus;
 
     fn try_from(text: String) -> Result<CardType, UnknownStatus> {
-        CardType::parse(&text).ok_or(UnknownStatus {
-            kind: "card type",
-            value: text,
-        })
+        <CardType as Named>::parse(&text)
     }
 }
 

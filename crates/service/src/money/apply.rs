@@ -4,8 +4,9 @@
 use cardhost_domain::ledger::{Account, Transfer, TransferKind};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
-use cardhost_domain::status::Network;
-use cardhost_domain::status::{CardTxStatus, CardTxType, HoldStatus, OrderTxStatus};
+use cardhost_domain::status::{
+    CardTxStatus, CardTxType, Channel, HoldStatus, Network, OrderTxStatus,
+};
 use cardhost_store::audit::AuditRecord;
 use cardhost_store::cards::CardRow;
 use cardhost_store::idempotency::{ReferenceRow, UsedReference};
@@ -19,7 +20,6 @@ use super::state::{self, BatchState};
 use super::writes::Writes;
 use super::POINTS_CURRENCY;
 use crate::{audit, ServiceError};
-use cardhost_domain::status::Channel;
 
 /// A decided request, before its effects.
 pub(super) struct Applied {

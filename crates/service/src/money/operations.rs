@@ -5,7 +5,7 @@ use cardhost_domain::date::Timestamp;
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::response as rc;
 use cardhost_domain::secret::{Cvv2, PinBlock};
-use cardhost_domain::status::CardTxType;
+use cardhost_domain::status::{CardTxType, Channel};
 use cardhost_domain::{Country, Currency, FieldErrors};
 
 use super::decide::{PinInput, TxRequest};
@@ -15,7 +15,6 @@ use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
 use crate::issuer::card_security::{check_block_shape, pin_format};
 use crate::{idempotency, ServiceError};
-use cardhost_domain::status::Channel;
 
 /// A financial request as the API received it.
 #[derive(Debug, Clone, Default)]

@@ -5,7 +5,7 @@
 use cardhost_domain::card::Pan;
 use cardhost_domain::ledger::{Account, TransferKind};
 use cardhost_domain::response as rc;
-use cardhost_domain::status::{Later, OrderStatus, ReversalStatus};
+use cardhost_domain::status::{Later, Network, OrderStatus, ReversalStatus};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow, ReversalRow};
 use cardhost_store::{ledger, table, StoreError, Tx};
 
@@ -60,7 +60,7 @@ fn answered(mut t: OrderTxRow, answer: &Result<NetworkAnswer, NetworkError>) -> 
     }
     t.response_code = code.to_owned();
     t.auth_code = auth_code;
-    t.network = cardhost_domain::status::Network::OffUs;
+    t.network = Network::OffUs;
     t
 }
 

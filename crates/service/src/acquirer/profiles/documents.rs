@@ -1,9 +1,9 @@
 //! What each kind of profile holds, the requests that set it, and their rules.
 
-use cardhost_domain::fees::{parse_rate, FeeRate, ANY};
+use cardhost_domain::fees::{parse_any, parse_rate, FeeRate, ANY};
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::CardType;
-use cardhost_domain::status::{AllowedType, Network};
+use cardhost_domain::status::{AllowedType, Named, Network};
 use cardhost_domain::{Currency, FieldErrors};
 use serde::{Deserialize, Serialize};
 
@@ -226,6 +226,15 @@ fn by_name(mut allowed: Vec<AllowedType>) -> Vec<AllowedType> {
     allowed
 }
 
+/// A rate row's card type or network, `Any` when not given; a name that is
+/// neither is the field's error.
+fn any_of<T: Named>(errors: &mut FieldErrors, field: String, text: &Option<String>) -> Option<T> {
+    parse_any(text.as_deref().unwrap_or(ANY)).unwrap_or_else(|_| {
+        errors.push(field, format!("must be {} or {ANY}", T::names()));
+        None
+    })
+}
+
 fn check_rates(errors: &mut FieldErrors, rates: &[RateInput], currency: Currency) -> Vec<FeeRate> {
     if rates.is_empty() {
         errors.push("Rates", "needs at least one row");
@@ -233,23 +242,8 @@ fn check_rates(errors: &mut FieldErrors, rates: &[RateInput], currency: Currency
     let mut out = Vec::new();
     for (i, r) in rates.iter().enumerate() {
         let f = |name: &str| format!("Rates[{i}].{name}");
-        let card_type = match r.card_type.as_deref() {
-            None | Some(ANY) => None,
-            Some(text) => CardType::parse(text).or_else(|| {
-                errors.push(f("CardType"), "must be Credit, Debit, Prepaid or Any");
-                None
-            }),
-        };
-        let network = match r.network.as_deref() {
-            None | Some(ANY) => None,
-            Some(text) => Network::parse(text).ok().or_else(|| {
-                errors.push(
-                    f("Network"),
-                    format!("must be {} or {ANY}", Network::names()),
-                );
-                None
-            }),
-        };
+        let card_type = any_of::<CardType>(errors, f("CardType"), &r.card_type);
+        let network = any_of::<Network>(errors, f("Network"), &r.network);
         let from = int_in(
             errors,
             &f("InstallmentFrom"),

@@ -5,7 +5,7 @@ use cardhost_domain::card::CardStatus;
 use cardhost_domain::ledger::{available, Account};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
-use cardhost_domain::status::CardTxType;
+use cardhost_domain::status::{CardTxType, Channel};
 use cardhost_store::cards::CardRow;
 use cardhost_store::ledger::{self, Balance};
 
@@ -13,7 +13,6 @@ use super::*;
 use crate::issuer::card_security::{check_cvv2, check_pin_block};
 use crate::money::state::BatchState;
 use crate::ServiceError;
-use cardhost_domain::status::Channel;
 
 /// The decline a card in `status` gets for any payment.
 pub fn status_code(status: CardStatus) -> Option<&'static str> {

@@ -12,7 +12,7 @@ mod follow_ups;
 mod spend;
 
 use cardhost_domain::ledger::Account;
-use cardhost_domain::status::{CardTxStatus, CardTxType};
+use cardhost_domain::status::{CardTxStatus, CardTxType, Channel};
 use checks::{amount_limits_funds, card_checks, restricted};
 pub(super) use checks::{funds, Funds};
 use follow_ups::decide_follow_up;
@@ -38,7 +38,6 @@ use super::writes::Writes;
 use crate::host::{Call, Host, Settings};
 use crate::issuer::card_ref::status_at;
 use crate::ServiceError;
-use cardhost_domain::status::Channel;
 
 /// A PIN block to check with the request.
 #[derive(Debug, Clone)]

@@ -15,6 +15,7 @@ use cardhost_domain::card::Pan;
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::CardProduct;
 use cardhost_domain::secret::Cvv2;
+use cardhost_domain::status::Channel;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::cards;
 use cardhost_store::merchants::{MerchantRow, TerminalRow};
@@ -29,7 +30,6 @@ use crate::host::{Call, Host};
 use crate::issuer::card_ref::{self, CardKey};
 use crate::money::decide::TxRequest;
 use crate::ServiceError;
-use cardhost_domain::status::Channel;
 
 /// `PaymentSale` and `PaymentPreSale` as the API received them.
 #[derive(Debug, Clone, Default)]
