@@ -21,6 +21,11 @@ pub struct Currency {
 #[error("stored currency {0} is not an ISO 4217 currency with minor units")]
 pub struct UnknownCurrency(pub i64);
 
+/// A requested currency code that is not an ISO 4217 currency with minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("is not a known ISO 4217 numeric currency code")]
+pub struct NotACurrency;
+
 impl Currency {
     pub const TRY: Currency = Currency {
         numeric: 949,
@@ -47,6 +52,14 @@ impl Currency {
         self.numeric
     }
 
+    /// The currency a request names by its numeric code.
+    pub fn requested(numeric: i64) -> Result<Currency, NotACurrency> {
+        u16::try_from(numeric)
+            .ok()
+            .and_then(Currency::from_numeric)
+            .ok_or(NotACurrency)
+    }
+
     /// The currency of a stored numeric code; one that is not a currency is
     /// an error that says so, never a default.
     pub fn stored(numeric: i64) -> Result<Currency, UnknownCurrency> {
@@ -65,6 +78,22 @@ impl Currency {
         iso_currency::Currency::from_numeric(self.numeric)
             .map(|c| c.code())
             .unwrap_or("")
+    }
+}
+
+/// A stored numeric code, as rows decode it.
+impl TryFrom<i64> for Currency {
+    type Error = UnknownCurrency;
+
+    fn try_from(numeric: i64) -> Result<Currency, UnknownCurrency> {
+        Currency::stored(numeric)
+    }
+}
+
+/// The numeric code, as rows store it and ledger accounts name it.
+impl From<Currency> for i64 {
+    fn from(currency: Currency) -> i64 {
+        i64::from(currency.numeric)
     }
 }
 
@@ -253,6 +282,24 @@ mod tests {
             err.to_string().starts_with("stored currency 999 is not"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_row_keeps_a_currency_as_its_numeric_code() {
+        assert_eq!(i64::from(Currency::USD), 840);
+        assert_eq!(Currency::try_from(840), Ok(Currency::USD));
+    }
+
+    #[test]
+    fn a_row_in_an_unknown_currency_does_not_decode() {
+        assert_eq!(Currency::try_from(999), Err(UnknownCurrency(999)));
+    }
+
+    #[test]
+    fn a_requested_funds_code_is_not_a_currency() {
+        // XDR (960) is an ISO 4217 code without minor units.
+        assert_eq!(Currency::requested(960), Err(NotACurrency));
+        assert_eq!(Currency::requested(949), Ok(Currency::TRY));
     }
 
     fn parse(text: &str, exp: u8) -> Result<i64, MoneyError> {

@@ -7,6 +7,8 @@
 //!     pub qr_token: String, // the first field is the key
 //!     #[table(by_name)]     // stored as `status.name()`; `by_code`: `.code()`
 //!     pub status: QrStatus,
+//!     #[table(by_numeric)]  // a currency, stored as its numeric code
+//!     pub currency: Currency,
 //! }
 //! ```
 //!
@@ -53,6 +55,8 @@ fn table(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
             quote!(self.#ident.name())
         } else if flags.by_code {
             quote!(self.#ident.code())
+        } else if flags.by_numeric {
+            quote!(i64::from(self.#ident))
         } else {
             quote!(&self.#ident)
         });
@@ -101,6 +105,8 @@ struct Flags {
     by_name: bool,
     /// Stored as its `code()`.
     by_code: bool,
+    /// Stored as `i64::from(..)`: a currency's numeric code.
+    by_numeric: bool,
     /// The key, made by the database: read, never inserted.
     generated_key: bool,
 }
@@ -113,10 +119,14 @@ fn flags(field: &syn::Field) -> syn::Result<Flags> {
                 flags.by_name = true;
             } else if meta.path.is_ident("by_code") {
                 flags.by_code = true;
+            } else if meta.path.is_ident("by_numeric") {
+                flags.by_numeric = true;
             } else if meta.path.is_ident("generated_key") {
                 flags.generated_key = true;
             } else {
-                return Err(meta.error("expected `by_name`, `by_code` or `generated_key`"));
+                return Err(
+                    meta.error("expected `by_name`, `by_code`, `by_numeric` or `generated_key`")
+                );
             }
             Ok(())
         })?;

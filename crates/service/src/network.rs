@@ -13,6 +13,7 @@ use cardhost_domain::card::Pan;
 use cardhost_domain::product::CardType;
 use cardhost_domain::response as rc;
 use cardhost_domain::status::{NetworkAuthStatus, OrderStatus, ReversalStatus};
+use cardhost_domain::Currency;
 use cardhost_store::vpos::{self, NetworkAuthRow};
 use cardhost_store::{Db, StoreError};
 
@@ -78,7 +79,7 @@ pub type NetFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, NetworkError>>
 pub struct NetworkMessage {
     pub process_id: i64,
     pub amount: i64,
-    pub currency: i64,
+    pub currency: Currency,
 }
 
 /// A card network. A real one (ISO 8583 over TCP) implements the same calls.

@@ -60,7 +60,7 @@ pub async fn merchant(
         merchant_name: Some("Seeded shop".into()),
         mcc: Some("5411".into()),
         country: Some(product.country.as_str().into()),
-        currency: Some(i64::from(product.currency.numeric())),
+        currency: Some(i64::from(product.currency)),
         vpos_enabled: Some(true),
         ..Default::default()
     };
@@ -201,12 +201,12 @@ async fn write_cards(
         balance_minor,
     } = funding_ids;
     let now = host.clock.now_ms();
-    let currency = i64::from(product.currency.numeric());
+    let currency = i64::from(product.currency);
     let customer = CustomerRow {
         customer_no: customer_no.to_owned(),
         profile: r#"{"Name":"Seeded","Surname":"Cards"}"#.into(),
         credit_limit: 0,
-        limit_currency: currency,
+        limit_currency: product.currency,
         created_at: now,
         updated_at: now,
     };
@@ -217,7 +217,7 @@ async fn write_cards(
             account_no: c.account_no.clone(),
             customer_no: customer_no.to_owned(),
             card_type: CardType::Debit,
-            currency,
+            currency: product.currency,
             created_at: now,
         })
         .collect();

@@ -1,5 +1,6 @@
 //! POS batches, batch transactions and merchant payments.
 
+use cardhost_domain::money::Currency;
 use cardhost_domain::product::CardType;
 use cardhost_domain::status::{BatchStatus, Network, OrderTxStatus, PaymentStatus, VposOp};
 use cardhost_macros::Table;
@@ -9,7 +10,7 @@ use crate::table::Table;
 use crate::Script;
 use crate::{StoreError, Tx};
 
-#[derive(Debug, Clone, Default, FromRow, Table)]
+#[derive(Debug, Clone, FromRow, Table)]
 #[table(name = "pos_batches")]
 pub struct BatchRow {
     pub terminal_no: String,
@@ -20,13 +21,42 @@ pub struct BatchRow {
     pub status: BatchStatus,
     pub open_date: i64,
     pub close_date: Option<i64>,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     pub sale_count: i64,
     pub sale_amount: i64,
     pub refund_count: i64,
     pub refund_amount: i64,
     pub void_count: i64,
     pub void_amount: i64,
+}
+
+impl BatchRow {
+    /// A batch just opened: nothing in it yet.
+    pub fn open(
+        terminal_no: &str,
+        batch_no: i64,
+        merchant_no: &str,
+        open_date: i64,
+        currency: Currency,
+    ) -> BatchRow {
+        BatchRow {
+            terminal_no: terminal_no.to_owned(),
+            batch_no,
+            merchant_no: merchant_no.to_owned(),
+            status: BatchStatus::Open,
+            open_date,
+            close_date: None,
+            currency,
+            sale_count: 0,
+            sale_amount: 0,
+            refund_count: 0,
+            refund_amount: 0,
+            void_count: 0,
+            void_amount: 0,
+        }
+    }
 }
 
 /// One batch: `$1` its terminal, `$2` its number.
@@ -48,7 +78,7 @@ pub async fn open_batch(
     terminal_no: &str,
     batch_no: i64,
     merchant_no: &str,
-    currency: i64,
+    currency: Currency,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     let batch = OpenBatch {
@@ -70,7 +100,7 @@ pub async fn ensure_batch(
     terminal_no: &str,
     batch_no: i64,
     merchant_no: &str,
-    currency: i64,
+    currency: Currency,
     now_ms: i64,
 ) -> Result<BatchRow, StoreError> {
     open_batch(tx, terminal_no, batch_no, merchant_no, currency, now_ms).await?;
@@ -136,7 +166,9 @@ pub struct BatchTxRow {
     #[table(by_name)]
     pub transaction_type: VposOp,
     pub amount: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     pub masked_card_no: String,
     pub auth_code: String,
     pub rrn: String,
@@ -231,12 +263,14 @@ pub async fn add_payment(
     Ok(())
 }
 
-#[derive(Debug, Clone, Default, FromRow, Table)]
+#[derive(Debug, Clone, FromRow, Table)]
 #[table(name = "merchant_payments")]
 pub struct PaymentRow {
     pub merchant_no: String,
     pub payment_date: String,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     pub gross_amount: i64,
     pub commission_amount: i64,
     pub net_amount: i64,
@@ -338,7 +372,7 @@ pub async fn mark_paid(tx: &mut Tx<'_>, p: &PaymentRow, now_ms: i64) -> Result<(
     sqlx::query("UPDATE merchant_payments SET status = $5, paid_at = $4 WHERE merchant_no = $1 AND payment_date = $2 AND currency = $3")
         .bind(&p.merchant_no)
         .bind(&p.payment_date)
-        .bind(p.currency)
+        .bind(i64::from(p.currency))
         .bind(now_ms)
         .bind(PaymentStatus::Paid.name())
         .execute(&mut **tx)
@@ -360,7 +394,7 @@ pub struct OpenBatch {
     pub terminal_no: String,
     pub batch_no: i64,
     pub merchant_no: String,
-    pub currency: i64,
+    pub currency: Currency,
     pub open_date: i64,
 }
 
@@ -384,7 +418,7 @@ pub fn open_batches<'q>(script: &mut Script<'q>, batches: &'q [OpenBatch]) {
                 .bind(&b.merchant_no)
                 .bind(BatchStatus::Open.name())
                 .bind(b.open_date)
-                .bind(b.currency)
+                .bind(i64::from(b.currency))
         },
     );
 }

@@ -1,6 +1,7 @@
 //! Cards and card accounts.
 
 use cardhost_domain::card::CardStatus;
+use cardhost_domain::money::Currency;
 use cardhost_domain::product::CardType;
 use cardhost_domain::status::FeeStatus;
 use cardhost_macros::Table;
@@ -176,7 +177,9 @@ pub struct AccountRow {
     #[sqlx(try_from = "String")]
     #[table(by_name)]
     pub card_type: CardType,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     pub created_at: i64,
 }
 

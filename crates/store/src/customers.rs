@@ -1,5 +1,6 @@
 //! Customers: the key columns and the reference field set as a JSON document.
 
+use cardhost_domain::money::Currency;
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -13,7 +14,9 @@ pub struct CustomerRow {
     /// The reference page's field set, serialized by the service layer.
     pub profile: String,
     pub credit_limit: i64,
-    pub limit_currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub limit_currency: Currency,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -48,7 +51,7 @@ pub async fn update(tx: &mut Tx<'_>, c: &CustomerRow) -> Result<(), StoreError> 
     .bind(&c.customer_no)
     .bind(&c.profile)
     .bind(c.credit_limit)
-    .bind(c.limit_currency)
+    .bind(i64::from(c.limit_currency))
     .bind(c.updated_at)
     .execute(&mut **tx)
     .await?;

@@ -1,12 +1,13 @@
 //! Orders paid on the host's own payment page.
 
+use cardhost_domain::money::Currency;
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
 use crate::table;
 use crate::{StoreError, Tx};
 
-#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq, Table)]
+#[derive(Debug, Clone, FromRow, PartialEq, Eq, Table)]
 #[table(name = "hosted_orders")]
 pub struct HostedRow {
     pub order_token: String,
@@ -14,7 +15,9 @@ pub struct HostedRow {
     pub order_id: String,
     pub terminal_no: String,
     pub amount: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     pub description: Option<String>,
     pub success_url: String,
     pub fail_url: String,

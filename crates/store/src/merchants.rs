@@ -1,5 +1,6 @@
 //! Merchants and terminals.
 
+use cardhost_domain::money::Currency;
 use cardhost_domain::status::{AcceptorStatus, TerminalType};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
@@ -7,7 +8,7 @@ use sqlx::{AnyPool, FromRow};
 use crate::table::{self, Table};
 use crate::{Engine, Pending, Reads, StoreError, Tx};
 
-#[derive(Debug, Clone, Default, FromRow, Table)]
+#[derive(Debug, Clone, FromRow, Table)]
 #[table(name = "merchants")]
 pub struct MerchantRow {
     pub merchant_no: String,
@@ -22,7 +23,9 @@ pub struct MerchantRow {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub iban: Option<String>,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     pub pos_fee_profile_code: Option<String>,
     pub pos_authorization_profile_code: Option<String>,
     pub commission_profile_code: Option<String>,

@@ -1,12 +1,13 @@
 //! Dynamic QR codes of orders.
 
+use cardhost_domain::money::Currency;
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
 use crate::table;
 use crate::{StoreError, Tx};
 
-#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq, Table)]
+#[derive(Debug, Clone, FromRow, PartialEq, Eq, Table)]
 #[table(name = "qr_codes")]
 pub struct QrRow {
     pub qr_token: String,
@@ -14,7 +15,9 @@ pub struct QrRow {
     pub order_id: String,
     pub terminal_no: String,
     pub amount: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     pub qr_data: String,
     /// The `PayQr` reference that claimed it; none until paid.
     pub paid_reference: Option<String>,

@@ -1,5 +1,6 @@
 //! Recurring plans and the payments charged on them.
 
+use cardhost_domain::money::Currency;
 use cardhost_domain::status::{Frequency, RecurringStatus};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
@@ -8,7 +9,7 @@ use crate::db::Engine;
 use crate::table::{self, Table};
 use crate::{StoreError, Tx};
 
-#[derive(Debug, Clone, Default, FromRow, PartialEq, Eq, Table)]
+#[derive(Debug, Clone, FromRow, PartialEq, Eq, Table)]
 #[table(name = "recurring_plans")]
 pub struct PlanRow {
     pub recurring_id: String,
@@ -17,7 +18,9 @@ pub struct PlanRow {
     pub card_token: String,
     pub masked_card_no: String,
     pub amount: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     #[sqlx(try_from = "String")]
     #[table(by_name)]
     pub frequency: Frequency,

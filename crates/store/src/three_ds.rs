@@ -1,5 +1,6 @@
 //! 3-D Secure sessions: payments waiting for their cardholder's answer.
 
+use cardhost_domain::money::Currency;
 use cardhost_domain::status::{ThreeDsMethod, ThreeDsStatus, VposOp};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
@@ -7,7 +8,7 @@ use sqlx::{AnyPool, FromRow};
 use crate::table;
 use crate::StoreError;
 
-#[derive(Debug, Clone, Default, FromRow, Table)]
+#[derive(Debug, Clone, FromRow, Table)]
 #[table(name = "three_ds_sessions")]
 pub struct SessionRow {
     pub session_id: String,
@@ -19,7 +20,9 @@ pub struct SessionRow {
     #[table(by_name)]
     pub op: VposOp,
     pub amount: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     pub installment_count: i64,
     pub point_amount: i64,
     pub description: Option<String>,

@@ -1,6 +1,7 @@
 //! Virtual POS orders, their transactions, the off-us reversal queue, and the
 //! test network's record of its authorizations.
 
+use cardhost_domain::money::Currency;
 use cardhost_domain::product::CardType;
 use cardhost_domain::status::{
     Later, Network, NetworkAuthStatus, OrderStatus, OrderTxStatus, ReversalStatus, VposOp,
@@ -13,7 +14,7 @@ use crate::table::{self, Table};
 use crate::{Engine, StoreError, Tx};
 use crate::{Pending, Reads, Script};
 
-#[derive(Debug, Clone, Default, FromRow, Table)]
+#[derive(Debug, Clone, FromRow, Table)]
 #[table(name = "vpos_orders")]
 pub struct OrderRow {
     pub merchant_no: String,
@@ -23,7 +24,9 @@ pub struct OrderRow {
     #[table(by_name)]
     pub status: OrderStatus,
     pub amount: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     pub authorized_amount: i64,
     pub captured_amount: i64,
     pub refunded_amount: i64,
@@ -147,7 +150,7 @@ pub async fn expire_order_of_process(
     Ok(())
 }
 
-#[derive(Debug, Clone, Default, FromRow, Table)]
+#[derive(Debug, Clone, FromRow, Table)]
 #[table(name = "vpos_transactions")]
 pub struct OrderTxRow {
     pub process_id: i64,
@@ -161,7 +164,9 @@ pub struct OrderTxRow {
     #[table(by_name)]
     pub transaction_type: VposOp,
     pub amount: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     pub point_amount: i64,
     pub installment_count: i64,
     pub response_code: String,
@@ -261,13 +266,15 @@ pub async fn terminal_taken_since(
     Ok(sum)
 }
 
-#[derive(Debug, Clone, Default, FromRow, Table)]
+#[derive(Debug, Clone, FromRow, Table)]
 #[table(name = "network_reversals")]
 pub struct ReversalRow {
     pub process_id: i64,
     pub network: String,
     pub amount: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     pub merchant_no: String,
     pub order_id: String,
     #[sqlx(try_from = "String")]
@@ -380,12 +387,14 @@ pub async fn reversal<'c, E: Executor<'c, Database = Any>>(
         .await?)
 }
 
-#[derive(Debug, Clone, Default, FromRow, Table)]
+#[derive(Debug, Clone, FromRow, Table)]
 #[table(name = "test_network_authorizations")]
 pub struct NetworkAuthRow {
     pub process_id: i64,
     pub amount: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     pub captured: i64,
     pub refunded: i64,
     #[sqlx(try_from = "String")]

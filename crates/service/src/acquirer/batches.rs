@@ -155,10 +155,6 @@ async fn terminal_and_merchant(
     Ok((terminal, merchant))
 }
 
-fn currency_of(merchant: &MerchantRow) -> Result<Currency, ServiceError> {
-    crate::money::order::currency_of(merchant.currency)
-}
-
 /// `ClosePosBatch` / `BatchClose`: closes the batch open when the request
 /// arrived. A close that finds it already closed by a concurrent request
 /// answers that close, so two closes at once close once.
@@ -170,7 +166,7 @@ pub async fn close(
     let (terminal, merchant) = terminal_and_merchant(host, call, terminal_no).await?;
     let observed = terminal.open_batch_no;
     let rates = rates_for(host, &terminal, &merchant).await?;
-    let currency = currency_of(&merchant)?;
+    let currency = merchant.currency;
     // Ids are reserved before the write transaction: SQLite's single writer
     // connection cannot serve a second transaction inside the first.
     let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
@@ -181,13 +177,13 @@ pub async fn close(
         drop(tx);
         return summary(host, call, terminal_no, Some(closed), Some(open)).await;
     }
-    let cur = i64::from(currency.numeric());
+    let cur = i64::from(currency);
     let mut batch = batches::ensure_batch(
         &mut tx,
         terminal_no,
         observed,
         &merchant.merchant_no,
-        cur,
+        currency,
         now,
     )
     .await?;
@@ -332,18 +328,16 @@ pub async fn summary(
             "Terminal {terminal_no} has no batch {batch_no}."
         )));
     }
-    let currency = currency_of(&merchant)?;
+    let currency = merchant.currency;
     let mut batch = match batches::batch(host.db.reader(), terminal_no, batch_no).await? {
         Some(b) => b,
-        None => BatchRow {
-            terminal_no: terminal_no.to_owned(),
+        None => BatchRow::open(
+            terminal_no,
             batch_no,
-            merchant_no: merchant.merchant_no.clone(),
-            status: BatchStatus::Open,
-            open_date: terminal.created_at,
-            currency: i64::from(currency.numeric()),
-            ..Default::default()
-        },
+            &merchant.merchant_no,
+            terminal.created_at,
+            currency,
+        ),
     };
     if batch.status == BatchStatus::Open {
         let (txs, _) =
@@ -372,5 +366,5 @@ pub async fn detail(
     )
     .await?;
     let page = paging.of(found).map(BatchTransaction::from);
-    Ok((page, currency_of(&merchant)?))
+    Ok((page, merchant.currency))
 }

@@ -14,7 +14,6 @@ use super::merchants::check_access;
 use crate::caller::Scope;
 use crate::host::{Call, Host};
 use crate::money::balanced;
-use crate::money::order::currency_of;
 use crate::money::reports::{Page, Paging};
 use crate::{audit, ServiceError};
 
@@ -44,19 +43,17 @@ pub struct MerchantPayment {
     pub status: PaymentStatus,
 }
 
-impl TryFrom<PaymentRow> for MerchantPayment {
-    type Error = ServiceError;
-
-    fn try_from(p: PaymentRow) -> Result<MerchantPayment, ServiceError> {
-        Ok(MerchantPayment {
-            currency: currency_of(p.currency)?,
+impl From<PaymentRow> for MerchantPayment {
+    fn from(p: PaymentRow) -> MerchantPayment {
+        MerchantPayment {
+            currency: p.currency,
             payment_date: p.payment_date,
             gross_amount: p.gross_amount,
             commission_amount: p.commission_amount,
             net_amount: p.net_amount,
             transaction_count: p.transaction_count,
             status: p.status,
-        })
+        }
     }
 }
 
@@ -90,7 +87,7 @@ impl TryFrom<BatchTxRow> for PaidTransaction {
             t.amount
         };
         Ok(PaidTransaction {
-            currency: currency_of(t.currency)?,
+            currency: t.currency,
             commission_amount: t.commission.ok_or_else(unpaid)?,
             net_amount: t.net.ok_or_else(unpaid)?,
             gross_amount: gross,
@@ -117,11 +114,8 @@ pub async fn summary(
     check_access(call, merchant_no)?;
     let start = date_or("StartDate", start, "00000101")?;
     let end = date_or("EndDate", end, "99991231")?;
-    batches::payments_between(host.db.reader(), merchant_no, &start, &end)
-        .await?
-        .into_iter()
-        .map(MerchantPayment::try_from)
-        .collect()
+    let payments = batches::payments_between(host.db.reader(), merchant_no, &start, &end).await?;
+    Ok(payments.into_iter().map(MerchantPayment::from).collect())
 }
 
 /// `GetMerchantPaymentDetail`: the transactions paid on one value date.
@@ -190,12 +184,13 @@ pub async fn run_settlement(
         .enumerate()
     {
         let offset = i64::try_from(i).unwrap_or(0);
-        let payable = Account::MerchantPayable(&p.merchant_no, p.currency).name();
-        let payout = Account::MerchantPayout(p.currency).name();
-        ledger::ensure_account(&mut tx, &payout, p.currency, now).await?;
+        let currency = i64::from(p.currency);
+        let payable = Account::MerchantPayable(&p.merchant_no, currency).name();
+        let payout = Account::MerchantPayout(currency).name();
+        ledger::ensure_account(&mut tx, &payout, currency, now).await?;
         let entries = [
-            (payable.as_str(), -p.net_amount, p.currency),
-            (payout.as_str(), p.net_amount, p.currency),
+            (payable.as_str(), -p.net_amount, currency),
+            (payout.as_str(), p.net_amount, currency),
         ];
         ledger::post_transfer(
             &mut tx,
@@ -208,7 +203,7 @@ pub async fn run_settlement(
         .await?;
         batches::mark_paid(&mut tx, p, now).await?;
         out.payments_posted += 1;
-        add_to_totals(&mut out.amounts, currency_of(p.currency)?, p.net_amount);
+        add_to_totals(&mut out.amounts, p.currency, p.net_amount);
         if !merchants.contains(&p.merchant_no.as_str()) {
             merchants.push(&p.merchant_no);
         }

@@ -54,15 +54,7 @@ pub struct CustomerLimit {
 }
 
 fn currency_field(errors: &mut FieldErrors, value: Option<i64>) -> Option<Currency> {
-    let n = value?;
-    let currency = u16::try_from(n).ok().and_then(Currency::from_numeric);
-    if currency.is_none() {
-        errors.push(
-            "LimitCurrency",
-            "is not a known ISO 4217 numeric currency code",
-        );
-    }
-    currency
+    value.and_then(|n| errors.check("LimitCurrency", Currency::requested(n)))
 }
 
 fn limit_field(
@@ -82,15 +74,6 @@ fn profile_json(profile: &CustomerProfile) -> Result<String, ServiceError> {
 pub(crate) fn parse_profile(row: &CustomerRow) -> Result<CustomerProfile, ServiceError> {
     serde_json::from_str(&row.profile)
         .map_err(|e| ServiceError::Internal(format!("customer {} profile: {e}", row.customer_no)))
-}
-
-fn stored_currency(row: &CustomerRow) -> Result<Currency, ServiceError> {
-    u16::try_from(row.limit_currency)
-        .ok()
-        .and_then(Currency::from_numeric)
-        .ok_or_else(|| {
-            ServiceError::Internal(format!("customer {}: bad currency", row.customer_no))
-        })
 }
 
 fn generated_customer_no() -> String {
@@ -128,7 +111,7 @@ pub async fn create_customer(
         customer_no: String::new(),
         profile: profile_json(&cmd.profile)?,
         credit_limit: limit.get(),
-        limit_currency: i64::from(currency.numeric()),
+        limit_currency: currency,
         created_at: now_ms,
         updated_at: now_ms,
     };
@@ -200,7 +183,7 @@ pub async fn get_customer_info(
         customer_no: row.customer_no.clone(),
         profile: parse_profile(&row)?,
         limit,
-        limit_currency: stored_currency(&row)?,
+        limit_currency: row.limit_currency,
         used_limit: used,
         available_limit: available(limit, used),
         created_at: Timestamp::from_millis(row.created_at),
@@ -225,7 +208,7 @@ fn apply_limit(
     used: AmountMinor,
 ) -> Result<(), ServiceError> {
     let new_currency = currency_field(errors, currency);
-    let currency = new_currency.unwrap_or(stored_currency(row)?);
+    let currency = new_currency.unwrap_or(row.limit_currency);
     let new_limit = limit_field(errors, limit, currency);
     if !errors.is_empty() {
         return Ok(());
@@ -239,13 +222,12 @@ fn apply_limit(
         }
         row.credit_limit = limit.get();
     }
-    if new_currency.is_some_and(|c| i64::from(c.numeric()) != row.limit_currency) && used.get() > 0
-    {
+    if new_currency.is_some_and(|c| c != row.limit_currency) && used.get() > 0 {
         return Err(ServiceError::NotAllowed(
             "the limit currency cannot change while credit is in use".into(),
         ));
     }
-    row.limit_currency = i64::from(currency.numeric());
+    row.limit_currency = currency;
     Ok(())
 }
 
@@ -353,7 +335,7 @@ pub async fn update_customer_limit(
     Ok(CustomerLimit {
         customer_no,
         limit,
-        limit_currency: stored_currency(&row)?,
+        limit_currency: row.limit_currency,
         used_limit: used,
         available_limit: available(limit, used),
     })

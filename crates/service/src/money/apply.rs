@@ -7,6 +7,7 @@ use cardhost_domain::response as rc;
 use cardhost_domain::status::{
     CardTxStatus, CardTxType, Channel, HoldStatus, Network, OrderTxStatus,
 };
+use cardhost_domain::Currency;
 use cardhost_store::audit::AuditRecord;
 use cardhost_store::cards::CardRow;
 use cardhost_store::idempotency::{ReferenceRow, UsedReference};
@@ -112,9 +113,8 @@ pub(super) fn apply(
     } = applied;
     let now = env.now_ms;
     let process_id = ids.next_process_id();
-    let currency = i64::from(product.currency.numeric());
     let account = Account::Card(&card.account_no).name();
-    self::account(state, writes, &account, currency);
+    self::account(state, writes, &account, i64::from(product.currency));
     keep_card(state, writes, &card);
     if !transfer.is_empty() {
         let row = transfer_row(ids, req, process_id, now);
@@ -132,7 +132,15 @@ pub(super) fn apply(
         &account,
         (&funds_now, &card, credit),
     );
-    let row = card_tx_row(env, req, &card, &plan, process_id, currency, after_room);
+    let row = card_tx_row(
+        env,
+        req,
+        &card,
+        &plan,
+        process_id,
+        product.currency,
+        after_room,
+    );
     count_usage(state, writes, req, &row);
     let vpos_tx = match (&req.vpos, order_checked) {
         (Some(leg), Some((order_row, terminal))) => {
@@ -162,7 +170,6 @@ pub(super) fn apply(
     Ok(TxOutcome {
         row,
         masked_pan: card.masked_pan,
-        currency: product.currency,
         repeated: false,
         target_masked_pan: target.map(|t| t.masked_pan),
         vpos: vpos_tx,
@@ -286,7 +293,7 @@ fn card_tx_row(
     card: &CardRow,
     plan: &Plan,
     process_id: i64,
-    currency: i64,
+    currency: Currency,
     after_room: i64,
 ) -> CardTxRow {
     let approved = plan.code == rc::APPROVED;
@@ -430,15 +437,17 @@ fn record_order(
     let key = (leg.merchant_no.clone(), leg.order_id.clone());
     let t = OrderTxRow {
         process_id: row.process_id,
-        amount: row.amount,
-        currency: row.currency,
         response_code: row.response_code.clone(),
         auth_code: row.auth_code.clone(),
         rrn: row.rrn.clone(),
         masked_card_no: card.masked_pan.clone(),
         network: Network::OnUs,
         created_at: row.created_at,
-        ..leg.tx(&req.call.caller.client_id, &req.digest)
+        ..leg.tx(
+            &req.call.caller.client_id,
+            &req.digest,
+            (row.amount, row.currency),
+        )
     };
     let order_card = order::OrderCard {
         card_id: Some(card.card_id),

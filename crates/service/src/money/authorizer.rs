@@ -95,7 +95,7 @@ async fn ensure_host_accounts(host: &Host) -> Result<(), StoreError> {
     let mut tx = host.db.begin().await?;
     let now = host.clock.now_ms();
     for product in &host.settings.products {
-        let currency = i64::from(product.currency.numeric());
+        let currency = i64::from(product.currency);
         for account in Account::host_accounts(currency) {
             ledger::ensure_account(&mut tx, &account.name(), currency, now).await?;
         }

@@ -69,7 +69,7 @@ pub async fn expire(
         audit::success(&mut tx, host, call, &open.process_id.to_string()).await?;
         tx.commit().await.map_err(StoreError::from)?;
         out.released += 1;
-        let currency = super::order::currency_of(hold.currency)?;
+        let currency = hold.currency;
         add_to_totals(&mut out.amounts, currency, open.amount);
     }
     Ok(out)

@@ -123,13 +123,9 @@ fn check_amount(
     r: &FinancialRequest,
     errors: &mut FieldErrors,
 ) -> (Option<i64>, Option<Currency>) {
-    let currency = r.currency.and_then(|n| {
-        let c = u16::try_from(n).ok().and_then(Currency::from_numeric);
-        if c.is_none() {
-            errors.push("Currency", "is not a known ISO 4217 numeric currency code");
-        }
-        c
-    });
+    let currency = r
+        .currency
+        .and_then(|n| errors.check("Currency", Currency::requested(n)));
     let needs_amount = matches!(
         kind,
         Some(

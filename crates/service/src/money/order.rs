@@ -327,25 +327,44 @@ fn batch_row(
     }
 }
 
+/// The order as it waits for its card: `Created`, with its token if it has one.
+pub fn created(
+    (merchant_no, terminal_no, order_id): (&str, &str, &str),
+    (amount, currency): (i64, Currency),
+    token: Option<&str>,
+    description: Option<String>,
+    now: i64,
+) -> OrderRow {
+    OrderRow {
+        merchant_no: merchant_no.to_owned(),
+        order_id: order_id.to_owned(),
+        terminal_no: terminal_no.to_owned(),
+        status: OrderStatus::Created,
+        amount,
+        currency,
+        authorized_amount: 0,
+        captured_amount: 0,
+        refunded_amount: 0,
+        installment_count: 0,
+        point_amount: 0,
+        network: Later(None),
+        card_id: None,
+        masked_card_no: String::new(),
+        card_type: Later(None),
+        order_token: token.map(str::to_owned),
+        description,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 /// The order a first transaction opens, `Created` until its outcome applies.
 fn new_order(leg: &VposLeg, t: &OrderTxRow, card: &OrderCard) -> OrderRow {
     OrderRow {
-        merchant_no: leg.merchant_no.clone(),
-        order_id: leg.order_id.clone(),
-        terminal_no: leg.terminal_no.clone(),
-        status: OrderStatus::Created,
-        amount: t.amount,
-        currency: t.currency,
-        installment_count: leg.installments,
         point_amount: leg.point_amount,
-        network: Later(Some(card.network)),
         card_id: card.card_id,
         masked_card_no: t.masked_card_no.clone(),
-        card_type: Later(Some(card.card_type)),
-        description: leg.description.clone(),
-        created_at: t.created_at,
-        updated_at: t.created_at,
-        ..Default::default()
+        ..leg.order(card, (t.amount, t.currency), t.created_at)
     }
 }
 
@@ -368,9 +387,15 @@ pub struct VposLeg {
 
 impl VposLeg {
     /// The order transaction this leg writes, before its outcome is known;
-    /// callers fill in the ids, amount, card and answer.
-    pub fn tx(&self, client_id: &str, digest: &str) -> OrderTxRow {
+    /// callers fill in the ids, card and answer.
+    pub fn tx(
+        &self,
+        client_id: &str,
+        digest: &str,
+        (amount, currency): (i64, Currency),
+    ) -> OrderTxRow {
         OrderTxRow {
+            process_id: 0,
             merchant_no: self.merchant_no.clone(),
             order_id: self.order_id.clone(),
             terminal_no: self.terminal_no.clone(),
@@ -378,15 +403,34 @@ impl VposLeg {
             request_digest: digest.to_owned(),
             client_id: client_id.to_owned(),
             transaction_type: self.op,
+            amount,
+            currency,
             point_amount: self.point_amount,
             installment_count: self.installments,
+            response_code: String::new(),
+            auth_code: String::new(),
+            rrn: String::new(),
+            masked_card_no: String::new(),
+            network: Network::default(),
+            batch_no: None,
             original_process_id: self.target,
-            ..Default::default()
+            status: OrderTxStatus::default(),
+            created_at: 0,
         }
     }
-}
 
-/// A stored currency code as a currency; an unknown one fails the request.
-pub fn currency_of(numeric: i64) -> Result<Currency, ServiceError> {
-    Currency::stored(numeric).map_err(|e| ServiceError::Internal(e.to_string()))
+    /// The order this leg opens for `card`, `Created` until its outcome applies.
+    pub fn order(&self, card: &OrderCard, money: (i64, Currency), now: i64) -> OrderRow {
+        let keys = (
+            self.merchant_no.as_str(),
+            self.terminal_no.as_str(),
+            self.order_id.as_str(),
+        );
+        OrderRow {
+            installment_count: self.installments,
+            network: Later(Some(card.network)),
+            card_type: Later(Some(card.card_type)),
+            ..created(keys, money, None, self.description.clone(), now)
+        }
+    }
 }

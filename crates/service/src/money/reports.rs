@@ -190,7 +190,7 @@ pub async fn card_transactions(
         paging.page_size,
     )
     .await?;
-    paging.of(found).try_map(Transaction::try_from)
+    Ok(paging.of(found).map(Transaction::from))
 }
 
 #[derive(Debug, Clone)]

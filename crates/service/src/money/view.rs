@@ -7,8 +7,6 @@ use cardhost_domain::Currency;
 use cardhost_store::ledger::CardTxRow;
 
 use super::decide::TxOutcome;
-use super::order::currency_of;
-use crate::ServiceError;
 
 #[derive(Debug, Clone)]
 pub struct Transaction {
@@ -35,14 +33,14 @@ pub struct Transaction {
     pub target_masked_card_no: Option<String>,
 }
 
-impl Transaction {
-    fn of(t: CardTxRow, currency: Currency) -> Transaction {
+impl From<CardTxRow> for Transaction {
+    fn from(t: CardTxRow) -> Transaction {
         Transaction {
             process_id: t.process_id,
             reference: t.reference,
             transaction_type: t.transaction_type,
             amount: t.amount,
-            currency,
+            currency: t.currency,
             channel: t.channel,
             mcc: t.mcc,
             merchant_name: t.merchant_name,
@@ -65,17 +63,7 @@ impl From<TxOutcome> for Transaction {
         Transaction {
             masked_card_no: o.masked_pan,
             target_masked_card_no: o.target_masked_pan,
-            ..Transaction::of(o.row, o.currency)
+            ..Transaction::from(o.row)
         }
-    }
-}
-
-impl TryFrom<CardTxRow> for Transaction {
-    type Error = ServiceError;
-
-    /// Fails on a stored currency that is not one: never a quiet default.
-    fn try_from(t: CardTxRow) -> Result<Transaction, ServiceError> {
-        let currency = currency_of(t.currency)?;
-        Ok(Transaction::of(t, currency))
     }
 }

@@ -4,16 +4,17 @@
 use std::sync::Arc;
 
 use cardhost_domain::money::MajorAmount;
-use cardhost_domain::status::{OrderStatus, TerminalType};
+use cardhost_domain::status::TerminalType;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::merchants::{MerchantRow, TerminalRow};
-use cardhost_store::vpos::{self, OrderRow};
+use cardhost_store::vpos;
 use cardhost_store::Tx;
 
 use super::payments::{currency_field, merchant_and_terminal, minor, required};
 use super::ORDER_ID_MAX_LEN;
 use crate::caller::{Caller, Scope, Scopes};
 use crate::host::{Call, Host};
+pub use crate::money::order::created;
 use crate::ServiceError;
 
 /// The fields every order names, each failure recorded under its name.
@@ -56,7 +57,7 @@ pub async fn merchant_for(
     call: &Call,
     merchant_no: &str,
     terminal_no: &str,
-    currency: i64,
+    currency: Currency,
 ) -> Result<(Arc<MerchantRow>, Arc<TerminalRow>), ServiceError> {
     let (merchant, terminal) = merchant_and_terminal(host, call, merchant_no, terminal_no).await?;
     if terminal.terminal_type != TerminalType::Vpos {
@@ -91,30 +92,6 @@ pub fn reused(order_id: &str) -> ServiceError {
     ServiceError::IdempotencyConflict(format!(
         "OrderId {order_id} was used before with different content."
     ))
-}
-
-/// The order as it waits for its card: `Created`, with its token if it has one.
-pub fn created(
-    f: (&str, &str, &str),
-    (amount, currency): (i64, i64),
-    token: Option<&str>,
-    description: Option<String>,
-    now: i64,
-) -> OrderRow {
-    let (merchant_no, terminal_no, order_id) = f;
-    OrderRow {
-        merchant_no: merchant_no.to_owned(),
-        order_id: order_id.to_owned(),
-        terminal_no: terminal_no.to_owned(),
-        status: OrderStatus::Created,
-        amount,
-        currency,
-        order_token: token.map(str::to_owned),
-        description,
-        created_at: now,
-        updated_at: now,
-        ..OrderRow::default()
-    }
 }
 
 /// A call as the merchant's own VPOS client, for a payment a page or a

@@ -105,7 +105,7 @@ fn validate(host: &Host, three_d: bool, r: &CreateOrderRequest) -> Result<Hosted
         order_id: f.order_id,
         terminal_no: f.terminal_no,
         amount,
-        currency: i64::from(currency.numeric()),
+        currency,
         description: r.description.clone(),
         success_url,
         fail_url,
@@ -113,7 +113,8 @@ fn validate(host: &Host, three_d: bool, r: &CreateOrderRequest) -> Result<Hosted
         three_d: i64::from(three_d),
         expires_at: now + minutes * 60_000,
         created_at: now,
-        ..HostedRow::default()
+        order_token: String::new(),
+        csrf_token: String::new(),
     })
 }
 
@@ -204,7 +205,7 @@ async fn view(
         None => None,
     };
     Ok(HostedPage {
-        currency: super::currency_of(order.currency)?,
+        currency: order.currency,
         order,
         merchant_name: merchant.merchant_name.clone(),
         state,
@@ -338,9 +339,9 @@ fn payment_request(order: &HostedRow, form: CardForm) -> Result<PaymentRequest, 
         order_id: Some(order.order_id.clone()),
         amount: Some(MajorAmount::from_json_number_text(&format_major(
             order.amount,
-            super::currency_of(order.currency)?.exponent(),
+            order.currency.exponent(),
         ))),
-        currency: Some(order.currency),
+        currency: Some(i64::from(order.currency)),
         installment_count: Some(installments),
         card: CardKey {
             card_no: form.card_no,

@@ -53,7 +53,7 @@ pub async fn order_view(
     let last = vpos::txs_of_order(host.db.reader(), &order.merchant_no, &order.order_id)
         .await?
         .pop();
-    OrderView::of(order, last)
+    Ok(OrderView::of(order, last))
 }
 
 /// The order of the merchant's 3-D Secure session `session_id`, if any.
@@ -86,8 +86,8 @@ pub async fn by_process(
     vpos::tx(host.db.reader(), pid)
         .await?
         .filter(|t| t.merchant_no == merchant_no)
-        .ok_or_else(|| ServiceError::NotFound(format!("Transaction {pid} not found.")))?
-        .try_into()
+        .map(Payment::from)
+        .ok_or_else(|| ServiceError::NotFound(format!("Transaction {pid} not found.")))
 }
 
 /// `ListByOrderId`: every transaction of the order, oldest first.
@@ -98,11 +98,8 @@ pub async fn list(
     order_id: &str,
 ) -> Result<Vec<Payment>, ServiceError> {
     let seen = order_view(host, call, merchant_no, OrderKey::OrderId(order_id)).await?;
-    vpos::txs_of_order(host.db.reader(), merchant_no, &seen.order_id)
-        .await?
-        .into_iter()
-        .map(Payment::try_from)
-        .collect()
+    let txs = vpos::txs_of_order(host.db.reader(), merchant_no, &seen.order_id).await?;
+    Ok(txs.into_iter().map(Payment::from).collect())
 }
 
 /// The installment plans a card may take at a merchant.

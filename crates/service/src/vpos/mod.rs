@@ -18,11 +18,10 @@ mod view;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
-use cardhost_domain::Currency;
 pub use rules::Entry;
 pub use view::{OrderView, Payment};
 
-pub use crate::money::order::{currency_of, VposLeg, VposOp};
+pub use crate::money::order::{VposLeg, VposOp};
 
 use crate::caller::Scope;
 use crate::host::Call;
@@ -42,13 +41,9 @@ pub struct VposOutcome {
 }
 
 impl VposOutcome {
-    pub(crate) fn new(
-        tx: cardhost_store::vpos::OrderTxRow,
-        currency: Currency,
-        repeated: bool,
-    ) -> VposOutcome {
+    pub(crate) fn new(tx: cardhost_store::vpos::OrderTxRow, repeated: bool) -> VposOutcome {
         VposOutcome {
-            payment: Payment::of(tx, currency),
+            payment: Payment::from(tx),
             repeated,
         }
     }

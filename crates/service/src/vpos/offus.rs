@@ -5,7 +5,7 @@
 use cardhost_domain::card::Pan;
 use cardhost_domain::ledger::{Account, TransferKind};
 use cardhost_domain::response as rc;
-use cardhost_domain::status::{Later, Network, OrderStatus, ReversalStatus};
+use cardhost_domain::status::{Network, OrderStatus, ReversalStatus};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow, ReversalRow};
 use cardhost_store::{ledger, table, StoreError, Tx};
 
@@ -15,6 +15,7 @@ use crate::host::{Call, Host};
 use crate::money::balanced;
 use crate::network::{within, NetworkAnswer, NetworkError, NetworkMessage};
 use crate::ServiceError;
+use cardhost_domain::Currency;
 
 /// The account of what the network owes the host (negative) or is owed.
 fn network_ledger(host: &Host, currency: i64) -> String {
@@ -80,12 +81,11 @@ pub(super) async fn pay(
         ..
     } = charge;
     let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
-    let cur = i64::from(currency.numeric());
-    open_order(host, leg, pan, &card, (process_id, amount, cur)).await?;
+    open_order(host, leg, pan, &card, (process_id, amount, currency)).await?;
     let msg = NetworkMessage {
         process_id,
         amount,
-        currency: cur,
+        currency,
     };
     let answer = within(
         host,
@@ -98,16 +98,14 @@ pub(super) async fn pay(
     let t = answered(
         OrderTxRow {
             process_id,
-            amount,
-            currency: cur,
             masked_card_no: pan.masked(),
             created_at: host.clock.now_ms(),
-            ..leg.tx(&call.caller.client_id, digest)
+            ..leg.tx(&call.caller.client_id, digest, (amount, currency))
         },
         &answer,
     );
     let t = record_answer(host, call, leg, &card, t, answer.is_ok()).await?;
-    Ok(VposOutcome::new(t, currency, false))
+    Ok(VposOutcome::new(t, false))
 }
 
 /// The order and an armed reversal, committed before the network is asked:
@@ -117,7 +115,7 @@ async fn open_order(
     leg: &VposLeg,
     pan: &Pan,
     card: &OrderCard,
-    (process_id, amount, cur): (i64, i64, i64),
+    (process_id, amount, currency): (i64, i64, Currency),
 ) -> Result<(), ServiceError> {
     let now = host.clock.now_ms();
     let busy = || {
@@ -148,20 +146,8 @@ async fn open_order(
         });
     }
     let order_row = OrderRow {
-        merchant_no: leg.merchant_no.clone(),
-        order_id: leg.order_id.clone(),
-        terminal_no: leg.terminal_no.clone(),
-        status: OrderStatus::Created,
-        amount,
-        currency: cur,
-        installment_count: leg.installments,
-        network: Later(Some(card.network)),
         masked_card_no: pan.masked(),
-        card_type: Later(Some(card.card_type)),
-        description: leg.description.clone(),
-        created_at: now,
-        updated_at: now,
-        ..Default::default()
+        ..leg.order(card, (amount, currency), now)
     };
     if !waiting {
         match table::insert(&mut tx, &order_row).await {
@@ -173,13 +159,15 @@ async fn open_order(
         process_id,
         network: host.network.name().to_owned(),
         amount,
-        currency: cur,
+        currency,
         merchant_no: leg.merchant_no.clone(),
         order_id: leg.order_id.clone(),
         status: ReversalStatus::Armed,
         next_attempt: now,
+        attempts: 0,
+        last_error: None,
         created_at: now,
-        ..Default::default()
+        done_at: None,
     };
     vpos::arm_reversal(&mut tx, &reversal).await?;
     tx.commit().await.map_err(StoreError::from)?;
@@ -204,7 +192,15 @@ async fn record_answer(
     let (order_row, terminal) = order::lock_for(&mut tx, host, leg, t.amount).await?;
     if approved && leg.op == VposOp::Sale {
         let ids = (t.process_id, transfer_id);
-        post(&mut tx, host, ids, VposOp::Sale, t.amount, t.currency).await?;
+        post(
+            &mut tx,
+            host,
+            ids,
+            VposOp::Sale,
+            t.amount,
+            i64::from(t.currency),
+        )
+        .await?;
     }
     let reversal = if answered {
         ReversalStatus::Disarmed
@@ -237,23 +233,20 @@ pub(super) async fn follow_up(
     } = charge;
     let card = &card;
     let process_id = ledger::reserve_ids(host.db.writer(), "process_id", 1).await?;
-    let cur = i64::from(currency.numeric());
     // The network knows an order by its opening authorization.
     let auth_id = if target.transaction_type == VposOp::PostSale {
         target.original_process_id.unwrap_or(target.process_id)
     } else {
         target.process_id
     };
-    let answer = ask_network(host, leg.op, auth_id, process_id, amount, cur).await;
+    let answer = ask_network(host, leg.op, auth_id, process_id, amount, currency).await;
     let now = host.clock.now_ms();
     let mut t = answered(
         OrderTxRow {
             process_id,
-            amount,
-            currency: cur,
             masked_card_no: target.masked_card_no.clone(),
             created_at: now,
-            ..leg.tx(&call.caller.client_id, digest)
+            ..leg.tx(&call.caller.client_id, digest, (amount, currency))
         },
         &answer,
     );
@@ -266,14 +259,22 @@ pub(super) async fn follow_up(
     let mut tx = host.db.begin().await?;
     let (order_row, terminal) = order::lock_for(&mut tx, host, leg, amount).await?;
     if approved {
-        post_follow_up(&mut tx, host, leg.op, target, ids, (auth_id, amount, cur)).await?;
+        post_follow_up(
+            &mut tx,
+            host,
+            leg.op,
+            target,
+            ids,
+            (auth_id, amount, currency),
+        )
+        .await?;
     }
     let t = order::record(&mut tx, leg, order_row, &terminal, t, card).await?;
     audit_and_commit(tx, host, call, &t).await?;
     if approved && leg.op == VposOp::Void {
         host.reversal_wakeup.notify_one();
     }
-    Ok(VposOutcome::new(t, currency, false))
+    Ok(VposOutcome::new(t, false))
 }
 
 /// What the network answers a capture or refund; a void is approved here and
@@ -284,7 +285,7 @@ async fn ask_network(
     auth_id: i64,
     process_id: i64,
     amount: i64,
-    currency: i64,
+    currency: Currency,
 ) -> Result<NetworkAnswer, NetworkError> {
     match op {
         VposOp::PostSale => {
@@ -318,9 +319,10 @@ async fn post_follow_up(
     op: VposOp,
     target: &OrderTxRow,
     ids: (i64, i64),
-    (auth_id, amount, cur): (i64, i64, i64),
+    (auth_id, amount, currency): (i64, i64, Currency),
 ) -> Result<(), ServiceError> {
     let now = host.clock.now_ms();
+    let cur = i64::from(currency);
     match op {
         VposOp::PostSale => post(tx, host, ids, op, amount, cur).await,
         VposOp::Refund => post(tx, host, ids, op, -amount, cur).await,

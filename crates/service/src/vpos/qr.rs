@@ -53,7 +53,7 @@ pub async fn create(host: &Host, call: &Call, r: CreateQrRequest) -> Result<QrRo
         };
     }
     check_free(&mut tx, host, &row.merchant_no, &row.order_id).await?;
-    let currency = super::currency_of(row.currency)?;
+    let currency = row.currency;
     row.qr_token = secret::random_secret(TOKEN_LEN);
     row.qr_data = QrPayload {
         mcc: merchant.mcc.clone(),
@@ -91,10 +91,12 @@ fn validate(host: &Host, r: &CreateQrRequest) -> Result<QrRow, ServiceError> {
         order_id: f.order_id,
         terminal_no: f.terminal_no,
         amount,
-        currency: i64::from(currency.numeric()),
+        currency,
         expires_at: now + seconds * 1_000,
         created_at: now,
-        ..QrRow::default()
+        qr_token: String::new(),
+        qr_data: String::new(),
+        paid_reference: None,
     })
 }
 
@@ -152,9 +154,9 @@ pub async fn pay(host: &Host, call: &Call, r: PayQrRequest) -> Result<VposOutcom
         order_id: Some(qr.order_id.clone()),
         amount: Some(MajorAmount::from_json_number_text(&format_major(
             qr.amount,
-            super::currency_of(qr.currency)?.exponent(),
+            qr.currency.exponent(),
         ))),
-        currency: Some(qr.currency),
+        currency: Some(i64::from(qr.currency)),
         card: CardKey {
             card_no: None,
             card_token: Some(card.card_token),

@@ -6,9 +6,6 @@ use cardhost_domain::status::{Network, OrderStatus, OrderTxStatus, VposOp};
 use cardhost_domain::Currency;
 use cardhost_store::vpos::{OrderRow, OrderTxRow};
 
-use super::currency_of;
-use crate::ServiceError;
-
 /// One transaction of an order.
 #[derive(Debug, Clone)]
 pub struct Payment {
@@ -32,9 +29,8 @@ pub struct Payment {
     pub original_process_id: Option<i64>,
 }
 
-impl Payment {
-    /// `t` in `currency`, already checked by the caller.
-    pub(crate) fn of(t: OrderTxRow, currency: Currency) -> Payment {
+impl From<OrderTxRow> for Payment {
+    fn from(t: OrderTxRow) -> Payment {
         Payment {
             process_id: t.process_id,
             order_id: t.order_id,
@@ -44,7 +40,7 @@ impl Payment {
             rrn: t.rrn,
             amount: t.amount,
             point_amount: t.point_amount,
-            currency,
+            currency: t.currency,
             masked_card_no: t.masked_card_no,
             at: Timestamp::from_millis(t.created_at),
             batch_no: t.batch_no,
@@ -53,16 +49,6 @@ impl Payment {
             status: t.status,
             original_process_id: t.original_process_id,
         }
-    }
-}
-
-impl TryFrom<OrderTxRow> for Payment {
-    type Error = ServiceError;
-
-    /// Fails on a stored currency that is not one: never a quiet default.
-    fn try_from(t: OrderTxRow) -> Result<Payment, ServiceError> {
-        let currency = currency_of(t.currency)?;
-        Ok(Payment::of(t, currency))
     }
 }
 
@@ -81,18 +67,17 @@ pub struct OrderView {
 }
 
 impl OrderView {
-    pub(crate) fn of(order: OrderRow, last: Option<OrderTxRow>) -> Result<OrderView, ServiceError> {
-        let currency = currency_of(order.currency)?;
-        Ok(OrderView {
+    pub(crate) fn of(order: OrderRow, last: Option<OrderTxRow>) -> OrderView {
+        OrderView {
             order_id: order.order_id,
             status: order.status,
             amount: order.amount,
             captured_amount: order.captured_amount,
             refunded_amount: order.refunded_amount,
-            currency,
+            currency: order.currency,
             masked_card_no: order.masked_card_no,
             installment_count: order.installment_count,
-            last: last.map(Payment::try_from).transpose()?,
-        })
+            last: last.map(Payment::from),
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Card transactions, and the sums the issuer decision reads from them.
 
+use cardhost_domain::money::Currency;
 use cardhost_domain::product::CardType;
 use cardhost_domain::status::{CardTxStatus, CardTxType, Channel};
 use cardhost_macros::Table;
@@ -21,7 +22,9 @@ pub struct CardTxRow {
     #[table(by_name)]
     pub transaction_type: CardTxType,
     pub amount: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Currency,
     #[sqlx(try_from = "String")]
     #[table(by_name)]
     pub channel: Channel,

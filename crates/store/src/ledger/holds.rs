@@ -1,5 +1,6 @@
 //! Holds: amounts reserved on an account until captured, released or expired.
 
+use cardhost_domain::money::Currency;
 use cardhost_domain::status::HoldStatus;
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
@@ -65,7 +66,8 @@ pub struct AgedHold {
     pub process_id: i64,
     pub card_id: i64,
     pub amount: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    pub currency: Currency,
     pub created_at: i64,
     pub product_code: String,
 }

@@ -56,11 +56,9 @@ fn apply_merchant(errors: &mut FieldErrors, row: &mut MerchantRow, input: &Merch
             row.country = country.clone();
         }
     }
-    if let Some(c) = input.currency {
-        match u16::try_from(c).ok().and_then(Currency::from_numeric) {
-            Some(cur) => row.currency = i64::from(cur.numeric()),
-            None => errors.push("Currency", "is not a known ISO 4217 numeric currency code"),
-        }
+    let currency = input.currency;
+    if let Some(c) = currency.and_then(|n| errors.check("Currency", Currency::requested(n))) {
+        row.currency = c;
     }
     if let Some(iban) = &input.iban {
         if let Some(clean) = errors.check("Iban", parse_iban(iban)) {
@@ -120,6 +118,35 @@ fn check_merchant_no(errors: &mut FieldErrors, no: &str) {
     }
 }
 
+/// A new merchant before its input is applied. Currency is required, so its
+/// placeholder is replaced or the insert fails naming the field.
+fn blank_merchant(now: chrono::DateTime<chrono::Utc>) -> MerchantRow {
+    MerchantRow {
+        merchant_no: String::new(),
+        merchant_name: String::new(),
+        trade_name: None,
+        mcc: String::new(),
+        tax_no: None,
+        address: None,
+        city: None,
+        country: String::new(),
+        zip_code: None,
+        email: None,
+        phone: None,
+        iban: None,
+        currency: Currency::TRY,
+        pos_fee_profile_code: None,
+        pos_authorization_profile_code: None,
+        commission_profile_code: None,
+        merchant_status: AcceptorStatus::Active,
+        vpos_enabled: 0,
+        vpos_store_key: None,
+        open_date: format_date(now.date_naive()),
+        created_at: now.timestamp_millis(),
+        updated_at: now.timestamp_millis(),
+    }
+}
+
 /// Inserts a merchant (and, when VPOS is enabled, its client and store key) in `tx`.
 pub(super) async fn insert_merchant(
     tx: &mut Tx<'_>,
@@ -128,13 +155,7 @@ pub(super) async fn insert_merchant(
 ) -> Result<(MerchantRow, Option<VposCredentials>), ServiceError> {
     let mut errors = FieldErrors::new();
     let now = host.clock.now();
-    let mut row = MerchantRow {
-        merchant_status: AcceptorStatus::Active,
-        open_date: format_date(now.date_naive()),
-        created_at: now.timestamp_millis(),
-        updated_at: now.timestamp_millis(),
-        ..Default::default()
-    };
+    let mut row = blank_merchant(now);
     for (field, present) in [
         ("MerchantName", input.merchant_name.is_some()),
         ("Mcc", input.mcc.is_some()),
@@ -202,7 +223,7 @@ pub async fn create_merchant(
     let (row, vpos) = insert_merchant(&mut tx, host, &input).await?;
     audit::success(&mut tx, host, call, &row.merchant_no).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    Ok((row.try_into()?, vpos))
+    Ok((row.into(), vpos))
 }
 
 pub async fn get_merchant(
@@ -217,7 +238,7 @@ pub async fn get_merchant(
         .ok_or_else(|| ServiceError::NotFound(format!("Merchant {merchant_no} not found.")))?;
     let terminals = merchants::terminals_of(host.db.reader(), merchant_no).await?;
     Ok((
-        merchant.try_into()?,
+        merchant.into(),
         terminals.into_iter().map(Terminal::from).collect(),
     ))
 }
@@ -249,7 +270,7 @@ pub async fn search_merchants(
     let found =
         merchants::search_merchants(host.db.reader(), &filter, paging.offset(), paging.page_size)
             .await?;
-    paging.of(found).try_map(Merchant::try_from)
+    Ok(paging.of(found).map(Merchant::from))
 }
 
 impl Acceptor for MerchantRow {

@@ -173,7 +173,7 @@ pub async fn create_merchant_and_terminals(
     }
     audit::success(&mut tx, host, call, &row.merchant_no).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    Ok((row.try_into()?, created, credentials))
+    Ok((row.into(), created, credentials))
 }
 
 fn prefix_fields(err: ServiceError, prefix: &str) -> ServiceError {

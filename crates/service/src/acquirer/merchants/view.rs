@@ -1,13 +1,9 @@
 //! Merchants and terminals as the acquirer's operations show them: without
-//! the store key and bookkeeping times, the currency typed and checked, VPOS
-//! as a flag.
+//! the store key and bookkeeping times, VPOS as a flag.
 
 use cardhost_domain::status::{AcceptorStatus, TerminalType};
 use cardhost_domain::Currency;
 use cardhost_store::merchants::{MerchantRow, TerminalRow};
-
-use crate::money::order::currency_of;
-use crate::ServiceError;
 
 #[derive(Debug, Clone)]
 pub struct Merchant {
@@ -33,13 +29,10 @@ pub struct Merchant {
     pub open_date: String,
 }
 
-impl TryFrom<MerchantRow> for Merchant {
-    type Error = ServiceError;
-
-    /// Fails on a stored currency that is not one: never a quiet default.
-    fn try_from(m: MerchantRow) -> Result<Merchant, ServiceError> {
-        Ok(Merchant {
-            currency: currency_of(m.currency)?,
+impl From<MerchantRow> for Merchant {
+    fn from(m: MerchantRow) -> Merchant {
+        Merchant {
+            currency: m.currency,
             vpos_enabled: m.vpos_enabled != 0,
             merchant_no: m.merchant_no,
             merchant_name: m.merchant_name,
@@ -58,7 +51,7 @@ impl TryFrom<MerchantRow> for Merchant {
             commission_profile_code: m.commission_profile_code,
             merchant_status: m.merchant_status,
             open_date: m.open_date,
-        })
+        }
     }
 }
 

@@ -153,11 +153,8 @@ fn name_of(errors: &mut FieldErrors, name: &Option<String>, slot: &mut String) {
 }
 
 fn currency_of(errors: &mut FieldErrors, value: Option<i64>, slot: &mut Currency) {
-    if let Some(n) = value {
-        match u16::try_from(n).ok().and_then(Currency::from_numeric) {
-            Some(c) => *slot = c,
-            None => errors.push("Currency", "is not a known ISO 4217 numeric currency code"),
-        }
+    if let Some(c) = value.and_then(|n| errors.check("Currency", Currency::requested(n))) {
+        *slot = c;
     }
 }
 

@@ -251,7 +251,7 @@ async fn account_for(
             account_no: format!("9{}", random_digits(11)),
             customer_no: customer_no.to_owned(),
             card_type,
-            currency: i64::from(currency.numeric()),
+            currency,
             created_at: host.clock.now_ms(),
         };
         match table::insert(tx, &row).await {

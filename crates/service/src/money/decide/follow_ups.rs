@@ -62,7 +62,7 @@ pub(super) fn refund(
     if amount <= 0 || done + amount > original.amount {
         return Plan::declined(rc::INVALID_AMOUNT, amount);
     }
-    let currency = i64::from(product.currency.numeric());
+    let currency = i64::from(product.currency);
     let mut plan = approved(
         amount,
         vec![
@@ -145,7 +145,7 @@ pub(super) fn completion(
     if amount <= 0 || amount > hold.amount {
         return Plan::declined(rc::INVALID_AMOUNT, amount);
     }
-    let currency = i64::from(product.currency.numeric());
+    let currency = i64::from(product.currency);
     let mut plan = approved(
         amount,
         vec![

@@ -112,12 +112,10 @@ impl TxRequest {
 }
 
 /// The decided transaction, as its row records it.
-
 #[derive(Debug, Clone)]
 pub struct TxOutcome {
     pub row: CardTxRow,
     pub masked_pan: String,
-    pub currency: Currency,
     /// True when this answers a repeated reference.
     pub repeated: bool,
     /// Card to card: the credited card, masked.
@@ -247,10 +245,6 @@ fn repeat(state: &BatchState, req: &TxRequest, pid: i64) -> Result<TxOutcome, Se
         .cards
         .get(&row.card_id)
         .ok_or_else(|| ServiceError::Internal("card".into()))?;
-    let currency = u16::try_from(row.currency)
-        .ok()
-        .and_then(Currency::from_numeric)
-        .ok_or_else(|| ServiceError::Internal(format!("stored currency {}", row.currency)))?;
     let target_masked_pan = state
         .transfer_targets
         .get(&pid)
@@ -258,7 +252,6 @@ fn repeat(state: &BatchState, req: &TxRequest, pid: i64) -> Result<TxOutcome, Se
         .map(|c| c.masked_pan.clone());
     Ok(TxOutcome {
         masked_pan: card.masked_pan.clone(),
-        currency,
         row,
         repeated: true,
         target_masked_pan,
@@ -299,7 +292,7 @@ pub fn authorize(
                 plan.entries.push((
                     Account::Card(&credited.account_no).name(),
                     plan.amount,
-                    i64::from(product.currency.numeric()),
+                    i64::from(product.currency),
                 ));
                 target = Some(credited);
             }

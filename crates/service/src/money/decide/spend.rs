@@ -70,7 +70,7 @@ pub(super) fn spend_plan(
 ) -> Plan {
     let amount = req.amount.unwrap_or(0);
     let paid_in_points = req.vpos.as_ref().map_or(0, |l| l.point_amount);
-    let currency = i64::from(product.currency.numeric());
+    let currency = i64::from(product.currency);
     let account = Account::Card(&card.account_no).name();
     let mut plan = Plan {
         points_spent,
@@ -149,7 +149,7 @@ pub(super) fn decide_load(
             return Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount);
         }
     }
-    let currency = i64::from(product.currency.numeric());
+    let currency = i64::from(product.currency);
     approved(
         amount,
         vec![

@@ -40,7 +40,7 @@ pub async fn follow_up(
         merchant_and_terminal(host, call, &v.merchant_no, &v.terminal_no).await?;
     let _one_at_a_time = crate::vpos::lock_order(host, &v.merchant_no, &v.order_id, true).await?;
     let order_row = order_on_terminal(host, &v).await?;
-    let currency = crate::vpos::currency_of(order_row.currency)?;
+    let currency = order_row.currency;
     let requested = requested_amount(&r, currency)?;
     // A repeat is the same request: the amount as asked for, not as resolved.
     let digest = idempotency::digest(&[
@@ -134,14 +134,7 @@ async fn target_of(
             Ok(target) => target,
             Err(refused) => {
                 return match earlier_void(&txs, v.process_id, digest) {
-                    Some(first) => {
-                        let currency = crate::vpos::currency_of(first.currency)?;
-                        Ok(Found::Repeat(VposOutcome::new(
-                            first.clone(),
-                            currency,
-                            true,
-                        )))
-                    }
+                    Some(first) => Ok(Found::Repeat(VposOutcome::new(first.clone(), true))),
                     None => Err(refused),
                 }
             }

@@ -80,13 +80,7 @@ pub(crate) fn required(
 
 pub(crate) fn currency_field(errors: &mut FieldErrors, currency: Option<i64>) -> Option<Currency> {
     match currency {
-        Some(n) => {
-            let c = u16::try_from(n).ok().and_then(Currency::from_numeric);
-            if c.is_none() {
-                errors.push("Currency", "is not a known ISO 4217 numeric currency code");
-            }
-            c
-        }
+        Some(n) => errors.check("Currency", Currency::requested(n)),
         None => {
             errors.push("Currency", "is required");
             None
@@ -195,8 +189,7 @@ async fn repeated(
         None => Ok(None),
         Some(t) => {
             let t = order::check_repeat(t, leg, digest)?;
-            let currency = super::currency_of(t.currency)?;
-            Ok(Some(VposOutcome::new(t, currency, true)))
+            Ok(Some(VposOutcome::new(t, true)))
         }
     }
 }
@@ -223,13 +216,11 @@ async fn refuse(
     let (order_row, terminal) = order::lock_for(&mut tx, host, leg, amount).await?;
     let t = OrderTxRow {
         process_id,
-        amount,
-        currency: i64::from(currency.numeric()),
         response_code: code.to_owned(),
         masked_card_no: masked,
         network: card.network,
         created_at: now,
-        ..leg.tx(&call.caller.client_id, digest)
+        ..leg.tx(&call.caller.client_id, digest, (amount, currency))
     };
     let written = order::record(&mut tx, leg, order_row, &terminal, t, &card).await;
     let written = match written {
@@ -240,7 +231,7 @@ async fn refuse(
     match written {
         Ok(t) => {
             tx.commit().await.map_err(StoreError::from)?;
-            Ok(VposOutcome::new(t, currency, false))
+            Ok(VposOutcome::new(t, false))
         }
         Err(err) => {
             drop(tx);
@@ -271,7 +262,7 @@ async fn on_us(
     let tx = outcome.vpos.ok_or_else(|| {
         ServiceError::Internal(format!("order {} has no transaction", leg.order_id))
     })?;
-    Ok(VposOutcome::new(tx, outcome.currency, outcome.repeated))
+    Ok(VposOutcome::new(tx, outcome.repeated))
 }
 
 fn product_of<'a>(host: &'a Host, card: &CardOfPan) -> Result<&'a CardProduct, ServiceError> {

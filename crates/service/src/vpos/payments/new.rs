@@ -85,9 +85,8 @@ pub(crate) async fn prepare(
     r: &PaymentRequest,
     entry: Entry,
 ) -> Result<Prepared, ServiceError> {
-    let currency = i64::from(v.currency.numeric());
     let (merchant, terminal) =
-        merchant_for(host, call, &v.merchant_no, &v.terminal_no, currency).await?;
+        merchant_for(host, call, &v.merchant_no, &v.terminal_no, v.currency).await?;
     let digest = digest_of(host, op, &v, r, &card)?;
     let leg = VposLeg {
         merchant_no: v.merchant_no.clone(),

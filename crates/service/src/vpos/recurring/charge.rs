@@ -17,7 +17,7 @@ use crate::host::{Call, Host};
 use crate::issuer::card_ref::CardKey;
 use crate::vpos::early::as_merchant;
 use crate::vpos::payments::{payment_card, prepare, settle, CardSecrets, PaymentRequest, Valid};
-use crate::vpos::{currency_of, Entry, VposOp, VposOutcome};
+use crate::vpos::{Entry, VposOp, VposOutcome};
 use crate::ServiceError;
 
 /// Plans read at a time.
@@ -179,7 +179,7 @@ async fn sale(
         merchant_no: plan.merchant_no.clone(),
         terminal_no: plan.terminal_no.clone(),
         order_id: payment.order_id.clone(),
-        currency: currency_of(plan.currency)?,
+        currency: plan.currency,
         amount: payment.amount,
         points: 0,
         installments: 1,

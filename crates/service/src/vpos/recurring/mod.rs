@@ -86,21 +86,13 @@ struct CheckedCard {
 pub async fn create(host: &Host, call: &Call, r: CreateRequest) -> Result<Answer, ServiceError> {
     let today = today(host);
     let v = validate_create(&r, today)?;
-    merchant_for(
-        host,
-        call,
-        &v.merchant_no,
-        &v.terminal_no,
-        v.currency_code(),
-    )
-    .await?;
+    merchant_for(host, call, &v.merchant_no, &v.terminal_no, v.currency).await?;
     let card = match check_card(host, call, &r.card).await? {
         Ok(card) => card,
         Err(code) => return Ok(Answer::Declined(code)),
     };
     let now = host.clock.now_ms();
     let start = format_date(v.start);
-    let currency = v.currency_code();
     let plan = PlanRow {
         recurring_id: format!("R{}", secret::random_digits(15)),
         merchant_no: v.merchant_no,
@@ -108,7 +100,7 @@ pub async fn create(host: &Host, call: &Call, r: CreateRequest) -> Result<Answer
         card_token: card.token,
         masked_card_no: card.masked,
         amount: v.amount,
-        currency,
+        currency: v.currency,
         frequency: v.frequency,
         frequency_interval: v.interval,
         start_date: start.clone(),
@@ -139,12 +131,6 @@ struct ValidCreate {
     interval: i64,
     start: NaiveDate,
     payments: i64,
-}
-
-impl ValidCreate {
-    fn currency_code(&self) -> i64 {
-        i64::from(self.currency.numeric())
-    }
 }
 
 fn validate_create(r: &CreateRequest, today: NaiveDate) -> Result<ValidCreate, ServiceError> {
@@ -379,7 +365,7 @@ fn validate_update(
     today: NaiveDate,
 ) -> Result<Changes, ServiceError> {
     let mut errors = FieldErrors::new();
-    let currency = Currency::stored(plan.currency).ok();
+    let currency = Some(plan.currency);
     let amount = amount_field(&mut errors, &r.amount, currency, false);
     let next_date = date_field(
         &mut errors,

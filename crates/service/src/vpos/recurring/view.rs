@@ -6,7 +6,6 @@ use cardhost_domain::status::RecurringStatus;
 use cardhost_domain::Currency;
 use cardhost_store::recurring::{PaymentRow, PlanRow};
 
-use crate::vpos::currency_of;
 use crate::ServiceError;
 
 #[derive(Debug, Clone)]
@@ -45,7 +44,7 @@ pub struct PlanPayment {
 pub(super) fn of(plan: PlanRow, payments: Vec<PaymentRow>) -> Result<PlanView, ServiceError> {
     let open = plan.status.is_open();
     Ok(PlanView {
-        currency: currency_of(plan.currency)?,
+        currency: plan.currency,
         frequency: plan.frequency,
         next_payment_date: open.then_some(plan.next_payment_date),
         created_at: Timestamp::from_millis(plan.created_at),

@@ -162,7 +162,7 @@ async fn open_session(
         order_id: p.v.order_id.clone(),
         op: p.leg.op,
         amount: p.v.amount,
-        currency: i64::from(p.v.currency.numeric()),
+        currency: p.v.currency,
         installment_count: p.v.installments,
         point_amount: p.v.points,
         description: p.leg.description.clone(),
@@ -233,7 +233,7 @@ async fn method_of(
             let message = NetworkMessage {
                 process_id: 0,
                 amount: p.v.amount,
-                currency: i64::from(p.v.currency.numeric()),
+                currency: p.v.currency,
             };
             let authenticated =
                 crate::network::within(host, host.network.authenticate(pan, message))
@@ -257,7 +257,7 @@ fn created_order(p: &Prepared, now: i64) -> OrderRow {
         p.v.terminal_no.as_str(),
         p.v.order_id.as_str(),
     );
-    let money = (p.v.amount, i64::from(p.v.currency.numeric()));
+    let money = (p.v.amount, p.v.currency);
     OrderRow {
         installment_count: p.v.installments,
         point_amount: p.v.points,
@@ -333,7 +333,7 @@ pub async fn complete(
 /// from the session; no CVV2: that was checked when it started).
 async fn prepared_of(host: &Host, call: &Call, s: &SessionRow) -> Result<Prepared, ServiceError> {
     let op = s.op;
-    let currency = super::currency_of(s.currency)?;
+    let currency = s.currency;
     let card = match (&s.card_id, &s.pan_ciphertext) {
         (Some(card_id), _) => {
             let row = cards::by_id(host.db.reader(), *card_id)
