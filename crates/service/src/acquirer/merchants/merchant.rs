@@ -56,8 +56,8 @@ fn apply_merchant(errors: &mut FieldErrors, row: &mut MerchantRow, input: &Merch
             row.country = country.clone();
         }
     }
-    let currency = input.currency;
-    if let Some(c) = currency.and_then(|n| errors.check("Currency", Currency::requested(n))) {
+    let requested = |n| errors.check("Currency", Currency::requested(n));
+    if let Some(c) = input.currency.and_then(requested) {
         row.currency = c;
     }
     if let Some(iban) = &input.iban {
