@@ -52,21 +52,10 @@ impl Currency {
         self.numeric
     }
 
-    /// The currency a request names by its numeric code.
+    /// The currency a request names by its numeric code; the error words a
+    /// field's refusal, where a stored code's names the code.
     pub fn requested(numeric: i64) -> Result<Currency, NotACurrency> {
-        u16::try_from(numeric)
-            .ok()
-            .and_then(Currency::from_numeric)
-            .ok_or(NotACurrency)
-    }
-
-    /// The currency of a stored numeric code; one that is not a currency is
-    /// an error that says so, never a default.
-    pub fn stored(numeric: i64) -> Result<Currency, UnknownCurrency> {
-        u16::try_from(numeric)
-            .ok()
-            .and_then(Currency::from_numeric)
-            .ok_or(UnknownCurrency(numeric))
+        Currency::try_from(numeric).map_err(|_| NotACurrency)
     }
 
     /// Digits after the decimal point (2 for TRY, 0 for JPY, 3 for KWD).
@@ -81,12 +70,16 @@ impl Currency {
     }
 }
 
-/// A stored numeric code, as rows decode it.
+/// A stored numeric code, as rows and documents decode it; one that is not a
+/// currency is an error that says so, never a default.
 impl TryFrom<i64> for Currency {
     type Error = UnknownCurrency;
 
     fn try_from(numeric: i64) -> Result<Currency, UnknownCurrency> {
-        Currency::stored(numeric)
+        u16::try_from(numeric)
+            .ok()
+            .and_then(Currency::from_numeric)
+            .ok_or(UnknownCurrency(numeric))
     }
 }
 
@@ -108,7 +101,7 @@ impl serde::Serialize for Currency {
 impl<'de> serde::Deserialize<'de> for Currency {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let numeric = i64::deserialize(deserializer)?;
-        Currency::stored(numeric).map_err(serde::de::Error::custom)
+        Currency::try_from(numeric).map_err(serde::de::Error::custom)
     }
 }
 
