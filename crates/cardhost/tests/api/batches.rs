@@ -209,6 +209,30 @@ async fn the_batch_detail_pages_its_transactions_oldest_first() {
 }
 
 #[tokio::test]
+async fn a_page_past_any_row_a_listing_can_hold_is_refused_by_name() {
+    let s = shop().await;
+    let (status, body) = s
+        .app
+        .get(
+            &format!(
+                "/api/Integration/GetPosBatchDetail?TerminalNo={TERMINAL}&PageSize=2&Page={}",
+                i64::MAX
+            ),
+            &s.acquirer,
+        )
+        .await;
+    assert_eq!(
+        (
+            status.as_u16(),
+            &body["Result"],
+            &body["Errors"][0]["Field"]
+        ),
+        (200, &json!(1), &json!("Page")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn closing_a_batch_closes_it_with_its_totals_and_opens_the_next() {
     let s = shop().await;
     s.a_days_payments().await;

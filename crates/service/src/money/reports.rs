@@ -146,6 +146,17 @@ pub fn paging(page: Option<&str>, size: Option<&str>) -> Result<Paging, ServiceE
             .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
             .ok_or_else(|| ServiceError::field("PageSize", "must be 1 to 500"))?,
     };
+    // A page whose first row lies past any offset the database takes is
+    // refused, never computed: its offset would overflow.
+    if (page - 1).checked_mul(size).is_none() {
+        return Err(ServiceError::field(
+            "Page",
+            format!(
+                "must be at most {} at PageSize {size}",
+                (i64::MAX / size).saturating_add(1)
+            ),
+        ));
+    }
     Ok(Paging {
         page,
         page_size: size,
