@@ -2,7 +2,9 @@
 //! reports".
 
 use std::collections::BTreeMap;
+use std::fmt;
 
+use crate::money::{Currency, UnknownCurrency};
 use crate::product::CardType;
 use crate::status::{CardTxType, VposOp};
 
@@ -32,35 +34,81 @@ impl TransferKind {
     }
 }
 
+/// What a ledger account counts: money in a currency, or loyalty points. The
+/// journal stores it as the currency's numeric code, and points as 0, so
+/// that every check of the journal groups by one column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Unit {
+    Money(Currency),
+    Points,
+}
+
+impl From<Currency> for Unit {
+    fn from(currency: Currency) -> Unit {
+        Unit::Money(currency)
+    }
+}
+
+/// A stored unit: 0 is points, any other code must be a currency.
+impl TryFrom<i64> for Unit {
+    type Error = UnknownCurrency;
+
+    fn try_from(code: i64) -> Result<Unit, UnknownCurrency> {
+        match code {
+            0 => Ok(Unit::Points),
+            code => Currency::try_from(code).map(Unit::Money),
+        }
+    }
+}
+
+impl From<Unit> for i64 {
+    fn from(unit: Unit) -> i64 {
+        match unit {
+            Unit::Money(currency) => i64::from(currency),
+            Unit::Points => 0,
+        }
+    }
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unit::Money(currency) => write!(f, "currency {currency}"),
+            Unit::Points => f.write_str("points"),
+        }
+    }
+}
+
 /// A ledger account, by what it holds (spec ledger.md). The journal stores it
 /// by [`Account::name`]; no other code spells account names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Account<'a> {
     /// A card account's money, by account number.
     Card(&'a str),
-    /// A card account's loyalty points (currency 0).
+    /// A card account's loyalty points.
     Points(&'a str),
     /// Where loads come from.
-    IssuerFunding(i64),
+    IssuerFunding(Currency),
     /// On-us card money between the issuer and the acquirer side.
-    OnUsClearing(i64),
+    OnUsClearing(Currency),
     /// Off-us money between the card network and the acquirer side.
-    NetworkClearing(i64),
+    NetworkClearing(Currency),
     /// What one card network owes the host (negative) or is owed.
-    Network(&'a str, i64),
-    /// The other side of points: earned and spent, and money paid in points.
-    PointsFunding(i64),
+    Network(&'a str, Currency),
+    /// The other side of points: earned and spent (in points), and money
+    /// paid in points (in that money).
+    PointsFunding(Unit),
     /// Commissions the acquirer earned.
-    AcquirerFeeIncome(i64),
+    AcquirerFeeIncome(Currency),
     /// What the host owes a merchant.
-    MerchantPayable(&'a str, i64),
+    MerchantPayable(&'a str, Currency),
     /// What has been paid out to merchants.
-    MerchantPayout(i64),
+    MerchantPayout(Currency),
 }
 
 impl Account<'_> {
     /// The host accounts every product currency has from the start.
-    pub fn host_accounts(currency: i64) -> [Account<'static>; 3] {
+    pub fn host_accounts(currency: Currency) -> [Account<'static>; 3] {
         [
             Account::IssuerFunding(currency),
             Account::OnUsClearing(currency),
@@ -68,7 +116,7 @@ impl Account<'_> {
         ]
     }
 
-    /// The name the journal keeps it under.
+    /// The name the journal keeps it under; a currency by its numeric code.
     pub fn name(&self) -> String {
         match self {
             Account::Card(no) => format!("card:{no}"),
@@ -77,7 +125,7 @@ impl Account<'_> {
             Account::OnUsClearing(c) => format!("OnUsClearing:{c}"),
             Account::NetworkClearing(c) => format!("NetworkClearing:{c}"),
             Account::Network(network, c) => format!("Network:{network}:{c}"),
-            Account::PointsFunding(c) => format!("PointsFunding:{c}"),
+            Account::PointsFunding(unit) => format!("PointsFunding:{}", i64::from(*unit)),
             Account::AcquirerFeeIncome(c) => format!("AcquirerFeeIncome:{c}"),
             Account::MerchantPayable(merchant, c) => format!("MerchantPayable:{merchant}:{c}"),
             Account::MerchantPayout(c) => format!("MerchantPayout:{c}"),
@@ -91,11 +139,11 @@ impl From<Account<'_>> for String {
     }
 }
 
-/// One leg of a transfer: (ledger account, signed amount in minor units,
-/// ISO 4217 numeric currency; 0 for points).
-pub type Entry = (String, i64, i64);
+/// One leg of a transfer: (ledger account, signed amount in minor units or
+/// points, its unit).
+pub type Entry = (String, i64, Unit);
 
-/// A journal transfer's entries, summing to zero in each currency. Only
+/// A journal transfer's entries, summing to zero in each unit. Only
 /// [`Transfer::new`] builds one, so an unbalanced transfer cannot reach the
 /// journal. Zero entries are dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,27 +151,27 @@ pub struct Transfer(Vec<Entry>);
 
 /// Why entries are not a transfer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the entries sum to {sum} in currency {currency}, not to zero")]
+#[error("the entries sum to {sum} in {unit}, not to zero")]
 pub struct Unbalanced {
-    pub currency: i64,
+    pub unit: Unit,
     pub sum: i128,
 }
 
 impl Transfer {
-    pub fn new<A: Into<String>>(
-        entries: impl IntoIterator<Item = (A, i64, i64)>,
+    pub fn new<A: Into<String>, U: Into<Unit>>(
+        entries: impl IntoIterator<Item = (A, i64, U)>,
     ) -> Result<Transfer, Unbalanced> {
         let entries: Vec<Entry> = entries
             .into_iter()
             .filter(|(_, amount, _)| *amount != 0)
-            .map(|(account, amount, currency)| (account.into(), amount, currency))
+            .map(|(account, amount, unit)| (account.into(), amount, unit.into()))
             .collect();
-        let mut sums: BTreeMap<i64, i128> = BTreeMap::new();
-        for (_, amount, currency) in &entries {
-            *sums.entry(*currency).or_default() += i128::from(*amount);
+        let mut sums: BTreeMap<Unit, i128> = BTreeMap::new();
+        for (_, amount, unit) in &entries {
+            *sums.entry(*unit).or_default() += i128::from(*amount);
         }
         match sums.into_iter().find(|(_, sum)| *sum != 0) {
-            Some((currency, sum)) => Err(Unbalanced { currency, sum }),
+            Some((unit, sum)) => Err(Unbalanced { unit, sum }),
             None => Ok(Transfer(entries)),
         }
     }
@@ -220,31 +268,58 @@ mod tests {
     fn accounts_keep_the_names_the_journal_already_holds() {
         assert_eq!(Account::Card("0000012345").name(), "card:0000012345");
         assert_eq!(Account::Points("0000012345").name(), "points:0000012345");
-        assert_eq!(Account::OnUsClearing(949).name(), "OnUsClearing:949");
-        assert_eq!(Account::Network("test", 978).name(), "Network:test:978");
+        let (try_, eur) = (Currency::TRY, Currency::EUR);
+        assert_eq!(Account::OnUsClearing(try_).name(), "OnUsClearing:949");
+        assert_eq!(Account::Network("test", eur).name(), "Network:test:978");
         assert_eq!(
-            Account::MerchantPayable("777", 949).name(),
+            Account::MerchantPayable("777", try_).name(),
             "MerchantPayable:777:949"
         );
-        assert_eq!(Account::PointsFunding(0).name(), "PointsFunding:0");
+        assert_eq!(
+            Account::PointsFunding(Unit::Points).name(),
+            "PointsFunding:0"
+        );
+        assert_eq!(
+            Account::PointsFunding(Unit::Money(try_)).name(),
+            "PointsFunding:949"
+        );
     }
 
     #[test]
-    fn a_transfer_balances_in_each_currency() {
-        let t = Transfer::new([("a", -500, 949), ("b", 500, 949), ("p", 0, 0)]).unwrap();
-        assert_eq!(t.entries().len(), 2, "zero legs are dropped");
+    fn points_are_stored_as_currency_zero() {
+        assert_eq!(i64::from(Unit::Points), 0);
+        assert_eq!(Unit::try_from(0), Ok(Unit::Points));
+        assert_eq!(Unit::try_from(949), Ok(Unit::Money(Currency::TRY)));
+        assert_eq!(Unit::try_from(960), Err(UnknownCurrency(960)));
+    }
+
+    #[test]
+    fn a_transfer_balances_in_each_unit() {
+        let (try_, usd) = (Unit::Money(Currency::TRY), Unit::Money(Currency::USD));
+        let t = Transfer::new([("a", -500, try_), ("b", 500, try_), ("p", 0, Unit::Points)]);
+        assert_eq!(t.unwrap().entries().len(), 2, "zero legs are dropped");
         assert_eq!(
-            Transfer::new([("a", -500, 949), ("b", 500, 840)]),
+            Transfer::new([("a", -500, try_), ("b", 500, usd)]),
             Err(Unbalanced {
-                currency: 840,
+                unit: usd,
                 sum: 500
             })
         );
     }
 
     #[test]
+    fn money_and_points_never_balance_each_other() {
+        let legs = [
+            ("a", -500, Unit::Money(Currency::TRY)),
+            ("p", 500, Unit::Points),
+        ];
+        assert!(Transfer::new(legs).is_err());
+    }
+
+    #[test]
     fn extreme_amounts_cannot_wrap_into_balance() {
-        let legs = [("a", i64::MAX, 949), ("b", i64::MAX, 949), ("c", 2, 949)];
+        let c = Currency::TRY;
+        let legs = [("a", i64::MAX, c), ("b", i64::MAX, c), ("c", 2, c)];
         assert!(Transfer::new(legs).is_err());
     }
 

@@ -8,7 +8,7 @@
 use cardhost_crypto::cvv::SERVICE_CODE_CVV2;
 use cardhost_crypto::KeyRef;
 use cardhost_domain::card::{luhn_check_digit, CardStatus, Pan};
-use cardhost_domain::ledger::Account;
+use cardhost_domain::ledger::{Account, Unit};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::secret::Cvv2;
 use cardhost_domain::status::CardTxType;
@@ -201,7 +201,8 @@ async fn write_cards(
         balance_minor,
     } = funding_ids;
     let now = host.clock.now_ms();
-    let currency = i64::from(product.currency);
+    let currency = product.currency;
+    let unit = Unit::Money(currency);
     let customer = CustomerRow {
         customer_no: customer_no.to_owned(),
         profile: r#"{"Name":"Seeded","Surname":"Cards"}"#.into(),
@@ -224,17 +225,17 @@ async fn write_cards(
     table::insert_all(tx, &accounts).await?;
     cards::insert_many(tx, rows).await?;
     let funding = Account::IssuerFunding(currency).name();
-    ledger::ensure_account(tx, &funding, currency, now).await?;
-    let opened: Vec<(String, i64, i64)> = rows
+    ledger::ensure_account(tx, &funding, unit, now).await?;
+    let opened: Vec<(String, Unit, i64)> = rows
         .iter()
-        .map(|c| (Account::Card(&c.account_no).name(), currency, balance_minor))
+        .map(|c| (Account::Card(&c.account_no).name(), unit, balance_minor))
         .collect();
     ledger::open_accounts(tx, &opened, now).await?;
     let total = balance_minor * i64::try_from(rows.len()).unwrap_or(0);
     let legs = opened
         .iter()
-        .map(|(account, _, amount)| (account.clone(), *amount, currency));
-    let funded = balanced(std::iter::once((funding.clone(), -total, currency)).chain(legs))?;
+        .map(|(account, _, amount)| (account.clone(), *amount, unit));
+    let funded = balanced(std::iter::once((funding.clone(), -total, unit)).chain(legs))?;
     let entries: Vec<EntryRow> = funded
         .entries()
         .iter()

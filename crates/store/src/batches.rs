@@ -232,7 +232,7 @@ pub async fn add_payment(
     tx: &mut Tx<'_>,
     merchant_no: &str,
     payment_date: &str,
-    currency: i64,
+    currency: Currency,
     gross: i64,
     commission: i64,
     count: i64,
@@ -243,7 +243,7 @@ pub async fn add_payment(
     )
     .bind(merchant_no)
     .bind(payment_date)
-    .bind(currency)
+    .bind(i64::from(currency))
     .bind(PaymentStatus::Pending.name())
     .execute(&mut **tx)
     .await?;
@@ -254,7 +254,7 @@ pub async fn add_payment(
     )
     .bind(merchant_no)
     .bind(payment_date)
-    .bind(currency)
+    .bind(i64::from(currency))
     .bind(gross)
     .bind(commission)
     .bind(count)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use cardhost_domain::date::{format_date, Timestamp};
 use cardhost_domain::fees::FeeRate;
-use cardhost_domain::ledger::{Account, TransferKind};
+use cardhost_domain::ledger::{Account, TransferKind, Unit};
 use cardhost_domain::settlement::{settle, ClosingTx, Settlement};
 use cardhost_domain::status::{BatchStatus, OrderTxStatus, VposOp};
 use cardhost_domain::Currency;
@@ -177,7 +177,6 @@ pub async fn close(
         drop(tx);
         return summary(host, call, terminal_no, Some(closed), Some(open)).await;
     }
-    let cur = i64::from(currency);
     let mut batch = batches::ensure_batch(
         &mut tx,
         terminal_no,
@@ -204,7 +203,15 @@ pub async fn close(
         batches::settle_tx(&mut tx, t.process_id, settled.commission, settled.net, &day).await?;
     }
     let ids = (transfer_id, process_id);
-    post_settlement(&mut tx, &merchant.merchant_no, cur, &settlement, ids, now).await?;
+    post_settlement(
+        &mut tx,
+        &merchant.merchant_no,
+        currency,
+        &settlement,
+        ids,
+        now,
+    )
+    .await?;
     batch.status = BatchStatus::Closed;
     batch.close_date = Some(now);
     batches::close_batch(&mut tx, &batch).await?;
@@ -267,7 +274,7 @@ fn closing_tx(t: &BatchTxRow) -> Result<ClosingTx, ServiceError> {
 async fn post_settlement(
     tx: &mut Tx<'_>,
     merchant_no: &str,
-    cur: i64,
+    cur: Currency,
     settlement: &Settlement,
     (transfer_id, process_id): (i64, i64),
     now: i64,
@@ -277,7 +284,7 @@ async fn post_settlement(
     let payable = Account::MerchantPayable(merchant_no, cur).name();
     let income = Account::AcquirerFeeIncome(cur).name();
     for a in [&on_us, &network, &payable, &income] {
-        ledger::ensure_account(tx, a, cur, now).await?;
+        ledger::ensure_account(tx, a, Unit::Money(cur), now).await?;
     }
     if settlement.moves_money() {
         let entries = [

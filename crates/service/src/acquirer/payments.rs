@@ -2,7 +2,7 @@
 //! settlement, which pays what has come due.
 
 use cardhost_domain::date::{format_date, parse_date};
-use cardhost_domain::ledger::{Account, TransferKind};
+use cardhost_domain::ledger::{Account, TransferKind, Unit};
 use cardhost_domain::money::add_to_totals;
 use cardhost_domain::product::CardType;
 use cardhost_domain::status::{Network, PaymentStatus, VposOp};
@@ -184,10 +184,10 @@ pub async fn run_settlement(
         .enumerate()
     {
         let offset = i64::try_from(i).unwrap_or(0);
-        let currency = i64::from(p.currency);
+        let currency = p.currency;
         let payable = Account::MerchantPayable(&p.merchant_no, currency).name();
         let payout = Account::MerchantPayout(currency).name();
-        ledger::ensure_account(&mut tx, &payout, currency, now).await?;
+        ledger::ensure_account(&mut tx, &payout, Unit::Money(currency), now).await?;
         let entries = [
             (payable.as_str(), -p.net_amount, currency),
             (payout.as_str(), p.net_amount, currency),

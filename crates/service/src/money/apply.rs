@@ -1,7 +1,7 @@
 //! A decided request's effects: applied to the batch's state (so the next
 //! request of the batch sees them) and gathered for the batch's writes.
 
-use cardhost_domain::ledger::{Account, Transfer, TransferKind};
+use cardhost_domain::ledger::{Account, Entry, Transfer, TransferKind, Unit};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_domain::status::{
@@ -19,7 +19,6 @@ use super::decide::{auth_code, funds, Env, Funds, Ids, Plan, TxOutcome, TxReques
 use super::order::{self, VposLeg};
 use super::state::{self, BatchState};
 use super::writes::Writes;
-use super::POINTS_CURRENCY;
 use crate::{audit, ServiceError};
 
 /// A decided request, before its effects.
@@ -48,14 +47,11 @@ fn account<'s>(
     state: &'s mut BatchState,
     writes: &mut Writes,
     account: &str,
-    currency: i64,
+    unit: Unit,
 ) -> &'s mut Balance {
     state.balances.entry(account.to_owned()).or_insert_with(|| {
-        writes.accounts.insert(account.to_owned(), currency);
-        Balance {
-            currency,
-            ..Balance::default()
-        }
+        writes.accounts.insert(account.to_owned(), unit);
+        Balance::empty(unit)
     })
 }
 
@@ -76,17 +72,17 @@ fn block(state: &mut BatchState, writes: &mut Writes, account: &str, delta: i64)
 }
 
 /// The entries of a plan with its points legs.
-fn all_entries(plan: &Plan, account_no: &str) -> Vec<(String, i64, i64)> {
+fn all_entries(plan: &Plan, account_no: &str) -> Vec<Entry> {
     let mut entries = plan.entries.clone();
     let points = Account::Points(account_no).name();
-    let funding = Account::PointsFunding(POINTS_CURRENCY).name();
+    let funding = Account::PointsFunding(Unit::Points).name();
     if plan.points_spent > 0 {
-        entries.push((points.clone(), -plan.points_spent, POINTS_CURRENCY));
-        entries.push((funding.clone(), plan.points_spent, POINTS_CURRENCY));
+        entries.push((points.clone(), -plan.points_spent, Unit::Points));
+        entries.push((funding.clone(), plan.points_spent, Unit::Points));
     }
     if plan.points > 0 {
-        entries.push((points, plan.points, POINTS_CURRENCY));
-        entries.push((funding, -plan.points, POINTS_CURRENCY));
+        entries.push((points, plan.points, Unit::Points));
+        entries.push((funding, -plan.points, Unit::Points));
     }
     entries
 }
@@ -114,7 +110,7 @@ pub(super) fn apply(
     let now = env.now_ms;
     let process_id = ids.next_process_id();
     let account = Account::Card(&card.account_no).name();
-    self::account(state, writes, &account, i64::from(product.currency));
+    self::account(state, writes, &account, Unit::Money(product.currency));
     keep_card(state, writes, &card);
     if !transfer.is_empty() {
         let row = transfer_row(ids, req, process_id, now);

@@ -10,7 +10,7 @@
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use cardhost_domain::ledger::Account;
+use cardhost_domain::ledger::{Account, Unit};
 use cardhost_store::{begin_on, ledger, AnyConnection, Engine, StoreError, WriterConnection};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
@@ -95,9 +95,9 @@ async fn ensure_host_accounts(host: &Host) -> Result<(), StoreError> {
     let mut tx = host.db.begin().await?;
     let now = host.clock.now_ms();
     for product in &host.settings.products {
-        let currency = i64::from(product.currency);
-        for account in Account::host_accounts(currency) {
-            ledger::ensure_account(&mut tx, &account.name(), currency, now).await?;
+        let unit = Unit::Money(product.currency);
+        for account in Account::host_accounts(product.currency) {
+            ledger::ensure_account(&mut tx, &account.name(), unit, now).await?;
         }
     }
     tx.commit().await?;

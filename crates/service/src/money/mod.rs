@@ -16,17 +16,14 @@ pub mod state;
 pub mod view;
 pub mod writes;
 
-use cardhost_domain::ledger::Transfer;
+use cardhost_domain::ledger::{Transfer, Unit};
 
 use crate::ServiceError;
 
 /// The entries as a journal transfer; entries that do not balance are a
 /// defect of the host, refused before anything is written.
-pub fn balanced<A: Into<String>>(
-    entries: impl IntoIterator<Item = (A, i64, i64)>,
+pub fn balanced<A: Into<String>, U: Into<Unit>>(
+    entries: impl IntoIterator<Item = (A, i64, U)>,
 ) -> Result<Transfer, ServiceError> {
     Transfer::new(entries).map_err(|e| ServiceError::Internal(format!("unbalanced transfer: {e}")))
 }
-
-/// Points are journaled in a currency of their own.
-pub const POINTS_CURRENCY: i64 = 0;

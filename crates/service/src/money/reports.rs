@@ -1,11 +1,11 @@
 //! `GetHostBalance`, `GetCardTransactions`, `CheckLedger`.
 
 use cardhost_domain::date::parse_date;
-use cardhost_domain::ledger::{available, Account};
+use cardhost_domain::ledger::{available, Account, Unit};
 use cardhost_domain::product::CardType;
 use cardhost_domain::Currency;
 use cardhost_store::customers;
-use cardhost_store::ledger;
+use cardhost_store::ledger::{self, Balance};
 
 use super::view::Transaction;
 use crate::caller::Scope;
@@ -36,7 +36,7 @@ pub async fn host_balance(
     let pool = host.db.reader();
     let bal = ledger::balance(pool, &Account::Card(&card.account_no).name())
         .await?
-        .unwrap_or_default();
+        .unwrap_or(Balance::empty(Unit::Money(product.currency)));
     let points = ledger::balance(pool, &Account::Points(&card.account_no).name())
         .await?
         .map_or(0, |b| b.balance);
@@ -246,8 +246,7 @@ pub async fn loading_limit(
     let loaded = ledger::loaded_since(host.db.reader(), &card.account_no, month_start).await?;
     let balance = ledger::balance(host.db.reader(), &Account::Card(&card.account_no).name())
         .await?
-        .unwrap_or_default()
-        .balance;
+        .map_or(0, |b| b.balance);
     let by_month = product
         .monthly_load_limit
         .map(|l| (l.get() - loaded).max(0));

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use cardhost_crypto::{KeyStore, MasterKey, SoftwareModule};
 use cardhost_domain::card::CardStatus;
-use cardhost_domain::ledger::Account;
+use cardhost_domain::ledger::{Account, Unit};
 use cardhost_domain::product::CardType;
 use cardhost_domain::status::{CardTxType, FeeStatus};
 use cardhost_domain::Currency;
@@ -19,7 +19,7 @@ use crate::host::Call;
 
 pub const ACCOUNT: &str = "800000000001";
 pub const PAN: &str = "5200000000000007";
-pub const TRY: i64 = 949;
+pub const TRY: Currency = Currency::TRY;
 
 /// Ids counting up from the one given.
 pub struct Counter(pub i64);
@@ -104,17 +104,12 @@ pub fn state_with(card: CardRow, balance: i64) -> BatchState {
         Account::Card(&card.account_no).name(),
         Balance {
             balance,
-            blocked: 0,
-            currency: TRY,
+            ..Balance::empty(Unit::Money(TRY))
         },
     );
     state.balances.insert(
         Account::OnUsClearing(TRY).name(),
-        Balance {
-            balance: 0,
-            blocked: 0,
-            currency: TRY,
-        },
+        Balance::empty(Unit::Money(TRY)),
     );
     state.cards.insert(card.card_id, card);
     state
@@ -138,7 +133,7 @@ pub fn purchase(reference: &str, amount: i64) -> TxRequest {
         reference.into(),
         format!("digest-{amount}"),
         Some(amount),
-        Some(Currency::from_numeric(949).expect("TRY")),
+        Some(TRY),
     );
     req.mcc = Some("5411".into());
     req

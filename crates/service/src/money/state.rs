@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use cardhost_domain::ledger::Account;
+use cardhost_domain::ledger::{Account, Entry};
 use cardhost_domain::product::CardType;
 use cardhost_domain::status::CardTxType;
 use cardhost_store::cards::{self, CardRow};
@@ -44,7 +44,7 @@ pub struct BatchState {
     pub txs: HashMap<i64, CardTxRow>,
     pub refunded: HashMap<i64, i64>,
     pub holds: HashMap<i64, HoldRow>,
-    pub entries: HashMap<i64, Vec<(String, i64, i64)>>,
+    pub entries: HashMap<i64, Vec<Entry>>,
     pub transfer_targets: HashMap<i64, i64>,
     /// Loads this month, by account number.
     pub loaded: HashMap<String, i64>,
@@ -261,11 +261,13 @@ impl BatchState {
         self.usage
             .extend(rows.take(usage)?.into_iter().map(|u| (u.card_id, u.usage)));
         self.refunded.extend(rows.take(refunded)?);
-        for (pid, account, amount, currency) in rows.take(entries)? {
-            self.entries
-                .entry(pid)
-                .or_default()
-                .push((account, amount, currency));
+        for e in rows.take(entries)? {
+            let posted = e.entry;
+            self.entries.entry(e.process_id).or_default().push((
+                posted.ledger_account,
+                posted.amount,
+                posted.currency,
+            ));
         }
         Ok(())
     }

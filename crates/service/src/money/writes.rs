@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use cardhost_domain::ledger::Transfer;
+use cardhost_domain::ledger::{Transfer, Unit};
 use cardhost_domain::status::{CardTxStatus, OrderTxStatus};
 use cardhost_store::audit::{self, AuditRecord};
 use cardhost_store::batches::{self, BatchTxRow, OpenBatch};
@@ -18,7 +18,7 @@ use cardhost_store::{AnyConnection, Script, StoreError};
 #[derive(Default)]
 pub struct Writes {
     /// Accounts the batch posts to that may not exist yet, with their currency.
-    pub accounts: BTreeMap<String, i64>,
+    pub accounts: BTreeMap<String, Unit>,
     pub transfers: Vec<TransferRow>,
     pub entries: Vec<EntryRow>,
     /// Per account: Δbalance, Δblocked.
@@ -78,7 +78,7 @@ impl Writes {
         now_ms: i64,
         commit: Option<&'static str>,
     ) -> Result<(), StoreError> {
-        let accounts: Vec<(String, i64)> = self.accounts.into_iter().collect();
+        let accounts: Vec<(String, Unit)> = self.accounts.into_iter().collect();
         let moves: Vec<(String, i64, i64)> = self
             .moves
             .into_iter()

@@ -3,7 +3,7 @@
 //! authorization whose answer never came is reversed.
 
 use cardhost_domain::card::Pan;
-use cardhost_domain::ledger::{Account, TransferKind};
+use cardhost_domain::ledger::{Account, TransferKind, Unit};
 use cardhost_domain::response as rc;
 use cardhost_domain::status::{Network, OrderStatus, ReversalStatus};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow, ReversalRow};
@@ -18,7 +18,7 @@ use crate::ServiceError;
 use cardhost_domain::Currency;
 
 /// The account of what the network owes the host (negative) or is owed.
-fn network_ledger(host: &Host, currency: i64) -> String {
+fn network_ledger(host: &Host, currency: Currency) -> String {
     Account::Network(host.network.name(), currency).name()
 }
 
@@ -30,13 +30,14 @@ async fn post(
     (process_id, transfer_id): (i64, i64),
     op: VposOp,
     amount: i64,
-    currency: i64,
+    currency: Currency,
 ) -> Result<(), ServiceError> {
     let now = host.clock.now_ms();
     let network = network_ledger(host, currency);
     let clearing = Account::NetworkClearing(currency).name();
-    ledger::ensure_account(tx, &network, currency, now).await?;
-    ledger::ensure_account(tx, &clearing, currency, now).await?;
+    let unit = Unit::Money(currency);
+    ledger::ensure_account(tx, &network, unit, now).await?;
+    ledger::ensure_account(tx, &clearing, unit, now).await?;
     ledger::post_transfer(
         tx,
         transfer_id,
@@ -192,15 +193,7 @@ async fn record_answer(
     let (order_row, terminal) = order::lock_for(&mut tx, host, leg, t.amount).await?;
     if approved && leg.op == VposOp::Sale {
         let ids = (t.process_id, transfer_id);
-        post(
-            &mut tx,
-            host,
-            ids,
-            VposOp::Sale,
-            t.amount,
-            i64::from(t.currency),
-        )
-        .await?;
+        post(&mut tx, host, ids, VposOp::Sale, t.amount, t.currency).await?;
     }
     let reversal = if answered {
         ReversalStatus::Disarmed
@@ -322,14 +315,16 @@ async fn post_follow_up(
     (auth_id, amount, currency): (i64, i64, Currency),
 ) -> Result<(), ServiceError> {
     let now = host.clock.now_ms();
-    let cur = i64::from(currency);
     match op {
-        VposOp::PostSale => post(tx, host, ids, op, amount, cur).await,
-        VposOp::Refund => post(tx, host, ids, op, -amount, cur).await,
+        VposOp::PostSale => post(tx, host, ids, op, amount, currency).await,
+        VposOp::Refund => post(tx, host, ids, op, -amount, currency).await,
         VposOp::Void => {
             let entries = ledger::entries_of_process(tx, target.process_id).await?;
             if !entries.is_empty() {
-                let reversed = balanced(entries.iter().map(|(a, m, c)| (a.as_str(), -m, *c)))?;
+                let legs = entries
+                    .iter()
+                    .map(|e| (e.ledger_account.as_str(), -e.amount, e.currency));
+                let reversed = balanced(legs)?;
                 let (process_id, transfer_id) = ids;
                 let kind = TransferKind::OffUs(VposOp::Void);
                 ledger::post_transfer(tx, transfer_id, process_id, kind, &reversed, now).await?;

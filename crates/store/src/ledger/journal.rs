@@ -1,6 +1,6 @@
 //! Ledger accounts, balances and the journal of balanced transfers.
 
-use cardhost_domain::ledger::{Transfer, TransferKind};
+use cardhost_domain::ledger::{Transfer, TransferKind, Unit};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -12,7 +12,7 @@ use crate::{Engine, Pending, Reads, StoreError, Tx};
 pub async fn ensure_account(
     tx: &mut Tx<'_>,
     account: &str,
-    currency: i64,
+    unit: Unit,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -20,18 +20,30 @@ pub async fn ensure_account(
          ON CONFLICT (ledger_account) DO NOTHING",
     )
     .bind(account)
-    .bind(currency)
+    .bind(i64::from(unit))
     .bind(now_ms)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, Default, FromRow)]
+#[derive(Debug, Clone, Copy, FromRow)]
 pub struct Balance {
     pub balance: i64,
     pub blocked: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    pub currency: Unit,
+}
+
+impl Balance {
+    /// A new account's: nothing in it yet.
+    pub fn empty(unit: Unit) -> Balance {
+        Balance {
+            balance: 0,
+            blocked: 0,
+            currency: unit,
+        }
+    }
 }
 
 /// An account's balance and blocked amount, locked until commit where needed.
@@ -60,7 +72,7 @@ pub async fn balance(pool: &AnyPool, account: &str) -> Result<Option<Balance>, S
 }
 
 /// Records a transfer and its entries and moves the materialized balances.
-/// The caller guarantees the entries sum to zero per currency.
+/// A `Transfer` sums to zero per unit by construction.
 pub async fn post_transfer(
     tx: &mut Tx<'_>,
     transfer_id: i64,
@@ -123,11 +135,20 @@ pub async fn reserve_ids(pool: &AnyPool, counter: &str, count: i64) -> Result<i6
     Ok(next - count)
 }
 
+/// A posted entry as a reversal reads it back.
+#[derive(Debug, Clone, FromRow)]
+pub struct PostedEntry {
+    pub ledger_account: String,
+    pub amount: i64,
+    #[sqlx(try_from = "i64")]
+    pub currency: Unit,
+}
+
 /// The entries of the transfer a transaction posted (for an exact reversal).
 pub async fn entries_of_process(
     tx: &mut Tx<'_>,
     process_id: i64,
-) -> Result<Vec<(String, i64, i64)>, StoreError> {
+) -> Result<Vec<PostedEntry>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT e.ledger_account, e.amount, e.currency FROM ledger_entries e \
          JOIN ledger_transfers t ON t.transfer_id = e.transfer_id WHERE t.process_id = $1 ORDER BY e.entry_id",
@@ -143,7 +164,8 @@ pub struct AccountBalance {
     pub ledger_account: String,
     pub balance: i64,
     pub blocked: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    pub currency: Unit,
 }
 
 /// Balances of the accounts `names` selects (a list or a sub-select), locked
@@ -176,11 +198,16 @@ pub fn card_balances_for_update(
     reads.push_in(&balances_of(names, engine), 0, |q| q, card_ids)
 }
 
+/// A posted entry with the transaction that posted it.
+#[derive(Debug, Clone, FromRow)]
+pub struct ProcessEntry {
+    pub process_id: i64,
+    #[sqlx(flatten)]
+    pub entry: PostedEntry,
+}
+
 /// The entries these transactions posted, with their process id, in posting order.
-pub fn entries_of_processes(
-    reads: &mut Reads<'_>,
-    process_ids: &[i64],
-) -> Pending<(i64, String, i64, i64)> {
+pub fn entries_of_processes(reads: &mut Reads<'_>, process_ids: &[i64]) -> Pending<ProcessEntry> {
     reads.push_in(
         "SELECT t.process_id, e.ledger_account, e.amount, e.currency FROM ledger_entries e \
          JOIN ledger_transfers t ON t.transfer_id = e.transfer_id WHERE t.process_id IN ({in}) ORDER BY e.entry_id",
@@ -207,7 +234,9 @@ pub struct EntryRow {
     pub transfer_id: i64,
     pub ledger_account: String,
     pub amount: i64,
-    pub currency: i64,
+    #[sqlx(try_from = "i64")]
+    #[table(by_numeric)]
+    pub currency: Unit,
 }
 
 const ACCOUNT_COLUMNS: [&str; 5] = [
@@ -219,15 +248,15 @@ const ACCOUNT_COLUMNS: [&str; 5] = [
 ];
 
 /// Creates the accounts that do not exist yet, in one statement.
-pub fn ensure_accounts<'q>(script: &mut Script<'q>, accounts: &'q [(String, i64)], now_ms: i64) {
+pub fn ensure_accounts<'q>(script: &mut Script<'q>, accounts: &'q [(String, Unit)], now_ms: i64) {
     script.insert(
         "ledger_accounts",
         &ACCOUNT_COLUMNS,
         " ON CONFLICT (ledger_account) DO NOTHING",
         accounts,
-        |q, (account, currency)| {
+        |q, (account, unit)| {
             q.bind(account)
-                .bind(*currency)
+                .bind(i64::from(*unit))
                 .bind(0_i64)
                 .bind(0_i64)
                 .bind(now_ms)
@@ -236,7 +265,7 @@ pub fn ensure_accounts<'q>(script: &mut Script<'q>, accounts: &'q [(String, i64)
 }
 
 /// Writes transfers and their entries (the caller checked each transfer
-/// balances per currency), two statements for any number.
+/// balances per unit), two statements for any number.
 pub fn insert_transfers<'q>(
     script: &mut Script<'q>,
     transfers: &'q [TransferRow],
@@ -281,16 +310,16 @@ pub fn move_balances<'q>(script: &mut Script<'q>, moves: &'q [(String, i64, i64)
     }
 }
 
-/// Creates accounts with an opening balance: (account, currency, balance).
+/// Creates accounts with an opening balance: (account, unit, balance).
 /// The caller posts the transfer whose entries make up those balances.
 pub async fn open_accounts(
     tx: &mut Tx<'_>,
-    accounts: &[(String, i64, i64)],
+    accounts: &[(String, Unit, i64)],
     now_ms: i64,
 ) -> Result<(), StoreError> {
     let rows: Vec<(&str, i64, i64, i64)> = accounts
         .iter()
-        .map(|(a, c, b)| (a.as_str(), *c, *b, now_ms))
+        .map(|(a, u, b)| (a.as_str(), i64::from(*u), *b, now_ms))
         .collect();
     crate::sql::insert_rows(
         tx,

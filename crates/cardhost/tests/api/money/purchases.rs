@@ -35,6 +35,18 @@ async fn a_purchase_takes_its_amount_from_the_balance() {
 }
 
 #[tokio::test]
+async fn a_card_account_stored_in_an_unknown_currency_moves_nothing() {
+    let card = Funded::with("500.00").await;
+    let set = |code| {
+        format!("UPDATE ledger_accounts SET currency = {code} WHERE ledger_account LIKE 'card:%'")
+    };
+    card.app.damage(&set(1)).await;
+    assert_eq!(card.purchase("P1", "125.50").await["Result"], 99);
+    card.app.damage(&set(949)).await;
+    assert_eq!(card.balances().await, ["500.00", "500.00", "0.00"]);
+}
+
+#[tokio::test]
 async fn a_partial_refund_gives_back_its_amount() {
     let card = Funded::with("500.00").await;
     let purchase = card.purchase("P1", "125.50").await;

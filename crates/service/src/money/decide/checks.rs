@@ -7,7 +7,7 @@ use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_domain::status::{CardTxType, Channel};
 use cardhost_store::cards::CardRow;
-use cardhost_store::ledger::{self, Balance};
+use cardhost_store::ledger;
 
 use super::*;
 use crate::issuer::card_security::{check_cvv2, check_pin_block};
@@ -90,7 +90,8 @@ pub(super) fn amount_limits_funds(
 }
 
 pub(in crate::money) struct Funds {
-    pub(in crate::money) balance: Balance,
+    pub(in crate::money) balance: i64,
+    pub(in crate::money) blocked: i64,
     pub(in crate::money) room: i64,
     pub(in crate::money) card_type: CardType,
     pub(in crate::money) card_limit: i64,
@@ -105,8 +106,8 @@ impl Funds {
         let used_delta = blocked_delta - balance_delta;
         available(
             self.card_type,
-            self.balance.balance + balance_delta,
-            self.balance.blocked + blocked_delta,
+            self.balance + balance_delta,
+            self.blocked + blocked_delta,
             self.card_limit,
             self.customer_limit,
             self.customer_used + used_delta,
@@ -116,11 +117,10 @@ impl Funds {
 
 /// The card's room before the request, from the batch's state.
 pub(in crate::money) fn funds(state: &BatchState, card: &CardRow, card_type: CardType) -> Funds {
-    let balance = state
+    let (balance, blocked) = state
         .balances
         .get(&Account::Card(&card.account_no).name())
-        .copied()
-        .unwrap_or_default();
+        .map_or((0, 0), |b| (b.balance, b.blocked));
     let (customer_limit, customer_used) = if card_type == CardType::Credit {
         (
             state
@@ -139,14 +139,15 @@ pub(in crate::money) fn funds(state: &BatchState, card: &CardRow, card_type: Car
     };
     let room = available(
         card_type,
-        balance.balance,
-        balance.blocked,
+        balance,
+        blocked,
         card.card_limit,
         customer_limit,
         customer_used,
     );
     Funds {
         balance,
+        blocked,
         room,
         card_type,
         card_limit: card.card_limit,

@@ -1,6 +1,6 @@
 //! Refunds, reversals and completions: what follows an earlier transaction.
 
-use cardhost_domain::ledger::{points_earned, Account};
+use cardhost_domain::ledger::{points_earned, Account, Unit};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_domain::status::{CardTxStatus, CardTxType, HoldStatus};
@@ -62,11 +62,11 @@ pub(super) fn refund(
     if amount <= 0 || done + amount > original.amount {
         return Plan::declined(rc::INVALID_AMOUNT, amount);
     }
-    let currency = i64::from(product.currency);
+    let (cur, currency) = (product.currency, Unit::Money(product.currency));
     let mut plan = approved(
         amount,
         vec![
-            (Account::OnUsClearing(currency).name(), -amount, currency),
+            (Account::OnUsClearing(cur).name(), -amount, currency),
             (Account::Card(&card.account_no).name(), amount, currency),
         ],
     );
@@ -145,12 +145,12 @@ pub(super) fn completion(
     if amount <= 0 || amount > hold.amount {
         return Plan::declined(rc::INVALID_AMOUNT, amount);
     }
-    let currency = i64::from(product.currency);
+    let (cur, currency) = (product.currency, Unit::Money(product.currency));
     let mut plan = approved(
         amount,
         vec![
             (Account::Card(&card.account_no).name(), -amount, currency),
-            (Account::OnUsClearing(currency).name(), amount, currency),
+            (Account::OnUsClearing(cur).name(), amount, currency),
         ],
     );
     if product.card_type == CardType::Credit {

@@ -11,7 +11,7 @@ pub use checks::status_code;
 mod follow_ups;
 mod spend;
 
-use cardhost_domain::ledger::Account;
+use cardhost_domain::ledger::{Account, Entry, Unit};
 use cardhost_domain::status::{CardTxStatus, CardTxType, Channel};
 use checks::{amount_limits_funds, card_checks, restricted};
 pub(super) use checks::{funds, Funds};
@@ -172,7 +172,7 @@ pub(super) struct Plan {
     pub(super) code: &'static str,
     pub(super) status: CardTxStatus,
     pub(super) amount: i64,
-    pub(super) entries: Vec<(String, i64, i64)>,
+    pub(super) entries: Vec<Entry>,
     pub(super) new_hold: Option<i64>,
     pub(super) close_hold: Option<(HoldRow, i64)>,
     pub(super) original_status: Option<(i64, CardTxStatus)>,
@@ -292,7 +292,7 @@ pub fn authorize(
                 plan.entries.push((
                     Account::Card(&credited.account_no).name(),
                     plan.amount,
-                    i64::from(product.currency),
+                    Unit::Money(product.currency),
                 ));
                 target = Some(credited);
             }
@@ -372,7 +372,7 @@ fn credit_leg(
     let balance = funds(state, &target, target_product.card_type).balance;
     if target_product
         .max_balance
-        .is_some_and(|max| balance.balance + req.amount.unwrap_or(0) > max.get())
+        .is_some_and(|max| balance + req.amount.unwrap_or(0) > max.get())
     {
         return Ok(Err(rc::EXCEEDS_AMOUNT_LIMIT));
     }

@@ -1,12 +1,11 @@
 //! Spends (purchases, withdrawals, pre-authorizations, transfers out) and loads.
 
 use cardhost_domain::card::CardStatus;
-use cardhost_domain::ledger::{points_earned, points_for_minor, Account};
+use cardhost_domain::ledger::{points_earned, points_for_minor, Account, Entry, Unit};
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::response as rc;
 use cardhost_domain::status::{CardTxStatus, CardTxType};
 use cardhost_store::cards::CardRow;
-use cardhost_store::ledger::Balance;
 
 use super::*;
 use crate::issuer::card_ref::status_at;
@@ -70,7 +69,7 @@ pub(super) fn spend_plan(
 ) -> Plan {
     let amount = req.amount.unwrap_or(0);
     let paid_in_points = req.vpos.as_ref().map_or(0, |l| l.point_amount);
-    let currency = i64::from(product.currency);
+    let (cur, currency) = (product.currency, Unit::Money(product.currency));
     let account = Account::Card(&card.account_no).name();
     let mut plan = Plan {
         points_spent,
@@ -84,7 +83,7 @@ pub(super) fn spend_plan(
         plan.entries = vec![(account, -amount, currency)];
     } else {
         let from_card = amount - paid_in_points;
-        plan.entries = vec![(Account::OnUsClearing(currency).name(), amount, currency)];
+        plan.entries = vec![(Account::OnUsClearing(cur).name(), amount, currency)];
         if from_card > 0 {
             plan.entries.push((account, -from_card, currency));
         }
@@ -106,7 +105,7 @@ pub(super) fn spend_plan(
     plan
 }
 
-pub(super) fn approved(amount: i64, entries: Vec<(String, i64, i64)>) -> Plan {
+pub(super) fn approved(amount: i64, entries: Vec<Entry>) -> Plan {
     Plan {
         entries,
         ..Plan::moving_nothing(rc::APPROVED, CardTxStatus::Approved, amount)
@@ -121,7 +120,7 @@ pub(super) fn decide_load(
     card: &CardRow,
     product: &CardProduct,
     req: &TxRequest,
-    balance: Balance,
+    balance: i64,
 ) -> Plan {
     let amount = req.amount.unwrap_or(0);
     let status = status_at(card, env.now);
@@ -136,7 +135,7 @@ pub(super) fn decide_load(
     }
     if product
         .max_balance
-        .is_some_and(|max| balance.balance + amount > max.get())
+        .is_some_and(|max| balance + amount > max.get())
     {
         return Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount);
     }
@@ -149,11 +148,11 @@ pub(super) fn decide_load(
             return Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount);
         }
     }
-    let currency = i64::from(product.currency);
+    let (cur, currency) = (product.currency, Unit::Money(product.currency));
     approved(
         amount,
         vec![
-            (Account::IssuerFunding(currency).name(), -amount, currency),
+            (Account::IssuerFunding(cur).name(), -amount, currency),
             (Account::Card(&card.account_no).name(), amount, currency),
         ],
     )
