@@ -196,6 +196,18 @@ async fn the_cards_password_authenticates_and_the_browser_returns_signed() {
 }
 
 #[tokio::test]
+async fn a_password_session_that_lost_its_card_is_an_error_never_a_wrong_answer() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.card_with_password().await;
+    let id = s.session("3d-1", "120.50", &card).await;
+    app.damage("UPDATE three_ds_sessions SET card_id = NULL")
+        .await;
+    let (status, page) = acs_answer(&app, &id, PASSWORD).await;
+    assert_eq!(status, 500, "{page}");
+}
+
+#[tokio::test]
 async fn three_wrong_answers_fail_the_session_and_return_to_the_fail_url() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;

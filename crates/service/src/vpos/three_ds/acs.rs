@@ -93,7 +93,10 @@ pub async fn answer(
 async fn check(host: &Host, s: &SessionRow, answer: String) -> Result<bool, ServiceError> {
     let hash = match s.method {
         ThreeDsMethod::Password => {
-            let card_id = s.card_id.unwrap_or_default();
+            // Only an on-us card has a static password, and its session keeps the card.
+            let card_id = s.card_id.ok_or_else(|| {
+                ServiceError::Internal("a password session stored no card".into())
+            })?;
             cards::by_id(host.db.reader(), card_id)
                 .await?
                 .and_then(|c| c.three_ds_password)
