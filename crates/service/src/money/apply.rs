@@ -155,13 +155,7 @@ pub(super) fn apply(
             None
         }
     };
-    state.txs.insert(process_id, row.clone());
-    writes.card_txs.push(row.clone());
-    if let Some(t) = &target {
-        let incoming = incoming_row(env, state, ids, t, &row);
-        state.transfer_targets.insert(process_id, t.card_id);
-        writes.card_txs.push(incoming);
-    }
+    keep_txs(env, state, writes, ids, &row, target.as_ref());
     writes.audits.push(audit_record(env, req, &card, plan.code));
     Ok(TxOutcome {
         row,
@@ -472,6 +466,25 @@ fn record_order(
 }
 
 /// The credited card's row of a card-to-card transfer.
+/// Keeps the decided transaction and, for a transfer, its target's incoming
+/// one, in the state (later requests of the batch see them) and the writes.
+fn keep_txs(
+    env: &Env,
+    state: &mut BatchState,
+    writes: &mut Writes,
+    ids: &mut (dyn Ids + Send),
+    row: &CardTxRow,
+    target: Option<&CardRow>,
+) {
+    state.txs.insert(row.process_id, row.clone());
+    writes.card_txs.push(row.clone());
+    if let Some(t) = target {
+        let incoming = incoming_row(env, state, ids, t, row);
+        state.transfer_targets.insert(row.process_id, t.card_id);
+        writes.card_txs.push(incoming);
+    }
+}
+
 fn incoming_row(
     env: &Env,
     state: &BatchState,
