@@ -23,8 +23,10 @@ pub struct LedgerCheckResult {
 }
 
 /// Evaluate the ledger's invariants now: balanced transfers, balances equal to
-/// their entries, holds equal to blocked amounts, no overdrawn debit or prepaid
-/// account, one transfer or hold per approved transaction, none per decline.
+/// their entries, entries in their account's currency, holds equal to blocked
+/// amounts, no overdrawn debit or prepaid account, one transfer or hold per
+/// approved transaction, none per decline; and name any stored currency that
+/// is neither points (0) nor an ISO 4217 currency, whose rows would not load.
 #[utoipa::path(get, path = "/api/Admin/CheckLedger", tag = "Operations", operation_id = "CheckLedger", security(("token" = [])),
     responses((status = 200, description = "Result 0 with the verdict; 6 without the admin scope", body = Envelope<LedgerCheckResult>)))]
 pub async fn check_ledger(State(state): State<AppState>, authed: Authed) -> ApiResult {

@@ -1,5 +1,6 @@
 //! `CheckLedger`: every invariant of ledger.md, read back from the tables.
 
+use cardhost_domain::ledger::Unit;
 use cardhost_domain::product::CardType;
 use cardhost_domain::status::{
     BatchStatus, CardTxStatus, CardTxType, Channel, HoldStatus, OrderTxStatus, VposOp,
@@ -10,19 +11,23 @@ use crate::StoreError;
 
 /// Every invariant of ledger.md as a query whose rows are its violations,
 /// each row one sentence (both engines turn `text || number` into text).
-const INVARIANTS: [&str; 12] = [
+const INVARIANTS: [&str; 13] = [
     // A transfer sums to zero per currency.
     "SELECT 'transfer ' || transfer_id || ' sums to ' || CAST(SUM(amount) AS BIGINT) || ' in currency ' || currency \
      FROM ledger_entries GROUP BY transfer_id, currency HAVING SUM(amount) <> 0",
     // All balances of a currency sum to zero.
     "SELECT 'balances in currency ' || currency || ' sum to ' || CAST(SUM(balance) AS BIGINT) \
-     FROM ledger_accounts GROUP BY currency HAVING SUM(balance) <> 0",
+     FROM ledger_accounts GROUP BY currency HAVING SUM(balance) <> 0 ORDER BY currency",
     // A balance is the sum of its entries.
     "SELECT 'account ' || a.ledger_account || ' shows ' || a.balance || ' but its entries sum to ' || COALESCE(s.total, 0) \
      FROM ledger_accounts a \
      LEFT JOIN (SELECT ledger_account, CAST(SUM(amount) AS BIGINT) AS total FROM ledger_entries \
        GROUP BY ledger_account) s ON s.ledger_account = a.ledger_account \
      WHERE a.balance <> COALESCE(s.total, 0)",
+    // An account's entries are in its unit.
+    "SELECT 'account ' || a.ledger_account || ' is in currency ' || a.currency || ' but has entries in currency ' || e.currency \
+     FROM ledger_accounts a JOIN ledger_entries e ON e.ledger_account = a.ledger_account \
+     WHERE e.currency <> a.currency GROUP BY a.ledger_account, a.currency, e.currency",
     // What is blocked is what the open holds hold.
     "SELECT 'account ' || a.ledger_account || ' blocks ' || a.blocked || ' but its open holds hold ' \
        || CAST(COALESCE(SUM(h.amount - h.captured - h.released), 0) AS BIGINT) \
@@ -108,6 +113,9 @@ pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError
         let found: Vec<(String,)> = sqlx::query_as(&spelled(invariant)).fetch_all(pool).await?;
         violations.extend(found.into_iter().map(|(v,)| v));
     }
+    for table in ["ledger_accounts", "ledger_entries"] {
+        violations.extend(unknown_units(pool, table).await?);
+    }
     let (accounts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ledger_accounts")
         .fetch_one(pool)
         .await?;
@@ -115,4 +123,19 @@ pub async fn check(pool: &AnyPool) -> Result<(i64, i64, Vec<String>), StoreError
         .fetch_one(pool)
         .await?;
     Ok((accounts, entries, violations))
+}
+
+/// The stored units of `table` that are neither points nor a currency: its
+/// rows in them do not load, so they are named before a request trips on one.
+async fn unknown_units(pool: &AnyPool, table: &str) -> Result<Vec<String>, StoreError> {
+    let sql = format!("SELECT currency, COUNT(*) FROM {table} GROUP BY currency ORDER BY currency");
+    let counts: Vec<(i64, i64)> = sqlx::query_as(&sql).fetch_all(pool).await?;
+    Ok(counts
+        .into_iter()
+        .filter(|(code, _)| Unit::try_from(*code).is_err())
+        .map(|(code, rows)| {
+            let plural = if rows == 1 { "" } else { "s" };
+            format!("{table} has {rows} row{plural} in stored currency {code}, which is neither points (0) nor an ISO 4217 currency")
+        })
+        .collect())
 }

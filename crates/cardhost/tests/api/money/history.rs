@@ -60,26 +60,29 @@ async fn list(app: &TestApp, token: &str, card_token: &str, query: &str) -> Valu
     .1
 }
 
+/// The ledger account of the one card issued.
+async fn the_card_account(app: &TestApp) -> String {
+    let (account,): (String,) = sqlx::query_as(
+        "SELECT ledger_account FROM ledger_accounts WHERE ledger_account LIKE 'card:%'",
+    )
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap();
+    account
+}
+
 #[tokio::test]
 async fn check_ledger_names_a_balance_that_disagrees_with_its_entries() {
     let app = TestApp::spawn().await;
     let token = setup(&app).await;
     let card = issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
     load(&app, &token, &card, "10.00", "L1").await;
-    let db = app.db().await;
-    let (account,): (String,) = sqlx::query_as(
-        "SELECT ledger_account FROM ledger_accounts WHERE ledger_account LIKE 'card:%'",
-    )
-    .fetch_one(&db)
-    .await
-    .unwrap();
+    let account = the_card_account(&app).await;
     // Tampering behind the journal's back, as a bad restore or a stray UPDATE would.
-    sqlx::query(&format!(
+    app.damage(&format!(
         "UPDATE ledger_accounts SET balance = balance + 1 WHERE ledger_account = '{account}'"
     ))
-    .execute(&db)
-    .await
-    .unwrap();
+    .await;
     let admin = app.admin_token().await;
     let (_, body) = app.get("/api/Admin/CheckLedger", &admin).await;
     assert_eq!(
@@ -91,4 +94,29 @@ async fn check_ledger_names_a_balance_that_disagrees_with_its_entries() {
         "{body}"
     );
     assert_eq!(body["ResultObject"]["Ok"], false);
+}
+
+#[tokio::test]
+async fn check_ledger_names_an_account_stored_in_an_unknown_currency() {
+    let app = TestApp::spawn().await;
+    let token = setup(&app).await;
+    let card = issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
+    load(&app, &token, &card, "10.00", "L1").await;
+    let account = the_card_account(&app).await;
+    app.damage(&format!(
+        "UPDATE ledger_accounts SET currency = 1 WHERE ledger_account = '{account}'"
+    ))
+    .await;
+    let admin = app.admin_token().await;
+    let (_, body) = app.get("/api/Admin/CheckLedger", &admin).await;
+    assert_eq!(
+        body["ResultObject"]["Violations"],
+        json!([
+            "balances in currency 1 sum to 1000",
+            "balances in currency 949 sum to -1000",
+            format!("account {account} is in currency 1 but has entries in currency 949"),
+            "ledger_accounts has 1 row in stored currency 1, which is neither points (0) nor an ISO 4217 currency",
+        ]),
+        "{body}"
+    );
 }
