@@ -60,63 +60,54 @@ async fn list(app: &TestApp, token: &str, card_token: &str, query: &str) -> Valu
     .1
 }
 
-/// The ledger account of the one card issued.
-async fn the_card_account(app: &TestApp) -> String {
+/// `CheckLedger`'s verdict after a card loaded with 10.00 has its ledger
+/// account changed by `set` behind the journal's back, as a bad restore or a
+/// stray UPDATE would; with the account's name.
+async fn check_after_tampering(set: &str) -> (String, Value) {
+    let app = TestApp::spawn().await;
+    let token = setup(&app).await;
+    let card = issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
+    load(&app, &token, &card, "10.00", "L1").await;
     let (account,): (String,) = sqlx::query_as(
         "SELECT ledger_account FROM ledger_accounts WHERE ledger_account LIKE 'card:%'",
     )
     .fetch_one(&app.db().await)
     .await
     .unwrap();
-    account
+    let tamper = format!("UPDATE ledger_accounts SET {set} WHERE ledger_account = '{account}'");
+    app.damage(&tamper).await;
+    let admin = app.admin_token().await;
+    let (_, body) = app.get("/api/Admin/CheckLedger", &admin).await;
+    (account, body["ResultObject"].clone())
 }
 
 #[tokio::test]
 async fn check_ledger_names_a_balance_that_disagrees_with_its_entries() {
-    let app = TestApp::spawn().await;
-    let token = setup(&app).await;
-    let card = issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
-    load(&app, &token, &card, "10.00", "L1").await;
-    let account = the_card_account(&app).await;
-    // Tampering behind the journal's back, as a bad restore or a stray UPDATE would.
-    app.damage(&format!(
-        "UPDATE ledger_accounts SET balance = balance + 1 WHERE ledger_account = '{account}'"
-    ))
-    .await;
-    let admin = app.admin_token().await;
-    let (_, body) = app.get("/api/Admin/CheckLedger", &admin).await;
+    let (account, check) = check_after_tampering("balance = balance + 1").await;
     assert_eq!(
-        body["ResultObject"]["Violations"],
-        json!([
-            "balances in currency 949 sum to 1",
-            format!("account {account} shows 1001 but its entries sum to 1000"),
-        ]),
-        "{body}"
+        (&check["Ok"], &check["Violations"]),
+        (
+            &json!(false),
+            &json!([
+                "balances in currency 949 sum to 1",
+                format!("account {account} shows 1001 but its entries sum to 1000"),
+            ])
+        ),
+        "{check}"
     );
-    assert_eq!(body["ResultObject"]["Ok"], false);
 }
 
 #[tokio::test]
 async fn check_ledger_names_an_account_stored_in_an_unknown_currency() {
-    let app = TestApp::spawn().await;
-    let token = setup(&app).await;
-    let card = issue(&app, &token, "Debit", json!({"IsVirtual": true})).await;
-    load(&app, &token, &card, "10.00", "L1").await;
-    let account = the_card_account(&app).await;
-    app.damage(&format!(
-        "UPDATE ledger_accounts SET currency = 1 WHERE ledger_account = '{account}'"
-    ))
-    .await;
-    let admin = app.admin_token().await;
-    let (_, body) = app.get("/api/Admin/CheckLedger", &admin).await;
+    let (account, check) = check_after_tampering("currency = 1").await;
     assert_eq!(
-        body["ResultObject"]["Violations"],
+        check["Violations"],
         json!([
             "balances in currency 1 sum to 1000",
             "balances in currency 949 sum to -1000",
             format!("account {account} is in currency 1 but has entries in currency 949"),
             "ledger_accounts has 1 row in stored currency 1, which is neither points (0) nor an ISO 4217 currency",
         ]),
-        "{body}"
+        "{check}"
     );
 }
