@@ -236,16 +236,7 @@ async fn write_cards(
         .iter()
         .map(|(account, _, amount)| (account.clone(), *amount, unit));
     let funded = balanced(std::iter::once((funding.clone(), -total, unit)).chain(legs))?;
-    let entries: Vec<EntryRow> = funded
-        .entries()
-        .iter()
-        .map(|(account, amount, currency)| EntryRow {
-            transfer_id,
-            ledger_account: account.clone(),
-            amount: *amount,
-            currency: *currency,
-        })
-        .collect();
+    let entries: Vec<EntryRow> = EntryRow::of(transfer_id, &funded).collect();
     let transfer = TransferRow {
         transfer_id,
         process_id,

@@ -465,7 +465,6 @@ fn record_order(
     Ok(w.tx)
 }
 
-/// The credited card's row of a card-to-card transfer.
 /// Keeps the decided transaction and, for a transfer, its target's incoming
 /// one, in the state (later requests of the batch see them) and the writes.
 fn keep_txs(
@@ -485,6 +484,7 @@ fn keep_txs(
     }
 }
 
+/// The credited card's row of a card-to-card transfer.
 fn incoming_row(
     env: &Env,
     state: &BatchState,

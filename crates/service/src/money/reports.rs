@@ -1,11 +1,11 @@
 //! `GetHostBalance`, `GetCardTransactions`, `CheckLedger`.
 
 use cardhost_domain::date::parse_date;
-use cardhost_domain::ledger::{available, Account, Unit};
+use cardhost_domain::ledger::{available, Account};
 use cardhost_domain::product::CardType;
 use cardhost_domain::Currency;
 use cardhost_store::customers;
-use cardhost_store::ledger::{self, Balance};
+use cardhost_store::ledger;
 
 use super::view::Transaction;
 use crate::caller::Scope;
@@ -34,9 +34,9 @@ pub async fn host_balance(
     let card = card_ref::find(host, key).await?;
     let product = card_ref::product_of(host, &card)?;
     let pool = host.db.reader();
-    let bal = ledger::balance(pool, &Account::Card(&card.account_no).name())
+    let (balance, blocked) = ledger::balance(pool, &Account::Card(&card.account_no).name())
         .await?
-        .unwrap_or(Balance::empty(Unit::Money(product.currency)));
+        .map_or((0, 0), |b| (b.balance, b.blocked));
     let points = ledger::balance(pool, &Account::Points(&card.account_no).name())
         .await?
         .map_or(0, |b| b.balance);
@@ -53,20 +53,20 @@ pub async fn host_balance(
         currency: product.currency,
         available: available(
             product.card_type,
-            bal.balance,
-            bal.blocked,
+            balance,
+            blocked,
             card.card_limit,
             customer_limit,
             customer_used,
         ),
-        ledger_balance: bal.balance,
-        blocked: bal.blocked,
+        ledger_balance: balance,
+        blocked,
         credit_limit: if product.card_type == CardType::Credit {
             card.card_limit
         } else {
             0
         },
-        debt: (-bal.balance).max(0),
+        debt: (-balance).max(0),
         points,
     })
 }

@@ -262,12 +262,10 @@ impl BatchState {
             .extend(rows.take(usage)?.into_iter().map(|u| (u.card_id, u.usage)));
         self.refunded.extend(rows.take(refunded)?);
         for e in rows.take(entries)? {
-            let posted = e.entry;
-            self.entries.entry(e.process_id).or_default().push((
-                posted.ledger_account,
-                posted.amount,
-                posted.currency,
-            ));
+            self.entries
+                .entry(e.process_id)
+                .or_default()
+                .push(e.entry.into());
         }
         Ok(())
     }

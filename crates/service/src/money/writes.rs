@@ -17,7 +17,7 @@ use cardhost_store::{AnyConnection, Script, StoreError};
 
 #[derive(Default)]
 pub struct Writes {
-    /// Accounts the batch posts to that may not exist yet, with their currency.
+    /// Accounts the batch posts to that may not exist yet, with their unit.
     pub accounts: BTreeMap<String, Unit>,
     pub transfers: Vec<TransferRow>,
     pub entries: Vec<EntryRow>,
@@ -48,14 +48,12 @@ pub struct Writes {
 impl Writes {
     /// One journal transfer: its entries move the balances.
     pub fn transfer(&mut self, row: TransferRow, transfer: &Transfer) {
-        for (account, amount, currency) in transfer.entries() {
-            self.moves.entry(account.clone()).or_default().0 += amount;
-            self.entries.push(EntryRow {
-                transfer_id: row.transfer_id,
-                ledger_account: account.clone(),
-                amount: *amount,
-                currency: *currency,
-            });
+        for entry in EntryRow::of(row.transfer_id, transfer) {
+            self.moves
+                .entry(entry.ledger_account.clone())
+                .or_default()
+                .0 += entry.amount;
+            self.entries.push(entry);
         }
         self.transfers.push(row);
     }

@@ -1,6 +1,6 @@
 //! Ledger accounts, balances and the journal of balanced transfers.
 
-use cardhost_domain::ledger::{Transfer, TransferKind, Unit};
+use cardhost_domain::ledger::{Entry, Transfer, TransferKind, Unit};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -88,17 +88,11 @@ pub async fn post_transfer(
         created_at: now_ms,
     };
     table::insert(tx, &header).await?;
-    for (account, amount, currency) in transfer.entries() {
-        let entry = EntryRow {
-            transfer_id,
-            ledger_account: account.as_str().to_owned(),
-            amount: *amount,
-            currency: *currency,
-        };
+    for entry in EntryRow::of(transfer_id, transfer) {
         table::insert(tx, &entry).await?;
         sqlx::query("UPDATE ledger_accounts SET balance = balance + $2 WHERE ledger_account = $1")
-            .bind(account.as_str())
-            .bind(*amount)
+            .bind(&entry.ledger_account)
+            .bind(entry.amount)
             .execute(&mut **tx)
             .await?;
     }
@@ -142,6 +136,13 @@ pub struct PostedEntry {
     pub amount: i64,
     #[sqlx(try_from = "i64")]
     pub currency: Unit,
+}
+
+/// As the leg of a transfer.
+impl From<PostedEntry> for Entry {
+    fn from(e: PostedEntry) -> Entry {
+        (e.ledger_account, e.amount, e.currency)
+    }
 }
 
 /// The entries of the transfer a transaction posted (for an exact reversal).
@@ -237,6 +238,21 @@ pub struct EntryRow {
     #[sqlx(try_from = "i64")]
     #[table(by_numeric)]
     pub currency: Unit,
+}
+
+impl EntryRow {
+    /// The rows of a transfer's entries.
+    pub fn of(transfer_id: i64, transfer: &Transfer) -> impl Iterator<Item = EntryRow> + '_ {
+        transfer
+            .entries()
+            .iter()
+            .map(move |(account, amount, unit)| EntryRow {
+                transfer_id,
+                ledger_account: account.clone(),
+                amount: *amount,
+                currency: *unit,
+            })
+    }
 }
 
 const ACCOUNT_COLUMNS: [&str; 5] = [

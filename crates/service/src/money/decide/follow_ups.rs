@@ -62,12 +62,12 @@ pub(super) fn refund(
     if amount <= 0 || done + amount > original.amount {
         return Plan::declined(rc::INVALID_AMOUNT, amount);
     }
-    let (cur, currency) = (product.currency, Unit::Money(product.currency));
+    let (cur, unit) = (product.currency, Unit::Money(product.currency));
     let mut plan = approved(
         amount,
         vec![
-            (Account::OnUsClearing(cur).name(), -amount, currency),
-            (Account::Card(&card.account_no).name(), amount, currency),
+            (Account::OnUsClearing(cur).name(), -amount, unit),
+            (Account::Card(&card.account_no).name(), amount, unit),
         ],
     );
     if done + amount == original.amount {
@@ -145,12 +145,12 @@ pub(super) fn completion(
     if amount <= 0 || amount > hold.amount {
         return Plan::declined(rc::INVALID_AMOUNT, amount);
     }
-    let (cur, currency) = (product.currency, Unit::Money(product.currency));
+    let (cur, unit) = (product.currency, Unit::Money(product.currency));
     let mut plan = approved(
         amount,
         vec![
-            (Account::Card(&card.account_no).name(), -amount, currency),
-            (Account::OnUsClearing(cur).name(), amount, currency),
+            (Account::Card(&card.account_no).name(), -amount, unit),
+            (Account::OnUsClearing(cur).name(), amount, unit),
         ],
     );
     if product.card_type == CardType::Credit {

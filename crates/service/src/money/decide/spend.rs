@@ -69,7 +69,7 @@ pub(super) fn spend_plan(
 ) -> Plan {
     let amount = req.amount.unwrap_or(0);
     let paid_in_points = req.vpos.as_ref().map_or(0, |l| l.point_amount);
-    let (cur, currency) = (product.currency, Unit::Money(product.currency));
+    let (cur, unit) = (product.currency, Unit::Money(product.currency));
     let account = Account::Card(&card.account_no).name();
     let mut plan = Plan {
         points_spent,
@@ -80,19 +80,16 @@ pub(super) fn spend_plan(
         plan.new_hold = Some(amount);
     } else if req.kind == CardTxType::TransferOut {
         // The target's account is added once the target is checked.
-        plan.entries = vec![(account, -amount, currency)];
+        plan.entries = vec![(account, -amount, unit)];
     } else {
         let from_card = amount - paid_in_points;
-        plan.entries = vec![(Account::OnUsClearing(cur).name(), amount, currency)];
+        plan.entries = vec![(Account::OnUsClearing(cur).name(), amount, unit)];
         if from_card > 0 {
-            plan.entries.push((account, -from_card, currency));
+            plan.entries.push((account, -from_card, unit));
         }
         if paid_in_points > 0 {
-            plan.entries.push((
-                Account::PointsFunding(currency).name(),
-                -paid_in_points,
-                currency,
-            ));
+            plan.entries
+                .push((Account::PointsFunding(unit).name(), -paid_in_points, unit));
         }
         if req.kind == CardTxType::Purchase && product.card_type == CardType::Credit {
             plan.points = points_earned(
@@ -148,12 +145,12 @@ pub(super) fn decide_load(
             return Plan::declined(rc::EXCEEDS_AMOUNT_LIMIT, amount);
         }
     }
-    let (cur, currency) = (product.currency, Unit::Money(product.currency));
+    let (cur, unit) = (product.currency, Unit::Money(product.currency));
     approved(
         amount,
         vec![
-            (Account::IssuerFunding(cur).name(), -amount, currency),
-            (Account::Card(&card.account_no).name(), amount, currency),
+            (Account::IssuerFunding(cur).name(), -amount, unit),
+            (Account::Card(&card.account_no).name(), amount, unit),
         ],
     )
 }
