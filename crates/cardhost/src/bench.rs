@@ -202,6 +202,7 @@ async fn start(config: &Config, options: &BenchOptions) -> anyhow::Result<Bench>
     tokio::spawn(server::serve(
         listener,
         host.clone(),
+        config.capacity,
         std::future::pending(),
     ));
     let mut setup = connect(addr).await?;

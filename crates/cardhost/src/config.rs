@@ -1,17 +1,25 @@
 //! Configuration: `cardhost.toml` (all optional), overridden by `CARDHOST_*`
 //! environment variables, overridden by command-line flags.
 
+use std::fmt::Display;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use serde::Deserialize;
+
+use crate::serving::Capacity;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://cardhost.db";
 pub const DEFAULT_KEYS_FILE: &str = "cardhost-keys.json";
 pub const DEFAULT_CONFIG_FILE: &str = "cardhost.toml";
 /// Token lifetime bounds: at least a minute, at most a day.
-const TOKEN_TTL_RANGE: std::ops::RangeInclusive<i64> = 1..=1440;
+const TOKEN_TTL_RANGE: RangeInclusive<i64> = 1..=1440;
+/// Connections or requests at once: beyond a million the process runs out of
+/// file descriptors or memory first.
+const CAPACITY_RANGE: RangeInclusive<usize> = 1..=1_000_000;
 
 /// What `cardhost.toml` may hold.
 #[derive(Debug, Default, Deserialize)]
@@ -25,6 +33,8 @@ pub struct FileConfig {
     pub business_timezone: Option<String>,
     pub network_timeout_ms: Option<u64>,
     pub authorizer_workers: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub max_in_flight: Option<usize>,
     pub sms_log_file: Option<PathBuf>,
     pub log_format: Option<String>,
     #[serde(default)]
@@ -61,6 +71,8 @@ pub struct Config {
     pub network_timeout_ms: u64,
     /// Batches the authorizer decides at once; `None`: the engine's default.
     pub authorizer_workers: Option<usize>,
+    /// Connections and requests served at once.
+    pub capacity: Capacity,
     pub sms_log_file: PathBuf,
     pub sms_log_secrets: bool,
     pub log_format: LogFormat,
@@ -71,6 +83,55 @@ pub struct Config {
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// `var` from the environment, else the file's value, else `default`; it must
+/// lie in `range`, and `what` names it in the refusal.
+fn bounded<T>(
+    var: &str,
+    file: Option<T>,
+    default: T,
+    range: RangeInclusive<T>,
+    what: &str,
+) -> anyhow::Result<T>
+where
+    T: FromStr + PartialOrd + Display + Copy,
+{
+    let value = match env(var) {
+        Some(v) => v
+            .parse()
+            .map_err(|_| anyhow!("{var} must be a whole number, not '{v}'"))?,
+        None => file.unwrap_or(default),
+    };
+    if !range.contains(&value) {
+        bail!(
+            "{what} must be {} to {}, not {value}",
+            range.start(),
+            range.end()
+        );
+    }
+    Ok(value)
+}
+
+/// `CARDHOST_MAX_CONNECTIONS` and `CARDHOST_MAX_IN_FLIGHT`, else the file's.
+fn capacity(file: &FileConfig) -> anyhow::Result<Capacity> {
+    let default = Capacity::default();
+    Ok(Capacity {
+        connections: bounded(
+            "CARDHOST_MAX_CONNECTIONS",
+            file.max_connections,
+            default.connections,
+            CAPACITY_RANGE,
+            "max_connections",
+        )?,
+        in_flight: bounded(
+            "CARDHOST_MAX_IN_FLIGHT",
+            file.max_in_flight,
+            default.in_flight,
+            CAPACITY_RANGE,
+            "max_in_flight",
+        )?,
+    })
 }
 
 /// `CARDHOST_AUTHORIZER_WORKERS`, else the file's `authorizer_workers`: 1 to 16.
@@ -110,20 +171,19 @@ impl Config {
             Some(path) => read_file(path, true)?,
             None => read_file(Path::new(DEFAULT_CONFIG_FILE), false)?,
         };
+        let capacity = capacity(&file)?;
         let listen = cli
             .listen
             .clone()
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        let token_ttl_minutes = match env("CARDHOST_TOKEN_TTL_MINUTES") {
-            Some(v) => v
-                .parse()
-                .context("CARDHOST_TOKEN_TTL_MINUTES must be a whole number of minutes")?,
-            None => file.token_ttl_minutes.unwrap_or(60),
-        };
-        if !TOKEN_TTL_RANGE.contains(&token_ttl_minutes) {
-            bail!("token lifetime must be 1 to 1440 minutes, not {token_ttl_minutes}");
-        }
+        let token_ttl_minutes = bounded(
+            "CARDHOST_TOKEN_TTL_MINUTES",
+            file.token_ttl_minutes,
+            60,
+            TOKEN_TTL_RANGE,
+            "token lifetime in minutes",
+        )?;
         let log_format = match cli.log_format.clone().or(file.log_format).as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -135,18 +195,15 @@ impl Config {
             .unwrap_or_else(|| "Europe/Istanbul".to_owned());
         let calendar = cardhost_service::calendar::Calendar::new(&business_timezone)
             .map_err(anyhow::Error::msg)?;
-        let network_timeout_ms = match env("CARDHOST_NETWORK_TIMEOUT_MS") {
-            Some(v) => v
-                .parse()
-                .context("CARDHOST_NETWORK_TIMEOUT_MS must be a whole number of milliseconds")?,
-            None => file
-                .network_timeout_ms
-                .unwrap_or(cardhost_service::network::DEFAULT_TIMEOUT_MS),
-        };
-        if !(1..=120_000).contains(&network_timeout_ms) {
-            bail!("network timeout must be 1 to 120000 ms, not {network_timeout_ms}");
-        }
+        let network_timeout_ms = bounded(
+            "CARDHOST_NETWORK_TIMEOUT_MS",
+            file.network_timeout_ms,
+            cardhost_service::network::DEFAULT_TIMEOUT_MS,
+            1..=120_000,
+            "network timeout in milliseconds",
+        )?;
         Ok(Config {
+            capacity,
             network_timeout_ms,
             authorizer_workers: authorizer_workers(file.authorizer_workers)?,
             products,

@@ -76,7 +76,7 @@ impl Seeder {
         };
         let created = clients::create(&host.db, &new, host.clock.now_ms()).await?;
         let mut seeder = Seeder {
-            app: cardhost_http::app(host.clone()),
+            app: cardhost_http::app(host.clone(), cardhost_http::DEFAULT_MAX_IN_FLIGHT),
             client_id: created.client_id.clone(),
             token: String::new(),
         };

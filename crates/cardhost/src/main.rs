@@ -220,7 +220,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!("listening on {}", listener.local_addr()?);
-    server::serve(listener, host.clone(), shutdown).await?;
+    server::serve(listener, host.clone(), config.capacity, shutdown).await?;
     jobs.stop(JOB_GRACE).await;
     host.db.close().await;
     Ok(())

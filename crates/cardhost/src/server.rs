@@ -11,6 +11,7 @@ use cardhost_store::Db;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::serving::Capacity;
 
 /// Admin credentials from `CARDHOST_ADMIN_CLIENT_ID` / `_SECRET`, when both are set.
 pub fn admin_credentials_from_env() -> Option<(String, ClientSecret)> {
@@ -69,13 +70,15 @@ pub fn print_admin_credentials(created: &CreatedClient, listen: &str) {
     println!();
 }
 
-/// Serves `host` on `listener` until `shutdown` resolves.
+/// Serves `host` on `listener` within `capacity` until `shutdown` resolves.
 pub async fn serve(
     listener: TcpListener,
     host: Arc<Host>,
+    capacity: Capacity,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    crate::serving::run(listener, cardhost_http::app(host), shutdown)
+    let app = cardhost_http::app(host, capacity.in_flight);
+    crate::serving::run(listener, app, capacity.connections, shutdown)
         .await
         .context("serving HTTP")
 }

@@ -1,13 +1,13 @@
 //! The HTTP server's connection handling, with the limits an operator can
 //! rely on against overload and slow or idle clients:
-//! - at most [`MAX_CONNECTIONS`] connections at once; the next waits in the
-//!   kernel's accept queue until one closes;
+//! - at most [`Capacity::connections`] connections at once; the next waits
+//!   in the kernel's accept queue until one closes;
 //! - a request's head must arrive within [`HEADER_TIMEOUT`] of the
 //!   connection opening or of the previous response, else the connection is
 //!   closed: a slow sender of headers, or an idle keep-alive connection, is
 //!   cut off;
 //! - (in `cardhost_http`) a body must arrive within its own timeout, and
-//!   requests beyond a bound in flight are shed with 429.
+//!   requests beyond [`Capacity::in_flight`] are shed with 429.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -22,18 +22,35 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
-/// Connections served at once.
-pub const MAX_CONNECTIONS: usize = 10_000;
+/// What the operator sizes to the machine (`max_connections`, `max_in_flight`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    /// Connections served at once.
+    pub connections: usize,
+    /// Requests handled at once; more are shed with 429.
+    pub in_flight: usize,
+}
+
+impl Default for Capacity {
+    fn default() -> Capacity {
+        Capacity {
+            connections: 10_000,
+            in_flight: cardhost_http::DEFAULT_MAX_IN_FLIGHT,
+        }
+    }
+}
 /// How long a request's head may take to arrive, idle time before it included.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long connections still open at shutdown get to finish their request.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Serves `app` on `listener` until `shutdown` resolves, then lets open
-/// requests finish (at most [`SHUTDOWN_GRACE`]).
+/// Serves `app` on `listener`, at most `connections` at once, until
+/// `shutdown` resolves, then lets open requests finish (at most
+/// [`SHUTDOWN_GRACE`]).
 pub async fn run(
     listener: TcpListener,
     app: cardhost_http::App,
+    connections: usize,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     // HTTP/1.1 only: telling it from HTTP/2 would wait for the client's first
@@ -44,7 +61,7 @@ pub async fn run(
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT);
     let builder = Arc::new(builder);
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let slots = Arc::new(Semaphore::new(connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -82,7 +99,13 @@ pub async fn run(
             let mut first = [0u8; 1];
             match tokio::time::timeout(HEADER_TIMEOUT, stream.peek(&mut first)).await {
                 Ok(Ok(n)) if n > 0 => {}
-                _ => return,
+                // Closed before its place is given up, so that the client
+                // sees it closed before a waiting connection is served.
+                _ => {
+                    drop(stream);
+                    drop(slot);
+                    return;
+                }
             }
             let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
             // A client that goes away or times out is no error of ours.

@@ -27,4 +27,4 @@ pub mod vpos;
 pub mod wire;
 
 pub use router::{app, App};
-pub use state::AppState;
+pub use state::{AppState, DEFAULT_MAX_IN_FLIGHT};

@@ -9,7 +9,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::state::AppState;
+use crate::state::{AppState, InFlight};
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -48,20 +48,17 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        with_in_flight(
-            state.metrics.render_with(&state.host),
-            crate::router::MAX_IN_FLIGHT - state.in_flight.available_permits(),
-        ),
+        with_in_flight(state.metrics.render_with(&state.host), &state.in_flight),
     )
         .into_response()
 }
 
-/// The requests being handled now (see [`crate::router::MAX_IN_FLIGHT`]).
-fn with_in_flight(mut text: String, in_flight: usize) -> String {
-    let name = "cardhost_http_requests_in_flight";
+/// The requests being handled now, and the bound beyond which more are shed.
+fn with_in_flight(mut text: String, in_flight: &InFlight) -> String {
+    let (name, bound) = ("cardhost_http_requests_in_flight", in_flight.bound);
     let line = format!(
-        "# HELP {name} Requests being handled now; beyond {} more are shed with 429.\n# TYPE {name} gauge\n{name} {in_flight}\n",
-        crate::router::MAX_IN_FLIGHT
+        "# HELP {name} Requests being handled now; beyond {bound} more are shed with 429.\n# TYPE {name} gauge\n{name} {}\n",
+        in_flight.now()
     );
     let at = text.rfind("# EOF").unwrap_or(text.len());
     text.insert_str(at, &line);

@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 use crate::envelope::{ApiError, Outcome};
 use crate::gate::{self, Gate};
 use crate::metrics::Metrics;
-use crate::state::AppState;
+use crate::state::{AppState, InFlight};
 use crate::{auth, issuer, ops};
 
 /// Every operation of the API. Each is declared once, by the `#[utoipa::path]`
@@ -184,22 +184,22 @@ async fn track(State(state): State<AppState>, req: Request, next: Next) -> Respo
     response
 }
 
-/// Requests the host handles at once; one more is shed at once with 429 and
-/// `Result` 9 rather than queued without bound. `/health` and `/metrics`
-/// are never shed: an operator must see an overloaded host.
-pub const MAX_IN_FLIGHT: usize = 4_096;
-
+/// Beyond the bound in flight a request is refused at once. `/health` and
+/// `/metrics` are never shed: an operator must see an overloaded host.
 async fn shed(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if path == "/health" || path == "/metrics" {
         return next.run(req).await;
     }
-    match state.in_flight.clone().try_acquire_owned() {
-        Ok(_slot) => next.run(req).await,
-        Err(_) => ApiError::new(
+    match state.in_flight.enter() {
+        Some(_slot) => next.run(req).await,
+        None => ApiError::new(
             axum::http::StatusCode::TOO_MANY_REQUESTS,
             9,
-            format!("The host is handling {MAX_IN_FLIGHT} requests already; retry shortly."),
+            format!(
+                "The host is handling {} requests already; retry shortly.",
+                state.in_flight.bound
+            ),
         )
         .into_response(),
     }
@@ -221,14 +221,15 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 pub type App = tower::util::MapRequest<Router, fn(Request) -> Request>;
 
-/// The whole HTTP application over `host`.
-pub fn app(host: Arc<Host>) -> App {
+/// The whole HTTP application over `host`, handling at most `max_in_flight`
+/// requests at once.
+pub fn app(host: Arc<Host>, max_in_flight: usize) -> App {
     let Registry { router, names, .. } = registry();
     let state = AppState {
         host,
         metrics: Arc::new(Metrics::new()),
         operations: Arc::new(names),
-        in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+        in_flight: InFlight::new(max_in_flight),
     };
     let request_id = HeaderName::from_static("x-request-id");
     let router = router

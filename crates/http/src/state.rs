@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use cardhost_service::{audit, Call, Host};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::envelope::ApiResult;
 use crate::metrics::Metrics;
@@ -17,8 +18,37 @@ pub struct AppState {
     /// Registered (lower-case) path → the operation's API name (for metrics
     /// and audit) and its gate.
     pub(crate) operations: Arc<HashMap<String, crate::router::Route>>,
-    /// One permit a request in flight ([`crate::router::MAX_IN_FLIGHT`]).
-    pub(crate) in_flight: Arc<tokio::sync::Semaphore>,
+    pub(crate) in_flight: InFlight,
+}
+
+/// Requests the host handles at once, as the operator sized it; one more is
+/// shed at once with 429 and `Result` 9 rather than queued without bound.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 4_096;
+
+/// The bound on requests in flight and the permits that count them.
+#[derive(Clone)]
+pub(crate) struct InFlight {
+    pub(crate) bound: usize,
+    permits: Arc<Semaphore>,
+}
+
+impl InFlight {
+    pub(crate) fn new(bound: usize) -> InFlight {
+        InFlight {
+            bound,
+            permits: Arc::new(Semaphore::new(bound)),
+        }
+    }
+
+    /// A place for one more request, while the bound allows it.
+    pub(crate) fn enter(&self) -> Option<OwnedSemaphorePermit> {
+        self.permits.clone().try_acquire_owned().ok()
+    }
+
+    /// The requests being handled now.
+    pub(crate) fn now(&self) -> usize {
+        self.bound - self.permits.available_permits()
+    }
 }
 
 /// Runs a state-changing operation; a refusal or failure is written to the

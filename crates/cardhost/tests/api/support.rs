@@ -82,6 +82,7 @@ fn test_config(db_url: &str, dir: &std::path::Path) -> Config {
         // Short, so the `91` rule of the test network times out quickly.
         network_timeout_ms: 300,
         authorizer_workers: None,
+        capacity: cardhost::serving::Capacity::default(),
         sms_log_file: dir.join("sms.log"),
         sms_log_secrets: true,
         log_format: LogFormat::Text,
@@ -117,7 +118,7 @@ async fn second_instance(
     let db = Db::connect(db_url).await.expect("database");
     let host = server::build_host(db, keys, clock, &config).await;
     tokio::spawn(async move {
-        let _ = server::serve(listener, host, std::future::pending()).await;
+        let _ = server::serve(listener, host, config.capacity, std::future::pending()).await;
     });
     format!("http://{addr}")
 }
@@ -159,7 +160,7 @@ impl TestApp {
             .expect("bootstrap admin");
         let serving = host.clone();
         tokio::spawn(async move {
-            let _ = server::serve(listener, serving, std::future::pending()).await;
+            let _ = server::serve(listener, serving, config.capacity, std::future::pending()).await;
         });
         let mut bases = vec![format!("http://{addr}")];
         if second_instance_wanted() {

@@ -46,7 +46,7 @@ refusal or failure (every `Result` but 0, and 8, whose `ResultObject` carries th
 `ResponseCode`). `Result`: 0 success, 1 validation error, \
 2 not found, 3 already exists, 4 not allowed in the current state, 5 authentication failed (HTTP 401), \
 6 not permitted (HTTP 403), 7 idempotency conflict, 8 declined (see `ResultObject.ResponseCode`), \
-9 rate limited or shed (HTTP 429: more than 4,096 requests in flight, or too many token \
+9 rate limited or shed (HTTP 429: more requests in flight than `max_in_flight`, 4,096 by default, or too many token \
 requests), 99 system error (HTTP 500; nothing changed, safe to retry). \
 Every string a request takes states its `maxLength` and every list its `maxItems`; \
 a value past them is `Result` 1 naming the field. An unparseable body is HTTP 400, a body over 1 MiB HTTP 413, a body not sent within 10 s \

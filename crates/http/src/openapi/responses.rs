@@ -15,7 +15,7 @@ const REFUSALS: [(u16, &str, &str); 9] = [
     (405, "MethodNotAllowed", "The path takes another HTTP method, named in `Allow` (`Result` 1)."),
     (408, "RequestTimeout", "The body did not arrive within 10 s of the head (`Result` 1)."),
     (413, "PayloadTooLarge", "The body is over 1 MiB (`Result` 1)."),
-    (429, "TooManyRequests", "More than 4,096 requests in flight, or too many token requests from one address (`Result` 9)."),
+    (429, "TooManyRequests", "More requests in flight than the host is configured for (`max_in_flight`, 4,096 by default), or too many token requests from one address (`Result` 9)."),
     (500, "InternalServerError", "A system error; nothing was changed, and the request is safe to repeat with the same reference (`Result` 99)."),
 ];
 

@@ -1,6 +1,7 @@
 //! Overload and slow clients against the real binary: idle connections by
 //! the thousand do not keep others out; requests beyond the in-flight bound
 //! are shed with 429 while `/health` still answers, and the host recovers;
+//! a connection beyond the bound waits for a place;
 //! a client that sends nothing, or a body that never ends, is cut off.
 
 use std::time::Duration;
@@ -13,13 +14,16 @@ use super::*;
 const ADMIN: (&str, &str) = ("load-admin", "load-admin-secret-0123456789");
 
 async fn started(dir: &Path) -> (Server, String) {
-    let mut server = Server::start_with(
-        dir,
-        &[
-            ("CARDHOST_ADMIN_CLIENT_ID", ADMIN.0),
-            ("CARDHOST_ADMIN_CLIENT_SECRET", ADMIN.1),
-        ],
-    );
+    started_with(dir, &[]).await
+}
+
+/// The server with the load-test admin and `envs`.
+async fn started_with(dir: &Path, envs: &[(&str, &str)]) -> (Server, String) {
+    let admin = [
+        ("CARDHOST_ADMIN_CLIENT_ID", ADMIN.0),
+        ("CARDHOST_ADMIN_CLIENT_SECRET", ADMIN.1),
+    ];
+    let mut server = Server::start_with(dir, &[&admin[..], envs].concat());
     let (addr, _) = server.wait_listening().await;
     server.collect_stderr();
     (server, addr)
@@ -98,28 +102,24 @@ async fn in_flight(addr: &str) -> usize {
         .expect("the in-flight gauge")
 }
 
+/// The bound in flight the shedding tests configure: small, so that a few
+/// stalled requests reach it.
+const IN_FLIGHT: usize = 64;
+
 #[tokio::test]
 async fn requests_beyond_the_bound_in_flight_are_shed_and_the_host_recovers() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, addr) = started(dir.path()).await;
+    let bound = IN_FLIGHT.to_string();
+    let (_server, addr) = started_with(dir.path(), &[("CARDHOST_MAX_IN_FLIGHT", &bound)]).await;
     let token = admin_token(&addr).await;
     let head = stalled(&token);
-    // All at once: each waits at most the body timeout for its body.
-    let opening: Vec<_> = (0..4_200)
-        .map(|_| {
-            let (addr, head) = (addr.clone(), head.clone());
-            tokio::spawn(async move {
-                let mut stream = TcpStream::connect(&addr).await.expect("connect");
-                stream.write_all(head.as_bytes()).await.expect("write");
-                stream
-            })
-        })
-        .collect();
     let mut held = Vec::new();
-    for task in opening {
-        held.push(task.await.unwrap());
+    for _ in 0..IN_FLIGHT + 8 {
+        let mut stream = TcpStream::connect(&addr).await.expect("connect");
+        stream.write_all(head.as_bytes()).await.expect("write");
+        held.push(stream);
     }
-    while in_flight(&addr).await < 4_096 {
+    while in_flight(&addr).await < IN_FLIGHT {
         tokio::task::yield_now().await;
     }
     assert_eq!(read_answer(&addr, &token).await, (429, 9));
@@ -129,6 +129,22 @@ async fn requests_beyond_the_bound_in_flight_are_shed_and_the_host_recovers() {
         tokio::task::yield_now().await;
     }
     assert_eq!(read_answer(&addr, &token).await, (200, 2));
+}
+
+#[tokio::test]
+async fn a_connection_beyond_the_bound_waits_until_one_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, addr) = started_with(dir.path(), &[("CARDHOST_MAX_CONNECTIONS", "1")]).await;
+    let idle = TcpStream::connect(&addr).await.expect("connect");
+    // Served only once the host has closed the idle connection, at its
+    // header timeout, and so freed the one place.
+    assert_eq!(health(&addr).await, 200);
+    let mut idle = idle.into_std().expect("a std stream");
+    let mut buf = [0u8; 1];
+    assert_eq!(
+        std::io::Read::read(&mut idle, &mut buf).expect("closed, not pending"),
+        0
+    );
 }
 
 #[tokio::test]
@@ -173,4 +189,21 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
     }
     let read = tokio::time::timeout(Duration::from_secs(60), idle.read(&mut buf)).await;
     assert!(matches!(read, Ok(Ok(0))), "closed by the server: {read:?}");
+}
+
+#[tokio::test]
+async fn a_bound_outside_its_range_stops_the_start_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = cardhost(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CARDHOST_MAX_IN_FLIGHT", "0")
+        .output()
+        .await
+        .expect("run cardhost");
+    assert!(!serve.status.success());
+    let stderr = String::from_utf8_lossy(&serve.stderr);
+    assert!(
+        stderr.contains("max_in_flight must be 1 to 1000000, not 0"),
+        "{stderr}"
+    );
 }
