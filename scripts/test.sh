@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
-# The overload tests hold about 10,000 sockets between them and the server.
+# The overload tests hold about 5,000 idle sockets at once against the server.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 . scripts/lib/postgres.sh
