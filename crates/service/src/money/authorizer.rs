@@ -122,7 +122,8 @@ impl IdBlocks {
     }
 
     /// Reserves new blocks where the kept ones are short; `shared_db` (several
-    /// instances may share it): new blocks of just what the batch needs.
+    /// instances may share it): new blocks of just what the batch needs, both
+    /// in one statement, so that histories keep their order across instances.
     async fn refill(
         &mut self,
         host: &Host,
@@ -130,16 +131,18 @@ impl IdBlocks {
         shared_db: bool,
     ) -> Result<(), StoreError> {
         let (process, transfer) = needs(requests);
+        if shared_db {
+            let blocks = [("process_id", process), ("transfer_id", transfer)];
+            let [p, t] = ledger::reserve_id_blocks(host.db.writer(), blocks).await?;
+            (self.process, self.transfer) = ((p, p + process), (t, t + transfer));
+            return Ok(());
+        }
         for (counter, block, needed) in [
             ("process_id", &mut self.process, process),
             ("transfer_id", &mut self.transfer, transfer),
         ] {
-            if shared_db || block.1 - block.0 < needed {
-                let count = if shared_db {
-                    needed
-                } else {
-                    ID_BLOCK.max(needed)
-                };
+            if block.1 - block.0 < needed {
+                let count = ID_BLOCK.max(needed);
                 let first = ledger::reserve_ids(host.db.writer(), counter, count).await?;
                 *block = (first, first + count);
             }
