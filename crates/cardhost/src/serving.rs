@@ -39,6 +39,7 @@ impl Default for Capacity {
         }
     }
 }
+
 /// How long a request's head may take to arrive, idle time before it included.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long connections still open at shutdown get to finish their request.
