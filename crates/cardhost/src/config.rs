@@ -134,19 +134,14 @@ fn capacity(file: &FileConfig) -> anyhow::Result<Capacity> {
     })
 }
 
-/// `CARDHOST_AUTHORIZER_WORKERS`, else the file's `authorizer_workers`: 1 to 16.
+/// `CARDHOST_AUTHORIZER_WORKERS`, else the file's `authorizer_workers`: 1 to
+/// 16; neither given: the engine's default.
 fn authorizer_workers(file: Option<usize>) -> anyhow::Result<Option<usize>> {
-    let workers = match env("CARDHOST_AUTHORIZER_WORKERS") {
-        Some(v) => Some(
-            v.parse()
-                .context("CARDHOST_AUTHORIZER_WORKERS must be a whole number")?,
-        ),
-        None => file,
-    };
-    if let Some(n) = workers.filter(|n| !(1..=16).contains(n)) {
-        bail!("authorizer workers must be 1 to 16, not {n}");
+    const VAR: &str = "CARDHOST_AUTHORIZER_WORKERS";
+    if env(VAR).is_none() && file.is_none() {
+        return Ok(None);
     }
-    Ok(workers)
+    bounded(VAR, file, 1, 1..=16, "authorizer workers").map(Some)
 }
 
 fn read_file(path: &Path, required: bool) -> anyhow::Result<FileConfig> {

@@ -115,23 +115,13 @@ pub async fn reserve_ids(pool: &AnyPool, counter: &str, count: i64) -> Result<i6
     Ok(first)
 }
 
-/// Reserves a block of each counter (name, count) in one statement of one
-/// transaction of its own, returning each block's first value: a batch on a
-/// shared database reserves its process and transfer ids in one round of
-/// statements, not two.
+/// Reserves a block of each (counter, count) in one transaction of its own,
+/// returning each block's first value: a batch on a shared database takes
+/// its process and transfer ids in one transaction, not two.
 pub async fn reserve_id_blocks<const N: usize>(
     pool: &AnyPool,
     blocks: [(&str, i64); N],
 ) -> Result<[i64; N], StoreError> {
-    let cases: String = (0..N)
-        .map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
-        .collect();
-    let names: Vec<String> = (0..N).map(|i| format!("${}", 2 * i + 1)).collect();
-    let sql = format!(
-        "UPDATE id_counters SET next_value = next_value + CASE counter_name{cases} END \
-         WHERE counter_name IN ({}) RETURNING counter_name, next_value",
-        names.join(", ")
-    );
     let mut tx = pool.begin().await?;
     if tx.backend_name() != "SQLite" {
         // No wait for this commit's flush: WAL is flushed in order, so any
@@ -141,21 +131,16 @@ pub async fn reserve_id_blocks<const N: usize>(
             .execute(&mut *tx)
             .await?;
     }
-    let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
-    for (counter, count) in blocks {
-        query = query.bind(counter).bind(count);
-    }
-    let rows = query.fetch_all(&mut *tx).await?;
-    tx.commit().await?;
     let mut firsts = [0; N];
     for (first, (counter, count)) in firsts.iter_mut().zip(blocks) {
-        let next = rows
-            .iter()
-            .find(|(name, _)| name == counter)
-            .map(|(_, next)| *next)
-            .ok_or_else(|| StoreError::Malformed(format!("no id counter named {counter}")))?;
+        let (next,): (i64,) = sqlx::query_as("UPDATE id_counters SET next_value = next_value + $2 WHERE counter_name = $1 RETURNING next_value")
+            .bind(counter)
+            .bind(count)
+            .fetch_one(&mut *tx)
+            .await?;
         *first = next - count;
     }
+    tx.commit().await?;
     Ok(firsts)
 }
 
