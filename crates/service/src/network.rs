@@ -114,8 +114,11 @@ pub struct TestNetwork {
     clock: Arc<dyn Clock>,
     /// Reversals to refuse before acknowledging again (tests of the retry queue).
     refuse_reversals: AtomicU32,
-    /// Signalled each time an authorization reaches the network (tests cut a
-    /// request off at that point, as a crash would).
+    /// Reversals to leave unanswered (tests of a run cut off at shutdown).
+    stall_reversals: AtomicU32,
+    /// Signalled each time an authorization, or a reversal left unanswered,
+    /// reaches the network (tests cut a call off at that point, as a crash or
+    /// a shutdown would).
     pub received: tokio::sync::Notify,
 }
 
@@ -125,6 +128,7 @@ impl TestNetwork {
             db,
             clock,
             refuse_reversals: AtomicU32::new(0),
+            stall_reversals: AtomicU32::new(0),
             received: tokio::sync::Notify::new(),
         }
     }
@@ -132,6 +136,18 @@ impl TestNetwork {
     /// The next `n` reversals fail as if the network were down.
     pub fn refuse_next_reversals(&self, n: u32) {
         self.refuse_reversals.store(n, Ordering::SeqCst);
+    }
+
+    /// The next `n` reversals get no answer, as if it were lost on the way.
+    pub fn stall_next_reversals(&self, n: u32) {
+        self.stall_reversals.store(n, Ordering::SeqCst);
+    }
+
+    /// Takes one of the `n` left in `counter`; false when none is left.
+    fn take(counter: &AtomicU32) -> bool {
+        counter
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
     }
 
     fn amount_rule(amount: i64) -> Option<&'static str> {
@@ -223,12 +239,12 @@ impl CardNetwork for TestNetwork {
 
     fn reverse(&self, msg: NetworkMessage) -> NetFuture<'_, ()> {
         Box::pin(async move {
-            let refused = self
-                .refuse_reversals
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok();
-            if refused {
+            if Self::take(&self.refuse_reversals) {
                 return Err(NetworkError::Unavailable("test network refused".into()));
+            }
+            if Self::take(&self.stall_reversals) {
+                self.received.notify_one();
+                std::future::pending::<()>().await;
             }
             if let Some(mut auth) = self.existing(msg.process_id).await? {
                 auth.status = NetworkAuthStatus::Reversed;

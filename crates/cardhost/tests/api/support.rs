@@ -205,10 +205,16 @@ impl TestApp {
     /// Another host on this app's database, key store and clock, serving no
     /// HTTP: an instance whose background jobs a test runs.
     pub async fn another_host(&self) -> Arc<Host> {
+        self.another_host_with(|_| {}).await
+    }
+
+    /// [`Self::another_host`] with `change` made to its settings.
+    pub async fn another_host_with(&self, change: impl FnOnce(&mut Config)) -> Arc<Host> {
         let keys =
             KeyStore::open(&self.dir().join("keys.json"), test_master_key()).expect("key store");
         let db = Db::connect(&self.db_url).await.expect("database");
-        let config = test_config(&self.db_url, self.dir());
+        let mut config = test_config(&self.db_url, self.dir());
+        change(&mut config);
         server::build_host(db, keys, self.clock.clone(), &config).await
     }
 

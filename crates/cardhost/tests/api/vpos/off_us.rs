@@ -1,5 +1,7 @@
 //! Payments on other issuers' cards through the test card network, and the reversals that make them crash safe.
 
+use cardhost_service::scheduler::{self, Job, Outcome};
+
 use super::*;
 
 #[tokio::test]
@@ -31,14 +33,17 @@ async fn an_off_us_sale_is_approved_with_the_card_masked() {
 
 /// The network's record of the authorization of `answer`'s process id.
 async fn network_auth(app: &TestApp, answer: &Value) -> cardhost_store::vpos::NetworkAuthRow {
-    let pid: i64 = answer["ResultObject"]["ProcessId"]
+    cardhost_store::vpos::network_auth(app.host.db.reader(), process_id(answer))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn process_id(answer: &Value) -> i64 {
+    answer["ResultObject"]["ProcessId"]
         .as_str()
         .unwrap()
         .parse()
-        .unwrap();
-    cardhost_store::vpos::network_auth(app.host.db.reader(), pid)
-        .await
-        .unwrap()
         .unwrap()
 }
 
@@ -240,6 +245,43 @@ async fn an_off_us_request_cut_off_by_a_crash_is_reversed_by_the_sweeper() {
         .unwrap();
     assert_eq!(status, "Reversed");
     ledger_ok(&app).await;
+}
+
+/// The queued reversal of `answer`'s sale: its attempts and status.
+async fn queued_reversal(app: &TestApp, answer: &Value) -> (i64, String) {
+    sqlx::query_as("SELECT attempts, status FROM network_reversals WHERE process_id = $1")
+        .bind(process_id(answer))
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_reversal_still_waiting_at_shutdown_is_left_to_the_next_run_elsewhere() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let lost = s.sale("n-91", "10.91", &json!(OFF_US)).await;
+    assert_eq!(queued_reversal(&app, &lost).await, (0, "Pending".into()));
+    // An instance that would wait a minute for the network, far past the grace.
+    let other = app
+        .another_host_with(|c| c.network_timeout_ms = 60_000)
+        .await;
+    other.test_network.stall_next_reversals(1);
+    let jobs = scheduler::start(other.clone());
+    other.test_network.received.notified().await;
+    jobs.stop(std::time::Duration::from_millis(100)).await;
+
+    assert_eq!(
+        queued_reversal(&app, &lost).await,
+        (0, "Pending".into()),
+        "the abandoned attempt left no trace"
+    );
+    assert_eq!(
+        scheduler::run_once(&app.host, Job::NetworkReversals).await,
+        Outcome::Ok,
+        "the lease was given up"
+    );
+    assert_eq!(network_status(&app, &lost).await, "Reversed");
 }
 
 /// Authorizations the test network has recorded.
