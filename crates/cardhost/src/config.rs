@@ -156,16 +156,30 @@ fn read_file(path: &Path, required: bool) -> anyhow::Result<FileConfig> {
     }
 }
 
+/// The file `--config` or `CARDHOST_CONFIG` names, which must exist; else
+/// [`DEFAULT_CONFIG_FILE`] when there is one.
+fn settings_file(cli: &Overrides) -> anyhow::Result<FileConfig> {
+    let explicit = cli
+        .config
+        .clone()
+        .or_else(|| env("CARDHOST_CONFIG").map(PathBuf::from));
+    match &explicit {
+        Some(path) => read_file(path, true),
+        None => read_file(Path::new(DEFAULT_CONFIG_FILE), false),
+    }
+}
+
+fn log_format(name: Option<String>) -> anyhow::Result<LogFormat> {
+    match name.as_deref() {
+        None | Some("text") => Ok(LogFormat::Text),
+        Some("json") => Ok(LogFormat::Json),
+        Some(other) => bail!("log format must be text or json, not '{other}'"),
+    }
+}
+
 impl Config {
     pub fn load(cli: &Overrides) -> anyhow::Result<Config> {
-        let explicit = cli
-            .config
-            .clone()
-            .or_else(|| env("CARDHOST_CONFIG").map(PathBuf::from));
-        let file = match &explicit {
-            Some(path) => read_file(path, true)?,
-            None => read_file(Path::new(DEFAULT_CONFIG_FILE), false)?,
-        };
+        let file = settings_file(cli)?;
         let capacity = capacity(&file)?;
         let listen = cli
             .listen
@@ -179,11 +193,7 @@ impl Config {
             TOKEN_TTL_RANGE,
             "token lifetime in minutes",
         )?;
-        let log_format = match cli.log_format.clone().or(file.log_format).as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => bail!("log format must be text or json, not '{other}'"),
-        };
+        let log_format = log_format(cli.log_format.clone().or(file.log_format))?;
         let products = crate::products::all_products(file.card_product)?;
         let business_timezone = env("CARDHOST_BUSINESS_TIMEZONE")
             .or(file.business_timezone)

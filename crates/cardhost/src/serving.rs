@@ -15,11 +15,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 
 /// What the operator sizes to the machine (`max_connections`, `max_in_flight`).
@@ -44,6 +45,47 @@ impl Default for Capacity {
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long connections still open at shutdown get to finish their request.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// One accepted connection and what serving it takes; its place among the
+/// `connections` is given up when it closes.
+struct Connection {
+    app: cardhost_http::App,
+    builder: Arc<Builder<TokioExecutor>>,
+    watcher: Watcher,
+    slot: OwnedSemaphorePermit,
+}
+
+impl Connection {
+    async fn serve(self, stream: TcpStream, peer: SocketAddr) {
+        let _ = stream.set_nodelay(true);
+        // hyper times the head of a request from the moment the connection
+        // is idle; the first request's wait is timed here.
+        let mut first = [0u8; 1];
+        match tokio::time::timeout(HEADER_TIMEOUT, stream.peek(&mut first)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            // Closed before its place is given up, so that the client sees it
+            // closed before a waiting connection is served.
+            _ => {
+                drop(stream);
+                drop(self.slot);
+                return;
+            }
+        }
+        let app = self.app;
+        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let mut req = req.map(axum::body::Body::new);
+            req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+            let app = app.clone();
+            async move { Ok::<_, Infallible>(app.oneshot(req).await.unwrap_or_else(|e| match e {})) }
+        });
+        let connection = self
+            .builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service);
+        // A client that goes away or times out is no error of ours.
+        let _ = self.watcher.watch(connection.into_owned()).await;
+        drop(self.slot);
+    }
+}
 
 /// Serves `app` on `listener`, at most `connections` at once, until
 /// `shutdown` resolves, then lets open requests finish (at most
@@ -82,37 +124,13 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
-        let _ = stream.set_nodelay(true);
-        let app = app.clone();
-        let builder = builder.clone();
-        let service = hyper::service::service_fn(
-            move |req: hyper::Request<hyper::body::Incoming>| {
-                let mut req = req.map(axum::body::Body::new);
-                req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-                let app = app.clone();
-                async move { Ok::<_, Infallible>(app.oneshot(req).await.unwrap_or_else(|e| match e {})) }
-            },
-        );
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            // hyper times the head of a request from the moment the
-            // connection is idle; the first request's wait is timed here.
-            let mut first = [0u8; 1];
-            match tokio::time::timeout(HEADER_TIMEOUT, stream.peek(&mut first)).await {
-                Ok(Ok(n)) if n > 0 => {}
-                // Closed before its place is given up, so that the client
-                // sees it closed before a waiting connection is served.
-                _ => {
-                    drop(stream);
-                    drop(slot);
-                    return;
-                }
-            }
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            // A client that goes away or times out is no error of ours.
-            let _ = watcher.watch(connection.into_owned()).await;
-            drop(slot);
-        });
+        let connection = Connection {
+            app: app.clone(),
+            builder: builder.clone(),
+            watcher: graceful.watcher(),
+            slot,
+        };
+        tokio::spawn(connection.serve(stream, peer));
     }
     drop(listener);
     tokio::select! {

@@ -308,53 +308,49 @@ fn test_cards() -> String {
     )
 }
 
-/// The whole page for an OpenAPI document.
-pub fn render(doc: &Value) -> String {
-    let title = doc
-        .pointer("/info/title")
-        .and_then(Value::as_str)
-        .unwrap_or("API");
-    let version = doc
-        .pointer("/info/version")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let description = doc
-        .pointer("/info/description")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let mut ops: Vec<(String, String, String, &Value)> = Vec::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for (path, item) in paths {
-            for method in ["get", "post", "put", "delete"] {
-                if let Some(op) = item.get(method) {
-                    let tag = op
-                        .pointer("/tags/0")
-                        .and_then(Value::as_str)
-                        .unwrap_or("Other")
-                        .to_owned();
-                    ops.push((tag, method.to_owned(), path.clone(), op));
-                }
+/// A document's operations as (tag, method, path, operation), in the order of
+/// its tags, then by path.
+fn operations(doc: &Value) -> Vec<(String, String, String, &Value)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for method in ["get", "post", "put", "delete"] {
+            if let Some(op) = item.get(method) {
+                let tag = text(op, "/tags/0", "Other").to_owned();
+                ops.push((tag, method.to_owned(), path.clone(), op));
             }
         }
     }
-    let tag_order: Vec<String> = doc
+    let tag_order: Vec<&str> = doc
         .get("tags")
         .and_then(Value::as_array)
-        .map(|tags| {
-            tags.iter()
-                .filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_owned))
-                .collect()
-        })
+        .map(|tags| tags.iter().map(|t| text(t, "/name", "")).collect())
         .unwrap_or_default();
     ops.sort_by_key(|(tag, _, path, _)| {
-        (
-            tag_order
-                .iter()
-                .position(|t| t == tag)
-                .unwrap_or(usize::MAX),
-            path.clone(),
-        )
+        let place = tag_order.iter().position(|t| t == tag);
+        (place.unwrap_or(usize::MAX), path.clone())
     });
+    ops
+}
+
+/// The string at `pointer` in `value`, or `default`.
+fn text<'v>(value: &'v Value, pointer: &str, default: &'v str) -> &'v str {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or(default)
+}
+
+/// The whole page for an OpenAPI document.
+pub fn render(doc: &Value) -> String {
+    let title = text(doc, "/info/title", "API");
+    let version = text(doc, "/info/version", "");
+    let description = text(doc, "/info/description", "");
+    let ops = operations(doc);
     let mut nav = String::from("<nav><h2>Operations</h2>");
     let mut body = String::new();
     let mut current = String::new();
@@ -367,10 +363,7 @@ pub fn render(doc: &Value) -> String {
             body.push_str(&format!("<h2>{}</h2>", esc(tag)));
             current = tag.clone();
         }
-        let id = op
-            .get("operationId")
-            .and_then(Value::as_str)
-            .unwrap_or(path);
+        let id = text(op, "/operationId", path);
         nav.push_str(&format!("<li><a href=\"#{0}\">{0}</a></li>", esc(id)));
         body.push_str(&operation_html(doc, method, path, op));
     }

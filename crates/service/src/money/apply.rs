@@ -138,23 +138,8 @@ pub(super) fn apply(
         after_room,
     );
     count_usage(state, writes, req, &row);
-    let vpos_tx = match (&req.vpos, order_checked) {
-        (Some(leg), Some((order_row, terminal))) => {
-            let facts = OrderFacts {
-                leg,
-                row: &row,
-                card: &card,
-                product: &product,
-            };
-            Some(record_order(
-                state, writes, req, &facts, order_row, &terminal,
-            )?)
-        }
-        _ => {
-            record_reference(state, writes, req, process_id, now);
-            None
-        }
-    };
+    let vpos_tx =
+        record_order_or_reference(state, writes, req, (&row, &card, &product), order_checked)?;
     keep_txs(env, state, writes, ids, &row, target.as_ref());
     writes.audits.push(audit_record(env, req, &card, plan.code));
     Ok(TxOutcome {
@@ -385,6 +370,31 @@ fn set_original_status(
     writes.count_usage(original, -usage);
     if original.business_date == env.business_date {
         *state.usage.entry(original.card_id).or_default() += -usage;
+    }
+}
+
+/// A VPOS payment's order transaction; any other request's reference.
+fn record_order_or_reference(
+    state: &mut BatchState,
+    writes: &mut Writes,
+    req: &TxRequest,
+    (row, card, product): (&CardTxRow, &CardRow, &CardProduct),
+    order_checked: Option<(Option<OrderRow>, TerminalRow)>,
+) -> Result<Option<OrderTxRow>, ServiceError> {
+    match (&req.vpos, order_checked) {
+        (Some(leg), Some((order_row, terminal))) => {
+            let facts = OrderFacts {
+                leg,
+                row,
+                card,
+                product,
+            };
+            record_order(state, writes, req, &facts, order_row, &terminal).map(Some)
+        }
+        _ => {
+            record_reference(state, writes, req, row.process_id, row.created_at);
+            Ok(None)
+        }
     }
 }
 

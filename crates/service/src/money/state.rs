@@ -56,6 +56,16 @@ fn order_key(req: &TxRequest) -> Option<OrderKey> {
         .map(|l| (l.merchant_no.clone(), l.order_id.clone()))
 }
 
+/// The keys a batch's locked reads take.
+struct LockedKeys {
+    card_ids: Vec<i64>,
+    spending: Vec<i64>,
+    terminals: Vec<String>,
+    orders: Vec<OrderKey>,
+    originals: Vec<i64>,
+    reversed: Vec<i64>,
+}
+
 fn sorted<T: Ord + Clone>(items: impl IntoIterator<Item = T>) -> Vec<T> {
     items
         .into_iter()
@@ -206,43 +216,16 @@ impl BatchState {
         business_date: &str,
     ) -> Result<(), ServiceError> {
         let engine = host.db.engine();
-        let card_ids = sorted(
-            requests
-                .iter()
-                .flat_map(|r| [Some(r.card_id), r.target_card_id])
-                .flatten()
-                .chain(self.txs.values().map(|t| t.card_id))
-                .chain(self.transfer_targets.values().copied()),
-        );
-        // Counters of cards without daily limits are read too: nothing checks them.
-        let spending = sorted(
-            requests
-                .iter()
-                .filter(|r| r.kind.spends())
-                .map(|r| r.card_id),
-        );
-        let terminals = sorted(
-            requests
-                .iter()
-                .filter_map(|r| r.vpos.as_ref().map(|l| l.terminal_no.clone())),
-        );
-        let orders = sorted(requests.iter().filter_map(|r| order_key(r)));
-        let originals = sorted(requests.iter().filter_map(|r| r.original));
-        let reversed = sorted(
-            requests
-                .iter()
-                .filter(|r| r.kind == CardTxType::Reversal)
-                .filter_map(|r| r.original),
-        );
+        let keys = self.locked_keys(requests);
         let mut reads = Reads::default();
-        let cards = cards::by_ids_for_update(&mut reads, engine, &card_ids);
-        let balances = ledger::card_balances_for_update(&mut reads, engine, &card_ids);
-        let terminals = merchants::terminals_for_share(&mut reads, engine, &terminals);
-        let orders = vpos::orders_for_update(&mut reads, engine, &orders);
-        let holds = ledger::holds_for_update(&mut reads, engine, &originals);
-        let usage = ledger::day_usages(&mut reads, &spending, business_date);
-        let refunded = ledger::refunded_totals(&mut reads, &originals);
-        let entries = ledger::entries_of_processes(&mut reads, &reversed);
+        let cards = cards::by_ids_for_update(&mut reads, engine, &keys.card_ids);
+        let balances = ledger::card_balances_for_update(&mut reads, engine, &keys.card_ids);
+        let terminals = merchants::terminals_for_share(&mut reads, engine, &keys.terminals);
+        let orders = vpos::orders_for_update(&mut reads, engine, &keys.orders);
+        let holds = ledger::holds_for_update(&mut reads, engine, &keys.originals);
+        let usage = ledger::day_usages(&mut reads, &keys.spending, business_date);
+        let refunded = ledger::refunded_totals(&mut reads, &keys.originals);
+        let entries = ledger::entries_of_processes(&mut reads, &keys.reversed);
         let mut rows = reads.run(conn).await?;
         self.cards
             .extend(rows.take(cards)?.into_iter().map(|c| (c.card_id, c)));
@@ -268,6 +251,41 @@ impl BatchState {
                 .push(e.entry.into());
         }
         Ok(())
+    }
+
+    /// What [`Self::load_locked`] reads for `requests`, each sorted (the
+    /// lock order) and once.
+    fn locked_keys(&self, requests: &[&TxRequest]) -> LockedKeys {
+        LockedKeys {
+            card_ids: sorted(
+                requests
+                    .iter()
+                    .flat_map(|r| [Some(r.card_id), r.target_card_id])
+                    .flatten()
+                    .chain(self.txs.values().map(|t| t.card_id))
+                    .chain(self.transfer_targets.values().copied()),
+            ),
+            // Counters of cards without daily limits are read too: nothing checks them.
+            spending: sorted(
+                requests
+                    .iter()
+                    .filter(|r| r.kind.spends())
+                    .map(|r| r.card_id),
+            ),
+            terminals: sorted(
+                requests
+                    .iter()
+                    .filter_map(|r| r.vpos.as_ref().map(|l| l.terminal_no.clone())),
+            ),
+            orders: sorted(requests.iter().filter_map(|r| order_key(r))),
+            originals: sorted(requests.iter().filter_map(|r| r.original)),
+            reversed: sorted(
+                requests
+                    .iter()
+                    .filter(|r| r.kind == CardTxType::Reversal)
+                    .filter_map(|r| r.original),
+            ),
+        }
     }
 
     fn add_balances(&mut self, rows: Vec<AccountBalance>) {

@@ -70,46 +70,47 @@ fn apply_merchant(errors: &mut FieldErrors, row: &mut MerchantRow, input: &Merch
             row.open_date = format_date(d);
         }
     }
-    text(
-        errors,
-        "TradeName",
-        &input.trade_name,
-        100,
-        &mut row.trade_name,
-    );
-    text(errors, "TaxNo", &input.tax_no, 20, &mut row.tax_no);
-    text(errors, "Address", &input.address, 200, &mut row.address);
-    text(errors, "City", &input.city, 50, &mut row.city);
-    text(errors, "ZipCode", &input.zip_code, 20, &mut row.zip_code);
-    text(errors, "Email", &input.email, 100, &mut row.email);
-    text(errors, "Phone", &input.phone, 20, &mut row.phone);
-    text(
-        errors,
-        "PosFeeProfileCode",
-        &input.pos_fee_profile_code,
-        20,
-        &mut row.pos_fee_profile_code,
-    );
-    text(
-        errors,
-        "PosAuthorizationProfileCode",
-        &input.pos_authorization_profile_code,
-        20,
-        &mut row.pos_authorization_profile_code,
-    );
-    text(
-        errors,
-        "CommissionProfileCode",
-        &input.commission_profile_code,
-        20,
-        &mut row.commission_profile_code,
-    );
+    apply_merchant_texts(errors, row, input);
     named(
         errors,
         "MerchantStatus",
         &input.merchant_status,
         &mut row.merchant_status,
     );
+}
+
+/// The merchant's free texts and profile codes, each within its length.
+fn apply_merchant_texts(errors: &mut FieldErrors, row: &mut MerchantRow, input: &MerchantInput) {
+    let texts = [
+        ("TradeName", &input.trade_name, 100, &mut row.trade_name),
+        ("TaxNo", &input.tax_no, 20, &mut row.tax_no),
+        ("Address", &input.address, 200, &mut row.address),
+        ("City", &input.city, 50, &mut row.city),
+        ("ZipCode", &input.zip_code, 20, &mut row.zip_code),
+        ("Email", &input.email, 100, &mut row.email),
+        ("Phone", &input.phone, 20, &mut row.phone),
+        (
+            "PosFeeProfileCode",
+            &input.pos_fee_profile_code,
+            20,
+            &mut row.pos_fee_profile_code,
+        ),
+        (
+            "PosAuthorizationProfileCode",
+            &input.pos_authorization_profile_code,
+            20,
+            &mut row.pos_authorization_profile_code,
+        ),
+        (
+            "CommissionProfileCode",
+            &input.commission_profile_code,
+            20,
+            &mut row.commission_profile_code,
+        ),
+    ];
+    for (field, value, max, slot) in texts {
+        text(errors, field, value, max, slot);
+    }
 }
 
 fn check_merchant_no(errors: &mut FieldErrors, no: &str) {

@@ -126,32 +126,9 @@ fn check_new_card<'a>(
     if customer_no.is_none() {
         errors.push("CustomerNo", "is required");
     }
-    let product = match &cmd.product_code {
-        Some(code) => match host.settings.product(code) {
-            Some(p) if p.card_type == card_type => Some(p),
-            Some(_) => {
-                errors.push(
-                    "ProductCode",
-                    format!("is not a {} card product", card_type.name()),
-                );
-                None
-            }
-            None => {
-                errors.push("ProductCode", "is not a known card product");
-                None
-            }
-        },
-        None => host.settings.default_product(card_type),
-    };
+    let product = check_product(host, &mut errors, card_type, cmd.product_code.as_deref());
     let emboss_name = match &cmd.emboss_name {
-        Some(name) => match clean_emboss_name("EmbossName", name) {
-            Ok(n) => Some(n),
-            Err(ServiceError::Validation(e)) => {
-                errors.push("EmbossName", e.as_slice()[0].message.clone());
-                None
-            }
-            Err(other) => return Err(other),
-        },
+        Some(name) => check_emboss_name(&mut errors, name)?,
         None => None,
     };
     let currency = product.map_or(Currency::TRY, |p| p.currency);
@@ -186,6 +163,43 @@ fn check_new_card<'a>(
         is_virtual: cmd.is_virtual.unwrap_or(false),
         register,
     })
+}
+
+/// The product `code` names, which must be of `card_type`; without a code,
+/// the type's default product.
+fn check_product<'a>(
+    host: &'a Host,
+    errors: &mut FieldErrors,
+    card_type: CardType,
+    code: Option<&str>,
+) -> Option<&'a CardProduct> {
+    let Some(code) = code else {
+        return host.settings.default_product(card_type);
+    };
+    match host.settings.product(code) {
+        Some(p) if p.card_type == card_type => Some(p),
+        Some(_) => {
+            let wrong = format!("is not a {} card product", card_type.name());
+            errors.push("ProductCode", wrong);
+            None
+        }
+        None => {
+            errors.push("ProductCode", "is not a known card product");
+            None
+        }
+    }
+}
+
+/// The emboss name cleaned, or `None` with its refusal recorded.
+fn check_emboss_name(errors: &mut FieldErrors, name: &str) -> Result<Option<String>, ServiceError> {
+    match clean_emboss_name("EmbossName", name) {
+        Ok(n) => Ok(Some(n)),
+        Err(ServiceError::Validation(e)) => {
+            errors.push("EmbossName", e.as_slice()[0].message.clone());
+            Ok(None)
+        }
+        Err(other) => Err(other),
+    }
 }
 
 fn check_registration(
