@@ -51,12 +51,14 @@ fn available(kind: &str, a: &Account) -> i64 {
     }
 }
 
+/// The debit, prepaid and credit cards the sequence runs on.
+const KINDS: [&str; 3] = ["Debit", "Prepaid", "Credit"];
+
 async fn run(seed: u64) {
     let app = TestApp::spawn().await;
     let token = setup(&app).await;
-    let kinds = ["Debit", "Prepaid", "Credit"];
     let mut cards = Vec::new();
-    for kind in kinds {
+    for kind in KINDS {
         let extra = if kind == "Credit" {
             json!({"IsVirtual": true, "CardLimit": 2000})
         } else {
@@ -69,84 +71,19 @@ async fn run(seed: u64) {
     let mut sent: Vec<(Value, Value)> = Vec::new();
     for step in 0..150 {
         let c = usize::try_from(rng.below(3)).unwrap();
-        let t = cards[c]["CardToken"].as_str().unwrap().to_owned();
-        let amount = i64::try_from(rng.below(60_000)).unwrap() + 1;
-        let reference = format!("s{seed}-{step}");
+        let step = Step {
+            kind: KINDS[c],
+            token: cards[c]["CardToken"].as_str().unwrap().to_owned(),
+            reference: format!("s{seed}-{step}"),
+            amount: i64::try_from(rng.below(60_000)).unwrap() + 1,
+        };
         let op = rng.below(9);
-        let a = model[c].clone();
-        let (request, expected): (Value, &str) = match op {
-            0 | 1 => {
-                let ok = kinds[c] != "Prepaid"
-                    || (a.balance + amount <= PREPAID_MAX && a.loaded + amount <= PREPAID_MONTHLY);
-                (
-                    json!({"path": "LoadCardBalance", "CardToken": t, "Reference": reference, "Amount": text(amount), "Currency": 949}),
-                    if ok { "00" } else { "61" },
-                )
-            }
-            2 | 3 => {
-                let ok = amount <= available(kinds[c], &a);
-                (
-                    json!({"CardToken": t, "Reference": reference, "TransactionType": "Purchase", "Amount": text(amount), "Currency": 949}),
-                    if ok { "00" } else { "51" },
-                )
-            }
-            4 => {
-                let ok = amount <= available(kinds[c], &a);
-                (
-                    json!({"CardToken": t, "Reference": reference, "TransactionType": "PreAuthorization", "Amount": text(amount), "Currency": 949}),
-                    if ok { "00" } else { "51" },
-                )
-            }
-            5 => match a.holds.iter().next() {
-                Some((pid, held)) => {
-                    let take = i64::try_from(rng.below(u64::try_from(*held).unwrap() + 1))
-                        .unwrap()
-                        .max(1);
-                    (
-                        json!({"CardToken": t, "Reference": reference, "TransactionType": "Completion", "OriginalProcessId": pid, "Amount": text(take), "Currency": 949}),
-                        "00",
-                    )
-                }
-                None => continue,
-            },
-            6 => match a
-                .spends
-                .iter()
-                .find(|(_, s)| s.1 == 0 && !s.2)
-                .or_else(|| a.holds.iter().next().map(|h| (h.0, &(0, 0, false))))
-            {
-                Some((pid, _)) => (
-                    json!({"CardToken": t, "Reference": reference, "TransactionType": "Reversal", "OriginalProcessId": pid}),
-                    "00",
-                ),
-                None => continue,
-            },
-            7 => match a.spends.iter().find(|(_, s)| !s.2 && s.1 < s.0) {
-                Some((pid, s)) => {
-                    let left = s.0 - s.1;
-                    let want = amount % (left + 50) + 1;
-                    (
-                        json!({"CardToken": t, "Reference": reference, "TransactionType": "Refund", "OriginalProcessId": pid, "Amount": text(want), "Currency": 949}),
-                        if want <= left { "00" } else { "13" },
-                    )
-                }
-                None => continue,
-            },
-            _ => match sent
-                .get(usize::try_from(rng.below(u64::try_from(sent.len().max(1)).unwrap())).unwrap())
-            {
-                // A repeat of an earlier request answers exactly as it did.
-                Some((request, answer)) => {
-                    let (path, body) = split(request.clone());
-                    let (_, again) = app.post(&path, &token, body).await;
-                    assert_eq!(
-                        again["ResultObject"], answer["ResultObject"],
-                        "seed {seed} step {step}: repeat"
-                    );
-                    continue;
-                }
-                None => continue,
-            },
+        if op == 8 {
+            repeat_one(&app, &token, &mut rng, &sent, &step.reference).await;
+            continue;
+        }
+        let Some((request, expected)) = step.request(op, &mut rng, &model[c]) else {
+            continue;
         };
         let (path, body) = split(request.clone());
         let (_, answer) = app.post(&path, &token, body.clone()).await;
@@ -154,37 +91,103 @@ async fn run(seed: u64) {
             .as_str()
             .unwrap_or("")
             .to_owned();
-        assert_eq!(
-            code, expected,
-            "seed {seed} step {step}: {body} -> {answer}"
-        );
+        assert_eq!(code, expected, "{}: {body} -> {answer}", step.reference);
         if code == "00" {
             apply(&mut model[c], &body, &answer);
         }
         sent.push((request, answer));
     }
     for (c, card) in cards.iter().enumerate() {
-        let b = balance(&app, &token, card).await;
-        assert_eq!(
-            b["LedgerBalance"].to_string(),
-            signed(model[c].balance),
-            "seed {seed}: {} balance",
-            kinds[c]
-        );
-        assert_eq!(
-            b["BlockedAmount"].to_string(),
-            text(model[c].blocked),
-            "seed {seed}: {} blocked",
-            kinds[c]
-        );
-        assert_eq!(
-            b["AvailableAmount"].to_string(),
-            text(available(kinds[c], &model[c])),
-            "seed {seed}: {} available",
-            kinds[c]
-        );
+        check_balance(&app, &token, card, KINDS[c], &model[c], seed).await;
     }
     ledger_ok(&app).await;
+}
+
+/// One step of the sequence on one card.
+struct Step {
+    kind: &'static str,
+    token: String,
+    reference: String,
+    amount: i64,
+}
+
+impl Step {
+    /// Operation `op`'s request on a card whose model is `a`, and the response
+    /// code the model expects; `None` when the card has nothing it acts on.
+    fn request(&self, op: u64, rng: &mut Rng, a: &Account) -> Option<(Value, &'static str)> {
+        let (t, reference, amount) = (&self.token, &self.reference, self.amount);
+        let spendable = amount <= available(self.kind, a);
+        let spend = |kind: &str| json!({"CardToken": t, "Reference": reference, "TransactionType": kind, "Amount": text(amount), "Currency": 949});
+        match op {
+            0 | 1 => {
+                let ok = self.kind != "Prepaid"
+                    || (a.balance + amount <= PREPAID_MAX && a.loaded + amount <= PREPAID_MONTHLY);
+                let load = json!({"path": "LoadCardBalance", "CardToken": t, "Reference": reference, "Amount": text(amount), "Currency": 949});
+                Some((load, if ok { "00" } else { "61" }))
+            }
+            2 | 3 => Some((spend("Purchase"), if spendable { "00" } else { "51" })),
+            4 => Some((spend("PreAuthorization"), if spendable { "00" } else { "51" })),
+            5 => a.holds.iter().next().map(|(pid, held)| {
+                let take = i64::try_from(rng.below(u64::try_from(*held).unwrap() + 1))
+                    .unwrap()
+                    .max(1);
+                let completion = json!({"CardToken": t, "Reference": reference, "TransactionType": "Completion", "OriginalProcessId": pid, "Amount": text(take), "Currency": 949});
+                (completion, "00")
+            }),
+            6 => a
+                .spends
+                .iter()
+                .find(|(_, s)| s.1 == 0 && !s.2)
+                .map(|(pid, _)| pid)
+                .or_else(|| a.holds.keys().next())
+                .map(|pid| {
+                    let reversal = json!({"CardToken": t, "Reference": reference, "TransactionType": "Reversal", "OriginalProcessId": pid});
+                    (reversal, "00")
+                }),
+            _ => a.spends.iter().find(|(_, s)| !s.2 && s.1 < s.0).map(|(pid, s)| {
+                let left = s.0 - s.1;
+                let want = amount % (left + 50) + 1;
+                let refund = json!({"CardToken": t, "Reference": reference, "TransactionType": "Refund", "OriginalProcessId": pid, "Amount": text(want), "Currency": 949});
+                (refund, if want <= left { "00" } else { "13" })
+            }),
+        }
+    }
+}
+
+/// A repeat of an earlier request, picked at random, answers exactly as it did.
+async fn repeat_one(app: &TestApp, token: &str, rng: &mut Rng, sent: &[(Value, Value)], at: &str) {
+    let pick = usize::try_from(rng.below(u64::try_from(sent.len().max(1)).unwrap())).unwrap();
+    let Some((request, answer)) = sent.get(pick) else {
+        return;
+    };
+    let (path, body) = split(request.clone());
+    let (_, again) = app.post(&path, token, body).await;
+    assert_eq!(
+        again["ResultObject"], answer["ResultObject"],
+        "{at}: repeat"
+    );
+}
+
+/// The card's balances are the model's.
+async fn check_balance(
+    app: &TestApp,
+    token: &str,
+    card: &Value,
+    kind: &str,
+    a: &Account,
+    seed: u64,
+) {
+    let b = balance(app, token, card).await;
+    assert_eq!(
+        [
+            &b["LedgerBalance"],
+            &b["BlockedAmount"],
+            &b["AvailableAmount"]
+        ]
+        .map(Value::to_string),
+        [signed(a.balance), text(a.blocked), text(available(kind, a))],
+        "seed {seed}: {kind} ledger, blocked and available"
+    );
 }
 
 fn signed(minor: i64) -> String {

@@ -1,13 +1,10 @@
 //! Card products from the configuration file.
 
+use serde_json::json;
+
 use super::*;
 
-#[tokio::test]
-async fn products_from_the_configuration_file_issue_cards() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("cardhost.toml"),
-        r#"
+const GOLD: &str = r#"
 [[card_product]]
 code = "GOLD-CREDIT"
 card_type = "Credit"
@@ -17,9 +14,26 @@ validity_years = 5
 card_limit = "25000.00"
 daily_purchase_limit = "10000.00"
 installments = [{ from = 2, to = 6, interest_percent = "0" }]
-"#,
-    )
-    .unwrap();
+"#;
+
+/// A folder whose `cardhost.toml` is `config`.
+fn configured(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cardhost.toml"), config).unwrap();
+    dir
+}
+
+/// What `serve` says on stderr when it refuses to start.
+async fn refused_start(config: &str) -> String {
+    let dir = configured(config);
+    let (ok, _, err) = run(cardhost(dir.path()).args(["serve", "--listen", "127.0.0.1:0"])).await;
+    assert!(!ok, "it started");
+    err
+}
+
+#[tokio::test]
+async fn a_configured_product_issues_cards_of_its_bin_and_limit() {
+    let dir = configured(GOLD);
     let envs = [
         ("CARDHOST_ADMIN_CLIENT_ID", "cfg-admin"),
         (
@@ -29,60 +43,56 @@ installments = [{ from = 2, to = 6, interest_percent = "0" }]
     ];
     let mut server = Server::start_with(dir.path(), &envs);
     let (addr, _) = server.wait_listening().await;
+    let base = format!("http://{addr}");
+    let token = token_of(&base, "cfg-admin", "cfg-admin-secret-0123456789").await;
     let http = reqwest::Client::new();
-    let token = token_of(
-        &format!("http://{addr}"),
-        "cfg-admin",
-        "cfg-admin-secret-0123456789",
-    )
-    .await;
     let call = |op: &str, body: serde_json::Value| {
-        http.post(format!("http://{addr}/api/Integration/{op}"))
-            .header("token", &token)
-            .json(&body)
-            .send()
+        let url = format!("{base}/api/Integration/{op}");
+        json_of(http.post(url).header("token", &token).json(&body))
     };
     call(
         "CreateCustomer",
-        serde_json::json!({"CustomerNo": "G1", "Name": "Gold", "Surname": "Holder"}),
+        json!({"CustomerNo": "G1", "Name": "Gold", "Surname": "Holder"}),
     )
-    .await
-    .unwrap();
-    let card: serde_json::Value = call(
+    .await;
+    let card = call(
         "CreateCreditCard",
-        serde_json::json!({"CustomerNo": "G1", "ProductCode": "GOLD-CREDIT"}),
+        json!({"CustomerNo": "G1", "ProductCode": "GOLD-CREDIT"}),
     )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(card["Result"], 0, "{card}");
-    assert!(card["ResultObject"]["CardNo"]
-        .as_str()
-        .unwrap()
-        .starts_with("410001"));
+    let card = &card["ResultObject"];
+    assert!(card["CardNo"].as_str().unwrap().starts_with("410001"));
+    let card_token = card["CardToken"].as_str().unwrap();
     let info = http
         .get(format!(
-            "http://{addr}/api/Integration/GetCardInfo?CardToken={}",
-            card["ResultObject"]["CardToken"].as_str().unwrap()
+            "{base}/api/Integration/GetCardInfo?CardToken={card_token}"
         ))
         .header("token", &token);
     let info = json_of(info).await;
-    assert_eq!(info["ResultObject"]["CardLimit"].to_string(), "25000.00");
-    assert_eq!(info["ResultObject"]["ProductCode"], "GOLD-CREDIT");
+    assert_eq!(
+        (
+            info["ResultObject"]["CardLimit"].to_string(),
+            &info["ResultObject"]["ProductCode"]
+        ),
+        ("25000.00".to_owned(), &json!("GOLD-CREDIT"))
+    );
     assert!(server.terminate().await);
+}
 
-    std::fs::write(dir.path().join("cardhost.toml"), "[[card_product]]\ncode = \"BAD\"\ncard_type = \"Credit\"\nbrand = \"Visa\"\nbin = \"410000\"\n").unwrap();
-    let (ok, _, err) = run(cardhost(dir.path()).args(["serve", "--listen", "127.0.0.1:0"])).await;
+#[tokio::test]
+async fn a_product_on_another_products_bin_stops_the_start() {
+    let bad = "[[card_product]]\ncode = \"BAD\"\ncard_type = \"Credit\"\nbrand = \"Visa\"\nbin = \"410000\"\n";
+    let err = refused_start(bad).await;
     assert!(
-        !ok && err.contains("BIN 410000 belongs to another product"),
+        err.contains("BIN 410000 belongs to another product"),
         "{err}"
     );
-    std::fs::write(dir.path().join("cardhost.toml"), "[[card_product]]\ncode = \"BAD\"\ncard_type = \"Credit\"\nbrand = \"Visa\"\nbin = \"410009\"\ncard_limit = 2.5\n").unwrap();
-    let (ok, _, err) = run(cardhost(dir.path()).args(["serve", "--listen", "127.0.0.1:0"])).await;
-    assert!(
-        !ok && err.contains("card_limit"),
-        "a float is refused for money: {err}"
-    );
+}
+
+#[tokio::test]
+async fn a_float_for_money_in_a_product_stops_the_start() {
+    let bad = "[[card_product]]\ncode = \"BAD\"\ncard_type = \"Credit\"\nbrand = \"Visa\"\nbin = \"410009\"\ncard_limit = 2.5\n";
+    let err = refused_start(bad).await;
+    assert!(err.contains("card_limit"), "{err}");
 }

@@ -185,27 +185,8 @@ async fn client(
 async fn payments_survive_repeated_kills_exactly_once() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
-    let mut cards = Vec::new();
-    for c in 0..CLIENTS {
-        let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
-        load(&app, &s.issuer, &card, FUNDS, &format!("L{c}")).await;
-        cards.push(card);
-    }
-    let vpos_client = cardhost_service::clients::create(
-        &app.host.db,
-        &cardhost_service::clients::NewClient {
-            name: "chaos".into(),
-            scopes: cardhost_service::Scopes::of(&[cardhost_service::Scope::Vpos]),
-            merchant_no: Some(MERCHANT.into()),
-        },
-        app.clock_ms(),
-    )
-    .await
-    .unwrap();
-    let vpos_creds = (
-        vpos_client.client_id.clone(),
-        vpos_client.client_secret.expose().to_owned(),
-    );
+    let cards = funded_cards(&app, &s).await;
+    let vpos_creds = merchant_client(&app).await;
     let operator = app.client("admin,issuer").await;
     app.host.db.close().await;
 
@@ -214,102 +195,38 @@ async fn payments_survive_repeated_kills_exactly_once() {
     } else {
         1
     };
-    let mut servers = Vec::new();
-    let mut bases = Vec::new();
-    for _ in 0..instances {
-        let (server, base) = start(&app).await;
-        servers.push(server);
-        bases.push(Some(base));
-    }
+    let (fleet, mut servers) = Fleet::start(&app, instances).await;
     let http = reqwest::Client::new();
-    let token = binary_token(bases[0].as_deref().unwrap(), &vpos_creds).await;
-    let fleet = Arc::new(Fleet {
-        bases: RwLock::new(bases),
-        generation: watch::channel(0).0,
-        answers: AtomicU64::new(0),
-        answered: Notify::new(),
-        unanswered: AtomicU64::new(0),
-        stop: AtomicBool::new(false),
-    });
+    let token = binary_token(&fleet.any_base(), &vpos_creds).await;
     let tasks: Vec<_> = cards
         .iter()
         .enumerate()
         .map(|(c, card)| {
-            tokio::spawn(client(
-                fleet.clone(),
-                http.clone(),
-                token.clone(),
-                card.clone(),
-                c,
-            ))
+            let (fleet, http, token) = (fleet.clone(), http.clone(), token.clone());
+            tokio::spawn(client(fleet, http, token, card.clone(), c))
         })
         .collect();
-
     for _ in 0..kills() {
-        let target = fleet.answers.load(Ordering::SeqCst) + 10 + random_below(30);
-        while fleet.answers.load(Ordering::SeqCst) < target {
-            let answered = fleet.answered.notified();
-            if fleet.answers.load(Ordering::SeqCst) >= target {
-                break;
-            }
-            answered.await;
-        }
+        fleet.wait_for_answers(10 + random_below(30)).await;
         let victim = random_below(instances as u64) as usize;
-        fleet.bases.write().unwrap()[victim] = None;
-        servers[victim].kill().await;
-        let (server, base) = start(&app).await;
-        servers[victim] = server;
-        fleet.bases.write().unwrap()[victim] = Some(base);
-        fleet.generation.send_modify(|g| *g += 1);
+        fleet.restart(&app, &mut servers, victim).await;
     }
     fleet.stop.store(true, Ordering::SeqCst);
     let mut orders = Vec::new();
-    for (c, t) in tasks.into_iter().enumerate() {
-        orders.push((c, t.await.unwrap()));
+    for t in tasks {
+        orders.push(t.await.unwrap());
     }
 
-    let base = fleet.bases.read().unwrap()[0].clone().unwrap();
+    let base = fleet.any_base();
     let admin = binary_token(&base, &operator).await;
+    let check = Checker {
+        http: &http,
+        base: &base,
+        admin: &admin,
+    };
     let mut checked = 0;
-    for (c, made) in &orders {
-        let mut cost = 0;
-        for (order, n) in made {
-            let s = scenario(*n);
-            let path = format!("/api/VPos/ListByOrderId?MerchantNo={MERCHANT}&OrderId={order}");
-            let txs = binary_call(&http, &base, &admin, &path, None).await;
-            let found: Vec<(String, bool)> = txs
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| {
-                    (
-                        t["TransactionType"].as_str().unwrap().to_owned(),
-                        t["ResponseCode"] == "00",
-                    )
-                })
-                .collect();
-            let expected: Vec<(String, bool)> = s
-                .expected
-                .iter()
-                .map(|(t, ok)| ((*t).to_owned(), *ok))
-                .collect();
-            assert_eq!(found, expected, "order {order}");
-            cost += s.cost;
-            checked += 1;
-        }
-        let path = format!(
-            "/api/Integration/GetHostBalance?CardToken={}",
-            cards[*c]["CardToken"].as_str().unwrap()
-        );
-        let balance = binary_call(&http, &base, &admin, &path, None).await;
-        assert_eq!(
-            (
-                minor_units(&balance["AvailableAmount"]),
-                minor_units(&balance["LedgerBalance"])
-            ),
-            (FUNDS_MINOR - cost, FUNDS_MINOR - cost),
-            "card {c}"
-        );
+    for (made, card) in orders.iter().zip(&cards) {
+        checked += check.client(card, made).await;
     }
     let ledger = binary_call(&http, &base, &admin, "/api/Admin/CheckLedger", None).await;
     assert_eq!(ledger["Violations"], json!([]), "{ledger}");
@@ -320,6 +237,134 @@ async fn payments_survive_repeated_kills_exactly_once() {
     );
     for server in &mut servers {
         server.terminate().await;
+    }
+}
+
+/// A virtual debit card a client, each loaded with [`FUNDS`].
+async fn funded_cards(app: &TestApp, s: &Shop<'_>) -> Vec<Value> {
+    let mut cards = Vec::new();
+    for c in 0..CLIENTS {
+        let card = issue(app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
+        load(app, &s.issuer, &card, FUNDS, &format!("L{c}")).await;
+        cards.push(card);
+    }
+    cards
+}
+
+/// A `vpos` client of the shop's merchant; its id and secret.
+async fn merchant_client(app: &TestApp) -> (String, String) {
+    let made = cardhost_service::clients::create(
+        &app.host.db,
+        &cardhost_service::clients::NewClient {
+            name: "chaos".into(),
+            scopes: cardhost_service::Scopes::of(&[cardhost_service::Scope::Vpos]),
+            merchant_no: Some(MERCHANT.into()),
+        },
+        app.clock_ms(),
+    )
+    .await
+    .unwrap();
+    (made.client_id, made.client_secret.expose().to_owned())
+}
+
+impl Fleet {
+    /// `instances` instances of the binary on `app`'s database.
+    async fn start(app: &TestApp, instances: usize) -> (Arc<Fleet>, Vec<crate::cli::Server>) {
+        let mut servers = Vec::new();
+        let mut bases = Vec::new();
+        for _ in 0..instances {
+            let (server, base) = start(app).await;
+            servers.push(server);
+            bases.push(Some(base));
+        }
+        let fleet = Fleet {
+            bases: RwLock::new(bases),
+            generation: watch::channel(0).0,
+            answers: AtomicU64::new(0),
+            answered: Notify::new(),
+            unanswered: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+        };
+        (Arc::new(fleet), servers)
+    }
+
+    /// The first instance's address (it runs: kills happen only while the
+    /// clients run).
+    fn any_base(&self) -> String {
+        self.bases.read().unwrap()[0].clone().unwrap()
+    }
+
+    /// Returns once `more` answers than now have been given.
+    async fn wait_for_answers(&self, more: u64) {
+        let target = self.answers.load(Ordering::SeqCst) + more;
+        while self.answers.load(Ordering::SeqCst) < target {
+            let answered = self.answered.notified();
+            if self.answers.load(Ordering::SeqCst) >= target {
+                break;
+            }
+            answered.await;
+        }
+    }
+
+    /// Kills instance `victim` with SIGKILL and starts a fresh one in its place.
+    async fn restart(&self, app: &TestApp, servers: &mut [crate::cli::Server], victim: usize) {
+        self.bases.write().unwrap()[victim] = None;
+        servers[victim].kill().await;
+        let (server, base) = start(app).await;
+        servers[victim] = server;
+        self.bases.write().unwrap()[victim] = Some(base);
+        self.generation.send_modify(|g| *g += 1);
+    }
+}
+
+/// Reads what the host recorded, as the operator, once the fleet is stopped.
+struct Checker<'a> {
+    http: &'a reqwest::Client,
+    base: &'a str,
+    admin: &'a str,
+}
+
+impl Checker<'_> {
+    /// Each of `made`'s orders holds exactly its scenario's transactions, and
+    /// `card` paid exactly their cost; the orders checked.
+    async fn client(&self, card: &Value, made: &[(String, usize)]) -> usize {
+        let mut cost = 0;
+        for (order, n) in made {
+            let s = scenario(*n);
+            let expected: Vec<(String, bool)> = s
+                .expected
+                .iter()
+                .map(|(t, ok)| ((*t).to_owned(), *ok))
+                .collect();
+            assert_eq!(self.transactions(order).await, expected, "order {order}");
+            cost += s.cost;
+        }
+        let token = card["CardToken"].as_str().unwrap();
+        let path = format!("/api/Integration/GetHostBalance?CardToken={token}");
+        let balance = binary_call(self.http, self.base, self.admin, &path, None).await;
+        assert_eq!(
+            (
+                minor_units(&balance["AvailableAmount"]),
+                minor_units(&balance["LedgerBalance"])
+            ),
+            (FUNDS_MINOR - cost, FUNDS_MINOR - cost),
+            "card {token}"
+        );
+        made.len()
+    }
+
+    /// An order's transactions: their types and whether each was approved.
+    async fn transactions(&self, order: &str) -> Vec<(String, bool)> {
+        let path = format!("/api/VPos/ListByOrderId?MerchantNo={MERCHANT}&OrderId={order}");
+        let txs = binary_call(self.http, self.base, self.admin, &path, None).await;
+        txs.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let kind = t["TransactionType"].as_str().unwrap().to_owned();
+                (kind, t["ResponseCode"] == "00")
+            })
+            .collect()
     }
 }
 

@@ -164,10 +164,9 @@ async fn off_us_payments_close_into_the_batch_from_network_clearing() {
     ledger_ok(&app).await;
 }
 
-#[tokio::test]
-async fn an_off_us_request_cut_off_by_a_crash_is_reversed_by_the_sweeper() {
-    let app = TestApp::spawn().await;
-    let s = shop(&app).await;
+/// An off-us sale of 10.91 on `order_id`, cut off as a crash would cut it
+/// once the network has its authorization and before any answer.
+async fn sale_cut_off_at_the_network(app: &TestApp, order_id: &str) {
     let host = app.host.clone();
     let call = cardhost_service::Call {
         caller: cardhost_service::Caller {
@@ -181,7 +180,7 @@ async fn an_off_us_request_cut_off_by_a_crash_is_reversed_by_the_sweeper() {
     let request = cardhost_service::vpos::payments::PaymentRequest {
         merchant_no: Some(MERCHANT.into()),
         terminal_no: Some(TERMINAL.into()),
-        order_id: Some("crash-1".into()),
+        order_id: Some(order_id.into()),
         amount: Some(cardhost_domain::money::MajorAmount::from_json_number_text(
             "10.91",
         )),
@@ -195,52 +194,40 @@ async fn an_off_us_request_cut_off_by_a_crash_is_reversed_by_the_sweeper() {
         ..Default::default()
     };
     let in_flight = tokio::spawn(async move {
-        cardhost_service::vpos::payments::pay(
-            &host,
-            &call,
-            cardhost_service::vpos::VposOp::Sale,
-            request,
-            cardhost_service::vpos::Entry::Direct,
-        )
-        .await
+        use cardhost_service::vpos::{payments, Entry, VposOp};
+        payments::pay(&host, &call, VposOp::Sale, request, Entry::Direct).await
     });
-    // The network has the authorization; the host "crashes" before any answer.
     app.host.test_network.received.notified().await;
     in_flight.abort();
     assert!(in_flight.await.unwrap_err().is_cancelled());
+}
+
+#[tokio::test]
+async fn an_off_us_request_cut_off_by_a_crash_is_reversed_by_the_sweeper() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    sale_cut_off_at_the_network(&app, "crash-1").await;
     assert_eq!(
         order(&app, &s.vpos, "crash-1").await["OrderStatus"],
         "Created"
     );
-
     // Within twice the network timeout the request might still be waiting: untouched.
-    let early = cardhost_service::network::reverse_due(&app.host)
-        .await
-        .unwrap();
-    assert_eq!((early.acknowledged, early.pending), (0, 0));
+    assert_eq!(sweep(&app).await, (0, 0));
     app.clock.advance(chrono::Duration::seconds(1));
-    let swept = cardhost_service::network::reverse_due(&app.host)
-        .await
-        .unwrap();
-    assert_eq!((swept.acknowledged, swept.pending), (1, 0));
+    assert_eq!(sweep(&app).await, (1, 0));
     assert_eq!(
         order(&app, &s.vpos, "crash-1").await["OrderStatus"],
         "Failed"
     );
-    let (_, list) = app
-        .get(
-            &format!("/api/VPos/ListByOrderId?MerchantNo={MERCHANT}&OrderId=crash-1"),
-            &s.vpos,
-        )
-        .await;
+    let path = format!("/api/VPos/ListByOrderId?MerchantNo={MERCHANT}&OrderId=crash-1");
+    let (_, list) = app.get(&path, &s.vpos).await;
     assert_eq!(
         list["ResultObject"],
         json!([]),
         "no transaction was ever answered"
     );
-    let db = app.db().await;
     let (status,): (String,) = sqlx::query_as("SELECT status FROM test_network_authorizations")
-        .fetch_one(&db)
+        .fetch_one(&app.db().await)
         .await
         .unwrap();
     assert_eq!(status, "Reversed");

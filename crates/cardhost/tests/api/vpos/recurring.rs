@@ -462,36 +462,63 @@ const CRASH_DATE: &str = "20300101";
 async fn a_run_killed_midway_leaves_every_payment_made_once_after_restart() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
+    let plans = crash_plans(&s).await;
+    let operator = app.client("admin,issuer").await;
+    app.host.db.close().await;
+    let run = json!({"AsOfDate": CRASH_DATE});
+    kill_after_half_is_charged(&app, &operator, &run).await;
+
+    let mut second = binary(&app);
+    let (addr, _) = second.wait_listening().await;
+    let base = format!("http://{addr}");
+    let token = binary_token(&base, &operator).await;
+    let http = reqwest::Client::new();
+    let path = "/api/Admin/RunDueRecurring";
+    let rerun = binary_call(&http, &base, &token, path, Some(run.clone())).await;
+    assert_eq!(rerun["Declined"], 0, "{rerun}");
+    let again = binary_call(&http, &base, &token, path, Some(run)).await;
+    assert_eq!(again["Attempted"], 0);
+    for (id, card) in &plans {
+        let path = format!("/api/VPos/ListByOrderId?MerchantNo={MERCHANT}&OrderId={id}-1");
+        let txs = binary_call(&http, &base, &token, &path, None).await;
+        assert_eq!(txs.as_array().unwrap().len(), 1, "{id}: {txs}");
+        let card_token = card["CardToken"].as_str().unwrap();
+        let path = format!("/api/Integration/GetHostBalance?CardToken={card_token}");
+        let balance = binary_call(&http, &base, &token, &path, None).await;
+        assert_eq!(balance["AvailableAmount"], dec("490.00"), "{id}");
+    }
+    let ledger = binary_call(&http, &base, &token, "/api/Admin/CheckLedger", None).await;
+    assert_eq!(ledger["Violations"], json!([]), "{ledger}");
+    second.terminate().await;
+}
+
+/// [`CRASH_PLANS`] plans due on [`CRASH_DATE`], each on a card of its own
+/// loaded with 500.00; their ids and cards.
+async fn crash_plans(s: &Shop<'_>) -> Vec<(String, Value)> {
     let mut plans = Vec::new();
     for i in 0..CRASH_PLANS {
-        let card = issue(&app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
-        load(&app, &s.issuer, &card, "500.00", &format!("L{i}")).await;
+        let card = issue(s.app, &s.issuer, "Debit", json!({"IsVirtual": true})).await;
+        load(s.app, &s.issuer, &card, "500.00", &format!("L{i}")).await;
         let id = s
             .plan(plan_body(&card, json!({"StartDate": CRASH_DATE})))
             .await;
         plans.push((id, card));
     }
-    let operator = app.client("admin,issuer").await;
-    app.host.db.close().await;
-    let http = reqwest::Client::new();
-    let run = json!({"AsOfDate": CRASH_DATE});
+    plans
+}
 
-    // Kill the server once the run has charged half the payments.
-    let mut first = binary(&app);
+/// Starts the binary, asks it for the `run`, and kills it with SIGKILL once
+/// its log shows half the payments charged.
+async fn kill_after_half_is_charged(app: &TestApp, operator: &(String, String), run: &Value) {
+    let mut first = binary(app);
     let (addr, _) = first.wait_listening().await;
     let base = format!("http://{addr}");
-    let token = binary_token(&base, &operator).await;
-    let in_flight = tokio::spawn({
-        let (http, url) = (http.clone(), format!("{base}/api/Admin/RunDueRecurring"));
-        let (token, run) = (token.clone(), run.clone());
-        async move {
-            http.post(url)
-                .header("token", token)
-                .json(&run)
-                .send()
-                .await
-        }
-    });
+    let token = binary_token(&base, operator).await;
+    let request = reqwest::Client::new()
+        .post(format!("{base}/api/Admin/RunDueRecurring"))
+        .header("token", token)
+        .json(run);
+    let in_flight = tokio::spawn(request.send());
     let mut logs = first.stderr.take().unwrap();
     let mut charged = 0;
     while let Some(line) = logs.next_line().await.unwrap() {
@@ -502,43 +529,6 @@ async fn a_run_killed_midway_leaves_every_payment_made_once_after_restart() {
     }
     first.kill().await;
     assert!(in_flight.await.unwrap().is_err(), "the run was cut off");
-
-    let mut second = binary(&app);
-    let (addr, _) = second.wait_listening().await;
-    let base = format!("http://{addr}");
-    let token = binary_token(&base, &operator).await;
-    let rerun = binary_call(
-        &http,
-        &base,
-        &token,
-        "/api/Admin/RunDueRecurring",
-        Some(run.clone()),
-    )
-    .await;
-    assert_eq!(rerun["Declined"], 0, "{rerun}");
-    let again = binary_call(
-        &http,
-        &base,
-        &token,
-        "/api/Admin/RunDueRecurring",
-        Some(run),
-    )
-    .await;
-    assert_eq!(again["Attempted"], 0);
-    for (id, card) in &plans {
-        let path = format!("/api/VPos/ListByOrderId?MerchantNo={MERCHANT}&OrderId={id}-1");
-        let txs = binary_call(&http, &base, &token, &path, None).await;
-        assert_eq!(txs.as_array().unwrap().len(), 1, "{id}: {txs}");
-        let path = format!(
-            "/api/Integration/GetHostBalance?CardToken={}",
-            card["CardToken"].as_str().unwrap()
-        );
-        let balance = binary_call(&http, &base, &token, &path, None).await;
-        assert_eq!(balance["AvailableAmount"], dec("490.00"), "{id}");
-    }
-    let ledger = binary_call(&http, &base, &token, "/api/Admin/CheckLedger", None).await;
-    assert_eq!(ledger["Violations"], json!([]), "{ledger}");
-    second.terminate().await;
 }
 
 #[tokio::test]
