@@ -77,6 +77,18 @@ async fn ask(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> (u
     (status.as_u16(), answer["Result"].as_i64().unwrap_or(-1))
 }
 
+/// A token of the `vpos` client a new merchant's creation answers.
+async fn merchant_vpos_token(app: &TestApp, acquirer: &str) -> String {
+    let merchant = json!({"MerchantNo": "777", "MerchantName": "Shop", "Mcc": "5942", "Country": "TR", "Currency": 949, "VposEnabled": true});
+    let (_, made) = app
+        .post("/api/Integration/CreateMerchant", acquirer, merchant)
+        .await;
+    let credential = |key: &str| made["ResultObject"][key].as_str().unwrap().to_owned();
+    let (id, secret) = (credential("VposClientId"), credential("VposClientSecret"));
+    let (_, body) = app.token_for(&id, &secret).await;
+    body["ResultObject"]["Token"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn every_operation_refuses_exactly_the_callers_the_spec_refuses() {
     let app = TestApp::spawn().await;
@@ -89,20 +101,7 @@ async fn every_operation_refuses_exactly_the_callers_the_spec_refuses() {
         .unwrap();
     app.clock.advance(chrono::Duration::minutes(61));
     let acquirer = app.token("acquirer").await;
-    let merchant = json!({"MerchantNo": "777", "MerchantName": "Shop", "Mcc": "5942", "Country": "TR", "Currency": 949, "VposEnabled": true});
-    let (_, made) = app
-        .post("/api/Integration/CreateMerchant", &acquirer, merchant)
-        .await;
-    let vpos_id = made["ResultObject"]["VposClientId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let vpos_secret = made["ResultObject"]["VposClientSecret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (_, body) = app.token_for(&vpos_id, &vpos_secret).await;
-    let vpos = body["ResultObject"]["Token"].as_str().unwrap().to_owned();
+    let vpos = merchant_vpos_token(&app, &acquirer).await;
     let callers = [
         ("issuer", app.token("issuer").await),
         ("acquirer", acquirer.clone()),
