@@ -50,7 +50,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
 impl JsonBody {
     /// Parses the body into `T`: unparseable JSON is HTTP 400 `Result` 1; a
-    /// non-object, or a field of the wrong JSON type, is `Result` 1 naming it.
+    /// non-object, a name given twice in one object, or a field of the wrong
+    /// JSON type, is `Result` 1 naming it.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         let value: Value = serde_json::from_slice(&self.0).map_err(|e| {
             ApiError::new(
@@ -68,6 +69,9 @@ impl JsonBody {
                 "$",
                 "the request body must be a JSON object",
             ));
+        }
+        if let Some(path) = crate::repeated::repeated_name(&self.0) {
+            return Err(ApiError::field(path, "is given more than once"));
         }
         crate::limits::check_json(&value).map_err(ApiError::from)?;
         serde_path_to_error::deserialize(value).map_err(|e| {

@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod pay;
+pub mod repeated;
 pub mod router;
 pub mod state;
 pub mod test_cards;

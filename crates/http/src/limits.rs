@@ -1,8 +1,8 @@
 //! The edge's bounds on what a request may hold: every string of a JSON body,
 //! a query string or a page's form, and every list of a JSON body. A request
-//! past a bound is refused with `Result` 1 naming the field before any service
-//! code sees it; the OpenAPI document states the same bounds as `maxLength`
-//! and `maxItems`.
+//! past a bound, or with a control character in a string, is refused with
+//! `Result` 1 naming the field before any service code sees it; the OpenAPI
+//! document states the same bounds as `maxLength` and `maxItems`.
 
 use serde_json::Value;
 
@@ -65,7 +65,7 @@ fn check_at<'a>(value: &'a Value, key: &str) -> Result<(), Breach<'a>> {
         }
     };
     match value {
-        Value::String(s) => match too_long(key, s) {
+        Value::String(s) => match refusal(key, s) {
             Some(message) => Err(Breach {
                 path: Vec::new(),
                 message,
@@ -88,7 +88,7 @@ fn check_at<'a>(value: &'a Value, key: &str) -> Result<(), Breach<'a>> {
 }
 
 /// Refuses a page's urlencoded form that is malformed, has too many pairs,
-/// or holds a value past its field's bound.
+/// or holds a value past its field's bound or with a control character.
 pub fn check_form(body: &[u8], field: &str) -> Result<(), ServiceError> {
     let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
         .map_err(|_| ServiceError::field(field, "the form could not be read"))?;
@@ -96,7 +96,7 @@ pub fn check_form(body: &[u8], field: &str) -> Result<(), ServiceError> {
 }
 
 /// Refuses a query string or form with too many pairs, or a value past its
-/// field's bound.
+/// field's bound or with a control character.
 pub fn check_pairs<'a>(
     pairs: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
     what: &str,
@@ -113,17 +113,25 @@ pub fn check_pairs<'a>(
 }
 
 fn check_string(path: &str, key: &str, s: &str) -> Result<(), ServiceError> {
-    match too_long(key, s) {
+    match refusal(key, s) {
         Some(message) => Err(ServiceError::field(path, message)),
         None => Ok(()),
     }
 }
 
-/// Why `s` is too long for the field `key`, if it is.
-fn too_long(key: &str, s: &str) -> Option<String> {
+/// Why `s` is refused for the field `key`, if it is: longer than its bound,
+/// or holding a control character other than tab, line feed and carriage
+/// return. PostgreSQL cannot store a NUL, and no field has a use for the
+/// others (they only hide what a log line or a screen shows).
+fn refusal(key: &str, s: &str) -> Option<String> {
     let max = string_max(key);
     // Bytes bound characters from above, so most strings skip the count.
-    (s.len() > max && s.chars().count() > max).then(|| format!("must be at most {max} characters"))
+    if s.len() > max && s.chars().count() > max {
+        return Some(format!("must be at most {max} characters"));
+    }
+    s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        .then(|| "must not contain control characters".to_owned())
 }
 
 /// Writes these bounds into the OpenAPI document: `maxLength` on every string
@@ -306,6 +314,24 @@ mod tests {
             refused_field(json!({"Description": url})).as_deref(),
             Some("Description")
         );
+    }
+
+    #[test]
+    fn a_nul_or_an_escape_character_is_refused_and_named() {
+        for text in ["ORD\u{0}1", "ORD\u{1b}[2J", "ORD\u{85}"] {
+            let body = json!({"Orders": [{"OrderId": text}]});
+            assert_eq!(
+                refused_field(body).as_deref(),
+                Some("Orders[0].OrderId"),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn tabs_and_line_breaks_pass() {
+        let address = "Floor 3\r\nBuilding\tB";
+        assert_eq!(refused_field(json!({"Address": address})), None);
     }
 
     #[test]

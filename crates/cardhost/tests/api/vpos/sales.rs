@@ -205,3 +205,41 @@ async fn a_card_present_terminal_takes_no_virtual_pos_payment() {
     on_pos["TerminalNo"] = json!("POS00777");
     assert_eq!(s.op("PaymentSale", on_pos).await["Result"], 4);
 }
+
+#[tokio::test]
+async fn an_amount_given_twice_is_refused_naming_it_and_nothing_is_paid() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    // What a proxy reading the first Amount and the host the last would disagree on.
+    let raw = sale_body(&card)
+        .to_string()
+        .replacen('{', r#"{"Amount": 1.00, "#, 1);
+    let (status, answer) = app
+        .call_raw(
+            reqwest::Method::POST,
+            "/api/VPos/PaymentSale",
+            Some(&s.vpos),
+            raw,
+        )
+        .await;
+    assert_result(status, &answer, 200, 1);
+    assert_eq!(error_fields(&answer), ["Amount"]);
+    assert_eq!(s.available(&card).await, "500.00");
+}
+
+#[tokio::test]
+async fn a_control_character_in_the_order_id_is_refused_naming_it() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let mut body = sale_body(&card);
+    // PostgreSQL cannot store a NUL: refused at the edge on either engine.
+    body["OrderId"] = json!("o\u{0}1");
+    let answer = s.op("PaymentSale", body).await;
+    assert_eq!(
+        (&answer["Result"], error_fields(&answer)),
+        (&json!(1), vec!["OrderId".to_owned()])
+    );
+    assert_eq!(s.available(&card).await, "500.00");
+}
