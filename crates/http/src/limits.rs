@@ -95,10 +95,11 @@ pub fn check_form(body: &[u8], field: &str) -> Result<(), ServiceError> {
     check_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), field)
 }
 
-/// Refuses a query string or form with too many pairs, or a value past its
-/// field's bound or with a control character.
+/// Refuses a query string or form with too many pairs, a name given twice
+/// (names are read regardless of case, and only one value each), or a value
+/// past its field's bound or with a control character.
 pub fn check_pairs<'a>(
-    pairs: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
+    pairs: impl ExactSizeIterator<Item = (&'a str, &'a str)> + Clone,
     what: &str,
 ) -> Result<(), ServiceError> {
     if pairs.len() > PARAMS_MAX {
@@ -107,9 +108,17 @@ pub fn check_pairs<'a>(
             format!("must have at most {PARAMS_MAX} parameters"),
         ));
     }
-    pairs
-        .into_iter()
-        .try_for_each(|(name, value)| check_string(name, name, value))
+    for (i, (name, value)) in pairs.clone().enumerate() {
+        if pairs
+            .clone()
+            .take(i)
+            .any(|(seen, _)| seen.eq_ignore_ascii_case(name))
+        {
+            return Err(ServiceError::field(name, "is given more than once"));
+        }
+        check_string(name, name, value)?;
+    }
+    Ok(())
 }
 
 fn check_string(path: &str, key: &str, s: &str) -> Result<(), ServiceError> {
@@ -326,6 +335,16 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_parameter_given_twice_in_any_case_is_named() {
+        let pairs = [("OrderId", "a"), ("MerchantNo", "1"), ("orderid", "b")];
+        let refused = check_pairs(pairs.into_iter(), "$query").unwrap_err();
+        let field = crate::envelope::ApiError::from(refused).errors[0]
+            .field
+            .clone();
+        assert_eq!(field, "orderid");
     }
 
     #[test]

@@ -177,3 +177,27 @@ async fn a_query_string_of_too_many_parameters_is_refused() {
         (200, &json!(1), vec!["$query".to_owned()])
     );
 }
+
+#[tokio::test]
+async fn a_query_parameter_given_twice_is_refused_naming_it() {
+    let app = TestApp::spawn().await;
+    let token = app.token("issuer").await;
+    let path = "/api/Integration/GetCustomerInfo?CustomerNo=1&customerno=2";
+    let (status, answer) = app.get(path, &token).await;
+    assert_eq!(
+        (status.as_u16(), &answer["Result"], error_fields(&answer)),
+        (200, &json!(1), vec!["customerno".to_owned()])
+    );
+}
+
+#[tokio::test]
+async fn a_control_character_in_a_query_parameter_is_refused_naming_it() {
+    let app = TestApp::spawn().await;
+    let token = app.token("issuer").await;
+    let path = "/api/Integration/GetCustomerInfo?CustomerNo=1%00";
+    let (status, answer) = app.get(path, &token).await;
+    assert_eq!(
+        (status.as_u16(), &answer["Result"], error_fields(&answer)),
+        (200, &json!(1), vec!["CustomerNo".to_owned()])
+    );
+}

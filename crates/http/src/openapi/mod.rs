@@ -50,7 +50,8 @@ refusal or failure (every `Result` but 0, and 8, whose `ResultObject` carries th
 requests), 99 system error (HTTP 500; nothing changed, safe to retry). \
 Every string a request takes states its `maxLength` and every list its `maxItems`; \
 a value past them is `Result` 1 naming the field, and so is a string holding a control character \
-(anything but tab, line feed and carriage return) or a name given twice in one JSON object. An unparseable body is HTTP 400, a body over 1 MiB HTTP 413, a body not sent within 10 s \
+(anything but tab, line feed and carriage return), a name given twice in one JSON object, and a query \
+parameter given twice. An unparseable body is HTTP 400, a body over 1 MiB HTTP 413, a body not sent within 10 s \
 of its head HTTP 408 (`Result` 1), an unknown path HTTP 404 \
 (`Result` 2), a wrong method HTTP 405 (`Result` 1). A caller without the scope an \
 operation needs gets `Result` 6 before its request is read.\n\n\
