@@ -98,6 +98,9 @@ fn type_message(serde_message: &str) -> String {
             format!("must be {plain}")
         }
         None if serde_message.contains("invalid value") => "has an invalid value".into(),
+        // What serde_json says of a fraction or an integer too large for an
+        // integer field, its numbers being read as text.
+        None if serde_message == "invalid number" => "must be a whole number within range".into(),
         None => "is malformed".into(),
     }
 }
@@ -244,6 +247,23 @@ mod tests {
             !type_message("invalid type: string \"4111111111111111\", expected i64")
                 .contains("4111")
         );
+    }
+
+    #[test]
+    fn a_fraction_or_an_overflow_in_an_integer_field_says_so() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Count {
+            n: i64,
+        }
+        for text in [r#"{"n": 99999999999999999999}"#, r#"{"n": 1.5}"#] {
+            let value: Value = serde_json::from_str(text).unwrap();
+            let error = serde_path_to_error::deserialize::<_, Count>(value).unwrap_err();
+            assert_eq!(
+                type_message(&error.into_inner().to_string()),
+                "must be a whole number within range"
+            );
+        }
     }
 }
 
