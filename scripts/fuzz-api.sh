@@ -2,7 +2,9 @@
 # Hostile input and the reference's truth over the whole API: Schemathesis
 # (from PyPI, in a virtualenv this script makes under target/) generates
 # requests from /openapi.json (its examples, the schema's edges, then random
-# data) against a live server on a fresh SQLite database with an admin token,
+# data) against a live server with an admin token, on a fresh SQLite database
+# (or the empty one CARDHOST_DATABASE_URL names: scripts/test.sh runs it on
+# PostgreSQL too),
 # and runs every check but negative_data_rejection: no server error, every
 # status code, header, content type and body as documented, unsupported
 # methods answered 405 with Allow, auth enforced. negative_data_rejection is
