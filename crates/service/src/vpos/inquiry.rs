@@ -79,9 +79,8 @@ pub async fn by_process(
     process_id: &str,
 ) -> Result<Payment, ServiceError> {
     ServiceError::require("MerchantNo", merchant_no)?;
-    let pid: i64 = process_id
-        .parse()
-        .map_err(|_| ServiceError::field("ProcessId", "must be the digits of a ProcessId"))?;
+    let pid = super::process_id(process_id)
+        .ok_or_else(|| ServiceError::field("ProcessId", "must be the digits of a ProcessId"))?;
     check_access(call, merchant_no)?;
     vpos::tx(host.db.reader(), pid)
         .await?

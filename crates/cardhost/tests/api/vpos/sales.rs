@@ -113,6 +113,21 @@ async fn a_sale_is_found_by_its_process_id() {
 }
 
 #[tokio::test]
+async fn a_process_id_with_a_sign_is_refused_naming_it() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let (_, answer) = sold(&s).await;
+    let pid = answer["ResultObject"]["ProcessId"].as_str().unwrap();
+    // "+N" parses as a number but is not the digits the API gives out.
+    let path = format!("/api/VPos/CheckByProcessId?MerchantNo={MERCHANT}&ProcessId=%2B{pid}");
+    let (_, refused) = app.get(&path, &s.vpos).await;
+    assert_eq!(
+        (&refused["Result"], error_fields(&refused)),
+        (&json!(1), vec!["ProcessId".to_owned()])
+    );
+}
+
+#[tokio::test]
 async fn the_same_sale_again_answers_the_first_outcome() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;

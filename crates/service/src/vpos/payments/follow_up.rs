@@ -182,13 +182,13 @@ fn validate(op: VposOp, r: &FollowUpRequest) -> Result<Valid, ServiceError> {
         String::new()
     };
     let process_id = match r.process_id.as_deref() {
-        Some(p) if op == VposOp::Void => match p.parse::<i64>() {
-            Ok(n) if n > 0 => Some(n),
-            _ => {
+        Some(p) if op == VposOp::Void => {
+            let parsed = crate::vpos::process_id(p);
+            if parsed.is_none() {
                 errors.push("ProcessId", "must be the digits of a ProcessId");
-                None
             }
-        },
+            parsed
+        }
         _ => None,
     };
     if !errors.is_empty() {
