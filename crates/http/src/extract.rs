@@ -122,8 +122,7 @@ impl Params {
     pub fn parse(query: &str) -> Result<Params, ApiError> {
         let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
             .map_err(|_| ApiError::field("$query", "the query string is malformed"))?;
-        let named = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        crate::limits::check_pairs(named, "$query").map_err(ApiError::from)?;
+        crate::limits::check_pairs(&pairs, "$query").map_err(ApiError::from)?;
         Ok(Params(pairs))
     }
 

@@ -92,26 +92,22 @@ fn check_at<'a>(value: &'a Value, key: &str) -> Result<(), Breach<'a>> {
 pub fn check_form(body: &[u8], field: &str) -> Result<(), ServiceError> {
     let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
         .map_err(|_| ServiceError::field(field, "the form could not be read"))?;
-    check_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), field)
+    check_pairs(&pairs, field)
 }
 
 /// Refuses a query string or form with too many pairs, a name given twice
 /// (names are read regardless of case, and only one value each), or a value
 /// past its field's bound or with a control character.
-pub fn check_pairs<'a>(
-    pairs: impl ExactSizeIterator<Item = (&'a str, &'a str)> + Clone,
-    what: &str,
-) -> Result<(), ServiceError> {
+pub fn check_pairs(pairs: &[(String, String)], what: &str) -> Result<(), ServiceError> {
     if pairs.len() > PARAMS_MAX {
         return Err(ServiceError::field(
             what,
             format!("must have at most {PARAMS_MAX} parameters"),
         ));
     }
-    for (i, (name, value)) in pairs.clone().enumerate() {
-        if pairs
-            .clone()
-            .take(i)
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if pairs[..i]
+            .iter()
             .any(|(seen, _)| seen.eq_ignore_ascii_case(name))
         {
             return Err(ServiceError::field(name, "is given more than once"));
@@ -339,8 +335,9 @@ mod tests {
 
     #[test]
     fn a_parameter_given_twice_in_any_case_is_named() {
-        let pairs = [("OrderId", "a"), ("MerchantNo", "1"), ("orderid", "b")];
-        let refused = check_pairs(pairs.into_iter(), "$query").unwrap_err();
+        let pairs = [("OrderId", "a"), ("MerchantNo", "1"), ("orderid", "b")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let refused = check_pairs(&pairs, "$query").unwrap_err();
         let field = crate::envelope::ApiError::from(refused).errors[0]
             .field
             .clone();

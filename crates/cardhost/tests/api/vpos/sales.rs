@@ -97,14 +97,19 @@ async fn a_paid_order_shows_its_capture_and_last_transaction() {
     );
 }
 
-#[tokio::test]
-async fn a_sale_is_found_by_its_process_id() {
+/// `CheckByProcessId` of [`sold`]'s sale, its ProcessId written `prefix` + digits.
+async fn check_sold_by_process_id(prefix: &str) -> Value {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     let (_, answer) = sold(&s).await;
     let pid = answer["ResultObject"]["ProcessId"].as_str().unwrap();
-    let path = format!("/api/VPos/CheckByProcessId?MerchantNo={MERCHANT}&ProcessId={pid}");
-    let (_, found) = app.get(&path, &s.vpos).await;
+    let path = format!("/api/VPos/CheckByProcessId?MerchantNo={MERCHANT}&ProcessId={prefix}{pid}");
+    app.get(&path, &s.vpos).await.1
+}
+
+#[tokio::test]
+async fn a_sale_is_found_by_its_process_id() {
+    let found = check_sold_by_process_id("").await;
     let r = &found["ResultObject"];
     assert_eq!(
         (&r["OrderId"], &r["TransactionType"]),
@@ -114,13 +119,8 @@ async fn a_sale_is_found_by_its_process_id() {
 
 #[tokio::test]
 async fn a_process_id_with_a_sign_is_refused_naming_it() {
-    let app = TestApp::spawn().await;
-    let s = shop(&app).await;
-    let (_, answer) = sold(&s).await;
-    let pid = answer["ResultObject"]["ProcessId"].as_str().unwrap();
     // "+N" parses as a number but is not the digits the API gives out.
-    let path = format!("/api/VPos/CheckByProcessId?MerchantNo={MERCHANT}&ProcessId=%2B{pid}");
-    let (_, refused) = app.get(&path, &s.vpos).await;
+    let refused = check_sold_by_process_id("%2B").await;
     assert_eq!(
         (&refused["Result"], error_fields(&refused)),
         (&json!(1), vec!["ProcessId".to_owned()])
