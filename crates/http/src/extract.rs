@@ -6,6 +6,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Req
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use bytes::Bytes;
+use cardhost_domain::status::Named;
 use cardhost_service::money::reports::{self, Paging};
 use cardhost_service::{auth, Call, Caller};
 use serde::de::DeserializeOwned;
@@ -135,6 +136,16 @@ impl Params {
     /// service refuses naming it.
     pub fn required(&self, name: &str) -> &str {
         self.get(name).unwrap_or("")
+    }
+
+    /// A filter naming one of a kind's names (a status, a type); another
+    /// value is `Result` 1 naming the parameter and listing the names, where
+    /// matching nothing would hide the typo.
+    pub fn named<T: Named>(&self, name: &str) -> Result<Option<T>, ApiError> {
+        self.filled(name)
+            .map(|v| T::parse(&v))
+            .transpose()
+            .map_err(|_| ApiError::field(name, format!("must be one of {}", T::names())))
     }
 
     /// `Page` and `PageSize`, parsed once for every paged read.

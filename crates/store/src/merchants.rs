@@ -1,7 +1,7 @@
 //! Merchants and terminals.
 
 use cardhost_domain::money::Currency;
-use cardhost_domain::status::{AcceptorStatus, TerminalType};
+use cardhost_domain::status::{AcceptorStatus, Named, TerminalType};
 use cardhost_macros::Table;
 use sqlx::{AnyPool, FromRow};
 
@@ -61,7 +61,7 @@ pub struct MerchantFilter {
     pub name_contains: Option<String>,
     pub mcc: Option<String>,
     pub city: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<AcceptorStatus>,
     pub tax_no: Option<String>,
 }
 
@@ -74,8 +74,13 @@ pub async fn search_merchants(
 ) -> Result<(Vec<MerchantRow>, i64), StoreError> {
     let filter = "($1 = '' OR LOWER(merchant_name) LIKE '%' || LOWER($1) || '%') AND ($2 = '' OR mcc = $2) \
                   AND ($3 = '' OR LOWER(city) = LOWER($3)) AND ($4 = '' OR merchant_status = $4) AND ($5 = '' OR tax_no = $5)";
-    let args = [&f.name_contains, &f.mcc, &f.city, &f.status, &f.tax_no]
-        .map(|v| v.clone().unwrap_or_default());
+    let args = [
+        text(&f.name_contains),
+        text(&f.mcc),
+        text(&f.city),
+        name(f.status),
+        text(&f.tax_no),
+    ];
     filtered_page(pool, filter, &args, (offset, limit)).await
 }
 
@@ -144,8 +149,8 @@ pub async fn terminals_of(
 #[derive(Debug, Clone, Default)]
 pub struct TerminalFilter {
     pub merchant_no: Option<String>,
-    pub terminal_type: Option<String>,
-    pub status: Option<String>,
+    pub terminal_type: Option<TerminalType>,
+    pub status: Option<AcceptorStatus>,
     pub serial_no: Option<String>,
 }
 
@@ -157,9 +162,23 @@ pub async fn search_terminals(
 ) -> Result<(Vec<TerminalRow>, i64), StoreError> {
     let filter = "($1 = '' OR merchant_no = $1) AND ($2 = '' OR terminal_type = $2) AND ($3 = '' OR terminal_status = $3) \
                   AND ($4 = '' OR serial_no = $4)";
-    let args = [&f.merchant_no, &f.terminal_type, &f.status, &f.serial_no]
-        .map(|v| v.clone().unwrap_or_default());
+    let args = [
+        text(&f.merchant_no),
+        name(f.terminal_type),
+        name(f.status),
+        text(&f.serial_no),
+    ];
     filtered_page(pool, filter, &args, (offset, limit)).await
+}
+
+/// A filter's text, empty (matching everything) when not given.
+fn text(value: &Option<String>) -> String {
+    value.clone().unwrap_or_default()
+}
+
+/// A filter's status or type as stored, empty when not given.
+fn name<T: Named>(value: Option<T>) -> String {
+    value.map_or_else(String::new, |v| v.name().to_owned())
 }
 
 /// One page (`offset`, `limit`) of `T`'s rows matching `filter` (whose

@@ -219,7 +219,7 @@ pub async fn update_merchant(command: Command<MerchantRequest>) -> ApiResult {
         ("City" = Option<String>, Query, description = "City"), ("MerchantStatus" = Option<String>, Query, description = "Active, Passive or Closed"),
         ("TaxNo" = Option<String>, Query, description = "Tax number"), ("Page" = Option<i64>, Query, description = "From 1"),
         ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
-    responses((status = 200, description = "Result 0; 1 bad paging", body = Envelope<Paged<MerchantResult>>)))]
+    responses((status = 200, description = "Result 0; 1 bad paging, or a status or type that is none of its names", body = Envelope<Paged<MerchantResult>>)))]
 pub async fn search_merchant(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
         let get = |k: &str| params.filled(k);
@@ -227,7 +227,7 @@ pub async fn search_merchant(read: Read) -> ApiResult {
             name_contains: get("MerchantName"),
             mcc: get("Mcc"),
             city: get("City"),
-            status: get("MerchantStatus"),
+            status: params.named("MerchantStatus")?,
             tax_no: get("TaxNo"),
         };
         let page = svc::search_merchants(host, call, filter, params.paging()?).await?;
@@ -364,14 +364,14 @@ pub async fn update_terminal(command: Command<TerminalRequest>) -> ApiResult {
     params(("MerchantNo" = Option<String>, Query, description = "Merchant"), ("TerminalType" = Option<String>, Query, description = "Pos, Vpos or SoftPos"),
         ("TerminalStatus" = Option<String>, Query, description = "Active, Passive or Closed"), ("SerialNo" = Option<String>, Query, description = "Serial number"),
         ("Page" = Option<i64>, Query, description = "From 1"), ("PageSize" = Option<i64>, Query, description = "Default 20, at most 500")),
-    responses((status = 200, description = "Result 0; 1 bad paging", body = Envelope<Paged<TerminalResult>>)))]
+    responses((status = 200, description = "Result 0; 1 bad paging, or a status or type that is none of its names", body = Envelope<Paged<TerminalResult>>)))]
 pub async fn search_terminal(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
         let get = |k: &str| params.filled(k);
         let filter = TerminalFilter {
             merchant_no: get("MerchantNo"),
-            terminal_type: get("TerminalType"),
-            status: get("TerminalStatus"),
+            terminal_type: params.named("TerminalType")?,
+            status: params.named("TerminalStatus")?,
             serial_no: get("SerialNo"),
         };
         let page = svc::search_terminals(host, call, filter, params.paging()?).await?;

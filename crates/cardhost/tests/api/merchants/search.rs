@@ -53,3 +53,28 @@ async fn name_and_city_filters_ignore_case() {
         [&json!("Bakery 0"), &json!("Bakery 10"), &json!("Bakery 20")]
     );
 }
+
+#[tokio::test]
+async fn the_status_filter_finds_only_merchants_in_that_status() {
+    let a = Acquirer::new().await;
+    a.created(json!({"MerchantNo": "7100"})).await;
+    a.created(json!({"MerchantNo": "7101", "MerchantStatus": "Passive"}))
+        .await;
+    let found = search(&a, "MerchantStatus=Passive").await;
+    assert_eq!(
+        (&found["TotalCount"], &found["Items"][0]["MerchantNo"]),
+        (&json!(1), &json!("7101"))
+    );
+}
+
+#[tokio::test]
+async fn a_status_that_is_not_one_is_refused_naming_it() {
+    let a = Acquirer::new().await;
+    let path = "/api/Integration/SearchMerchant?MerchantStatus=Activ";
+    let (status, body) = a.app.get(path, &a.token).await;
+    assert_result(status, &body, 200, 1);
+    assert_eq!(
+        body["Errors"],
+        json!([{"Field": "MerchantStatus", "Message": "must be one of Active, Passive, Closed"}])
+    );
+}

@@ -90,3 +90,33 @@ async fn a_terminal_number_is_taken_once() {
         .await;
     assert_eq!(body["Result"], 3);
 }
+
+#[tokio::test]
+async fn search_finds_a_merchants_terminals_by_type() {
+    let a = Acquirer::new().await;
+    let no = with_terminal(&a).await;
+    let path = "/api/Integration/SearchTerminal?MerchantNo=600100&TerminalType=Vpos";
+    let (_, vpos) = a.app.get(path, &a.token).await;
+    let path = "/api/Integration/SearchTerminal?MerchantNo=600100&TerminalType=Pos";
+    let (_, pos) = a.app.get(path, &a.token).await;
+    assert_eq!(
+        (
+            &vpos["ResultObject"]["Items"][0]["TerminalNo"],
+            &vpos["ResultObject"]["TotalCount"]
+        ),
+        (&json!(no), &json!(1))
+    );
+    assert_eq!(pos["ResultObject"]["TotalCount"], 0, "{pos}");
+}
+
+#[tokio::test]
+async fn a_search_by_a_type_that_is_not_one_is_refused_naming_it() {
+    let a = Acquirer::new().await;
+    let path = "/api/Integration/SearchTerminal?TerminalType=ePos";
+    let (status, body) = a.app.get(path, &a.token).await;
+    assert_result(status, &body, 200, 1);
+    assert_eq!(
+        body["Errors"],
+        json!([{"Field": "TerminalType", "Message": "must be one of Pos, Vpos, SoftPos"}])
+    );
+}
