@@ -222,20 +222,21 @@ pub fn expiry_after(year: i32, month: u32, years: u8) -> String {
     format!("{:02}{:02}", (year + i32::from(years)) % 100, month)
 }
 
-/// True once the expiry month (`yyMM`) lies before `year`/`month`.
-/// Anything but four digits has passed: it cannot be trusted.
-pub fn expiry_passed(expiry_yymm: &str, year: i32, month: u32) -> bool {
-    if expiry_yymm.len() != 4 || !expiry_yymm.bytes().all(|b| b.is_ascii_digit()) {
-        return true;
+/// The year and month of an expiry as the API writes it, `yyMM`: four
+/// digits, the month 01 to 12. Anything else is `None`.
+pub fn yymm(expiry: &str) -> Option<(i32, u32)> {
+    if expiry.len() != 4 || !expiry.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    let (Ok(yy), Ok(mm)) = (
-        expiry_yymm[..2].parse::<i32>(),
-        expiry_yymm[2..].parse::<u32>(),
-    ) else {
-        return true;
-    };
-    let expiry_year = 2000 + yy;
-    (expiry_year, mm) < (year, month)
+    let yy = expiry[..2].parse::<i32>().ok()?;
+    let mm = expiry[2..].parse::<u32>().ok()?;
+    (1..=12).contains(&mm).then_some((2000 + yy, mm))
+}
+
+/// True once the expiry month (`yyMM`) lies before `year`/`month`.
+/// Anything but a `yyMM` has passed: it cannot be trusted.
+pub fn expiry_passed(expiry_yymm: &str, year: i32, month: u32) -> bool {
+    yymm(expiry_yymm).is_none_or(|expiry| expiry < (year, month))
 }
 
 #[cfg(test)]
@@ -276,5 +277,15 @@ mod status_tests {
         assert!(!expiry_passed("3003", 2030, 3));
         assert!(expiry_passed("3003", 2030, 4));
         assert!(expiry_passed("2612", 2027, 1));
+        assert!(expiry_passed("3013", 2026, 1));
+    }
+
+    #[test]
+    fn yymm_is_four_digits_with_a_month_from_01_to_12() {
+        assert_eq!(yymm("3012"), Some((2030, 12)));
+        assert_eq!(yymm("0001"), Some((2000, 1)));
+        for bad in ["3000", "3013", "301", "30121", "3O12", "+312"] {
+            assert_eq!(yymm(bad), None, "{bad}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `SendTransaction` and `LoadCardBalance`: validate, find the card, and hand
 //! the request to the authorizer.
 
+use cardhost_domain::card::yymm;
 use cardhost_domain::date::Timestamp;
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::response as rc;
@@ -165,7 +166,7 @@ fn check_merchant_and_card(r: &FinancialRequest, errors: &mut FieldErrors) {
     {
         errors.push("MerchantName", "must be at most 100 characters");
     }
-    if r.expiry_date.as_deref().is_some_and(|e| !digits(e, 4)) {
+    if r.expiry_date.as_deref().is_some_and(|e| yymm(e).is_none()) {
         errors.push("ExpiryDate", "must be yyMM");
     }
     if r.cvv2.as_ref().is_some_and(|c| !c.is_well_formed()) {

@@ -258,3 +258,20 @@ async fn a_control_character_in_the_order_id_is_refused_naming_it() {
     );
     assert_eq!(s.available(&card).await, "500.00");
 }
+
+#[tokio::test]
+async fn an_expiry_month_past_12_is_refused_naming_it_and_no_order_is_made() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let card = s.funded_debit("500.00").await;
+    let mut body = sale_body(&card);
+    body["ExpiryDate"] = json!("3013");
+    let answer = s.op("PaymentSale", body).await;
+    assert_eq!(
+        (&answer["Result"], error_fields(&answer)),
+        (&json!(1), vec!["ExpiryDate".to_owned()])
+    );
+    let path = format!("/api/VPos/CheckByOrderId?MerchantNo={MERCHANT}&OrderId=o-1");
+    let (_, found) = app.get(&path, &s.vpos).await;
+    assert_eq!(found["Result"], 2, "{found}");
+}

@@ -1,7 +1,7 @@
 //! Issuing: `CreateCreditCard`, `CreateDebitCard`, `CreatePrepaidCard`, `RegisterCard`.
 
 use cardhost_crypto::{KeyRef, PvvKey};
-use cardhost_domain::card::{expiry_after, expiry_passed, CardStatus, Pan};
+use cardhost_domain::card::{expiry_after, expiry_passed, yymm, CardStatus, Pan};
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::{CardProduct, CardType};
 use cardhost_domain::secret::CardNumber;
@@ -224,10 +224,7 @@ fn check_registration(
             );
         }
     }
-    let valid_shape = expiry.len() == 4
-        && expiry.bytes().all(|b| b.is_ascii_digit())
-        && (1..=12).contains(&expiry[2..].parse::<u32>().unwrap_or(0));
-    if !valid_shape {
+    if yymm(expiry).is_none() {
         errors.push("ExpiryDate", "must be yyMM");
         return None;
     }

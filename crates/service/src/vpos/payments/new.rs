@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use cardhost_domain::card::Pan;
+use cardhost_domain::card::{yymm, Pan};
 use cardhost_domain::product::CardType;
 use cardhost_domain::response as rc;
 use cardhost_domain::secret::Cvv2;
@@ -249,7 +249,7 @@ pub(crate) fn check_card_fields(
             errors.check("CardNo", Pan::parse(no.expose()).map(|_| ()));
         }
         match expiry {
-            Some(e) if e.len() == 4 && e.bytes().all(|b| b.is_ascii_digit()) => {}
+            Some(e) if yymm(e).is_some() => {}
             _ => errors.push("ExpiryDate", "is required with CardNo: yyMM"),
         }
         match cvv2 {
