@@ -344,6 +344,18 @@ async fn the_merchants_payments_are_summed_per_payment_date() {
 }
 
 #[tokio::test]
+async fn a_payment_summary_ending_before_it_starts_is_refused_naming_end_date() {
+    let s = shop().await;
+    let path = format!("/api/Integration/GetMerchantPaymentSummary?MerchantNo={MERCHANT}&StartDate=20261231&EndDate=20260101");
+    let (status, body) = s.app.get(&path, &s.acquirer).await;
+    assert_result(status, &body, 200, 1);
+    assert_eq!(
+        body["Errors"],
+        json!([{"Field": "EndDate", "Message": "is before StartDate"}])
+    );
+}
+
+#[tokio::test]
 async fn check_ledger_names_a_closed_batch_whose_totals_were_changed() {
     let s = shop().await;
     s.a_days_payments().await;

@@ -27,7 +27,7 @@ pub struct PaymentItem {
 #[utoipa::path(get, path = "/api/Integration/GetMerchantPaymentSummary", tag = "Acquirer: batches", operation_id = "GetMerchantPaymentSummary", security(("token" = [])),
     params(("MerchantNo" = String, Query, description = "The merchant"), ("StartDate" = Option<String>, Query, description = "First value date, yyyyMMdd"),
         ("EndDate" = Option<String>, Query, description = "Last value date, yyyyMMdd")),
-    responses((status = 200, description = "Result 0 (a list, possibly empty); 1 bad dates; 6 another merchant's", body = Envelope<Vec<PaymentItem>>)))]
+    responses((status = 200, description = "Result 0 (a list, possibly empty); 1 bad dates, or EndDate before StartDate; 6 another merchant's", body = Envelope<Vec<PaymentItem>>)))]
 pub async fn get_merchant_payment_summary(read: Read) -> ApiResult {
     read.respond(async |host, call, params| {
         let rows = svc::summary(

@@ -114,6 +114,10 @@ pub async fn summary(
     check_access(call, merchant_no)?;
     let start = date_or("StartDate", start, "00000101")?;
     let end = date_or("EndDate", end, "99991231")?;
+    // yyyyMMdd compares as the dates do.
+    if start > end {
+        return Err(ServiceError::field("EndDate", "is before StartDate"));
+    }
     let payments = batches::payments_between(host.db.reader(), merchant_no, &start, &end).await?;
     Ok(payments.into_iter().map(MerchantPayment::from).collect())
 }
