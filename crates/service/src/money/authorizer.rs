@@ -122,8 +122,8 @@ impl IdBlocks {
     }
 
     /// Reserves new blocks where the kept ones are short; `shared_db` (several
-    /// instances may share it): new blocks of just what the batch needs, both
-    /// in one transaction, so that histories keep their order across instances.
+    /// instances may share it): new blocks of just what the batch needs, so
+    /// that histories keep their order across instances.
     async fn refill(
         &mut self,
         host: &Host,

@@ -108,39 +108,47 @@ pub async fn add_blocked(tx: &mut Tx<'_>, account: &str, delta: i64) -> Result<(
     Ok(())
 }
 
-/// Reserves `count` consecutive values of a counter in a transaction of its
+/// Reserves `count` consecutive values of a counter in a statement of its
 /// own (so no batch holds the counter row), returning the first.
 pub async fn reserve_ids(pool: &AnyPool, counter: &str, count: i64) -> Result<i64, StoreError> {
     let [first] = reserve_id_blocks(pool, [(counter, count)]).await?;
     Ok(first)
 }
 
-/// Reserves a block of each (counter, count) in one transaction of its own,
-/// returning each block's first value: a batch on a shared database takes
-/// its process and transfer ids in one transaction, not two.
+/// Takes `$2` values of counter `$1`, answering the value after them.
+const RESERVE: &str = "UPDATE id_counters SET next_value = next_value + $2 \
+    WHERE counter_name = $1 RETURNING next_value";
+
+/// [`RESERVE`] whose commit does not wait for its WAL flush: WAL is flushed
+/// in order, so any durable transaction that used these ids made this one
+/// durable too, and ids lost in a crash were used by nothing that survived
+/// it. `set_config(…, true)` lasts until the statement's own commit.
+const RESERVE_NO_FLUSH: &str = "UPDATE id_counters SET next_value = next_value + $2 \
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush \
+    WHERE counter_name = $1 RETURNING next_value";
+
+/// Reserves a block of each (counter, count), returning each block's first
+/// value. Each block is one statement committed on its own: one round trip,
+/// and no counter row stays locked while another is asked for.
 pub async fn reserve_id_blocks<const N: usize>(
     pool: &AnyPool,
     blocks: [(&str, i64); N],
 ) -> Result<[i64; N], StoreError> {
-    let mut tx = pool.begin().await?;
-    if tx.backend_name() != "SQLite" {
-        // No wait for this commit's flush: WAL is flushed in order, so any
-        // durable transaction that used these ids made this one durable too,
-        // and ids lost in a crash were used by nothing that survived it.
-        sqlx::query("SET LOCAL synchronous_commit TO OFF")
-            .execute(&mut *tx)
-            .await?;
-    }
+    let mut conn = pool.acquire().await?;
+    let sql = if conn.backend_name() == "SQLite" {
+        RESERVE
+    } else {
+        RESERVE_NO_FLUSH
+    };
     let mut firsts = [0; N];
     for (first, (counter, count)) in firsts.iter_mut().zip(blocks) {
-        let (next,): (i64,) = sqlx::query_as("UPDATE id_counters SET next_value = next_value + $2 WHERE counter_name = $1 RETURNING next_value")
+        let (next,): (i64,) = sqlx::query_as(sql)
             .bind(counter)
             .bind(count)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await?;
         *first = next - count;
     }
-    tx.commit().await?;
     Ok(firsts)
 }
 
