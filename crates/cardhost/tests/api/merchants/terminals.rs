@@ -113,10 +113,11 @@ async fn search_finds_a_merchants_terminals_by_type() {
 async fn a_search_by_a_type_that_is_not_one_is_refused_naming_it() {
     let a = Acquirer::new().await;
     let path = "/api/Integration/SearchTerminal?TerminalType=ePos";
-    let (status, body) = a.app.get(path, &a.token).await;
-    assert_result(status, &body, 200, 1);
-    assert_eq!(
-        body["Errors"],
-        json!([{"Field": "TerminalType", "Message": "must be one of Pos, Vpos, SoftPos"}])
-    );
+    refused(
+        &a,
+        path,
+        "TerminalType",
+        "must be one of Pos, Vpos, SoftPos",
+    )
+    .await;
 }

@@ -243,35 +243,32 @@ async fn an_amount_given_twice_is_refused_naming_it_and_nothing_is_paid() {
     assert_eq!(s.available(&card).await, "500.00");
 }
 
-#[tokio::test]
-async fn a_control_character_in_the_order_id_is_refused_naming_it() {
+/// A funded card's [`sale_body`] with `field` set to `value` is `Result` 1
+/// naming only `field`: no order is made and the card keeps its 500.00.
+async fn refused_naming(field: &str, value: &str) {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
     let card = s.funded_debit("500.00").await;
     let mut body = sale_body(&card);
-    // PostgreSQL cannot store a NUL: refused at the edge on either engine.
-    body["OrderId"] = json!("o\u{0}1");
+    body[field] = json!(value);
     let answer = s.op("PaymentSale", body).await;
     assert_eq!(
         (&answer["Result"], error_fields(&answer)),
-        (&json!(1), vec!["OrderId".to_owned()])
-    );
-    assert_eq!(s.available(&card).await, "500.00");
-}
-
-#[tokio::test]
-async fn an_expiry_month_past_12_is_refused_naming_it_and_no_order_is_made() {
-    let app = TestApp::spawn().await;
-    let s = shop(&app).await;
-    let card = s.funded_debit("500.00").await;
-    let mut body = sale_body(&card);
-    body["ExpiryDate"] = json!("3013");
-    let answer = s.op("PaymentSale", body).await;
-    assert_eq!(
-        (&answer["Result"], error_fields(&answer)),
-        (&json!(1), vec!["ExpiryDate".to_owned()])
+        (&json!(1), vec![field.to_owned()])
     );
     let path = format!("/api/VPos/CheckByOrderId?MerchantNo={MERCHANT}&OrderId=o-1");
     let (_, found) = app.get(&path, &s.vpos).await;
     assert_eq!(found["Result"], 2, "{found}");
+    assert_eq!(s.available(&card).await, "500.00");
+}
+
+#[tokio::test]
+async fn a_control_character_in_the_order_id_is_refused_naming_it() {
+    // PostgreSQL cannot store a NUL: refused at the edge on either engine.
+    refused_naming("OrderId", "o\u{0}1").await;
+}
+
+#[tokio::test]
+async fn an_expiry_month_past_12_is_refused_naming_it_and_no_order_is_made() {
+    refused_naming("ExpiryDate", "3013").await;
 }
