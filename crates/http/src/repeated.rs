@@ -185,3 +185,49 @@ mod tests {
         assert_eq!(repeated_name(body), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::repeated_name;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    /// Any JSON value, its names drawn from few letters (with a quote, a
+    /// backslash and a non-ASCII letter to escape) so that objects side by
+    /// side share names.
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[a-z\"\\\\é]{0,6}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map("[AB\"\\\\é]{1,2}", inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn what_serde_json_writes_has_no_repeat(value in json()) {
+            let text = serde_json::to_vec(&value).expect("writes");
+            prop_assert_eq!(repeated_name(&text), None);
+        }
+
+        #[test]
+        fn a_member_written_again_is_named(
+            members in prop::collection::btree_map("[AB\"\\\\é]{1,2}", json(), 1..5),
+            pick in any::<prop::sample::Index>(),
+        ) {
+            let name = pick.get(&members.keys().collect::<Vec<_>>()).to_string();
+            let object = Value::Object(members.into_iter().collect());
+            let text = serde_json::to_string(&object).expect("writes");
+            let again = format!("{},{}: null}}", &text[..text.len() - 1], Value::from(name.as_str()));
+            prop_assert_eq!(repeated_name(again.as_bytes()), Some(name));
+        }
+    }
+}
