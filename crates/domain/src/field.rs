@@ -2,6 +2,16 @@
 
 use std::fmt;
 
+/// A number the API counts with (a page, a batch, a process id) as a query
+/// or a path writes it: digits only, from 1. A sign, a space or a fraction is
+/// not one, so `+5` and `5` cannot name the same thing.
+pub fn counting_number(text: &str) -> Option<i64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok().filter(|n| *n > 0)
+}
+
 /// One invalid field: the wire name (PascalCase, dotted for nesting) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -105,3 +115,27 @@ impl fmt::Display for FieldErrors {
 }
 
 impl std::error::Error for FieldErrors {}
+
+#[cfg(test)]
+mod tests {
+    use super::counting_number;
+
+    #[test]
+    fn a_counting_number_is_digits_from_1() {
+        assert_eq!(counting_number("1"), Some(1));
+        assert_eq!(counting_number("0042"), Some(42));
+        assert_eq!(counting_number("9223372036854775807"), Some(i64::MAX));
+        for bad in [
+            "",
+            "0",
+            "+5",
+            "-5",
+            " 5",
+            "5.0",
+            "1e3",
+            "9223372036854775808",
+        ] {
+            assert_eq!(counting_number(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -233,6 +233,14 @@ async fn a_page_past_any_row_a_listing_can_hold_is_refused_by_name() {
 }
 
 #[tokio::test]
+async fn a_batch_number_with_a_sign_is_refused_naming_it() {
+    let s = shop().await;
+    let path = format!("/api/Integration/GetPosBatchSummary?TerminalNo={TERMINAL}&BatchNo=%2B1");
+    let message = "must be a whole number from 1";
+    assert_read_refused(&s.app, &path, &s.acquirer, "BatchNo", message).await;
+}
+
+#[tokio::test]
 async fn closing_a_batch_closes_it_with_its_totals_and_opens_the_next() {
     let s = shop().await;
     s.a_days_payments().await;
@@ -347,12 +355,7 @@ async fn the_merchants_payments_are_summed_per_payment_date() {
 async fn a_payment_summary_ending_before_it_starts_is_refused_naming_end_date() {
     let s = shop().await;
     let path = format!("/api/Integration/GetMerchantPaymentSummary?MerchantNo={MERCHANT}&StartDate=20261231&EndDate=20260101");
-    let (status, body) = s.app.get(&path, &s.acquirer).await;
-    assert_result(status, &body, 200, 1);
-    assert_eq!(
-        body["Errors"],
-        json!([{"Field": "EndDate", "Message": "is before StartDate"}])
-    );
+    assert_read_refused(&s.app, &path, &s.acquirer, "EndDate", "is before StartDate").await;
 }
 
 #[tokio::test]

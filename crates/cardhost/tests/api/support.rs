@@ -400,6 +400,22 @@ impl TestApp {
     }
 }
 
+/// `path` read with `token` is `Result` 1 with this one error.
+pub async fn assert_read_refused(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    field: &str,
+    message: &str,
+) {
+    let (status, body) = app.get(path, token).await;
+    assert_result(status, &body, 200, 1);
+    assert_eq!(
+        body["Errors"],
+        serde_json::json!([{"Field": field, "Message": message}])
+    );
+}
+
 /// The `Field` names of an envelope's `Errors`.
 pub fn error_fields(body: &Value) -> Vec<String> {
     body["Errors"]

@@ -1,6 +1,7 @@
 //! POS batches: summary, detail, close.
 
 use cardhost_domain::date::Timestamp;
+use cardhost_domain::field::counting_number;
 use cardhost_domain::status::{BatchStatus, OrderTxStatus, VposOp};
 use cardhost_service::acquirer::batches::{self as svc, BatchSummary};
 use serde::{Deserialize, Serialize};
@@ -57,10 +58,9 @@ pub fn summary_result(s: BatchSummary) -> BatchSummaryResult {
 
 fn batch_no(params: &Params) -> Result<Option<i64>, ApiError> {
     match params.get("BatchNo").filter(|b| !b.is_empty()) {
-        Some(b) => b
-            .parse()
+        Some(b) => counting_number(b)
             .map(Some)
-            .map_err(|_| ApiError::field("BatchNo", "must be a whole number")),
+            .ok_or_else(|| ApiError::field("BatchNo", "must be a whole number from 1")),
         None => Ok(None),
     }
 }

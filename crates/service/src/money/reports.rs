@@ -1,6 +1,7 @@
 //! `GetHostBalance`, `GetCardTransactions`, `CheckLedger`.
 
 use cardhost_domain::date::parse_date;
+use cardhost_domain::field::counting_number;
 use cardhost_domain::ledger::{available, Account};
 use cardhost_domain::product::CardType;
 use cardhost_domain::Currency;
@@ -132,18 +133,13 @@ impl Paging {
 pub fn paging(page: Option<&str>, size: Option<&str>) -> Result<Paging, ServiceError> {
     let page = match page {
         None | Some("") => 1,
-        Some(p) => p
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 1)
+        Some(p) => counting_number(p)
             .ok_or_else(|| ServiceError::field("Page", "must be a whole number from 1"))?,
     };
     let size = match size {
         None | Some("") => DEFAULT_PAGE_SIZE,
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+        Some(s) => counting_number(s)
+            .filter(|n| *n <= MAX_PAGE_SIZE)
             .ok_or_else(|| ServiceError::field("PageSize", "must be 1 to 500"))?,
     };
     // A page whose first row lies past any offset the database takes is

@@ -1,6 +1,7 @@
 //! What a merchant may ask: its orders and their transactions, the
 //! installments a card may take, and a card's loyalty points.
 
+use cardhost_domain::field::counting_number;
 use cardhost_domain::installments::{self, Installment};
 use cardhost_domain::ledger::{minor_for_points, Account};
 use cardhost_domain::money::MajorAmount;
@@ -79,7 +80,7 @@ pub async fn by_process(
     process_id: &str,
 ) -> Result<Payment, ServiceError> {
     ServiceError::require("MerchantNo", merchant_no)?;
-    let pid = super::process_id(process_id)
+    let pid = counting_number(process_id)
         .ok_or_else(|| ServiceError::field("ProcessId", "must be the digits of a ProcessId"))?;
     check_access(call, merchant_no)?;
     vpos::tx(host.db.reader(), pid)

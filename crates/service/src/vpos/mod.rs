@@ -32,15 +32,6 @@ pub const ORDER_ID_MAX_LEN: usize = 64;
 /// Installments a payment may ask for at most, whatever the profiles say.
 pub const INSTALLMENTS_MAX: i64 = 36;
 
-/// A `ProcessId` as the API sends it, a string of digits (vpos.md); `None`
-/// for anything else, a sign or a zero included.
-pub(crate) fn process_id(text: &str) -> Option<i64> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok().filter(|n| *n > 0)
-}
-
 /// A VPOS transaction as the API reports it.
 #[derive(Debug, Clone)]
 pub struct VposOutcome {

@@ -59,12 +59,7 @@ impl Acquirer {
 
 /// `path` read by the acquirer is `Result` 1 with this one error.
 async fn refused(a: &Acquirer, path: &str, field: &str, message: &str) {
-    let (status, body) = a.app.get(path, &a.token).await;
-    assert_result(status, &body, 200, 1);
-    assert_eq!(
-        body["Errors"],
-        json!([{"Field": field, "Message": message}])
-    );
+    assert_read_refused(&a.app, path, &a.token, field, message).await;
 }
 
 /// The `Errors` fields of `body`, sorted.

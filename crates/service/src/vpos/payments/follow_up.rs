@@ -1,6 +1,7 @@
 //! What follows a payment on its order: `PaymentPostSale`, `PaymentVoid`,
 //! `PaymentRefund`, and `BatchClose`.
 
+use cardhost_domain::field::counting_number;
 use cardhost_domain::status::Network;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
@@ -183,7 +184,7 @@ fn validate(op: VposOp, r: &FollowUpRequest) -> Result<Valid, ServiceError> {
     };
     let process_id = match r.process_id.as_deref() {
         Some(p) if op == VposOp::Void => {
-            let parsed = crate::vpos::process_id(p);
+            let parsed = counting_number(p);
             if parsed.is_none() {
                 errors.push("ProcessId", "must be the digits of a ProcessId");
             }
