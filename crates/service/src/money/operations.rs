@@ -3,6 +3,7 @@
 
 use cardhost_domain::card::yymm;
 use cardhost_domain::date::Timestamp;
+use cardhost_domain::field::counting_number;
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::response as rc;
 use cardhost_domain::secret::{Cvv2, PinBlock};
@@ -209,7 +210,7 @@ fn check_original(
     );
     match &r.original_process_id {
         Some(p) => {
-            let parsed = p.parse::<i64>().ok().filter(|n| *n > 0);
+            let parsed = counting_number(p);
             if parsed.is_none() {
                 errors.push(
                     "OriginalProcessId",
