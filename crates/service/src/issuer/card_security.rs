@@ -2,7 +2,7 @@
 //! retrieval and change, PIN by SMS, the 3-D Secure password.
 
 use cardhost_crypto::{secret, PinBlockFormat, SecurityModule};
-use cardhost_domain::card::CardStatus;
+use cardhost_domain::card::{yymm, CardStatus};
 use cardhost_domain::response as rc;
 use cardhost_domain::secret::{Cvv2, Password, PinBlock};
 use cardhost_store::cards::CardRow;
@@ -69,9 +69,13 @@ pub async fn verify_card(
 ) -> Result<CheckOutcome, ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let cvv2 = check_cvv2_shape(cvv2)?;
-    let expiry = expiry
-        .filter(|e| !e.is_empty())
-        .ok_or_else(|| ServiceError::field("ExpiryDate", "is required"))?;
+    let expiry = match expiry.filter(|e| !e.is_empty()) {
+        None => return Err(ServiceError::field("ExpiryDate", "is required")),
+        Some(e) if yymm(e).is_none() => {
+            return Err(ServiceError::field("ExpiryDate", "must be yyMM"))
+        }
+        Some(e) => e,
+    };
     let found = card_ref::find(host, key).await?;
     let pan = vault::reveal(&host.db, host.security.as_ref(), found.pan_id).await?;
     check_card_secrets(host, call, found.card_id, &pan, expiry, cvv2).await

@@ -85,3 +85,12 @@ async fn a_cvv2_of_two_digits_is_refused_by_name() {
     let h = debit().await;
     assert_eq!(error_fields(&h.verify("3003", "12").await), ["Cvv2"]);
 }
+
+#[tokio::test]
+async fn an_expiry_month_past_12_is_refused_by_name() {
+    let h = debit().await;
+    assert_eq!(
+        error_fields(&h.verify("3013", &h.cvv2()).await),
+        ["ExpiryDate"]
+    );
+}
