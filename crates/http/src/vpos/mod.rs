@@ -87,9 +87,17 @@ fn tx_result(t: Payment) -> VposResult {
 }
 
 fn financial(outcome: VposOutcome) -> Response {
+    financial_as(outcome, |result| result)
+}
+
+/// [`financial`] with the result wrapped as the operation answers it.
+fn financial_as<T: Serialize>(
+    outcome: VposOutcome,
+    wrap: impl FnOnce(VposResult) -> T,
+) -> Response {
     let result = tx_result(outcome.payment);
     let (code, rrn) = (result.response_code.clone(), result.rrn.clone());
-    crate::envelope::financial(result, &code, &rrn)
+    crate::envelope::financial(wrap(result), &code, &rrn)
 }
 
 /// The virtual POS operations, in the order of vpos.md.

@@ -6,7 +6,7 @@ use cardhost_service::vpos::VposOp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{financial, payment, PaymentSaleRequest, VposResult};
+use super::{financial, financial_as, payment, PaymentSaleRequest, VposResult};
 use crate::command::Command;
 use crate::envelope::{ok, ApiResult, Envelope};
 
@@ -31,6 +31,15 @@ pub struct ThreeDStartResult {
     pub redirect_url: String,
     /// A small page that sends the browser to RedirectUrl (a link, no script).
     pub html_content: String,
+}
+
+/// What a 3-D Secure start answers: the session, or the payment declined
+/// before authentication (`Result` 8) as PaymentSale would answer it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ThreeDStartAnswer {
+    Session(ThreeDStartResult),
+    Declined(VposResult),
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,14 +74,16 @@ async fn start(command: Command<ThreeDSaleRequest>, op: VposOp) -> ApiResult {
                 fail_url: urls.fail_url,
             };
             match three_ds::start(host, call, op, request).await? {
-                Started::Refused(outcome) => Ok(financial(*outcome)),
+                Started::Refused(outcome) => {
+                    Ok(financial_as(*outcome, ThreeDStartAnswer::Declined))
+                }
                 Started::Session { session_id } => {
                     let redirect_url = format!("{}/acs/{session_id}", host.settings.public_url);
-                    Ok(ok(ThreeDStartResult {
+                    Ok(ok(ThreeDStartAnswer::Session(ThreeDStartResult {
                         html_content: crate::acs::redirect_page(&redirect_url),
                         three_d_session_id: session_id,
                         redirect_url,
-                    }))
+                    })))
                 }
             }
         })
@@ -87,7 +98,7 @@ async fn start(command: Command<ThreeDSaleRequest>, op: VposOp) -> ApiResult {
 /// declined at once, as PaymentSale would decline it.
 #[utoipa::path(post, path = "/api/VPos/ThreeDSale", tag = "Virtual POS", operation_id = "ThreeDSale",
     request_body = ThreeDSaleRequest, security(("token" = [])),
-    responses((status = 200, description = "Result 0 session started (order Created); 8 declined before authentication (a VposResult; order Failed); 1 validation; 6 another merchant's; 7 OrderId already paid", body = Envelope<ThreeDStartResult>)))]
+    responses((status = 200, description = "Result 0 session started (order Created); 8 declined before authentication (a VposResult; order Failed); 1 validation; 6 another merchant's; 7 OrderId already paid", body = Envelope<ThreeDStartAnswer>)))]
 pub async fn three_d_sale(command: Command<ThreeDSaleRequest>) -> ApiResult {
     start(command, VposOp::Sale).await
 }
@@ -95,7 +106,7 @@ pub async fn three_d_sale(command: Command<ThreeDSaleRequest>) -> ApiResult {
 /// Start a 3-D Secure pre-sale: as ThreeDSale; the completed payment places a hold.
 #[utoipa::path(post, path = "/api/VPos/ThreeDPreSale", tag = "Virtual POS", operation_id = "ThreeDPreSale",
     request_body = ThreeDSaleRequest, security(("token" = [])),
-    responses((status = 200, description = "Result 0 session started; 8 declined before authentication; 1 validation; 6 another merchant's; 7 OrderId already paid", body = Envelope<ThreeDStartResult>)))]
+    responses((status = 200, description = "Result 0 session started; 8 declined before authentication; 1 validation; 6 another merchant's; 7 OrderId already paid", body = Envelope<ThreeDStartAnswer>)))]
 pub async fn three_d_pre_sale(command: Command<ThreeDSaleRequest>) -> ApiResult {
     start(command, VposOp::PreSale).await
 }

@@ -359,24 +359,60 @@ async fn a_form_without_the_sessions_token_is_refused_and_counts_nothing() {
 async fn a_wrong_cvv2_is_declined_n7_before_any_session() {
     let app = TestApp::spawn().await;
     let s = shop(&app).await;
-    let card = s.funded_debit("500.00").await;
-    let mut body = pay_body("3d-1", "10.00", &json!(card["CardNo"]));
-    let pan = card["CardNo"].as_str().unwrap();
-    let expiry = card["ExpiryDate"].as_str().unwrap();
-    let right: u32 = independent::visa_cvv(TEST_CVK, pan, expiry, "000")
-        .parse()
-        .unwrap();
-    body["ExpiryDate"] = json!(expiry);
-    body["Cvv2"] = json!(format!("{:03}", (right + 1) % 1000));
-    body["SuccessUrl"] = json!(OK_URL);
-    body["FailUrl"] = json!(FAIL_URL);
-    let refused = s.op("ThreeDSale", body).await;
+    let refused = start_with_a_wrong_cvv2(&s).await;
     assert_eq!(
         (&refused["Result"], code(&refused)),
         (&json!(8), "N7"),
         "{refused}"
     );
     assert_eq!(order(&app, &s.vpos, "3d-1").await["OrderStatus"], "Failed");
+}
+
+/// `ThreeDSale` of order `3d-1` by a funded card with its CVV2 off by one.
+async fn start_with_a_wrong_cvv2(s: &Shop<'_>) -> Value {
+    let card = s.funded_debit("500.00").await;
+    let pan = card["CardNo"].as_str().unwrap();
+    let expiry = card["ExpiryDate"].as_str().unwrap();
+    let right: u32 = independent::visa_cvv(TEST_CVK, pan, expiry, "000")
+        .parse()
+        .unwrap();
+    let mut body = pay_body("3d-1", "10.00", &json!(card["CardNo"]));
+    body["ExpiryDate"] = json!(expiry);
+    body["Cvv2"] = json!(format!("{:03}", (right + 1) % 1000));
+    body["SuccessUrl"] = json!(OK_URL);
+    body["FailUrl"] = json!(FAIL_URL);
+    s.op("ThreeDSale", body).await
+}
+
+#[tokio::test]
+async fn a_decline_before_any_session_is_a_vpos_result_as_the_document_says() {
+    let app = TestApp::spawn().await;
+    let s = shop(&app).await;
+    let refused = start_with_a_wrong_cvv2(&s).await;
+    let doc: Value = app.raw_get("/openapi.json").await.json().await.unwrap();
+    let options: Vec<&str> = doc["components"]["schemas"]["ThreeDStartAnswer"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["$ref"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        options,
+        [
+            "#/components/schemas/ThreeDStartResult",
+            "#/components/schemas/VposResult"
+        ]
+    );
+    let mut sent: Vec<&String> = refused["ResultObject"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    let vpos_result = &doc["components"]["schemas"]["VposResult"]["properties"];
+    let mut documented: Vec<&String> = vpos_result.as_object().unwrap().keys().collect();
+    sent.sort();
+    documented.sort();
+    assert_eq!(sent, documented);
 }
 
 #[tokio::test]
