@@ -6,21 +6,30 @@
 
 use serde_json::Value;
 
+use cardhost_service::acquirer::merchants::{MERCHANT_NO_MAX_LEN, TERMINAL_NO_LEN};
 use cardhost_service::ServiceError;
 
-/// The longest string any field takes, unless [`LONGER`] names it.
+/// The longest string any field takes, unless [`OWN_BOUNDS`] names it.
 pub const STRING_MAX: usize = 256;
 /// The most entries any list takes.
 pub const LIST_MAX: usize = 200;
 /// The most parameters a query string or a page's form carries.
 pub const PARAMS_MAX: usize = 50;
-/// Fields allowed past [`STRING_MAX`]: the merchant's return URLs and an EMV
-/// QR payload (each of its tags holds up to 99 characters).
-const LONGER: [(&str, usize); 3] = [("SuccessUrl", 512), ("FailUrl", 512), ("QrData", 512)];
+/// Fields bounded otherwise than [`STRING_MAX`], wherever they stand: the
+/// merchant's return URLs and an EMV QR payload (each of its tags holds up
+/// to 99 characters) take more; merchant and terminal numbers, as the
+/// acquirer makes them, less.
+const OWN_BOUNDS: [(&str, usize); 5] = [
+    ("SuccessUrl", 512),
+    ("FailUrl", 512),
+    ("QrData", 512),
+    ("MerchantNo", MERCHANT_NO_MAX_LEN),
+    ("TerminalNo", TERMINAL_NO_LEN),
+];
 
 /// The longest value the field named `key` takes.
 pub fn string_max(key: &str) -> usize {
-    LONGER
+    OWN_BOUNDS
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(key))
         .map_or(STRING_MAX, |(_, max)| *max)

@@ -12,6 +12,7 @@ use cardhost_store::Tx;
 
 use super::payments::{currency_field, merchant_and_terminal, minor, required};
 use super::ORDER_ID_MAX_LEN;
+use crate::acquirer::merchants::{MERCHANT_NO_MAX_LEN, TERMINAL_NO_LEN};
 use crate::caller::{Caller, Scope, Scopes};
 use crate::host::{Call, Host};
 pub use crate::money::order::created;
@@ -33,8 +34,8 @@ pub fn order_fields(
     currency: Option<i64>,
     amount: &Option<MajorAmount>,
 ) -> OrderFields {
-    let merchant_no = required(errors, "MerchantNo", merchant_no, 15);
-    let terminal_no = required(errors, "TerminalNo", terminal_no, 8);
+    let merchant_no = required(errors, "MerchantNo", merchant_no, MERCHANT_NO_MAX_LEN);
+    let terminal_no = required(errors, "TerminalNo", terminal_no, TERMINAL_NO_LEN);
     let order_id = required(errors, "OrderId", order_id, ORDER_ID_MAX_LEN);
     let currency = currency_field(errors, currency);
     if amount.is_none() {

@@ -114,8 +114,11 @@ fn apply_merchant_texts(errors: &mut FieldErrors, row: &mut MerchantRow, input: 
 }
 
 fn check_merchant_no(errors: &mut FieldErrors, no: &str) {
-    if no.is_empty() || no.len() > 15 || !no.bytes().all(|b| b.is_ascii_digit()) {
-        errors.push("MerchantNo", "must be 1 to 15 digits");
+    if no.is_empty() || no.len() > MERCHANT_NO_MAX_LEN || !no.bytes().all(|b| b.is_ascii_digit()) {
+        errors.push(
+            "MerchantNo",
+            format!("must be 1 to {MERCHANT_NO_MAX_LEN} digits"),
+        );
     }
 }
 

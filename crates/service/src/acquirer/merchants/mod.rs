@@ -25,10 +25,12 @@ use crate::host::{Call, Host};
 use crate::money::reports::{Page, Paging};
 use crate::{audit, ServiceError};
 
-/// Length of a generated merchant number (spec: up to 15 digits).
+/// Longest merchant number (spec acquirer.md: up to 15 digits).
+pub const MERCHANT_NO_MAX_LEN: usize = 15;
+/// Length of a generated merchant number.
 const MERCHANT_NO_DIGITS: usize = 10;
 /// Terminal numbers are 8 characters (spec acquirer.md).
-const TERMINAL_NO_LEN: usize = 8;
+pub const TERMINAL_NO_LEN: usize = 8;
 /// Length of a generated VPOS store key (letters and digits, ~280 bits).
 const STORE_KEY_LEN: usize = 48;
 const CLIENT_SECRET_LEN: usize = 48;
