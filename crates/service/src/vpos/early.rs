@@ -10,9 +10,8 @@ use cardhost_store::merchants::{MerchantRow, TerminalRow};
 use cardhost_store::vpos;
 use cardhost_store::Tx;
 
-use super::payments::{currency_field, merchant_and_terminal, minor, required};
+use super::payments::{acceptor_numbers, currency_field, merchant_and_terminal, minor, required};
 use super::ORDER_ID_MAX_LEN;
-use crate::acquirer::merchants::{MERCHANT_NO_MAX_LEN, TERMINAL_NO_LEN};
 use crate::caller::{Caller, Scope, Scopes};
 use crate::host::{Call, Host};
 pub use crate::money::order::created;
@@ -34,8 +33,7 @@ pub fn order_fields(
     currency: Option<i64>,
     amount: &Option<MajorAmount>,
 ) -> OrderFields {
-    let merchant_no = required(errors, "MerchantNo", merchant_no, MERCHANT_NO_MAX_LEN);
-    let terminal_no = required(errors, "TerminalNo", terminal_no, TERMINAL_NO_LEN);
+    let (merchant_no, terminal_no) = acceptor_numbers(errors, merchant_no, terminal_no);
     let order_id = required(errors, "OrderId", order_id, ORDER_ID_MAX_LEN);
     let currency = currency_field(errors, currency);
     if amount.is_none() {

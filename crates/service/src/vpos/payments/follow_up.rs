@@ -6,9 +6,10 @@ use cardhost_domain::status::Network;
 use cardhost_domain::{Currency, FieldErrors};
 use cardhost_store::vpos::{self, OrderRow, OrderTxRow};
 
-use super::{merchant_and_terminal, on_us, refuse, repeated, required, FollowUpRequest};
+use super::{
+    acceptor_numbers, merchant_and_terminal, on_us, refuse, repeated, required, FollowUpRequest,
+};
 use crate::acquirer::batches::{self, BatchSummary};
-use crate::acquirer::merchants::{MERCHANT_NO_MAX_LEN, TERMINAL_NO_LEN};
 use crate::host::{Call, Host};
 use crate::money::decide::TxRequest;
 use crate::vpos::order::{self, Charge, OrderCard};
@@ -174,13 +175,7 @@ fn earlier_void<'t>(
 
 fn validate(op: VposOp, r: &FollowUpRequest) -> Result<Valid, ServiceError> {
     let mut errors = FieldErrors::new();
-    let merchant_no = required(
-        &mut errors,
-        "MerchantNo",
-        &r.merchant_no,
-        MERCHANT_NO_MAX_LEN,
-    );
-    let terminal_no = required(&mut errors, "TerminalNo", &r.terminal_no, TERMINAL_NO_LEN);
+    let (merchant_no, terminal_no) = acceptor_numbers(&mut errors, &r.merchant_no, &r.terminal_no);
     let order_id = required(&mut errors, "OrderId", &r.order_id, ORDER_ID_MAX_LEN);
     let reference = if op == VposOp::Refund {
         let max = idempotency::REFERENCE_MAX_LEN;
@@ -304,8 +299,7 @@ pub async fn batch_close(
     terminal_no: Option<String>,
 ) -> Result<BatchSummary, ServiceError> {
     let mut errors = FieldErrors::new();
-    let merchant_no = required(&mut errors, "MerchantNo", &merchant_no, MERCHANT_NO_MAX_LEN);
-    let terminal_no = required(&mut errors, "TerminalNo", &terminal_no, TERMINAL_NO_LEN);
+    let (merchant_no, terminal_no) = acceptor_numbers(&mut errors, &merchant_no, &terminal_no);
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }

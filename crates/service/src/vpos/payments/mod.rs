@@ -11,6 +11,7 @@ pub use new::*;
 
 use std::sync::Arc;
 
+use crate::acquirer::merchants::{MERCHANT_NO_MAX_LEN, TERMINAL_NO_LEN};
 use cardhost_domain::card::Pan;
 use cardhost_domain::money::MajorAmount;
 use cardhost_domain::product::CardProduct;
@@ -62,6 +63,18 @@ pub struct FollowUpRequest {
 
 const DESCRIPTION_MAX: usize = 256;
 const HOLDER_NAME_MAX: usize = 64;
+
+/// The merchant and terminal numbers a VPOS request names, each required.
+pub(crate) fn acceptor_numbers(
+    errors: &mut FieldErrors,
+    merchant_no: &Option<String>,
+    terminal_no: &Option<String>,
+) -> (String, String) {
+    (
+        required(errors, "MerchantNo", merchant_no, MERCHANT_NO_MAX_LEN),
+        required(errors, "TerminalNo", terminal_no, TERMINAL_NO_LEN),
+    )
+}
 
 pub(crate) fn required(
     errors: &mut FieldErrors,

@@ -24,8 +24,7 @@ pub use view::{PlanPayment, PlanView};
 
 use super::check_access;
 use super::early::merchant_for;
-use super::payments::{self, currency_field, minor, payment_card, required, PaymentCard};
-use crate::acquirer::merchants::{MERCHANT_NO_MAX_LEN, TERMINAL_NO_LEN};
+use super::payments::{self, acceptor_numbers, currency_field, minor, payment_card, PaymentCard};
 use crate::host::{Call, Host};
 use crate::issuer::card_ref::CardKey;
 use crate::issuer::card_security;
@@ -136,13 +135,7 @@ struct ValidCreate {
 
 fn validate_create(r: &CreateRequest, today: NaiveDate) -> Result<ValidCreate, ServiceError> {
     let mut errors = FieldErrors::new();
-    let merchant_no = required(
-        &mut errors,
-        "MerchantNo",
-        &r.merchant_no,
-        MERCHANT_NO_MAX_LEN,
-    );
-    let terminal_no = required(&mut errors, "TerminalNo", &r.terminal_no, TERMINAL_NO_LEN);
+    let (merchant_no, terminal_no) = acceptor_numbers(&mut errors, &r.merchant_no, &r.terminal_no);
     let currency = currency_field(&mut errors, r.currency);
     let amount = amount_field(&mut errors, &r.amount, currency, true);
     let frequency = r
