@@ -6,7 +6,11 @@
 
 use serde_json::Value;
 
+use cardhost_domain::customer::CUSTOMER_NO_MAX_LEN;
 use cardhost_service::acquirer::merchants::{MERCHANT_NO_MAX_LEN, TERMINAL_NO_LEN};
+use cardhost_service::idempotency::REFERENCE_MAX_LEN;
+use cardhost_service::issuer::cards::EMBOSS_NAME_MAX_LEN;
+use cardhost_service::vpos::ORDER_ID_MAX_LEN;
 use cardhost_service::ServiceError;
 
 /// The longest string any field takes, unless [`OWN_BOUNDS`] names it.
@@ -17,14 +21,18 @@ pub const LIST_MAX: usize = 200;
 pub const PARAMS_MAX: usize = 50;
 /// Fields bounded otherwise than [`STRING_MAX`], wherever they stand: the
 /// merchant's return URLs and an EMV QR payload (each of its tags holds up
-/// to 99 characters) take more; merchant and terminal numbers, as the
-/// acquirer makes them, less.
-const OWN_BOUNDS: [(&str, usize); 5] = [
+/// to 99 characters) take more; the numbers, references and names the
+/// services hold to their own bounds, less.
+const OWN_BOUNDS: [(&str, usize); 9] = [
     ("SuccessUrl", 512),
     ("FailUrl", 512),
     ("QrData", 512),
     ("MerchantNo", MERCHANT_NO_MAX_LEN),
     ("TerminalNo", TERMINAL_NO_LEN),
+    ("OrderId", ORDER_ID_MAX_LEN),
+    ("Reference", REFERENCE_MAX_LEN),
+    ("CustomerNo", CUSTOMER_NO_MAX_LEN),
+    ("EmbossName", EMBOSS_NAME_MAX_LEN),
 ];
 
 /// The longest value the field named `key` takes.
@@ -318,6 +326,14 @@ mod tests {
     fn a_string_at_its_bound_passes_counted_in_characters() {
         let at_bound = "ü".repeat(STRING_MAX);
         assert_eq!(refused_field(json!({"Description": at_bound})), None);
+    }
+
+    #[test]
+    fn an_order_id_is_held_to_its_own_bound_wherever_it_stands() {
+        let at_bound = json!({"Order": {"OrderId": "o".repeat(64)}});
+        let past = json!({"Order": {"OrderId": "o".repeat(65)}});
+        assert_eq!(refused_field(at_bound), None);
+        assert_eq!(refused_field(past).as_deref(), Some("Order.OrderId"));
     }
 
     #[test]

@@ -216,17 +216,12 @@ impl Modify for Examples {
     }
 }
 
-/// The bounds the services check below the edge's, by schema and property.
+/// The bounds the services check below the edge's, by schema and property
+/// (the edge's own table holds those that go by the field's name alone).
 fn service_bound(schema: &str, key: &str) -> Option<usize> {
-    use cardhost_domain::customer::{CustomerProfile, CUSTOMER_NO_MAX_LEN};
-    use cardhost_service::issuer::cards::EMBOSS_NAME_MAX_LEN;
-    use cardhost_service::{idempotency::REFERENCE_MAX_LEN, vpos::ORDER_ID_MAX_LEN};
-    match (schema, key) {
-        ("CustomerProfile", _) => CustomerProfile::max_length(key),
-        (_, "Reference") => Some(REFERENCE_MAX_LEN),
-        (_, "OrderId") => Some(ORDER_ID_MAX_LEN),
-        (_, "CustomerNo") => Some(CUSTOMER_NO_MAX_LEN),
-        (_, "EmbossName") => Some(EMBOSS_NAME_MAX_LEN),
+    use cardhost_domain::customer::CustomerProfile;
+    match schema {
+        "CustomerProfile" => CustomerProfile::max_length(key),
         _ => None,
     }
 }
