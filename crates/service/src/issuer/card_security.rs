@@ -69,13 +69,12 @@ pub async fn verify_card(
 ) -> Result<CheckOutcome, ServiceError> {
     call.caller.require(Scope::Issuer)?;
     let cvv2 = check_cvv2_shape(cvv2)?;
-    let expiry = match expiry.filter(|e| !e.is_empty()) {
-        None => return Err(ServiceError::field("ExpiryDate", "is required")),
-        Some(e) if yymm(e).is_none() => {
-            return Err(ServiceError::field("ExpiryDate", "must be yyMM"))
-        }
-        Some(e) => e,
-    };
+    let expiry = expiry
+        .filter(|e| !e.is_empty())
+        .ok_or_else(|| ServiceError::field("ExpiryDate", "is required"))?;
+    if yymm(expiry).is_none() {
+        return Err(ServiceError::field("ExpiryDate", "must be yyMM"));
+    }
     let found = card_ref::find(host, key).await?;
     let pan = vault::reveal(&host.db, host.security.as_ref(), found.pan_id).await?;
     check_card_secrets(host, call, found.card_id, &pan, expiry, cvv2).await
